@@ -1,0 +1,61 @@
+# The README's commands. `make run` for the demo, `make test` for the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+# Tests talk to the real services on this machine; override to point elsewhere.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: run test lint typecheck bench setup assets browser clean
+
+setup: $(VENV)/.installed assets
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip 2>/dev/null
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import django, allauth, celery"  # fail here if the install did not
+	touch $@
+
+# Front-end packages come from npm and are copied into static/vendor (no CDN).
+assets: static/vendor/.built
+
+static/vendor/.built: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	touch $@
+
+run: setup
+	mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MANAGE) rundemo
+
+browser:
+	@bash scripts/ensure-chromium
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	DATABASE_URL=sqlite:///:memory: $(MANAGE) makemigrations --check --dry-run
+
+test: setup browser lint
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup
+	DEBUG=false SECRET_KEY=$${SECRET_KEY:-bench-secret-key-that-is-long-enough-for-the-production-profile} \
+	ALLOWED_HOSTS=testserver,127.0.0.1,localhost SECURE_SSL_REDIRECT=false \
+	FIELD_ENCRYPTION_KEYS=$${FIELD_ENCRYPTION_KEYS:-$$($(BIN)/python -c "import base64;print(base64.urlsafe_b64encode(b'b'*32).decode())")} \
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	$(BIN)/pytest tests/benchmarks -p no:cacheprovider -o addopts="" -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor var staticfiles

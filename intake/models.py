@@ -1,0 +1,1 @@
+"""What patients tell the clinic about their health (filled by the intake issue)."""

@@ -1,0 +1,29 @@
+"""The Celery application: configured from Django settings (``CELERY_*``)."""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
+    # kombu's filesystem transport (the embedded demo broker) expects its
+    # folders to exist; both the web process and the worker publish to it.
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "control_folder", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+# Every periodic schedule lives here, so one place shows what runs when.
+app.conf.beat_schedule = {
+    # Proves beat and a worker are alive; /healthz reports how long ago it ran.
+    "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
+}

@@ -1,0 +1,97 @@
+"""The demo clinic: the same people every time, so docs and tests can name them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from portal.models import Clinic, Role, User
+from portal.services import user_set_role
+
+DEMO_PASSWORD = "demo-clinic-2026"  # noqa: S105 - printed for the demo on purpose
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    first_name: str
+    last_name: str
+    role: Role
+    note: str = ""
+
+
+CLINIC = {
+    "slug": "riverside",
+    "name": "Riverside Acupuncture",
+    "address": "12 Mill Lane, Bristol BS1 4XE",
+    "phone": "0117 496 0123",
+    "email": "hello@riverside-acupuncture.example",
+    "time_zone": "Europe/London",
+    "currency": "GBP",
+}
+
+PEOPLE = [
+    DemoPerson("owner@clinic.example", "Helen", "Marsh", Role.STAFF, "clinic owner, admin"),
+    DemoPerson("desk@clinic.example", "Sam", "Okafor", Role.STAFF, "front desk"),
+    DemoPerson("mei@clinic.example", "Mei", "Tanaka", Role.PRACTITIONER, "Japanese style"),
+    DemoPerson("david@clinic.example", "David", "Rhys", Role.PRACTITIONER, "TCM, multibed"),
+    DemoPerson("aisha@clinic.example", "Aisha", "Patel", Role.PRACTITIONER, "TCM"),
+    DemoPerson(
+        "alex@patient.example",
+        "Alex",
+        "Morgan",
+        Role.PATIENT,
+        "3 years of low back pain, Modic type 1, on tramadol",
+    ),
+    DemoPerson(
+        "jordan@patient.example",
+        "Jordan",
+        "Reid",
+        Role.PATIENT,
+        "student parent, scoliosis, worried about cost",
+    ),
+    DemoPerson(
+        "priya@patient.example",
+        "Priya",
+        "Shah",
+        Role.PATIENT,
+        "right-sided back pain into the buttock",
+    ),
+    DemoPerson(
+        "tom@patient.example",
+        "Tom",
+        "Ellis",
+        Role.PATIENT,
+        "L5 decompression, re-herniated within three months",
+    ),
+]
+
+
+@transaction.atomic
+def seed_clinic() -> tuple[Clinic, list[User]]:
+    """Create or refresh the demo clinic and its people; safe to run any number of times."""
+    # The demo fills in the portal's own clinic (made on first page view if
+    # the portal was opened before seeding) rather than adding a second one.
+    clinic = Clinic.objects.current()
+    for field, value in CLINIC.items():
+        setattr(clinic, field, value)
+    clinic.save()
+    users = []
+    for person in PEOPLE:
+        user, created = User.objects.get_or_create(
+            email=person.email,
+            defaults={"first_name": person.first_name, "last_name": person.last_name},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.first_name, user.last_name = person.first_name, person.last_name
+        user.is_superuser = person.email.startswith("owner@")
+        user.save()
+        user_set_role(user=user, role=person.role, clinic=clinic)
+        EmailAddress.objects.update_or_create(
+            user=user, email=person.email, defaults={"verified": True, "primary": True}
+        )
+        users.append(user)
+    return clinic, users

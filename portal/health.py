@@ -1,0 +1,46 @@
+"""Liveness of what the portal depends on, for /healthz."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+
+HEARTBEAT_KEY = "portal:beat-heartbeat"
+
+
+def check_database() -> str:
+    """Return "ok", or a short reason the database cannot be reached."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+def check_broker(timeout: int = 2) -> str:
+    """Return "ok" if the Celery broker accepts a connection within ``timeout`` seconds."""
+    from portal.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=timeout, interval_start=0)
+    except Exception as exc:  # kombu raises transport-specific errors
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+def record_heartbeat() -> None:
+    cache.set(HEARTBEAT_KEY, time.time(), timeout=None)
+
+
+def seconds_since_heartbeat() -> int | None:
+    """How long ago the beat heartbeat task last ran, if it ever did."""
+    try:
+        last = cache.get(HEARTBEAT_KEY)
+    except Exception:  # a cache outage must not break the health check itself
+        return None
+    return None if last is None else max(0, int(time.time() - float(last)))

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from portal.demo import DEMO_PASSWORD, PEOPLE, seed_clinic
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo clinic, its team and the sample patients (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        clinic, _users = seed_clinic()
+        self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
+        self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
+        width = max(len(p.email) for p in PEOPLE)
+        for person in PEOPLE:
+            self.stdout.write(
+                f"  {person.email:<{width}}  {person.role.label:<13} {person.first_name} "
+                f"{person.last_name}: {person.note}"
+            )

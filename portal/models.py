@@ -1,0 +1,164 @@
+"""Clinic-wide models: the clinic's settings record and the people who sign in."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/London") from None
+
+
+def _default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+def _default_currency() -> str:
+    return settings.CLINIC_CURRENCY
+
+
+class ClinicQuerySet(models.QuerySet["Clinic"]):
+    def current(self) -> Clinic:
+        """The clinic this portal serves: the oldest one, created on first use."""
+        clinic = self.order_by("pk").first()
+        if clinic is not None:
+            return clinic
+        created, _ = self.get_or_create(slug="clinic", defaults={"name": "Our clinic"})
+        return created
+
+
+class Clinic(models.Model):
+    """A clinic's settings: who it is, where, and what it tells patients."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(unique=True)
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    time_zone = models.CharField(
+        max_length=64, default=_default_time_zone, validators=[validate_time_zone]
+    )
+    currency = models.CharField(
+        max_length=3,
+        default=_default_currency,
+        help_text="ISO 4217 code, e.g. GBP. Prices are stored in minor units (pence).",
+    )
+    urgent_care_advice = models.TextField(
+        default=(
+            "If you have any of these symptoms, please do not wait for your next appointment. "
+            "Call NHS 111 now, or 999 if it is an emergency, or go to your nearest A&E."
+        ),
+        help_text="Shown to a patient whose answers suggest they need urgent medical care.",
+    )
+    emergency_numbers = models.CharField(
+        max_length=200, default="999 (emergency) · 111 (NHS urgent advice)"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClinicQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def clean(self) -> None:
+        self.currency = self.currency.upper()
+        if len(self.currency) != 3 or not self.currency.isalpha():
+            raise ValidationError({"currency": "Use a three-letter currency code such as GBP."})
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    PRACTITIONER = "practitioner", "Practitioner"
+    STAFF = "staff", "Clinic staff"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("role", Role.PATIENT)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(role=Role.STAFF, is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in. Email is the login; the role decides the dashboard."""
+
+    email = models.EmailField("email address", unique=True)
+    first_name = models.CharField(max_length=80, blank=True)
+    last_name = models.CharField(max_length=80, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PATIENT)
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Can sign in to the Django admin (clinic staff)."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        constraints: ClassVar = [
+            # Emails are compared case-insensitively at login; keep them unique that way too.
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email.split("@")[0]
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_practitioner(self) -> bool:
+        return self.role == Role.PRACTITIONER
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        return self.role == Role.STAFF

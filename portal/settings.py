@@ -1,0 +1,303 @@
+"""Settings for the portal, read from the environment (12-factor).
+
+Without any environment the portal runs as the embedded demo: SQLite and a
+filesystem Celery broker under ``var/``, emails on the console. ``DEBUG=false``
+switches to the production profile, which refuses to start without its
+secrets and passes ``manage.py check --deploy``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zoneinfo
+from pathlib import Path
+
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.config import Environment
+
+# Lets admin and querysets be subscripted at run time (ModelAdmin[Clinic]).
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = Environment()
+
+DEBUG = env.boolean("DEBUG", default=True)
+PRODUCTION = not DEBUG
+
+_DEMO_SECRET = "demo-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
+if PRODUCTION:
+    SECRET_KEY = env.required(
+        "SECRET_KEY", "the production profile (DEBUG=false) needs a long random secret"
+    )
+    if SECRET_KEY == _DEMO_SECRET or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters")
+else:
+    SECRET_KEY = env.string("SECRET_KEY", _DEMO_SECRET)
+
+ALLOWED_HOSTS = env.csv_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+if PRODUCTION and not env.is_set("ALLOWED_HOSTS"):
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set: the host names the portal answers to")
+CSRF_TRUSTED_ORIGINS = env.csv_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "allauth",
+    "allauth.account",
+    "portal",
+    "booking",
+    "intake",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+ASGI_APPLICATION = "portal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.clinic",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+DATABASES = {
+    "default": env.database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+}
+# Production keeps connections open between requests; health checks drop a
+# connection that the server closed so a request never fails on a stale one.
+DATABASES["default"]["CONN_MAX_AGE"] = env.integer(
+    "CONN_MAX_AGE", 60 if PRODUCTION else 0, minimum=0
+)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo runs a web server and a worker on one file: wait for the lock
+    # instead of failing, and take it at BEGIN so writers queue up in order.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, Celery -------------------------------------------------
+REDIS_URL = env.optional("REDIS_URL")
+if REDIS_URL:
+    env.url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "portal"),
+        }
+    }
+else:
+    # A file cache is shared by every process of the demo, so allauth's login
+    # rate limits hold across the web server and the worker.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+CELERY_BROKER_URL = env.url(
+    "CELERY_BROKER_URL",
+    REDIS_URL or "filesystem://",
+    schemes=("redis", "rediss", "amqp", "amqps", "filesystem", "memory", "sqla+sqlite"),
+)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Auth and accounts ----------------------------------------------------
+AUTH_USER_MODEL = "portal.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SITE_ID = 1
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "dashboard"
+ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "portal.forms.SignupDetailsForm"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_RATE_LIMITS = {
+    # Per IP and per account: a handful of wrong passwords, then a pause.
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+
+# --- Email ----------------------------------------------------------------
+EMAIL_BACKEND = env.optional("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env.is_set("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env.string("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Clinic <bookings@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Anymail reads its provider credentials from ANYMAIL_* variables when an
+# anymail backend is chosen through EMAIL_BACKEND.
+ANYMAIL = {
+    key.removeprefix("ANYMAIL_"): value
+    for key, value in env.source.items()
+    if key.startswith("ANYMAIL_") and value
+}
+
+# --- Stripe ---------------------------------------------------------------
+STRIPE_SECRET_KEY = env.string("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = env.string("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = env.string("STRIPE_API_BASE", "")  # localstripe in tests
+STRIPE_JS_URL = env.string("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+
+# --- Health data encryption -----------------------------------------------
+# Comma-separated Fernet keys: the first encrypts, all decrypt, so a key can
+# be rotated by putting the new one first and re-encrypting at leisure.
+if PRODUCTION:
+    FIELD_ENCRYPTION_KEYS = env.csv_list("FIELD_ENCRYPTION_KEYS", [])
+    if not FIELD_ENCRYPTION_KEYS:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS must be set: one or more Fernet keys, comma-separated "
+            '(make one with: python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())")'
+        )
+else:
+    _demo_key = base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
+    FIELD_ENCRYPTION_KEYS = env.csv_list("FIELD_ENCRYPTION_KEYS", [_demo_key])
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        if len(base64.urlsafe_b64decode(_key.encode())) != 32:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key "
+            "(32 url-safe base64-encoded bytes)"
+        ) from None
+
+# --- Internationalisation and time ----------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env.string("CLINIC_TIME_ZONE", "Europe/London")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"CLINIC_TIME_ZONE={TIME_ZONE!r} is not a time zone name such as Europe/London"
+    ) from None
+USE_I18N = True
+USE_TZ = True
+CLINIC_CURRENCY = env.string("CLINIC_CURRENCY", "GBP")
+
+# --- Static files ---------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Security -------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", True)
+    # /healthz is probed over plain HTTP from inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", False)
+
+# --- Logging --------------------------------------------------------------
+LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+admin.site.site_header = "Clinic administration"
+admin.site.site_title = "Clinic admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("me/", views.patient_dashboard, name="patient_dashboard"),
+    path("practice/", views.practitioner_dashboard, name="practitioner_dashboard"),
+    path("desk/", views.staff_dashboard, name="staff_dashboard"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"

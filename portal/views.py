@@ -1,0 +1,60 @@
+"""Home, the role dashboards and the health check."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal import health
+from portal.access import patient_required, practitioner_required, staff_required
+from portal.models import Role
+
+DASHBOARD_FOR_ROLE = {
+    Role.PATIENT: "patient_dashboard",
+    Role.PRACTITIONER: "practitioner_dashboard",
+    Role.STAFF: "staff_dashboard",
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Send each person to their own dashboard after signing in."""
+    role = getattr(request.user, "role", Role.PATIENT)
+    return redirect(DASHBOARD_FOR_ROLE.get(role, "patient_dashboard"))
+
+
+@patient_required
+def patient_dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/dashboard_patient.html")
+
+
+@practitioner_required
+def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/dashboard_practitioner.html")
+
+
+@staff_required
+def staff_dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/dashboard_staff.html")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker reachability for load balancers: 200 when both answer, else 503."""
+    checks = {"database": health.check_database(), "broker": health.check_broker()}
+    healthy = all(value == "ok" for value in checks.values())
+    body: dict[str, object] = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": checks,
+        # Informational only: beat may legitimately not be running next to every web node.
+        "beat_seconds_ago": health.seconds_since_heartbeat(),
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

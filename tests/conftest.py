@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from portal.models import Clinic, Role, User
+from tests.factories import ClinicFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> None:
+    # Rate limits and the heartbeat live in the cache (Redis in CI): start clean.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def clinic(db: None) -> Clinic:
+    return Clinic.objects.current()
+
+
+@pytest.fixture
+def other_clinic(db: None) -> Clinic:
+    return ClinicFactory.create(name="Hillside Clinic", slug="hillside")
+
+
+@pytest.fixture
+def patient(clinic: Clinic) -> User:
+    return UserFactory.create(email="patient@example.com", first_name="Alex")
+
+
+@pytest.fixture
+def other_patient(clinic: Clinic) -> User:
+    return UserFactory.create(email="other.patient@example.com")
+
+
+@pytest.fixture
+def practitioner(clinic: Clinic) -> User:
+    return UserFactory.create(email="mei@example.com", first_name="Mei", role=Role.PRACTITIONER)
+
+
+@pytest.fixture
+def other_clinic_practitioner(other_clinic: Clinic) -> User:
+    return UserFactory.create(email="far@example.com", role=Role.PRACTITIONER, clinic=other_clinic)
+
+
+@pytest.fixture
+def front_desk(clinic: Clinic) -> User:
+    return UserFactory.create(email="desk@example.com", first_name="Sam", role=Role.STAFF)
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

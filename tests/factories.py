@@ -1,0 +1,52 @@
+"""factory_boy factories for the fixed cast of users every test can name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from allauth.account.models import EmailAddress
+
+from portal.models import Clinic, Role, User
+from portal.services import user_set_role
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+class ClinicFactory(factory.django.DjangoModelFactory[Clinic]):
+    class Meta:
+        model = Clinic
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    slug = factory.Sequence(lambda n: f"clinic-{n}")
+    phone = "0117 000 0000"
+    address = "1 Test Street"
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    """A verified user of the portal's own clinic; pass ``role`` for team members."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    role = Role.PATIENT
+    clinic = factory.LazyFunction(Clinic.objects.current)
+
+    @factory.post_generation
+    def password(obj: User, create: bool, extracted: str | None, **kwargs: Any) -> None:
+        obj.set_password(extracted or TEST_PASSWORD)
+        if create:
+            obj.save()
+
+    @factory.post_generation
+    def verified(obj: User, create: bool, extracted: bool | None, **kwargs: Any) -> None:
+        if create:
+            EmailAddress.objects.create(
+                user=obj, email=obj.email, primary=True, verified=extracted is not False
+            )
+            user_set_role(user=obj, role=Role(obj.role), clinic=obj.clinic)
