@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from typing import Any, ClassVar
 
@@ -13,11 +14,17 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 
+@functools.cache
+def _time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{value!r} is not a time zone name such as Europe/London") from None
+    # Checked against the list of zone names rather than by loading the key:
+    # ZoneInfo("Europe") raises IsADirectoryError (a folder of the database),
+    # which would turn a typo in the admin into a server error.
+    if value not in _time_zone_names():
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/London")
 
 
 def _default_time_zone() -> str:
