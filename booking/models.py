@@ -1,1 +1,318 @@
-"""What can be booked, when and by whom (filled by the booking issue)."""
+"""What can be booked, when, and by whom.
+
+All datetimes are stored in UTC; weekly hours and shifts are wall-clock times
+in the clinic's time zone, turned into instants per date by ``availability``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from portal.models import Clinic
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class Practitioner(models.Model):
+    """A practitioner's bookable profile; the person signs in as ``user``."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practitioner"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="practitioners")
+    display_name = models.CharField(max_length=120)
+    title = models.CharField(max_length=120, blank=True, help_text="e.g. Acupuncturist, BAcC")
+    bio = models.TextField(blank=True)
+    is_bookable = models.BooleanField(default=True)
+
+    class Meta:
+        ordering: ClassVar = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class ServiceKind(models.TextChoices):
+    PRIVATE = "private", "Private treatment"
+    ASSESSMENT = "assessment", "Free assessment"
+    MULTIBED = "multibed", "Community clinic (multibed)"
+
+
+class Service(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField()
+    kind = models.CharField(max_length=20, choices=ServiceKind.choices)
+    description = models.TextField(blank=True)
+    duration_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    buffer_before_minutes = models.PositiveIntegerField(default=0)
+    buffer_after_minutes = models.PositiveIntegerField(default=0)
+    slot_step_minutes = models.PositiveIntegerField(
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(120)],
+        help_text="Private and assessment visits can start every this many minutes.",
+    )
+    price_minor = models.PositiveIntegerField(
+        default=0, help_text="Price in minor units (pence); 0 means free."
+    )
+    practitioners = models.ManyToManyField(Practitioner, related_name="services", blank=True)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar = ["position", "name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["clinic", "slug"], name="service_slug_per_clinic"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def buffer_before(self) -> timedelta:
+        return timedelta(minutes=self.buffer_before_minutes)
+
+    @property
+    def buffer_after(self) -> timedelta:
+        return timedelta(minutes=self.buffer_after_minutes)
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_minor == 0
+
+    @property
+    def is_multibed(self) -> bool:
+        return self.kind == ServiceKind.MULTIBED
+
+    def clean(self) -> None:
+        if self.kind == ServiceKind.ASSESSMENT and self.price_minor:
+            raise ValidationError({"price_minor": "The assessment is free: set the price to 0."})
+
+
+class WeeklyHours(models.Model):
+    """One working range on a weekday; a day may have several."""
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.IntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering: ClassVar = ["weekday", "start_time"]
+        verbose_name_plural = "weekly hours"
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")), name="hours_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class ExceptionKind(models.TextChoices):
+    EXTRA = "extra", "Extra hours"
+    CLOSED = "closed", "Closed all day"
+
+
+class DateException(models.Model):
+    """A dated change to the weekly pattern: extra hours, or a closed day."""
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="exceptions"
+    )
+    date = models.DateField()
+    kind = models.CharField(max_length=10, choices=ExceptionKind.choices)
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["date", "start_time"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(kind="closed")
+                | Q(
+                    start_time__isnull=False,
+                    end_time__isnull=False,
+                    end_time__gt=models.F("start_time"),
+                ),
+                name="extra_hours_have_a_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class TimeOff(models.Model):
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="time_off"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["starts_at"]
+        verbose_name_plural = "time off"
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="time_off_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} off {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Room(models.Model):
+    """The multibed room: N recliners shared by patients with staggered starts."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=80)
+    recliners = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.recliners} recliners)"
+
+
+class MultibedShift(models.Model):
+    """A practitioner running the room: weekly on a weekday, or on one date."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="shifts")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="shifts")
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.CASCADE,
+        related_name="shifts",
+        limit_choices_to={"kind": ServiceKind.MULTIBED},
+    )
+    weekday = models.IntegerField(choices=Weekday.choices, null=True, blank=True)
+    date = models.DateField(null=True, blank=True)
+    start_time = models.TimeField()
+    end_time = models.TimeField(help_text="When the room closes: the last stay ends by then.")
+    start_interval_minutes = models.PositiveIntegerField(
+        default=15, validators=[MinValueValidator(5), MaxValueValidator(60)]
+    )
+    max_new_per_start = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
+
+    class Meta:
+        ordering: ClassVar = ["weekday", "date", "start_time"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=(Q(weekday__isnull=False) & Q(date__isnull=True))
+                | (Q(weekday__isnull=True) & Q(date__isnull=False)),
+                name="shift_weekly_or_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")), name="shift_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        when = self.get_weekday_display() if self.weekday is not None else str(self.date)
+        return f"{self.room.name} {when} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class BookingStatus(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+    RESCHEDULED = "rescheduled", "Moved"
+
+
+# Statuses that hold a place (later issues add held-for-payment, attended...).
+ACTIVE_STATUSES = (BookingStatus.CONFIRMED,)
+
+
+class Booking(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="bookings")
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
+    # Copied from the service so the one-assessment rule can be a constraint.
+    kind = models.CharField(max_length=20, choices=ServiceKind.choices)
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="bookings"
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    # The practitioner's time this visit blocks, buffers included.
+    blocked_from = models.DateTimeField()
+    blocked_until = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED
+    )
+    price_minor = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3, default="GBP")
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rescheduled_from = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rescheduled_to"
+    )
+    # One per submitted form, so a double-submit finds the first booking.
+    request_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    cancellation_sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["starts_at"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="booking_end_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(kind="assessment") & ~Q(status__in=["cancelled", "rescheduled"]),
+                name="one_free_assessment_per_patient",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["practitioner", "starts_at"], name="booking_pract_start"),
+            models.Index(fields=["room", "starts_at"], name="booking_room_start"),
+            models.Index(fields=["patient", "starts_at"], name="booking_patient_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} for {self.patient} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES

@@ -71,6 +71,23 @@ class Clinic(models.Model):
     emergency_numbers = models.CharField(
         max_length=200, default="999 (emergency) · 111 (NHS urgent advice)"
     )
+    # Booking policies.
+    min_notice_minutes = models.PositiveIntegerField(
+        default=120, help_text="How soon before a visit it can still be booked online."
+    )
+    booking_horizon_days = models.PositiveIntegerField(
+        default=56, help_text="How far ahead patients can book (56 days = 8 weeks)."
+    )
+    cancellation_cutoff_hours = models.PositiveIntegerField(
+        default=24,
+        help_text="Patients can cancel or move a visit online until this many hours before.",
+    )
+    new_patient_booking_limit = models.PositiveIntegerField(
+        default=1,
+        help_text=(
+            "Upcoming bookings a new patient (not yet treated) may hold at once; 0 means no limit."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ClinicQuerySet.as_manager()

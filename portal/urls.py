@@ -13,6 +13,7 @@ urlpatterns = [
     path("me/", views.patient_dashboard, name="patient_dashboard"),
     path("practice/", views.practitioner_dashboard, name="practitioner_dashboard"),
     path("desk/", views.staff_dashboard, name="staff_dashboard"),
+    path("", include("booking.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from booking.models import (
+    Booking,
+    DateException,
+    MultibedShift,
+    Practitioner,
+    Room,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
+
+
+class WeeklyHoursInline(admin.TabularInline[WeeklyHours, Practitioner]):
+    model = WeeklyHours
+    extra = 0
+
+
+class DateExceptionInline(admin.TabularInline[DateException, Practitioner]):
+    model = DateException
+    extra = 0
+
+
+class TimeOffInline(admin.TabularInline[TimeOff, Practitioner]):
+    model = TimeOff
+    extra = 0
+
+
+@admin.register(Practitioner)
+class PractitionerAdmin(admin.ModelAdmin[Practitioner]):
+    list_display = ("display_name", "title", "clinic", "is_bookable")
+    inlines = (WeeklyHoursInline, DateExceptionInline, TimeOffInline)
+    raw_id_fields = ("user",)
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin[Service]):
+    list_display = ("name", "kind", "duration_minutes", "price_minor", "is_active", "position")
+    list_filter = ("kind", "is_active")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("practitioners",)
+
+
+class ShiftInline(admin.TabularInline[MultibedShift, Room]):
+    model = MultibedShift
+    extra = 0
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin[Room]):
+    list_display = ("name", "recliners", "clinic")
+    inlines = (ShiftInline,)
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin[Booking]):
+    list_display = ("starts_at", "service", "patient", "practitioner", "status")
+    list_filter = ("status", "kind", "practitioner")
+    date_hierarchy = "starts_at"
+    search_fields = ("patient__email", "patient__first_name", "patient__last_name")
+    raw_id_fields = ("patient", "booked_by", "rescheduled_from")
+    readonly_fields = (
+        "blocked_from",
+        "blocked_until",
+        "request_key",
+        "created_at",
+        "confirmation_sent_at",
+        "cancellation_sent_at",
+    )
+
+    def has_add_permission(self, request: object) -> bool:
+        # Bookings are made through the booking pages so capacity rules always apply.
+        return False

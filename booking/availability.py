@@ -1,0 +1,302 @@
+"""Open start times: schedules + bookings + capacity -> slots.
+
+``load_schedule`` reads everything a range needs in a fixed number of queries
+(no query per day or per slot); ``open_slots`` is pure and turns it into
+slots. Wall-clock rules (weekly hours, shifts) become instants per date in the
+clinic's zone, and grids are stepped in real elapsed time, so the days the
+clocks change get exactly the start times that really exist.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+
+from booking.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    DateException,
+    ExceptionKind,
+    MultibedShift,
+    Practitioner,
+    Service,
+    ServiceKind,
+    TimeOff,
+    WeeklyHours,
+)
+from portal.models import Clinic
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: datetime
+    ends_at: datetime
+    practitioner_id: int
+    room_id: int | None = None
+    places_left: int | None = None  # multibed only: recliners still free for the whole stay
+
+
+@dataclass(frozen=True)
+class Policy:
+    min_notice: timedelta
+    horizon: timedelta
+
+    @classmethod
+    def for_clinic(cls, clinic: Clinic) -> Policy:
+        return cls(
+            min_notice=timedelta(minutes=clinic.min_notice_minutes),
+            horizon=timedelta(days=clinic.booking_horizon_days),
+        )
+
+
+@dataclass
+class Schedule:
+    """Everything needed to compute one service's open times over a range."""
+
+    service: Service
+    tz: ZoneInfo
+    practitioner_ids: list[int]
+    hours: dict[tuple[int, int], list[tuple[time, time]]] = field(default_factory=dict)
+    extra: dict[tuple[int, date], list[tuple[time, time]]] = field(default_factory=dict)
+    closed: set[tuple[int, date]] = field(default_factory=set)
+    shifts: list[MultibedShift] = field(default_factory=list)
+    # Per practitioner: merged, sorted intervals when they cannot see a private patient.
+    busy: dict[int, list[Interval]] = field(default_factory=dict)
+    # Per practitioner: time off only (a shift is cancelled by time off, not by itself).
+    off: dict[int, list[Interval]] = field(default_factory=dict)
+    rooms: dict[int, int] = field(default_factory=dict)  # room id -> recliners
+    room_stays: dict[int, list[Interval]] = field(default_factory=dict)  # sorted by start
+
+
+def _to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _overlaps(merged: list[Interval], start: datetime, end: datetime) -> bool:
+    """Whether [start, end) meets any interval of a merged, sorted list."""
+    i = bisect.bisect_left(merged, (end,))  # first interval starting at or after ``end``
+    return i > 0 and merged[i - 1][1] > start
+
+
+def _shift_days(shift: MultibedShift, first: date, last: date) -> Iterator[date]:
+    if shift.date is not None:
+        if first <= shift.date <= last:
+            yield shift.date
+        return
+    for day in _days(first, last):
+        if day.weekday() == shift.weekday:
+            yield day
+
+
+def load_schedule(
+    service: Service,
+    first: date,
+    last: date,
+    *,
+    practitioner: Practitioner | None = None,
+    exclude_booking_id: int | None = None,
+) -> Schedule:
+    """Read what ``open_slots`` needs for ``service`` between two clinic dates, in 6 queries."""
+    tz = service.clinic.tz
+    # A day's grid may start before midnight UTC or run past it: widen by a day.
+    window_start = _to_utc(first - timedelta(days=1), time.min, tz)
+    window_end = _to_utc(last + timedelta(days=2), time.min, tz)
+
+    offering = service.practitioners.filter(is_bookable=True)
+    if practitioner is not None:
+        offering = offering.filter(pk=practitioner.pk)
+    ids = list(offering.order_by("pk").values_list("pk", flat=True))
+    schedule = Schedule(service=service, tz=tz, practitioner_ids=ids)
+
+    for h in WeeklyHours.objects.filter(practitioner_id__in=ids):
+        schedule.hours.setdefault((h.practitioner_id, h.weekday), []).append(
+            (h.start_time, h.end_time)
+        )
+    for ex in DateException.objects.filter(
+        practitioner_id__in=ids, date__gte=first - timedelta(days=1), date__lte=last
+    ):
+        if ex.kind == ExceptionKind.CLOSED:
+            schedule.closed.add((ex.practitioner_id, ex.date))
+        elif ex.start_time and ex.end_time:
+            schedule.extra.setdefault((ex.practitioner_id, ex.date), []).append(
+                (ex.start_time, ex.end_time)
+            )
+
+    busy: dict[int, list[Interval]] = defaultdict(list)
+    for off in TimeOff.objects.filter(
+        practitioner_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
+    ):
+        busy[off.practitioner_id].append((off.starts_at, off.ends_at))
+        schedule.off.setdefault(off.practitioner_id, []).append((off.starts_at, off.ends_at))
+
+    # Every shift of these practitioners blocks their private time, whichever
+    # service it runs; only this service's shifts produce multibed slots.
+    shifts = list(
+        MultibedShift.objects.filter(practitioner_id__in=ids)
+        .filter(Q(date__isnull=True) | Q(date__gte=first - timedelta(days=1), date__lte=last))
+        .select_related("room")
+    )
+    for shift in shifts:
+        for day in _shift_days(shift, first - timedelta(days=1), last):
+            busy[shift.practitioner_id].append(
+                (_to_utc(day, shift.start_time, tz), _to_utc(day, shift.end_time, tz))
+            )
+        if shift.service_id == service.pk:
+            schedule.shifts.append(shift)
+            schedule.rooms[shift.room_id] = shift.room.recliners
+
+    bookings = Booking.objects.filter(
+        status__in=ACTIVE_STATUSES, blocked_from__lt=window_end, blocked_until__gt=window_start
+    ).filter(Q(practitioner_id__in=ids) | Q(room_id__in=list(schedule.rooms)))
+    if exclude_booking_id is not None:
+        bookings = bookings.exclude(pk=exclude_booking_id)
+    room_stays: dict[int, list[Interval]] = defaultdict(list)
+    for room_id, practitioner_id, kind, starts, ends, b_from, b_until in bookings.values_list(
+        "room_id",
+        "practitioner_id",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "blocked_from",
+        "blocked_until",
+    ):
+        if kind == ServiceKind.MULTIBED:
+            if room_id is not None:
+                room_stays[room_id].append((starts, ends))
+        elif practitioner_id in ids:
+            busy[practitioner_id].append((b_from, b_until))
+
+    schedule.busy = {pid: _merge(intervals) for pid, intervals in busy.items()}
+    schedule.off = {pid: _merge(intervals) for pid, intervals in schedule.off.items()}
+    schedule.room_stays = {rid: sorted(stays) for rid, stays in room_stays.items()}
+    return schedule
+
+
+def _private_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
+    service, tz = schedule.service, schedule.tz
+    step = timedelta(minutes=service.slot_step_minutes)
+    for pid in schedule.practitioner_ids:
+        if (pid, day) in schedule.closed:
+            continue
+        ranges = schedule.hours.get((pid, day.weekday()), []) + schedule.extra.get((pid, day), [])
+        busy = schedule.busy.get(pid, [])
+        seen: set[datetime] = set()  # extra hours may overlap the weekly ones
+        for start_t, end_t in sorted(set(ranges)):
+            start, end = _to_utc(day, start_t, tz), _to_utc(day, end_t, tz)
+            at = start
+            while at + service.duration <= end:
+                if at not in seen and not _overlaps(
+                    busy, at - service.buffer_before, at + service.duration + service.buffer_after
+                ):
+                    seen.add(at)
+                    yield Slot(at, at + service.duration, pid)
+                at += step
+
+
+def _max_occupancy(stays: list[Interval], start: datetime, end: datetime) -> tuple[int, int]:
+    """Most recliners in use at any moment of [start, end), and stays beginning at ``start``."""
+    i = bisect.bisect_left(stays, (end,))
+    meeting = [s for s in stays[:i] if s[1] > start]
+    points = [start] + [s[0] for s in meeting if s[0] > start]
+    peak = max((sum(1 for s in meeting if s[0] <= p < s[1]) for p in points), default=0)
+    same_start = sum(1 for s in meeting if s[0] == start)
+    return peak, same_start
+
+
+def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
+    service, tz = schedule.service, schedule.tz
+    for shift in schedule.shifts:
+        pid = shift.practitioner_id
+        if pid not in schedule.practitioner_ids or (pid, day) in schedule.closed:
+            continue
+        if not any(d == day for d in _shift_days(shift, day, day)):
+            continue
+        recliners = schedule.rooms[shift.room_id]
+        stays = schedule.room_stays.get(shift.room_id, [])
+        off = schedule.off.get(pid, [])
+        step = timedelta(minutes=shift.start_interval_minutes)
+        start, end = _to_utc(day, shift.start_time, tz), _to_utc(day, shift.end_time, tz)
+        at = start
+        while at + service.duration <= end:
+            stay_end = at + service.duration
+            if not _overlaps(off, at, stay_end):
+                peak, same_start = _max_occupancy(stays, at, stay_end)
+                left = min(recliners - peak, shift.max_new_per_start - same_start)
+                if left > 0:
+                    yield Slot(at, stay_end, pid, shift.room_id, left)
+            at += step
+
+
+def open_slots(
+    schedule: Schedule, first: date, last: date, *, now: datetime, policy: Policy
+) -> list[Slot]:
+    """Open start times between two clinic dates (inclusive), sorted by time then practitioner."""
+    earliest, latest = now + policy.min_notice, now + policy.horizon
+    generate = _multibed_slots if schedule.service.is_multibed else _private_slots
+    slots = [
+        slot
+        for day in _days(first, last)
+        for slot in generate(schedule, day)
+        if earliest <= slot.starts_at <= latest
+    ]
+    slots.sort(key=lambda s: (s.starts_at, s.practitioner_id))
+    return slots
+
+
+def find_open_slots(
+    service: Service,
+    first: date,
+    last: date,
+    *,
+    now: datetime,
+    practitioner: Practitioner | None = None,
+    exclude_booking_id: int | None = None,
+) -> list[Slot]:
+    """Load and compute in one call: the open times views and services ask for."""
+    schedule = load_schedule(
+        service, first, last, practitioner=practitioner, exclude_booking_id=exclude_booking_id
+    )
+    return open_slots(schedule, first, last, now=now, policy=Policy.for_clinic(service.clinic))
+
+
+def slots_by_day(slots: Iterable[Slot], tz: ZoneInfo) -> dict[date, list[Slot]]:
+    days: dict[date, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        days[slot.starts_at.astimezone(tz).date()].append(slot)
+    return dict(days)
+
+
+__all__ = [
+    "Policy",
+    "Schedule",
+    "Slot",
+    "find_open_slots",
+    "load_schedule",
+    "open_slots",
+    "slots_by_day",
+]

@@ -1,0 +1,53 @@
+"""Reading and checking what the booking pages send."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from django import forms
+
+from booking.models import Practitioner, Service
+
+
+def parse_week(value: str | None, today: date) -> date:
+    """The Monday of the requested week (this week for missing or malformed input)."""
+    try:
+        day = date.fromisoformat(value) if value else today
+    except ValueError:
+        day = today
+    return day - timedelta(days=day.weekday())
+
+
+def parse_start(value: str | None) -> datetime | None:
+    """An aware UTC instant from the slot's ISO value, or None if it is not one."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def parse_practitioner(service: Service, value: str | None) -> Practitioner | None:
+    """The chosen practitioner if they offer ``service``; None for "any" or a bad value."""
+    if not value or value == "any" or not value.isdigit():
+        return None
+    return service.practitioners.filter(pk=int(value), is_bookable=True).first()
+
+
+class ConfirmBookingForm(forms.Form):
+    """The confirm page's POST: the slot chosen, and a key that makes a resubmit harmless."""
+
+    start = forms.CharField(widget=forms.HiddenInput)
+    practitioner = forms.CharField(widget=forms.HiddenInput, required=False)
+    request_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def clean_start(self) -> datetime:
+        start = parse_start(self.cleaned_data["start"])
+        if start is None:
+            raise forms.ValidationError("That time could not be read. Please pick a time again.")
+        return start

@@ -1,0 +1,320 @@
+"""Making, cancelling and moving bookings: the one way each is done.
+
+Every caller (patient pages, staff booking for a caller, later payments and
+the practitioner calendar) goes through these functions, so the capacity and
+policy rules are checked in one place, inside a transaction.
+
+Concurrency: whether a time is open depends on several tables (hours, time
+off, shifts, other bookings with their buffers, the room's occupancy), so no
+single constraint can express it. Writers are serialised instead: each
+transaction locks the patient, then the practitioners, then the rooms it may
+take, always in that order and by id so two writers never deadlock, and
+re-computes availability under the lock. PostgreSQL does this with row locks;
+SQLite (the demo) takes its single write lock at BEGIN (IMMEDIATE mode).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from booking.availability import Slot, find_open_slots
+from booking.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    Practitioner,
+    Room,
+    Service,
+    ServiceKind,
+)
+from portal.models import User
+
+TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
+
+
+class BookingError(Exception):
+    """A booking request that cannot be met, with a message fit to show the patient."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SlotUnavailable(BookingError):
+    """The time was taken (or never open); ``alternatives`` are the nearest open times."""
+
+    def __init__(self, message: str, alternatives: list[Slot] | None = None) -> None:
+        super().__init__(message)
+        self.alternatives = alternatives or []
+
+
+class NotEligible(BookingError):
+    pass
+
+
+class ChangeNotAllowed(BookingError):
+    pass
+
+
+def can_change_online(booking: Booking, now: datetime | None = None) -> bool:
+    """Whether the patient may still cancel or move this visit themselves."""
+    now = now or timezone.now()
+    cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
+    return booking.is_active and booking.starts_at - now >= cutoff
+
+
+def is_new_patient(patient: User, now: datetime) -> bool:
+    """Not yet treated: no past treatment visit that was kept."""
+    return not Booking.objects.filter(
+        patient=patient, kind__in=TREATMENT_KINDS, status__in=ACTIVE_STATUSES, starts_at__lt=now
+    ).exists()
+
+
+def nearest_alternatives(
+    service: Service,
+    around: datetime,
+    *,
+    practitioner: Practitioner | None,
+    now: datetime,
+    limit: int = 6,
+) -> list[Slot]:
+    """The next open times from the requested day on, for a friendly 'just taken' message."""
+    tz = service.clinic.tz
+    first = max(around, now).astimezone(tz).date()
+    slots = find_open_slots(
+        service, first, first + timedelta(days=7), now=now, practitioner=practitioner
+    )
+    later = [s for s in slots if s.starts_at >= around] or slots
+    return later[:limit]
+
+
+def _check_eligibility(
+    *, patient: User, service: Service, now: datetime, ignoring: Booking | None
+) -> None:
+    upcoming = Booking.objects.filter(
+        patient=patient, status__in=ACTIVE_STATUSES, starts_at__gte=now
+    )
+    if ignoring is not None:
+        upcoming = upcoming.exclude(pk=ignoring.pk)
+    if service.kind == ServiceKind.ASSESSMENT:
+        previous = Booking.objects.filter(patient=patient, kind=ServiceKind.ASSESSMENT).exclude(
+            status__in=[BookingStatus.CANCELLED, BookingStatus.RESCHEDULED]
+        )
+        if ignoring is not None:
+            previous = previous.exclude(pk=ignoring.pk)
+        if previous.exists():
+            raise NotEligible(
+                "You have already booked your free assessment. You can move it from My bookings, "
+                "or book a treatment instead."
+            )
+        if not is_new_patient(patient, now):
+            raise NotEligible(
+                "The free assessment is for people who have not been treated here yet. "
+                "Please book a treatment instead."
+            )
+    limit = patient.clinic.new_patient_booking_limit if patient.clinic else 0
+    if limit and is_new_patient(patient, now) and upcoming.count() >= limit:
+        raise NotEligible(
+            "As a new patient you can hold one upcoming visit at a time. Once you have been "
+            "to your first visit you can book more, or you can move the one you have."
+        )
+
+
+def _lock_capacity(service: Service, practitioner: Practitioner | None) -> list[int]:
+    """Lock the practitioners (and rooms) whose time this booking could take."""
+    candidates = service.practitioners.filter(is_bookable=True)
+    if practitioner is not None:
+        candidates = candidates.filter(pk=practitioner.pk)
+    ids = list(candidates.values_list("pk", flat=True))
+    list(Practitioner.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if service.is_multibed:
+        room_ids = list(service.shifts.values_list("room_id", flat=True))
+        list(Room.objects.select_for_update().filter(pk__in=room_ids).order_by("pk"))
+    return ids
+
+
+def _place(
+    *,
+    patient: User,
+    service: Service,
+    starts_at: datetime,
+    practitioner: Practitioner | None,
+    booked_by: User | None,
+    now: datetime,
+    request_key: str | None,
+    replacing: Booking | None = None,
+) -> Booking:
+    """Take the place inside the caller's transaction (locks already held for the patient)."""
+    if practitioner is not None and not service.practitioners.filter(pk=practitioner.pk).exists():
+        raise NotEligible(f"{practitioner} does not offer {service.name}.")
+    _check_eligibility(patient=patient, service=service, now=now, ignoring=replacing)
+    _lock_capacity(service, practitioner)
+    day = starts_at.astimezone(service.clinic.tz).date()
+    open_now = [
+        s
+        for s in find_open_slots(service, day, day, now=now, practitioner=practitioner)
+        if s.starts_at == starts_at
+    ]
+    if not open_now:
+        raise SlotUnavailable("Sorry, that time has just been taken or is no longer open.")
+    slot = open_now[0]
+    booking = Booking(
+        clinic=service.clinic,
+        patient=patient,
+        service=service,
+        kind=service.kind,
+        practitioner_id=slot.practitioner_id,
+        room_id=slot.room_id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        blocked_from=slot.starts_at
+        - (timedelta() if service.is_multibed else service.buffer_before),
+        blocked_until=slot.ends_at + (timedelta() if service.is_multibed else service.buffer_after),
+        price_minor=service.price_minor,
+        currency=service.clinic.currency,
+        booked_by=booked_by,
+        rescheduled_from=replacing,
+    )
+    if request_key:
+        booking.request_key = uuid.UUID(request_key)
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as exc:
+        if "one_free_assessment_per_patient" in str(exc):
+            raise NotEligible("You have already booked your free assessment.") from None
+        raise
+    return booking
+
+
+def _send_confirmation_on_commit(booking: Booking) -> None:
+    from booking.tasks import send_booking_email
+
+    booking_id = booking.pk
+    transaction.on_commit(lambda: send_booking_email.delay(booking_id, "booking_confirmed"))
+
+
+def booking_create(
+    *,
+    patient: User,
+    service: Service,
+    starts_at: datetime,
+    practitioner: Practitioner | None = None,
+    booked_by: User | None = None,
+    request_key: str | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book ``service`` at ``starts_at`` for ``patient`` (with any practitioner if none given).
+
+    Raises ``SlotUnavailable`` (with nearby alternatives) or ``NotEligible``. A repeated
+    ``request_key`` (a double-submitted form) returns the booking the first one made.
+    """
+    now = now or timezone.now()
+    if request_key:
+        existing = Booking.objects.filter(request_key=request_key, patient=patient).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=patient.pk).first()
+            booking = _place(
+                patient=patient,
+                service=service,
+                starts_at=starts_at,
+                practitioner=practitioner,
+                booked_by=booked_by or patient,
+                now=now,
+                request_key=request_key,
+            )
+            _send_confirmation_on_commit(booking)
+    except SlotUnavailable as exc:
+        exc.alternatives = nearest_alternatives(
+            service, starts_at, practitioner=practitioner, now=now
+        )
+        raise
+    except IntegrityError:
+        # Only the request key is left to collide: the same form was submitted twice at once.
+        if not request_key:
+            raise
+        existing = Booking.objects.filter(request_key=request_key, patient=patient).first()
+        if existing is None:
+            raise
+        return existing
+    return booking
+
+
+def booking_cancel(*, booking: Booking, by: User, now: datetime | None = None) -> Booking:
+    """Cancel a visit; patients only until the clinic's cutoff, the clinic team at any time."""
+    now = now or timezone.now()
+    by_patient = by.pk == booking.patient_id
+    if by_patient and not can_change_online(booking, now):
+        raise ChangeNotAllowed(_too_late_message(booking))
+    with transaction.atomic():
+        # The status in the WHERE clause makes a double click cancel once.
+        changed = Booking.objects.filter(pk=booking.pk, status__in=ACTIVE_STATUSES).update(
+            status=BookingStatus.CANCELLED, cancelled_at=now
+        )
+        if not changed:
+            raise ChangeNotAllowed("This visit was already cancelled or moved.")
+        booking.refresh_from_db()
+        from booking.tasks import send_booking_email
+
+        booking_id = booking.pk
+        transaction.on_commit(lambda: send_booking_email.delay(booking_id, "booking_cancelled"))
+    return booking
+
+
+def booking_reschedule(
+    *,
+    booking: Booking,
+    starts_at: datetime,
+    by: User,
+    practitioner: Practitioner | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Move a visit atomically: the new place is taken and the old released, or nothing changes."""
+    now = now or timezone.now()
+    by_patient = by.pk == booking.patient_id
+    if by_patient and not can_change_online(booking, now):
+        raise ChangeNotAllowed(_too_late_message(booking))
+    service = booking.service
+    try:
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=booking.patient_id).first()
+            old = Booking.objects.select_for_update().get(pk=booking.pk)
+            if not old.is_active:
+                raise ChangeNotAllowed("This visit was already cancelled or moved.")
+            # Release the old place inside the same transaction; a failure below rolls it back.
+            old.status = BookingStatus.RESCHEDULED
+            old.cancelled_at = now
+            old.save(update_fields=["status", "cancelled_at"])
+            new = _place(
+                patient=old.patient,
+                service=service,
+                starts_at=starts_at,
+                practitioner=practitioner,
+                booked_by=by,
+                now=now,
+                request_key=None,
+                replacing=old,
+            )
+            _send_confirmation_on_commit(new)
+    except SlotUnavailable as exc:
+        exc.alternatives = nearest_alternatives(
+            service, starts_at, practitioner=practitioner, now=now
+        )
+        raise
+    return new
+
+
+def _too_late_message(booking: Booking) -> str:
+    clinic = booking.clinic
+    contact = f" on {clinic.phone}" if clinic.phone else ""
+    return (
+        f"Visits can be changed online until {clinic.cancellation_cutoff_hours} hours before they "
+        f"start. Please call the clinic{contact} and we will help."
+    )

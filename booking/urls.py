@@ -1,0 +1,16 @@
+from django.urls import path
+
+from booking import views
+
+app_name = "booking"
+
+urlpatterns = [
+    path("book/", views.service_list, name="services"),
+    path("book/for-a-patient/", views.book_for_patient, name="book_for_patient"),
+    path("book/<slug:slug>/", views.choose_practitioner, name="practitioners"),
+    path("book/<slug:slug>/times/", views.week, name="week"),
+    path("book/<slug:slug>/confirm/", views.confirm, name="confirm"),
+    path("bookings/", views.my_bookings, name="mine"),
+    path("bookings/<int:pk>/", views.detail, name="detail"),
+    path("bookings/<int:pk>/cancel/", views.cancel, name="cancel"),
+]

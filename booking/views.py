@@ -1,0 +1,307 @@
+"""Booking pages: pick a service, a practitioner and a time; see, move and cancel visits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from booking import services
+from booking.availability import find_open_slots, slots_by_day
+from booking.forms import ConfirmBookingForm, parse_practitioner, parse_start, parse_week
+from booking.models import ACTIVE_STATUSES, Booking, Service
+from portal.access import team_required
+from portal.models import Clinic, Role, User
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (views using this are behind ``login_required``)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _is_team(user: Any) -> bool:
+    return getattr(user, "role", None) in (Role.PRACTITIONER, Role.STAFF)
+
+
+def _get_service(slug: str) -> Service:
+    return get_object_or_404(
+        Service.objects.select_related("clinic"),
+        clinic=Clinic.objects.current(),
+        slug=slug,
+        is_active=True,
+    )
+
+
+def _patient_for(request: HttpRequest) -> User:
+    """Who the booking is for: the patient themself, or (for the team) the ``for`` patient."""
+    user = _user(request)
+    wanted = request.GET.get("for") or request.POST.get("for")
+    if not _is_team(user):
+        return user
+    if not wanted or not wanted.isdigit():
+        raise Http404("Choose a patient first")
+    return get_object_or_404(User, pk=int(wanted), role=Role.PATIENT, clinic=user.clinic)
+
+
+def _get_booking_for_user(request: HttpRequest, pk: int) -> Booking:
+    """The booking if the user may see it (its patient, or their clinic's team); else 404."""
+    qs = Booking.objects.select_related("service", "practitioner", "clinic", "patient", "room")
+    user = request.user
+    if _is_team(user):
+        return get_object_or_404(qs, pk=pk, clinic_id=getattr(user, "clinic_id", None))
+    return get_object_or_404(qs, pk=pk, patient_id=user.pk)
+
+
+def _carry(request: HttpRequest, **extra: Any) -> str:
+    """Query string that keeps the booking context (for whom, what we are moving)."""
+    keep = {k: request.GET[k] for k in ("for", "reschedule", "with") if request.GET.get(k)}
+    keep.update({k: v for k, v in extra.items() if v is not None})
+    return urlencode(keep)
+
+
+@login_required
+def service_list(request: HttpRequest) -> HttpResponse:
+    patient = _patient_for(request)
+    services_ = Service.objects.filter(clinic=Clinic.objects.current(), is_active=True)
+    return render(
+        request,
+        "booking/service_list.html",
+        {"services": services_, "patient": patient, "carry": _carry(request)},
+    )
+
+
+@login_required
+def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
+    service = _get_service(slug)
+    patient = _patient_for(request)
+    practitioners = list(service.practitioners.filter(is_bookable=True))
+    if service.is_multibed or len(practitioners) == 1:
+        only = practitioners[0].pk if len(practitioners) == 1 else "any"
+        return redirect(
+            f"{reverse('booking:week', args=[slug])}?{_carry(request, **{'with': only})}"
+        )
+    return render(
+        request,
+        "booking/choose_practitioner.html",
+        {
+            "service": service,
+            "practitioners": practitioners,
+            "patient": patient,
+            "carry": _carry(request),
+        },
+    )
+
+
+@login_required
+def week(request: HttpRequest, slug: str) -> HttpResponse:
+    """A week of open start times, Monday to Sunday, in the clinic's time zone."""
+    service = _get_service(slug)
+    patient = _patient_for(request)
+    tz = service.clinic.tz
+    now = timezone.now()
+    today = now.astimezone(tz).date()
+    monday = max(
+        parse_week(request.GET.get("week"), today), today - timedelta(days=today.weekday())
+    )
+    sunday = monday + timedelta(days=6)
+    practitioner = parse_practitioner(service, request.GET.get("with"))
+    reschedule = request.GET.get("reschedule")
+    moving = (
+        _get_booking_for_user(request, int(reschedule))
+        if reschedule and reschedule.isdigit()
+        else None
+    )
+    exclude = moving.pk if moving else None
+    slots = find_open_slots(
+        service, monday, sunday, now=now, practitioner=practitioner, exclude_booking_id=exclude
+    )
+    if not slots and not request.GET.get("week"):
+        # Nothing left this week: open on the week of the next free time instead.
+        horizon = today + timedelta(days=service.clinic.booking_horizon_days)
+        later = find_open_slots(
+            service, sunday, horizon, now=now, practitioner=practitioner, exclude_booking_id=exclude
+        )
+        if later:
+            first_day = later[0].starts_at.astimezone(tz).date()
+            monday = first_day - timedelta(days=first_day.weekday())
+            sunday = monday + timedelta(days=6)
+            slots = [s for s in later if s.starts_at.astimezone(tz).date() <= sunday]
+    by_day = slots_by_day(slots, tz)
+    names = {p.pk: p.display_name for p in service.practitioners.all()}
+    days = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        days.append((day, [(s, names.get(s.practitioner_id, "")) for s in by_day.get(day, [])]))
+    horizon_end = (now + timedelta(days=service.clinic.booking_horizon_days)).astimezone(tz).date()
+    return render(
+        request,
+        "booking/week.html",
+        {
+            "service": service,
+            "patient": patient,
+            "days": days,
+            "tz": tz,
+            "practitioner": practitioner,
+            "moving": moving,
+            "today": today,
+            "prev_week": (monday - timedelta(days=7)) if monday > today else None,
+            "next_week": (monday + timedelta(days=7))
+            if monday + timedelta(days=7) <= horizon_end
+            else None,
+            "monday": monday,
+            "sunday": sunday,
+            "carry": _carry(request),
+            "with_value": request.GET.get("with") or "any",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show the chosen time; on POST make (or move) the booking through the service."""
+    service = _get_service(slug)
+    patient = _patient_for(request)
+    source = request.POST if request.method == "POST" else request.GET
+    start = parse_start(source.get("start"))
+    practitioner = parse_practitioner(service, source.get("practitioner") or source.get("with"))
+    week_url = f"{reverse('booking:week', args=[slug])}?{_carry(request)}"
+    if start is None:
+        messages.error(request, "That time could not be read. Please pick a time again.")
+        return redirect(week_url)
+    reschedule = request.GET.get("reschedule")
+    moving = (
+        _get_booking_for_user(request, int(reschedule))
+        if reschedule and reschedule.isdigit()
+        else None
+    )
+    form = ConfirmBookingForm(
+        request.POST or None,
+        initial={
+            "start": start.isoformat(),
+            "practitioner": practitioner.pk if practitioner else "any",
+        },
+    )
+    alternatives: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            if moving is not None:
+                booking = services.booking_reschedule(
+                    booking=moving,
+                    starts_at=start,
+                    by=_user(request),
+                    practitioner=practitioner,
+                )
+                messages.success(
+                    request, "Your visit has been moved. We have emailed the new time."
+                )
+            else:
+                booking = services.booking_create(
+                    patient=patient,
+                    service=service,
+                    starts_at=start,
+                    practitioner=practitioner,
+                    booked_by=_user(request),
+                    request_key=str(form.cleaned_data["request_key"]),
+                )
+            return redirect("booking:detail", pk=booking.pk)
+        except services.SlotUnavailable as exc:
+            messages.error(request, exc.message)
+            alternatives = exc.alternatives
+        except services.BookingError as exc:
+            messages.error(request, exc.message)
+    names = {p.pk: p.display_name for p in service.practitioners.all()}
+    return render(
+        request,
+        "booking/confirm.html",
+        {
+            "service": service,
+            "patient": patient,
+            "start": start,
+            "end": start + service.duration,
+            "practitioner": practitioner,
+            "form": form,
+            "moving": moving,
+            "tz": service.clinic.tz,
+            "alternatives": alternatives,
+            "names": names,
+            "week_url": week_url,
+            "carry": _carry(request),
+        },
+    )
+
+
+@login_required
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    mine = Booking.objects.filter(patient=_user(request)).select_related("service", "practitioner")
+    upcoming = mine.filter(status__in=ACTIVE_STATUSES, starts_at__gte=now).order_by("starts_at")
+    past = mine.filter(Q(starts_at__lt=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by(
+        "-starts_at"
+    )[:30]
+    return render(request, "booking/my_bookings.html", {"upcoming": upcoming, "past": past})
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = _get_booking_for_user(request, pk)
+    return render(
+        request,
+        "booking/detail.html",
+        {
+            "booking": booking,
+            "tz": booking.clinic.tz,
+            "can_change": services.can_change_online(booking) or _is_team(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = _get_booking_for_user(request, pk)
+    if request.method == "POST":
+        try:
+            services.booking_cancel(booking=booking, by=_user(request))
+            messages.success(request, "Your visit is cancelled. We have emailed you to confirm.")
+            return redirect("booking:detail", pk=booking.pk)
+        except services.BookingError as exc:
+            messages.error(request, exc.message)
+    return render(
+        request,
+        "booking/cancel.html",
+        {
+            "booking": booking,
+            "tz": booking.clinic.tz,
+            "can_change": services.can_change_online(booking) or _is_team(request.user),
+        },
+    )
+
+
+@team_required
+def book_for_patient(request: HttpRequest) -> HttpResponse:
+    """Clinic staff booking for a caller: find the patient, then the usual booking pages."""
+    query = (request.GET.get("q") or "").strip()
+    patients = User.objects.none()
+    if len(query) >= 2:
+        patients = (
+            User.objects.filter(role=Role.PATIENT, clinic=_user(request).clinic)
+            .filter(
+                Q(email__icontains=query)
+                | Q(first_name__icontains=query)
+                | Q(last_name__icontains=query)
+                | Q(phone__icontains=query)
+            )
+            .order_by("last_name", "first_name")[:20]
+        )
+    return render(request, "booking/book_for_patient.html", {"query": query, "patients": patients})

@@ -1,0 +1,57 @@
+"""Emails the portal sends: one helper renders a template triplet and sends it.
+
+Each email is ``templates/email/<name>_subject.txt``, ``<name>.txt`` and
+``<name>.html``, rendered with the clinic in the context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from portal.models import Clinic
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+@dataclass
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
+    context = {"clinic": Clinic.objects.current(), "site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"email/{name}_subject.txt", context).split())
+    return RenderedEmail(
+        subject=subject,
+        text=render_to_string(f"email/{name}.txt", context),
+        html=render_to_string(f"email/{name}.html", context),
+    )
+
+
+def send_email(to: str, email: RenderedEmail) -> None:
+    """Send one rendered email to one address (raises on transport errors so tasks can retry)."""
+    clinic = Clinic.objects.current()
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        reply_to=[clinic.email] if clinic.email else None,
+    )
+    message.attach_alternative(email.html, "text/html")
+    for attachment in email.attachments:
+        message.attach(attachment.filename, attachment.content, attachment.mimetype)
+    message.send()
