@@ -14,7 +14,9 @@ import pytest
 # threads, so this only relaxes the guard for the test code itself.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+
+from portal.models import Clinic
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,8 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LAPTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -35,6 +37,17 @@ def _chromium_available() -> bool:
     if Path(CHROMIUM).is_file():
         return os.access(CHROMIUM, os.X_OK)
     return shutil.which(CHROMIUM) is not None
+
+
+@pytest.fixture(autouse=True)
+def clinic_details(clinic: Clinic) -> Clinic:
+    """A clinic with real-looking contact details, so header, footer and pages are complete."""
+    clinic.name = "Riverside Acupuncture"
+    clinic.address = "12 Mill Lane, Bristol BS1 4XE"
+    clinic.phone = "0117 496 0123"
+    clinic.email = "hello@riverside-acupuncture.example"
+    clinic.save()
+    return clinic
 
 
 @pytest.fixture(scope="session")
@@ -92,6 +105,7 @@ def phone(page: Page) -> Page:
 def shot(page: Page, name: str) -> Path:
     """Save a full-page screenshot to test-artifacts/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("load")  # a click's navigation may still be streaming in
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
