@@ -43,10 +43,19 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Portal at http://{options['addr']}/  (Ctrl-C stops everything)")
         )
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        # Installed explicitly: a shell may start us with SIGINT ignored, and
+        # SIGTERM (from a supervisor) should stop the children just the same.
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
         try:
-            while all(p.poll() is None for p in procs):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
+            while not stopping and all(p.poll() is None for p in procs):
+                time.sleep(0.2)
             self.stdout.write("\nStopping the web server and the worker...")
         finally:
             for proc in procs:
