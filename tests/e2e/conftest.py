@@ -102,12 +102,12 @@ def phone(page: Page) -> Page:
     return page
 
 
-def shot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot to test-artifacts/screenshots/<name>.png."""
+def shot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Save a (by default full-page) screenshot to test-artifacts/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_load_state("load")  # a click's navigation may still be streaming in
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

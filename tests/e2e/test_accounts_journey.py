@@ -131,7 +131,7 @@ def test_phone_menu_and_error_pages(phone_page: Page, live_server) -> None:
     expect(menu.get_by_role("button", name="Log out")).to_be_hidden()
     menu.locator("summary").click()
     expect(menu.get_by_role("button", name="Log out")).to_be_visible()
-    shot(page, "phone-menu-open")
+    shot(page, "phone-menu-open", full_page=False)
     for target in menu.get_by_role("link").all() + menu.get_by_role("button").all():
         box = target.bounding_box()
         assert box and box["height"] >= 44, f"tap target too small: {target}"
