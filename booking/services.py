@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from booking.availability import Slot, find_open_slots
+from booking.availability import Policy, Slot, find_open_slots
 from booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -84,6 +84,10 @@ def nearest_alternatives(
 ) -> list[Slot]:
     """The next open times from the requested day on, for a friendly 'just taken' message."""
     tz = service.clinic.tz
+    policy = Policy.for_clinic(service.clinic)
+    # Never search past the horizon (nothing is open there, and a tampered far-future time
+    # would overflow the date arithmetic).
+    around = min(around, now + policy.horizon)
     first = max(around, now).astimezone(tz).date()
     slots = find_open_slots(
         service, first, first + timedelta(days=7), now=now, practitioner=practitioner
@@ -116,11 +120,37 @@ def _check_eligibility(
                 "The free assessment is for people who have not been treated here yet. "
                 "Please book a treatment instead."
             )
-    limit = patient.clinic.new_patient_booking_limit if patient.clinic else 0
+    # The clinic being booked sets the policy (the patient's own record may have no clinic).
+    limit = service.clinic.new_patient_booking_limit
     if limit and is_new_patient(patient, now) and upcoming.count() >= limit:
         raise NotEligible(
             "As a new patient you can hold one upcoming visit at a time. Once you have been "
             "to your first visit you can book more, or you can move the one you have."
+        )
+
+
+def _minutes_text(minutes: int) -> str:
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minutes"
+
+
+def _check_booking_window(service: Service, starts_at: datetime, now: datetime) -> None:
+    """Say plainly why a time outside the booking window cannot be taken."""
+    clinic = service.clinic
+    policy = Policy.for_clinic(clinic)
+    if starts_at < now:
+        raise SlotUnavailable("That time has already passed. Please pick another time.")
+    if starts_at < now + policy.min_notice:
+        raise SlotUnavailable(
+            f"Visits can be booked online up to {_minutes_text(clinic.min_notice_minutes)} "
+            "before they start. Please pick a later time, or call the clinic."
+        )
+    if starts_at > now + policy.horizon:
+        raise SlotUnavailable(
+            f"Visits can be booked up to {clinic.booking_horizon_days} days ahead. "
+            "Please pick an earlier time."
         )
 
 
@@ -151,6 +181,7 @@ def _place(
     """Take the place inside the caller's transaction (locks already held for the patient)."""
     if practitioner is not None and not service.practitioners.filter(pk=practitioner.pk).exists():
         raise NotEligible(f"{practitioner} does not offer {service.name}.")
+    _check_booking_window(service, starts_at, now)
     _check_eligibility(patient=patient, service=service, now=now, ignoring=replacing)
     _lock_capacity(service, practitioner)
     day = starts_at.astimezone(service.clinic.tz).date()
@@ -218,9 +249,18 @@ def booking_create(
         existing = Booking.objects.filter(request_key=request_key, patient=patient).first()
         if existing is not None:
             return existing
+        if Booking.objects.filter(request_key=request_key).exists():
+            # Someone else's key (a tampered form): refuse instead of a server error.
+            raise NotEligible("That form has expired. Please pick the time again.")
     try:
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=patient.pk).first()
+            if request_key:
+                # Checked again under the patient's lock: a double submit that raced past the
+                # check above waits here for the first one to commit, then finds its booking.
+                existing = Booking.objects.filter(request_key=request_key, patient=patient).first()
+                if existing is not None:
+                    return existing
             booking = _place(
                 patient=patient,
                 service=service,
@@ -242,6 +282,9 @@ def booking_create(
             raise
         existing = Booking.objects.filter(request_key=request_key, patient=patient).first()
         if existing is None:
+            if Booking.objects.filter(request_key=request_key).exists():
+                # Someone else's key (a tampered form): refuse instead of a server error.
+                raise NotEligible("That form has expired. Please pick the time again.") from None
             raise
         return existing
     return booking
@@ -251,7 +294,8 @@ def booking_cancel(*, booking: Booking, by: User, now: datetime | None = None) -
     """Cancel a visit; patients only until the clinic's cutoff, the clinic team at any time."""
     now = now or timezone.now()
     by_patient = by.pk == booking.patient_id
-    if by_patient and not can_change_online(booking, now):
+    # An inactive visit gets "already cancelled or moved" below, not the cutoff message.
+    if by_patient and booking.is_active and not can_change_online(booking, now):
         raise ChangeNotAllowed(_too_late_message(booking))
     with transaction.atomic():
         # The status in the WHERE clause makes a double click cancel once.
@@ -279,7 +323,8 @@ def booking_reschedule(
     """Move a visit atomically: the new place is taken and the old released, or nothing changes."""
     now = now or timezone.now()
     by_patient = by.pk == booking.patient_id
-    if by_patient and not can_change_online(booking, now):
+    # An inactive visit gets "already cancelled or moved" below, not the cutoff message.
+    if by_patient and booking.is_active and not can_change_online(booking, now):
         raise ChangeNotAllowed(_too_late_message(booking))
     service = booking.service
     try:
