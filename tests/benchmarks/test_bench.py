@@ -1,0 +1,256 @@
+"""How fast open times, the week page and booking are on a busy clinic, and that races never
+overbook. Run with `make bench`; the table prints at the end and bench-results.json is written.
+
+Targets (checked strictly in the table, asserted with ``report.SLACK`` for noise):
+four weeks of open times within 5x the baseline request, the week page within 3x,
+and no overbooking when 20 people race for the last place.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.db import connections
+from django.test import Client
+from django.utils import timezone
+
+from booking.availability import Slot, find_open_slots
+from booking.models import ACTIVE_STATUSES, Booking, Service, ServiceKind
+from booking.services import SlotUnavailable, booking_create
+from portal.models import User
+from tests.benchmarks import report
+from tests.benchmarks.report import SLACK, Result, median_ms, record
+from tests.benchmarks.seed import World, count_overbookings
+
+AVAILABILITY_TARGET = 5.0
+WEEK_PAGE_TARGET = 3.0
+RACERS = 20
+RACE_ROUNDS = 5
+SPANS = {"1 day": 1, "1 week": 7, "4 weeks": 28}
+SERVICES = {"private (any practitioner)": "follow-up", "multibed": "community-clinic"}
+
+
+def _service(world: World, slug: str) -> Service:
+    return world.services[slug]
+
+
+def _returning_with_history(world: World, now: datetime) -> list[int]:
+    """Patients with a past treatment kept: no new-patient limit on what they book."""
+    ids = (
+        Booking.objects.filter(
+            patient_id__in=world.returning,
+            kind__in=(ServiceKind.PRIVATE, ServiceKind.MULTIBED),
+            status__in=ACTIVE_STATUSES,
+            starts_at__lt=now,
+        )
+        .order_by("patient_id")
+        .values_list("patient_id", flat=True)
+        .distinct()
+    )
+    return list(ids)
+
+
+def _spread(slots: list[Slot], *, apart: timedelta, count: int) -> list[Slot]:
+    """Open slots far enough apart that booking one cannot close another."""
+    picked: list[Slot] = []
+    for slot in slots:
+        if all(abs(slot.starts_at - p.starts_at) >= apart for p in picked):
+            picked.append(slot)
+            if len(picked) == count:
+                break
+    return picked
+
+
+def test_baseline_request(world: World, baseline_ms: float) -> None:
+    counts = world.counts
+    seeded = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()) if kind != "total")
+    record(
+        Result(
+            "baseline: signed-in view, 1 pk query (HTTP)",
+            baseline_ms,
+            "ms",
+            baseline=baseline_ms,
+            note=f"seed: {counts['total']} bookings {world.first_day}..{world.last_day} ({seeded})",
+        )
+    )
+
+
+@pytest.mark.parametrize("label", list(SERVICES))
+@pytest.mark.parametrize("span", list(SPANS))
+def test_open_times(world: World, live_db: None, baseline_ms: float, label: str, span: str) -> None:
+    service = _service(world, SERVICES[label])
+    first = world.busy_monday
+    last = first + timedelta(days=SPANS[span] - 1)
+    now = timezone.now()
+    slots = find_open_slots(service, first, last, now=now)
+    median, _ = median_ms(lambda _: find_open_slots(service, first, last, now=now))
+    four_weeks = span == "4 weeks"
+    result = record(
+        Result(
+            f"open times {span}: {label}",
+            median,
+            "ms",
+            baseline=baseline_ms,
+            target_ratio=AVAILABILITY_TARGET if four_weeks else None,
+            note=f"{len(slots)} open times from {first}" if four_weeks else "",
+        )
+    )
+    if four_weeks:
+        report.profile(
+            f"find_open_slots 4 weeks {label}",
+            lambda: find_open_slots(service, first, last, now=now),
+        )
+        assert result.ratio is not None
+        assert result.ratio <= AVAILABILITY_TARGET * SLACK, (
+            f"4 weeks of open times took {median:.1f} ms, {result.ratio:.1f}x the baseline "
+            f"(target {AVAILABILITY_TARGET}x)"
+        )
+
+
+@pytest.mark.parametrize("label", list(SERVICES))
+def test_week_page(
+    world: World, live_db: None, patient_client: Client, baseline_ms: float, label: str
+) -> None:
+    slug = SERVICES[label]
+    url = f"/book/{slug}/times/?with=any&week={world.busy_monday.isoformat()}"
+    response = patient_client.get(url)
+    assert response.status_code == 200
+    shown = response.content.decode().count('class="slot"')
+    assert shown > 0, "the busy week shows no open time: the page measured would be trivial"
+    median, _ = median_ms(lambda _: patient_client.get(url))
+    result = record(
+        Result(
+            f"week page (HTTP): {label}",
+            median,
+            "ms",
+            baseline=baseline_ms,
+            target_ratio=WEEK_PAGE_TARGET,
+            note=f"{shown} open times shown, week of {world.busy_monday}",
+        )
+    )
+    report.profile(f"week page {label}", lambda: patient_client.get(url))
+    assert result.ratio is not None
+    assert result.ratio <= WEEK_PAGE_TARGET * SLACK, (
+        f"the week page took {median:.1f} ms, {result.ratio:.1f}x the baseline "
+        f"(target {WEEK_PAGE_TARGET}x)"
+    )
+
+
+@pytest.mark.parametrize("label", list(SERVICES))
+def test_booking_create(world: World, live_db: None, baseline_ms: float, label: str) -> None:
+    """Each run books a different free slot, committed (and its email queued) as in production."""
+    service = Service.objects.select_related("clinic").get(pk=_service(world, SERVICES[label]).pk)
+    now = timezone.now()
+    first = world.busy_monday + timedelta(weeks=1)
+    runs = report.WARMUP + 15
+    free = find_open_slots(service, first, first + timedelta(weeks=4), now=now)
+    slots = _spread(free, apart=timedelta(minutes=90), count=runs)
+    patients = list(User.objects.filter(pk__in=_returning_with_history(world, now))[:runs])
+    assert len(slots) == runs, f"only {len(slots)} well-spread free slots to book"
+    assert len(patients) == runs
+    made: list[int] = []
+
+    def book(i: int) -> None:
+        booking = booking_create(patient=patients[i], service=service, starts_at=slots[i].starts_at)
+        made.append(booking.pk)
+
+    try:
+        median, _ = median_ms(book, repeat=15)
+    finally:
+        Booking.objects.filter(pk__in=made).delete()
+    assert len(made) == runs
+    record(
+        Result(
+            f"booking_create: {label}",
+            median,
+            "ms",
+            baseline=baseline_ms,
+            note="free slot, committed, confirmation email queued",
+        )
+    )
+
+
+def _race(service_id: int, starts_at: datetime, patient_ids: list[int]) -> list[str]:
+    """Every patient tries to book the same time at once, each on their own connection."""
+    barrier = threading.Barrier(len(patient_ids))
+    outcomes = ["" for _ in patient_ids]
+
+    def attempt(i: int) -> None:
+        try:
+            service = Service.objects.select_related("clinic").get(pk=service_id)
+            patient = User.objects.get(pk=patient_ids[i])
+            barrier.wait(timeout=60)
+            booking_create(patient=patient, service=service, starts_at=starts_at)
+            outcomes[i] = "won"
+        except SlotUnavailable:
+            outcomes[i] = "lost"
+        except Exception as exc:
+            outcomes[i] = f"error: {exc!r}"
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(patient_ids))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def _last_places(world: World, service: Service, now: datetime) -> list[Slot]:
+    """Times with exactly one place left, one per day: the last recliner, the last private slot."""
+    first = world.busy_monday + timedelta(weeks=1)
+    slots = find_open_slots(service, first, first + timedelta(weeks=3), now=now)
+    if service.is_multibed:
+        starting = set(
+            Booking.objects.filter(
+                room=world.room, status__in=ACTIVE_STATUSES, starts_at__gte=now
+            ).values_list("starts_at", flat=True)
+        )
+        # One left because five recliners are in use (not because of the per-start limit).
+        last = [s for s in slots if s.places_left == 1 and s.starts_at not in starting]
+    else:
+        per_time = Counter(s.starts_at for s in slots)
+        last = [s for s in slots if per_time[s.starts_at] == 1]  # one practitioner still free
+    days: set[date] = set()
+    picked = []
+    for slot in last:
+        day = slot.starts_at.astimezone(world.clinic.tz).date()
+        if day not in days:
+            days.add(day)
+            picked.append(slot)
+    return picked[:RACE_ROUNDS]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_race_for_the_last_place(world: World) -> None:
+    """Both races in one test: the teardown of a transactional test empties every table."""
+    now = timezone.now()
+    racers = _returning_with_history(world, now)[-RACERS:]
+    assert len(racers) == RACERS
+    races = {
+        "multibed last recliner": world.multibed,
+        "private (any) last slot": world.private,
+    }
+    failures = []
+    for label, service in races.items():
+        targets = _last_places(world, service, now)
+        assert len(targets) == RACE_ROUNDS, f"only {len(targets)} last places to race for"
+        winners, errors = [], []
+        for target in targets:
+            outcomes = _race(service.pk, target.starts_at, racers)
+            winners.append(outcomes.count("won"))
+            errors += [o for o in outcomes if o not in ("won", "lost")]
+        overbookings = count_overbookings()
+        note = f"{RACERS} threads x {RACE_ROUNDS} rounds; winners per round {winners}"
+        record(
+            Result(f"race {label}: overbookings", overbookings, "count", target_value=0, note=note)
+        )
+        record(Result(f"race {label}: fewest winners/round", min(winners), "count", target_value=1))
+        record(Result(f"race {label}: most winners/round", max(winners), "count", target_value=1))
+        if errors or overbookings or winners != [1] * RACE_ROUNDS:
+            failures.append(f"{label}: {overbookings} overbooked, winners {winners}, {errors[:3]}")
+    assert not failures, failures
