@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.sites.models import Site
 from django.db import transaction
 
 from portal.models import Clinic, Role, User
@@ -78,6 +81,11 @@ def seed_clinic() -> tuple[Clinic, list[User]]:
     for field, value in CLINIC.items():
         setattr(clinic, field, value)
     clinic.save()
+    # Emails sent outside a request (by the worker) name the site, not example.com.
+    Site.objects.update_or_create(
+        pk=settings.SITE_ID,
+        defaults={"domain": urlparse(settings.SITE_URL).netloc or "localhost", "name": clinic.name},
+    )
     users = []
     for person in PEOPLE:
         user, created = User.objects.get_or_create(

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from portal import health
 from portal.access import patient_required, practitioner_required, staff_required
-from portal.models import Role
+from portal.models import Clinic, Role
 
 DASHBOARD_FOR_ROLE = {
     Role.PATIENT: "patient_dashboard",
@@ -32,17 +32,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @patient_required
 def patient_dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard_patient.html")
+    from booking.summaries import upcoming_for_patient
+
+    return render(
+        request,
+        "portal/dashboard_patient.html",
+        {"upcoming": upcoming_for_patient(request.user)},  # type: ignore[arg-type]
+    )
 
 
 @practitioner_required
 def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard_practitioner.html")
+    from booking.summaries import day_list
+
+    clinic = Clinic.objects.current()
+    today = day_list(clinic, practitioner_user=request.user)  # type: ignore[arg-type]
+    return render(request, "portal/dashboard_practitioner.html", {"today": today})
 
 
 @staff_required
 def staff_dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/dashboard_staff.html")
+    from booking.summaries import day_list
+
+    return render(
+        request, "portal/dashboard_staff.html", {"today": day_list(Clinic.objects.current())}
+    )
 
 
 @never_cache
