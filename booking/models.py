@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from portal.models import Clinic
 
@@ -187,6 +188,23 @@ class TimeOff(models.Model):
     def __str__(self) -> str:
         return f"{self.practitioner} off {self.starts_at:%Y-%m-%d %H:%M}"
 
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError("Time off must end after it starts.")
+        if not (self.practitioner_id and self.starts_at and self.ends_at):
+            return
+        clashes = Booking.objects.filter(
+            practitioner_id=self.practitioner_id,
+            status__in=ACTIVE_STATUSES,
+            blocked_from__lt=self.ends_at,
+            blocked_until__gt=self.starts_at,
+        )
+        if clashes.exists():
+            raise ValidationError(
+                f"{clashes.count()} booked visit(s) fall in this time off. Cancel or move them "
+                "first, so each patient is told."
+            )
+
 
 class Room(models.Model):
     """The multibed room: N recliners shared by patients with staggered starts."""
@@ -239,6 +257,39 @@ class MultibedShift(models.Model):
     def __str__(self) -> str:
         when = self.get_weekday_display() if self.weekday is not None else str(self.date)
         return f"{self.room.name} {when} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+    def clean(self) -> None:
+        """Refuse a shift over the same practitioner's booked private visits or other shifts."""
+        if (self.weekday is None) == (self.date is None):
+            raise ValidationError("Give either a weekday (every week) or a date (once), not both.")
+        if not (self.practitioner_id and self.start_time and self.end_time):
+            return
+        if self.end_time <= self.start_time:
+            raise ValidationError("The shift must end after it starts.")
+        others = MultibedShift.objects.filter(
+            practitioner_id=self.practitioner_id,
+            start_time__lt=self.end_time,
+            end_time__gt=self.start_time,
+        ).exclude(pk=self.pk)
+        same_day = (
+            others.filter(date=self.date) if self.date else others.filter(weekday=self.weekday)
+        )
+        if same_day.exists():
+            raise ValidationError("This practitioner already runs a shift at that time.")
+        tz = self.room.clinic.tz if self.room_id else None
+        future = Booking.objects.filter(
+            practitioner_id=self.practitioner_id,
+            status__in=ACTIVE_STATUSES,
+            starts_at__gte=timezone.now(),
+        ).exclude(kind=ServiceKind.MULTIBED)
+        for visit in future.only("blocked_from", "blocked_until"):
+            start, end = visit.blocked_from.astimezone(tz), visit.blocked_until.astimezone(tz)
+            on_day = start.date() == self.date if self.date else start.weekday() == self.weekday
+            if on_day and start.time() < self.end_time and end.time() > self.start_time:
+                raise ValidationError(
+                    f"{self.practitioner} has a private visit on {start:%a %d %b at %H:%M} during "
+                    "this shift. Move it first."
+                )
 
 
 class BookingStatus(models.TextChoices):
