@@ -246,12 +246,12 @@ def booking_create(
     """
     now = now or timezone.now()
     if request_key:
-        existing = Booking.objects.filter(request_key=request_key, patient=patient).first()
+        existing = Booking.objects.filter(request_key=request_key).first()
         if existing is not None:
+            if existing.patient_id != patient.pk:
+                # Someone else's key (a tampered form): refuse instead of a server error.
+                raise NotEligible("That form has expired. Please pick the time again.")
             return existing
-        if Booking.objects.filter(request_key=request_key).exists():
-            # Someone else's key (a tampered form): refuse instead of a server error.
-            raise NotEligible("That form has expired. Please pick the time again.")
     try:
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=patient.pk).first()
