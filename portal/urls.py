@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,6 +6,9 @@ from portal import views
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic admin"
+# Staff sign in through allauth like everyone else, so its rate limits and
+# email verification also guard the admin.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", views.home, name="home"),
