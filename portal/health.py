@@ -25,8 +25,15 @@ def check_broker(timeout: int = 2) -> str:
     """Return "ok" if the Celery broker accepts a connection within ``timeout`` seconds."""
     from portal.celery import app
 
+    # Socket timeouts, not just ensure_connection's: a broker that accepts the
+    # TCP connection but never answers (paused, overloaded, a half-open proxy)
+    # would otherwise hang this check, and the web worker serving it, forever.
+    # Transports ignore the options they do not know.
+    socket_options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(
+            connect_timeout=timeout, transport_options=socket_options
+        ) as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout, interval_start=0)
     except Exception as exc:  # kombu raises transport-specific errors
         return f"error: {type(exc).__name__}"
