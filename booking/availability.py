@@ -74,6 +74,7 @@ class Schedule:
     off: dict[int, list[Interval]] = field(default_factory=dict)
     rooms: dict[int, int] = field(default_factory=dict)  # room id -> recliners
     room_stays: dict[int, list[Interval]] = field(default_factory=dict)  # sorted by start
+    longest_stay: timedelta = timedelta()
 
 
 def _to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -170,36 +171,52 @@ def load_schedule(
             schedule.shifts.append(shift)
             schedule.rooms[shift.room_id] = shift.room.recliners
 
-    bookings = Booking.objects.filter(
-        status__in=ACTIVE_STATUSES, blocked_from__lt=window_end, blocked_until__gt=window_start
-    ).filter(Q(practitioner_id__in=ids) | Q(room_id__in=list(schedule.rooms)))
+    # One bookings query either way, reading only what this kind of slot needs:
+    # multibed starts depend on the room's stays, private ones on the practitioners'
+    # blocked time (fewer rows and columns to turn into datetimes).
+    active = Booking.objects.filter(status__in=ACTIVE_STATUSES)
     if exclude_booking_id is not None:
-        bookings = bookings.exclude(pk=exclude_booking_id)
+        active = active.exclude(pk=exclude_booking_id)
     room_stays: dict[int, list[Interval]] = defaultdict(list)
-    for room_id, practitioner_id, kind, starts, ends, b_from, b_until in bookings.values_list(
-        "room_id",
-        "practitioner_id",
-        "kind",
-        "starts_at",
-        "ends_at",
-        "blocked_from",
-        "blocked_until",
-    ):
-        if kind == ServiceKind.MULTIBED:
-            if room_id is not None:
-                room_stays[room_id].append((starts, ends))
-        elif practitioner_id in ids:
+    if service.is_multibed:
+        for room_id, starts, ends in active.filter(
+            kind=ServiceKind.MULTIBED,
+            room_id__in=list(schedule.rooms),
+            starts_at__lt=window_end,
+            ends_at__gt=window_start,
+        ).values_list("room_id", "starts_at", "ends_at"):
+            room_stays[room_id].append((starts, ends))
+    else:
+        for practitioner_id, b_from, b_until in (
+            active.filter(
+                practitioner_id__in=ids, blocked_from__lt=window_end, blocked_until__gt=window_start
+            )
+            .exclude(kind=ServiceKind.MULTIBED)
+            .values_list("practitioner_id", "blocked_from", "blocked_until")
+        ):
             busy[practitioner_id].append((b_from, b_until))
 
     schedule.busy = {pid: _merge(intervals) for pid, intervals in busy.items()}
     schedule.off = {pid: _merge(intervals) for pid, intervals in schedule.off.items()}
     schedule.room_stays = {rid: sorted(stays) for rid, stays in room_stays.items()}
+    schedule.longest_stay = max(
+        (end - start for stays in room_stays.values() for start, end in stays), default=timedelta()
+    )
     return schedule
+
+
+def _busy_until(merged: list[Interval], start: datetime, end: datetime) -> datetime | None:
+    """The end of the busy interval that [start, end) runs into, or None if it is free."""
+    i = bisect.bisect_left(merged, (end,))
+    if i > 0 and merged[i - 1][1] > start:
+        return merged[i - 1][1]
+    return None
 
 
 def _private_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
     service, tz = schedule.service, schedule.tz
     step = timedelta(minutes=service.slot_step_minutes)
+    duration, before, after = service.duration, service.buffer_before, service.buffer_after
     for pid in schedule.practitioner_ids:
         if (pid, day) in schedule.closed:
             continue
@@ -209,19 +226,27 @@ def _private_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
         for start_t, end_t in sorted(set(ranges)):
             start, end = _to_utc(day, start_t, tz), _to_utc(day, end_t, tz)
             at = start
-            while at + service.duration <= end:
-                if at not in seen and not _overlaps(
-                    busy, at - service.buffer_before, at + service.duration + service.buffer_after
-                ):
-                    seen.add(at)
-                    yield Slot(at, at + service.duration, pid)
-                at += step
+            while at + duration <= end:
+                blocked = _busy_until(busy, at - before, at + duration + after)
+                if blocked is None:
+                    if at not in seen:
+                        seen.add(at)
+                        yield Slot(at, at + duration, pid)
+                    at += step
+                else:
+                    # Skip to the first grid point whose buffer clears the busy time.
+                    gap = blocked + before - at
+                    at += step * max(1, -(-gap // step))
 
 
-def _max_occupancy(stays: list[Interval], start: datetime, end: datetime) -> tuple[int, int]:
+def _max_occupancy(
+    stays: list[Interval], start: datetime, end: datetime, longest: timedelta
+) -> tuple[int, int]:
     """Most recliners in use at any moment of [start, end), and stays beginning at ``start``."""
-    i = bisect.bisect_left(stays, (end,))
-    meeting = [s for s in stays[:i] if s[1] > start]
+    # Only stays that began within ``longest`` before ``start`` can still be running.
+    lo = bisect.bisect_left(stays, (start - longest,))
+    hi = bisect.bisect_left(stays, (end,))
+    meeting = [s for s in stays[lo:hi] if s[1] > start]
     points = [start] + [s[0] for s in meeting if s[0] > start]
     peak = max((sum(1 for s in meeting if s[0] <= p < s[1]) for p in points), default=0)
     same_start = sum(1 for s in meeting if s[0] == start)
@@ -245,7 +270,7 @@ def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
         while at + service.duration <= end:
             stay_end = at + service.duration
             if not _overlaps(off, at, stay_end):
-                peak, same_start = _max_occupancy(stays, at, stay_end)
+                peak, same_start = _max_occupancy(stays, at, stay_end, schedule.longest_stay)
                 left = min(recliners - peak, shift.max_new_per_start - same_start)
                 if left > 0:
                     yield Slot(at, stay_end, pid, shift.room_id, left)
