@@ -9,12 +9,19 @@ from django import forms
 
 from booking.models import Practitioner, Service
 
+# Dates outside these are garbage, not visits; refusing them keeps the date
+# arithmetic done with them (a visit's end, the days around a week) from overflowing.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(9000, 1, 1)
+
 
 def parse_week(value: str | None, today: date) -> date:
     """The Monday of the requested week (this week for missing or malformed input)."""
     try:
         day = date.fromisoformat(value) if value else today
     except ValueError:
+        day = today
+    if not EARLIEST <= day <= LATEST:
         day = today
     return day - timedelta(days=day.weekday())
 
@@ -27,7 +34,7 @@ def parse_start(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
+    if parsed.tzinfo is None or not EARLIEST <= parsed.date() <= LATEST:
         return None
     return parsed.astimezone(UTC)
 

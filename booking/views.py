@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import services
 from booking.availability import find_open_slots, slots_by_day
@@ -70,6 +70,7 @@ def _carry(request: HttpRequest, **extra: Any) -> str:
 
 
 @login_required
+@require_safe
 def service_list(request: HttpRequest) -> HttpResponse:
     patient = _patient_for(request)
     services_ = Service.objects.filter(clinic=Clinic.objects.current(), is_active=True)
@@ -81,6 +82,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
     service = _get_service(slug)
     patient = _patient_for(request)
@@ -103,6 +105,7 @@ def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def week(request: HttpRequest, slug: str) -> HttpResponse:
     """A week of open start times, Monday to Sunday, in the clinic's time zone."""
     service = _get_service(slug)
@@ -174,7 +177,12 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     patient = _patient_for(request)
     source = request.POST if request.method == "POST" else request.GET
     start = parse_start(source.get("start"))
-    practitioner = parse_practitioner(service, source.get("practitioner") or source.get("with"))
+    chosen = source.get("practitioner") or source.get("with")
+    practitioner = parse_practitioner(service, chosen)
+    if practitioner is None and chosen and chosen.isdigit():
+        # A practitioner id that does not offer this service (another clinic's, a tampered
+        # form): refuse rather than quietly booking whoever is free.
+        raise Http404("No such practitioner for this service")
     week_url = f"{reverse('booking:week', args=[slug])}?{_carry(request)}"
     if start is None:
         messages.error(request, "That time could not be read. Please pick a time again.")
@@ -242,6 +250,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def my_bookings(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     mine = Booking.objects.filter(patient=_user(request)).select_related("service", "practitioner")
@@ -253,6 +262,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _get_booking_for_user(request, pk)
     return render(
@@ -289,6 +299,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @team_required
+@require_safe
 def book_for_patient(request: HttpRequest) -> HttpResponse:
     """Clinic staff booking for a caller: find the patient, then the usual booking pages."""
     query = (request.GET.get("q") or "").strip()

@@ -1,0 +1,444 @@
+"""booking.views: who may open each page, and what the pages do with good and bad input."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+
+from booking.models import Booking, MultibedShift, Practitioner, Service
+from portal.models import Clinic, User
+from tests.booking.conftest import NOW, TUE, WED
+from tests.booking.factories import PractitionerFactory, book, closed_day, local, weekly_hours
+from tests.conftest import client_for
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+
+def confirm_url(service: Service, start: datetime | str, **query: Any) -> str:
+    value = start.isoformat() if isinstance(start, datetime) else start
+    return f"/book/{service.slug}/confirm/?" + urlencode({"start": value, **query})
+
+
+def post_confirm(
+    client: Client,
+    service: Service,
+    start: datetime | str,
+    *,
+    key: str | None = None,
+    data: dict[str, str] | None = None,
+    query: dict[str, Any] | None = None,
+) -> Any:
+    """POST the confirm form; ``query`` goes in the URL (for, reschedule), ``data`` in the body."""
+    value = start.isoformat() if isinstance(start, datetime) else start
+    body = {"start": value, "practitioner": "any", "request_key": key or str(uuid.uuid4())}
+    body.update(data or {})
+    return client.post(confirm_url(service, start, **(query or {})), body)
+
+
+def messages_of(response: Any) -> str:
+    return " ".join(str(m) for m in response.context["messages"]) if response.context else ""
+
+
+@pytest.fixture
+def booking(private: Service, patient: User) -> Booking:
+    return book(patient, private, local(WED, 9), now=NOW)
+
+
+# --- Access: anonymous, owner, stranger, wrong method ------------------------------
+
+
+def page_urls(private: Service, booking: Booking) -> dict[str, str]:
+    return {
+        "services": "/book/",
+        "practitioners": f"/book/{private.slug}/",
+        "week": f"/book/{private.slug}/times/",
+        "confirm": confirm_url(private, local(WED, 13)),
+        "mine": "/bookings/",
+        "detail": f"/bookings/{booking.pk}/",
+        "cancel": f"/bookings/{booking.pk}/cancel/",
+        "for_a_patient": "/book/for-a-patient/",
+    }
+
+
+PAGES = ["services", "practitioners", "week", "confirm", "mine", "detail", "cancel"]
+
+
+@pytest.mark.parametrize("page", [*PAGES, "for_a_patient"])
+def test_anonymous_is_sent_to_sign_in(
+    client: Client, private: Service, booking: Booking, page: str
+) -> None:
+    url = page_urls(private, booking)[page]
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    assert Booking.objects.get() == booking
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_owner_opens_every_page(private: Service, booking: Booking, patient: User, page: str):
+    response = client_for(patient).get(page_urls(private, booking)[page], follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain in (
+        [],
+        [(f"/book/{private.slug}/times/?with={booking.practitioner_id}", 302)],
+    )
+
+
+@pytest.mark.parametrize("page", ["detail", "cancel"])
+def test_another_patients_booking_is_not_found(
+    private: Service, booking: Booking, other_patient: User, page: str
+) -> None:
+    url = page_urls(private, booking)[page]
+    client = client_for(other_patient)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == (404 if page == "cancel" else 405)
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+
+def test_another_patient_cannot_move_a_booking(
+    private: Service, booking: Booking, other_patient: User
+) -> None:
+    client = client_for(other_patient)
+    week = client.get(f"/book/{private.slug}/times/?reschedule={booking.pk}")
+    assert week.status_code == 404
+    response = post_confirm(client, private, local(WED, 13), query={"reschedule": booking.pk})
+    assert response.status_code == 404
+    assert list(Booking.objects.all()) == [booking]
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_another_clinics_team_sees_nothing(
+    private: Service, booking: Booking, patient: User, other_clinic_practitioner: User, page: str
+) -> None:
+    url = page_urls(private, booking)[page]
+    joiner = "&" if "?" in url else "?"
+    response = client_for(other_clinic_practitioner).get(f"{url}{joiner}for={patient.pk}")
+    if page == "mine":  # their own (empty) list
+        assert response.status_code == 200
+        assert f"/bookings/{booking.pk}/" not in response.content.decode()
+    else:
+        assert response.status_code == 404
+
+
+def test_my_bookings_lists_only_mine(booking: Booking, patient: User, other_patient: User):
+    mine = client_for(patient).get("/bookings/")
+    assert f"/bookings/{booking.pk}/" in mine.content.decode()
+    assert "Treatment" in mine.content.decode()
+    theirs = client_for(other_patient).get("/bookings/")
+    assert f"/bookings/{booking.pk}/" not in theirs.content.decode()
+
+
+@pytest.mark.parametrize("page", [*PAGES, "for_a_patient"])
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_wrong_method_is_405(
+    private: Service, booking: Booking, patient: User, front_desk: User, page: str, method: str
+) -> None:
+    user = front_desk if page == "for_a_patient" else patient
+    response = getattr(client_for(user), method)(page_urls(private, booking)[page])
+    assert response.status_code == 405
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+
+def test_booking_for_a_patient_is_for_the_team(
+    patient: User, other_patient: User, front_desk: User, other_clinic_practitioner: User
+) -> None:
+    other_patient.last_name = "Quarrington"
+    other_patient.save()
+    assert client_for(patient).get("/book/for-a-patient/").status_code == 403
+    found = client_for(front_desk).get("/book/for-a-patient/?q=quarr")
+    assert found.status_code == 200
+    assert list(found.context["patients"]) == [other_patient]
+    elsewhere = client_for(other_clinic_practitioner).get("/book/for-a-patient/?q=quarr")
+    assert list(elsewhere.context["patients"]) == []
+
+
+# --- Booking through the pages --------------------------------------------------------
+
+
+def test_patient_books_and_sees_the_visit(private: Service, patient: User) -> None:
+    client = client_for(patient)
+    response = post_confirm(client, private, local(WED, 9))
+    booking = Booking.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/bookings/{booking.pk}/"
+    assert (booking.patient, booking.booked_by, booking.starts_at) == (
+        patient,
+        patient,
+        local(WED, 9),
+    )
+    detail = client.get(response["Location"])
+    assert "Wednesday 3 March 2027, 09:00" in detail.content.decode()
+
+
+def test_a_double_submitted_form_makes_one_booking(private: Service, patient: User) -> None:
+    client = client_for(patient)
+    key = str(uuid.uuid4())
+    first = post_confirm(client, private, local(WED, 9), key=key)
+    second = post_confirm(client, private, local(WED, 9), key=key)
+    assert first["Location"] == second["Location"]
+    assert Booking.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        (local(TUE - timedelta(days=7), 9), "already passed"),
+        (local(TUE - timedelta(days=1), 9), "2 hours before"),  # today, one hour from now
+        (local(WED + timedelta(days=63), 9), "56 days ahead"),
+        (local(WED, 9, 7), "no longer open"),
+    ],
+)
+def test_times_that_cannot_be_booked_show_why(
+    private: Service, patient: User, start: datetime, message: str
+) -> None:
+    response = post_confirm(client_for(patient), private, start)
+    assert response.status_code == 200
+    assert message in messages_of(response)
+    assert not Booking.objects.exists()
+
+
+def test_a_closed_day_shows_alternatives(
+    private: Service, mei: Practitioner, patient: User
+) -> None:
+    closed_day(mei, WED)
+    response = post_confirm(client_for(patient), private, local(WED, 9))
+    assert "no longer open" in messages_of(response)
+    assert response.context["alternatives"]
+    assert 'id="alternatives"' in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_a_taken_time_shows_fresh_alternatives(
+    private: Service, booking: Booking, other_patient: User
+) -> None:
+    response = post_confirm(client_for(other_patient), private, local(WED, 9))
+    assert "just been taken" in messages_of(response)
+    offered = [s.starts_at for s in response.context["alternatives"]]
+    assert offered and local(WED, 9) not in offered
+    assert Booking.objects.count() == 1
+
+
+def test_second_free_assessment_is_refused(assessment: Service, patient: User) -> None:
+    client = client_for(patient)
+    post_confirm(client, assessment, local(WED, 9))
+    response = post_confirm(client, assessment, local(WED, 10))
+    assert response.status_code == 200
+    assert "already booked your free assessment" in messages_of(response)
+    assert Booking.objects.count() == 1
+
+
+def test_new_patient_limit_on_the_page(private: Service, patient: User, policies: Clinic) -> None:
+    policies.new_patient_booking_limit = 1
+    policies.save()
+    client = client_for(patient)
+    post_confirm(client, private, local(WED, 9))
+    response = post_confirm(client, private, local(WED, 13))
+    assert "new patient" in messages_of(response)
+    assert Booking.objects.count() == 1
+
+
+def test_unknown_service_is_not_found(patient: User, private: Service) -> None:
+    client = client_for(patient)
+    for url in ("/book/nope/", "/book/nope/times/", "/book/nope/confirm/"):
+        assert client.get(url).status_code == 404
+    response = client.post(
+        "/book/nope/confirm/", {"start": local(WED, 9).isoformat(), "request_key": uuid.uuid4()}
+    )
+    assert response.status_code == 404
+    assert not Booking.objects.exists()
+
+
+def test_a_practitioner_of_another_clinic_is_not_found(
+    private: Service, patient: User, other_clinic: Clinic
+) -> None:
+    far = PractitionerFactory.create(clinic=other_clinic, display_name="Far Away")
+    weekly_hours(far, (time(9), time(12)))
+    client = client_for(patient)
+    # The week page just shows everyone's times (nothing is written from it)...
+    week = client.get(f"/book/{private.slug}/times/?with={far.pk}")
+    assert week.status_code == 200
+    assert week.context["practitioner"] is None
+    assert "Far Away" not in week.content.decode()
+    # ...but booking with them is refused.
+    response = post_confirm(client, private, local(WED, 9), data={"practitioner": str(far.pk)})
+    assert response.status_code == 404
+    assert not Booking.objects.exists()
+
+
+def test_a_practitioner_who_does_not_offer_the_service_is_not_found(
+    private: Service, patient: User
+) -> None:
+    sol = PractitionerFactory.create(display_name="Sol")
+    weekly_hours(sol, (time(9), time(12)))
+    response = post_confirm(
+        client_for(patient), private, local(WED, 9), data={"practitioner": str(sol.pk)}
+    )
+    assert response.status_code == 404
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "",
+        "tomorrow",
+        "2027-03-03T09:00:00",  # no zone
+        "2027-13-03T09:00:00+00:00",
+        "9999-12-31T23:59:00+00:00",
+        "0001-01-01T00:00:00+01:00",
+    ],
+)
+def test_garbage_start_is_a_friendly_redirect_or_page(
+    private: Service, patient: User, start: str
+) -> None:
+    client = client_for(patient)
+    for response in (
+        client.get(confirm_url(private, start)),
+        post_confirm(client, private, start),
+    ):
+        assert response.status_code in (200, 302)
+        if response.status_code == 302:
+            assert response["Location"].startswith(f"/book/{private.slug}/times/")
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"week": "garbage"},
+        {"week": "2027-02-30"},
+        {"week": "9999-12-31"},
+        {"week": "0001-01-01"},
+        {"with": "garbage"},
+        {"with": "-1"},
+        {"with": "99999999999999999999"},
+        {"reschedule": "garbage"},
+        {"reschedule": "99999999999999999999"},
+        {"for": "garbage"},
+    ],
+)
+def test_garbage_week_and_with_values_give_a_page(
+    private: Service, patient: User, query: dict[str, str]
+) -> None:
+    response = client_for(patient).get(f"/book/{private.slug}/times/?" + urlencode(query))
+    assert response.status_code in (200, 404)
+    if "with" in query or "week" in query:
+        assert response.status_code == 200
+
+
+def test_week_page_shows_open_times(private: Service, patient: User) -> None:
+    response = client_for(patient).get(f"/book/{private.slug}/times/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert f'data-start="{local(WED, 9).isoformat()}"' in content
+    assert "Mei Chen" in content
+
+
+def test_week_page_shows_recliners_left_and_never_other_patients(
+    multibed: Service, shift: MultibedShift, patient: User, other_patient: User
+) -> None:
+    other_patient.first_name, other_patient.last_name = "Zebedee", "Quarrington"
+    other_patient.save()
+    book(other_patient, multibed, local(TUE, 17, 30), now=NOW)
+    response = client_for(patient).get(f"/book/{multibed.slug}/times/?week={TUE.isoformat()}")
+    content = response.content.decode()
+    assert "1 recliner left" in content
+    for secret in ("Zebedee", "Quarrington", other_patient.email):
+        assert secret not in content
+
+
+# --- Staff booking for a caller -------------------------------------------------------
+
+
+def test_staff_books_for_a_patient(private: Service, patient: User, front_desk: User) -> None:
+    client = client_for(front_desk)
+    assert client.get(f"/book/?for={patient.pk}").status_code == 200
+    assert client.get("/book/").status_code == 404  # no patient chosen
+    response = post_confirm(client, private, local(WED, 9), data={"for": str(patient.pk)})
+    booking = Booking.objects.get()
+    assert response["Location"] == f"/bookings/{booking.pk}/"
+    assert (booking.patient, booking.booked_by) == (patient, front_desk)
+
+
+def test_a_patient_using_for_books_only_for_themselves(
+    private: Service, patient: User, other_patient: User
+) -> None:
+    post_confirm(client_for(patient), private, local(WED, 9), query={"for": other_patient.pk})
+    booking = Booking.objects.get()
+    assert (booking.patient, booking.booked_by) == (patient, patient)
+
+
+def test_staff_cannot_book_for_a_patient_of_another_clinic(
+    private: Service, front_desk: User, other_clinic: Clinic
+) -> None:
+    stranger = UserFactory.create(clinic=other_clinic)
+    client = client_for(front_desk)
+    assert client.get(f"/book/?for={stranger.pk}").status_code == 404
+    response = post_confirm(client, private, local(WED, 9), query={"for": stranger.pk})
+    assert response.status_code == 404
+    assert not Booking.objects.exists()
+
+
+# --- Cancelling and moving --------------------------------------------------------------
+
+
+def test_patient_cancels(booking: Booking, patient: User) -> None:
+    response = client_for(patient).post(f"/bookings/{booking.pk}/cancel/")
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+
+
+def test_patient_cannot_cancel_after_the_cutoff_but_staff_can(
+    private: Service, patient: User, front_desk: User
+) -> None:
+    soon = book(patient, private, local(TUE, 9), now=NOW)  # tomorrow, 25 hours away
+    import time_machine
+
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        response = client_for(patient).post(f"/bookings/{soon.pk}/cancel/")
+        assert response.status_code == 200
+        assert "until 24 hours before" in messages_of(response)
+        soon.refresh_from_db()
+        assert soon.status == "confirmed"
+        page = client_for(patient).get(f"/bookings/{soon.pk}/").content.decode()
+        assert "can no longer be changed online" in page
+        staff = client_for(front_desk).post(f"/bookings/{soon.pk}/cancel/")
+        assert staff.status_code == 302
+    soon.refresh_from_db()
+    assert soon.status == "cancelled"
+
+
+def test_patient_moves_a_visit(private: Service, booking: Booking, patient: User) -> None:
+    client = client_for(patient)
+    week = client.get(f"/book/{private.slug}/times/?reschedule={booking.pk}")
+    assert week.context["moving"] == booking
+    response = post_confirm(client, private, local(WED, 13), query={"reschedule": booking.pk})
+    new = Booking.objects.get(status="confirmed")
+    assert response["Location"] == f"/bookings/{new.pk}/"
+    assert (new.starts_at, new.rescheduled_from) == (local(WED, 13), booking)
+
+
+def test_moving_to_a_taken_time_keeps_the_old_visit(
+    private: Service, booking: Booking, patient: User, other_patient: User
+) -> None:
+    book(other_patient, private, local(WED, 13), now=NOW)
+    response = post_confirm(
+        client_for(patient), private, local(WED, 13), query={"reschedule": booking.pk}
+    )
+    assert response.status_code == 200
+    assert response.context["alternatives"]
+    booking.refresh_from_db()
+    assert (booking.status, booking.starts_at) == ("confirmed", local(WED, 9))
+    assert Booking.objects.count() == 2
