@@ -10,7 +10,7 @@ clocks change get exactly the start times that really exist.
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -73,8 +73,7 @@ class Schedule:
     # Per practitioner: time off only (a shift is cancelled by time off, not by itself).
     off: dict[int, list[Interval]] = field(default_factory=dict)
     rooms: dict[int, int] = field(default_factory=dict)  # room id -> recliners
-    room_stays: dict[int, list[Interval]] = field(default_factory=dict)  # sorted by start
-    longest_stay: timedelta = timedelta()
+    occupancy: dict[int, Occupancy] = field(default_factory=dict)  # by room id
 
 
 def _to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -198,10 +197,7 @@ def load_schedule(
 
     schedule.busy = {pid: _merge(intervals) for pid, intervals in busy.items()}
     schedule.off = {pid: _merge(intervals) for pid, intervals in schedule.off.items()}
-    schedule.room_stays = {rid: sorted(stays) for rid, stays in room_stays.items()}
-    schedule.longest_stay = max(
-        (end - start for stays in room_stays.values() for start, end in stays), default=timedelta()
-    )
+    schedule.occupancy = {rid: Occupancy.of(stays) for rid, stays in room_stays.items()}
     return schedule
 
 
@@ -239,18 +235,32 @@ def _private_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
                     at += step * max(1, -(-gap // step))
 
 
-def _max_occupancy(
-    stays: list[Interval], start: datetime, end: datetime, longest: timedelta
-) -> tuple[int, int]:
-    """Most recliners in use at any moment of [start, end), and stays beginning at ``start``."""
-    # Only stays that began within ``longest`` before ``start`` can still be running.
-    lo = bisect.bisect_left(stays, (start - longest,))
-    hi = bisect.bisect_left(stays, (end,))
-    meeting = [s for s in stays[lo:hi] if s[1] > start]
-    points = [start] + [s[0] for s in meeting if s[0] > start]
-    peak = max((sum(1 for s in meeting if s[0] <= p < s[1]) for p in points), default=0)
-    same_start = sum(1 for s in meeting if s[0] == start)
-    return peak, same_start
+@dataclass(frozen=True)
+class Occupancy:
+    """A room's recliners in use over time: ``levels[i]`` holds from ``points[i]`` to the next."""
+
+    points: list[datetime]
+    levels: list[int]
+    starts: Counter[datetime]
+
+    @classmethod
+    def of(cls, stays: list[Interval]) -> Occupancy:
+        change: Counter[datetime] = Counter()
+        for start, end in stays:
+            change[start] += 1
+            change[end] -= 1
+        points, levels, level = [], [], 0
+        for at in sorted(change):
+            level += change[at]
+            points.append(at)
+            levels.append(level)
+        return cls(points, levels, Counter(start for start, _ in stays))
+
+    def peak(self, start: datetime, end: datetime) -> int:
+        """Most recliners in use at any moment of [start, end)."""
+        first = bisect.bisect_right(self.points, start) - 1
+        last = bisect.bisect_left(self.points, end)
+        return max(self.levels[max(first, 0) : last], default=0)
 
 
 def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
@@ -262,7 +272,7 @@ def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
         if not any(d == day for d in _shift_days(shift, day, day)):
             continue
         recliners = schedule.rooms[shift.room_id]
-        stays = schedule.room_stays.get(shift.room_id, [])
+        occupancy = schedule.occupancy.get(shift.room_id) or Occupancy.of([])
         off = schedule.off.get(pid, [])
         step = timedelta(minutes=shift.start_interval_minutes)
         start, end = _to_utc(day, shift.start_time, tz), _to_utc(day, shift.end_time, tz)
@@ -270,8 +280,10 @@ def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
         while at + service.duration <= end:
             stay_end = at + service.duration
             if not _overlaps(off, at, stay_end):
-                peak, same_start = _max_occupancy(stays, at, stay_end, schedule.longest_stay)
-                left = min(recliners - peak, shift.max_new_per_start - same_start)
+                left = min(
+                    recliners - occupancy.peak(at, stay_end),
+                    shift.max_new_per_start - occupancy.starts[at],
+                )
                 if left > 0:
                     yield Slot(at, stay_end, pid, shift.room_id, left)
             at += step
