@@ -88,16 +88,27 @@ def seed_clinic() -> tuple[Clinic, list[User]]:
     )
     users = []
     for person in PEOPLE:
+        # Emails are unique whatever their case (and login ignores it): adopt
+        # an account someone typed as "Mei@Clinic.example" instead of
+        # crashing on the constraint.
         user, created = User.objects.get_or_create(
-            email=person.email,
-            defaults={"first_name": person.first_name, "last_name": person.last_name},
+            email__iexact=person.email,
+            defaults={
+                "email": person.email,
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
+        user.email = person.email
         user.first_name, user.last_name = person.first_name, person.last_name
         user.is_superuser = person.email.startswith("owner@")
         user.save()
         user_set_role(user=user, role=person.role, clinic=clinic)
+        EmailAddress.objects.filter(user=user).exclude(email=person.email).filter(
+            email__iexact=person.email
+        ).delete()
         EmailAddress.objects.update_or_create(
             user=user, email=person.email, defaults={"verified": True, "primary": True}
         )

@@ -1,0 +1,182 @@
+"""seed_demo: the demo clinic and its people, the same every time."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import SESSION_KEY
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from portal.demo import CLINIC, DEMO_PASSWORD, PEOPLE
+from portal.models import Clinic, Role, User
+from portal.services import STAFF_GROUP
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED_COUNTS = {Role.PRACTITIONER: 3, Role.STAFF: 2, Role.PATIENT: 4}
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings: Any) -> None:
+    # Seeding hashes nine passwords; the real hasher would make this file slow
+    # without testing anything more about the demo.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def _counts() -> dict[str, int]:
+    return {role: User.objects.filter(role=role).count() for role in Role}
+
+
+def _snapshot() -> list[tuple[object, ...]]:
+    return list(
+        User.objects.order_by("email").values_list(
+            "pk", "email", "role", "clinic_id", "is_staff", "is_superuser", "first_name"
+        )
+    )
+
+
+def test_seeding_twice_gives_the_same_clinic_and_people() -> None:
+    _seed()
+    first = _snapshot()
+    clinic_pk = Clinic.objects.get().pk
+
+    _seed()
+
+    assert Clinic.objects.count() == 1
+    assert Clinic.objects.get().pk == clinic_pk
+    assert _counts() == EXPECTED_COUNTS
+    assert User.objects.count() == 9
+    assert _snapshot() == first
+    assert EmailAddress.objects.count() == 9
+    assert not User.objects.exclude(clinic_id=clinic_pk).exists()
+
+
+def test_the_demo_clinic_has_its_details() -> None:
+    _seed()
+    clinic = Clinic.objects.get()
+    for field, value in CLINIC.items():
+        assert getattr(clinic, field) == value
+    clinic.full_clean()
+
+
+def test_every_demo_person_can_log_in_and_lands_on_their_dashboard() -> None:
+    _seed()
+    marker = {Role.PATIENT: "patient", Role.PRACTITIONER: "practitioner", Role.STAFF: "staff"}
+    for person in PEOPLE:
+        client = Client()
+        response = client.post(
+            reverse("account_login"),
+            {"login": person.email, "password": DEMO_PASSWORD},
+            follow=True,
+        )
+        user = User.objects.get(email=person.email)
+        assert client.session.get(SESSION_KEY) == str(user.pk), person.email
+        assert (user.first_name, user.last_name, user.role) == (
+            person.first_name,
+            person.last_name,
+            person.role,
+        )
+        body = response.content.decode()
+        assert f'data-dashboard="{marker[person.role]}"' in body, person.email
+
+
+def test_demo_addresses_are_verified_and_primary() -> None:
+    _seed()
+    for person in PEOPLE:
+        address = EmailAddress.objects.get(email=person.email)
+        assert address.verified and address.primary
+
+
+def test_the_owner_is_a_superuser_and_the_front_desk_is_staff_with_the_group() -> None:
+    _seed()
+    owner = User.objects.get(email="owner@clinic.example")
+    assert owner.is_superuser and owner.is_staff and owner.role == Role.STAFF
+    desk = User.objects.get(email="desk@clinic.example")
+    assert desk.is_staff and not desk.is_superuser
+    assert desk.groups.filter(name=STAFF_GROUP).exists()
+    assert desk.has_perm("portal.change_clinic")
+    for person in PEOPLE:
+        if person.role != Role.STAFF:
+            user = User.objects.get(email=person.email)
+            assert not user.is_staff and not user.is_superuser
+            assert not user.groups.exists()
+
+
+def test_only_the_owner_is_a_superuser() -> None:
+    _seed()
+    assert list(User.objects.filter(is_superuser=True).values_list("email", flat=True)) == [
+        "owner@clinic.example"
+    ]
+
+
+def test_output_lists_every_login_and_the_password() -> None:
+    output = _seed()
+    assert DEMO_PASSWORD in output
+    for person in PEOPLE:
+        line = next(line for line in output.splitlines() if person.email in line)
+        assert person.role.label in line
+
+
+def test_seeding_reuses_a_placeholder_clinic() -> None:
+    # The portal made its clinic on first page view, before anyone seeded.
+    placeholder = Clinic.objects.current()
+    assert placeholder.slug == "clinic"
+
+    _seed()
+
+    assert Clinic.objects.count() == 1
+    clinic = Clinic.objects.get()
+    assert clinic.pk == placeholder.pk
+    assert clinic.slug == CLINIC["slug"]
+    assert clinic.name == CLINIC["name"]
+
+
+def test_reseeding_keeps_a_password_a_person_changed() -> None:
+    # Refreshing the demo must not silently reset someone's own password.
+    _seed()
+    alex = User.objects.get(email="alex@patient.example")
+    alex.set_password("my-own-new-password-99")
+    alex.save()
+    _seed()
+    alex.refresh_from_db()
+    assert alex.check_password("my-own-new-password-99")
+
+
+def test_reseeding_restores_demo_roles() -> None:
+    _seed()
+    mei = User.objects.get(email="mei@clinic.example")
+    mei.role = Role.PATIENT
+    mei.save()
+    _seed()
+    mei.refresh_from_db()
+    assert mei.role == Role.PRACTITIONER
+    assert _counts() == EXPECTED_COUNTS
+
+
+def test_seeding_adopts_a_demo_address_typed_in_another_case() -> None:
+    # Someone added Mei by hand before seeding, capitalised; emails are unique
+    # whatever the case, so the seed must adopt her rather than crash.
+    existing = User(email="Mei@Clinic.example", first_name="M")
+    existing.save()
+    EmailAddress.objects.create(user=existing, email=existing.email, primary=True)
+    _seed()
+    assert User.objects.filter(email__iexact="mei@clinic.example").count() == 1
+    existing.refresh_from_db()
+    assert existing.role == Role.PRACTITIONER
+    assert existing.email == "mei@clinic.example"
+    addresses = EmailAddress.objects.filter(user=existing)
+    assert [(a.email, a.verified, a.primary) for a in addresses] == [
+        ("mei@clinic.example", True, True)
+    ]
+    assert _counts() == EXPECTED_COUNTS
