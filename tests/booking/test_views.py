@@ -442,3 +442,29 @@ def test_moving_to_a_taken_time_keeps_the_old_visit(
     booking.refresh_from_db()
     assert (booking.status, booking.starts_at) == ("confirmed", local(WED, 9))
     assert Booking.objects.count() == 2
+
+
+def test_my_bookings_queries_do_not_grow_with_bookings(
+    private: Service, patient: User, django_assert_max_num_queries
+) -> None:
+    client = client_for(patient)
+    book(patient, private, local(WED, 9), now=NOW)
+    with django_assert_max_num_queries(20) as one:
+        client.get("/bookings/")
+    for week in range(1, 8):
+        book(patient, private, local(WED + timedelta(weeks=week), 9), now=NOW)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get("/bookings/")
+    assert response.content.decode().count("/bookings/") >= 8
+
+
+def test_week_page_queries_do_not_grow_with_bookings(
+    private: Service, patient: User, django_assert_max_num_queries
+) -> None:
+    client = client_for(patient)
+    with django_assert_max_num_queries(25) as empty:
+        client.get(f"/book/{private.slug}/times/")
+    for hour in (9, 13, 15):
+        book(UserFactory.create(), private, local(WED, hour), now=NOW)
+    with django_assert_max_num_queries(len(empty.captured_queries)):
+        client.get(f"/book/{private.slug}/times/")
