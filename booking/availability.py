@@ -41,7 +41,7 @@ class Slot:
     ends_at: datetime
     practitioner_id: int
     room_id: int | None = None
-    places_left: int | None = None  # multibed only: recliners still free for the whole stay
+    places_left: int | None = None  # multibed only: recliners free for the whole stay
 
 
 @dataclass(frozen=True)
@@ -280,12 +280,11 @@ def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
         while at + service.duration <= end:
             stay_end = at + service.duration
             if not _overlaps(off, at, stay_end):
-                left = min(
-                    recliners - occupancy.peak(at, stay_end),
-                    shift.max_new_per_start - occupancy.starts[at],
-                )
-                if left > 0:
-                    yield Slot(at, stay_end, pid, shift.room_id, left)
+                free = recliners - occupancy.peak(at, stay_end)
+                # Open only if the start has room for another arrival and a recliner
+                # stays free for the whole stay; patients are shown the free recliners.
+                if free > 0 and occupancy.starts[at] < shift.max_new_per_start:
+                    yield Slot(at, stay_end, pid, shift.room_id, free)
             at += step
 
 

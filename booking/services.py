@@ -123,9 +123,10 @@ def _check_eligibility(
     # The clinic being booked sets the policy (the patient's own record may have no clinic).
     limit = service.clinic.new_patient_booking_limit
     if limit and is_new_patient(patient, now) and upcoming.count() >= limit:
+        visits = "one upcoming visit" if limit == 1 else f"{limit} upcoming visits"
         raise NotEligible(
-            "As a new patient you can hold one upcoming visit at a time. Once you have been "
-            "to your first visit you can book more, or you can move the one you have."
+            f"As a new patient you can hold {visits} at a time. Once you have been to your "
+            "first visit you can book more, or you can move a visit you have."
         )
 
 

@@ -201,6 +201,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         },
     )
     alternatives: list[Any] = []
+    refused = False  # not eligible: confirming again cannot succeed
     if request.method == "POST" and form.is_valid():
         try:
             if moving is not None:
@@ -228,6 +229,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
             alternatives = exc.alternatives
         except services.BookingError as exc:
             messages.error(request, exc.message)
+            refused = True
     names = {p.pk: p.display_name for p in service.practitioners.all()}
     return render(
         request,
@@ -244,6 +246,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
             "alternatives": alternatives,
             "names": names,
             "week_url": week_url,
+            "refused": refused,
             "carry": _carry(request),
         },
     )

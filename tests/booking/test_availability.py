@@ -172,8 +172,8 @@ def multibed_starts(service: Service, day: date) -> dict[str, int | None]:
 def test_multibed_starts_every_interval_until_the_last_stay_fits(
     multibed: Service, shift: MultibedShift
 ) -> None:
-    # 50-minute stays in a room open 17:30-20:30: the last start is 19:30.
-    assert multibed_starts(multibed, TUE) == dict.fromkeys(grid("17:30", "19:30"), 1)
+    # 50-minute stays in a room open 17:30-20:30: the last start is 19:30; both recliners free.
+    assert multibed_starts(multibed, TUE) == dict.fromkeys(grid("17:30", "19:30"), 2)
     assert multibed_starts(multibed, WED) == {}
 
 
@@ -206,7 +206,7 @@ def test_a_multibed_start_needs_a_recliner_for_every_minute_of_the_stay(
         assert blocked not in left, blocked
     # 17:15 is not a shift time; 18:50 frees one recliner, 19:05 both.
     assert left["19:00"] == 1
-    assert left["19:15"] == 1
+    assert left["19:15"] == 2
 
 
 def test_multibed_full_and_staggered(multibed: Service, shift: MultibedShift) -> None:

@@ -37,6 +37,7 @@ def test_seed_is_idempotent_and_bookable(clinic: Clinic) -> None:
     community = Service.objects.get(slug="community-clinic")
     slots = find_open_slots(community, tuesday, tuesday + timedelta(days=6), now=NOW)
     assert {s.starts_at.date().weekday() for s in slots} == {1, 3}  # Tuesday and Thursday
-    assert all(s.places_left == 1 for s in slots)
+    # An empty room: every start shows all five recliners free.
+    assert all(s.places_left == 5 for s in slots)
     follow_up = Service.objects.get(slug="follow-up")
     assert find_open_slots(follow_up, tuesday, tuesday, now=NOW)
