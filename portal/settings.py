@@ -252,7 +252,7 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.string("CLINIC_TIME_ZONE", "Europe/London")
 try:
     zoneinfo.ZoneInfo(TIME_ZONE)
-except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder
     raise ImproperlyConfigured(
         f"CLINIC_TIME_ZONE={TIME_ZONE!r} is not a time zone name such as Europe/London"
     ) from None

@@ -60,7 +60,13 @@ class Command(BaseCommand):
         finally:
             for proc in procs:
                 if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
+                    # The worker's main process stops its own pool; signalling the whole
+                    # group as well makes its warm shutdown hang. runserver's reloader
+                    # child needs the group signal.
+                    if proc is procs[0]:
+                        os.kill(proc.pid, signal.SIGTERM)
+                    else:
+                        os.killpg(proc.pid, signal.SIGTERM)
             deadline = time.monotonic() + 15
             for proc in procs:
                 try:
