@@ -38,7 +38,10 @@ def test_time_off_on_a_free_afternoon_is_accepted(
     mei: Practitioner, private: Service, patient: User
 ) -> None:
     book(patient, private, local(TUE, 10), now=NOW)
-    TimeOff(practitioner=mei, starts_at=local(TUE, 13), ends_at=local(TUE, 17)).full_clean()
+    off = TimeOff(practitioner=mei, starts_at=local(TUE, 13), ends_at=local(TUE, 17))
+    off.full_clean()  # raises ValidationError if refused
+    off.save()
+    assert TimeOff.objects.filter(practitioner=mei).count() == 1
 
 
 def test_a_dated_shift_over_a_private_visit_is_refused(
