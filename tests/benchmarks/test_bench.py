@@ -66,6 +66,9 @@ def _spread(slots: list[Slot], *, apart: timedelta, count: int) -> list[Slot]:
 
 def test_baseline_request(world: World, baseline_ms: float) -> None:
     counts = world.counts
+    # Every ratio divides by this: a busy seed and a real, finite timing are preconditions.
+    assert 0 < baseline_ms < 1000, baseline_ms
+    assert counts["total"] >= 4000, counts
     seeded = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()) if kind != "total")
     record(
         Result(

@@ -116,3 +116,14 @@ def shot_both(page: Page, name: str) -> None:
     shot(laptop(page), f"{name}-laptop")
     shot(phone(page), f"{name}-phone")
     laptop(page)
+
+
+def fill_signup(page: Page, *, password: str) -> None:
+    """Fill the sign-up form as a new patient (Robin Hale) and submit it."""
+    page.get_by_label("First name").fill("Robin")
+    page.get_by_label("Last name").fill("Hale")
+    page.get_by_label("Email").fill("robin.hale@example.com")
+    page.get_by_label("Phone").fill("07700 900123")
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password (again)").fill(password)
+    page.get_by_role("button", name="Sign Up").click()

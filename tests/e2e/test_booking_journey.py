@@ -22,7 +22,7 @@ from portal.demo import DEMO_PASSWORD, seed_clinic
 from portal.models import Clinic, Role, User
 from tests.factories import TEST_PASSWORD, UserFactory
 
-from .conftest import shot, shot_both
+from .conftest import fill_signup, shot, shot_both
 from .test_accounts_journey import CONFIRM_LINK, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -104,13 +104,7 @@ def ics_attachments(message: EmailMessage) -> list[str]:
 def sign_up(page: Page, base: str) -> User:
     """Sign up as a new patient in the browser and follow the link in the email."""
     page.goto(f"{base}/accounts/signup/")
-    page.get_by_label("First name").fill("Robin")
-    page.get_by_label("Last name").fill("Hale")
-    page.get_by_label("Email").fill("robin.hale@example.com")
-    page.get_by_label("Phone").fill("07700 900123")
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_label("Password (again)").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
+    fill_signup(page, password=TEST_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         re.compile("verify your email", re.IGNORECASE)
     )
