@@ -55,6 +55,18 @@ class ServiceKind(models.TextChoices):
     MULTIBED = "multibed", "Community clinic (multibed)"
 
 
+class PaymentMode(models.TextChoices):
+    ONLINE = "online", "Pay online when booking"
+    AT_CLINIC = "clinic", "Pay at the clinic"
+    FREE = "free", "Free"
+
+
+class PriceRule(models.TextChoices):
+    FREE = "free", "Free"
+    FIXED = "fixed", "Fixed price"
+    SLIDING = "sliding", "Sliding scale"
+
+
 class Service(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(max_length=120)
@@ -71,8 +83,28 @@ class Service(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(120)],
         help_text="Private and assessment visits can start every this many minutes.",
     )
+    price_rule = models.CharField(max_length=10, choices=PriceRule.choices, default=PriceRule.FIXED)
     price_minor = models.PositiveIntegerField(
-        default=0, help_text="Price in minor units (pence); 0 means free."
+        default=0,
+        help_text=(
+            "Fixed price in minor units (pence), or the suggested amount on a sliding scale; "
+            "0 means free."
+        ),
+    )
+    price_min_minor = models.PositiveIntegerField(
+        default=0, help_text="Sliding scale: the lowest amount a patient can choose."
+    )
+    price_max_minor = models.PositiveIntegerField(
+        default=0, help_text="Sliding scale: the highest amount a patient can choose."
+    )
+    price_step_minor = models.PositiveIntegerField(
+        default=0, help_text="Sliding scale: amounts go up in these steps; 0 means any amount."
+    )
+    payment_mode = models.CharField(
+        max_length=10,
+        choices=PaymentMode.choices,
+        blank=True,
+        help_text="How patients pay; blank uses the clinic's default.",
     )
     practitioners = models.ManyToManyField(Practitioner, related_name="services", blank=True)
     is_active = models.BooleanField(default=True)
@@ -293,13 +325,34 @@ class MultibedShift(models.Model):
 
 
 class BookingStatus(models.TextChoices):
+    HELD = "held", "Awaiting payment"
     CONFIRMED = "confirmed", "Confirmed"
+    ATTENDED = "attended", "Attended"
+    NO_SHOW = "no_show", "Did not attend"
     CANCELLED = "cancelled", "Cancelled"
+    LATE_CANCELLED = "late_cancelled", "Cancelled late"
     RESCHEDULED = "rescheduled", "Moved"
+    EXPIRED = "expired", "Hold expired"
 
 
-# Statuses that hold a place (later issues add held-for-payment, attended...).
-ACTIVE_STATUSES = (BookingStatus.CONFIRMED,)
+# Statuses that occupy the practitioner's time or a recliner.
+ACTIVE_STATUSES = (
+    BookingStatus.HELD,
+    BookingStatus.CONFIRMED,
+    BookingStatus.ATTENDED,
+    BookingStatus.NO_SHOW,
+)
+# Statuses of a visit that went ahead or still will (a held place is not yet a visit).
+KEPT_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.ATTENDED)
+# Statuses a patient or the clinic can still cancel or move.
+CHANGEABLE_STATUSES = (BookingStatus.HELD, BookingStatus.CONFIRMED)
+# Statuses of a place that was given back.
+RELEASED_STATUSES = (
+    BookingStatus.CANCELLED,
+    BookingStatus.LATE_CANCELLED,
+    BookingStatus.RESCHEDULED,
+    BookingStatus.EXPIRED,
+)
 
 
 class Booking(models.Model):
@@ -326,6 +379,13 @@ class Booking(models.Model):
     )
     price_minor = models.PositiveIntegerField(default=0)
     currency = models.CharField(max_length=3, default="GBP")
+    payment_mode = models.CharField(
+        max_length=10, choices=PaymentMode.choices, default=PaymentMode.AT_CLINIC
+    )
+    # Set while the place is held for an online payment; the hold lapses after it.
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    attendance_marked_at = models.DateTimeField(null=True, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -351,7 +411,8 @@ class Booking(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["patient"],
-                condition=Q(kind="assessment") & ~Q(status__in=["cancelled", "rescheduled"]),
+                condition=Q(kind="assessment")
+                & ~Q(status__in=["cancelled", "late_cancelled", "rescheduled", "expired"]),
                 name="one_free_assessment_per_patient",
             ),
         ]
@@ -359,6 +420,11 @@ class Booking(models.Model):
             models.Index(fields=["practitioner", "starts_at"], name="booking_pract_start"),
             models.Index(fields=["room", "starts_at"], name="booking_room_start"),
             models.Index(fields=["patient", "starts_at"], name="booking_patient_start"),
+            models.Index(
+                fields=["hold_expires_at"],
+                condition=Q(status="held"),
+                name="booking_held_expiry",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -367,3 +433,7 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_changeable(self) -> bool:
+        return self.status in CHANGEABLE_STATUSES

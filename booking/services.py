@@ -24,6 +24,9 @@ from django.utils import timezone
 from booking.availability import Policy, Slot, find_open_slots
 from booking.models import (
     ACTIVE_STATUSES,
+    CHANGEABLE_STATUSES,
+    KEPT_STATUSES,
+    RELEASED_STATUSES,
     Booking,
     BookingStatus,
     Practitioner,
@@ -64,13 +67,13 @@ def can_change_online(booking: Booking, now: datetime | None = None) -> bool:
     """Whether the patient may still cancel or move this visit themselves."""
     now = now or timezone.now()
     cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
-    return booking.is_active and booking.starts_at - now >= cutoff
+    return booking.is_changeable and booking.starts_at - now >= cutoff
 
 
 def is_new_patient(patient: User, now: datetime) -> bool:
     """Not yet treated: no past treatment visit that was kept."""
     return not Booking.objects.filter(
-        patient=patient, kind__in=TREATMENT_KINDS, status__in=ACTIVE_STATUSES, starts_at__lt=now
+        patient=patient, kind__in=TREATMENT_KINDS, status__in=KEPT_STATUSES, starts_at__lt=now
     ).exists()
 
 
@@ -106,7 +109,7 @@ def _check_eligibility(
         upcoming = upcoming.exclude(pk=ignoring.pk)
     if service.kind == ServiceKind.ASSESSMENT:
         previous = Booking.objects.filter(patient=patient, kind=ServiceKind.ASSESSMENT).exclude(
-            status__in=[BookingStatus.CANCELLED, BookingStatus.RESCHEDULED]
+            status__in=RELEASED_STATUSES
         )
         if ignoring is not None:
             previous = previous.exclude(pk=ignoring.pk)
@@ -296,11 +299,11 @@ def booking_cancel(*, booking: Booking, by: User, now: datetime | None = None) -
     now = now or timezone.now()
     by_patient = by.pk == booking.patient_id
     # An inactive visit gets "already cancelled or moved" below, not the cutoff message.
-    if by_patient and booking.is_active and not can_change_online(booking, now):
+    if by_patient and booking.is_changeable and not can_change_online(booking, now):
         raise ChangeNotAllowed(_too_late_message(booking))
     with transaction.atomic():
         # The status in the WHERE clause makes a double click cancel once.
-        changed = Booking.objects.filter(pk=booking.pk, status__in=ACTIVE_STATUSES).update(
+        changed = Booking.objects.filter(pk=booking.pk, status__in=CHANGEABLE_STATUSES).update(
             status=BookingStatus.CANCELLED, cancelled_at=now
         )
         if not changed:
@@ -325,14 +328,14 @@ def booking_reschedule(
     now = now or timezone.now()
     by_patient = by.pk == booking.patient_id
     # An inactive visit gets "already cancelled or moved" below, not the cutoff message.
-    if by_patient and booking.is_active and not can_change_online(booking, now):
+    if by_patient and booking.is_changeable and not can_change_online(booking, now):
         raise ChangeNotAllowed(_too_late_message(booking))
     service = booking.service
     try:
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=booking.patient_id).first()
             old = Booking.objects.select_for_update().get(pk=booking.pk)
-            if not old.is_active:
+            if not old.is_changeable:
                 raise ChangeNotAllowed("This visit was already cancelled or moved.")
             # Release the old place inside the same transaction; a failure below rolls it back.
             old.status = BookingStatus.RESCHEDULED

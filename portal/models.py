@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
+from datetime import time
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -87,6 +88,45 @@ class Clinic(models.Model):
         help_text=(
             "Upcoming bookings a new patient (not yet treated) may hold at once; 0 means no limit."
         ),
+    )
+    # Money.
+    default_payment_mode = models.CharField(
+        max_length=10,
+        choices=[("online", "Pay online when booking"), ("clinic", "Pay at the clinic")],
+        default="clinic",
+        help_text="How patients pay for services that do not say otherwise.",
+    )
+    payment_hold_minutes = models.PositiveIntegerField(
+        default=15, help_text="How long a place is held while the patient pays online."
+    )
+    late_cancellation_rule = models.CharField(
+        max_length=10,
+        choices=[("no_refund", "No refund"), ("keep_fee", "Keep a fee, refund the rest")],
+        default="keep_fee",
+        help_text="What happens to an online payment when a visit is cancelled after the cutoff.",
+    )
+    late_cancellation_fee_minor = models.PositiveIntegerField(
+        default=1000, help_text="The fee kept for a late cancellation, in minor units (pence)."
+    )
+    # Messages around a visit.
+    quiet_hours_start = models.TimeField(
+        default=time(21, 0), help_text="Non-urgent messages wait from this time..."
+    )
+    quiet_hours_end = models.TimeField(default=time(8, 0), help_text="...until this time.")
+    pre_visit_guidance_hours = models.PositiveIntegerField(
+        default=36, help_text="Send pre-visit guidance this many hours before a visit."
+    )
+    checkin_after_hours = models.PositiveIntegerField(
+        default=48, help_text="Ask how the patient is this many hours after a visit."
+    )
+    checkin_chaser_hours = models.PositiveIntegerField(
+        default=24, help_text="Remind once if the check-in is unanswered after this many hours."
+    )
+    recheck_after_days = models.PositiveIntegerField(
+        default=5, help_text="Check again this many days after a visit that left them worse."
+    )
+    alert_digest_time = models.TimeField(
+        default=time(8, 0), help_text="When practitioners get the daily digest of routine alerts."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

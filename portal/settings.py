@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "portal",
     "booking",
     "intake",
+    "payments",
+    "followup",
+    "practice",
 ]
 
 MIDDLEWARE = [

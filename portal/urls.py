@@ -18,6 +18,10 @@ urlpatterns = [
     path("practice/", views.practitioner_dashboard, name="practitioner_dashboard"),
     path("desk/", views.staff_dashboard, name="staff_dashboard"),
     path("", include("booking.urls")),
+    path("", include("intake.urls")),
+    path("", include("payments.urls")),
+    path("", include("followup.urls")),
+    path("", include("practice.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Prices, fee reductions and Stripe payments (filled by the money issue)."""

@@ -1,0 +1,1 @@
+"""The practitioner's workspace: calendar, room lane, attendance, treatment records, feeds."""
