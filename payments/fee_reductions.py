@@ -29,8 +29,10 @@ def current_floor(*, patient: User, clinic: Clinic, today: date) -> int | None:
     """The patient's approved floor on ``today`` (the lowest if several overlap), or None."""
     floors = FeeReduction.objects.filter(
         patient=patient, clinic=clinic, status=FeeReductionStatus.APPROVED
-    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-    return min(floors.values_list("floor_minor", flat=True), default=None)
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today), floor_minor__isnull=False)
+    return min(
+        (f for f in floors.values_list("floor_minor", flat=True) if f is not None), default=None
+    )
 
 
 def fee_reduction_request(*, patient: User, clinic: Clinic, reason: str) -> FeeReduction:

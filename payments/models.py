@@ -72,6 +72,10 @@ class Payment(models.Model):
         return self.amount_minor - self.refunded_minor if self.is_paid else 0
 
     @property
+    def net_minor(self) -> int:
+        return self.amount_minor - self.refunded_minor
+
+    @property
     def receipt_number(self) -> str:
         return f"R-{self.created_at:%Y}-{self.pk:06d}"
 

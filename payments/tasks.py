@@ -10,7 +10,8 @@ from payments.models import FeeReduction, Refund, RefundReason, RefundStatus
 from payments.stripe_gateway import GatewayUnavailable
 from portal.messaging import render_email, send_email
 
-RETRY = dict(
+# Stripe or SMTP out of reach: retried with backoff, five times (then the sweeps pick up).
+retrying = shared_task(
     bind=True,
     ignore_result=True,
     max_retries=5,
@@ -28,26 +29,26 @@ def expire_holds() -> int:
     return len(ids)
 
 
-@shared_task(**RETRY)
+@retrying
 def expire_hold(self: object, booking_id: int) -> str:
     """Cancel one lapsed hold's PaymentIntent, then free its place (idempotent)."""
     return services.hold_expire(booking_id=booking_id)
 
 
-@shared_task(**RETRY)
+@retrying
 def cancel_payment(self: object, payment_id: int) -> str:
     """Cancel the PaymentIntent of a place cancelled before it was paid."""
     return services.payment_cancel(payment_id=payment_id)
 
 
-@shared_task(**RETRY)
+@retrying
 def send_refund(self: object, refund_id: int) -> None:
     """Send a written refund to Stripe, then tell the patient once."""
     if services.refund_send(refund_id=refund_id):
         send_refund_email.delay(refund_id)
 
 
-@shared_task(**RETRY)
+@retrying
 def send_refund_email(self: object, refund_id: int) -> None:
     """Tell the patient their money is on its way back (sent once)."""
     refund = (
@@ -80,7 +81,7 @@ def send_refund_email(self: object, refund_id: int) -> None:
         raise
 
 
-@shared_task(**RETRY)
+@retrying
 def send_fee_reduction_email(self: object, reduction_id: int) -> None:
     """Tell the patient the answer to their fee-reduction request (sent once)."""
     reduction = FeeReduction.objects.select_related("patient", "clinic").filter(pk=reduction_id)
