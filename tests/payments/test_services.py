@@ -24,8 +24,6 @@ from tests.payments.factories import approved_floor, checkout_for, pay_and_deliv
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_celery")]
 
 
-
-
 # --- checkout ------------------------------------------------------------------
 
 
