@@ -286,7 +286,7 @@ def fee_reduction_mine(request: HttpRequest) -> HttpResponse:
     """Ask privately for a lower fee, and see the answer (only ever inside the account)."""
     patient = _user(request)
     clinic = patient.clinic or Clinic.objects.current()
-    form = FeeReductionRequestForm(request.POST or None)
+    form = FeeReductionRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         fee_reduction_request(patient=patient, clinic=clinic, reason=form.cleaned_data["reason"])
         messages.success(
@@ -342,7 +342,9 @@ def fee_reduction_decide(request: HttpRequest, pk: int) -> HttpResponse:
     )
     clinic = reduction.clinic
     today = timezone.now().astimezone(clinic.tz).date()
-    form = FeeReductionDecisionForm(request.POST or None, currency=clinic.currency, today=today)
+    form = FeeReductionDecisionForm(
+        request.POST if request.method == "POST" else None, currency=clinic.currency, today=today
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
