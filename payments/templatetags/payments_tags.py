@@ -12,7 +12,7 @@ from django import template
 from booking.models import Booking, PaymentMode, Service
 from payments import services
 from payments import stripe_gateway as gateway
-from payments.models import Payment, PaymentStatus
+from payments.models import FeeReduction, FeeReductionStatus, Payment, PaymentStatus
 from payments.pricing import payment_mode_for
 
 register = template.Library()
@@ -86,3 +86,12 @@ def checkout_mode(context: dict[str, Any], service: Service, patient: Any) -> st
         patient=patient,
         booked_by=context["request"].user,
     )
+
+
+@register.inclusion_tag("payments/_fee_requests_link.html")
+def fee_requests_link(user: Any) -> dict[str, Any]:
+    """The team's way in to fee-reduction requests, with how many wait for an answer."""
+    waiting = FeeReduction.objects.filter(
+        clinic_id=getattr(user, "clinic_id", None), status=FeeReductionStatus.PENDING
+    ).count()
+    return {"waiting": waiting}
