@@ -165,3 +165,17 @@ def pay_with_test_card(
         timeout=10,
     )
     return dict(response.json())
+
+
+@pytest.fixture
+def localstripe_webhooks(localstripe: str, live_server: Any) -> Iterator[str]:
+    """localstripe posts its signed events to this test's live server; muted again afterwards.
+
+    Muting matters: the live server outlives the test, and a late delivery into a later
+    test's database would be a flaky test.
+    """
+    url = f"{localstripe}/_config/webhooks/portal"
+    target = {"url": live_server.url + "/stripe/webhook/", "secret": WEBHOOK_SECRET}
+    assert requests.post(url, json=target, timeout=5).status_code == 200
+    yield live_server.url
+    requests.post(url, json={**target, "events": []}, timeout=5)

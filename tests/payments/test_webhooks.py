@@ -19,7 +19,6 @@ from portal.models import User
 from tests.booking.conftest import WED
 from tests.booking.factories import local
 from tests.payments.conftest import (
-    WEBHOOK_SECRET,
     body_of,
     event,
     intent_event,
@@ -235,20 +234,11 @@ def test_one_event_delivered_ten_times_at_once_changes_state_once(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("localstripe_webhooks")
 def test_localstripe_delivers_a_signed_event_to_the_live_server(
-    live_server: Any, localstripe: str, online: Service, patient: User
+    localstripe: str, online: Service, patient: User
 ) -> None:
     """The whole loop: the card is paid at localstripe, which signs and posts the webhook."""
-    registered = requests.post(
-        f"{localstripe}/_config/webhooks/portal",
-        data={
-            "url": live_server.url + URL,
-            "secret": WEBHOOK_SECRET,
-            "events[]": ["payment_intent.succeeded"],
-        },
-        timeout=5,
-    )
-    assert registered.status_code == 200
     payment = held(online, patient)
     assert pay_with_test_card(localstripe, payment.client_secret)["status"] == "succeeded"
     deadline = time.monotonic() + 15  # localstripe waits a second before delivering
