@@ -37,7 +37,7 @@ class FeeReductionDecisionForm(forms.Form):
     ends_on = forms.DateField(
         label="Until",
         required=False,
-        help_text="Optional. Leave blank to keep it until you change it.",
+        help_text="Leave blank to keep it until you change it.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     reply = forms.CharField(
@@ -45,7 +45,7 @@ class FeeReductionDecisionForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional. It goes into the email they receive.",
+        help_text="It goes into the email they receive.",
     )
 
     def __init__(self, *args: Any, currency: str = "GBP", today: date | None = None, **kwargs: Any):
