@@ -91,7 +91,6 @@ def checkout_mode(context: dict[str, Any], service: Service, patient: Any) -> st
 @register.inclusion_tag("payments/_fee_requests_link.html")
 def fee_requests_link(user: Any) -> dict[str, Any]:
     """The team's way in to fee-reduction requests, with how many wait for an answer."""
-    waiting = FeeReduction.objects.filter(
-        clinic_id=getattr(user, "clinic_id", None), status=FeeReductionStatus.PENDING
-    ).count()
+    clinic = getattr(user, "clinic", None)
+    waiting = FeeReduction.objects.filter(clinic=clinic, status=FeeReductionStatus.PENDING).count()
     return {"waiting": waiting}

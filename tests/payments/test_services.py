@@ -16,7 +16,6 @@ from payments.pricing import PriceError
 from portal.models import User
 from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import book, local
-from tests.factories import UserFactory
 from tests.payments.conftest import pay_with_test_card
 from tests.payments.factories import approved_floor, checkout_for, pay_and_deliver, reload
 
@@ -49,8 +48,8 @@ def test_a_sliding_scale_amount_is_held_and_an_intent_made_for_exactly_it(
     assert booking.hold_expires_at == NOW + timedelta(minutes=15)
     assert (booking.price_minor, booking.payment_mode) == (2000, PaymentMode.ONLINE)
     assert payment is not None and payment.amount_minor == 2000 and payment.currency == "GBP"
-    assert payment.stripe_payment_intent_id.startswith("pi_")
-    assert payment.client_secret.startswith(payment.stripe_payment_intent_id)
+    assert (payment.stripe_payment_intent_id or "").startswith("pi_")
+    assert payment.client_secret.startswith(payment.stripe_payment_intent_id or "-")
     assert mail.outbox == []  # no confirmation for a place not yet paid
 
 
@@ -182,7 +181,7 @@ def test_a_late_payment_for_a_place_someone_took_is_refunded_and_the_patient_tol
         RefundReason.PLACE_GONE,
         RefundStatus.SUCCEEDED,
     )
-    assert refund.stripe_refund_id.startswith("re_")
+    assert (refund.stripe_refund_id or "").startswith("re_")
     payment = Payment.objects.get()
     assert (payment.status, payment.refunded_minor) == (PaymentStatus.REFUNDED, 5000)
     (message,) = mail.outbox
@@ -389,4 +388,3 @@ def test_a_paid_visit_moved_keeps_its_amount_and_its_refund(
 def test_a_booking_without_online_payment_has_none(private: Service, patient: User) -> None:
     booking = book(patient, private, local(WED, 9), now=NOW)
     assert services.payment_for_booking(booking) is None
-    assert UserFactory  # the cast is shared with the booking tests

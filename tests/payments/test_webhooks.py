@@ -33,8 +33,14 @@ pytestmark = pytest.mark.usefixtures("stripe_settings", "eager_celery")
 
 def post(client: Client, evt: dict[str, Any] | bytes, *, signature: str | None = None) -> Any:
     body = evt if isinstance(evt, bytes) else body_of(evt)
-    headers = {} if signature == "" else {"HTTP_STRIPE_SIGNATURE": signature or sign(body)}
-    return client.post(URL, data=body, content_type="application/json", **headers)
+    if signature == "":
+        return client.post(URL, data=body, content_type="application/json")
+    return client.post(
+        URL,
+        data=body,
+        content_type="application/json",
+        headers={"Stripe-Signature": signature or sign(body)},
+    )
 
 
 def held(service: Service, patient: User) -> Payment:
