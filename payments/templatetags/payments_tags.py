@@ -13,7 +13,7 @@ from booking.models import Booking, PaymentMode, Service
 from payments import services
 from payments import stripe_gateway as gateway
 from payments.models import FeeReduction, FeeReductionStatus, Payment, PaymentStatus
-from payments.pricing import payment_mode_for
+from payments.pricing import format_money, payment_mode_for
 
 register = template.Library()
 
@@ -94,3 +94,25 @@ def fee_requests_link(user: Any) -> dict[str, Any]:
     clinic = getattr(user, "clinic", None)
     waiting = FeeReduction.objects.filter(clinic=clinic, status=FeeReductionStatus.PENDING).count()
     return {"waiting": waiting}
+
+
+@register.simple_tag(takes_context=True)
+def price_summary(context: dict[str, Any], service: Service, patient: Any) -> str:
+    """One line for the confirm page's details: "£25, paid at the clinic", "£15 to £35"..."""
+    prices = services.prices_for(service=service, patient=patient)
+    if prices.is_free:
+        return "Free"
+    mode = services.checkout_mode(
+        service=service,
+        amount_minor=prices.suggested,
+        patient=patient,
+        booked_by=context["request"].user,
+    )
+    how = "paid online when you book" if mode == PaymentMode.ONLINE else "paid at the clinic"
+    if prices.is_choice:
+        low, high = (
+            format_money(prices.low, prices.currency),
+            format_money(prices.high, prices.currency),
+        )
+        return f"{low} to {high}, you choose below; {how}"
+    return f"{format_money(prices.high, prices.currency)}, {how}"
