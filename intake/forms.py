@@ -146,11 +146,14 @@ class SectionForm(forms.Form):
 
     def typed_answers(self) -> dict[str, object]:
         """The answers given (empty optional ones left out), for a form that is valid."""
-        return {
-            q.key: self.cleaned_data[q.key]
-            for q in self.section.questions
-            if self.cleaned_data.get(q.key) not in (None, "", [], False)
-        }
+        answers: dict[str, object] = {}
+        for q in self.section.questions:
+            value = self.cleaned_data.get(q.key)
+            # "No" is an answer; an empty box or an unticked consent is not.
+            if value in (None, "", []) or (value is False and q.widget == "consent"):
+                continue
+            answers[q.key] = value
+        return answers
 
 
 def raw_from_post(section: Section, data: Mapping[str, Any]) -> dict[str, object]:

@@ -252,11 +252,12 @@ def intake_submit(*, response: IntakeResponse, now: datetime | None = None) -> S
                     "window?). Please check them and send again."
                 )
             return SubmitResult(draft, intake_outcome(draft.answers))
-        _act_on(patient=draft.patient, outcome=outcome, source_key=f"intake:{draft.pk}")
+        apply_outcome(patient=draft.patient, outcome=outcome, source_key=f"intake:{draft.pk}")
     return SubmitResult(draft, outcome)
 
 
-def _act_on(*, patient: User, outcome: Outcome, source_key: str) -> None:
+def apply_outcome(*, patient: User, outcome: Outcome, source_key: str) -> None:
+    """Raise the outcome's flags and alerts (each once per source); urgent ones email the team."""
     for flag in outcome.flags:
         flag_raise(
             patient=patient,
