@@ -29,7 +29,11 @@ def test_each_red_flag_alone_means_urgent_advice_paused_booking_and_an_urgent_al
     assert not outcome.reassure
     assert outcome.flags == ("red_flag",)
     assert outcome.alerts == (
-        ("urgent", INTAKE_RED_FLAG, "Answered yes to a red-flag question in the intake questionnaire"),
+        (
+            "urgent",
+            INTAKE_RED_FLAG,
+            "Answered yes to a red-flag question in the intake questionnaire",
+        ),
     )
 
 
@@ -54,7 +58,14 @@ def test_blood_thinners_come_before_everything_else() -> None:
         safety=["needle_fear", "pregnant", "implant", "diabetes"],
         medication_flags=["anticoagulants", "opioids"],
     )
-    assert cautions(answers) == ["anticoagulants", "pregnant", "implant", "needle_fear", "diabetes", "opioids"]
+    assert cautions(answers) == [
+        "anticoagulants",
+        "pregnant",
+        "implant",
+        "needle_fear",
+        "diabetes",
+        "opioids",
+    ]
 
 
 def test_each_safety_and_medication_flag_is_a_caution() -> None:
@@ -87,7 +98,9 @@ def test_urgent_exactly_when_a_red_flag_is_answered_yes(
     safety=st.lists(st.text(max_size=20), max_size=6),
     medication=st.one_of(st.none(), st.text(max_size=5), st.lists(st.text(max_size=15))),
 )
-def test_cautions_never_crash_and_stay_in_priority_order(safety: list[str], medication: object) -> None:
+def test_cautions_never_crash_and_stay_in_priority_order(
+    safety: list[str], medication: object
+) -> None:
     found = cautions({"safety": safety, "medication_flags": medication})
     order = list(CAUTION_TEXT)
     assert found == sorted(found, key=order.index)
