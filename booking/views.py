@@ -21,6 +21,7 @@ from booking import services
 from booking.availability import Slot, find_open_slots, slots_by_day
 from booking.availability_cache import cached_open_slots
 from booking.forms import ConfirmBookingForm, parse_practitioner, parse_start, parse_week
+from booking.gates import Gate, gates_for
 from booking.models import ACTIVE_STATUSES, Booking, Service
 from portal.access import team_required
 from portal.models import Clinic, Role, User
@@ -134,6 +135,9 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     """A week of open start times, Monday to Sunday, in the clinic's time zone."""
     service = _get_service(slug)
     patient = _patient_for(request)
+    gates = _gates(request, patient, service)
+    if gates and not _is_team(request.user):
+        return _gate_page(request, service, gates)
     tz = service.clinic.tz
     now = timezone.now()
     today = now.astimezone(tz).date()
@@ -198,6 +202,7 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
             "confirm_url": reverse("booking:confirm", args=[service.slug]),
             # Already loaded with the service: saves the context processor a query.
             "clinic": service.clinic,
+            "gate_warnings": gates,
         },
     )
 
@@ -208,6 +213,9 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     """Show the chosen time; on POST make (or move) the booking through the service."""
     service = _get_service(slug)
     patient = _patient_for(request)
+    gates = _gates(request, patient, service)
+    if gates and not _is_team(request.user):
+        return _gate_page(request, service, gates)
     source = request.POST if request.method == "POST" else request.GET
     start = parse_start(source.get("start"))
     chosen = source.get("practitioner") or source.get("with")
@@ -281,6 +289,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
             "week_url": week_url,
             "refused": refused,
             "carry": _carry(request),
+            "gate_warnings": gates,
         },
     )
 
@@ -352,3 +361,15 @@ def book_for_patient(request: HttpRequest) -> HttpResponse:
             .order_by("last_name", "first_name")[:20]
         )
     return render(request, "booking/book_for_patient.html", {"query": query, "patients": patients})
+
+
+def _gates(request: HttpRequest, patient: User, service: Service) -> list[Gate]:
+    """What other apps say stands in the way of this booking (moving a visit is never gated)."""
+    if request.GET.get("reschedule"):
+        return []
+    return gates_for(patient, service, return_url=request.get_full_path())
+
+
+def _gate_page(request: HttpRequest, service: Service, gates: list[Gate]) -> HttpResponse:
+    """A patient booking for themself is stopped by a gate, with what to do next."""
+    return render(request, "booking/gated.html", {"service": service, "gates": gates})
