@@ -96,7 +96,11 @@ def test_patient_fills_in_part_leaves_resumes_and_sends(page: Page, live_server)
     shot_both(page, "intake-resume")
     page.get_by_role("button", name=re.compile("^Continue")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your pain")
-    expect(page.get_by_role("group", name="How bad is the pain right now?").get_by_label("7", exact=True)).to_be_checked()
+    expect(
+        page.get_by_role("group", name="How bad is the pain right now?").get_by_label(
+            "7", exact=True
+        )
+    ).to_be_checked()
 
     tick(page, "Which side?", "Both sides or the middle")
     yes_no(page, "Does the pain spread into your buttock or down your leg?", "No")
@@ -108,7 +112,12 @@ def test_patient_fills_in_part_leaves_resumes_and_sends(page: Page, live_server)
 
     # Diagnoses: surgery details appear only after "yes".
     expect(page.get_by_role("heading", level=1)).to_have_text("Diagnoses, scans and surgery")
-    tick(page, "Has a doctor told you that you have any of these?", "Disc degeneration", "Modic (endplate) changes")
+    tick(
+        page,
+        "Has a doctor told you that you have any of these?",
+        "Disc degeneration",
+        "Modic (endplate) changes",
+    )
     tick(page, "Have you had any scans of your back?", "MRI scan")
     expect(page.get_by_text("Which operation?")).to_be_hidden()
     yes_no(page, "Have you had an operation on your back?", "Yes")
@@ -118,7 +127,9 @@ def test_patient_fills_in_part_leaves_resumes_and_sends(page: Page, live_server)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Medication")
     tick(page, "Do you take any of these?", "Strong painkillers (opioids)")
-    page.get_by_label("Which medicines do you take, and how often?").fill("Tramadol 50 mg twice a day")
+    page.get_by_label("Which medicines do you take, and how often?").fill(
+        "Tramadol 50 mg twice a day"
+    )
     save_and_continue(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Needling safety")
@@ -250,5 +261,7 @@ def test_a_red_flag_answer_shows_urgent_advice_and_alerts_the_practitioners(
     shot(page, "intake-practice-red-flag-laptop")
     page.goto(f"{base}/practice/")
     page.get_by_role("button", name=re.compile("^Clear red flag")).click()
-    expect(page.locator(".message--success")).to_contain_text("They can book treatment online again")
+    expect(page.locator(".message--success")).to_contain_text(
+        "They can book treatment online again"
+    )
     assert not User.objects.get(pk=patient.pk).flags.filter(cleared_at__isnull=True).exists()
