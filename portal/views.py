@@ -45,9 +45,15 @@ def patient_dashboard(request: HttpRequest) -> HttpResponse:
 def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
     from booking.summaries import day_list
 
+    from practice.glance import glance_for
+
     clinic = Clinic.objects.current()
-    today = day_list(clinic, practitioner_user=request.user)  # type: ignore[arg-type]
-    return render(request, "portal/dashboard_practitioner.html", {"today": today})
+    today = list(day_list(clinic, practitioner_user=request.user))  # type: ignore[arg-type]
+    return render(
+        request,
+        "portal/dashboard_practitioner.html",
+        {"today": today, "glance": glance_for(today)},
+    )
 
 
 @staff_required

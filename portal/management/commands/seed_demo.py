@@ -15,6 +15,9 @@ class Command(BaseCommand):
         from booking.demo import seed_booking
 
         seed_booking(clinic)
+        from practice.demo import seed_practice
+
+        seed_practice(clinic)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
         width = max(len(p.email) for p in PEOPLE)
