@@ -44,7 +44,6 @@ def patient_dashboard(request: HttpRequest) -> HttpResponse:
 @practitioner_required
 def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
     from booking.summaries import day_list
-
     from practice.glance import glance_for
 
     clinic = Clinic.objects.current()

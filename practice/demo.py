@@ -148,11 +148,18 @@ def seed_practice(clinic: Clinic, *, now: datetime | None = None) -> None:
     services = {s.slug: s for s in Service.objects.filter(clinic=clinic)}
     people = _patients(clinic)
     mei = by_email.get("mei@clinic.example")
+    # This week and the next, so a demo opened on a Friday or at the weekend still has a
+    # week ahead to click through.
+    weeks = (monday, monday + timedelta(days=7))
     if mei is not None and {"follow-up", "initial-consultation"} <= set(services):
-        for index, (weekday, hour, minute, email, slug) in enumerate(MEI_WEEK):
+        for index, (week, (weekday, hour, minute, email, slug)) in enumerate(
+            (w, visit) for w in weeks for visit in MEI_WEEK
+        ):
             if email not in people or slug not in services:
                 continue
-            day = monday + timedelta(days=weekday)
+            if week != monday and slug == "free-assessment":
+                continue  # one free assessment per patient
+            day = week + timedelta(days=weekday)
             starts_at = datetime.combine(day, time(hour, minute), tzinfo=tz)
             booking = _place(
                 patient=people[email],
@@ -162,8 +169,9 @@ def seed_practice(clinic: Clinic, *, now: datetime | None = None) -> None:
                 now=now,
             )
             _record(booking, index)
-    for shift in MultibedShift.objects.filter(room__clinic=clinic, weekday__isnull=False):
-        day = monday + timedelta(days=shift.weekday or 0)
+    shifts = MultibedShift.objects.filter(room__clinic=clinic, weekday__isnull=False)
+    for week, shift in ((w, s) for w in weeks for s in shifts.select_related("service")):
+        day = week + timedelta(days=shift.weekday or 0)
         community = [
             people[f"{f.lower()}.{la.lower()}@patient.example"] for f, la in COMMUNITY_PATIENTS
         ]

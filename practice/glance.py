@@ -78,7 +78,8 @@ def money_badge(booking: Booking) -> Badge:
     sliding = booking.service.price_rule == PriceRule.SLIDING
     if booking.payment_mode == PaymentMode.ONLINE:
         return Badge(f"Paid {amount}" + (" (sliding)" if sliding else ""), "success", "paid")
-    return Badge(f"To pay {amount}" + (" (sliding)" if sliding else ""), "warning", "to_pay")
+    # Paid at the clinic: until a payment is recorded the calendar only knows the amount due.
+    return Badge(f"{amount} at clinic" + (" (sliding)" if sliding else ""), "", "at_clinic")
 
 
 def _intake_done(patient_ids: set[int]) -> set[int] | None:
