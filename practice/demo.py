@@ -183,7 +183,7 @@ def seed_practice(clinic: Clinic, *, now: datetime | None = None) -> None:
             if starts_at + shift.service.duration > closes or index >= len(community):
                 break
             booking = _place(
-                patient=community[(index + shift.weekday) % len(community)],
+                patient=community[(index + (shift.weekday or 0)) % len(community)],
                 service=shift.service,
                 practitioner=shift.practitioner,
                 starts_at=starts_at,

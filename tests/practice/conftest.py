@@ -32,7 +32,7 @@ def david_user(clinic: Clinic) -> User:
 
 
 @pytest.fixture
-def david(david_user: User, policies: Clinic) -> Practitioner:
+def david(david_user: User, policies: Clinic) -> Practitioner:  # noqa: F811
     """Another practitioner of the same clinic: none of Mei's patients are his."""
     p = PractitionerFactory.create(user=david_user, display_name="David Rhys")
     weekly_hours(p, (time(9), time(17)))
@@ -40,6 +40,6 @@ def david(david_user: User, policies: Clinic) -> Practitioner:
 
 
 @pytest.fixture
-def visit(private: Service, patient: User) -> Booking:
+def visit(private: Service, patient: User) -> Booking:  # noqa: F811
     """Alex's private treatment with Mei on Wednesday 3 March at 09:00."""
     return book(patient, private, local(WED, 9), now=NOW)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -265,7 +266,9 @@ def test_a_visit_booked_since_the_preview_stops_the_time_off(
 
 
 def test_overlapping_time_off_is_refused(mei: Practitioner, practitioner: User) -> None:
-    kwargs = dict(practitioner=mei, reason="", by=practitioner, expected_booking_ids=[])
+    kwargs: dict[str, Any] = dict(
+        practitioner=mei, reason="", by=practitioner, expected_booking_ids=[]
+    )
     services.time_off_add(
         starts_at=local(TUE, 9), ends_at=local(TUE, 12), cancel_affected=False, now=NOW, **kwargs
     )

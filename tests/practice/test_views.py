@@ -32,6 +32,17 @@ RECORD = {
 }
 
 
+def time_off(start_date: str, start_time: str, end_date: str, end_time: str, **more: str) -> dict:
+    """The time-off form's fields."""
+    return {
+        "start_date": start_date,
+        "start_time": start_time,
+        "end_date": end_date,
+        "end_time": end_time,
+        **more,
+    }
+
+
 def messages_of(response: Any) -> str:
     return " ".join(str(m) for m in response.context["messages"]) if response.context else ""
 
