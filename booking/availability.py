@@ -288,20 +288,28 @@ def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
             at += step
 
 
+def day_slots(schedule: Schedule, first: date, last: date) -> dict[date, list[Slot]]:
+    """Every start time each clinic date offers, before notice and horizon are applied."""
+    generate = _multibed_slots if schedule.service.is_multibed else _private_slots
+    return {day: list(generate(schedule, day)) for day in _days(first, last)}
+
+
+def within_policy(slots: Iterable[Slot], *, now: datetime, policy: Policy) -> list[Slot]:
+    """The slots bookable now (past the minimum notice, inside the horizon), sorted."""
+    earliest, latest = now + policy.min_notice, now + policy.horizon
+    kept = [slot for slot in slots if earliest <= slot.starts_at <= latest]
+    kept.sort(key=lambda s: (s.starts_at, s.practitioner_id))
+    return kept
+
+
 def open_slots(
     schedule: Schedule, first: date, last: date, *, now: datetime, policy: Policy
 ) -> list[Slot]:
     """Open start times between two clinic dates (inclusive), sorted by time then practitioner."""
-    earliest, latest = now + policy.min_notice, now + policy.horizon
-    generate = _multibed_slots if schedule.service.is_multibed else _private_slots
-    slots = [
-        slot
-        for day in _days(first, last)
-        for slot in generate(schedule, day)
-        if earliest <= slot.starts_at <= latest
-    ]
-    slots.sort(key=lambda s: (s.starts_at, s.practitioner_id))
-    return slots
+    by_day = day_slots(schedule, first, last)
+    return within_policy(
+        (slot for slots in by_day.values() for slot in slots), now=now, policy=policy
+    )
 
 
 def find_open_slots(
@@ -331,8 +339,10 @@ __all__ = [
     "Policy",
     "Schedule",
     "Slot",
+    "day_slots",
     "find_open_slots",
     "load_schedule",
     "open_slots",
     "slots_by_day",
+    "within_policy",
 ]

@@ -33,25 +33,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @patient_required
 def patient_dashboard(request: HttpRequest) -> HttpResponse:
     from booking.summaries import upcoming_for_patient
+    from intake.services import has_complete_intake
 
     return render(
         request,
         "portal/dashboard_patient.html",
-        {"upcoming": upcoming_for_patient(request.user)},  # type: ignore[arg-type]
+        {
+            "upcoming": upcoming_for_patient(request.user),  # type: ignore[arg-type]
+            "intake_done": has_complete_intake(request.user),  # type: ignore[arg-type]
+        },
     )
 
 
 @practitioner_required
 def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
     from booking.summaries import day_list
+    from intake.dashboard import team_attention
     from practice.glance import glance_for
 
     clinic = Clinic.objects.current()
     today = list(day_list(clinic, practitioner_user=request.user))  # type: ignore[arg-type]
+    attention = team_attention(request.user)  # type: ignore[arg-type]
     return render(
         request,
         "portal/dashboard_practitioner.html",
-        {"today": today, "glance": glance_for(today)},
+        {"today": today, "glance": glance_for(today), **attention},
     )
 
 

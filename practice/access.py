@@ -1,8 +1,9 @@
 """Who on the clinic team may see which bookings and patients.
 
-A practitioner sees their own bookings, and the patients who have booked with
-them; clinic staff see everything of their clinic. Anything else is a 404, so
-an id never reveals whether it exists.
+A practitioner opens their own bookings; clinic staff open every booking of
+their clinic. Patients' records follow intake's one health-read rule
+(``intake.access.can_read_health``). Anything else is a 404, so an id never
+reveals whether it exists.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from booking.models import Booking, Practitioner
+from intake.access import patient_for_viewer
 from portal.models import Role, User
 
 
@@ -40,19 +42,6 @@ def visible_bookings(user: User) -> QuerySet[Booking]:
     return qs.none()
 
 
-def visible_patients(user: User) -> QuerySet[User]:
-    """Patients whose records this team member may read."""
-    if user.clinic_id is None:
-        return User.objects.none()
-    patients = User.objects.filter(role=Role.PATIENT, clinic_id=user.clinic_id)
-    if user.role == Role.STAFF:
-        return patients
-    if user.role == Role.PRACTITIONER:
-        booked = Booking.objects.filter(practitioner__user=user).values("patient_id")
-        return patients.filter(pk__in=booked)
-    return patients.none()
-
-
 def get_booking_for_team(request: HttpRequest, pk: int) -> Booking:
     """The booking if this team member may open it, with what its pages show; else 404."""
     qs = visible_bookings(team_user(request)).select_related(
@@ -62,7 +51,8 @@ def get_booking_for_team(request: HttpRequest, pk: int) -> Booking:
 
 
 def get_patient_for_team(request: HttpRequest, pk: int) -> User:
-    return get_object_or_404(visible_patients(team_user(request)), pk=pk)
+    """The patient if this team member may read their record (intake's one rule); else 404."""
+    return patient_for_viewer(team_user(request), pk)
 
 
 def practitioner_for_request(request: HttpRequest) -> Practitioner:

@@ -23,7 +23,7 @@ from booking.models import (
     PriceRule,
     ServiceKind,
 )
-from intake.models import FlagKind, PatientFlag
+from intake.models import FlagKind, IntakeResponse, PatientFlag, ResponseStatus
 from portal.templatetags.money import money
 
 TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
@@ -83,8 +83,12 @@ def money_badge(booking: Booking) -> Badge:
 
 
 def _intake_done(patient_ids: set[int]) -> set[int] | None:
-    """Patients with a submitted intake form; None (badge not shown) until the form lands."""
-    return None
+    """Patients who have sent an intake questionnaire (full, or the assessment's short one)."""
+    return set(
+        IntakeResponse.objects.filter(
+            patient_id__in=patient_ids, status=ResponseStatus.SUBMITTED
+        ).values_list("patient_id", flat=True)
+    )
 
 
 def _checkins_unanswered(patient_ids: set[int]) -> set[int] | None:

@@ -16,11 +16,6 @@ urlpatterns = [
     path("practice/bookings/<int:pk>/record/", visits.treatment_record, name="record"),
     path("practice/bookings/<int:pk>/cancel/", visits.cancel_visit, name="cancel"),
     path("practice/patients/<int:pk>/", visits.patient_detail, name="patient"),
-    path(
-        "practice/patients/<int:pk>/alerts/<int:alert_id>/acknowledge/",
-        visits.acknowledge_alert,
-        name="acknowledge_alert",
-    ),
     path("practice/availability/", availability.availability, name="availability"),
     path("practice/availability/hours/", availability.hours_add, name="hours_add"),
     path(

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,8 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from booking import services as booking_services
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, ServiceKind
+from intake.charts import pain_chart
 from intake.models import Alert, PatientFlag
-from intake.services import alert_acknowledge, log_health_access
+from intake.services import latest_submitted, log_health_access
+from intake.summary import intake_summary
 from portal.access import practitioner_required, team_required
 from portal.models import Clinic, Role
 from practice import services
@@ -85,6 +87,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
     )
     glance = glance_for([booking]).get(booking.pk)
+    intake = latest_submitted(booking.patient)
     started = booking.starts_at <= now
     cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
     confirmed = booking.status == BookingStatus.CONFIRMED
@@ -117,6 +120,8 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and started
             and booking.kind != ServiceKind.ASSESSMENT
             and booking.status in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED),
+            "summary": intake_summary(intake) if intake is not None else None,
+            "chart": pain_chart(booking.patient, days=60, now=now),
             "book_next_url": _book_next_url(booking),
             "reschedule_url": _reschedule_url(booking),
         },
@@ -262,7 +267,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_patient_for_team(request, pk)
     user = team_user(request)
     now = timezone.now()
-    # visible_patients() only returns patients of the viewer's clinic.
+    # The read rule above only lets through patients of the viewer's clinic.
     visits = Booking.objects.filter(patient=patient).select_related(
         "service", "practitioner", "room"
     )
@@ -284,6 +289,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
     )
     glance = glance_for(upcoming + past)
+    intake = latest_submitted(patient)
     return render(
         request,
         "practice/patient.html",
@@ -297,17 +303,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "alerts": list(Alert.objects.filter(patient=patient).order_by("-created_at")[:20]),
             "tz": (user.clinic or Clinic.objects.current()).tz,
             "first_visit": min((b.starts_at for b in past), default=None),
+            "summary": intake_summary(intake) if intake is not None else None,
+            "chart": pain_chart(patient, now=now),
         },
     )
-
-
-@team_required
-@require_POST
-def acknowledge_alert(request: HttpRequest, pk: int, alert_id: int) -> HttpResponse:
-    patient = get_patient_for_team(request, pk)
-    alert = get_object_or_404(Alert, pk=alert_id, patient=patient)
-    if alert_acknowledge(alert=alert, by=team_user(request)):
-        messages.success(request, "Alert acknowledged.")
-    else:
-        messages.info(request, "Someone had already acknowledged this alert.")
-    return redirect("practice:patient", pk=pk)

@@ -15,6 +15,9 @@ class Command(BaseCommand):
         from booking.demo import seed_booking
 
         seed_booking(clinic)
+        from intake.demo import seed_intake
+
+        seed_intake(clinic)
         from practice.demo import seed_practice
 
         seed_practice(clinic)
