@@ -87,8 +87,7 @@ def urls(visit: Booking, mei: Practitioner) -> dict[str, str]:
     hours = mei.hours.first()
     assert hours is not None
     return {
-        name: url.format(b=visit.pk, p=visit.patient_id, h=hours.pk)
-        for name, url, _, _ in PAGES
+        name: url.format(b=visit.pk, p=visit.patient_id, h=hours.pk) for name, url, _, _ in PAGES
     }
 
 
