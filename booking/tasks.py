@@ -24,8 +24,8 @@ REQUIRED_STATUS = {
 @shared_task(
     bind=True, ignore_result=True, max_retries=5, autoretry_for=(OSError,), retry_backoff=True
 )
-def send_booking_email(self: object, booking_id: int, name: str) -> None:
-    """Send a booking's confirmation or cancellation email once."""
+def send_booking_email(self: object, booking_id: int, name: str, note: str = "") -> None:
+    """Send a booking's confirmation or cancellation email once (``note``: from the clinic)."""
     if name not in SENT_FIELD:
         return
     booking = (
@@ -45,7 +45,7 @@ def send_booking_email(self: object, booking_id: int, name: str) -> None:
     )
     if not claimed:
         return
-    email = render_email(name, {"booking": booking, "patient": booking.patient})
+    email = render_email(name, {"booking": booking, "patient": booking.patient, "note": note})
     email.attachments.append(Attachment("visit.ics", booking_ics(booking), "text/calendar"))
     try:
         send_email(booking.patient.email, email)

@@ -49,11 +49,16 @@ def patient_dashboard(request: HttpRequest) -> HttpResponse:
 def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
     from booking.summaries import day_list
     from intake.dashboard import team_attention
+    from practice.glance import glance_for
 
     clinic = Clinic.objects.current()
-    today = day_list(clinic, practitioner_user=request.user)  # type: ignore[arg-type]
+    today = list(day_list(clinic, practitioner_user=request.user))  # type: ignore[arg-type]
     attention = team_attention(request.user)  # type: ignore[arg-type]
-    return render(request, "portal/dashboard_practitioner.html", {"today": today, **attention})
+    return render(
+        request,
+        "portal/dashboard_practitioner.html",
+        {"today": today, "glance": glance_for(today), **attention},
+    )
 
 
 @staff_required

@@ -21,6 +21,9 @@ class Command(BaseCommand):
         from payments.demo import seed_payments
 
         seed_payments(clinic)
+        from practice.demo import seed_practice
+
+        seed_practice(clinic)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
         width = max(len(p.email) for p in PEOPLE)
