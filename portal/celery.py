@@ -26,4 +26,7 @@ def _make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
 app.conf.beat_schedule = {
     # Proves beat and a worker are alive; /healthz reports how long ago it ran.
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
+    # Follow-up messages: plan what came due and hand due outbox rows to workers. Every minute
+    # instead of far-future ETA tasks, which Redis brokers lose or duplicate.
+    "followup-dispatch": {"task": "followup.tasks.dispatch_due", "schedule": 60.0},
 }

@@ -33,21 +33,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @patient_required
 def patient_dashboard(request: HttpRequest) -> HttpResponse:
     from booking.summaries import upcoming_for_patient
+    from followup.summaries import open_checkins
 
     return render(
         request,
         "portal/dashboard_patient.html",
-        {"upcoming": upcoming_for_patient(request.user)},  # type: ignore[arg-type]
+        {
+            "upcoming": upcoming_for_patient(request.user),  # type: ignore[arg-type]
+            "open_checkins": open_checkins(request.user),  # type: ignore[arg-type]
+        },
     )
 
 
 @practitioner_required
 def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
     from booking.summaries import day_list
+    from followup.summaries import practitioner_followup
 
     clinic = Clinic.objects.current()
     today = day_list(clinic, practitioner_user=request.user)  # type: ignore[arg-type]
-    return render(request, "portal/dashboard_practitioner.html", {"today": today})
+    followup = practitioner_followup(request.user)  # type: ignore[arg-type]
+    return render(request, "portal/dashboard_practitioner.html", {"today": today, **followup})
 
 
 @staff_required
