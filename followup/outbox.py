@@ -129,7 +129,7 @@ def deliver(message_id: int, *, now: datetime | None = None) -> str:
         _finish(
             message_id,
             status=OutboxStatus.PENDING,
-            due_at=timezone.now() + retry_delay(message.attempts),
+            due_at=now + retry_delay(message.attempts),
             enqueued_at=None,
             last_error=error,
         )

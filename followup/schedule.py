@@ -38,15 +38,6 @@ def quiet_until(now: datetime, *, start: time, end: time, tz: ZoneInfo) -> datet
     return morning.astimezone(now.tzinfo)
 
 
-def next_local_time(now: datetime, at: time, tz: ZoneInfo) -> datetime:
-    """The next instant (from now on) at wall-clock ``at`` in ``tz``: today's or tomorrow's."""
-    local = now.astimezone(tz)
-    candidate = datetime.combine(local.date(), at, tzinfo=tz)
-    if candidate < local:
-        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=tz)
-    return candidate.astimezone(now.tzinfo)
-
-
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait before the next try after ``attempts`` failed ones (exponential, capped)."""
     exponent = max(0, attempts - 1)
