@@ -123,7 +123,10 @@ def test_quiet_hours_hold_a_message_to_the_morning(upcoming: Booking) -> None:
 def test_urgent_messages_ignore_quiet_hours(upcoming: Booking) -> None:
     night = datetime(2027, 3, 1, 23, 0, tzinfo=UTC)
     row, _ = outbox_put(
-        kind=MessageKind.BOOKING_CONFIRMED, recipient=upcoming.patient, booking=upcoming, due_at=night
+        kind=MessageKind.BOOKING_CONFIRMED,
+        recipient=upcoming.patient,
+        booking=upcoming,
+        due_at=night,
     )
     mail.outbox.clear()
     assert deliver(row.pk, now=night) == "sent"

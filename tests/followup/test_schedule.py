@@ -74,7 +74,5 @@ def test_a_held_message_always_waits_until_a_time_that_is_not_quiet(naive: datet
 
 
 def test_retry_delay_doubles_and_is_capped() -> None:
-    assert [retry_delay(n) for n in (1, 2, 3, 4)] == [
-        timedelta(minutes=m) for m in (1, 2, 4, 8)
-    ]
+    assert [retry_delay(n) for n in (1, 2, 3, 4)] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
     assert retry_delay(50) == timedelta(hours=1)
