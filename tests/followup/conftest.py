@@ -50,5 +50,5 @@ def past_visit(patient: User, service: Service, *, weeks_ago: int = 0) -> Bookin
 
 
 @pytest.fixture
-def visit(private: Service, patient: User) -> Booking:
+def visit(private: Service, patient: User) -> Booking:  # noqa: F811 - the fixture
     return past_visit(patient, private)

@@ -11,48 +11,40 @@ from hypothesis import strategies as st
 from followup.schedule import in_quiet_hours, quiet_until, retry_delay
 
 LONDON = ZoneInfo("Europe/London")
-NIGHT = {"start": time(21), "end": time(8), "tz": LONDON}
+
+
+def quiet(now: datetime) -> datetime | None:
+    """The default quiet hours, 21:00-08:00 London time."""
+    return quiet_until(now, start=time(21), end=time(8), tz=LONDON)
 
 
 def test_daytime_is_not_quiet() -> None:
-    assert quiet_until(datetime(2027, 3, 3, 14, tzinfo=UTC), **NIGHT) is None
-    assert quiet_until(datetime(2027, 3, 3, 8, 0, tzinfo=UTC), **NIGHT) is None  # the end is open
+    assert quiet(datetime(2027, 3, 3, 14, tzinfo=UTC)) is None
+    assert quiet(datetime(2027, 3, 3, 8, 0, tzinfo=UTC)) is None  # the end is open
 
 
 def test_late_evening_is_held_to_the_next_morning() -> None:
-    assert quiet_until(datetime(2027, 3, 3, 22, 30, tzinfo=UTC), **NIGHT) == datetime(
-        2027, 3, 4, 8, tzinfo=UTC
-    )
-    assert quiet_until(datetime(2027, 3, 3, 21, 0, tzinfo=UTC), **NIGHT) == datetime(
-        2027, 3, 4, 8, tzinfo=UTC
-    )
+    assert quiet(datetime(2027, 3, 3, 22, 30, tzinfo=UTC)) == datetime(2027, 3, 4, 8, tzinfo=UTC)
+    assert quiet(datetime(2027, 3, 3, 21, 0, tzinfo=UTC)) == datetime(2027, 3, 4, 8, tzinfo=UTC)
 
 
 def test_small_hours_are_held_to_the_same_morning() -> None:
-    assert quiet_until(datetime(2027, 3, 4, 3, 15, tzinfo=UTC), **NIGHT) == datetime(
-        2027, 3, 4, 8, tzinfo=UTC
-    )
+    assert quiet(datetime(2027, 3, 4, 3, 15, tzinfo=UTC)) == datetime(2027, 3, 4, 8, tzinfo=UTC)
 
 
 def test_the_morning_is_clinic_time_in_summer() -> None:
     # 22:00 BST is 21:00 UTC; 08:00 BST the next day is 07:00 UTC.
-    assert quiet_until(datetime(2027, 6, 9, 21, 0, tzinfo=UTC), **NIGHT) == datetime(
-        2027, 6, 10, 7, tzinfo=UTC
-    )
+    assert quiet(datetime(2027, 6, 9, 21, 0, tzinfo=UTC)) == datetime(2027, 6, 10, 7, tzinfo=UTC)
 
 
 def test_the_night_the_clocks_go_forward() -> None:
     # Sunday 28 March 2027: 01:00 GMT becomes 02:00 BST. 00:30 GMT is quiet until 08:00 BST.
-    assert quiet_until(datetime(2027, 3, 28, 0, 30, tzinfo=UTC), **NIGHT) == datetime(
-        2027, 3, 28, 7, tzinfo=UTC
-    )
+    assert quiet(datetime(2027, 3, 28, 0, 30, tzinfo=UTC)) == datetime(2027, 3, 28, 7, tzinfo=UTC)
 
 
 def test_the_night_the_clocks_go_back() -> None:
     # Sunday 31 October 2027: 02:00 BST becomes 01:00 GMT. 23:00 BST Saturday -> 08:00 GMT.
-    assert quiet_until(datetime(2027, 10, 30, 22, 0, tzinfo=UTC), **NIGHT) == datetime(
-        2027, 10, 31, 8, tzinfo=UTC
-    )
+    assert quiet(datetime(2027, 10, 30, 22, 0, tzinfo=UTC)) == datetime(2027, 10, 31, 8, tzinfo=UTC)
 
 
 def test_a_window_inside_one_day_and_no_window() -> None:
@@ -64,12 +56,12 @@ def test_a_window_inside_one_day_and_no_window() -> None:
 @given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1)))
 def test_a_held_message_always_waits_until_a_time_that_is_not_quiet(naive: datetime) -> None:
     now = naive.replace(tzinfo=UTC)
-    until = quiet_until(now, **NIGHT)
+    until = quiet(now)
     if until is None:
         assert not in_quiet_hours(now.astimezone(LONDON).time(), time(21), time(8))
         return
     assert now < until <= now + timedelta(hours=12)
-    assert quiet_until(until, **NIGHT) is None
+    assert quiet(until) is None
     assert until.astimezone(LONDON).time() == time(8)
 
 

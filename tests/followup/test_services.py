@@ -130,8 +130,8 @@ def test_the_same_pain_for_days_is_read_from_earlier_answers(
             now=CHECKIN_DUE - timedelta(days=day),
         )
     # submitted_at is the real clock; put the earlier answers on the two days before.
-    for day, stage in ((2, "checkin"), (1, "recheck")):
-        CheckIn.objects.filter(booking=earlier, stage=stage).update(
+    for day, answered in ((2, CheckInStage.CHECKIN), (1, CheckInStage.RECHECK)):
+        CheckIn.objects.filter(booking=earlier, stage=answered).update(
             submitted_at=CHECKIN_DUE - timedelta(days=day)
         )
     with_history = submit(visit, comparison="same", pain_now=8)
