@@ -176,4 +176,4 @@ def wait_for(
 
 def purge_queue(queue: str) -> None:
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
+        conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]

@@ -89,7 +89,7 @@ def test_a_worker_killed_mid_batch_sends_nothing_twice_and_loses_nothing(
 
     def enqueue(ids: list[int]) -> None:
         for pk in ids:
-            send_outbox_message.apply_async(args=[pk], queue=queue)
+            send_outbox_message.apply_async(args=(pk,), queue=queue)
 
     log = tmp_path / "worker.log"
     with SmtpSink() as sink:
