@@ -48,7 +48,10 @@ class SmtpSink:
         self._hold_after: int | None = None
         self._released = threading.Event()
         self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        # A fixed server name: the default looks up the host name for every connection.
+        self.controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, server_hostname="sink.localhost"
+        )
 
     def __enter__(self) -> SmtpSink:
         self.controller.start()
