@@ -96,6 +96,11 @@ def test_outbox_fanout_against_noop_tasks(due_rows: list[int], tmp_path: Path) -
     queue = f"followup-bench-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "worker.log"
     drain_s: list[float] = []
+
+    def enqueue(ids: list[int]) -> None:
+        for pk in ids:
+            send_outbox_message.apply_async(args=(pk,), queue=queue)
+
     noop_s: list[float] = []
     with SmtpSink() as sink:
         worker = start_worker(
@@ -123,12 +128,7 @@ def test_outbox_fanout_against_noop_tasks(due_rows: list[int], tmp_path: Path) -
                 _reset(due_rows)
                 before = sink.total
                 started = time.perf_counter()
-                dispatch_due(
-                    now=timezone.now(),
-                    enqueue=lambda ids: [
-                        send_outbox_message.apply_async(args=(pk,), queue=queue) for pk in ids
-                    ],
-                )
+                dispatch_due(now=timezone.now(), enqueue=enqueue)
                 wait_for(
                     lambda before=before: sink.total - before >= MESSAGES,  # type: ignore[misc]
                     timeout=1800,
