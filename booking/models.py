@@ -416,6 +416,8 @@ class Booking(models.Model):
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     cancellation_sent_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # A message from the clinic when it cancels (e.g. the practitioner is ill), for the email.
+    cancellation_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = BookingQuerySet.as_manager()

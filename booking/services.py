@@ -317,7 +317,8 @@ def booking_cancel(
 ) -> Booking:
     """Cancel a visit; patients only until the clinic's cutoff, the clinic team at any time.
 
-    ``note`` is a message from the clinic printed in the cancellation email.
+    ``note`` is a message from the clinic, kept on the booking and printed in the
+    cancellation email.
     """
     now = now or timezone.now()
     by_patient = by.pk == booking.patient_id
@@ -327,7 +328,7 @@ def booking_cancel(
     with transaction.atomic():
         # The status in the WHERE clause makes a double click cancel once.
         changed = Booking.objects.filter(pk=booking.pk, status__in=CHANGEABLE_STATUSES).update(
-            status=BookingStatus.CANCELLED, cancelled_at=now
+            status=BookingStatus.CANCELLED, cancelled_at=now, cancellation_note=note[:1000]
         )
         if not changed:
             raise ChangeNotAllowed("This visit was already cancelled or moved.")
@@ -335,9 +336,7 @@ def booking_cancel(
         from booking.tasks import send_booking_email
 
         booking_id = booking.pk
-        transaction.on_commit(
-            lambda: send_booking_email.delay(booking_id, "booking_cancelled", note)
-        )
+        transaction.on_commit(lambda: send_booking_email.delay(booking_id, "booking_cancelled"))
     return booking
 
 

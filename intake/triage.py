@@ -108,3 +108,156 @@ def intake_outcome(answers: dict[str, object]) -> Outcome:
 
 
 # --- Check-in rules (follow-up issue) -----------------------------------------------------
+
+COMPARISONS: tuple[tuple[str, str], ...] = (
+    ("much_better", "Much better"),
+    ("better", "Better"),
+    ("same", "About the same"),
+    ("worse", "Worse"),
+    ("much_worse", "Much worse"),
+)
+WORSE = frozenset({"worse", "much_worse"})
+NOT_BETTER = frozenset({"same", "worse", "much_worse"})
+# Pain at or above this (0-10) that stays within a point for days needs a GP.
+HIGH_PAIN = 7
+# Early treatments often leave people sorer for two or three days: that is expected.
+EARLY_TREATMENTS = 2
+# "No improvement across three or more treatments" asks for a review of the course.
+REVIEW_AFTER = 3
+
+
+@dataclass(frozen=True)
+class CheckinFacts:
+    """A check-in answer with the history the rules need; built by the follow-up service."""
+
+    stage: str  # "checkin" (48 hours after) or "recheck" (around day 5)
+    comparison: str  # one of COMPARISONS, against before the visit
+    pain_now: int  # 0-10
+    treatment_number: int = 1  # 1 = the patient's first treatment
+    red_flags: tuple[str, ...] = ()
+    wants_call: bool = False
+    # 48-hour comparisons after the patient's earlier treatments, oldest first.
+    earlier_comparisons: tuple[str, ...] = ()
+    # One pain score per earlier day over the last week (diary, check-ins), oldest first.
+    earlier_daily_pain: tuple[int, ...] = ()
+
+
+def _red_flag_rule(facts: CheckinFacts) -> Outcome:
+    flags = [key for key in facts.red_flags if key in RED_FLAG_KEYS]
+    if not flags:
+        return Outcome()
+    return Outcome(
+        urgent_advice=True,
+        pause_booking=True,
+        flags=("red_flag",),
+        alerts=(("urgent", "checkin_red_flag", "Red flag reported: " + ", ".join(flags)),),
+        notes=("red_flag",),
+    )
+
+
+def _early_worse_rule(facts: CheckinFacts) -> Outcome:
+    early = facts.treatment_number <= EARLY_TREATMENTS
+    if facts.stage != "checkin" or facts.comparison not in WORSE or not early:
+        return Outcome()
+    return Outcome(
+        reassure=True,
+        recheck=True,
+        alerts=(
+            (
+                "routine",
+                "checkin_worse_early",
+                f"Worse 48 hours after treatment {facts.treatment_number}; re-check booked",
+            ),
+        ),
+        notes=("early_worse",),
+    )
+
+
+def _persistent_pain(facts: CheckinFacts) -> bool:
+    earlier = facts.earlier_daily_pain[-2:]
+    return (
+        facts.pain_now >= HIGH_PAIN
+        and len(earlier) == 2
+        and all(p >= HIGH_PAIN and abs(p - facts.pain_now) <= 1 for p in earlier)
+    )
+
+
+def _still_worse_rule(facts: CheckinFacts) -> Outcome:
+    if facts.stage == "recheck" and facts.comparison in WORSE:
+        summary, kind = "Still worse at the re-check", "recheck_still_worse"
+    elif _persistent_pain(facts):
+        summary, kind = f"Pain at {facts.pain_now}/10 for several days", "pain_persistent"
+    else:
+        return Outcome()
+    return Outcome(advise_gp=True, alerts=(("urgent", kind, summary),), notes=("advise_gp",))
+
+
+def _gentler_rule(facts: CheckinFacts) -> Outcome:
+    if facts.stage != "checkin" or facts.comparison not in WORSE:
+        return Outcome()
+    later = facts.treatment_number > EARLY_TREATMENTS
+    twice = bool(facts.earlier_comparisons) and facts.earlier_comparisons[-1] in WORSE
+    if not (later or twice):
+        return Outcome()
+    why = "two treatments in a row" if twice else f"treatment {facts.treatment_number}"
+    return Outcome(
+        flags=("treat_gently",),
+        alerts=(("routine", "checkin_worse", f"Worse after {why}: treat more gently"),),
+        notes=("treat_gently",),
+    )
+
+
+def _review_rule(facts: CheckinFacts) -> Outcome:
+    if facts.stage != "checkin":
+        return Outcome()
+    recent = (*facts.earlier_comparisons, facts.comparison)[-REVIEW_AFTER:]
+    if len(recent) < REVIEW_AFTER or not all(c in NOT_BETTER for c in recent):
+        return Outcome()
+    return Outcome(flags=("review_course",), notes=("review_course",))
+
+
+def _call_rule(facts: CheckinFacts) -> Outcome:
+    if not facts.wants_call:
+        return Outcome()
+    urgent = facts.comparison in WORSE or bool(facts.red_flags)
+    return Outcome(
+        alerts=(
+            (
+                "urgent" if urgent else "routine",
+                "call_requested",
+                "Asked for a call" + (" (feeling worse)" if urgent else ""),
+            ),
+        ),
+        notes=("call_requested",),
+    )
+
+
+CHECKIN_RULES = (
+    _red_flag_rule,
+    _early_worse_rule,
+    _still_worse_rule,
+    _gentler_rule,
+    _review_rule,
+    _call_rule,
+)
+
+
+def checkin_outcome(facts: CheckinFacts) -> Outcome:
+    """Combine every check-in rule: flags and alerts add up; urgent care overrides reassurance."""
+    parts = [rule(facts) for rule in CHECKIN_RULES]
+    urgent = any(p.urgent_advice for p in parts)
+    advise_gp = any(p.advise_gp for p in parts)
+    flags: list[str] = []
+    for p in parts:
+        flags += [f for f in p.flags if f not in flags]
+    return Outcome(
+        urgent_advice=urgent,
+        alerts=tuple(a for p in parts for a in p.alerts),
+        flags=tuple(flags),
+        pause_booking=any(p.pause_booking for p in parts),
+        # Never reassure someone told to seek urgent care or to see their GP.
+        reassure=any(p.reassure for p in parts) and not (urgent or advise_gp),
+        advise_gp=advise_gp and not urgent,
+        recheck=any(p.recheck for p in parts) and not urgent,
+        notes=tuple(n for p in parts for n in p.notes),
+    )
