@@ -19,6 +19,8 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from booking.availability import Policy, Slot, find_open_slots
@@ -259,8 +261,16 @@ def booking_create(
     ``request_key`` (a double-submitted form) returns the booking the first one made.
     ``price_minor`` is the amount agreed (the service's price if None); with ``hold_for``
     the place is only held (HELD, no confirmation email) until an online payment arrives.
+    A patient booking for themself must pass every registered gate (``booking.gates``);
+    clinic staff booking for a caller may go ahead.
     """
     now = now or timezone.now()
+    if booked_by is None or booked_by.pk == patient.pk:
+        from booking.gates import gates_for
+
+        blocking = gates_for(patient, service)
+        if blocking:
+            raise NotEligible(blocking[0].message)
     if request_key:
         existing = Booking.objects.filter(request_key=request_key).first()
         if existing is not None:
@@ -310,8 +320,14 @@ def booking_create(
     return booking
 
 
-def booking_cancel(*, booking: Booking, by: User, now: datetime | None = None) -> Booking:
-    """Cancel a visit; patients only until the clinic's cutoff, the clinic team at any time."""
+def booking_cancel(
+    *, booking: Booking, by: User, note: str = "", now: datetime | None = None
+) -> Booking:
+    """Cancel a visit; patients only until the clinic's cutoff, the clinic team at any time.
+
+    ``note`` is a message from the clinic, kept on the booking and printed in the
+    cancellation email.
+    """
     now = now or timezone.now()
     by_patient = by.pk == booking.patient_id
     # An inactive visit gets "already cancelled or moved" below, not the cutoff message.
@@ -320,7 +336,7 @@ def booking_cancel(*, booking: Booking, by: User, now: datetime | None = None) -
     with transaction.atomic():
         # The status in the WHERE clause makes a double click cancel once.
         changed = Booking.objects.filter(pk=booking.pk, status__in=CHANGEABLE_STATUSES).update(
-            status=BookingStatus.CANCELLED, cancelled_at=now
+            status=BookingStatus.CANCELLED, cancelled_at=now, cancellation_note=note[:1000]
         )
         if not changed:
             raise ChangeNotAllowed("This visit was already cancelled or moved.")
@@ -480,3 +496,77 @@ def booking_reinstate_expired(*, booking_id: int, now: datetime | None = None) -
         if changed:
             _send_confirmation_on_commit(booking)
     return bool(changed)
+
+
+# --- Attendance: what happened at the visit (practitioner calendar, front desk) -------------
+
+ATTENDANCE_OUTCOMES = (
+    BookingStatus.ATTENDED,
+    BookingStatus.NO_SHOW,
+    BookingStatus.LATE_CANCELLED,
+)
+
+
+def booking_mark_arrived(*, booking: Booking, by: User, now: datetime | None = None) -> Booking:
+    """Note that the patient is in the waiting room (a confirmed visit on its day)."""
+    now = now or timezone.now()
+    if (
+        booking.starts_at.astimezone(booking.clinic.tz).date()
+        != now.astimezone(booking.clinic.tz).date()
+    ):
+        raise ChangeNotAllowed("A patient can only be marked as arrived on the day of the visit.")
+    # Conditional UPDATE: a second click (or the desk and the practitioner at once) is a no-op.
+    changed = Booking.objects.filter(
+        pk=booking.pk, status=BookingStatus.CONFIRMED, arrived_at__isnull=True
+    ).update(arrived_at=now)
+    if not changed:
+        booking.refresh_from_db()
+        if booking.status != BookingStatus.CONFIRMED:
+            raise ChangeNotAllowed(f"This visit is {booking.get_status_display().lower()}.")
+        return booking  # already marked as arrived
+    booking.refresh_from_db()
+    return booking
+
+
+def booking_mark_attendance(
+    *, booking: Booking, outcome: BookingStatus, by: User, now: datetime | None = None
+) -> Booking:
+    """Record the visit's outcome: attended, did not attend, or cancelled late by the patient.
+
+    Attended and no-show are only for visits that have started; a late cancellation only
+    inside the clinic's cutoff (earlier, an ordinary cancellation applies). Attended and
+    no-show can be corrected into each other, a mistaken click being common at a busy desk.
+    """
+    now = now or timezone.now()
+    if outcome not in ATTENDANCE_OUTCOMES:
+        raise ValueError(f"{outcome!r} is not an attendance outcome")
+    if outcome in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW):
+        if booking.starts_at > now:
+            raise ChangeNotAllowed(
+                "This visit has not started yet, so it cannot be marked as attended or missed."
+            )
+        allowed_from = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+        changes: dict[str, object] = {"status": outcome, "attendance_marked_at": now}
+        if outcome == BookingStatus.ATTENDED:
+            changes["arrived_at"] = Coalesce(F("arrived_at"), Value(now))
+    else:
+        cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
+        if booking.starts_at - now >= cutoff:
+            raise ChangeNotAllowed(
+                f"This visit is more than {booking.clinic.cancellation_cutoff_hours} hours away: "
+                "cancel it normally instead, with no late-cancellation charge."
+            )
+        allowed_from = [BookingStatus.CONFIRMED]
+        changes = {"status": outcome, "attendance_marked_at": now, "cancelled_at": now}
+    # The status in the WHERE clause decides a race between two people marking the same visit.
+    changed = (
+        Booking.objects.filter(pk=booking.pk, status__in=allowed_from)
+        .exclude(status=outcome)
+        .update(**changes)
+    )
+    booking.refresh_from_db()
+    if not changed and booking.status != outcome:
+        raise ChangeNotAllowed(
+            f"This visit is {booking.get_status_display().lower()}, so that cannot be recorded."
+        )
+    return booking

@@ -1,55 +1,32 @@
-"""Booking emails, sent by the worker after the booking is committed."""
+"""Booking emails, sent by the worker after the booking is committed.
+
+The follow-up app's outbox sends them (once, with retries and a record staff can see). It
+imports booking, never the other way round, so it registers itself here when Django starts
+(``FollowupConfig.ready``) and this task, whose name and arguments other code relies on,
+hands each request over.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from celery import shared_task
-from django.utils import timezone
+from django.core.exceptions import ImproperlyConfigured
 
-from booking.ics import booking_ics
-from booking.models import Booking, BookingStatus
-from portal.messaging import Attachment, render_email, send_email
-
-# Each email's "sent" marker, claimed before sending so it goes out once.
-SENT_FIELD = {
-    "booking_confirmed": "confirmation_sent_at",
-    "booking_cancelled": "cancellation_sent_at",
-}
-# The status a booking must still have for its email to make sense.
-REQUIRED_STATUS = {
-    "booking_confirmed": BookingStatus.CONFIRMED,
-    "booking_cancelled": BookingStatus.CANCELLED,
-}
+BookingEmailHandler = Callable[[int, str], None]
+_handlers: list[BookingEmailHandler] = []
 
 
-@shared_task(
-    bind=True, ignore_result=True, max_retries=5, autoretry_for=(OSError,), retry_backoff=True
-)
-def send_booking_email(self: object, booking_id: int, name: str) -> None:
-    """Send a booking's confirmation or cancellation email once."""
-    if name not in SENT_FIELD:
-        return
-    booking = (
-        Booking.objects.select_related("service", "practitioner", "clinic", "patient", "room")
-        .filter(pk=booking_id)
-        .first()
-    )
-    if booking is None:
-        return
-    # A confirmation for a visit cancelled or moved since it was queued is not sent.
-    if booking.status != REQUIRED_STATUS[name]:
-        return
-    sent_field = SENT_FIELD[name]
-    # Claim by conditional UPDATE so a duplicate or retried task sends nothing.
-    claimed = Booking.objects.filter(pk=booking_id, **{f"{sent_field}__isnull": True}).update(
-        **{sent_field: timezone.now()}
-    )
-    if not claimed:
-        return
-    email = render_email(name, {"booking": booking, "patient": booking.patient})
-    email.attachments.append(Attachment("visit.ics", booking_ics(booking), "text/calendar"))
-    try:
-        send_email(booking.patient.email, email)
-    except OSError:
-        # Give the claim back so the retry can send it.
-        Booking.objects.filter(pk=booking_id).update(**{sent_field: None})
-        raise
+def register_email_handler(handler: BookingEmailHandler) -> None:
+    """Let another app send booking emails (called once from its AppConfig.ready)."""
+    if handler not in _handlers:
+        _handlers.append(handler)
+
+
+@shared_task(ignore_result=True)
+def send_booking_email(booking_id: int, name: str) -> None:
+    """Send a booking's confirmation ("booking_confirmed") or cancellation email once."""
+    if not _handlers:
+        raise ImproperlyConfigured("No app sends booking emails: is 'followup' installed?")
+    for handler in _handlers:
+        handler(booking_id, name)

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from followup import views
 
 app_name = "followup"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("checkin/<str:token>/", views.checkin, name="checkin"),
+    path("me/follow-up/", views.my_followup, name="mine"),
+    path("practice/alerts/<int:pk>/acknowledge/", views.acknowledge_alert, name="acknowledge"),
+    path("practice/flags/<int:pk>/clear/", views.clear_flag, name="clear_flag"),
+]

@@ -31,4 +31,7 @@ app.conf.beat_schedule = {
     "expire-payment-holds": {"task": "payments.tasks.expire_holds", "schedule": 60.0},
     # Re-sends refunds whose own task gave up while Stripe could not be reached.
     "retry-pending-refunds": {"task": "payments.tasks.retry_pending_refunds", "schedule": 600.0},
+    # Follow-up messages: plan what came due and hand due outbox rows to workers. Every minute
+    # instead of far-future ETA tasks, which Redis brokers lose or duplicate.
+    "followup-dispatch": {"task": "followup.tasks.dispatch_due", "schedule": 60.0},
 }

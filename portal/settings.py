@@ -309,3 +309,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Follow-up messages (followup/) ----------------------------------------
+# A claim on an outbox row older than this belongs to a worker that died mid-send; the row is
+# sent again. Keep it well above EMAIL_TIMEOUT.
+FOLLOWUP_SENDING_LEASE_SECONDS = env.integer("FOLLOWUP_SENDING_LEASE_SECONDS", 300, minimum=1)
+# A row put on the broker but not picked up after this long is put on again (lost task).
+FOLLOWUP_REQUEUE_SECONDS = env.integer("FOLLOWUP_REQUEUE_SECONDS", 300, minimum=1)
+# Tries per message before a transient email failure is marked failed for staff to see.
+FOLLOWUP_MAX_ATTEMPTS = env.integer("FOLLOWUP_MAX_ATTEMPTS", 6, minimum=1)
+# How long a check-in link in an email keeps working.
+CHECKIN_LINK_MAX_AGE_DAYS = env.integer("CHECKIN_LINK_MAX_AGE_DAYS", 14, minimum=1)

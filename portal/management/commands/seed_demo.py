@@ -15,9 +15,15 @@ class Command(BaseCommand):
         from booking.demo import seed_booking
 
         seed_booking(clinic)
+        from intake.demo import seed_intake
+
+        seed_intake(clinic)
         from payments.demo import seed_payments
 
         seed_payments(clinic)
+        from practice.demo import seed_practice
+
+        seed_practice(clinic)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
         width = max(len(p.email) for p in PEOPLE)

@@ -1,0 +1,174 @@
+"""What each outbox message says, and whether it still makes sense at the moment of sending.
+
+``prepare`` re-reads the state a message depends on (the visit, the check-in, the alert) and
+either renders the email or says why it is skipped: a visit cancelled or moved since the row
+was planned never gets the old visit's messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+
+from booking.ics import booking_ics
+from booking.models import Booking, BookingStatus
+from followup.links import checkin_url
+from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
+from followup.visits import treatment_number, went_ahead
+from intake.models import Alert, AlertLevel
+from portal.messaging import Attachment, RenderedEmail, render_email
+from portal.models import Clinic
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: str
+
+
+@dataclass
+class Prepared:
+    email: RenderedEmail
+    # Run after the server accepted the email (e.g. stamp the booking's own "sent" field).
+    after_send: Callable[[datetime], None] | None = None
+
+
+TEMPLATES = {
+    MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
+    MessageKind.BOOKING_CANCELLED: "booking_cancelled",
+    MessageKind.PRE_VISIT: "followup_pre_visit",
+    MessageKind.FIRST_VISIT: "followup_first_visit",
+    MessageKind.CHECKIN: "followup_checkin",
+    MessageKind.CHECKIN_CHASER: "followup_checkin_chaser",
+    MessageKind.RECHECK: "followup_recheck",
+    MessageKind.URGENT_ADVICE: "followup_urgent_advice",
+    MessageKind.ALERT_URGENT: "followup_alert_urgent",
+    MessageKind.ALERT_DIGEST: "followup_alert_digest",
+}
+CHECKIN_STAGE = {
+    MessageKind.CHECKIN: CheckInStage.CHECKIN,
+    MessageKind.CHECKIN_CHASER: CheckInStage.CHECKIN,
+    MessageKind.RECHECK: CheckInStage.RECHECK,
+}
+CANCELLED = (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)
+
+
+def _load_booking(booking_id: int) -> Booking | None:
+    return (
+        Booking.objects.select_related("service", "practitioner", "clinic", "patient", "room")
+        .filter(pk=booking_id)
+        .first()
+    )
+
+
+def _stamp(booking_id: int, field: str) -> Callable[[datetime], None]:
+    def stamp(at: datetime) -> None:
+        Booking.objects.filter(pk=booking_id).update(**{field: at})
+
+    return stamp
+
+
+def _booking_context(
+    message: OutboxMessage, booking: Booking, now: datetime
+) -> dict[str, Any] | Skip:
+    kind = message.kind
+    status = booking.status
+    if kind == MessageKind.BOOKING_CONFIRMED and status != BookingStatus.CONFIRMED:
+        return Skip(f"The visit is {booking.get_status_display().lower()}, not confirmed.")
+    if kind == MessageKind.BOOKING_CANCELLED and status not in CANCELLED:
+        return Skip(f"The visit is {booking.get_status_display().lower()}, not cancelled.")
+    if kind in (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT):
+        if status != BookingStatus.CONFIRMED:
+            return Skip(f"The visit is {booking.get_status_display().lower()}.")
+        if booking.starts_at <= now:
+            return Skip("The visit has already started.")
+    context: dict[str, Any] = {"booking": booking, "patient": booking.patient}
+    if kind == MessageKind.FIRST_VISIT:
+        context["treatment_number"] = treatment_number(booking)
+    stage = CHECKIN_STAGE.get(MessageKind(kind))
+    if stage is not None:
+        if not went_ahead(booking, now):
+            return Skip(f"The visit is {booking.get_status_display().lower()}: no check-in.")
+        if CheckIn.objects.filter(booking=booking, stage=stage).exists():
+            return Skip("Already answered.")
+        context["link"] = checkin_url(booking_id=booking.pk, stage=stage)
+    return context
+
+
+def _dashboard_url() -> str:
+    return settings.SITE_URL + reverse("practitioner_dashboard")
+
+
+def _alert_context(message: OutboxMessage, clinic: Clinic, now: datetime) -> dict[str, Any] | Skip:
+    if message.kind == MessageKind.ALERT_URGENT:
+        alert = Alert.objects.select_related("patient").filter(pk=int(message.extra)).first()
+        if alert is None or alert.acknowledged_at is not None:
+            return Skip("The alert was already acknowledged.")
+        return {
+            "alert": alert,
+            "patient": alert.patient,
+            "practitioner": message.recipient,
+            "link": _dashboard_url(),
+        }
+    alerts = digest_alerts(
+        clinic=clinic, recipient_id=message.recipient_id, day=date.fromisoformat(message.extra)
+    )
+    if not alerts:
+        return Skip("Every routine alert was acknowledged before the digest.")
+    return {"alerts": alerts, "practitioner": message.recipient, "link": _dashboard_url()}
+
+
+def digest_alerts(*, clinic: Clinic, recipient_id: int, day: date) -> list[Alert]:
+    """Unacknowledged routine alerts for one practitioner raised in the 24 hours before the
+    digest time on ``day`` (each alert goes in one digest)."""
+    ends = datetime.combine(day, clinic.alert_digest_time, tzinfo=clinic.tz)
+    return list(
+        Alert.objects.filter(
+            clinic=clinic,
+            level=AlertLevel.ROUTINE,
+            acknowledged_at__isnull=True,
+            created_at__gte=ends - timedelta(days=1),
+            created_at__lt=ends,
+        )
+        .filter(Q(practitioner__isnull=True) | Q(practitioner__user_id=recipient_id))
+        .select_related("patient")
+        .order_by("created_at")
+    )
+
+
+def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepared | Skip:
+    """Render ``message`` as it should go out now, or say why it should not."""
+    if not message.recipient.is_active:
+        return Skip("The recipient's account is closed.")
+    kind = MessageKind(message.kind)
+    context: dict[str, Any] | Skip
+    if kind in (MessageKind.ALERT_URGENT, MessageKind.ALERT_DIGEST):
+        context = _alert_context(message, clinic, now)
+    else:
+        booking = _load_booking(message.booking_id) if message.booking_id else None
+        if booking is None:
+            return Skip("The visit no longer exists.")
+        context = _booking_context(message, booking, now)
+        if not isinstance(context, Skip) and kind == MessageKind.URGENT_ADVICE:
+            context["stage"] = message.extra
+    if isinstance(context, Skip):
+        return context
+    context["clinic"] = clinic
+    email = render_email(TEMPLATES[kind], context)
+    after_send = None
+    if kind in (MessageKind.BOOKING_CONFIRMED, MessageKind.BOOKING_CANCELLED):
+        email.attachments.append(
+            Attachment("visit.ics", booking_ics(context["booking"]), "text/calendar")
+        )
+        field = (
+            "confirmation_sent_at"
+            if kind == MessageKind.BOOKING_CONFIRMED
+            else "cancellation_sent_at"
+        )
+        after_send = _stamp(context["booking"].pk, field)
+    return Prepared(email=email, after_send=after_send)

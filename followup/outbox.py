@@ -1,0 +1,182 @@
+"""The outbox: put a message in once, find what is due, claim it, send it, mark it.
+
+Exactly once, as far as email allows: a row is unique per (kind, booking or recipient,
+extra), so planning twice adds nothing; a worker claims a row with a conditional UPDATE
+(pending/held -> sending) so a duplicated or retried task finds it claimed and sends
+nothing; the row is marked sent straight after the mail server accepts it. A worker killed
+mid-send leaves its claim behind; once the claim is older than the lease the dispatcher puts
+the row back. The one gap email cannot close: a worker killed after the server accepted a
+message but before the mark is committed sends that message again (at least once, never lost).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from anymail.exceptions import AnymailError, AnymailRecipientsRefused
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from booking.models import Booking
+from followup.messages import Skip, prepare
+from followup.models import WAITING_STATUSES, MessageKind, OutboxMessage, OutboxStatus
+from followup.schedule import quiet_until, retry_delay
+from portal.messaging import send_email
+from portal.models import Clinic, User
+
+log = logging.getLogger(__name__)
+
+
+def lease() -> timedelta:
+    """How long a claim may last before its worker is presumed dead."""
+    return timedelta(seconds=settings.FOLLOWUP_SENDING_LEASE_SECONDS)
+
+
+def requeue_after() -> timedelta:
+    """How long a row put on the broker may wait for a worker before it is put on again."""
+    return timedelta(seconds=settings.FOLLOWUP_REQUEUE_SECONDS)
+
+
+def outbox_put(
+    *,
+    kind: MessageKind,
+    recipient: User,
+    due_at: datetime,
+    booking: Booking | None = None,
+    extra: str = "",
+) -> tuple[OutboxMessage, bool]:
+    """Add a message unless one with the same key exists; returns the row and whether it is new."""
+    try:
+        with transaction.atomic():
+            row = OutboxMessage.objects.create(
+                kind=kind, recipient=recipient, booking=booking, extra=extra, due_at=due_at
+            )
+            return row, True
+    except IntegrityError:
+        # Another planner or a retried task made it first: the unique key is the guard.
+        if booking is not None:
+            return OutboxMessage.objects.get(kind=kind, booking=booking, extra=extra), False
+        return (
+            OutboxMessage.objects.get(
+                kind=kind, recipient=recipient, extra=extra, booking__isnull=True
+            ),
+            False,
+        )
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """A refusal that will not change on retry (bad address, policy), as opposed to an outage."""
+    if isinstance(exc, AnymailRecipientsRefused):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return True
+    return not isinstance(exc, OSError | AnymailError)
+
+
+def _finish(message_id: int, **fields: object) -> None:
+    # Only the claim's holder moves the row on: a claim taken back by the dispatcher (lease
+    # expired) and claimed again by another worker is that worker's to finish.
+    OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(**fields)
+
+
+def deliver(message_id: int, *, now: datetime | None = None) -> str:
+    """Claim one due message, re-check it still makes sense, send it, mark it; returns the outcome.
+
+    Outcomes: "sent", "skipped", "held" (quiet hours), "retry", "failed" or "not-claimed"
+    (already taken, sent, or not due). Transient errors reschedule the row with backoff here, so
+    the caller never needs a broker-side retry.
+    """
+    now = now or timezone.now()
+    claimed = OutboxMessage.objects.filter(
+        pk=message_id, status__in=WAITING_STATUSES, due_at__lte=now
+    ).update(status=OutboxStatus.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
+    if not claimed:
+        return "not-claimed"
+    message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
+    clinic = (
+        Clinic.objects.get(pk=message.booking.clinic_id)
+        if message.booking is not None
+        else Clinic.objects.current()
+    )
+    if not message.is_urgent:
+        morning = quiet_until(
+            now, start=clinic.quiet_hours_start, end=clinic.quiet_hours_end, tz=clinic.tz
+        )
+        if morning is not None:
+            _finish(message_id, status=OutboxStatus.HELD, due_at=morning, enqueued_at=None)
+            return "held"
+    prepared = prepare(message, clinic=clinic, now=now)
+    if isinstance(prepared, Skip):
+        _finish(message_id, status=OutboxStatus.SKIPPED, last_error=prepared.reason[:500])
+        return "skipped"
+    try:
+        send_email(message.recipient.email, prepared.email)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if _is_permanent(exc) or message.attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
+            log.warning("outbox %s failed for good: %s", message_id, error)
+            _finish(message_id, status=OutboxStatus.FAILED, last_error=error)
+            return "failed"
+        _finish(
+            message_id,
+            status=OutboxStatus.PENDING,
+            due_at=now + retry_delay(message.attempts),
+            enqueued_at=None,
+            last_error=error,
+        )
+        return "retry"
+    sent_at = timezone.now()
+    _finish(message_id, status=OutboxStatus.SENT, sent_at=sent_at, subject=prepared.email.subject)
+    if prepared.after_send is not None:
+        prepared.after_send(sent_at)
+    return "sent"
+
+
+def recover_stale_claims(*, now: datetime) -> int:
+    """Put back rows claimed by a worker that died mid-send (claim older than the lease)."""
+    return OutboxMessage.objects.filter(
+        status=OutboxStatus.SENDING, claimed_at__lt=now - lease()
+    ).update(
+        status=OutboxStatus.PENDING,
+        enqueued_at=None,
+        last_error="The worker stopped while sending; sending again.",
+    )
+
+
+def dispatch_due(*, now: datetime, enqueue: Callable[[list[int]], None], batch: int = 1000) -> int:
+    """Hand every due, waiting row to ``enqueue`` (after marking it enqueued); returns how many.
+
+    Rows put on the broker less than ``requeue_after()`` ago are left alone, so a backlog is not
+    queued again every minute; older ones are queued again (their task was lost).
+    """
+    recover_stale_claims(now=now)
+    stale = now - requeue_after()
+    total = 0
+    while True:
+        with transaction.atomic():
+            # SKIP LOCKED: two dispatchers (an overlapping beat tick, a manual run) split the
+            # rows between them instead of queueing each row twice.
+            ids = list(
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(status__in=WAITING_STATUSES, due_at__lte=now)
+                .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
+                .order_by("due_at")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return total
+            OutboxMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
+        # Published after the commit: a worker must find the row already marked.
+        enqueue(ids)
+        total += len(ids)
+        if len(ids) < batch:
+            return total

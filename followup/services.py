@@ -1,0 +1,180 @@
+"""Follow-up writes: booking emails into the outbox, and answering a check-in.
+
+``checkin_submit`` stores the answers (encrypted), applies the check-in rules of
+``intake.triage`` and carries out the outcome: alerts, flags, the re-check and the urgent
+advice email, all idempotent on the check-in's id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from booking.models import Booking, BookingStatus
+from followup.models import CheckIn, CheckInStage, MessageKind
+from followup.outbox import deliver, outbox_put
+from followup.visits import treatment_number, why_not_checked_in
+from intake.models import AlertLevel, FlagKind
+from intake.services import alert_raise, flag_raise
+from intake.triage import CheckinFacts, Outcome, checkin_outcome
+
+BOOKING_EMAILS = {
+    "booking_confirmed": (MessageKind.BOOKING_CONFIRMED, (BookingStatus.CONFIRMED,)),
+    "booking_cancelled": (
+        MessageKind.BOOKING_CANCELLED,
+        (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED),
+    ),
+}
+
+
+def booking_email_requested(booking_id: int, name: str) -> None:
+    """Put a booking's confirmation or cancellation in the outbox and send it now (once).
+
+    A held booking (awaiting online payment) gets no row: its confirmation is requested again
+    when it is paid, and must then find the key free.
+    """
+    if name not in BOOKING_EMAILS:
+        return
+    kind, statuses = BOOKING_EMAILS[name]
+    booking = Booking.objects.select_related("patient").filter(pk=booking_id).first()
+    if booking is None or booking.status not in statuses:
+        return
+    row, _ = outbox_put(
+        kind=kind, recipient=booking.patient, booking=booking, due_at=timezone.now()
+    )
+    deliver(row.pk)
+
+
+class CheckInError(Exception):
+    """A check-in that cannot be taken, with a message fit to show the patient."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class AlreadyAnswered(CheckInError):
+    pass
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    checkin: CheckIn
+    outcome: Outcome
+
+
+def _history(booking: Booking, now: datetime) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Earlier 48-hour comparisons (oldest first) and one pain score per earlier day this week."""
+    earlier = CheckIn.objects.filter(
+        patient_id=booking.patient_id,
+        stage=CheckInStage.CHECKIN,
+        booking__starts_at__lt=booking.starts_at,
+    ).order_by("booking__starts_at")
+    comparisons = tuple(str(c.answers.get("comparison", "")) for c in earlier)
+    tz = booking.clinic.tz
+    today = now.astimezone(tz).date()
+    by_day: dict[Any, int] = {}
+    recent = CheckIn.objects.filter(
+        patient_id=booking.patient_id, submitted_at__gte=now - timedelta(days=7)
+    ).order_by("submitted_at")
+    for c in recent:
+        day = c.submitted_at.astimezone(tz).date()
+        if day < today:
+            by_day[day] = int(c.answers.get("pain_now", 0))  # the day's latest answer wins
+    return comparisons, tuple(by_day[d] for d in sorted(by_day))
+
+
+def checkin_submit(
+    *, booking: Booking, stage: CheckInStage, answers: dict[str, Any], now: datetime | None = None
+) -> CheckInResult:
+    """Store a check-in answer once and act on it; raises AlreadyAnswered or CheckInError."""
+    now = now or timezone.now()
+    reason = why_not_checked_in(booking, now)
+    if reason:
+        raise CheckInError(reason)
+    number = treatment_number(booking)
+    comparisons, daily_pain = _history(booking, now)
+    facts = CheckinFacts(
+        stage=str(stage),
+        comparison=answers["comparison"],
+        pain_now=answers["pain_now"],
+        treatment_number=number,
+        red_flags=tuple(answers.get("red_flags", ())),
+        wants_call=bool(answers.get("wants_call")),
+        earlier_comparisons=comparisons,
+        earlier_daily_pain=daily_pain,
+    )
+    outcome = checkin_outcome(facts)
+    try:
+        with transaction.atomic():
+            checkin = CheckIn(
+                booking=booking,
+                patient_id=booking.patient_id,
+                stage=stage,
+                treatment_number=number,
+            )
+            # Set apart from the constructor: the encrypted fields hold JSON, not text.
+            checkin.answers = answers
+            checkin.outcome = {"notes": list(outcome.notes), "advice": _advice(outcome)}
+            checkin.save(force_insert=True)
+            _carry_out(checkin, booking, outcome, now)
+    except IntegrityError:
+        # The unique (booking, stage) constraint: a second tab or a double click.
+        raise AlreadyAnswered("You have already answered this check-in. Thank you.") from None
+    from followup.tasks import dispatch_due
+
+    # Urgent alerts and advice go out now, not at the next beat tick.
+    transaction.on_commit(dispatch_due.delay)
+    return CheckInResult(checkin=checkin, outcome=outcome)
+
+
+def _advice(outcome: Outcome) -> list[str]:
+    """Which advice the patient was given, for their history page."""
+    shown = {
+        "urgent": outcome.urgent_advice,
+        "gp": outcome.advise_gp,
+        "reassure": outcome.reassure,
+        "recheck": outcome.recheck,
+    }
+    return [name for name, on in shown.items() if on]
+
+
+def _carry_out(checkin: CheckIn, booking: Booking, outcome: Outcome, now: datetime) -> None:
+    source = f"checkin:{checkin.pk}"
+    for level, kind, summary in outcome.alerts:
+        alert_raise(
+            patient=booking.patient,
+            level=AlertLevel(level),
+            kind=kind,
+            source_key=source,
+            summary=summary,
+            practitioner=booking.practitioner,
+            booking=booking,
+        )
+    local_start = booking.starts_at.astimezone(booking.clinic.tz)
+    for flag in outcome.flags:
+        flag_raise(
+            patient=booking.patient,
+            kind=FlagKind(flag),
+            reason=f"Check-in after the visit on {local_start:%d %b}",
+        )
+    if outcome.recheck:
+        due = booking.ends_at + timedelta(days=booking.clinic.recheck_after_days)
+        outbox_put(
+            kind=MessageKind.RECHECK,
+            recipient=booking.patient,
+            booking=booking,
+            due_at=max(due, now),
+        )
+    if outcome.urgent_advice:
+        outbox_put(
+            kind=MessageKind.URGENT_ADVICE,
+            recipient=booking.patient,
+            booking=booking,
+            extra=checkin.stage,
+            due_at=now,
+        )

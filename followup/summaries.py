@@ -1,0 +1,92 @@
+"""Read-only follow-up facts for pages: a patient's check-ins and guidance, a practitioner's
+alerts and flags. Each function runs a fixed number of queries, whatever the row count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import Booking
+from followup.links import make_token, max_age
+from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
+from intake.models import Alert, AlertLevel, PatientFlag
+from portal.models import Clinic, User
+
+GUIDANCE_KINDS = (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT)
+ASKING_KINDS = {
+    MessageKind.CHECKIN: CheckInStage.CHECKIN,
+    MessageKind.CHECKIN_CHASER: CheckInStage.CHECKIN,
+    MessageKind.RECHECK: CheckInStage.RECHECK,
+}
+
+
+@dataclass(frozen=True)
+class OpenCheckIn:
+    booking: Booking
+    stage: CheckInStage
+    url: str
+
+
+def open_checkins(patient: User, *, now: datetime | None = None) -> list[OpenCheckIn]:
+    """Check-ins we asked for, still unanswered and whose link still works, newest first."""
+    now = now or timezone.now()
+    asked = (
+        OutboxMessage.objects.filter(
+            recipient=patient,
+            kind__in=list(ASKING_KINDS),
+            status=OutboxStatus.SENT,
+            sent_at__gt=now - max_age(),
+        )
+        .select_related("booking__service", "booking__practitioner")
+        .order_by("-sent_at")
+    )
+    answered = set(CheckIn.objects.filter(patient=patient).values_list("booking_id", "stage"))
+    found: dict[tuple[int, str], OpenCheckIn] = {}
+    for row in asked:
+        assert row.booking is not None
+        stage = ASKING_KINDS[MessageKind(row.kind)]
+        key = (row.booking.pk, str(stage))
+        if key in answered or key in found:
+            continue
+        token = make_token(booking_id=row.booking.pk, stage=stage)
+        found[key] = OpenCheckIn(row.booking, stage, reverse("followup:checkin", args=[token]))
+    return list(found.values())
+
+
+def patient_history(patient: User) -> dict[str, object]:
+    """The patient's answered check-ins and the guidance we sent them."""
+    checkins = list(
+        CheckIn.objects.filter(patient=patient)
+        .select_related("booking__service", "booking__practitioner")
+        .order_by("-submitted_at")[:50]
+    )
+    guidance = list(
+        OutboxMessage.objects.filter(
+            recipient=patient, kind__in=GUIDANCE_KINDS, status=OutboxStatus.SENT
+        )
+        .select_related("booking__service")
+        .order_by("-sent_at")[:20]
+    )
+    return {"checkins": checkins, "guidance": guidance}
+
+
+def practitioner_followup(user: User) -> dict[str, object]:
+    """Open alerts for this practitioner (urgent first) and open flags on the clinic's patients."""
+    mine = Q(practitioner__isnull=True) | Q(practitioner__user=user)
+    clinic_id = user.clinic_id or Clinic.objects.current().pk
+    alerts = list(
+        Alert.objects.filter(mine, clinic_id=clinic_id, acknowledged_at__isnull=True)
+        .select_related("patient", "booking")
+        .order_by("-created_at")[:30]
+    )
+    alerts.sort(key=lambda a: a.level != AlertLevel.URGENT)  # stable: urgent first, newest first
+    flags = list(
+        PatientFlag.objects.filter(clinic_id=clinic_id, cleared_at__isnull=True)
+        .select_related("patient")
+        .order_by("patient__first_name", "patient__last_name", "kind")[:50]
+    )
+    return {"followup_alerts": alerts, "followup_flags": flags}

@@ -1,0 +1,114 @@
+"""Check-in pages (signed link, no login), the patient's follow-up page, and the
+practitioner's acknowledge/clear buttons."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from booking.models import Booking
+from followup import links, services
+from followup.forms import CheckInForm
+from followup.models import CheckIn
+from followup.summaries import open_checkins, patient_history
+from followup.visits import why_not_checked_in
+from intake.models import Alert, PatientFlag
+from intake.services import alert_acknowledge, flag_clear
+from intake.triage import COMPARISONS
+from portal.access import patient_required, team_required
+from portal.models import Clinic, User
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _problem(request: HttpRequest, kind: str, status: int, **context: object) -> HttpResponse:
+    return render(
+        request, "followup/checkin_problem.html", {"problem": kind, **context}, status=status
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """The check-in form for one visit, opened from the emailed link without logging in."""
+    try:
+        booking_id, stage = links.read_token(token)
+    except links.LinkError as exc:
+        return _problem(
+            request, "expired" if exc.expired else "invalid", 410 if exc.expired else 400
+        )
+    booking = (
+        Booking.objects.select_related("patient", "clinic", "practitioner")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None:
+        return _problem(request, "invalid", 400)
+    clinic = booking.clinic
+    context = {"booking": booking, "stage": stage, "clinic": clinic}
+    if CheckIn.objects.filter(booking=booking, stage=stage).exists():
+        return render(request, "followup/checkin_done.html", {**context, "again": True})
+    reason = why_not_checked_in(booking, timezone.now())
+    if reason:
+        return _problem(request, "closed", 410, reason=reason, **context)
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.checkin_submit(booking=booking, stage=stage, answers=form.answers())
+        except services.AlreadyAnswered:
+            return render(request, "followup/checkin_done.html", {**context, "again": True})
+        except services.CheckInError as exc:
+            return _problem(request, "closed", 410, reason=exc.message, **context)
+        return render(request, "followup/checkin_done.html", {**context, "outcome": result.outcome})
+    status = 400 if form.is_bound else 200
+    return render(request, "followup/checkin_form.html", {**context, "form": form}, status=status)
+
+
+@never_cache
+@patient_required
+@require_safe
+def my_followup(request: HttpRequest) -> HttpResponse:
+    """The patient's check-ins (open and answered) and the guidance we sent them."""
+    patient = _user(request)
+    return render(
+        request,
+        "followup/my_followup.html",
+        {
+            "open_checkins": open_checkins(patient),
+            "comparisons": COMPARISONS,
+            **patient_history(patient),
+        },
+    )
+
+
+@team_required
+@require_POST
+def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    alert = get_object_or_404(Alert, pk=pk, clinic_id=user.clinic_id or Clinic.objects.current().pk)
+    if alert_acknowledge(alert=alert, by=user):
+        messages.success(request, f"Alert about {alert.patient} acknowledged.")
+    else:
+        messages.info(request, "That alert was already acknowledged.")
+    return redirect("dashboard")
+
+
+@team_required
+@require_POST
+def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    flag = get_object_or_404(
+        PatientFlag, pk=pk, clinic_id=user.clinic_id or Clinic.objects.current().pk
+    )
+    if flag_clear(flag=flag, by=user, note=request.POST.get("note", "")):
+        messages.success(request, f"“{flag.get_kind_display()}” cleared for {flag.patient}.")
+    else:
+        messages.info(request, "That flag was already cleared.")
+    return redirect("dashboard")

@@ -1,0 +1,48 @@
+"""Facts about a visit that decide its follow-up: which treatment it was, whether it went ahead."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from booking.models import KEPT_STATUSES, Booking, BookingStatus, ServiceKind
+
+TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
+
+
+def is_treatment(booking: Booking) -> bool:
+    """Needling happened (or will): not the free talk-only assessment."""
+    return booking.kind in TREATMENT_KINDS
+
+
+def treatment_number(booking: Booking) -> int:
+    """Which of the patient's treatments this is (1 = the first), counting kept earlier ones."""
+    earlier = Booking.objects.filter(
+        patient_id=booking.patient_id,
+        kind__in=TREATMENT_KINDS,
+        status__in=KEPT_STATUSES,
+        starts_at__lt=booking.starts_at,
+    ).count()
+    return earlier + 1
+
+
+def went_ahead(booking: Booking, now: datetime) -> bool:
+    """Attended, or still confirmed after its end (attendance not marked yet).
+
+    A no-show, a cancelled or moved visit, or a lapsed hold never gets a check-in.
+    """
+    if booking.status == BookingStatus.ATTENDED:
+        return True
+    return booking.status == BookingStatus.CONFIRMED and booking.ends_at <= now
+
+
+def why_not_checked_in(booking: Booking, now: datetime) -> str | None:
+    """A patient-facing reason this visit takes no check-in, or None if it does."""
+    if booking.status in (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED):
+        return "This visit was cancelled, so there is nothing to check in about."
+    if booking.status == BookingStatus.RESCHEDULED:
+        return "This visit was moved to another time. We will ask about the new visit instead."
+    if booking.status == BookingStatus.NO_SHOW:
+        return "Our records show this visit did not go ahead."
+    if not went_ahead(booking, now):
+        return "This visit has not happened yet."
+    return None

@@ -1,0 +1,171 @@
+"""Outbox fan-out: 10,000 due messages drained by one real worker (concurrency 1) through the
+real Redis broker, PostgreSQL and an SMTP sink on loopback, against 10,000 no-op Celery tasks
+on the same broker and worker in the same run. Run with `make bench`.
+
+Each drained message is the full path: the dispatcher marks and publishes it, the worker claims
+it (conditional UPDATE), re-reads the visit, renders the three templates, hands it to SMTP and
+marks it sent. The messages are 10,000 pre-visit guidance rows for one seeded visit (told apart
+by ``extra``), so the seed's bookings are untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import time as clock
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from booking.models import Booking, BookingStatus
+from followup.models import MessageKind, OutboxMessage, OutboxStatus
+from followup.outbox import dispatch_due
+from followup.tasks import send_outbox_message
+from portal.celery import app
+from tests.benchmarks.fanout_tasks import noop
+from tests.benchmarks.report import Result, record
+from tests.benchmarks.seed import World
+from tests.followup.realworld import (
+    SmtpSink,
+    purge_queue,
+    start_worker,
+    stop_worker,
+    wait_for,
+    worker_env,
+)
+
+MESSAGES = int(os.environ.get("BENCH_FANOUT_MESSAGES", "10000"))
+REPEAT = int(os.environ.get("BENCH_FANOUT_REPEAT", "3"))
+# The outbox does real work per message; a drain slower than this many no-op tasks' worth is
+# a regression (measured ~4-6x on a developer machine).
+TARGET_RATIO = 12.0
+
+
+@pytest.fixture
+def due_rows(world: World, live_db: None) -> Iterator[list[int]]:
+    clinic = world.clinic
+    saved = (clinic.quiet_hours_start, clinic.quiet_hours_end)
+    clinic.quiet_hours_start = clinic.quiet_hours_end = clock(0)  # measure sending, not holding
+    clinic.save()
+    visit = (
+        Booking.objects.filter(
+            clinic=clinic, status=BookingStatus.CONFIRMED, starts_at__gt=timezone.now()
+        )
+        .select_related("patient")
+        .first()
+    )
+    assert visit is not None
+    now = timezone.now()
+    rows = OutboxMessage.objects.bulk_create(
+        (
+            OutboxMessage(
+                kind=MessageKind.PRE_VISIT,
+                recipient=visit.patient,
+                booking=visit,
+                extra=f"bench-{i}",
+                due_at=now,
+            )
+            for i in range(MESSAGES)
+        ),
+        batch_size=2000,
+    )
+    yield [r.pk for r in rows]
+    OutboxMessage.objects.filter(extra__startswith="bench-").delete()
+    clinic.quiet_hours_start, clinic.quiet_hours_end = saved
+    clinic.save()
+
+
+def _reset(ids: list[int]) -> None:
+    OutboxMessage.objects.filter(pk__in=ids).update(
+        status=OutboxStatus.PENDING,
+        due_at=timezone.now(),
+        enqueued_at=None,
+        claimed_at=None,
+        sent_at=None,
+        attempts=0,
+    )
+
+
+def test_outbox_fanout_against_noop_tasks(due_rows: list[int], tmp_path: Path) -> None:
+    assert app.conf.broker_url.startswith("redis://")
+    queue = f"followup-bench-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "worker.log"
+    drain_s: list[float] = []
+
+    def enqueue(ids: list[int]) -> None:
+        for pk in ids:
+            send_outbox_message.apply_async(args=(pk,), queue=queue)
+
+    noop_s: list[float] = []
+    with SmtpSink() as sink:
+        worker = start_worker(
+            queue=queue,
+            env=worker_env(smtp_port=sink.port),
+            log=log,
+            concurrency=1,
+            include="tests.benchmarks.fanout_tasks",
+        )
+        try:
+            for _ in range(REPEAT):
+                key = f"bench-noop-{uuid.uuid4().hex}"
+                cache.set(key, 0, timeout=3600)
+                started = time.perf_counter()
+                for _ in range(MESSAGES):
+                    noop.apply_async(args=(key,), queue=queue)
+                wait_for(
+                    lambda key=key: cache.get(key) >= MESSAGES,  # type: ignore[misc]
+                    timeout=900,
+                    what=f"{MESSAGES} no-op tasks ({log.read_text()[-1500:]})",
+                    poll=0.05,
+                )
+                noop_s.append(time.perf_counter() - started)
+
+                _reset(due_rows)
+                before = sink.total
+                started = time.perf_counter()
+                dispatch_due(now=timezone.now(), enqueue=enqueue)
+                wait_for(
+                    lambda before=before: sink.total - before >= MESSAGES,  # type: ignore[misc]
+                    timeout=1800,
+                    what=f"{MESSAGES} messages ({log.read_text()[-1500:]})",
+                    poll=0.05,
+                )
+                drain_s.append(time.perf_counter() - started)
+                wait_for(
+                    lambda: (
+                        not OutboxMessage.objects.filter(pk__in=due_rows)
+                        .exclude(status=OutboxStatus.SENT)
+                        .exists()
+                    ),
+                    timeout=60,
+                    what="the last rows to be marked sent",
+                )
+        finally:
+            stop_worker(worker)
+            purge_queue(queue)
+        assert sink.total == MESSAGES * REPEAT, "a message was sent twice or lost"
+
+    drain, base = statistics.median(drain_s), statistics.median(noop_s)
+    rate, base_rate = MESSAGES / drain, MESSAGES / base
+    record(
+        Result(
+            f"outbox: {MESSAGES:,} due messages drained, 1 worker",
+            drain,
+            "s",
+            baseline=base,
+            target_ratio=TARGET_RATIO,
+            note=(
+                f"{rate:.0f} messages/s against {base_rate:.0f} no-op tasks/s "
+                f"(median of {REPEAT}; runs {', '.join(f'{s:.1f}' for s in drain_s)} s, "
+                f"no-op {', '.join(f'{s:.1f}' for s in noop_s)} s)"
+            ),
+        )
+    )
+    record(Result("outbox: messages per second, 1 worker", rate, "msg/s"))
+    record(Result("baseline: no-op Celery tasks per second, 1 worker", base_rate, "task/s"))
+    assert drain / base <= TARGET_RATIO * 1.2

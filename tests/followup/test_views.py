@@ -1,0 +1,221 @@
+"""Check-in pages (signed link, no login), the patient's follow-up page, acknowledge and clear."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from booking.models import Booking, BookingStatus, Practitioner
+from followup.links import make_token
+from followup.models import CheckIn, CheckInStage, MessageKind, OutboxStatus
+from followup.outbox import outbox_put
+from intake.models import Alert, AlertLevel, FlagKind, PatientFlag
+from intake.services import alert_raise, flag_raise
+from portal.models import User
+from tests.conftest import client_for
+from tests.followup.conftest import CHECKIN_DUE, set_status
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {"comparison": "better", "pain_now": "3", "note": "Much easier to get out of bed"}
+
+
+@pytest.fixture
+def at_checkin_time() -> Any:
+    with time_machine.travel(CHECKIN_DUE, tick=False):
+        yield
+
+
+def url_for(booking: Booking, stage: CheckInStage = CheckInStage.CHECKIN) -> str:
+    return reverse("followup:checkin", args=[make_token(booking_id=booking.pk, stage=stage)])
+
+
+@pytest.mark.usefixtures("at_checkin_time")
+def test_the_form_shows_only_first_name_and_visit_date(client: Client, visit: Booking) -> None:
+    response = client.get(url_for(visit))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert f"How are you, {visit.patient.first_name}?" in text
+    assert "Wednesday 3 March" in text
+    assert visit.patient.last_name not in text and visit.patient.email not in text
+    assert "no-store" in response["Cache-Control"]
+    assert "Numbness or tingling around your genitals" in text  # the red-flag screen
+
+
+@pytest.mark.usefixtures("at_checkin_time")
+def test_answering_stores_once_and_a_second_visit_says_thank_you(
+    client: Client, visit: Booking
+) -> None:
+    url = url_for(visit)
+    response = client.post(url, GOOD)
+    assert response.status_code == 200
+    assert "Thank you" in response.content.decode()
+    checkin = CheckIn.objects.get()
+    assert checkin.answers["note"] == GOOD["note"] and checkin.answers["pain_now"] == 3
+    again = client.post(url, {**GOOD, "comparison": "worse"})
+    assert "You have already answered" in again.content.decode()
+    assert client.get(url).status_code == 200
+    assert CheckIn.objects.count() == 1
+
+
+@pytest.mark.usefixtures("at_checkin_time")
+def test_a_red_flag_shows_urgent_advice_on_screen(client: Client, visit: Booking) -> None:
+    response = client.post(url_for(visit), {**GOOD, "red_flags": ["bladder_bowel"]})
+    text = response.content.decode()
+    assert "Please get medical advice today" in text
+    assert visit.clinic.emergency_numbers in text
+    assert Alert.objects.get().level == AlertLevel.URGENT
+
+
+@pytest.mark.usefixtures("at_checkin_time")
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"comparison": "better", "pain_now": "11"},
+        {"comparison": "better", "pain_now": "-1"},
+        {"comparison": "terrible", "pain_now": "3"},
+        {"pain_now": "3"},
+        {"comparison": "better", "pain_now": "3", "red_flags": ["made_up"]},
+        {"comparison": "better", "pain_now": "3", "note": "x" * 2001},
+    ],
+)
+def test_out_of_range_answers_get_a_clear_error_and_write_nothing(
+    client: Client, visit: Booking, bad: dict[str, Any]
+) -> None:
+    response = client.post(url_for(visit), bad)
+    assert response.status_code == 400
+    assert "There is a problem" in response.content.decode()
+    assert CheckIn.objects.count() == 0
+
+
+def test_a_tampered_link_is_refused(client: Client, visit: Booking) -> None:
+    token = make_token(booking_id=visit.pk, stage=CheckInStage.CHECKIN)
+    response = client.get(reverse("followup:checkin", args=[token[:-2] + "xx"]))
+    assert response.status_code == 400
+    assert "This link doesn" in response.content.decode()
+    assert client.post(reverse("followup:checkin", args=["nonsense"]), GOOD).status_code == 400
+    assert CheckIn.objects.count() == 0
+
+
+def test_an_expired_link_is_refused(client: Client, visit: Booking) -> None:
+    with time_machine.travel(CHECKIN_DUE, tick=False):
+        url = url_for(visit)
+    with time_machine.travel(CHECKIN_DUE + timedelta(days=15), tick=False):
+        response = client.post(url, GOOD)
+    assert response.status_code == 410
+    assert "This link has expired" in response.content.decode()
+    assert CheckIn.objects.count() == 0
+
+
+@pytest.mark.usefixtures("at_checkin_time")
+def test_a_link_for_a_cancelled_visit_is_closed(client: Client, visit: Booking) -> None:
+    set_status(visit, BookingStatus.CANCELLED)
+    response = client.post(url_for(visit), GOOD)
+    assert response.status_code == 410
+    assert "This visit was cancelled" in response.content.decode()
+    assert CheckIn.objects.count() == 0
+
+
+def test_a_link_for_a_missing_visit_is_refused(client: Client, db: None) -> None:
+    token = make_token(booking_id=999_999, stage=CheckInStage.CHECKIN)
+    assert client.get(reverse("followup:checkin", args=[token])).status_code == 400
+
+
+def test_checkin_rejects_other_methods(client: Client, visit: Booking) -> None:
+    assert client.put(url_for(visit)).status_code == 405
+
+
+# --- the patient's page ------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("at_checkin_time")
+def test_patients_see_open_and_answered_checkins(visit: Booking, patient: User) -> None:
+    row, _ = outbox_put(
+        kind=MessageKind.CHECKIN, recipient=patient, booking=visit, due_at=CHECKIN_DUE
+    )
+    row.status, row.sent_at = OutboxStatus.SENT, CHECKIN_DUE
+    row.save()
+    client = client_for(patient)
+    page = client.get(reverse("followup:mine"))
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert "Answer now" in page.content.decode()
+    assert "Answer now" in client.get(reverse("patient_dashboard")).content.decode()
+    client.post(url_for(visit), GOOD)
+    text = client.get(reverse("followup:mine")).content.decode()
+    assert "Answer now" not in text
+    assert "3/10" in text and "Better" in text
+
+
+def test_the_patient_page_needs_a_patient(client: Client, practitioner: User) -> None:
+    url = reverse("followup:mine")
+    assert client.get(url).status_code == 302
+    assert client_for(practitioner).get(url).status_code == 403
+
+
+def test_other_patients_checkins_are_not_listed(visit: Booking, other_patient: User) -> None:
+    with time_machine.travel(CHECKIN_DUE, tick=False):
+        Client().post(url_for(visit), GOOD)
+    text = client_for(other_patient).get(reverse("followup:mine")).content.decode()
+    assert "No check-ins yet" in text
+
+
+# --- the practitioner's alerts and flags --------------------------------------------------
+
+
+@pytest.fixture
+def alert(visit: Booking, mei: Practitioner, patient: User) -> Alert:
+    return alert_raise(
+        patient=patient,
+        level=AlertLevel.URGENT,
+        kind="checkin_red_flag",
+        source_key="checkin:1",
+        summary="Red flag reported: leg_weakness",
+        practitioner=mei,
+        booking=visit,
+    )[0]
+
+
+def test_practitioners_see_and_acknowledge_alerts(alert: Alert, practitioner: User) -> None:
+    client = client_for(practitioner)
+    text = client.get(reverse("practitioner_dashboard")).content.decode()
+    assert "Red flag reported" in text and "Acknowledge" in text
+    response = client.post(reverse("followup:acknowledge", args=[alert.pk]))
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.acknowledged_by_id == practitioner.pk
+    assert "Red flag reported" not in client.get(reverse("practitioner_dashboard")).content.decode()
+    assert client.post(reverse("followup:acknowledge", args=[alert.pk])).status_code == 302
+
+
+def test_acknowledging_needs_the_clinic_team_and_a_post(
+    client: Client, alert: Alert, patient: User, other_clinic_practitioner: User
+) -> None:
+    url = reverse("followup:acknowledge", args=[alert.pk])
+    assert client.post(url).status_code == 302  # to the login page
+    assert client_for(patient).post(url).status_code == 403
+    assert client_for(other_clinic_practitioner).post(url).status_code == 404
+    assert client_for(alert.practitioner.user).get(url).status_code == 405  # type: ignore[union-attr]
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+
+
+def test_practitioners_see_and_clear_flags(
+    mei: Practitioner, patient: User, practitioner: User, other_clinic_practitioner: User
+) -> None:
+    flag, _ = flag_raise(patient=patient, kind=FlagKind.TREAT_GENTLY, reason="Worse twice")
+    client = client_for(practitioner)
+    assert (
+        "Treat more gently next time"
+        in client.get(reverse("practitioner_dashboard")).content.decode()
+    )
+    url = reverse("followup:clear_flag", args=[flag.pk])
+    assert client_for(other_clinic_practitioner).post(url).status_code == 404
+    assert client.post(url, {"note": "Used Japanese style"}).status_code == 302
+    flag.refresh_from_db()
+    assert flag.cleared_by_id == practitioner.pk and flag.clear_note == "Used Japanese style"
+    assert not PatientFlag.objects.filter(cleared_at__isnull=True).exists()

@@ -1,0 +1,160 @@
+"""intake.triage check-in rules: one test per rule, then properties over every answer."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from intake.triage import (
+    COMPARISONS,
+    RED_FLAG_KEYS,
+    CheckinFacts,
+    checkin_outcome,
+)
+
+COMPARISON_KEYS = [key for key, _ in COMPARISONS]
+
+
+def facts(**kwargs: object) -> CheckinFacts:
+    base: dict[str, object] = {"stage": "checkin", "comparison": "same", "pain_now": 4}
+    base.update(kwargs)
+    return CheckinFacts(**base)  # type: ignore[arg-type]
+
+
+def alert_kinds(outcome: object) -> dict[str, str]:
+    return {kind: level for level, kind, _ in outcome.alerts}  # type: ignore[attr-defined]
+
+
+# --- one test per rule --------------------------------------------------------------------
+
+
+def test_better_with_nothing_else_needs_nothing() -> None:
+    outcome = checkin_outcome(facts(comparison="better", pain_now=3))
+    assert outcome.alerts == () and outcome.flags == ()
+    assert not (outcome.urgent_advice or outcome.reassure or outcome.recheck or outcome.advise_gp)
+
+
+def test_any_red_flag_means_urgent_advice_an_urgent_alert_and_paused_booking() -> None:
+    outcome = checkin_outcome(facts(comparison="better", red_flags=("bladder_bowel",)))
+    assert outcome.urgent_advice
+    assert alert_kinds(outcome) == {"checkin_red_flag": "urgent"}
+    assert outcome.flags == ("red_flag",)
+    assert outcome.pause_booking
+    assert not outcome.reassure
+
+
+def test_a_red_flag_overrides_the_early_soreness_reassurance() -> None:
+    outcome = checkin_outcome(facts(comparison="worse", treatment_number=1, red_flags=("fever",)))
+    assert outcome.urgent_advice
+    assert not outcome.reassure and not outcome.recheck
+
+
+def test_worse_after_the_first_or_second_treatment_reassures_and_schedules_a_recheck() -> None:
+    for number in (1, 2):
+        outcome = checkin_outcome(facts(comparison="much_worse", treatment_number=number))
+        assert outcome.reassure and outcome.recheck
+        assert alert_kinds(outcome) == {"checkin_worse_early": "routine"}
+        assert outcome.flags == ()
+
+
+def test_still_worse_at_the_recheck_advises_gp_and_alerts() -> None:
+    outcome = checkin_outcome(facts(stage="recheck", comparison="worse", treatment_number=1))
+    assert outcome.advise_gp and not outcome.reassure and not outcome.recheck
+    assert alert_kinds(outcome) == {"recheck_still_worse": "urgent"}
+
+
+def test_pain_at_the_same_high_level_for_days_advises_gp() -> None:
+    outcome = checkin_outcome(facts(pain_now=8, earlier_daily_pain=(8, 7)))
+    assert outcome.advise_gp
+    assert alert_kinds(outcome) == {"pain_persistent": "urgent"}
+    # One earlier day is not "days"; falling pain is not "the same".
+    assert not checkin_outcome(facts(pain_now=8, earlier_daily_pain=(8,))).advise_gp
+    assert not checkin_outcome(facts(pain_now=7, earlier_daily_pain=(9, 9))).advise_gp
+
+
+def test_worse_after_a_third_treatment_flags_treat_gently() -> None:
+    outcome = checkin_outcome(facts(comparison="worse", treatment_number=3))
+    assert outcome.flags == ("treat_gently",)
+    assert alert_kinds(outcome) == {"checkin_worse": "routine"}
+    assert not outcome.reassure
+
+
+def test_worse_after_two_treatments_in_a_row_flags_treat_gently() -> None:
+    outcome = checkin_outcome(
+        facts(comparison="worse", treatment_number=2, earlier_comparisons=("much_worse",))
+    )
+    assert "treat_gently" in outcome.flags
+    assert outcome.reassure and outcome.recheck  # still early: the re-check happens too
+
+
+def test_no_improvement_over_three_treatments_flags_a_review() -> None:
+    outcome = checkin_outcome(
+        facts(comparison="same", treatment_number=3, earlier_comparisons=("worse", "same"))
+    )
+    assert outcome.flags == ("review_course",)
+    improving = facts(comparison="same", treatment_number=3, earlier_comparisons=("better", "same"))
+    assert checkin_outcome(improving).flags == ()
+
+
+def test_a_call_request_is_routine_unless_worse() -> None:
+    assert alert_kinds(checkin_outcome(facts(comparison="better", wants_call=True))) == {
+        "call_requested": "routine"
+    }
+    worse = checkin_outcome(facts(comparison="worse", treatment_number=4, wants_call=True))
+    assert alert_kinds(worse)["call_requested"] == "urgent"
+
+
+def test_unknown_red_flag_keys_are_ignored() -> None:
+    assert not checkin_outcome(facts(red_flags=("not_a_flag",))).urgent_advice
+
+
+# --- properties ----------------------------------------------------------------------------
+
+any_facts = st.builds(
+    CheckinFacts,
+    stage=st.sampled_from(["checkin", "recheck"]),
+    comparison=st.sampled_from(COMPARISON_KEYS),
+    pain_now=st.integers(0, 10),
+    treatment_number=st.integers(1, 20),
+    red_flags=st.lists(st.sampled_from(sorted(RED_FLAG_KEYS)), max_size=3).map(tuple),
+    wants_call=st.booleans(),
+    earlier_comparisons=st.lists(st.sampled_from(COMPARISON_KEYS), max_size=6).map(tuple),
+    earlier_daily_pain=st.lists(st.integers(0, 10), max_size=6).map(tuple),
+)
+
+
+@given(any_facts)
+def test_red_flags_always_escalate_and_never_reassure(f: CheckinFacts) -> None:
+    outcome = checkin_outcome(f)
+    assert outcome.urgent_advice == bool(f.red_flags)
+    if f.red_flags:
+        assert not outcome.reassure and not outcome.advise_gp
+        assert any(level == "urgent" for level, _, _ in outcome.alerts)
+
+
+@given(any_facts)
+def test_reassurance_only_for_early_worse_and_never_with_gp_advice(f: CheckinFacts) -> None:
+    outcome = checkin_outcome(f)
+    if outcome.reassure:
+        assert f.comparison in ("worse", "much_worse") and f.treatment_number <= 2
+        assert not outcome.advise_gp and not outcome.urgent_advice
+    if outcome.recheck:
+        assert f.stage == "checkin"
+
+
+@given(any_facts)
+def test_rules_are_pure_and_every_alert_is_well_formed(f: CheckinFacts) -> None:
+    first, second = checkin_outcome(f), checkin_outcome(f)
+    assert first == second
+    kinds = [kind for _, kind, _ in first.alerts]
+    assert len(kinds) == len(set(kinds))  # one alert per kind and check-in (the unique key)
+    assert all(level in ("urgent", "routine") for level, _, _ in first.alerts)
+    assert len(set(first.flags)) == len(first.flags)
+
+
+@given(any_facts)
+def test_better_without_flags_calls_or_lasting_pain_raises_nothing(f: CheckinFacts) -> None:
+    if f.comparison in ("better", "much_better") and not f.red_flags and not f.wants_call:
+        outcome = checkin_outcome(f)
+        assert outcome.flags == ()
+        assert all(kind == "pain_persistent" for _, kind, _ in outcome.alerts)
