@@ -22,7 +22,7 @@ from booking.availability import Slot, find_open_slots, slots_by_day
 from booking.availability_cache import cached_open_slots
 from booking.forms import ConfirmBookingForm, parse_practitioner, parse_start, parse_week
 from booking.gates import Gate, gates_for
-from booking.models import ACTIVE_STATUSES, Booking, Service
+from booking.models import ACTIVE_STATUSES, Booking, PaymentMode, PriceRule, Service
 from portal.access import team_required
 from portal.models import Clinic, Role, User
 
@@ -243,7 +243,10 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     )
     alternatives: list[Any] = []
     refused = False  # not eligible: confirming again cannot succeed
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and moving is None and _needs_checkout(service):
+        # The amount and the online payment are settled by checkout (the page posts there).
+        messages.error(request, "Please choose how much to pay, then confirm.")
+    elif request.method == "POST" and form.is_valid():
         try:
             if moving is not None:
                 booking = services.booking_reschedule(
@@ -325,6 +328,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _get_booking_for_user(request, pk)
+    if booking.payment_mode == PaymentMode.ONLINE:
+        # Paid online: cancelling also refunds, by the clinic's policy.
+        return redirect("payments:cancel", pk=booking.pk)
     if request.method == "POST":
         try:
             services.booking_cancel(booking=booking, by=_user(request))
@@ -373,3 +379,11 @@ def _gates(request: HttpRequest, patient: User, service: Service) -> list[Gate]:
 def _gate_page(request: HttpRequest, service: Service, gates: list[Gate]) -> HttpResponse:
     """A patient booking for themself is stopped by a gate, with what to do next."""
     return render(request, "booking/gated.html", {"service": service, "gates": gates})
+
+
+def _needs_checkout(service: Service) -> bool:
+    """A new booking of this service needs an amount chosen or an online payment."""
+    mode = service.payment_mode or service.clinic.default_payment_mode
+    return service.price_rule == PriceRule.SLIDING or (
+        mode == PaymentMode.ONLINE and service.price_minor > 0
+    )

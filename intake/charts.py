@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from booking.models import KEPT_STATUSES, Booking
-from intake.models import DiaryEntry, DiarySource
+from intake.models import DIARY_TAGS, DiaryEntry, DiarySource
 from portal.models import User
 
 WIDTH, HEIGHT = 720, 300
@@ -31,6 +31,11 @@ class Reading:
     tags: tuple[str, ...] = ()
     note: str = ""
     is_visit = False
+
+    @property
+    def tag_labels(self) -> list[str]:
+        labels = dict(DIARY_TAGS)
+        return [labels.get(tag, tag.replace("_", " ").capitalize()) for tag in self.tags]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from intake.models import DIARY_TAGS
 from intake.questionnaire import NONE, Question, Questionnaire, Section
 
 # A draft keeps at most this much of any one typed answer (a pasted novel is cut here,
@@ -22,13 +23,6 @@ from intake.questionnaire import NONE, Question, Questionnaire, Section
 RAW_LIMIT = 20_000
 SCALE_CHOICES = [(str(n), str(n)) for n in range(11)]
 YES_NO = [("yes", "Yes"), ("no", "No")]
-DIARY_TAGS = (
-    ("after_treatment", "After treatment"),
-    ("flare", "Flare-up"),
-    ("medication", "Medication taken"),
-    ("active_day", "Busy or active day"),
-    ("poor_sleep", "Poor sleep"),
-)
 
 
 def _yes_no(value: str) -> bool:

@@ -202,6 +202,16 @@ class DiarySource(models.TextChoices):
     CHECKIN = "checkin", "48-hour check-in"
 
 
+# Tags a patient can add to a diary entry (a check-in may add its own).
+DIARY_TAGS = (
+    ("after_treatment", "After treatment"),
+    ("flare", "Flare-up"),
+    ("medication", "Medication taken"),
+    ("active_day", "Busy or active day"),
+    ("poor_sleep", "Poor sleep"),
+)
+
+
 class DiaryEntry(models.Model):
     """A pain score at a moment, from the patient's diary or a check-in after a visit."""
 

@@ -12,8 +12,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from booking.models import Booking, Practitioner
-from intake.forms import DIARY_TAGS, SectionForm, raw_from_typed, validate_all
+from intake.forms import SectionForm, raw_from_typed, validate_all
 from intake.models import (
+    DIARY_TAGS,
     Alert,
     AlertLevel,
     DiaryEntry,

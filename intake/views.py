@@ -91,10 +91,13 @@ def intake_start(request: HttpRequest) -> HttpResponse:
         return redirect("intake:home")
     draft = services.intake_start(patient=_user(request), kind=kind)
     questionnaire = current(kind)
-    resume = questionnaire.next_section(draft.last_step) if draft.last_step else None
-    if draft.last_step and resume is None:
+    if not draft.last_step:
+        return redirect(_step_url(draft, questionnaire.sections[0].slug))
+    # Resume at the first step that still needs something; all done means "check your answers".
+    problems = validate_all(questionnaire, draft.answers).problems
+    if not problems:
         return redirect("intake:review", pk=draft.pk)
-    return redirect(_step_url(draft, (resume or questionnaire.sections[0]).slug))
+    return redirect(_step_url(draft, problems[0].section.slug))
 
 
 def _draft_or_redirect(

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from intake.access import can_read_health
+from intake.models import AlertLevel
 from intake.services import alert_raise
 from portal.models import Role
 from tests.booking.factories import PractitionerFactory
@@ -37,11 +38,16 @@ def test_a_practitioner_needs_a_booking_with_the_patient(patient, practitioner, 
 def test_a_practitioner_alerted_about_the_patient_may_read(patient, practitioner, mei) -> None:
     colleague = PractitionerFactory.create()
     alert_raise(
-        patient=patient, level="urgent", kind="k", source_key="1", summary="s", practitioner=mei
+        patient=patient,
+        level=AlertLevel.URGENT,
+        kind="k",
+        source_key="1",
+        summary="s",
+        practitioner=mei,
     )
     assert can_read_health(practitioner, patient)
     assert not can_read_health(colleague.user, patient)
-    alert_raise(patient=patient, level="urgent", kind="k", source_key="2", summary="s")
+    alert_raise(patient=patient, level=AlertLevel.URGENT, kind="k", source_key="2", summary="s")
     assert can_read_health(colleague.user, patient)  # addressed to every practitioner
 
 
@@ -49,7 +55,7 @@ def test_another_clinics_practitioner_never_reads(patient, other_clinic_practiti
     PractitionerFactory.create(
         user=other_clinic_practitioner, clinic=other_clinic_practitioner.clinic
     )
-    alert_raise(patient=patient, level="urgent", kind="k", source_key="3", summary="s")
+    alert_raise(patient=patient, level=AlertLevel.URGENT, kind="k", source_key="3", summary="s")
     assert not can_read_health(other_clinic_practitioner, patient)
 
 

@@ -18,16 +18,13 @@ from intake.forms import (
 from intake.questionnaire import FULL_V1, SHORT_V1
 from tests.intake.factories import full_answers, raw
 
-PAIN = FULL_V1.section("pain")
-HISTORY = FULL_V1.section("history")
-SAFETY = FULL_V1.section("safety")
-assert PAIN and HISTORY and SAFETY
+PAIN, HISTORY, _MEDICATION, SAFETY = FULL_V1.sections[:4]
 
 
 def errors(section: Any, values: dict[str, object]) -> dict[str, list[str]]:
     form = section_form(section, raw(values), bound=True)
     form.is_valid()
-    return {k: list(v) for k, v in form.errors.items()}
+    return {k: [str(e) for e in v] for k, v in form.errors.items()}
 
 
 def test_a_complete_questionnaire_validates_to_typed_answers() -> None:
@@ -122,7 +119,7 @@ VALUE = st.one_of(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.dictionaries(
-        st.sampled_from(sorted(FULL_V1.questions_by_key) + ["junk"]), VALUE, max_size=25
+        st.sampled_from([*sorted(FULL_V1.questions_by_key), "junk"]), VALUE, max_size=25
     )
 )
 def test_random_form_values_never_crash_and_valid_ones_are_typed(data: dict[str, Any]) -> None:

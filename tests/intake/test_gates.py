@@ -8,22 +8,23 @@ import pytest
 from django.urls import reverse
 
 from booking.gates import gates_for
+from intake.models import FlagKind
 from intake.questionnaire import SHORT
 from intake.services import flag_raise
-from tests.booking.conftest import (  # noqa: F401 - the booking week's fixtures
-    NOW,
-    TUE,
-    assessment,
-    frozen,
-    mei,
-    policies,
-    private,
-)
+from tests.booking import conftest as week_fixtures
+from tests.booking.conftest import NOW, TUE
 from tests.booking.factories import local
 from tests.conftest import client_for
 from tests.intake.factories import IntakeResponseFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.booking_gates]
+
+# The booking tests' clinic week (Mei's hours, a private treatment and an assessment).
+policies = week_fixtures.policies
+mei = week_fixtures.mei
+private = week_fixtures.private
+assessment = week_fixtures.assessment
+frozen = week_fixtures.frozen
 
 
 def week(service, **query) -> str:
@@ -49,10 +50,13 @@ def test_the_assessment_needs_only_the_short_one(patient, assessment, private, f
 
 
 def test_a_red_flag_pauses_treatment_but_not_the_assessment(
-    patient, private, assessment, frozen
+    patient,
+    private,
+    assessment,
+    frozen,
 ) -> None:
     IntakeResponseFactory.create(patient=patient)
-    flag_raise(patient=patient, kind="red_flag", reason="r")
+    flag_raise(patient=patient, kind=FlagKind.RED_FLAG, reason="r")
     page = client_for(patient).get(week(private))
     assert b"Online booking of treatment is paused" in page.content
     start = local(TUE, 10).isoformat()
@@ -64,9 +68,12 @@ def test_a_red_flag_pauses_treatment_but_not_the_assessment(
 
 
 def test_staff_booking_for_a_caller_see_the_warning_and_can_go_on(
-    patient, front_desk, private, frozen
+    patient,
+    front_desk,
+    private,
+    frozen,
 ) -> None:
-    flag_raise(patient=patient, kind="red_flag", reason="r")
+    flag_raise(patient=patient, kind=FlagKind.RED_FLAG, reason="r")
     client = client_for(front_desk)
     page = client.get(week(private, **{"for": patient.pk}))
     assert b"red-flag question" in page.content and b'class="slot"' in page.content
@@ -91,7 +98,7 @@ def test_moving_an_existing_visit_is_not_gated(patient, private, frozen) -> None
 
     IntakeResponseFactory.create(patient=patient)
     visit = book(patient, private, local(TUE, 10), now=NOW)
-    flag_raise(patient=patient, kind="red_flag", reason="r")
+    flag_raise(patient=patient, kind=FlagKind.RED_FLAG, reason="r")
     page = client_for(patient).get(week(private, reschedule=visit.pk))
     assert b"Online booking of treatment is paused" not in page.content
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from intake import services
 from intake.models import (
     Alert,
+    AlertLevel,
     AlertNotice,
     DiaryEntry,
     DiarySource,
@@ -141,7 +142,11 @@ def test_a_failed_send_gives_the_claim_back_for_the_retry(
     from intake import tasks
 
     alert, _ = services.alert_raise(
-        patient=patient, level="urgent", kind="intake_red_flag", source_key="x", summary="s"
+        patient=patient,
+        level=AlertLevel.URGENT,
+        kind="intake_red_flag",
+        source_key="x",
+        summary="s",
     )
     calls = []
 
@@ -163,7 +168,11 @@ def test_an_acknowledged_alert_is_not_emailed(patient, practitioner) -> None:
     from intake.tasks import send_alert_emails
 
     alert, _ = services.alert_raise(
-        patient=patient, level="urgent", kind="intake_red_flag", source_key="y", summary="s"
+        patient=patient,
+        level=AlertLevel.URGENT,
+        kind="intake_red_flag",
+        source_key="y",
+        summary="s",
     )
     services.alert_acknowledge(alert=alert, by=practitioner)
     send_alert_emails.run(alert.pk)

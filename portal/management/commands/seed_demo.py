@@ -18,6 +18,9 @@ class Command(BaseCommand):
         from intake.demo import seed_intake
 
         seed_intake(clinic)
+        from payments.demo import seed_payments
+
+        seed_payments(clinic)
         from practice.demo import seed_practice
 
         seed_practice(clinic)
