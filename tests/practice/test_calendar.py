@@ -68,7 +68,7 @@ def test_multibed_stays_fold_into_one_shift_block(
     assert tue.visits == []
     (block,) = [e for e in tue.entries if e.kind == "shift"]
     assert block.detail == "3 patients booked"
-    assert block.block is not None and len(block.block.bookings) == 3
+    assert block.block is not None and block.block.booked == 3
     assert grid.first_minute + grid.rows * 15 >= 20 * 60 + 30  # the evening shift fits
 
 
