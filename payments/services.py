@@ -324,9 +324,9 @@ def refund_on_cancel(*, booking: Booking, payment: Payment | None, now: datetime
 
 
 def cancel_with_refund(
-    *, booking: Booking, by: User, now: datetime | None = None
+    *, booking: Booking, by: User, note: str = "", now: datetime | None = None
 ) -> tuple[Booking, Refund | None]:
-    """Cancel a visit (``booking_cancel``'s rules) and refund by the clinic's policy.
+    """Cancel a visit (``booking_cancel``'s rules, its ``note`` in the email) and refund by policy.
 
     Both happen in one transaction, so a cancelled paid visit always has its refund written;
     an unpaid intent of a held place is cancelled at Stripe by a task afterwards.
@@ -335,7 +335,7 @@ def cancel_with_refund(
     payment = payment_for_booking(booking)
     refund = None
     with transaction.atomic():
-        booking = booking_cancel(booking=booking, by=by, now=now)
+        booking = booking_cancel(booking=booking, by=by, note=note, now=now)
         if payment is not None and payment.status == PaymentStatus.PENDING:
             from payments.tasks import cancel_payment
 
