@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
@@ -22,81 +21,41 @@ from booking.availability import Slot, find_open_slots, slots_by_day
 from booking.availability_cache import cached_open_slots
 from booking.forms import ConfirmBookingForm, parse_practitioner, parse_start, parse_week
 from booking.gates import Gate, gates_for
+from booking.lookups import (
+    carry_query,
+    get_bookable_service,
+    get_booking_for_user,
+    is_team,
+    patient_for,
+    signed_in_user,
+)
 from booking.models import ACTIVE_STATUSES, Booking, PaymentMode, PriceRule, Service
 from portal.access import team_required
 from portal.models import Clinic, Role, User
 
 
-def _user(request: HttpRequest) -> User:
-    """The signed-in user (views using this are behind ``login_required``)."""
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _is_team(user: Any) -> bool:
-    return getattr(user, "role", None) in (Role.PRACTITIONER, Role.STAFF)
-
-
-def _get_service(slug: str) -> Service:
-    # The clinic is Clinic.objects.current(): the oldest one, read in the same query.
-    current = Clinic.objects.order_by("pk").values("pk")[:1]
-    return get_object_or_404(
-        Service.objects.select_related("clinic"),
-        clinic_id=Subquery(current),
-        slug=slug,
-        is_active=True,
-    )
-
-
-def _patient_for(request: HttpRequest) -> User:
-    """Who the booking is for: the patient themself, or (for the team) the ``for`` patient."""
-    user = _user(request)
-    wanted = request.GET.get("for") or request.POST.get("for")
-    if not _is_team(user):
-        return user
-    if not wanted or not wanted.isdigit():
-        raise Http404("Choose a patient first")
-    return get_object_or_404(User, pk=int(wanted), role=Role.PATIENT, clinic=user.clinic)
-
-
-def _get_booking_for_user(request: HttpRequest, pk: int) -> Booking:
-    """The booking if the user may see it (its patient, or their clinic's team); else 404."""
-    qs = Booking.objects.select_related("service", "practitioner", "clinic", "patient", "room")
-    user = request.user
-    if _is_team(user):
-        return get_object_or_404(qs, pk=pk, clinic_id=getattr(user, "clinic_id", None))
-    return get_object_or_404(qs, pk=pk, patient_id=user.pk)
-
-
-def _carry(request: HttpRequest, **extra: Any) -> str:
-    """Query string that keeps the booking context (for whom, what we are moving)."""
-    keep = {k: request.GET[k] for k in ("for", "reschedule", "with") if request.GET.get(k)}
-    keep.update({k: v for k, v in extra.items() if v is not None})
-    return urlencode(keep)
-
-
 @login_required
 @require_safe
 def service_list(request: HttpRequest) -> HttpResponse:
-    patient = _patient_for(request)
+    patient = patient_for(request)
     services_ = Service.objects.filter(clinic=Clinic.objects.current(), is_active=True)
     return render(
         request,
         "booking/service_list.html",
-        {"services": services_, "patient": patient, "carry": _carry(request)},
+        {"services": services_, "patient": patient, "carry": carry_query(request)},
     )
 
 
 @login_required
 @require_safe
 def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
-    service = _get_service(slug)
-    patient = _patient_for(request)
+    service = get_bookable_service(slug)
+    patient = patient_for(request)
     practitioners = list(service.practitioners.filter(is_bookable=True))
     if service.is_multibed or len(practitioners) == 1:
         only = practitioners[0].pk if len(practitioners) == 1 else "any"
         return redirect(
-            f"{reverse('booking:week', args=[slug])}?{_carry(request, **{'with': only})}"
+            f"{reverse('booking:week', args=[slug])}?{carry_query(request, **{'with': only})}"
         )
     return render(
         request,
@@ -105,7 +64,7 @@ def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
             "service": service,
             "practitioners": practitioners,
             "patient": patient,
-            "carry": _carry(request),
+            "carry": carry_query(request),
         },
     )
 
@@ -133,10 +92,10 @@ def _slot_choice(slot: Slot, tz: ZoneInfo, names: dict[int, str]) -> SlotChoice:
 @require_safe
 def week(request: HttpRequest, slug: str) -> HttpResponse:
     """A week of open start times, Monday to Sunday, in the clinic's time zone."""
-    service = _get_service(slug)
-    patient = _patient_for(request)
+    service = get_bookable_service(slug)
+    patient = patient_for(request)
     gates = _gates(request, patient, service)
-    if gates and not _is_team(request.user):
+    if gates and not is_team(request.user):
         return _gate_page(request, service, gates)
     tz = service.clinic.tz
     now = timezone.now()
@@ -148,7 +107,7 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     practitioner = parse_practitioner(service, request.GET.get("with"))
     reschedule = request.GET.get("reschedule")
     moving = (
-        _get_booking_for_user(request, int(reschedule))
+        get_booking_for_user(request, int(reschedule))
         if reschedule and reschedule.isdigit()
         else None
     )
@@ -197,7 +156,7 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
             else None,
             "monday": monday,
             "sunday": sunday,
-            "carry": _carry(request),
+            "carry": carry_query(request),
             "with_value": request.GET.get("with") or "any",
             "confirm_url": reverse("booking:confirm", args=[service.slug]),
             # Already loaded with the service: saves the context processor a query.
@@ -211,10 +170,10 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     """Show the chosen time; on POST make (or move) the booking through the service."""
-    service = _get_service(slug)
-    patient = _patient_for(request)
+    service = get_bookable_service(slug)
+    patient = patient_for(request)
     gates = _gates(request, patient, service)
-    if gates and not _is_team(request.user):
+    if gates and not is_team(request.user):
         return _gate_page(request, service, gates)
     source = request.POST if request.method == "POST" else request.GET
     start = parse_start(source.get("start"))
@@ -224,13 +183,13 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         # A practitioner id that does not offer this service (another clinic's, a tampered
         # form): refuse rather than quietly booking whoever is free.
         raise Http404("No such practitioner for this service")
-    week_url = f"{reverse('booking:week', args=[slug])}?{_carry(request)}"
+    week_url = f"{reverse('booking:week', args=[slug])}?{carry_query(request)}"
     if start is None:
         messages.error(request, "That time could not be read. Please pick a time again.")
         return redirect(week_url)
     reschedule = request.GET.get("reschedule")
     moving = (
-        _get_booking_for_user(request, int(reschedule))
+        get_booking_for_user(request, int(reschedule))
         if reschedule and reschedule.isdigit()
         else None
     )
@@ -252,7 +211,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
                 booking = services.booking_reschedule(
                     booking=moving,
                     starts_at=start,
-                    by=_user(request),
+                    by=signed_in_user(request),
                     practitioner=practitioner,
                 )
                 messages.success(
@@ -264,7 +223,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
                     service=service,
                     starts_at=start,
                     practitioner=practitioner,
-                    booked_by=_user(request),
+                    booked_by=signed_in_user(request),
                     request_key=str(form.cleaned_data["request_key"]),
                 )
             return redirect("booking:detail", pk=booking.pk)
@@ -291,7 +250,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
             "names": names,
             "week_url": week_url,
             "refused": refused,
-            "carry": _carry(request),
+            "carry": carry_query(request),
             "gate_warnings": gates,
         },
     )
@@ -301,7 +260,9 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def my_bookings(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    mine = Booking.objects.filter(patient=_user(request)).select_related("service", "practitioner")
+    mine = Booking.objects.filter(patient=signed_in_user(request)).select_related(
+        "service", "practitioner"
+    )
     upcoming = mine.filter(status__in=ACTIVE_STATUSES, starts_at__gte=now).order_by("starts_at")
     past = mine.filter(Q(starts_at__lt=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by(
         "-starts_at"
@@ -312,14 +273,14 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = _get_booking_for_user(request, pk)
+    booking = get_booking_for_user(request, pk)
     return render(
         request,
         "booking/detail.html",
         {
             "booking": booking,
             "tz": booking.clinic.tz,
-            "can_change": services.can_change_online(booking) or _is_team(request.user),
+            "can_change": services.can_change_online(booking) or is_team(request.user),
         },
     )
 
@@ -327,13 +288,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = _get_booking_for_user(request, pk)
+    booking = get_booking_for_user(request, pk)
     if booking.payment_mode == PaymentMode.ONLINE:
         # Paid online: cancelling also refunds, by the clinic's policy.
         return redirect("payments:cancel", pk=booking.pk)
     if request.method == "POST":
         try:
-            services.booking_cancel(booking=booking, by=_user(request))
+            services.booking_cancel(booking=booking, by=signed_in_user(request))
             messages.success(request, "Your visit is cancelled. We have emailed you to confirm.")
             return redirect("booking:detail", pk=booking.pk)
         except services.BookingError as exc:
@@ -344,7 +305,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "booking": booking,
             "tz": booking.clinic.tz,
-            "can_change": services.can_change_online(booking) or _is_team(request.user),
+            "can_change": services.can_change_online(booking) or is_team(request.user),
         },
     )
 
@@ -357,7 +318,7 @@ def book_for_patient(request: HttpRequest) -> HttpResponse:
     patients = User.objects.none()
     if len(query) >= 2:
         patients = (
-            User.objects.filter(role=Role.PATIENT, clinic=_user(request).clinic)
+            User.objects.filter(role=Role.PATIENT, clinic=signed_in_user(request).clinic)
             .filter(
                 Q(email__icontains=query)
                 | Q(first_name__icontains=query)

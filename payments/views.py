@@ -19,17 +19,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from booking import services as booking_services
 from booking.forms import ConfirmBookingForm, parse_practitioner
-from booking.models import Booking, BookingStatus
-
-# The booking pages' helpers: who a booking is for, and a 404 for other people's bookings.
-from booking.views import (
-    _carry,
-    _get_booking_for_user,
-    _get_service,
-    _is_team,
-    _patient_for,
-    _user,
+from booking.lookups import (
+    carry_query,
+    get_bookable_service,
+    get_booking_for_user,
+    is_team,
+    patient_for,
+    signed_in_user,
 )
+from booking.models import Booking, BookingStatus
 from payments import services
 from payments import stripe_gateway as gateway
 from payments.fee_reductions import (
@@ -96,9 +94,9 @@ def _own_booking(request: HttpRequest, pk: int) -> Booking:
 @require_POST
 def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     """The confirm page's POST for a new booking: check the amount, then book or hold and pay."""
-    service = _get_service(slug)
-    patient = _patient_for(request)
-    week_url = f"{reverse('booking:week', args=[slug])}?{_carry(request)}"
+    service = get_bookable_service(slug)
+    patient = patient_for(request)
+    week_url = f"{reverse('booking:week', args=[slug])}?{carry_query(request)}"
     chosen = request.POST.get("practitioner")
     practitioner = parse_practitioner(service, chosen)
     if practitioner is None and chosen and chosen.isdigit():
@@ -120,7 +118,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
             amount=request.POST.get("amount_other") or request.POST.get("amount"),
             currency=request.POST.get("currency"),
             practitioner=practitioner,
-            booked_by=_user(request),
+            booked_by=signed_in_user(request),
             request_key=str(form.cleaned_data["request_key"]),
         )
     except PriceError as exc:
@@ -150,7 +148,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
             "alternatives": alternatives,
             "week_url": week_url,
             "refused": refused,
-            "carry": _carry(request),
+            "carry": carry_query(request),
             "amount_value": request.POST.get("amount_other") or request.POST.get("amount", ""),
             "amount_error": amount_error,
         },
@@ -214,13 +212,13 @@ def pay_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel a paid (or being paid) visit and refund it by the clinic's policy."""
-    booking = _get_booking_for_user(request, pk)
+    booking = get_booking_for_user(request, pk)
     payment = services.payment_for_booking(booking)
     now = timezone.now()
     if request.method == "POST":
         try:
             booking, refund = services.cancel_with_refund(
-                booking=booking, by=_user(request), now=now
+                booking=booking, by=signed_in_user(request), now=now
             )
         except booking_services.BookingError as exc:
             messages.error(request, exc.message)
@@ -240,8 +238,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
             "refund_minor": services.refund_on_cancel(booking=booking, payment=payment, now=now),
             "late": services.is_late(booking, now),
             "tz": booking.clinic.tz,
-            "can_change": booking_services.can_change_online(booking, now)
-            or _is_team(request.user),
+            "can_change": booking_services.can_change_online(booking, now) or is_team(request.user),
         },
     )
 
@@ -254,7 +251,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     payments = Payment.objects.select_related(
         "booking__service", "booking__practitioner", "clinic", "patient"
     ).prefetch_related("refunds")
-    if _is_team(request.user):
+    if is_team(request.user):
         payment = get_object_or_404(
             payments, pk=pk, clinic_id=getattr(request.user, "clinic_id", None)
         )
@@ -284,7 +281,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 @never_cache
 def fee_reduction_mine(request: HttpRequest) -> HttpResponse:
     """Ask privately for a lower fee, and see the answer (only ever inside the account)."""
-    patient = _user(request)
+    patient = signed_in_user(request)
     clinic = patient.clinic or Clinic.objects.current()
     form = FeeReductionRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -316,7 +313,7 @@ def fee_reduction_mine(request: HttpRequest) -> HttpResponse:
 @never_cache
 def fee_reduction_list(request: HttpRequest) -> HttpResponse:
     """Requests waiting for an answer, oldest first, and the latest answered."""
-    mine = FeeReduction.objects.filter(clinic=_user(request).clinic).select_related(
+    mine = FeeReduction.objects.filter(clinic=signed_in_user(request).clinic).select_related(
         "patient", "decided_by"
     )
     return render(
@@ -336,7 +333,7 @@ def fee_reduction_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 def fee_reduction_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve (the patient's own floor, maybe until a date) or decline a request, kindly."""
-    user = _user(request)
+    user = signed_in_user(request)
     reduction = get_object_or_404(
         FeeReduction.objects.select_related("patient", "clinic"), pk=pk, clinic=user.clinic
     )

@@ -1,0 +1,66 @@
+"""Lookups the booking pages share with other apps' pages (payments, the workspace).
+
+Each returns what the signed-in person may see, or raises Http404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Subquery
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from booking.models import Booking, Service
+from portal.models import Clinic, Role, User
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The signed-in user (views using this are behind ``login_required``)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def is_team(user: Any) -> bool:
+    """Practitioners and staff: they book for patients and see the clinic's bookings."""
+    return getattr(user, "role", None) in (Role.PRACTITIONER, Role.STAFF)
+
+
+def get_bookable_service(slug: str) -> Service:
+    """An active service of the current clinic, or 404."""
+    # The clinic is Clinic.objects.current(): the oldest one, read in the same query.
+    current = Clinic.objects.order_by("pk").values("pk")[:1]
+    return get_object_or_404(
+        Service.objects.select_related("clinic"),
+        clinic_id=Subquery(current),
+        slug=slug,
+        is_active=True,
+    )
+
+
+def patient_for(request: HttpRequest) -> User:
+    """Who the booking is for: the patient themself, or (for the team) the ``for`` patient."""
+    user = signed_in_user(request)
+    wanted = request.GET.get("for") or request.POST.get("for")
+    if not is_team(user):
+        return user
+    if not wanted or not wanted.isdigit():
+        raise Http404("Choose a patient first")
+    return get_object_or_404(User, pk=int(wanted), role=Role.PATIENT, clinic=user.clinic)
+
+
+def get_booking_for_user(request: HttpRequest, pk: int) -> Booking:
+    """The booking if the user may see it (its patient, or their clinic's team); else 404."""
+    qs = Booking.objects.select_related("service", "practitioner", "clinic", "patient", "room")
+    user = request.user
+    if is_team(user):
+        return get_object_or_404(qs, pk=pk, clinic_id=getattr(user, "clinic_id", None))
+    return get_object_or_404(qs, pk=pk, patient_id=user.pk)
+
+
+def carry_query(request: HttpRequest, **extra: Any) -> str:
+    """Query string that keeps the booking context (for whom, what we are moving)."""
+    keep = {k: request.GET[k] for k in ("for", "reschedule", "with") if request.GET.get(k)}
+    keep.update({k: v for k, v in extra.items() if v is not None})
+    return urlencode(keep)
