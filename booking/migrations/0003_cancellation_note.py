@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('booking', '0002_prices_holds_attendance'),
+        ("booking", "0002_prices_holds_attendance"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='booking',
-            name='cancellation_note',
+            model_name="booking",
+            name="cancellation_note",
             field=models.TextField(blank=True),
         ),
     ]

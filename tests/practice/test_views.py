@@ -198,18 +198,26 @@ def test_week_page_query_count_does_not_grow_with_bookings(
     mei: Practitioner,
     private: Any,
     django_assert_max_num_queries: Any,
+    django_assert_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     from tests.booking.factories import UserFactory, book
 
     client = client_for(practitioner)
     client.get("/practice/calendar/?week=2027-03-01")  # warm the session
-    for day in range(4):
-        for hour, minute in ((9, 0), (10, 30), (13, 0), (14, 30), (16, 0)):
-            patient = UserFactory.create()
-            book(patient, private, local(TUE + timedelta(days=day), hour, minute), now=NOW)
-    with django_assert_max_num_queries(16):
+    with django_capture_on_commit_callbacks(execute=True):  # the bookings commit
+        for day in range(4):
+            for hour, minute in ((9, 0), (10, 30), (13, 0), (14, 30), (16, 0)):
+                patient = UserFactory.create()
+                book(patient, private, local(TUE + timedelta(days=day), hour, minute), now=NOW)
+    # Computed: the sign-in, the clinic and team, the calendar's rows and the badges.
+    with django_assert_max_num_queries(12):
         response = client.get("/practice/calendar/?week=2027-03-01")
     assert response.content.decode().count("data-booking=") == 20
+    # From the cache: the sign-in (session and user) and one query for the live badges.
+    with django_assert_num_queries(3):
+        again = client.get("/practice/calendar/?week=2027-03-01")
+    assert again.content.decode().count("data-booking=") == 20
 
 
 # --- Booking detail and attendance -----------------------------------------------------------
