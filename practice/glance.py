@@ -167,13 +167,13 @@ def _live_rows(
         UNION ALL
         SELECT 'record', booking_id, '' FROM {record} WHERE booking_id IN ({records})
     """  # noqa: S608 - only table names and placeholders are formatted in
-    params: list[int | str | datetime] = [
+    params: list[int | str | datetime | None] = [
         *patient_params,
         ResponseStatus.SUBMITTED,
         *patient_params,
         *booking_params,
         OutboxStatus.SENT,
-        now - max_age(),
+        connection.ops.adapt_datetimefield_value(now - max_age()),
         *patient_params,
         MessageKind.CHECKIN,
         MessageKind.CHECKIN_CHASER,
