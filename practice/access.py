@@ -70,6 +70,8 @@ def practitioner_to_manage(request: HttpRequest) -> Practitioner:
     user = team_user(request)
     if user.role != Role.STAFF:
         return practitioner_for_request(request)
+    if user.clinic_id is None:
+        raise Http404("Not part of a clinic")
     team = Practitioner.objects.filter(clinic_id=user.clinic_id).select_related("clinic")
     wanted = request.POST.get("p") or request.GET.get("p")
     if wanted is None:
