@@ -68,7 +68,7 @@ class AvailabilityQuerySet(models.QuerySet[_M]):
 
 
 class BookingQuerySet(AvailabilityQuerySet[Any]):
-    # Sent-email stamps and notes do not move anyone's time.
+    # Sent-email stamps and notes neither move anyone's time nor show on a calendar.
     watched = frozenset(
         {
             "status",
@@ -82,5 +82,9 @@ class BookingQuerySet(AvailabilityQuerySet[Any]):
             "room_id",
             "service",
             "service_id",
+            # Shown on the practitioner's cached calendar (practice.calendar_cache).
+            "arrived_at",
+            "payment_mode",
+            "price_minor",
         }
     )

@@ -61,3 +61,24 @@ def practitioner_for_request(request: HttpRequest) -> Practitioner:
     if practitioner is None:
         raise Http404("No practitioner profile")
     return practitioner
+
+
+def practitioner_to_manage(request: HttpRequest) -> Practitioner:
+    """Whose hours and time off this request edits: a practitioner their own; staff any
+    practitioner of their clinic, named by ``p`` (the first one when not named). An id from
+    another clinic, or a malformed one, is a 404."""
+    user = team_user(request)
+    if user.role != Role.STAFF:
+        return practitioner_for_request(request)
+    if user.clinic_id is None:
+        raise Http404("Not part of a clinic")
+    team = Practitioner.objects.filter(clinic_id=user.clinic_id).select_related("clinic")
+    wanted = request.POST.get("p") or request.GET.get("p")
+    if wanted is None:
+        first = team.order_by("display_name", "pk").first()
+        if first is None:
+            raise Http404("No practitioners yet")
+        return first
+    if not wanted.isdigit():
+        raise Http404("No such practitioner")
+    return get_object_or_404(team, pk=int(wanted))

@@ -1,12 +1,16 @@
 """Calendar grids for the practitioner workspace, in the clinic's time zone.
 
 ``load_calendar`` reads a date range for some practitioners in a fixed number
-of queries (bookings, hours, exceptions, time off, shifts, and the at-a-glance
-facts), whatever the range; ``build_grid`` is pure and lays the result out as
+of queries (bookings, hours, exceptions, time off, shifts), whatever the range;
+``build_grid`` is pure and lays the result out as
 columns of quarter-hour rows: one column per day (a practitioner's week) or one
 per practitioner (the clinic's day). Visits that overlap share their column
 side by side. A multibed shift shows as one block that links to the room lane,
 rather than a dozen overlapping stays.
+
+Everything here depends on booking and schedule rows only, so ``practice.calendar_cache``
+can keep it under ``booking.cache_version``; the badges written by other apps are added
+when the page is drawn.
 """
 
 from __future__ import annotations
@@ -32,8 +36,6 @@ from booking.models import (
     WeeklyHours,
 )
 from portal.models import Clinic
-from practice.glance import Glance, glance_for
-from practice.models import TreatmentRecord
 
 QUARTER = 15  # minutes per grid row
 DEFAULT_DAY = (8 * 60, 18 * 60)  # the grid shown when nothing is scheduled
@@ -81,8 +83,6 @@ class CalendarData:
     now: datetime
     practitioners: list[Practitioner]
     bookings: list[Booking]
-    glance: dict[int, Glance]
-    recorded: set[int]  # booking ids with a treatment record
     hours: dict[tuple[int, int], list[tuple[time, time]]]
     extra: dict[tuple[int, date], list[tuple[time, time]]]
     closed: set[tuple[int, date]]
@@ -181,11 +181,6 @@ def load_calendar(
             "patient", "service", "room"
         )
         bookings.sort(key=lambda b: (b.starts_at, b.pk))
-    recorded = set(
-        TreatmentRecord.objects.filter(booking__in=[b.pk for b in bookings]).values_list(
-            "booking_id", flat=True
-        )
-    )
     return CalendarData(
         clinic=clinic,
         tz=tz,
@@ -194,8 +189,6 @@ def load_calendar(
         now=now,
         practitioners=practitioners,
         bookings=bookings,
-        glance=glance_for(bookings),
-        recorded=recorded,
         hours=dict(hours),
         extra=dict(extra),
         closed=closed,
@@ -218,8 +211,6 @@ class Entry:
     detail: str = ""
     booking: Booking | None = None
     block: ShiftBlock | None = None
-    glance: Glance | None = None
-    record_missing: bool = False
     row: int = 0  # first quarter-hour row, counted from the top of the grid
     span: int = 1
     lane: int = 0
@@ -323,10 +314,6 @@ def _column_entries(data: CalendarData, practitioner: Practitioner, day: date) -
                 title=_patient_label(booking),
                 detail=booking.service.name,
                 booking=booking,
-                glance=data.glance.get(booking.pk),
-                record_missing=booking.status == BookingStatus.ATTENDED
-                and booking.kind != ServiceKind.ASSESSMENT
-                and booking.pk not in data.recorded,
             )
         )
     for block in blocks:
@@ -422,14 +409,3 @@ def _rows(first_minute: int, rows: int, start: int, end: int) -> tuple[int, int]
     top = max(0, (start - first_minute) // QUARTER)
     bottom = min(rows, max(top + 1, -(-(end - first_minute) // QUARTER)))
     return top, max(1, bottom - top)
-
-
-def agenda(grid: Grid) -> dict[date, list[Entry]]:
-    """The grid's entries per date in time order, for the phone list: a multibed shift stays
-    one line (not a line per recliner), so the list is as short as the grid is."""
-    out: dict[date, list[Entry]] = defaultdict(list)
-    for column in grid.columns:
-        out[column.day].extend(column.entries)
-    for entries in out.values():
-        entries.sort(key=lambda e: (e.starts_at, e.kind != "off"))
-    return dict(out)

@@ -1,9 +1,12 @@
 """The facts a practitioner wants on each booking at a glance, for many bookings in few queries.
 
 New or returning, money (free / paid / to pay / sliding amount), open flags (red flag, treat
-more gently, review the course), and, when the intake and follow-up apps provide them,
-intake missing and an unanswered check-in. Pieces whose models have not landed are simply
-left out, so the calendar works whichever apps are installed.
+more gently, review the course), intake missing and an unanswered check-in.
+
+The facts come in two kinds. What a booking row says (price, status) and whether the patient
+had a treatment before it depend on bookings alone, so the cached calendar keeps them
+(``VisitFacts``, ``first_treatments``). Flags, intake, payments and check-ins are written by
+other apps, often by bulk ``update()``: ``glance_for`` reads them fresh on every call.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from django.db import connection
 from django.db.models import Min
+from django.utils import timezone
 
 from booking.models import (
     KEPT_STATUSES,
@@ -23,9 +29,12 @@ from booking.models import (
     PriceRule,
     ServiceKind,
 )
+from followup.links import max_age
+from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from intake.models import FlagKind, IntakeResponse, PatientFlag, ResponseStatus
 from payments.models import Payment, PaymentStatus
 from portal.templatetags.money import money
+from practice.models import TreatmentRecord
 
 TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
 
@@ -48,6 +57,7 @@ class Glance:
     checkin_unanswered: bool = False
     treat_gently: bool = False
     red_flag: bool = False
+    record_missing: bool = False  # attended treatment without its treatment record
 
     @property
     def badges(self) -> list[Badge]:
@@ -69,77 +79,179 @@ FLAG_BADGES = {
 }
 
 
-def money_badge(booking: Booking, payment_status: str | None = None) -> Badge:
+@dataclass(frozen=True)
+class VisitFacts:
+    """What the badges need from one booking row: small and plain, so it can be cached."""
+
+    pk: int
+    patient_id: int
+    starts_at: datetime
+    status: str
+    price_minor: int
+    currency: str
+    payment_mode: str
+    sliding: bool
+    needs_record: bool  # an attended treatment: it wants a treatment record
+
+    @classmethod
+    def of(cls, booking: Booking) -> VisitFacts:
+        return cls(
+            pk=booking.pk,
+            patient_id=booking.patient_id,
+            starts_at=booking.starts_at,
+            status=booking.status,
+            price_minor=booking.price_minor,
+            currency=booking.currency,
+            payment_mode=booking.payment_mode,
+            sliding=booking.service.price_rule == PriceRule.SLIDING,
+            needs_record=booking.status == BookingStatus.ATTENDED
+            and booking.kind != ServiceKind.ASSESSMENT,
+        )
+
+
+def money_badge(booking: Booking | VisitFacts, payment_status: str | None = None) -> Badge:
     """Paid, to pay, free or the sliding amount chosen, from the booking and its payment."""
-    amount = money(booking.price_minor, booking.currency)
-    if booking.price_minor == 0 or booking.payment_mode == PaymentMode.FREE:
+    visit = booking if isinstance(booking, VisitFacts) else VisitFacts.of(booking)
+    amount = money(visit.price_minor, visit.currency)
+    if visit.price_minor == 0 or visit.payment_mode == PaymentMode.FREE:
         return Badge("Free", "", "free")
-    sliding = " (sliding)" if booking.service.price_rule == PriceRule.SLIDING else ""
+    sliding = " (sliding)" if visit.sliding else ""
     if payment_status in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTLY_REFUNDED):
         return Badge(f"Paid {amount}{sliding}", "success", "paid")
     if payment_status == PaymentStatus.REFUNDED:
         return Badge("Refunded", "", "refunded")
-    if booking.status == BookingStatus.HELD or payment_status == PaymentStatus.PENDING:
+    if visit.status == BookingStatus.HELD or payment_status == PaymentStatus.PENDING:
         return Badge("Awaiting payment", "warning", "to_pay")
-    if booking.payment_mode == PaymentMode.ONLINE:
+    if visit.payment_mode == PaymentMode.ONLINE:
         return Badge(f"To pay {amount}{sliding}", "warning", "to_pay")
     # Paid at the clinic: until a payment is recorded the calendar only knows the amount due.
     return Badge(f"{amount} at clinic{sliding}", "", "at_clinic")
 
 
-def _intake_done(patient_ids: set[int]) -> set[int] | None:
-    """Patients who have sent an intake questionnaire (full, or the assessment's short one)."""
-    return set(
-        IntakeResponse.objects.filter(
-            patient_id__in=patient_ids, status=ResponseStatus.SUBMITTED
-        ).values_list("patient_id", flat=True)
-    )
+def _in(ids: Iterable[int]) -> tuple[str, list[Any]]:
+    """A membership test and its parameters: one array on PostgreSQL (a page's hundred ids
+    bound one by one cost more than the query), an ``IN`` list elsewhere (the demo's SQLite).
+    """
+    values = list(ids)
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [values]
+    values = values or [0]  # ``IN ()`` is not SQL
+    return f"IN ({', '.join(['%s'] * len(values))})", values
 
 
-def _checkins_unanswered(patient_ids: set[int]) -> set[int] | None:
-    """Patients with an unanswered check-in; None (badge not shown) until follow-ups land."""
-    return None
+def _live_rows(
+    patient_ids: set[int], booking_ids: list[int], record_ids: list[int], now: datetime
+) -> list[tuple[str, int, str]]:
+    """Everything other apps write that the badges show, as (what, id, value) rows in one
+    round trip: open flags, sent intakes, payments, unanswered check-ins (asked, link still
+    valid, no answer for that visit and stage) and written treatment records.
+
+    Plain SQL because the calendar runs this on every request: building the same five-part
+    union through the ORM cost more than the query itself.
+    """
+    patients, patient_params = _in(patient_ids)
+    bookings, booking_params = _in(booking_ids)
+    records, record_params = _in(record_ids)
+    flag, intake = PatientFlag._meta.db_table, IntakeResponse._meta.db_table
+    payment, record = Payment._meta.db_table, TreatmentRecord._meta.db_table
+    outbox, checkin = OutboxMessage._meta.db_table, CheckIn._meta.db_table
+    sql = f"""
+        SELECT 'flag', patient_id, kind FROM {flag}
+         WHERE cleared_at IS NULL AND patient_id {patients}
+        UNION ALL
+        SELECT 'intake', patient_id, '' FROM {intake}
+         WHERE status = %s AND patient_id {patients}
+        UNION ALL
+        SELECT 'payment', booking_id, status FROM {payment} WHERE booking_id {bookings}
+        UNION ALL
+        SELECT 'checkin', m.recipient_id, '' FROM {outbox} m
+         WHERE m.status = %s AND m.sent_at > %s AND m.recipient_id {patients}
+           AND ((m.kind IN (%s, %s) AND NOT EXISTS (
+                    SELECT 1 FROM {checkin} c WHERE c.booking_id = m.booking_id AND c.stage = %s))
+             OR (m.kind = %s AND NOT EXISTS (
+                    SELECT 1 FROM {checkin} c WHERE c.booking_id = m.booking_id AND c.stage = %s)))
+        UNION ALL
+        SELECT 'record', booking_id, '' FROM {record} WHERE booking_id {records}
+    """  # noqa: S608 - only table names and placeholders are formatted in
+    params: list[Any] = [
+        *patient_params,
+        ResponseStatus.SUBMITTED,
+        *patient_params,
+        *booking_params,
+        OutboxStatus.SENT,
+        connection.ops.adapt_datetimefield_value(now - max_age()),
+        *patient_params,
+        MessageKind.CHECKIN,
+        MessageKind.CHECKIN_CHASER,
+        CheckInStage.CHECKIN,
+        MessageKind.RECHECK,
+        CheckInStage.RECHECK,
+        *record_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(str(what), int(ref), str(value)) for what, ref, value in cursor.fetchall()]
 
 
-def glance_for(bookings: Iterable[Booking]) -> dict[int, Glance]:
-    """At-a-glance facts per booking id, in a fixed number of queries however many bookings."""
-    bookings = list(bookings)
-    patient_ids = {b.patient_id for b in bookings}
-    if not bookings:
-        return {}
-    # When did each patient first have a treatment that went ahead? Before this visit means
-    # returning; the assessment does not count as treatment.
-    first_kept = dict(
+def first_treatments(patient_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each patient first had a treatment that went ahead (the assessment does not
+    count): a visit after it is a returning patient's. Depends on bookings alone."""
+    return dict(
         Booking.objects.filter(
-            patient_id__in=patient_ids, kind__in=TREATMENT_KINDS, status__in=KEPT_STATUSES
+            patient_id__in=set(patient_ids), kind__in=TREATMENT_KINDS, status__in=KEPT_STATUSES
         )
         .values("patient_id")
         .annotate(first=Min("starts_at"))
         .values_list("patient_id", "first")
     )
+
+
+def glance_for(
+    bookings: Iterable[Booking | VisitFacts],
+    *,
+    first_kept: dict[int, datetime] | None = None,
+    now: datetime | None = None,
+) -> dict[int, Glance]:
+    """At-a-glance facts per booking id, in a fixed number of queries however many bookings.
+
+    ``first_kept`` (from ``first_treatments``) may come from a cache; the rest is read now.
+    """
+    visits = [b if isinstance(b, VisitFacts) else VisitFacts.of(b) for b in bookings]
+    if not visits:
+        return {}
+    now = now or timezone.now()
+    patient_ids = {v.patient_id for v in visits}
+    if first_kept is None:
+        first_kept = first_treatments(patient_ids)
     flags: dict[int, list[str]] = defaultdict(list)
-    for patient_id, kind in PatientFlag.objects.filter(
-        patient_id__in=patient_ids, cleared_at__isnull=True
-    ).values_list("patient_id", "kind"):
-        flags[patient_id].append(kind)
-    intake_done = _intake_done(patient_ids)
-    payments = dict(
-        Payment.objects.filter(booking_id__in=[b.pk for b in bookings]).values_list(
-            "booking_id", "status"
-        )
-    )
-    unanswered = _checkins_unanswered(patient_ids)
+    intake_done: set[int] = set()
+    payments: dict[int, str] = {}
+    unanswered: set[int] = set()
+    recorded: set[int] = set()
+    needing_record = [v.pk for v in visits if v.needs_record]
+    for what, ref, value in _live_rows(patient_ids, [v.pk for v in visits], needing_record, now):
+        if what == "flag":
+            flags[ref].append(value)
+        elif what == "intake":
+            intake_done.add(ref)
+        elif what == "payment":
+            payments[ref] = value
+        elif what == "checkin":
+            unanswered.add(ref)
+        else:
+            recorded.add(ref)
     out = {}
-    for b in bookings:
-        first: datetime | None = first_kept.get(b.patient_id)
-        kinds = flags.get(b.patient_id, [])
-        out[b.pk] = Glance(
-            is_new=first is None or first >= b.starts_at,
-            money=money_badge(b, payments.get(b.pk)),
+    for v in visits:
+        first: datetime | None = first_kept.get(v.patient_id)
+        kinds = flags.get(v.patient_id, [])
+        out[v.pk] = Glance(
+            is_new=first is None or first >= v.starts_at,
+            money=money_badge(v, payments.get(v.pk)),
             flags=[FLAG_BADGES[FlagKind(k)] for k in kinds if k in FLAG_BADGES],
-            intake_missing=intake_done is not None and b.patient_id not in intake_done,
-            checkin_unanswered=unanswered is not None and b.patient_id in unanswered,
+            intake_missing=v.patient_id not in intake_done,
+            checkin_unanswered=v.patient_id in unanswered,
             treat_gently=FlagKind.TREAT_GENTLY in kinds,
             red_flag=FlagKind.RED_FLAG in kinds,
+            record_missing=v.needs_record and v.pk not in recorded,
         )
     return out

@@ -26,7 +26,9 @@ from booking.models import (
     WeeklyHours,
 )
 from booking.services import BookingError, booking_mark_attendance
-from payments.services import cancel_with_refund
+from payments.models import Refund, RefundReason
+from payments.pricing import refund_due
+from payments.services import cancel_with_refund, payment_for_booking, refund_create
 from portal.models import User
 from practice.models import CalendarFeed, TreatmentRecord
 
@@ -293,3 +295,39 @@ def feed_revoke(*, practitioner: Practitioner) -> bool:
     """Turn the feed off: the old address stops working at once."""
     deleted, _ = CalendarFeed.objects.filter(practitioner=practitioner).delete()
     return bool(deleted)
+
+
+def late_cancellation_record(
+    *, booking: Booking, by: User, now: datetime | None = None
+) -> tuple[Booking, Refund | None]:
+    """Record that the patient cancelled inside the cutoff, and apply the clinic's
+    late-cancellation rule to an online payment: refund all but the fee, or nothing.
+
+    The refund is written in the same transaction and sent to Stripe by a task after the
+    commit (``payments.services.refund_create``), never while the rows are locked.
+    """
+    with transaction.atomic():
+        # Race: the desk and the practitioner recording the same late cancellation at once.
+        # The row lock makes the second one see it recorded already, and refund nothing more.
+        locked = Booking.objects.select_for_update().select_related("clinic").get(pk=booking.pk)
+        already = locked.status == BookingStatus.LATE_CANCELLED
+        booking = booking_mark_attendance(
+            booking=locked, outcome=BookingStatus.LATE_CANCELLED, by=by, now=now
+        )
+        payment = payment_for_booking(booking)
+        if already or payment is None or not payment.is_paid:
+            return booking, None
+        clinic = booking.clinic
+        due = refund_due(
+            paid_minor=payment.amount_minor,
+            refunded_minor=payment.refunded_minor,
+            late=True,
+            rule=clinic.late_cancellation_rule,
+            fee_minor=clinic.late_cancellation_fee_minor,
+        )
+        if not due:
+            return booking, None
+        refund = refund_create(
+            payment=payment, amount_minor=due, reason=RefundReason.LATE_CANCELLED, by=by
+        )
+    return booking, refund

@@ -1,4 +1,5 @@
-"""A practitioner's own availability: weekly hours, dated exceptions and time off.
+"""A practitioner's availability: weekly hours, dated exceptions and time off, edited by
+the practitioner or, for any practitioner of the clinic, by staff (``?p=<id>``).
 
 Each form posts to its own URL; a refused form re-renders the page with what was typed
 and the reason, so nothing is lost. Time off over booked visits is a two-step flow: the
@@ -19,10 +20,30 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from booking.models import Booking, DateException, ExceptionKind, Practitioner, TimeOff
-from portal.access import practitioner_required
+from portal.access import team_required
+from portal.models import Role
 from practice import services
-from practice.access import practitioner_for_request, team_user
+from practice.access import practitioner_to_manage, team_user
 from practice.forms import ExceptionForm, TimeOffDecisionForm, TimeOffForm, WeeklyHoursForm
+
+
+def _home(request: HttpRequest, practitioner: Practitioner, anchor: str = "") -> str:
+    """The availability page of the practitioner being edited (staff name them in ``p``)."""
+    url = reverse("practice:availability")
+    if team_user(request).role == Role.STAFF:
+        url += f"?p={practitioner.pk}"
+    return url + anchor
+
+
+def _staff_context(request: HttpRequest, practitioner: Practitioner) -> dict[str, Any]:
+    """For staff: the practitioner every form posts for, and the team to switch between."""
+    if team_user(request).role != Role.STAFF:
+        return {"whose": None, "team": []}
+    return {
+        "whose": practitioner.pk,
+        "chosen": str(practitioner.pk),  # the workspace links keep to this practitioner
+        "team": Practitioner.objects.filter(clinic_id=practitioner.clinic_id),
+    }
 
 
 def _today(practitioner: Practitioner) -> Any:
@@ -62,22 +83,24 @@ def _page(
                 practitioner, initial={"start_date": start, "end_date": start} if start else None
             ),
             "tz": practitioner.clinic.tz,
+            "home": _home(request, practitioner),
+            **_staff_context(request, practitioner),
         },
         status=400 if invalid else 200,
     )
 
 
-@practitioner_required
+@team_required
 @never_cache
 @require_safe
 def availability(request: HttpRequest) -> HttpResponse:
-    return _page(request, practitioner_for_request(request))
+    return _page(request, practitioner_to_manage(request))
 
 
-@practitioner_required
+@team_required
 @require_POST
 def hours_add(request: HttpRequest) -> HttpResponse:
-    practitioner = practitioner_for_request(request)
+    practitioner = practitioner_to_manage(request)
     form = WeeklyHoursForm(request.POST)
     if form.is_valid():
         try:
@@ -88,25 +111,25 @@ def hours_add(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, "Weekly hours added. New bookings can use them straight away."
             )
-            return redirect("practice:availability")
+            return redirect(_home(request, practitioner))
     return _page(request, practitioner, hours_form=form)
 
 
-@practitioner_required
+@team_required
 @require_POST
 def hours_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    practitioner = practitioner_for_request(request)
+    practitioner = practitioner_to_manage(request)
     if services.weekly_hours_remove(practitioner=practitioner, hours_id=pk):
         messages.success(request, "Hours removed. Visits already booked in them stay booked.")
     else:
         messages.info(request, "Those hours were already removed.")
-    return redirect("practice:availability")
+    return redirect(_home(request, practitioner))
 
 
-@practitioner_required
+@team_required
 @require_POST
 def exception_add(request: HttpRequest) -> HttpResponse:
-    practitioner = practitioner_for_request(request)
+    practitioner = practitioner_to_manage(request)
     form = ExceptionForm(request.POST, today=_today(practitioner))
     if form.is_valid():
         data = form.cleaned_data
@@ -124,19 +147,19 @@ def exception_add(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Saved.")
-            return redirect("practice:availability")
+            return redirect(_home(request, practitioner))
     return _page(request, practitioner, exception_form=form)
 
 
-@practitioner_required
+@team_required
 @require_POST
 def exception_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    practitioner = practitioner_for_request(request)
+    practitioner = practitioner_to_manage(request)
     if services.exception_remove(practitioner=practitioner, exception_id=pk):
         messages.success(request, "Removed.")
     else:
         messages.info(request, "That was already removed.")
-    return redirect("practice:availability")
+    return redirect(_home(request, practitioner))
 
 
 def _confirm_page(
@@ -162,16 +185,18 @@ def _confirm_page(
             "hidden": hidden,
             "note": form.data.get("note", ""),
             "tz": practitioner.clinic.tz,
+            "home": _home(request, practitioner),
+            **_staff_context(request, practitioner),
         },
         status=status,
     )
 
 
-@practitioner_required
+@team_required
 @require_POST
 def time_off_add(request: HttpRequest) -> HttpResponse:
     """Step one: check the time off and show the visits it falls on (or add it if none)."""
-    practitioner = practitioner_for_request(request)
+    practitioner = practitioner_to_manage(request)
     form = _time_off_form(practitioner, request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -207,15 +232,15 @@ def time_off_add(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Time off added. No visits were booked in it.")
-            return redirect("practice:availability")
+            return redirect(_home(request, practitioner))
     return _page(request, practitioner, time_off_form=form)
 
 
-@practitioner_required
+@team_required
 @require_POST
 def time_off_confirm(request: HttpRequest) -> HttpResponse:
     """Step two: add the time off and cancel the visits shown, or keep them."""
-    practitioner = practitioner_for_request(request)
+    practitioner = practitioner_to_manage(request)
     form = TimeOffDecisionForm(request.POST, tz=practitioner.clinic.tz, now=timezone.now())
     if not form.is_valid():
         return _page(request, practitioner, time_off_form=form)
@@ -254,15 +279,16 @@ def time_off_confirm(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, "Time off added. The visits in it are kept.")
     week = data["starts_at"].date().isoformat()
-    return redirect(f"{reverse('practice:week')}?week={week}")
+    whose = f"&p={practitioner.pk}" if team_user(request).role == Role.STAFF else ""
+    return redirect(f"{reverse('practice:week')}?week={week}{whose}")
 
 
-@practitioner_required
+@team_required
 @require_POST
 def time_off_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    practitioner = practitioner_for_request(request)
+    practitioner = practitioner_to_manage(request)
     if services.time_off_remove(practitioner=practitioner, time_off_id=pk):
         messages.success(request, "Time off removed. Those times can be booked again.")
     else:
         messages.info(request, "That time off was already removed.")
-    return redirect("practice:availability")
+    return redirect(_home(request, practitioner))

@@ -15,7 +15,7 @@ from booking.models import Practitioner, Room
 from portal.access import team_required
 from portal.models import Clinic, Role, User
 from practice.access import own_practitioner, team_user
-from practice.calendar import agenda, build_grid, load_calendar
+from practice.calendar_cache import cached_grid, clinic_and_team, draw
 from practice.roomlane import load_room_lane
 
 
@@ -30,10 +30,6 @@ def parse_day(value: str | None, today: date) -> date:
 
 def _clinic(user: User) -> Clinic:
     return user.clinic or Clinic.objects.current()
-
-
-def _team(clinic: Clinic) -> list[Practitioner]:
-    return list(Practitioner.objects.filter(clinic=clinic).select_related("user"))
 
 
 def _chosen(
@@ -58,22 +54,26 @@ def _chosen(
 def week(request: HttpRequest) -> HttpResponse:
     """Seven days, Monday to Sunday: one column per day for one practitioner."""
     user = team_user(request)
-    clinic = _clinic(user)
+    clinic, team = clinic_and_team(user)
     now = timezone.now()
     today = now.astimezone(clinic.tz).date()
     monday = parse_week(request.GET.get("week"), today)
-    team = _team(clinic)
     shown, chosen = _chosen(request, user, team, allow_all=False)
-    data = load_calendar(clinic, monday, monday + timedelta(days=6), practitioners=shown, now=now)
-    grid = build_grid(data, by="day")
+    grid = cached_grid(
+        clinic,
+        monday,
+        monday + timedelta(days=6),
+        practitioners=shown,
+        now=now,
+        by="day",
+        chosen=chosen,
+    )
     return render(
         request,
         "practice/week.html",
         {
-            "grid": grid,
-            "data": data,
-            "agenda": agenda(grid),
-            "days": [monday + timedelta(days=i) for i in range(7)],
+            "calendar": draw(grid, now=now),
+            "clinic": clinic,  # already read: spares the context processor its query
             "monday": monday,
             "sunday": monday + timedelta(days=6),
             "prev": monday - timedelta(days=7),
@@ -94,23 +94,27 @@ def week(request: HttpRequest) -> HttpResponse:
 def day(request: HttpRequest) -> HttpResponse:
     """One day: a practitioner's own, or every practitioner side by side for staff."""
     user = team_user(request)
-    clinic = _clinic(user)
+    clinic, team = clinic_and_team(user)
     now = timezone.now()
     today = now.astimezone(clinic.tz).date()
     shown_day = parse_day(request.GET.get("date"), today)
-    team = _team(clinic)
     shown, chosen = _chosen(request, user, team, allow_all=True)
-    data = load_calendar(clinic, shown_day, shown_day, practitioners=shown, now=now)
-    grid = build_grid(data, by="practitioner")
+    grid = cached_grid(
+        clinic,
+        shown_day,
+        shown_day,
+        practitioners=shown,
+        now=now,
+        by="practitioner",
+        chosen=chosen,
+    )
     return render(
         request,
         "practice/day.html",
         {
-            "grid": grid,
-            "data": data,
-            "agenda": agenda(grid),
+            "calendar": draw(grid, now=now),
+            "clinic": clinic,  # already read: spares the context processor its query
             "day": shown_day,
-            "days": [shown_day],
             "prev": shown_day - timedelta(days=1),
             "next": shown_day + timedelta(days=1),
             "today": today,

@@ -3,7 +3,7 @@ cancelling with the policy applied; and the patient at a glance."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -23,9 +23,10 @@ from intake.models import Alert, PatientFlag
 from intake.services import latest_submitted, log_health_access
 from intake.summary import intake_summary
 from payments.models import FeeReduction, Payment
-from payments.services import cancel_with_refund
+from payments.services import cancel_with_refund, payment_for_booking
 from portal.access import practitioner_required, team_required
 from portal.models import Clinic, Role
+from portal.templatetags.money import money
 from practice import services
 from practice.access import get_booking_for_team, get_patient_for_team, team_user
 from practice.forms import CancelVisitForm, TreatmentRecordForm
@@ -145,6 +146,31 @@ def mark_arrived(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(back or reverse("practice:booking", args=[pk]))
 
 
+def _record_late_cancellation(
+    request: HttpRequest, booking: Booking, *, now: datetime | None = None
+) -> None:
+    """Record it with the clinic's late-cancellation rule applied, and say what happened to
+    the money."""
+    booking, refund = services.late_cancellation_record(
+        booking=booking, by=team_user(request), now=now
+    )
+    done = OUTCOME_DONE[BookingStatus.LATE_CANCELLED]
+    if refund is not None:
+        kept = refund.payment.amount_minor - refund.amount_minor
+        messages.success(
+            request,
+            f"{done} {money(refund.amount_minor, refund.payment.currency)} is being refunded "
+            f"to the patient's card; the clinic keeps {money(kept, refund.payment.currency)} "
+            "under its late-cancellation policy.",
+        )
+    elif (paid := payment_for_booking(booking)) is not None and paid.is_paid:
+        messages.success(
+            request, f"{done} Under the clinic's late-cancellation policy nothing is refunded."
+        )
+    else:
+        messages.success(request, done)
+
+
 @team_required
 @require_POST
 def mark_attendance(request: HttpRequest, pk: int) -> HttpResponse:
@@ -154,6 +180,9 @@ def mark_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose attended, did not attend or late cancellation.")
         return redirect("practice:booking", pk=pk)
     try:
+        if outcome == BookingStatus.LATE_CANCELLED:
+            _record_late_cancellation(request, booking)
+            return redirect("practice:booking", pk=pk)
         booking_services.booking_mark_attendance(
             booking=booking, outcome=outcome, by=team_user(request)
         )
@@ -234,13 +263,7 @@ def cancel_visit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if late and form.cleaned_data["how"] == "late":
-                booking_services.booking_mark_attendance(
-                    booking=booking,
-                    outcome=BookingStatus.LATE_CANCELLED,
-                    by=team_user(request),
-                    now=now,
-                )
-                messages.success(request, "Recorded as a late cancellation.")
+                _record_late_cancellation(request, booking, now=now)
             else:
                 cancel_with_refund(
                     booking=booking,

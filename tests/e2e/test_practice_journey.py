@@ -21,7 +21,7 @@ from practice.demo import seed_practice
 from practice.models import TreatmentRecord
 from tests.factories import UserFactory
 
-from .conftest import LAPTOP, shot
+from .conftest import LAPTOP, PHONE, shot
 from .test_accounts_journey import log_in
 from .test_booking_journey import confirm, pick_slot, wait_for_mail
 
@@ -74,6 +74,9 @@ def both_sizes(page: Page, name: str) -> None:
     shot(page, f"{name}-laptop")
     page.set_viewport_size(TABLET)
     shot(page, f"{name}-tablet")
+    # Phones get the same columns restyled as a list per day (no second copy of the grid).
+    page.set_viewport_size(PHONE)
+    shot(page, f"{name}-phone")
     page.set_viewport_size(LAPTOP)
 
 
