@@ -80,6 +80,9 @@ class CheckinFacts:
     earlier_daily_pain: tuple[int, ...] = ()
 
 
+_LABELS = dict(RED_FLAGS)
+
+
 def _red_flag_rule(facts: CheckinFacts) -> Outcome:
     flags = [key for key in facts.red_flags if key in RED_FLAG_KEYS]
     if not flags:
@@ -88,7 +91,9 @@ def _red_flag_rule(facts: CheckinFacts) -> Outcome:
         urgent_advice=True,
         pause_booking=True,
         flags=("red_flag",),
-        alerts=(("urgent", "checkin_red_flag", "Red flag reported: " + ", ".join(flags)),),
+        alerts=(
+            ("urgent", "checkin_red_flag", "Red flag: " + "; ".join(_LABELS[k] for k in flags)),
+        ),
         notes=("red_flag",),
     )
 
