@@ -57,7 +57,7 @@ def checkin_link_for(visit: Booking) -> str:
     mail.outbox.clear()
     deliver(row.pk, now=now.replace(hour=12))
     (message,) = mail.outbox
-    found = re.search(r"https?://\S+/checkin/\S+/", message.body)
+    found = re.search(r"https?://\S+/checkin/\S+/", str(message.body))
     assert found, message.body
     return urlparse(found.group(0)).path
 
