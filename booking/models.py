@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from booking.cache_version import AvailabilityQuerySet, BookingQuerySet
 from portal.models import Clinic
 
 
@@ -41,6 +42,8 @@ class Practitioner(models.Model):
     title = models.CharField(max_length=120, blank=True, help_text="e.g. Acupuncturist, BAcC")
     bio = models.TextField(blank=True)
     is_bookable = models.BooleanField(default=True)
+
+    objects = AvailabilityQuerySet["Practitioner"].as_manager()
 
     class Meta:
         ordering: ClassVar = ["display_name"]
@@ -110,6 +113,8 @@ class Service(models.Model):
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
 
+    objects = AvailabilityQuerySet["Service"].as_manager()
+
     class Meta:
         ordering: ClassVar = ["position", "name"]
         constraints: ClassVar = [
@@ -152,6 +157,8 @@ class WeeklyHours(models.Model):
     start_time = models.TimeField()
     end_time = models.TimeField()
 
+    objects = AvailabilityQuerySet["WeeklyHours"].as_manager()
+
     class Meta:
         ordering: ClassVar = ["weekday", "start_time"]
         verbose_name_plural = "weekly hours"
@@ -182,6 +189,8 @@ class DateException(models.Model):
     end_time = models.TimeField(null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)
 
+    objects = AvailabilityQuerySet["DateException"].as_manager()
+
     class Meta:
         ordering: ClassVar = ["date", "start_time"]
         constraints: ClassVar = [
@@ -207,6 +216,8 @@ class TimeOff(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
+
+    objects = AvailabilityQuerySet["TimeOff"].as_manager()
 
     class Meta:
         ordering: ClassVar = ["starts_at"]
@@ -247,6 +258,8 @@ class Room(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(20)]
     )
 
+    objects = AvailabilityQuerySet["Room"].as_manager()
+
     def __str__(self) -> str:
         return f"{self.name} ({self.recliners} recliners)"
 
@@ -272,6 +285,8 @@ class MultibedShift(models.Model):
     max_new_per_start = models.PositiveIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
     )
+
+    objects = AvailabilityQuerySet["MultibedShift"].as_manager()
 
     class Meta:
         ordering: ClassVar = ["weekday", "date", "start_time"]
@@ -401,7 +416,11 @@ class Booking(models.Model):
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     cancellation_sent_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # A message from the clinic when it cancels (e.g. the practitioner is ill), for the email.
+    cancellation_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BookingQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar = ["starts_at"]

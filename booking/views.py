@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,9 +18,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import services
-from booking.availability import find_open_slots, slots_by_day
+from booking.availability import Slot, find_open_slots, slots_by_day
+from booking.availability_cache import cached_open_slots
 from booking.forms import ConfirmBookingForm, parse_practitioner, parse_start, parse_week
-from booking.models import ACTIVE_STATUSES, Booking, Service
+from booking.gates import Gate, gates_for
+from booking.models import ACTIVE_STATUSES, Booking, PaymentMode, PriceRule, Service
 from portal.access import team_required
 from portal.models import Clinic, Role, User
 
@@ -34,9 +38,11 @@ def _is_team(user: Any) -> bool:
 
 
 def _get_service(slug: str) -> Service:
+    # The clinic is Clinic.objects.current(): the oldest one, read in the same query.
+    current = Clinic.objects.order_by("pk").values("pk")[:1]
     return get_object_or_404(
         Service.objects.select_related("clinic"),
-        clinic=Clinic.objects.current(),
+        clinic_id=Subquery(current),
         slug=slug,
         is_active=True,
     )
@@ -104,12 +110,34 @@ def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class SlotChoice:
+    """One open time as the week page shows it."""
+
+    starts_at: str  # ISO 8601, for the confirm link
+    label: str  # clinic-local "09:15"
+    who: str
+    places_left: int | None
+
+
+def _slot_choice(slot: Slot, tz: ZoneInfo, names: dict[int, str]) -> SlotChoice:
+    return SlotChoice(
+        starts_at=slot.starts_at.isoformat(),
+        label=slot.starts_at.astimezone(tz).strftime("%H:%M"),
+        who=names.get(slot.practitioner_id, ""),
+        places_left=slot.places_left,
+    )
+
+
 @login_required
 @require_safe
 def week(request: HttpRequest, slug: str) -> HttpResponse:
     """A week of open start times, Monday to Sunday, in the clinic's time zone."""
     service = _get_service(slug)
     patient = _patient_for(request)
+    gates = _gates(request, patient, service)
+    if gates and not _is_team(request.user):
+        return _gate_page(request, service, gates)
     tz = service.clinic.tz
     now = timezone.now()
     today = now.astimezone(tz).date()
@@ -125,15 +153,20 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
         else None
     )
     exclude = moving.pk if moving else None
-    slots = find_open_slots(
-        service, monday, sunday, now=now, practitioner=practitioner, exclude_booking_id=exclude
-    )
+
+    def open_times(first: date, last: date) -> list[Slot]:
+        if exclude is None:
+            return cached_open_slots(service, first, last, now=now, practitioner=practitioner)
+        # Moving a visit frees its own place, which no cached week knows about.
+        return find_open_slots(
+            service, first, last, now=now, practitioner=practitioner, exclude_booking_id=exclude
+        )
+
+    slots = open_times(monday, sunday)
     if not slots and not request.GET.get("week"):
         # Nothing left this week: open on the week of the next free time instead.
         horizon = today + timedelta(days=service.clinic.booking_horizon_days)
-        later = find_open_slots(
-            service, sunday, horizon, now=now, practitioner=practitioner, exclude_booking_id=exclude
-        )
+        later = open_times(sunday, horizon)
         if later:
             first_day = later[0].starts_at.astimezone(tz).date()
             monday = first_day - timedelta(days=first_day.weekday())
@@ -144,7 +177,8 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
-        days.append((day, [(s, names.get(s.practitioner_id, "")) for s in by_day.get(day, [])]))
+        # Labels and links are built here, once, rather than by template filters per slot.
+        days.append((day, [_slot_choice(s, tz, names) for s in by_day.get(day, [])]))
     horizon_end = (now + timedelta(days=service.clinic.booking_horizon_days)).astimezone(tz).date()
     return render(
         request,
@@ -165,6 +199,10 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
             "sunday": sunday,
             "carry": _carry(request),
             "with_value": request.GET.get("with") or "any",
+            "confirm_url": reverse("booking:confirm", args=[service.slug]),
+            # Already loaded with the service: saves the context processor a query.
+            "clinic": service.clinic,
+            "gate_warnings": gates,
         },
     )
 
@@ -175,6 +213,9 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     """Show the chosen time; on POST make (or move) the booking through the service."""
     service = _get_service(slug)
     patient = _patient_for(request)
+    gates = _gates(request, patient, service)
+    if gates and not _is_team(request.user):
+        return _gate_page(request, service, gates)
     source = request.POST if request.method == "POST" else request.GET
     start = parse_start(source.get("start"))
     chosen = source.get("practitioner") or source.get("with")
@@ -202,7 +243,10 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     )
     alternatives: list[Any] = []
     refused = False  # not eligible: confirming again cannot succeed
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and moving is None and _needs_checkout(service):
+        # The amount and the online payment are settled by checkout (the page posts there).
+        messages.error(request, "Please choose how much to pay, then confirm.")
+    elif request.method == "POST" and form.is_valid():
         try:
             if moving is not None:
                 booking = services.booking_reschedule(
@@ -248,6 +292,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
             "week_url": week_url,
             "refused": refused,
             "carry": _carry(request),
+            "gate_warnings": gates,
         },
     )
 
@@ -283,6 +328,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _get_booking_for_user(request, pk)
+    if booking.payment_mode == PaymentMode.ONLINE:
+        # Paid online: cancelling also refunds, by the clinic's policy.
+        return redirect("payments:cancel", pk=booking.pk)
     if request.method == "POST":
         try:
             services.booking_cancel(booking=booking, by=_user(request))
@@ -319,3 +367,23 @@ def book_for_patient(request: HttpRequest) -> HttpResponse:
             .order_by("last_name", "first_name")[:20]
         )
     return render(request, "booking/book_for_patient.html", {"query": query, "patients": patients})
+
+
+def _gates(request: HttpRequest, patient: User, service: Service) -> list[Gate]:
+    """What other apps say stands in the way of this booking (moving a visit is never gated)."""
+    if request.GET.get("reschedule"):
+        return []
+    return gates_for(patient, service, return_url=request.get_full_path())
+
+
+def _gate_page(request: HttpRequest, service: Service, gates: list[Gate]) -> HttpResponse:
+    """A patient booking for themself is stopped by a gate, with what to do next."""
+    return render(request, "booking/gated.html", {"service": service, "gates": gates})
+
+
+def _needs_checkout(service: Service) -> bool:
+    """A new booking of this service needs an amount chosen or an online payment."""
+    mode = service.payment_mode or service.clinic.default_payment_mode
+    return service.price_rule == PriceRule.SLIDING or (
+        mode == PaymentMode.ONLINE and service.price_minor > 0
+    )

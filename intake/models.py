@@ -1,8 +1,8 @@
 """What patients tell the clinic about their health, and what the clinic does about it.
 
 This module starts with the pieces other apps share: the health-data access
-log, alerts to practitioners and flags on a patient. The questionnaire, its
-responses and the pain diary are added by the intake issue.
+log, alerts to practitioners and flags on a patient; then the questionnaire
+responses and the pain diary (whose answers and notes are encrypted at rest).
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from portal.crypto import EncryptedJSONField, EncryptedTextField
 from portal.models import Clinic
 
 
@@ -127,3 +129,143 @@ class PatientFlag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+
+class ResponseStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
+class ResponseKind(models.TextChoices):
+    FULL = "full", "Full questionnaire"
+    SHORT = "short", "Short questionnaire (free assessment)"
+
+
+class IntakeResponse(models.Model):
+    """One go at the questionnaire: a draft while it is being filled in, then submitted.
+
+    Updating an intake starts a new response, so submitted ones are never changed and
+    the history stays. A draft's answers are what was typed (form values, possibly
+    invalid); a submitted response's answers are the validated, typed values.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="intake_responses"
+    )
+    kind = models.CharField(max_length=10, choices=ResponseKind.choices)
+    # The questionnaire version answered (intake.questionnaire.QUESTIONNAIRES).
+    version = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT
+    )
+    answers = EncryptedJSONField(default=dict)
+    # The last step the patient saved, so "resume" opens where they left off.
+    last_step = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-submitted_at", "-created_at"]
+        constraints: ClassVar = [
+            # One draft per patient and kind: "start" twice (two tabs) resumes the same one.
+            models.UniqueConstraint(
+                fields=["patient", "kind"],
+                condition=Q(status="draft"),
+                name="one_intake_draft_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft", submitted_at__isnull=True)
+                | Q(status="submitted", submitted_at__isnull=False),
+                name="intake_submitted_has_time",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["patient", "-submitted_at"],
+                condition=Q(status="submitted"),
+                name="intake_submitted_by_patient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version} ({self.get_status_display()})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ResponseStatus.DRAFT
+
+
+class DiarySource(models.TextChoices):
+    DIARY = "diary", "Pain diary"
+    CHECKIN = "checkin", "48-hour check-in"
+
+
+# Tags a patient can add to a diary entry (a check-in may add its own).
+DIARY_TAGS = (
+    ("after_treatment", "After treatment"),
+    ("flare", "Flare-up"),
+    ("medication", "Medication taken"),
+    ("active_day", "Busy or active day"),
+    ("poor_sleep", "Poor sleep"),
+)
+
+
+class DiaryEntry(models.Model):
+    """A pain score at a moment, from the patient's diary or a check-in after a visit."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="diary_entries"
+    )
+    recorded_at = models.DateTimeField()
+    pain = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    note = EncryptedTextField(blank=True, default="")
+    # Short labels from DIARY_TAGS (kept plain: they say nothing without the note).
+    tags = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=10, choices=DiarySource.choices, default=DiarySource.DIARY)
+    # The visit a check-in answer is about.
+    booking = models.ForeignKey(
+        "booking.Booking", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-recorded_at"]
+        verbose_name_plural = "diary entries"
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(pain__lte=10), name="diary_pain_0_to_10"),
+            # A check-in is written into the diary once per visit, however often it is retried.
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(source="checkin"),
+                name="one_checkin_entry_per_booking",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["patient", "recorded_at"], name="diary_patient_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pain {self.pain}/10 for {self.patient} at {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class AlertNotice(models.Model):
+    """One email about an alert to one team member, claimed before sending so it goes once."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["alert", "recipient"], name="alert_notice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert} to {self.recipient}"

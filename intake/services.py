@@ -1,16 +1,32 @@
-"""Writes about a patient's health: access logging, alerts and flags.
-
-The questionnaire and diary services are added by the intake issue.
-"""
+"""Writes about a patient's health: access logging, alerts and flags, the questionnaire
+(start, save a draft, submit) and the pain diary."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from booking.models import Booking, Practitioner
-from intake.models import Alert, AlertLevel, FlagKind, HealthAccess, PatientFlag
+from intake.forms import SectionForm, raw_from_typed, validate_all
+from intake.models import (
+    DIARY_TAGS,
+    Alert,
+    AlertLevel,
+    DiaryEntry,
+    DiarySource,
+    FlagKind,
+    HealthAccess,
+    IntakeResponse,
+    PatientFlag,
+    ResponseStatus,
+)
+from intake.questionnaire import FULL, SHORT, Questionnaire, Section, current
+from intake.triage import Outcome, intake_outcome
 from portal.models import Clinic, User
 
 
@@ -98,3 +114,205 @@ def booking_paused(patient: User) -> bool:
     return PatientFlag.objects.filter(
         patient=patient, kind=FlagKind.RED_FLAG, cleared_at__isnull=True
     ).exists()
+
+
+# --- The questionnaire -------------------------------------------------------------------
+
+
+class IntakeError(Exception):
+    """A questionnaire request that cannot be met, with a message fit to show the patient."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class IntakeIncomplete(IntakeError):
+    """Some answers need attention before the questionnaire can be sent."""
+
+    def __init__(self, problems: list[SectionForm]) -> None:
+        super().__init__("Some answers need checking before you send the questionnaire.")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    response: IntakeResponse
+    outcome: Outcome
+
+
+def latest_submitted(
+    patient: User, *, kinds: tuple[str, ...] = (FULL, SHORT)
+) -> IntakeResponse | None:
+    """The patient's newest submitted response of one of ``kinds``."""
+    return (
+        IntakeResponse.objects.filter(
+            patient=patient, status=ResponseStatus.SUBMITTED, kind__in=kinds
+        )
+        .order_by("-submitted_at")
+        .first()
+    )
+
+
+def has_complete_intake(patient: User, *, kinds: tuple[str, ...] = (FULL,)) -> bool:
+    """Whether the patient has sent a questionnaire of one of ``kinds``."""
+    return IntakeResponse.objects.filter(
+        patient=patient, status=ResponseStatus.SUBMITTED, kind__in=kinds
+    ).exists()
+
+
+def _prefill(patient: User, questionnaire: Questionnaire) -> dict[str, object]:
+    # An update starts from what the patient said last time (a full one over a short one).
+    previous = latest_submitted(patient, kinds=(FULL,)) or latest_submitted(patient)
+    if previous is None:
+        return {}
+    return raw_from_typed(questionnaire, previous.answers)
+
+
+def intake_start(*, patient: User, kind: str) -> IntakeResponse:
+    """The patient's draft of ``kind``: the one in progress, or a new one (prefilled).
+
+    A draft begun under an older version of the questions moves to the current
+    version, keeping every answer whose question still exists.
+    """
+    questionnaire = current(kind)
+    draft = IntakeResponse.objects.filter(
+        patient=patient, kind=kind, status=ResponseStatus.DRAFT
+    ).first()
+    if draft is not None:
+        if draft.version != questionnaire.version:
+            keep = questionnaire.questions_by_key
+            draft.answers = {k: v for k, v in draft.answers.items() if k in keep}
+            draft.version = questionnaire.version
+            draft.save(update_fields=["answers", "version", "updated_at"])
+        return draft
+    try:
+        with transaction.atomic():
+            return IntakeResponse.objects.create(
+                clinic_id=_clinic_id(patient),
+                patient=patient,
+                kind=kind,
+                version=questionnaire.version,
+                answers=_prefill(patient, questionnaire),
+            )
+    except IntegrityError:
+        # Started at the same moment in another tab: that draft is the one.
+        return IntakeResponse.objects.get(patient=patient, kind=kind, status=ResponseStatus.DRAFT)
+
+
+def intake_save_draft(
+    *, response: IntakeResponse, section: Section, raw: dict[str, object]
+) -> IntakeResponse:
+    """Keep what was typed into one section of a draft, valid or not."""
+    with transaction.atomic():
+        # Autosave and "save and continue" (or two tabs) may write the same draft at once;
+        # the row lock makes each merge see the other's answers instead of overwriting them.
+        draft = IntakeResponse.objects.select_for_update().get(pk=response.pk)
+        if not draft.is_draft:
+            raise IntakeError(
+                "This questionnaire has already been sent. You can start an update from "
+                "your health questionnaire page."
+            )
+        draft.answers = {**draft.answers, **raw}
+        draft.last_step = section.slug
+        draft.save(update_fields=["answers", "last_step", "updated_at"])
+    return draft
+
+
+def intake_submit(*, response: IntakeResponse, now: datetime | None = None) -> SubmitResult:
+    """Validate and send a draft, then act on it: a red flag pauses booking and alerts the team.
+
+    Raises ``IntakeIncomplete`` (with the sections to fix) and keeps the draft as it was.
+    Submitting twice (a double click) acts once and returns the same result.
+    """
+    now = now or timezone.now()
+    questionnaire = current(response.kind)
+    draft = IntakeResponse.objects.get(pk=response.pk)
+    if not draft.is_draft:
+        return SubmitResult(draft, intake_outcome(draft.answers))
+    validated = validate_all(questionnaire, draft.answers)
+    if not validated.ok:
+        raise IntakeIncomplete(validated.problems)
+    outcome = intake_outcome(validated.answers)
+    with transaction.atomic():
+        # The status in the WHERE clause makes a double submit act once.
+        changed = IntakeResponse.objects.filter(
+            pk=draft.pk, status=ResponseStatus.DRAFT, updated_at=draft.updated_at
+        ).update(
+            status=ResponseStatus.SUBMITTED,
+            answers=validated.answers,
+            version=questionnaire.version,
+            submitted_at=now,
+            updated_at=now,
+        )
+        draft.refresh_from_db()
+        if not changed:
+            if draft.is_draft:
+                raise IntakeError(
+                    "Your answers changed while you were sending them (another tab or "
+                    "window?). Please check them and send again."
+                )
+            return SubmitResult(draft, intake_outcome(draft.answers))
+        apply_outcome(patient=draft.patient, outcome=outcome, source_key=f"intake:{draft.pk}")
+    return SubmitResult(draft, outcome)
+
+
+def apply_outcome(*, patient: User, outcome: Outcome, source_key: str) -> None:
+    """Raise the outcome's flags and alerts (each once per source); urgent ones email the team."""
+    for flag in outcome.flags:
+        flag_raise(
+            patient=patient,
+            kind=FlagKind(flag),
+            reason="From the intake questionnaire"
+            if flag != FlagKind.RED_FLAG
+            else "Red flag in the intake questionnaire: urgent medical advice given",
+        )
+    for level, kind, summary in outcome.alerts:
+        alert, created = alert_raise(
+            patient=patient,
+            level=AlertLevel(level),
+            kind=kind,
+            source_key=source_key,
+            summary=summary,
+        )
+        if created and alert.level == AlertLevel.URGENT:
+            from intake.tasks import send_alert_emails
+
+            transaction.on_commit(partial(send_alert_emails.delay, alert.pk))
+
+
+# --- The pain diary ----------------------------------------------------------------------
+
+
+def diary_add(
+    *,
+    patient: User,
+    pain: int,
+    note: str = "",
+    tags: list[str] | tuple[str, ...] = (),
+    recorded_at: datetime | None = None,
+    source: DiarySource = DiarySource.DIARY,
+    booking: Booking | None = None,
+) -> DiaryEntry:
+    """Record a pain score; a check-in for a visit is recorded once (a retry returns it)."""
+    if not 0 <= pain <= 10:
+        raise IntakeError("Pain is scored from 0 (none) to 10 (the worst).")
+    known = {value for value, _ in DIARY_TAGS}
+    entry = DiaryEntry(
+        clinic_id=_clinic_id(patient),
+        patient=patient,
+        pain=pain,
+        note=note.strip(),
+        tags=[t for t in dict.fromkeys(tags) if t in known or source != DiarySource.DIARY],
+        recorded_at=recorded_at or timezone.now(),
+        source=source,
+        booking=booking,
+    )
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        if source == DiarySource.CHECKIN and booking is not None:
+            return DiaryEntry.objects.get(booking=booking, source=DiarySource.CHECKIN)
+        raise
+    return entry

@@ -44,6 +44,68 @@ class Outcome:
 
 # --- Intake rules (intake issue) ----------------------------------------------------------
 
+INTAKE_RED_FLAG = "intake_red_flag"
+
+# What changes treatment, in the order a practitioner must see it: (key, what to say).
+# Each is read from the typed answers by ``cautions`` below.
+CAUTION_TEXT: dict[str, str] = {
+    "anticoagulants": "Takes blood thinners: bleeding and bruising risk",
+    "bleeding_disorder": "Bleeding or clotting disorder, or bruises easily",
+    "pregnant": "Is or might be pregnant",
+    "implant": "Pacemaker or other implanted electrical device: no electro-acupuncture",
+    "needle_fear": "Frightened of needles",
+    "bad_reaction": "Felt worse for several days after acupuncture before",
+    "epilepsy_fainting": "Epilepsy or has fainted before: treat lying down",
+    "metal_allergy": "Metal allergy",
+    "immune": "Weakened immune system: infection risk",
+    "diabetes": "Diabetes: check skin and healing",
+    "opioids": "Takes strong painkillers (opioids)",
+    "steroids": "Takes steroids",
+}
+
+
+def _ticked(answers: dict[str, object], key: str) -> set[str]:
+    value = answers.get(key)
+    return {str(v) for v in value} if isinstance(value, list) else set()
+
+
+def cautions(answers: dict[str, object]) -> list[str]:
+    """Keys of CAUTION_TEXT that apply, most treatment-changing first."""
+    present = _ticked(answers, "safety") | _ticked(answers, "medication_flags")
+    if answers.get("had_acupuncture") is True and answers.get("reaction") == "worse":
+        present.add("bad_reaction")
+    return [key for key in CAUTION_TEXT if key in present]
+
+
+def intake_outcome(answers: dict[str, object]) -> Outcome:
+    """What a submitted intake leads to.
+
+    Any red flag: urgent advice to the patient, online treatment booking paused and an
+    urgent alert to every practitioner; never reassurance. A bad reaction to acupuncture
+    before: a standing "treat gently" flag for whoever treats them first.
+    """
+    flags: list[str] = []
+    alerts: list[tuple[str, str, str]] = []
+    notes = tuple(CAUTION_TEXT[key] for key in cautions(answers))
+    red = red_flags_in(answers)
+    if red:
+        flags.append("red_flag")
+        count = "a red-flag question" if len(red) == 1 else f"{len(red)} red-flag questions"
+        # The alert's summary is stored in plain text, so it names no symptom.
+        alerts.append(
+            ("urgent", INTAKE_RED_FLAG, f"Answered yes to {count} in the intake questionnaire")
+        )
+    if "bad_reaction" in cautions(answers):
+        flags.append("treat_gently")
+    return Outcome(
+        urgent_advice=bool(red),
+        alerts=tuple(alerts),
+        flags=tuple(flags),
+        pause_booking=bool(red),
+        advise_gp=bool(red),
+        notes=notes,
+    )
+
 
 # --- Check-in rules (follow-up issue) -----------------------------------------------------
 
@@ -80,20 +142,17 @@ class CheckinFacts:
     earlier_daily_pain: tuple[int, ...] = ()
 
 
-_LABELS = dict(RED_FLAGS)
-
-
 def _red_flag_rule(facts: CheckinFacts) -> Outcome:
     flags = [key for key in facts.red_flags if key in RED_FLAG_KEYS]
     if not flags:
         return Outcome()
+    count = "a red-flag question" if len(flags) == 1 else f"{len(flags)} red-flag questions"
     return Outcome(
         urgent_advice=True,
         pause_booking=True,
         flags=("red_flag",),
-        alerts=(
-            ("urgent", "checkin_red_flag", "Red flag: " + "; ".join(_LABELS[k] for k in flags)),
-        ),
+        # Alert summaries are stored in plain text, so they name no symptom.
+        alerts=(("urgent", "checkin_red_flag", f"Answered yes to {count} in a check-in"),),
         notes=("red_flag",),
     )
 

@@ -1,5 +1,33 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from intake import practice_views, views
 
 app_name = "intake"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("me/intake/", views.intake_home, name="home"),
+    path("me/intake/start/", views.intake_start, name="start"),
+    path("me/intake/<int:pk>/", views.intake_response, name="response"),
+    path("me/intake/<int:pk>/review/", views.intake_review, name="review"),
+    path("me/intake/<int:pk>/sent/", views.intake_sent, name="sent"),
+    path("me/intake/<int:pk>/<slug:slug>/", views.intake_step, name="step"),
+    path("me/intake/<int:pk>/<slug:slug>/autosave/", views.intake_autosave, name="autosave"),
+    path("me/diary/", views.diary, name="diary"),
+    path("me/privacy/", views.privacy, name="privacy"),
+    path(
+        "practice/patients/<int:patient_id>/intake/",
+        practice_views.patient_intake,
+        name="practice_intake",
+    ),
+    path(
+        "practice/patients/<int:patient_id>/diary/",
+        practice_views.patient_diary,
+        name="practice_diary",
+    ),
+    path(
+        "practice/alerts/<int:pk>/acknowledge/",
+        practice_views.acknowledge_alert,
+        name="acknowledge_alert",
+    ),
+    path("practice/flags/<int:pk>/clear/", practice_views.clear_flag, name="clear_flag"),
+]

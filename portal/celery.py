@@ -26,6 +26,11 @@ def _make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
 app.conf.beat_schedule = {
     # Proves beat and a worker are alive; /healthz reports how long ago it ran.
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
+    # Frees places held for an online payment that did not arrive in time (default 15 min
+    # hold); a minute late at most, and each hold's intent is cancelled before its place goes.
+    "expire-payment-holds": {"task": "payments.tasks.expire_holds", "schedule": 60.0},
+    # Re-sends refunds whose own task gave up while Stripe could not be reached.
+    "retry-pending-refunds": {"task": "payments.tasks.retry_pending_refunds", "schedule": 600.0},
     # Follow-up messages: plan what came due and hand due outbox rows to workers. Every minute
     # instead of far-future ETA tasks, which Redis brokers lose or duplicate.
     "followup-dispatch": {"task": "followup.tasks.dispatch_due", "schedule": 60.0},

@@ -63,6 +63,10 @@ class EncryptedTextField(models.TextField):
 class EncryptedJSONField(models.TextField):
     """A JSON document (answers, reactions) stored as one Fernet token."""
 
+    # For django-stubs: the attribute holds decoded JSON, not the text column's str.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None:
             return None

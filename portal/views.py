@@ -34,12 +34,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def patient_dashboard(request: HttpRequest) -> HttpResponse:
     from booking.summaries import upcoming_for_patient
     from followup.summaries import open_checkins
+    from intake.services import has_complete_intake
 
     return render(
         request,
         "portal/dashboard_patient.html",
         {
             "upcoming": upcoming_for_patient(request.user),  # type: ignore[arg-type]
+            "intake_done": has_complete_intake(request.user),  # type: ignore[arg-type]
             "open_checkins": open_checkins(request.user),  # type: ignore[arg-type]
         },
     )
@@ -49,11 +51,18 @@ def patient_dashboard(request: HttpRequest) -> HttpResponse:
 def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
     from booking.summaries import day_list
     from followup.summaries import practitioner_followup
+    from intake.dashboard import team_attention
+    from practice.glance import glance_for
 
     clinic = Clinic.objects.current()
-    today = day_list(clinic, practitioner_user=request.user)  # type: ignore[arg-type]
+    today = list(day_list(clinic, practitioner_user=request.user))  # type: ignore[arg-type]
+    attention = team_attention(request.user)  # type: ignore[arg-type]
     followup = practitioner_followup(request.user)  # type: ignore[arg-type]
-    return render(request, "portal/dashboard_practitioner.html", {"today": today, **followup})
+    return render(
+        request,
+        "portal/dashboard_practitioner.html",
+        {"today": today, "glance": glance_for(today), **attention, **followup},
+    )
 
 
 @staff_required

@@ -1,5 +1,45 @@
-from django.urls import path  # noqa: F401
+"""The practitioner's workspace: calendar, room lane, attendance, treatment records, feeds."""
+
+from django.urls import path, re_path
+
+from practice.views import availability, calendar, feeds, visits
 
 app_name = "practice"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("practice/calendar/", calendar.week, name="week"),
+    path("practice/calendar/day/", calendar.day, name="day"),
+    path("practice/room/", calendar.room_lane, name="room"),
+    path("practice/bookings/<int:pk>/", visits.booking_detail, name="booking"),
+    path("practice/bookings/<int:pk>/arrived/", visits.mark_arrived, name="arrived"),
+    path("practice/bookings/<int:pk>/attendance/", visits.mark_attendance, name="attendance"),
+    path("practice/bookings/<int:pk>/record/", visits.treatment_record, name="record"),
+    path("practice/bookings/<int:pk>/cancel/", visits.cancel_visit, name="cancel"),
+    path("practice/patients/<int:pk>/", visits.patient_detail, name="patient"),
+    path("practice/availability/", availability.availability, name="availability"),
+    path("practice/availability/hours/", availability.hours_add, name="hours_add"),
+    path(
+        "practice/availability/hours/<int:pk>/remove/",
+        availability.hours_remove,
+        name="hours_remove",
+    ),
+    path("practice/availability/dates/", availability.exception_add, name="exception_add"),
+    path(
+        "practice/availability/dates/<int:pk>/remove/",
+        availability.exception_remove,
+        name="exception_remove",
+    ),
+    path("practice/availability/time-off/", availability.time_off_add, name="time_off_add"),
+    path(
+        "practice/availability/time-off/confirm/",
+        availability.time_off_confirm,
+        name="time_off_confirm",
+    ),
+    path(
+        "practice/availability/time-off/<int:pk>/remove/",
+        availability.time_off_remove,
+        name="time_off_remove",
+    ),
+    path("practice/feed/", feeds.feed_settings, name="feed"),
+    re_path(r"^feeds/(?P<token>[A-Za-z0-9_-]{20,64})\.ics$", feeds.ics, name="ics"),
+]

@@ -97,6 +97,7 @@ def profile(label: str, run: Callable[[], object], *, times: int = 10, top: int 
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("cumulative").print_stats(r"/(booking|portal)/", top)  # the portal's code
+    stats.sort_stats("cumulative").print_stats(int(os.environ.get("BENCH_PROFILE_TOP", top)))
     stats.sort_stats("tottime").print_stats(top)  # where the time is actually spent
     PROFILES.append(f"--- profile: {label} ({times} runs) ---\n{out.getvalue()}")
 

@@ -124,7 +124,7 @@ def test_a_red_flag_shows_urgent_advice_and_alerts_the_practitioner(
     log_in(page, base, "mei@clinic.example", DEMO_PASSWORD)
     expect(page.get_by_role("heading", name="Alerts")).to_be_visible()
     alert = Alert.objects.get(kind="checkin_red_flag")
-    item = page.locator(".alert-item--urgent", has_text="Red flag: Weakness")
+    item = page.locator(".alert-item--urgent", has_text="red-flag question")
     expect(item).to_be_visible()
     shot_both(page, "followup-practitioner-dashboard")
     item.get_by_role("button", name=re.compile("Acknowledge")).click()

@@ -15,6 +15,15 @@ class Command(BaseCommand):
         from booking.demo import seed_booking
 
         seed_booking(clinic)
+        from intake.demo import seed_intake
+
+        seed_intake(clinic)
+        from payments.demo import seed_payments
+
+        seed_payments(clinic)
+        from practice.demo import seed_practice
+
+        seed_practice(clinic)
         from followup.demo import seed_followup
 
         seed_followup(clinic)

@@ -1,0 +1,86 @@
+"""Open times cached for pages, so a busy week page does not recompute the clinic's diary.
+
+Only pages read this cache: ``booking_create`` always recomputes inside its
+transaction, so a stale entry can at worst show a time that turns out to be
+"just taken", never overbook. Entries are per service, practitioner choice and
+clinic date, before notice and horizon are applied (those depend on the clock).
+
+Every write that can change availability bumps one version number after it
+commits (``booking.cache_version``). Each entry carries the version it was
+computed under, and a reader uses only entries of the current version; it
+takes the version before it reads the database, so it never stores data
+older than the version it files it under.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from django.core.cache import cache
+
+from booking.availability import Policy, Slot, day_slots, load_schedule, within_policy
+from booking.cache_version import VERSION_KEY, current_version
+from booking.models import Practitioner, Service
+
+# Entries also expire, so a missed invalidation (a raw SQL fix) heals itself.
+TTL_SECONDS = 15 * 60
+
+Packed = tuple[int, int, int, int | None, int | None]
+
+
+def _pack(slot: Slot) -> Packed:
+    return (
+        int(slot.starts_at.timestamp()),
+        int(slot.ends_at.timestamp()),
+        slot.practitioner_id,
+        slot.room_id,
+        slot.places_left,
+    )
+
+
+def _unpack(packed: Packed) -> Slot:
+    starts, ends, practitioner_id, room_id, places_left = packed
+    return Slot(
+        datetime.fromtimestamp(starts, UTC),
+        datetime.fromtimestamp(ends, UTC),
+        practitioner_id,
+        room_id,
+        places_left,
+    )
+
+
+def cached_open_slots(
+    service: Service,
+    first: date,
+    last: date,
+    *,
+    now: datetime,
+    practitioner: Practitioner | None = None,
+) -> list[Slot]:
+    """Open start times between two clinic dates, as ``find_open_slots`` gives, for pages."""
+    who = practitioner.pk if practitioner is not None else "any"
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    keys = {day: f"slots:{service.pk}:{who}:{day.isoformat()}" for day in days}
+    # The version and the days in one round trip; a day stored under another version is stale.
+    found = cache.get_many([VERSION_KEY, *keys.values()])
+    version = found.pop(VERSION_KEY, None)
+    if version is None:
+        version = current_version()
+    fresh: dict[str, list[Packed]] = {
+        key: packed for key, (at, packed) in found.items() if at == version
+    }
+    missing = [day for day in days if keys[day] not in fresh]
+    if missing:
+        # One computation for the whole gap: the query count does not depend on its length.
+        low, high = missing[0], missing[-1]
+        schedule = load_schedule(service, low, high, practitioner=practitioner)
+        computed = {
+            keys[day]: [_pack(slot) for slot in slots]
+            for day, slots in day_slots(schedule, low, high).items()
+        }
+        cache.set_many(
+            {key: (version, packed) for key, packed in computed.items()}, timeout=TTL_SECONDS
+        )
+        fresh.update(computed)
+    slots = (_unpack(packed) for day in days for packed in fresh.get(keys[day], []))
+    return within_policy(slots, now=now, policy=Policy.for_clinic(service.clinic))

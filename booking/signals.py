@@ -1,0 +1,49 @@
+"""Saves and deletes of anything availability is computed from forget the cached open times."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from booking.cache_version import invalidate
+from booking.models import (
+    Booking,
+    DateException,
+    MultibedShift,
+    Practitioner,
+    Room,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
+from portal.models import Clinic
+
+SOURCES = (
+    Booking,
+    Clinic,
+    DateException,
+    MultibedShift,
+    Practitioner,
+    Room,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
+
+
+def _changed(**kwargs: Any) -> None:
+    invalidate()
+
+
+def connect() -> None:
+    for model in SOURCES:
+        post_save.connect(
+            _changed, sender=model, dispatch_uid=f"availability-save-{model.__name__}"
+        )
+        post_delete.connect(
+            _changed, sender=model, dispatch_uid=f"availability-delete-{model.__name__}"
+        )
+    m2m_changed.connect(
+        _changed, sender=Service.practitioners.through, dispatch_uid="availability-offers"
+    )

@@ -1,0 +1,32 @@
+"""What the practitioner dashboard shows from intake: urgent alerts and paused bookings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from intake.models import Alert, AlertLevel, FlagKind, PatientFlag
+from portal.models import User
+
+
+def team_attention(user: User) -> dict[str, Any]:
+    """Open urgent alerts for ``user`` (theirs or the whole team's) and open red flags."""
+    if user.clinic_id is None:
+        return {"urgent_alerts": [], "red_flags": []}
+    alerts = (
+        Alert.objects.filter(
+            clinic_id=user.clinic_id, level=AlertLevel.URGENT, acknowledged_at__isnull=True
+        )
+        .filter(Q(practitioner__isnull=True) | Q(practitioner__user=user))
+        .select_related("patient")
+        .order_by("-created_at")[:20]
+    )
+    red_flags = (
+        PatientFlag.objects.filter(
+            clinic_id=user.clinic_id, kind=FlagKind.RED_FLAG, cleared_at__isnull=True
+        )
+        .select_related("patient")
+        .order_by("-raised_at")[:20]
+    )
+    return {"urgent_alerts": list(alerts), "red_flags": list(red_flags)}

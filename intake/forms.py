@@ -1,0 +1,278 @@
+"""Forms built from the questionnaire definition, one per section, plus the diary form.
+
+Drafts keep what was typed ("raw" form values: strings and lists of strings), so
+nothing is lost even when it does not validate; ``validate_all`` turns a whole
+draft into typed answers (ints, booleans, lists) or says which sections need work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from intake.models import DIARY_TAGS
+from intake.questionnaire import NONE, Question, Questionnaire, Section
+
+# A draft keeps at most this much of any one typed answer (a pasted novel is cut here,
+# well past every question's own limit, so the "too long" message can still show it).
+RAW_LIMIT = 20_000
+SCALE_CHOICES = [(str(n), str(n)) for n in range(11)]
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _yes_no(value: str) -> bool:
+    return value == "yes"
+
+
+def _field_for(question: Question) -> forms.Field:
+    # Fields asked only under a condition are checked in ``clean`` (they may not apply).
+    required = question.required and question.show_if is None
+    common: dict[str, Any] = {"label": question.label, "help_text": question.help}
+    if question.widget == "scale":
+        return forms.TypedChoiceField(
+            choices=SCALE_CHOICES,
+            coerce=int,
+            widget=forms.RadioSelect(attrs={"class": "scale"}),
+            required=required,
+            error_messages={
+                "invalid_choice": "Choose a number from 0 (no pain) to 10 (the worst).",
+                "required": "Choose a number from 0 to 10.",
+            },
+            **common,
+        )
+    if question.widget == "yesno":
+        return forms.TypedChoiceField(
+            choices=YES_NO,
+            coerce=_yes_no,
+            widget=forms.RadioSelect(attrs={"class": "yesno"}),
+            required=required,
+            error_messages={"required": "Please answer yes or no."},
+            **common,
+        )
+    if question.widget == "choice":
+        return forms.ChoiceField(
+            choices=list(question.choices),
+            widget=forms.RadioSelect,
+            required=required,
+            error_messages={"required": "Please choose one."},
+            **common,
+        )
+    if question.widget == "multi":
+        return forms.MultipleChoiceField(
+            choices=list(question.choices),
+            widget=forms.CheckboxSelectMultiple,
+            required=required,
+            error_messages={"required": "Please tick at least one."},
+            **common,
+        )
+    if question.widget == "consent":
+        return forms.BooleanField(
+            required=required,
+            error_messages={"required": "Please tick this box to continue."},
+            **common,
+        )
+    attrs: dict[str, str] = {}
+    if question.widget == "tel":
+        attrs = {"autocomplete": "tel", "inputmode": "tel"}
+    widget: forms.Widget = (
+        forms.Textarea(attrs={"rows": 4, **attrs})
+        if question.widget == "textarea"
+        else forms.TextInput(attrs=attrs)
+    )
+    return forms.CharField(
+        max_length=question.max_length,
+        widget=widget,
+        required=required,
+        error_messages={
+            "required": "Please answer this question.",
+            "max_length": "Please shorten this to %(limit_value)d characters "
+            "(it has %(show_value)d).",
+        },
+        **common,
+    )
+
+
+class SectionForm(forms.Form):
+    """The questions of one section; ``clean`` applies conditions and cross-checks."""
+
+    section: Section
+
+    def __init__(self, *args: Any, section: Section, **kwargs: Any) -> None:
+        self.section = section
+        super().__init__(*args, **kwargs)
+        for question in section.questions:
+            self.fields[question.key] = _field_for(question)
+
+    def questions(self) -> list[tuple[Question, forms.BoundField]]:
+        return [(q, self[q.key]) for q in self.section.questions]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for question in self.section.questions:
+            value = data.get(question.key)
+            if question.show_if is not None:
+                if not question.is_shown(data):
+                    data.pop(question.key, None)
+                    self.errors.pop(question.key, None)
+                    continue
+                if question.required and value in (None, "", [], False):
+                    self.add_error(question.key, "Please answer this, as it applies to you.")
+            if question.exclusive and isinstance(value, list) and len(value) > 1:
+                alone = [v for v in value if v in question.exclusive]
+                if alone:
+                    label = question.choice_label(alone[0])
+                    self.add_error(
+                        question.key, f"'{label}' cannot be ticked together with other answers."
+                    )
+        now, worst, best = data.get("pain_now"), data.get("pain_worst"), data.get("pain_best")
+        if isinstance(worst, int) and isinstance(best, int) and best > worst:
+            self.add_error("pain_best", "Your pain at its best cannot be higher than at its worst.")
+        if isinstance(worst, int) and isinstance(now, int) and now > worst:
+            self.add_error(
+                "pain_worst", "Your pain at its worst cannot be lower than your pain right now."
+            )
+        return data
+
+    def typed_answers(self) -> dict[str, object]:
+        """The answers given (empty optional ones left out), for a form that is valid."""
+        answers: dict[str, object] = {}
+        for q in self.section.questions:
+            value = self.cleaned_data.get(q.key)
+            # "No" is an answer; an empty box or an unticked consent is not.
+            if value in (None, "", []) or (value is False and q.widget == "consent"):
+                continue
+            answers[q.key] = value
+        return answers
+
+
+def raw_from_post(section: Section, data: Mapping[str, Any]) -> dict[str, object]:
+    """What was typed into one section's fields, as storable JSON (nothing validated)."""
+    raw: dict[str, object] = {}
+    for question in section.questions:
+        if question.widget == "multi":
+            getlist = getattr(data, "getlist", None)
+            values = getlist(question.key) if getlist else data.get(question.key, [])
+            raw[question.key] = [str(v)[:200] for v in (values or [])][:50]
+        else:
+            raw[question.key] = str(data.get(question.key, ""))[:RAW_LIMIT]
+    return raw
+
+
+def raw_from_typed(questionnaire: Questionnaire, typed: Mapping[str, object]) -> dict[str, object]:
+    """A submitted response's answers as form values, to start an update from them."""
+    raw: dict[str, object] = {}
+    for key, value in typed.items():
+        question = questionnaire.questions_by_key.get(key)
+        if question is None:
+            continue
+        if question.widget == "yesno":
+            raw[key] = "yes" if value is True else "no" if value is False else ""
+        elif question.widget == "consent":
+            # Consent is given afresh on every update.
+            continue
+        elif isinstance(value, list):
+            raw[key] = [str(v) for v in value]
+        else:
+            raw[key] = str(value)
+    return raw
+
+
+def section_form(section: Section, raw: Mapping[str, object], *, bound: bool) -> SectionForm:
+    """A section's form filled with the draft's values: bound (validated) or as initial values."""
+    values = {q.key: raw[q.key] for q in section.questions if q.key in raw}
+    if bound:
+        return SectionForm(values, section=section)
+    return SectionForm(initial=values, section=section)
+
+
+@dataclass
+class Validated:
+    answers: dict[str, object]
+    # Sections with a problem, in questionnaire order, each with its bound form.
+    problems: list[SectionForm]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate_all(questionnaire: Questionnaire, raw: Mapping[str, object]) -> Validated:
+    """Validate a whole draft: typed answers if every section is valid, else the problems."""
+    answers: dict[str, object] = {}
+    problems: list[SectionForm] = []
+    for section in questionnaire.sections:
+        form = section_form(section, raw, bound=True)
+        if form.is_valid():
+            answers.update(form.typed_answers())
+        else:
+            problems.append(form)
+    return Validated(answers=answers, problems=problems)
+
+
+def display_answer(question: Question | None, value: object) -> str:
+    """An answer in words, for summaries and "check your answers"."""
+    if value is True:
+        return "Yes" if question is None or question.widget != "consent" else "Agreed"
+    if value is False:
+        return "No"
+    if isinstance(value, list):
+        if question is None:
+            return ", ".join(str(v) for v in value)
+        if value == [NONE]:
+            return question.choice_label(NONE)
+        return ", ".join(question.choice_label(v) for v in value)
+    if question is not None and question.widget == "scale":
+        return f"{value} out of 10"
+    if question is not None and question.choices:
+        return question.choice_label(value)
+    return str(value)
+
+
+class DiaryForm(forms.Form):
+    pain = forms.TypedChoiceField(
+        label="How bad is your pain?",
+        help_text="0 means no pain at all, 10 the worst pain you can imagine.",
+        choices=SCALE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "scale"}),
+        error_messages={
+            "required": "Choose a number from 0 to 10.",
+            "invalid_choice": "Choose a number from 0 (no pain) to 10 (the worst).",
+        },
+    )
+    recorded_at = forms.DateTimeField(
+        label="When",
+        required=False,
+        help_text="Leave as it is for now, or change it to record an earlier moment.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": "Enter a date and time, for example 21/03/2027 09:30."},
+    )
+    tags = forms.MultipleChoiceField(
+        label="Anything that goes with it?",
+        required=False,
+        choices=DIARY_TAGS,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you were doing, how you slept, how you reacted to treatment.",
+        error_messages={
+            "max_length": "Please shorten your note to %(limit_value)d characters "
+            "(it has %(show_value)d)."
+        },
+    )
+
+    def clean_recorded_at(self) -> datetime | None:
+        value: datetime | None = self.cleaned_data.get("recorded_at")
+        if value is not None and value > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError("That time is in the future. Please pick a past time.")
+        return value

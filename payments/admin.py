@@ -1,0 +1,103 @@
+"""Staff see payments, refunds, Stripe events and fee reductions; refunds by hand are an action."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from payments.models import FeeReduction, Payment, Refund, RefundReason, StripeEvent
+from payments.services import PaymentError, refund_create
+from portal.models import User
+
+
+class RefundInline(admin.TabularInline[Refund, Payment]):
+    model = Refund
+    extra = 0
+    can_delete = False
+    fields = ("amount_minor", "reason", "status", "stripe_refund_id", "created_by", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin[Payment]):
+    list_display = (
+        "pk",
+        "patient",
+        "booking",
+        "amount_minor",
+        "currency",
+        "status",
+        "refunded_minor",
+        "paid_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("patient__email", "patient__last_name", "stripe_payment_intent_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("patient", "booking__service")
+    inlines = (RefundInline,)
+    actions = ("refund_remaining",)
+    readonly_fields = [f.name for f in Payment._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Payments come from Stripe through the booking pages, never typed in.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
+        return False
+
+    @admin.action(description="Refund what is left of the selected payments")
+    def refund_remaining(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        done = 0
+        assert isinstance(request.user, User)
+        for payment in queryset:
+            left = payment.amount_minor - sum(
+                r.amount_minor for r in payment.refunds.exclude(status="failed")
+            )
+            if left <= 0:
+                messages.warning(request, f"Payment {payment.pk}: nothing is left to refund.")
+                continue
+            try:
+                refund_create(
+                    payment=payment, amount_minor=left, reason=RefundReason.STAFF, by=request.user
+                )
+                done += 1
+            except PaymentError as exc:
+                messages.warning(request, f"Payment {payment.pk}: {exc.message}")
+        if done:
+            messages.success(
+                request, f"{done} refund(s) are being sent; the patients will be emailed."
+            )
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin[Refund]):
+    list_display = ("pk", "payment", "amount_minor", "reason", "status", "created_by", "created_at")
+    list_filter = ("status", "reason")
+    readonly_fields = [f.name for f in Refund._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin[StripeEvent]):
+    list_display = ("event_id", "type", "handled", "received_at")
+    list_filter = ("type", "handled")
+    search_fields = ("event_id",)
+    readonly_fields = ("event_id", "type", "payload", "handled", "received_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(FeeReduction)
+class FeeReductionAdmin(admin.ModelAdmin[FeeReduction]):
+    list_display = ("patient", "status", "floor_minor", "ends_on", "decided_by", "created_at")
+    list_filter = ("status",)
+    search_fields = ("patient__email", "patient__last_name")
+    raw_id_fields = ("patient", "decided_by")
+    readonly_fields = ("created_at", "decided_at", "patient_told_at")

@@ -1,0 +1,371 @@
+"""Paying pages: checkout, the card page, cancel-and-refund, receipts, fee reductions, webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from booking import services as booking_services
+from booking.forms import ConfirmBookingForm, parse_practitioner
+from booking.models import Booking, BookingStatus
+
+# The booking pages' helpers: who a booking is for, and a 404 for other people's bookings.
+from booking.views import (
+    _carry,
+    _get_booking_for_user,
+    _get_service,
+    _is_team,
+    _patient_for,
+    _user,
+)
+from payments import services
+from payments import stripe_gateway as gateway
+from payments.fee_reductions import (
+    FeeReductionError,
+    current_floor,
+    fee_reduction_approve,
+    fee_reduction_decline,
+    fee_reduction_request,
+)
+from payments.forms import FeeReductionDecisionForm, FeeReductionRequestForm
+from payments.models import FeeReduction, FeeReductionStatus, Payment, PaymentStatus
+from payments.pricing import PriceError, format_money
+from payments.webhooks import MalformedEvent, ingest_event
+from portal.access import patient_required, team_required
+from portal.models import Clinic
+
+View = Callable[..., HttpResponse]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _stripe_csp(view: View) -> View:
+    """A Content-Security-Policy for the card page.
+
+    Stripe.js, loaded from ``STRIPE_JS_URL`` (https://js.stripe.com/v3/ in production,
+    localstripe in tests), is the one external script the portal allows: it must come from
+    Stripe for the card details to stay out of our pages (PCI SAQ A). Everything else is
+    our own static files.
+    """
+
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        js = _origin(settings.STRIPE_JS_URL)
+        api = (
+            _origin(settings.STRIPE_API_BASE)
+            if settings.STRIPE_API_BASE
+            else "https://api.stripe.com"
+        )
+        response["Content-Security-Policy"] = (
+            f"default-src 'self'; script-src 'self' {js}; frame-src {js} https://hooks.stripe.com; "
+            f"connect-src 'self' {js} {api}; img-src 'self' data: https://*.stripe.com; "
+            "style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'self'"
+        )
+        return response
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _own_booking(request: HttpRequest, pk: int) -> Booking:
+    """The signed-in patient's own booking (only they can pay for it); 404 for anyone else's."""
+    return get_object_or_404(
+        Booking.objects.select_related("service", "practitioner", "clinic", "room"),
+        pk=pk,
+        patient_id=request.user.pk,
+    )
+
+
+@login_required
+@require_POST
+def checkout(request: HttpRequest, slug: str) -> HttpResponse:
+    """The confirm page's POST for a new booking: check the amount, then book or hold and pay."""
+    service = _get_service(slug)
+    patient = _patient_for(request)
+    week_url = f"{reverse('booking:week', args=[slug])}?{_carry(request)}"
+    chosen = request.POST.get("practitioner")
+    practitioner = parse_practitioner(service, chosen)
+    if practitioner is None and chosen and chosen.isdigit():
+        raise Http404("No such practitioner for this service")
+    form = ConfirmBookingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That time could not be read. Please pick a time again.")
+        return redirect(week_url)
+    start = form.cleaned_data["start"]
+    amount_error = ""
+    alternatives: list[Any] = []
+    refused = False
+    try:
+        result = services.checkout(
+            patient=patient,
+            service=service,
+            starts_at=start,
+            # A typed amount wins over the quick choices.
+            amount=request.POST.get("amount_other") or request.POST.get("amount"),
+            currency=request.POST.get("currency"),
+            practitioner=practitioner,
+            booked_by=_user(request),
+            request_key=str(form.cleaned_data["request_key"]),
+        )
+    except PriceError as exc:
+        amount_error = exc.message
+    except booking_services.SlotUnavailable as exc:
+        messages.error(request, exc.message)
+        alternatives = exc.alternatives
+    except booking_services.BookingError as exc:
+        messages.error(request, exc.message)
+        refused = True
+    else:
+        if result.booking.status == BookingStatus.HELD and result.payment is not None:
+            return redirect("payments:pay", pk=result.booking.pk)
+        return redirect("booking:detail", pk=result.booking.pk)
+    return render(
+        request,
+        "booking/confirm.html",
+        {
+            "service": service,
+            "patient": patient,
+            "start": start,
+            "end": start + service.duration,
+            "practitioner": practitioner,
+            "form": form,
+            "moving": None,
+            "tz": service.clinic.tz,
+            "alternatives": alternatives,
+            "week_url": week_url,
+            "refused": refused,
+            "carry": _carry(request),
+            "amount_value": request.POST.get("amount_other") or request.POST.get("amount", ""),
+            "amount_error": amount_error,
+        },
+    )
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+@_stripe_csp
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pay for a held place by card, in the page (Stripe.js); POST retries starting the payment."""
+    booking = _own_booking(request, pk)
+    payment = Payment.objects.filter(booking=booking).first()
+    if payment is None:
+        raise Http404("Nothing to pay for this booking")
+    if booking.status == BookingStatus.CONFIRMED:
+        messages.success(request, "This visit is paid and booked.")
+        return redirect("booking:detail", pk=booking.pk)
+    start_failed = False
+    if booking.status == BookingStatus.HELD and not payment.stripe_payment_intent_id:
+        if request.method == "POST":
+            try:
+                payment = services.payment_start(payment=payment)
+            except (gateway.GatewayError, services.PaymentError):
+                start_failed = True
+        else:
+            start_failed = True
+    return render(
+        request,
+        "payments/pay.html",
+        {
+            "booking": booking,
+            "payment": payment,
+            "tz": booking.clinic.tz,
+            "start_failed": start_failed,
+            "stripe_js_url": settings.STRIPE_JS_URL,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        },
+    )
+
+
+@patient_required
+@require_safe
+@never_cache
+def pay_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """After paying: "confirming..." until the webhook confirms the place (polled by htmx)."""
+    booking = _own_booking(request, pk)
+    payment = get_object_or_404(Payment, booking=booking)
+    template = (
+        "payments/_pay_status.html"
+        if request.headers.get("HX-Request")
+        else "payments/pay_status.html"
+    )
+    return render(
+        request, template, {"booking": booking, "payment": payment, "tz": booking.clinic.tz}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a paid (or being paid) visit and refund it by the clinic's policy."""
+    booking = _get_booking_for_user(request, pk)
+    payment = services.payment_for_booking(booking)
+    now = timezone.now()
+    if request.method == "POST":
+        try:
+            booking, refund = services.cancel_with_refund(
+                booking=booking, by=_user(request), now=now
+            )
+        except booking_services.BookingError as exc:
+            messages.error(request, exc.message)
+        else:
+            text = "The visit is cancelled. We have emailed to confirm."
+            if refund is not None:
+                amount = format_money(refund.amount_minor, payment.currency if payment else "GBP")
+                text += f" {amount} is on its way back to the card it was paid with."
+            messages.success(request, text)
+            return redirect("booking:detail", pk=booking.pk)
+    return render(
+        request,
+        "payments/cancel.html",
+        {
+            "booking": booking,
+            "payment": payment,
+            "refund_minor": services.refund_on_cancel(booking=booking, payment=payment, now=now),
+            "late": services.is_late(booking, now),
+            "tz": booking.clinic.tz,
+            "can_change": booking_services.can_change_online(booking, now)
+            or _is_team(request.user),
+        },
+    )
+
+
+@login_required
+@require_safe
+@never_cache
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """A payment's receipt: the patient's own, or any of their clinic's for the team."""
+    payments = Payment.objects.select_related(
+        "booking__service", "booking__practitioner", "clinic", "patient"
+    ).prefetch_related("refunds")
+    if _is_team(request.user):
+        payment = get_object_or_404(
+            payments, pk=pk, clinic_id=getattr(request.user, "clinic_id", None)
+        )
+    else:
+        payment = get_object_or_404(payments, pk=pk, patient_id=request.user.pk)
+    if not payment.is_paid:
+        raise Http404("No receipt for a payment that did not go through")
+    return render(request, "payments/receipt.html", {"payment": payment, "tz": payment.clinic.tz})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's events: signature checked on the raw body (400 if wrong), each id applied once."""
+    try:
+        event = gateway.verify_event(request.body, request.headers.get("Stripe-Signature"))
+        outcome = ingest_event(event)
+    except gateway.InvalidSignature:
+        return JsonResponse({"error": "invalid signature"}, status=400)
+    except MalformedEvent:
+        return JsonResponse({"error": "malformed event"}, status=400)
+    return JsonResponse({"received": True, "outcome": outcome})
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def fee_reduction_mine(request: HttpRequest) -> HttpResponse:
+    """Ask privately for a lower fee, and see the answer (only ever inside the account)."""
+    patient = _user(request)
+    clinic = patient.clinic or Clinic.objects.current()
+    form = FeeReductionRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        fee_reduction_request(patient=patient, clinic=clinic, reason=form.cleaned_data["reason"])
+        messages.success(
+            request, "Thank you. Your request has gone to the clinic team; we will email you."
+        )
+        return redirect("payments:fee_reduction")
+    today = timezone.now().astimezone(clinic.tz).date()
+    mine = FeeReduction.objects.filter(patient=patient).order_by("-created_at")
+    floor = current_floor(patient=patient, clinic=clinic, today=today)
+    return render(
+        request,
+        "payments/fee_reduction.html",
+        {
+            "form": form,
+            "pending": mine.filter(status=FeeReductionStatus.PENDING).first(),
+            "floor": floor,
+            "approved": mine.filter(status=FeeReductionStatus.APPROVED, floor_minor=floor).first()
+            if floor is not None
+            else None,
+            "latest": mine.first(),
+        },
+    )
+
+
+@team_required
+@require_safe
+@never_cache
+def fee_reduction_list(request: HttpRequest) -> HttpResponse:
+    """Requests waiting for an answer, oldest first, and the latest answered."""
+    mine = FeeReduction.objects.filter(clinic=_user(request).clinic).select_related(
+        "patient", "decided_by"
+    )
+    return render(
+        request,
+        "payments/fee_reduction_list.html",
+        {
+            "pending": mine.filter(status=FeeReductionStatus.PENDING).order_by("created_at"),
+            "answered": mine.exclude(status=FeeReductionStatus.PENDING).order_by("-decided_at")[
+                :20
+            ],
+        },
+    )
+
+
+@team_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def fee_reduction_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve (the patient's own floor, maybe until a date) or decline a request, kindly."""
+    user = _user(request)
+    reduction = get_object_or_404(
+        FeeReduction.objects.select_related("patient", "clinic"), pk=pk, clinic=user.clinic
+    )
+    clinic = reduction.clinic
+    today = timezone.now().astimezone(clinic.tz).date()
+    form = FeeReductionDecisionForm(
+        request.POST if request.method == "POST" else None, currency=clinic.currency, today=today
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "approve":
+                fee_reduction_approve(
+                    reduction=reduction,
+                    by=user,
+                    floor_minor=data["floor_minor"],
+                    ends_on=data.get("ends_on"),
+                    reply=data.get("reply", ""),
+                )
+                messages.success(request, "Approved. We have emailed the patient.")
+            else:
+                fee_reduction_decline(reduction=reduction, by=user, reply=data.get("reply", ""))
+                messages.success(request, "Answered. We have emailed the patient.")
+            return redirect("payments:fee_reductions")
+        except FeeReductionError as exc:
+            messages.error(request, exc.message)
+    paid = Payment.objects.filter(patient=reduction.patient, status=PaymentStatus.SUCCEEDED).count()
+    return render(
+        request,
+        "payments/fee_reduction_decide.html",
+        {"reduction": reduction, "form": form, "paid_visits": paid},
+    )

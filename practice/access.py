@@ -1,0 +1,63 @@
+"""Who on the clinic team may see which bookings and patients.
+
+A practitioner opens their own bookings; clinic staff open every booking of
+their clinic. Patients' records follow intake's one health-read rule
+(``intake.access.can_read_health``). Anything else is a 404, so an id never
+reveals whether it exists.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from booking.models import Booking, Practitioner
+from intake.access import patient_for_viewer
+from portal.models import Role, User
+
+
+def team_user(request: HttpRequest) -> User:
+    """The signed-in team member (views using this are behind ``team_required``)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def own_practitioner(user: User) -> Practitioner | None:
+    """The practitioner profile of a practitioner user; None for staff (or a missing profile)."""
+    if user.role != Role.PRACTITIONER:
+        return None
+    return Practitioner.objects.filter(user=user).select_related("clinic").first()
+
+
+def visible_bookings(user: User) -> QuerySet[Booking]:
+    """Bookings this team member may open."""
+    if user.clinic_id is None:
+        return Booking.objects.none()
+    qs = Booking.objects.filter(clinic_id=user.clinic_id)
+    if user.role == Role.STAFF:
+        return qs
+    if user.role == Role.PRACTITIONER:
+        return qs.filter(practitioner__user=user)
+    return qs.none()
+
+
+def get_booking_for_team(request: HttpRequest, pk: int) -> Booking:
+    """The booking if this team member may open it, with what its pages show; else 404."""
+    qs = visible_bookings(team_user(request)).select_related(
+        "service", "practitioner", "clinic", "patient", "room"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def get_patient_for_team(request: HttpRequest, pk: int) -> User:
+    """The patient if this team member may read their record (intake's one rule); else 404."""
+    return patient_for_viewer(team_user(request), pk)
+
+
+def practitioner_for_request(request: HttpRequest) -> Practitioner:
+    """The signed-in practitioner's own profile; 404 for anyone without one."""
+    practitioner = own_practitioner(team_user(request))
+    if practitioner is None:
+        raise Http404("No practitioner profile")
+    return practitioner

@@ -1,0 +1,419 @@
+"""Calendar grids for the practitioner workspace, in the clinic's time zone.
+
+``load_calendar`` reads a date range for some practitioners in a fixed number
+of queries (bookings, hours, exceptions, time off, shifts, and the at-a-glance
+facts), whatever the range; ``build_grid`` is pure and lays the result out as
+columns of quarter-hour rows: one column per day (a practitioner's week) or one
+per practitioner (the clinic's day). Visits that overlap share their column
+side by side. A multibed shift shows as one block that links to the room lane,
+rather than a dozen overlapping stays.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+
+from booking.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    DateException,
+    ExceptionKind,
+    MultibedShift,
+    Practitioner,
+    ServiceKind,
+    TimeOff,
+    WeeklyHours,
+)
+from portal.models import Clinic
+from practice.glance import Glance, glance_for
+from practice.models import TreatmentRecord
+
+QUARTER = 15  # minutes per grid row
+DEFAULT_DAY = (8 * 60, 18 * 60)  # the grid shown when nothing is scheduled
+SHOWN_STATUSES = (*ACTIVE_STATUSES, BookingStatus.LATE_CANCELLED)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def utc_range(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants from the start of ``first`` to the end of ``last`` in the clinic's zone."""
+    return (
+        local_midnight(first, tz).astimezone(UTC),
+        local_midnight(last + timedelta(days=1), tz).astimezone(UTC),
+    )
+
+
+def days_between(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+@dataclass
+class ShiftBlock:
+    """One multibed shift on one day, with the stays booked into it."""
+
+    shift: MultibedShift
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    bookings: list[Booking] = field(default_factory=list)
+
+
+@dataclass
+class CalendarData:
+    """Everything a grid needs, loaded once."""
+
+    clinic: Clinic
+    tz: ZoneInfo
+    first: date
+    last: date
+    now: datetime
+    practitioners: list[Practitioner]
+    bookings: list[Booking]
+    glance: dict[int, Glance]
+    recorded: set[int]  # booking ids with a treatment record
+    hours: dict[tuple[int, int], list[tuple[time, time]]]
+    extra: dict[tuple[int, date], list[tuple[time, time]]]
+    closed: set[tuple[int, date]]
+    time_off: dict[int, list[TimeOff]]
+    shift_blocks: dict[tuple[int, date], list[ShiftBlock]]
+
+
+def _shift_days(shift: MultibedShift, first: date, last: date) -> Iterator[date]:
+    if shift.date is not None:
+        if first <= shift.date <= last:
+            yield shift.date
+        return
+    for day in days_between(first, last):
+        if day.weekday() == shift.weekday:
+            yield day
+
+
+def load_calendar(
+    clinic: Clinic,
+    first: date,
+    last: date,
+    *,
+    practitioners: list[Practitioner],
+    now: datetime,
+) -> CalendarData:
+    """Read the range for these practitioners in a fixed number of queries."""
+    tz = clinic.tz
+    start, end = utc_range(first, last, tz)
+    ids = [p.pk for p in practitioners]
+    bookings = list(
+        Booking.objects.filter(
+            clinic=clinic,
+            practitioner_id__in=ids,
+            status__in=SHOWN_STATUSES,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .select_related("patient", "service", "room")
+        .order_by("starts_at", "pk")
+    )
+    hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
+    for h in WeeklyHours.objects.filter(practitioner_id__in=ids):
+        hours[(h.practitioner_id, h.weekday)].append((h.start_time, h.end_time))
+    extra: dict[tuple[int, date], list[tuple[time, time]]] = defaultdict(list)
+    closed: set[tuple[int, date]] = set()
+    for ex in DateException.objects.filter(
+        practitioner_id__in=ids, date__gte=first, date__lte=last
+    ):
+        if ex.kind == ExceptionKind.CLOSED:
+            closed.add((ex.practitioner_id, ex.date))
+        elif ex.start_time and ex.end_time:
+            extra[(ex.practitioner_id, ex.date)].append((ex.start_time, ex.end_time))
+    time_off: dict[int, list[TimeOff]] = defaultdict(list)
+    for off in TimeOff.objects.filter(
+        practitioner_id__in=ids, starts_at__lt=end, ends_at__gt=start
+    ):
+        time_off[off.practitioner_id].append(off)
+    blocks: dict[tuple[int, date], list[ShiftBlock]] = defaultdict(list)
+    shifts = MultibedShift.objects.filter(practitioner_id__in=ids).filter(
+        Q(date__isnull=True) | Q(date__gte=first, date__lte=last)
+    )
+    for shift in shifts.select_related("room", "service"):
+        for day in _shift_days(shift, first, last):
+            if (shift.practitioner_id, day) in closed:
+                continue
+            blocks[(shift.practitioner_id, day)].append(
+                ShiftBlock(
+                    shift=shift,
+                    day=day,
+                    starts_at=datetime.combine(day, shift.start_time, tzinfo=tz),
+                    ends_at=datetime.combine(day, shift.end_time, tzinfo=tz),
+                )
+            )
+    recorded = set(
+        TreatmentRecord.objects.filter(booking__in=[b.pk for b in bookings]).values_list(
+            "booking_id", flat=True
+        )
+    )
+    return CalendarData(
+        clinic=clinic,
+        tz=tz,
+        first=first,
+        last=last,
+        now=now,
+        practitioners=practitioners,
+        bookings=bookings,
+        glance=glance_for(bookings),
+        recorded=recorded,
+        hours=dict(hours),
+        extra=dict(extra),
+        closed=closed,
+        time_off=dict(time_off),
+        shift_blocks=dict(blocks),
+    )
+
+
+# --- Layout (pure) -----------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """Something drawn in a column: a visit, a multibed shift, or time off."""
+
+    kind: str  # "visit", "shift" or "off"
+    starts_at: datetime  # clinic wall-clock
+    ends_at: datetime
+    title: str
+    detail: str = ""
+    booking: Booking | None = None
+    block: ShiftBlock | None = None
+    glance: Glance | None = None
+    record_missing: bool = False
+    row: int = 0  # first quarter-hour row, counted from the top of the grid
+    span: int = 1
+    lane: int = 0
+    lanes: int = 1
+
+    @property
+    def status_class(self) -> str:
+        return self.booking.status if self.booking is not None else self.kind
+
+
+@dataclass
+class Column:
+    key: str
+    day: date
+    practitioner: Practitioner
+    is_today: bool
+    entries: list[Entry] = field(default_factory=list)
+    # Working hours as (row, span) bands, drawn behind the entries.
+    open_bands: list[tuple[int, int]] = field(default_factory=list)
+    closed_all_day: bool = False
+
+    @property
+    def visits(self) -> list[Entry]:
+        return [e for e in self.entries if e.kind == "visit"]
+
+
+@dataclass
+class Grid:
+    first_minute: int  # minutes after midnight at the top of the grid
+    rows: int
+    columns: list[Column]
+
+    @property
+    def hour_marks(self) -> list[tuple[int, str]]:
+        """(row, "09:00") for each whole hour on the grid."""
+        marks = []
+        minute = -(-self.first_minute // 60) * 60
+        while minute < self.first_minute + self.rows * QUARTER:
+            marks.append(((minute - self.first_minute) // QUARTER, f"{minute // 60:02d}:00"))
+            minute += 60
+        return marks
+
+
+def _minute_of(moment: datetime, day: date) -> int:
+    """Minutes after the day's midnight on the wall clock (clamped to that day)."""
+    if moment.date() < day:
+        return 0
+    if moment.date() > day:
+        return 24 * 60
+    return moment.hour * 60 + moment.minute
+
+
+def _assign_lanes(entries: list[Entry]) -> None:
+    """Side by side where entries overlap; each overlapping cluster shares its width evenly."""
+    entries.sort(key=lambda e: (e.starts_at, e.ends_at))
+    cluster: list[Entry] = []
+    lane_ends: list[datetime] = []
+    cluster_end: datetime | None = None
+
+    def close() -> None:
+        for entry in cluster:
+            entry.lanes = len(lane_ends)
+
+    for entry in entries:
+        if cluster_end is not None and entry.starts_at >= cluster_end:
+            close()
+            cluster, lane_ends = [], []
+        for i, lane_end in enumerate(lane_ends):
+            if lane_end <= entry.starts_at:
+                entry.lane, lane_ends[i] = i, entry.ends_at
+                break
+        else:
+            entry.lane = len(lane_ends)
+            lane_ends.append(entry.ends_at)
+        cluster.append(entry)
+        cluster_end = max(cluster_end, entry.ends_at) if cluster_end else entry.ends_at
+    close()
+
+
+def _patient_label(booking: Booking) -> str:
+    patient = booking.patient
+    return patient.get_full_name() or patient.email
+
+
+def _column_entries(data: CalendarData, practitioner: Practitioner, day: date) -> list[Entry]:
+    tz = data.tz
+    pid = practitioner.pk
+    entries: list[Entry] = []
+    blocks = data.shift_blocks.get((pid, day), [])
+    for block in blocks:
+        block.bookings = []
+    for booking in data.bookings:
+        if booking.practitioner_id != pid:
+            continue
+        start, end = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
+        if start.date() != day:
+            continue
+        if booking.kind == ServiceKind.MULTIBED:
+            home = next((b for b in blocks if b.starts_at <= start < b.ends_at), None)
+            if home is not None:
+                home.bookings.append(booking)
+                continue
+        entries.append(
+            Entry(
+                kind="visit",
+                starts_at=start,
+                ends_at=end,
+                title=_patient_label(booking),
+                detail=booking.service.name,
+                booking=booking,
+                glance=data.glance.get(booking.pk),
+                record_missing=booking.status == BookingStatus.ATTENDED
+                and booking.kind != ServiceKind.ASSESSMENT
+                and booking.pk not in data.recorded,
+            )
+        )
+    for block in blocks:
+        kept = [b for b in block.bookings if b.status in ACTIVE_STATUSES]
+        count = len(kept)
+        entries.append(
+            Entry(
+                kind="shift",
+                starts_at=block.starts_at,
+                ends_at=block.ends_at,
+                title=block.shift.room.name,
+                detail=f"{count} patient{'s' if count != 1 else ''} booked",
+                block=block,
+            )
+        )
+    day_start, day_end = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
+    for off in data.time_off.get(pid, []):
+        start, end = off.starts_at.astimezone(tz), off.ends_at.astimezone(tz)
+        if start < day_end and end > day_start:
+            entries.append(
+                Entry(
+                    kind="off",
+                    starts_at=max(start, day_start),
+                    ends_at=min(end, day_end),
+                    title="Time off",
+                    detail=off.reason,
+                )
+            )
+    return entries
+
+
+def _open_ranges(data: CalendarData, pid: int, day: date) -> list[tuple[time, time]]:
+    if (pid, day) in data.closed:
+        return []
+    return data.hours.get((pid, day.weekday()), []) + data.extra.get((pid, day), [])
+
+
+def build_grid(data: CalendarData, *, by: str = "day") -> Grid:
+    """Lay the data out: ``by="day"`` gives a column per date (one practitioner's week, or
+    every practitioner's days one after another); ``by="practitioner"`` a column per person.
+    """
+    today = data.now.astimezone(data.tz).date()
+    pairs = (
+        [(p, d) for p in data.practitioners for d in days_between(data.first, data.last)]
+        if by == "practitioner"
+        else [(p, d) for d in days_between(data.first, data.last) for p in data.practitioners]
+    )
+    columns: list[Column] = []
+    lo, hi = 24 * 60, 0
+    for practitioner, day in pairs:
+        column = Column(
+            key=f"{practitioner.pk}-{day.isoformat()}",
+            day=day,
+            practitioner=practitioner,
+            is_today=day == today,
+            closed_all_day=(practitioner.pk, day) in data.closed,
+        )
+        column.entries = _column_entries(data, practitioner, day)
+        ranges = _open_ranges(data, practitioner.pk, day)
+        for start_t, end_t in ranges:
+            lo, hi = min(lo, start_t.hour * 60), max(hi, end_t.hour * 60 + end_t.minute)
+        for entry in column.entries:
+            if entry.kind == "off" and entry.ends_at - entry.starts_at >= timedelta(hours=20):
+                continue  # a whole day off should not stretch the grid to midnight
+            lo = min(lo, _minute_of(entry.starts_at, day))
+            hi = max(hi, _minute_of(entry.ends_at, day))
+        column.open_bands = [
+            (start_t.hour * 60 + start_t.minute, end_t.hour * 60 + end_t.minute)
+            for start_t, end_t in ranges
+        ]
+        columns.append(column)
+    if lo >= hi:
+        lo, hi = DEFAULT_DAY
+    first_minute = (lo // 60) * 60
+    last_minute = min(24 * 60, -(-hi // 60) * 60)
+    rows = max(1, (last_minute - first_minute) // QUARTER)
+    for column in columns:
+        column.open_bands = [
+            _rows(first_minute, rows, start, end) for start, end in column.open_bands
+        ]
+        for entry in column.entries:
+            entry.row, entry.span = _rows(
+                first_minute,
+                rows,
+                _minute_of(entry.starts_at, column.day),
+                _minute_of(entry.ends_at, column.day),
+            )
+        _assign_lanes(column.entries)
+    return Grid(first_minute=first_minute, rows=rows, columns=columns)
+
+
+def _rows(first_minute: int, rows: int, start: int, end: int) -> tuple[int, int]:
+    """(first row, rows spanned) for wall-clock minutes, clipped to the grid."""
+    top = max(0, (start - first_minute) // QUARTER)
+    bottom = min(rows, max(top + 1, -(-(end - first_minute) // QUARTER)))
+    return top, max(1, bottom - top)
+
+
+def visits_by_day(data: CalendarData) -> dict[date, list[Booking]]:
+    """The visits of the range per clinic date, for the phone agenda."""
+    out: dict[date, list[Booking]] = defaultdict(list)
+    for booking in data.bookings:
+        out[booking.starts_at.astimezone(data.tz).date()].append(booking)
+    return dict(out)
+
+
+def practitioner_ids(practitioners: Iterable[Practitioner]) -> list[int]:
+    return [p.pk for p in practitioners]

@@ -1,0 +1,200 @@
+"""Demo data for the practitioner workspace: a lived-in week (idempotent).
+
+Mei has private visits every weekday of the current week, David runs the
+community room on Tuesday and Thursday evenings with most recliners taken.
+Visits already past are attended with treatment records; one sample patient
+carries a "treat more gently" flag, so the calendar's badges have something to say.
+Bookings are written directly (not through ``booking_create``) because past ones
+cannot be booked; the times follow the demo hours so nothing overlaps.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from booking.models import (
+    Booking,
+    BookingStatus,
+    MultibedShift,
+    Practitioner,
+    Service,
+    ServiceKind,
+)
+from intake.models import FlagKind
+from intake.services import flag_raise
+from portal.models import Clinic, Role, User
+from practice.models import Depth, Stimulation, TreatmentRecord
+
+COMMUNITY_PATIENTS = [
+    ("Rosa", "Diaz"),
+    ("Ben", "Carter"),
+    ("Nadia", "Hussain"),
+    ("Owen", "Price"),
+    ("Lucy", "Baker"),
+    ("Kwame", "Mensah"),
+    ("Ellen", "Shaw"),
+    ("Joe", "Fraser"),
+]
+# (weekday, hour, minute, patient email, service slug): Mei's private week.
+MEI_WEEK = [
+    (0, 9, 0, "alex@patient.example", "follow-up"),
+    (0, 10, 15, "priya@patient.example", "follow-up"),
+    (0, 14, 0, "tom@patient.example", "initial-consultation"),
+    (1, 9, 30, "jordan@patient.example", "follow-up"),
+    (1, 11, 0, "ellen.shaw@patient.example", "free-assessment"),
+    (1, 15, 0, "priya@patient.example", "follow-up"),
+    (2, 9, 0, "tom@patient.example", "follow-up"),
+    (2, 10, 30, "alex@patient.example", "follow-up"),
+    (2, 13, 30, "joe.fraser@patient.example", "initial-consultation"),
+    (3, 9, 0, "priya@patient.example", "follow-up"),
+    (3, 11, 0, "jordan@patient.example", "follow-up"),
+    (3, 14, 30, "alex@patient.example", "follow-up"),
+    (4, 9, 30, "tom@patient.example", "follow-up"),
+    (4, 11, 0, "alex@patient.example", "follow-up"),
+    (4, 14, 0, "jordan@patient.example", "follow-up"),
+]
+# Minutes after the shift starts at which someone arrives (one per start, recliners permitting).
+ROOM_ARRIVALS = [0, 15, 30, 45, 60, 75, 90, 105, 120]
+RECORDS = [
+    ("Lower back: BL23, BL25, BL40; GB30 right. Hua Tuo Jia Ji L4-L5.", 10, "standard", "moderate"),
+    ("Neck and shoulders: GB20, GB21, SI3, LI4.", 8, "shallow", "gentle"),
+    ("Lumbar and buttock, right: BL25, BL54, GB30, GB34.", 12, "standard", "moderate"),
+]
+
+
+def _patients(clinic: Clinic) -> dict[str, User]:
+    people = {u.email: u for u in User.objects.filter(role=Role.PATIENT, clinic=clinic)}
+    for first, last in COMMUNITY_PATIENTS:
+        email = f"{first.lower()}.{last.lower()}@patient.example"
+        if email not in people:
+            user = User.objects.create_user(
+                email, None, first_name=first, last_name=last, clinic=clinic
+            )
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            people[email] = user
+    return people
+
+
+def _place(
+    *,
+    patient: User,
+    service: Service,
+    practitioner: Practitioner,
+    starts_at: datetime,
+    now: datetime,
+    room_id: int | None = None,
+) -> Booking:
+    ends_at = starts_at + service.duration
+    multibed = service.kind == ServiceKind.MULTIBED
+    booking, _ = Booking.objects.get_or_create(
+        patient=patient,
+        practitioner=practitioner,
+        starts_at=starts_at,
+        defaults={
+            "clinic": service.clinic,
+            "service": service,
+            "kind": service.kind,
+            "room_id": room_id,
+            "ends_at": ends_at,
+            "blocked_from": starts_at - (timedelta() if multibed else service.buffer_before),
+            "blocked_until": ends_at + (timedelta() if multibed else service.buffer_after),
+            "status": BookingStatus.ATTENDED if ends_at <= now else BookingStatus.CONFIRMED,
+            "price_minor": service.price_minor,
+            "currency": service.clinic.currency,
+            "confirmation_sent_at": now,  # demo data: no emails for the seeded week
+            "arrived_at": starts_at if ends_at <= now else None,
+            "attendance_marked_at": ends_at if ends_at <= now else None,
+        },
+    )
+    return booking
+
+
+def _record(booking: Booking, index: int) -> None:
+    if booking.status != BookingStatus.ATTENDED or booking.kind == ServiceKind.ASSESSMENT:
+        return
+    areas, needles, depth, stimulation = RECORDS[index % len(RECORDS)]
+    TreatmentRecord.objects.get_or_create(
+        booking=booking,
+        defaults={
+            "clinic_id": booking.clinic_id,
+            "patient_id": booking.patient_id,
+            "practitioner_id": booking.practitioner_id,
+            "visit_at": booking.starts_at,
+            "areas_and_points": areas,
+            "needle_count": str(needles),
+            "depth": Depth(depth),
+            "stimulation": Stimulation(stimulation),
+            "style": "Japanese" if index % 2 else "TCM",
+            "reaction": "Relaxed, slept for part of the rest. Slight ache at GB30 afterwards.",
+            "plan_next_time": "Same points; check how the back was over the 48 hours.",
+            "written_by": booking.practitioner.user,
+        },
+    )
+
+
+@transaction.atomic
+def seed_practice(clinic: Clinic, *, now: datetime | None = None) -> None:
+    """Fill the current week for the demo practitioners (safe to run again)."""
+    now = now or timezone.now()
+    tz = clinic.tz
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    practitioners = list(Practitioner.objects.filter(clinic=clinic).select_related("user"))
+    by_email = {p.user.email: p for p in practitioners}
+    services = {s.slug: s for s in Service.objects.filter(clinic=clinic)}
+    people = _patients(clinic)
+    mei = by_email.get("mei@clinic.example")
+    # This week and the next, so a demo opened on a Friday or at the weekend still has a
+    # week ahead to click through.
+    weeks = (monday, monday + timedelta(days=7))
+    if mei is not None and {"follow-up", "initial-consultation"} <= set(services):
+        for index, (week, (weekday, hour, minute, email, slug)) in enumerate(
+            (w, visit) for w in weeks for visit in MEI_WEEK
+        ):
+            if email not in people or slug not in services:
+                continue
+            if week != monday and slug == "free-assessment":
+                continue  # one free assessment per patient
+            day = week + timedelta(days=weekday)
+            starts_at = datetime.combine(day, time(hour, minute), tzinfo=tz)
+            booking = _place(
+                patient=people[email],
+                service=services[slug],
+                practitioner=mei,
+                starts_at=starts_at,
+                now=now,
+            )
+            _record(booking, index)
+    shifts = MultibedShift.objects.filter(room__clinic=clinic, weekday__isnull=False)
+    for week, shift in ((w, s) for w in weeks for s in shifts.select_related("service")):
+        day = week + timedelta(days=shift.weekday or 0)
+        community = [
+            people[f"{f.lower()}.{la.lower()}@patient.example"] for f, la in COMMUNITY_PATIENTS
+        ]
+        community += [people[e] for e in ("jordan@patient.example",) if e in people]
+        opens = datetime.combine(day, shift.start_time, tzinfo=tz)
+        closes = datetime.combine(day, shift.end_time, tzinfo=tz)
+        for index, minutes in enumerate(ROOM_ARRIVALS):
+            starts_at = opens + timedelta(minutes=minutes)
+            if starts_at + shift.service.duration > closes or index >= len(community):
+                break
+            booking = _place(
+                patient=community[(index + (shift.weekday or 0)) % len(community)],
+                service=shift.service,
+                practitioner=shift.practitioner,
+                starts_at=starts_at,
+                now=now,
+                room_id=shift.room_id,
+            )
+            _record(booking, index)
+    alex = people.get("alex@patient.example")
+    if alex is not None:
+        flag_raise(
+            patient=alex,
+            kind=FlagKind.TREAT_GENTLY,
+            reason="Felt much worse for several days after the last two sessions.",
+        )

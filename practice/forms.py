@@ -1,0 +1,185 @@
+"""Forms of the practitioner workspace: what each page accepts, with friendly messages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from booking.models import ExceptionKind, Weekday
+from practice.models import Depth, Stimulation
+from practice.services import TreatmentDetails
+
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class TreatmentRecordForm(forms.Form):
+    areas_and_points = forms.CharField(
+        label="Areas treated and points",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text="For example: lower back, BL23, BL25, GB30 right.",
+    )
+    needle_count = forms.IntegerField(label="Number of needles", min_value=0, max_value=200)
+    depth = forms.ChoiceField(label="Depth", choices=Depth.choices, widget=forms.RadioSelect)
+    stimulation = forms.ChoiceField(
+        label="Stimulation", choices=Stimulation.choices, widget=forms.RadioSelect
+    )
+    style = forms.CharField(
+        label="Style", required=False, max_length=200, help_text="For example: TCM, Japanese."
+    )
+    other_techniques = forms.CharField(
+        label="Other techniques",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Moxa, cupping, electro-acupuncture, heat lamp…",
+    )
+    reaction = forms.CharField(
+        label="How the patient reacted during treatment",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    plan_next_time = forms.CharField(
+        label="Plan for next time",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def details(self) -> TreatmentDetails:
+        data = self.cleaned_data
+        return TreatmentDetails(
+            areas_and_points=data["areas_and_points"].strip(),
+            needle_count=data["needle_count"],
+            depth=data["depth"],
+            stimulation=data["stimulation"],
+            style=data["style"].strip(),
+            other_techniques=data["other_techniques"].strip(),
+            reaction=data["reaction"].strip(),
+            plan_next_time=data["plan_next_time"].strip(),
+        )
+
+
+class WeeklyHoursForm(forms.Form):
+    weekday = forms.TypedChoiceField(label="Day", choices=Weekday.choices, coerce=int)
+    start_time = forms.TimeField(label="From", widget=TIME_INPUT)
+    end_time = forms.TimeField(label="Until", widget=TIME_INPUT)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", "The end must be after the start.")
+        return data
+
+
+class ExceptionForm(forms.Form):
+    day = forms.DateField(label="Date", widget=DATE_INPUT)
+    kind = forms.ChoiceField(
+        label="What changes", choices=ExceptionKind.choices, widget=forms.RadioSelect
+    )
+    start_time = forms.TimeField(label="From", required=False, widget=TIME_INPUT)
+    end_time = forms.TimeField(label="Until", required=False, widget=TIME_INPUT)
+    note = forms.CharField(label="Note", required=False, max_length=200)
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_day(self) -> date:
+        day: date = self.cleaned_data["day"]
+        if day < self.today:
+            raise forms.ValidationError("That date has passed. Choose today or a later date.")
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == ExceptionKind.EXTRA:
+            start, end = data.get("start_time"), data.get("end_time")
+            if start is None:
+                self.add_error("start_time", "Give the time the extra hours start.")
+            if end is None:
+                self.add_error("end_time", "Give the time the extra hours end.")
+            if start and end and end <= start:
+                self.add_error("end_time", "The end must be after the start.")
+        return data
+
+
+class TimeOffForm(forms.Form):
+    """Time off as clinic wall-clock dates and times; ``starts_at``/``ends_at`` once valid."""
+
+    start_date = forms.DateField(label="From (date)", widget=DATE_INPUT)
+    start_time = forms.TimeField(label="From (time)", widget=TIME_INPUT, initial=time(0, 0))
+    end_date = forms.DateField(label="Until (date)", widget=DATE_INPUT)
+    end_time = forms.TimeField(label="Until (time)", widget=TIME_INPUT, initial=time(23, 59))
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=200,
+        help_text="Only the clinic team sees this.",
+    )
+
+    def __init__(self, *args: Any, tz: ZoneInfo, now: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz, self.now = tz, now
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        parts = [data.get(k) for k in ("start_date", "start_time", "end_date", "end_time")]
+        if any(p is None for p in parts):
+            return data
+        start = datetime.combine(data["start_date"], data["start_time"], tzinfo=self.tz)
+        end = datetime.combine(data["end_date"], data["end_time"], tzinfo=self.tz)
+        if end <= start:
+            self.add_error("end_date", "The time off must end after it starts.")
+        elif start < self.now - timedelta(minutes=1):
+            self.add_error("start_date", "Time off cannot start in the past.")
+        data["starts_at"], data["ends_at"] = start, end
+        return data
+
+
+class TimeOffDecisionForm(TimeOffForm):
+    """The confirmation step: the same time off plus what to do with the visits in it."""
+
+    decision = forms.ChoiceField(
+        choices=[("cancel", "Cancel them"), ("keep", "Keep them")], widget=forms.HiddenInput
+    )
+    expected = forms.CharField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="Message to each patient",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Printed in the cancellation email, under the visit's details.",
+    )
+
+    def clean_expected(self) -> list[int]:
+        raw = self.cleaned_data.get("expected") or ""
+        try:
+            return [int(part) for part in raw.split(",") if part]
+        except ValueError:
+            raise forms.ValidationError("The list of visits could not be read.") from None
+
+
+class CancelVisitForm(forms.Form):
+    how = forms.ChoiceField(
+        choices=[
+            ("clinic", "The clinic cancels (no charge to the patient)"),
+            ("late", "The patient cancelled late"),
+        ],
+        widget=forms.RadioSelect,
+        initial="clinic",
+        label="Who is cancelling?",
+    )
+    note = forms.CharField(
+        label="Message to the patient",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Printed in the cancellation email (not sent for a late cancellation).",
+    )

@@ -1,0 +1,168 @@
+"""The multibed room over one shift: which recliner each patient rests in, how full the room
+is each quarter hour, and who arrives next.
+
+Patients are not booked onto a particular recliner, so each stay is given one here
+the way the room fills: the first recliner free when they arrive (interval
+partitioning), which never needs more recliners than the room's peak occupancy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, MultibedShift, Room
+from practice.calendar import QUARTER, local_midnight, utc_range
+from practice.glance import Glance, glance_for
+
+
+@dataclass
+class Stay:
+    booking: Booking
+    starts_at: datetime  # clinic wall-clock
+    ends_at: datetime
+    recliner: int  # 1-based
+    offset: int  # minutes from the start of the lane
+    length: int
+    glance: Glance | None = None
+
+    @property
+    def arrived(self) -> bool:
+        return self.booking.arrived_at is not None or self.booking.status in (
+            BookingStatus.ATTENDED,
+        )
+
+
+@dataclass
+class Quarter:
+    starts_at: datetime
+    offset: int
+    busy: int  # recliners in use at some moment of the quarter
+    arrivals: list[Booking]
+
+
+@dataclass
+class RoomLane:
+    room: Room
+    day: date
+    shifts: list[MultibedShift]
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    minutes: int = 0
+    stays: list[Stay] = field(default_factory=list)
+    quarters: list[Quarter] = field(default_factory=list)
+    next_arrival: Stay | None = None
+    recliners: int = 0  # rows drawn: the room's recliners (more only if it was overbooked)
+
+    @property
+    def recliner_numbers(self) -> list[int]:
+        return list(range(1, self.recliners + 1))
+
+    def stays_on(self, recliner: int) -> list[Stay]:
+        return [s for s in self.stays if s.recliner == recliner]
+
+    @property
+    def peak(self) -> int:
+        return max((q.busy for q in self.quarters), default=0)
+
+
+def shifts_on(room: Room, day: date) -> list[MultibedShift]:
+    """The room's shifts that run on ``day`` (weekly ones on its weekday, dated ones on it)."""
+    return [
+        s
+        for s in room.shifts.select_related("practitioner", "service").order_by("start_time")
+        if s.date == day or (s.date is None and s.weekday == day.weekday())
+    ]
+
+
+def load_room_lane(room: Room, day: date, *, now: datetime) -> RoomLane:
+    """The room on ``day``: recliner per stay, occupancy per quarter hour, the next arrival."""
+    tz = room.clinic.tz
+    lane = RoomLane(room=room, day=day, shifts=shifts_on(room, day), recliners=room.recliners)
+    start_utc, end_utc = utc_range(day, day, tz)
+    bookings = list(
+        Booking.objects.filter(
+            room=room,
+            kind="multibed",
+            status__in=ACTIVE_STATUSES,
+            starts_at__gte=start_utc,
+            starts_at__lt=end_utc,
+        )
+        .select_related("patient", "service", "practitioner")
+        .order_by("starts_at", "pk")
+    )
+    if not lane.shifts and not bookings:
+        return lane
+    midnight = local_midnight(day, tz)
+    times = [datetime.combine(day, s.start_time, tzinfo=tz) for s in lane.shifts]
+    times += [datetime.combine(day, s.end_time, tzinfo=tz) for s in lane.shifts]
+    times += [b.starts_at.astimezone(tz) for b in bookings]
+    times += [b.ends_at.astimezone(tz) for b in bookings]
+    first, last = min(times), max(times)
+    # Whole quarter hours either side, so the header's marks line up with the clock.
+    lane.starts_at = midnight + timedelta(minutes=(_mins(first, midnight) // QUARTER) * QUARTER)
+    lane.ends_at = midnight + timedelta(minutes=-(-_mins(last, midnight) // QUARTER) * QUARTER)
+    lane.minutes = _mins(lane.ends_at, lane.starts_at)
+    glance = glance_for(bookings)
+    free_at: list[datetime] = []  # per recliner: when it is free again
+    for booking in bookings:
+        start, end = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
+        for index, free in enumerate(free_at):
+            if free <= start:
+                free_at[index] = end
+                recliner = index + 1
+                break
+        else:
+            free_at.append(end)
+            recliner = len(free_at)
+        lane.stays.append(
+            Stay(
+                booking=booking,
+                starts_at=start,
+                ends_at=end,
+                recliner=recliner,
+                offset=_mins(start, lane.starts_at),
+                length=_mins(end, start),
+                glance=glance.get(booking.pk),
+            )
+        )
+    lane.recliners = max(room.recliners, len(free_at))
+    at = lane.starts_at
+    while at < lane.ends_at:
+        until = at + timedelta(minutes=QUARTER)
+        lane.quarters.append(
+            Quarter(
+                starts_at=at,
+                offset=_mins(at, lane.starts_at),
+                busy=_peak(lane.stays, at, until),
+                arrivals=[s.booking for s in lane.stays if at <= s.starts_at < until],
+            )
+        )
+        at = until
+    upcoming = [
+        s
+        for s in lane.stays
+        if s.booking.status == BookingStatus.CONFIRMED
+        and not s.arrived
+        and s.booking.starts_at >= now - timedelta(minutes=QUARTER)
+    ]
+    lane.next_arrival = upcoming[0] if upcoming else None
+    return lane
+
+
+def _mins(later: datetime, earlier: datetime) -> int:
+    return int((later - earlier).total_seconds() // 60)
+
+
+def _peak(stays: list[Stay], start: datetime, end: datetime) -> int:
+    """Most stays overlapping at one moment of [start, end)."""
+    events = []
+    for stay in stays:
+        if stay.starts_at < end and stay.ends_at > start:
+            events.append((max(stay.starts_at, start), 1))
+            events.append((min(stay.ends_at, end), -1))
+    level = peak = 0
+    for _, change in sorted(events, key=lambda e: (e[0], e[1])):
+        level += change
+        peak = max(peak, level)
+    return peak

@@ -1,0 +1,1 @@
+"""Views of the practitioner workspace, one module per area."""

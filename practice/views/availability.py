@@ -1,0 +1,268 @@
+"""A practitioner's own availability: weekly hours, dated exceptions and time off.
+
+Each form posts to its own URL; a refused form re-renders the page with what was typed
+and the reason, so nothing is lost. Time off over booked visits is a two-step flow: the
+visits are shown first, then cancelled (each patient emailed) or kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from booking.models import Booking, DateException, ExceptionKind, Practitioner, TimeOff
+from portal.access import practitioner_required
+from practice import services
+from practice.access import practitioner_for_request, team_user
+from practice.forms import ExceptionForm, TimeOffDecisionForm, TimeOffForm, WeeklyHoursForm
+
+
+def _today(practitioner: Practitioner) -> Any:
+    return timezone.now().astimezone(practitioner.clinic.tz).date()
+
+
+def _time_off_form(practitioner: Practitioner, data: Any = None, **kwargs: Any) -> TimeOffForm:
+    return TimeOffForm(data, tz=practitioner.clinic.tz, now=timezone.now(), **kwargs)
+
+
+def _page(
+    request: HttpRequest,
+    practitioner: Practitioner,
+    *,
+    hours_form: Form | None = None,
+    exception_form: Form | None = None,
+    time_off_form: Form | None = None,
+) -> HttpResponse:
+    today = _today(practitioner)
+    now = timezone.now()
+    start = request.GET.get("date") or ""
+    invalid = any(f is not None and f.errors for f in (hours_form, exception_form, time_off_form))
+    return render(
+        request,
+        "practice/availability.html",
+        {
+            "practitioner": practitioner,
+            "hours": practitioner.hours.order_by("weekday", "start_time"),
+            "exceptions": DateException.objects.filter(
+                practitioner=practitioner, date__gte=today
+            ).order_by("date", "start_time"),
+            "time_off": TimeOff.objects.filter(practitioner=practitioner, ends_at__gte=now),
+            "hours_form": hours_form or WeeklyHoursForm(),
+            "exception_form": exception_form or ExceptionForm(today=today),
+            "time_off_form": time_off_form
+            or _time_off_form(
+                practitioner, initial={"start_date": start, "end_date": start} if start else None
+            ),
+            "tz": practitioner.clinic.tz,
+        },
+        status=400 if invalid else 200,
+    )
+
+
+@practitioner_required
+@never_cache
+@require_safe
+def availability(request: HttpRequest) -> HttpResponse:
+    return _page(request, practitioner_for_request(request))
+
+
+@practitioner_required
+@require_POST
+def hours_add(request: HttpRequest) -> HttpResponse:
+    practitioner = practitioner_for_request(request)
+    form = WeeklyHoursForm(request.POST)
+    if form.is_valid():
+        try:
+            services.weekly_hours_add(practitioner=practitioner, **form.cleaned_data)
+        except services.PracticeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, "Weekly hours added. New bookings can use them straight away."
+            )
+            return redirect("practice:availability")
+    return _page(request, practitioner, hours_form=form)
+
+
+@practitioner_required
+@require_POST
+def hours_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    practitioner = practitioner_for_request(request)
+    if services.weekly_hours_remove(practitioner=practitioner, hours_id=pk):
+        messages.success(request, "Hours removed. Visits already booked in them stay booked.")
+    else:
+        messages.info(request, "Those hours were already removed.")
+    return redirect("practice:availability")
+
+
+@practitioner_required
+@require_POST
+def exception_add(request: HttpRequest) -> HttpResponse:
+    practitioner = practitioner_for_request(request)
+    form = ExceptionForm(request.POST, today=_today(practitioner))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.exception_add(
+                practitioner=practitioner,
+                day=data["day"],
+                kind=ExceptionKind(data["kind"]),
+                start_time=data.get("start_time"),
+                end_time=data.get("end_time"),
+                note=data.get("note", ""),
+                today=_today(practitioner),
+            )
+        except services.PracticeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("practice:availability")
+    return _page(request, practitioner, exception_form=form)
+
+
+@practitioner_required
+@require_POST
+def exception_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    practitioner = practitioner_for_request(request)
+    if services.exception_remove(practitioner=practitioner, exception_id=pk):
+        messages.success(request, "Removed.")
+    else:
+        messages.info(request, "That was already removed.")
+    return redirect("practice:availability")
+
+
+def _confirm_page(
+    request: HttpRequest,
+    practitioner: Practitioner,
+    form: TimeOffForm,
+    affected: list[Booking],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    data = form.cleaned_data
+    hidden = {k: form.data.get(k, "") for k in ("start_date", "start_time", "end_date", "end_time")}
+    hidden["reason"] = data.get("reason", "")
+    hidden["expected"] = ",".join(str(b.pk) for b in affected)
+    return render(
+        request,
+        "practice/time_off_confirm.html",
+        {
+            "practitioner": practitioner,
+            "affected": affected,
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "hidden": hidden,
+            "note": form.data.get("note", ""),
+            "tz": practitioner.clinic.tz,
+        },
+        status=status,
+    )
+
+
+@practitioner_required
+@require_POST
+def time_off_add(request: HttpRequest) -> HttpResponse:
+    """Step one: check the time off and show the visits it falls on (or add it if none)."""
+    practitioner = practitioner_for_request(request)
+    form = _time_off_form(practitioner, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        now = timezone.now()
+        try:
+            affected = services.time_off_affected(
+                practitioner=practitioner,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                now=now,
+            )
+            if affected:
+                return _confirm_page(request, practitioner, form, affected)
+            services.time_off_add(
+                practitioner=practitioner,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                reason=data["reason"],
+                by=team_user(request),
+                expected_booking_ids=[],
+                cancel_affected=False,
+                now=now,
+            )
+        except services.AffectedBookingsChanged:
+            affected = services.time_off_affected(
+                practitioner=practitioner,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                now=now,
+            )
+            return _confirm_page(request, practitioner, form, affected)
+        except services.PracticeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Time off added. No visits were booked in it.")
+            return redirect("practice:availability")
+    return _page(request, practitioner, time_off_form=form)
+
+
+@practitioner_required
+@require_POST
+def time_off_confirm(request: HttpRequest) -> HttpResponse:
+    """Step two: add the time off and cancel the visits shown, or keep them."""
+    practitioner = practitioner_for_request(request)
+    form = TimeOffDecisionForm(request.POST, tz=practitioner.clinic.tz, now=timezone.now())
+    if not form.is_valid():
+        return _page(request, practitioner, time_off_form=form)
+    data = form.cleaned_data
+    cancel = data["decision"] == "cancel"
+    try:
+        _, cancelled = services.time_off_add(
+            practitioner=practitioner,
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            reason=data["reason"],
+            by=team_user(request),
+            expected_booking_ids=data["expected"],
+            cancel_affected=cancel,
+            note=data["note"].strip(),
+        )
+    except services.AffectedBookingsChanged as exc:
+        messages.error(request, exc.message)
+        affected = services.time_off_affected(
+            practitioner=practitioner,
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            now=timezone.now(),
+        )
+        return _confirm_page(request, practitioner, form, affected, status=409)
+    except services.PracticeError as exc:
+        form.add_error(None, exc.message)
+        return _page(request, practitioner, time_off_form=form)
+    if cancel:
+        n = len(cancelled)
+        messages.success(
+            request,
+            f"Time off added. {n} visit{'s' if n != 1 else ''} cancelled; each patient has been "
+            "emailed.",
+        )
+    else:
+        messages.success(request, "Time off added. The visits in it are kept.")
+    week = data["starts_at"].date().isoformat()
+    return redirect(f"{reverse('practice:week')}?week={week}")
+
+
+@practitioner_required
+@require_POST
+def time_off_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    practitioner = practitioner_for_request(request)
+    if services.time_off_remove(practitioner=practitioner, time_off_id=pk):
+        messages.success(request, "Time off removed. Those times can be booked again.")
+    else:
+        messages.info(request, "That time off was already removed.")
+    return redirect("practice:availability")

@@ -1,0 +1,157 @@
+"""Calendar pages: a practitioner's week and day, the clinic's day side by side, the room lane."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from booking.forms import EARLIEST, LATEST, parse_week
+from booking.models import Practitioner, Room
+from portal.access import team_required
+from portal.models import Clinic, Role, User
+from practice.access import own_practitioner, team_user
+from practice.calendar import build_grid, load_calendar, visits_by_day
+from practice.roomlane import load_room_lane
+
+
+def parse_day(value: str | None, today: date) -> date:
+    """A date from the query string (today for missing or malformed input)."""
+    try:
+        day = date.fromisoformat(value) if value else today
+    except ValueError:
+        return today
+    return day if EARLIEST <= day <= LATEST else today
+
+
+def _clinic(user: User) -> Clinic:
+    return user.clinic or Clinic.objects.current()
+
+
+def _team(clinic: Clinic) -> list[Practitioner]:
+    return list(Practitioner.objects.filter(clinic=clinic).select_related("user"))
+
+
+def _chosen(
+    request: HttpRequest, user: User, team: list[Practitioner], *, allow_all: bool
+) -> tuple[list[Practitioner], str]:
+    """Whose calendar to show: a practitioner always their own; staff pick (or everyone)."""
+    if user.role == Role.PRACTITIONER:
+        mine = [p for p in team if p.user_id == user.pk]
+        return mine, str(mine[0].pk) if mine else ""
+    wanted = request.GET.get("p") or ("all" if allow_all else "")
+    if wanted == "all" and allow_all:
+        return team, "all"
+    picked = [p for p in team if str(p.pk) == wanted]
+    if not picked and team:
+        picked = team[:1]
+    return picked, str(picked[0].pk) if picked else ""
+
+
+@team_required
+@never_cache
+@require_safe
+def week(request: HttpRequest) -> HttpResponse:
+    """Seven days, Monday to Sunday: one column per day for one practitioner."""
+    user = team_user(request)
+    clinic = _clinic(user)
+    now = timezone.now()
+    today = now.astimezone(clinic.tz).date()
+    monday = parse_week(request.GET.get("week"), today)
+    team = _team(clinic)
+    shown, chosen = _chosen(request, user, team, allow_all=False)
+    data = load_calendar(clinic, monday, monday + timedelta(days=6), practitioners=shown, now=now)
+    grid = build_grid(data, by="day")
+    return render(
+        request,
+        "practice/week.html",
+        {
+            "grid": grid,
+            "data": data,
+            "agenda": visits_by_day(data),
+            "days": [monday + timedelta(days=i) for i in range(7)],
+            "monday": monday,
+            "sunday": monday + timedelta(days=6),
+            "prev": monday - timedelta(days=7),
+            "next": monday + timedelta(days=7),
+            "today": today,
+            "team": team,
+            "chosen": chosen,
+            "shown": shown,
+            "tz": clinic.tz,
+            "view": "week",
+        },
+    )
+
+
+@team_required
+@never_cache
+@require_safe
+def day(request: HttpRequest) -> HttpResponse:
+    """One day: a practitioner's own, or every practitioner side by side for staff."""
+    user = team_user(request)
+    clinic = _clinic(user)
+    now = timezone.now()
+    today = now.astimezone(clinic.tz).date()
+    shown_day = parse_day(request.GET.get("date"), today)
+    team = _team(clinic)
+    shown, chosen = _chosen(request, user, team, allow_all=True)
+    data = load_calendar(clinic, shown_day, shown_day, practitioners=shown, now=now)
+    grid = build_grid(data, by="practitioner")
+    return render(
+        request,
+        "practice/day.html",
+        {
+            "grid": grid,
+            "data": data,
+            "agenda": visits_by_day(data),
+            "day": shown_day,
+            "days": [shown_day],
+            "prev": shown_day - timedelta(days=1),
+            "next": shown_day + timedelta(days=1),
+            "today": today,
+            "team": team,
+            "chosen": chosen,
+            "shown": shown,
+            "tz": clinic.tz,
+            "view": "day",
+        },
+    )
+
+
+@team_required
+@never_cache
+@require_safe
+def room_lane(request: HttpRequest) -> HttpResponse:
+    """The multibed room over a day's shift: recliners busy each quarter hour, who is next."""
+    user = team_user(request)
+    clinic = _clinic(user)
+    now = timezone.now()
+    today = now.astimezone(clinic.tz).date()
+    shown_day = parse_day(request.GET.get("date"), today)
+    rooms = list(Room.objects.filter(clinic=clinic).select_related("clinic").order_by("name"))
+    wanted = request.GET.get("room")
+    room = next((r for r in rooms if str(r.pk) == wanted), rooms[0] if rooms else None)
+    lane = load_room_lane(room, shown_day, now=now) if room is not None else None
+    mine = own_practitioner(user)
+    return render(
+        request,
+        "practice/room.html",
+        {
+            "lane": lane,
+            "rooms": rooms,
+            "room": room,
+            "day": shown_day,
+            "today": today,
+            "prev": shown_day - timedelta(days=1),
+            "next": shown_day + timedelta(days=1),
+            "tz": clinic.tz,
+            "now": now,
+            "mine": mine,
+            "view": "room",
+        },
+    )

@@ -1,0 +1,309 @@
+"""A booking from the practitioner's side: its detail, attendance, the treatment record,
+cancelling with the policy applied; and the patient at a glance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from booking import services as booking_services
+from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, ServiceKind
+from intake.charts import pain_chart
+from intake.models import Alert, PatientFlag
+from intake.services import latest_submitted, log_health_access
+from intake.summary import intake_summary
+from portal.access import practitioner_required, team_required
+from portal.models import Clinic, Role
+from practice import services
+from practice.access import get_booking_for_team, get_patient_for_team, team_user
+from practice.forms import CancelVisitForm, TreatmentRecordForm
+from practice.glance import glance_for
+from practice.models import INTENSITY_RANK, TreatmentRecord
+
+OUTCOMES = {
+    "attended": BookingStatus.ATTENDED,
+    "no_show": BookingStatus.NO_SHOW,
+    "late_cancelled": BookingStatus.LATE_CANCELLED,
+}
+OUTCOME_DONE = {
+    BookingStatus.ATTENDED: "Marked as attended.",
+    BookingStatus.NO_SHOW: "Marked as did not attend.",
+    BookingStatus.LATE_CANCELLED: "Recorded as a late cancellation.",
+}
+
+
+def _book_next_url(booking: Booking) -> str:
+    """The booking pages for the same service and practitioner, a week after this visit."""
+    week = (booking.starts_at + timedelta(days=7)).astimezone(booking.clinic.tz).date()
+    query = urlencode(
+        {"for": booking.patient_id, "with": booking.practitioner_id, "week": week.isoformat()}
+    )
+    return f"{reverse('booking:week', args=[booking.service.slug])}?{query}"
+
+
+def _reschedule_url(booking: Booking) -> str:
+    query = urlencode(
+        {"for": booking.patient_id, "with": booking.practitioner_id, "reschedule": booking.pk}
+    )
+    return f"{reverse('booking:week', args=[booking.service.slug])}?{query}"
+
+
+def _gentler(last: TreatmentRecord | None) -> bool:
+    """Whether last time was more than the gentlest setting (worth turning the volume down)."""
+    if last is None:
+        return False
+    return bool(INTENSITY_RANK.get(last.depth, 0) or INTENSITY_RANK.get(last.stimulation, 0))
+
+
+@team_required
+@never_cache
+@require_safe
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = get_booking_for_team(request, pk)
+    user = team_user(request)
+    now = timezone.now()
+    record = TreatmentRecord.objects.filter(booking=booking).first()
+    last = services.last_treatment_before(booking)
+    flags = list(PatientFlag.objects.filter(patient=booking.patient, cleared_at__isnull=True))
+    alerts = list(
+        Alert.objects.filter(patient=booking.patient, acknowledged_at__isnull=True).order_by(
+            "-created_at"
+        )[:5]
+    )
+    log_health_access(
+        viewer=user,
+        patient=booking.patient,
+        what="visit details and treatment records",
+        request=request,
+    )
+    glance = glance_for([booking]).get(booking.pk)
+    intake = latest_submitted(booking.patient)
+    started = booking.starts_at <= now
+    cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
+    confirmed = booking.status == BookingStatus.CONFIRMED
+    is_practitioner = user.role == Role.PRACTITIONER
+    return render(
+        request,
+        "practice/booking_detail.html",
+        {
+            "booking": booking,
+            "patient": booking.patient,
+            "glance": glance,
+            "record": record,
+            "last": last,
+            "gentler": _gentler(last),
+            "flags": flags,
+            "alerts": alerts,
+            "tz": booking.clinic.tz,
+            "started": started,
+            "can_arrive": confirmed
+            and booking.arrived_at is None
+            and booking.starts_at.astimezone(booking.clinic.tz).date()
+            == now.astimezone(booking.clinic.tz).date(),
+            "can_attend": started
+            and booking.status in (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW),
+            "can_no_show": started
+            and booking.status in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED),
+            "can_late_cancel": confirmed and not started and booking.starts_at - now < cutoff,
+            "can_change": booking.is_changeable and not started,
+            "can_record": is_practitioner
+            and started
+            and booking.kind != ServiceKind.ASSESSMENT
+            and booking.status in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED),
+            "summary": intake_summary(intake) if intake is not None else None,
+            "chart": pain_chart(booking.patient, days=60, now=now),
+            "book_next_url": _book_next_url(booking),
+            "reschedule_url": _reschedule_url(booking),
+        },
+    )
+
+
+@team_required
+@require_POST
+def mark_arrived(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = get_booking_for_team(request, pk)
+    try:
+        booking_services.booking_mark_arrived(booking=booking, by=team_user(request))
+        messages.success(request, f"{booking.patient.get_short_name()} is marked as arrived.")
+    except booking_services.BookingError as exc:
+        messages.error(request, exc.message)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("practice:booking", args=[pk])
+    return redirect(back or reverse("practice:booking", args=[pk]))
+
+
+@team_required
+@require_POST
+def mark_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = get_booking_for_team(request, pk)
+    outcome = OUTCOMES.get(request.POST.get("outcome", ""))
+    if outcome is None:
+        messages.error(request, "Choose attended, did not attend or late cancellation.")
+        return redirect("practice:booking", pk=pk)
+    try:
+        booking_services.booking_mark_attendance(
+            booking=booking, outcome=outcome, by=team_user(request)
+        )
+    except booking_services.BookingError as exc:
+        messages.error(request, exc.message)
+        return redirect("practice:booking", pk=pk)
+    messages.success(request, OUTCOME_DONE[outcome])
+    user = team_user(request)
+    if (
+        outcome == BookingStatus.ATTENDED
+        and user.role == Role.PRACTITIONER
+        and booking.kind != ServiceKind.ASSESSMENT
+        and not TreatmentRecord.objects.filter(booking=booking).exists()
+    ):
+        return redirect("practice:record", pk=pk)
+    return redirect("practice:booking", pk=pk)
+
+
+@practitioner_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def treatment_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write or correct the record of an attended visit (saving also marks it attended)."""
+    booking = get_booking_for_team(request, pk)
+    user = team_user(request)
+    if booking.kind == ServiceKind.ASSESSMENT:
+        raise Http404("The free assessment has no treatment record")
+    record = TreatmentRecord.objects.filter(booking=booking).first()
+    if record is not None:
+        log_health_access(
+            viewer=user, patient=booking.patient, what="treatment record", request=request
+        )
+    initial = (
+        {
+            "areas_and_points": record.areas_and_points,
+            "needle_count": record.needles,
+            "depth": record.depth,
+            "stimulation": record.stimulation,
+            "style": record.style,
+            "other_techniques": record.other_techniques,
+            "reaction": record.reaction,
+            "plan_next_time": record.plan_next_time,
+        }
+        if record is not None
+        else {"depth": "standard", "stimulation": "moderate"}
+    )
+    form = TreatmentRecordForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.treatment_record_save(booking=booking, by=user, details=form.details())
+        except booking_services.BookingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Treatment record saved.")
+            return redirect("practice:booking", pk=pk)
+    return render(
+        request,
+        "practice/record_form.html",
+        {
+            "booking": booking,
+            "form": form,
+            "record": record,
+            "last": services.last_treatment_before(booking),
+            "tz": booking.clinic.tz,
+        },
+    )
+
+
+@team_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def cancel_visit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel from the clinic's side, with the policy applied inside the cutoff."""
+    booking = get_booking_for_team(request, pk)
+    now = timezone.now()
+    late = booking.starts_at - now < timedelta(hours=booking.clinic.cancellation_cutoff_hours)
+    form = CancelVisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if late and form.cleaned_data["how"] == "late":
+                booking_services.booking_mark_attendance(
+                    booking=booking,
+                    outcome=BookingStatus.LATE_CANCELLED,
+                    by=team_user(request),
+                    now=now,
+                )
+                messages.success(request, "Recorded as a late cancellation.")
+            else:
+                booking_services.booking_cancel(
+                    booking=booking,
+                    by=team_user(request),
+                    note=form.cleaned_data["note"].strip(),
+                    now=now,
+                )
+                messages.success(
+                    request, "The visit is cancelled and the patient has been emailed."
+                )
+            return redirect("practice:booking", pk=pk)
+        except booking_services.BookingError as exc:
+            form.add_error(None, exc.message)
+    return render(
+        request,
+        "practice/cancel.html",
+        {"booking": booking, "form": form, "late": late, "tz": booking.clinic.tz},
+    )
+
+
+@team_required
+@never_cache
+@require_safe
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient at a glance: visits, treatment records, flags and alerts."""
+    patient = get_patient_for_team(request, pk)
+    user = team_user(request)
+    now = timezone.now()
+    # The read rule above only lets through patients of the viewer's clinic.
+    visits = Booking.objects.filter(patient=patient).select_related(
+        "service", "practitioner", "room"
+    )
+    upcoming = list(visits.filter(status__in=ACTIVE_STATUSES, starts_at__gte=now))
+    past = list(
+        visits.filter(Q(starts_at__lt=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by("-starts_at")[
+            :50
+        ]
+    )
+    records = list(
+        TreatmentRecord.objects.filter(patient=patient)
+        .select_related("practitioner", "booking__service")
+        .order_by("-visit_at")
+    )
+    log_health_access(
+        viewer=user,
+        patient=patient,
+        what="patient overview and treatment records",
+        request=request,
+    )
+    glance = glance_for(upcoming + past)
+    intake = latest_submitted(patient)
+    return render(
+        request,
+        "practice/patient.html",
+        {
+            "patient": patient,
+            "upcoming": upcoming,
+            "past": past,
+            "records": records,
+            "glance": glance,
+            "flags": list(PatientFlag.objects.filter(patient=patient).order_by("-raised_at")),
+            "alerts": list(Alert.objects.filter(patient=patient).order_by("-created_at")[:20]),
+            "tz": (user.clinic or Clinic.objects.current()).tz,
+            "first_visit": min((b.starts_at for b in past), default=None),
+            "summary": intake_summary(intake) if intake is not None else None,
+            "chart": pain_chart(patient, now=now),
+        },
+    )

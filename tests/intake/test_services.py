@@ -1,0 +1,224 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from intake import services
+from intake.models import (
+    Alert,
+    AlertLevel,
+    AlertNotice,
+    DiaryEntry,
+    DiarySource,
+    FlagKind,
+    IntakeResponse,
+    PatientFlag,
+    ResponseStatus,
+)
+from intake.questionnaire import FULL, FULL_V1, SHORT
+from intake.services import (
+    IntakeError,
+    IntakeIncomplete,
+    booking_paused,
+    diary_add,
+    intake_save_draft,
+    intake_start,
+    intake_submit,
+)
+from portal.models import Role
+from tests.factories import UserFactory
+from tests.intake.conftest import past_visit
+from tests.intake.factories import IntakeResponseFactory, full_answers, raw
+
+pytestmark = pytest.mark.django_db
+
+
+def fill(draft: IntakeResponse, answers: dict[str, object]) -> IntakeResponse:
+    """Save every section of the draft as if typed in the browser."""
+    values = raw(answers)
+    for section in FULL_V1.sections:
+        part = {q.key: values[q.key] for q in section.questions if q.key in values}
+        draft = intake_save_draft(response=draft, section=section, raw=part)
+    return draft
+
+
+def test_start_twice_resumes_the_same_draft(patient) -> None:
+    first = intake_start(patient=patient, kind=FULL)
+    again = intake_start(patient=patient, kind=FULL)
+    short = intake_start(patient=patient, kind=SHORT)
+    assert first.pk == again.pk != short.pk
+    assert first.status == ResponseStatus.DRAFT and first.version == FULL_V1.version
+
+
+def test_saving_keeps_what_was_typed_even_when_invalid(patient) -> None:
+    draft = intake_start(patient=patient, kind=FULL)
+    pain = FULL_V1.sections[0]
+    intake_save_draft(response=draft, section=pain, raw={"complaint": "x" * 2000, "pain_now": "11"})
+    intake_save_draft(response=draft, section=FULL_V1.sections[1], raw={"had_surgery": "yes"})
+    stored = IntakeResponse.objects.get(pk=draft.pk)
+    assert stored.answers == {"complaint": "x" * 2000, "pain_now": "11", "had_surgery": "yes"}
+    assert stored.last_step == FULL_V1.sections[1].slug
+
+
+def test_submitting_an_incomplete_draft_changes_nothing(patient) -> None:
+    draft = intake_start(patient=patient, kind=FULL)
+    draft = intake_save_draft(response=draft, section=FULL_V1.sections[0], raw={"pain_now": "3"})
+    with pytest.raises(IntakeIncomplete) as caught:
+        intake_submit(response=draft)
+    assert caught.value.problems[0].section.slug == "pain"
+    stored = IntakeResponse.objects.get(pk=draft.pk)
+    assert stored.is_draft and stored.answers == {"pain_now": "3"}
+
+
+def test_submit_stores_typed_answers_once(patient) -> None:
+    draft = fill(intake_start(patient=patient, kind=FULL), full_answers())
+    result = intake_submit(response=draft)
+    again = intake_submit(response=draft)  # a double click
+    sent = IntakeResponse.objects.get(pk=draft.pk)
+    assert sent.status == ResponseStatus.SUBMITTED and sent.submitted_at is not None
+    assert sent.answers["pain_now"] == 6 and sent.answers["saddle_numbness"] is False
+    assert result.outcome == again.outcome and not result.outcome.urgent_advice
+    assert not PatientFlag.objects.exists() and not Alert.objects.exists()
+    with pytest.raises(IntakeError):
+        intake_save_draft(response=draft, section=FULL_V1.sections[0], raw={"pain_now": "1"})
+
+
+def test_an_update_is_a_new_response_prefilled_from_the_last_and_history_stays(patient) -> None:
+    first = IntakeResponseFactory.create(patient=patient, answers=full_answers(hopes="walk"))
+    update = intake_start(patient=patient, kind=FULL)
+    assert update.pk != first.pk
+    assert update.answers["hopes"] == "walk" and update.answers["had_surgery"] == "no"
+    assert "consent_data" not in update.answers
+    update = fill(update, full_answers(hopes="run"))
+    intake_submit(response=update)
+    sent = IntakeResponse.objects.filter(patient=patient, status="submitted")
+    assert sorted(r.answers["hopes"] for r in sent) == ["run", "walk"]
+    assert services.latest_submitted(patient).pk == update.pk  # type: ignore[union-attr]
+
+
+def test_a_draft_from_an_older_version_moves_to_the_current_one_keeping_known_answers(
+    patient,
+) -> None:
+    old = IntakeResponse.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        kind=FULL,
+        version=0,
+        answers={"complaint": "back", "retired_question": "gone"},
+    )
+    draft = intake_start(patient=patient, kind=FULL)
+    assert draft.pk == old.pk and draft.version == FULL_V1.version
+    assert draft.answers == {"complaint": "back"}
+
+
+def test_a_red_flag_pauses_booking_alerts_every_practitioner_and_emails_them_once(
+    patient, practitioner, eager_celery, django_capture_on_commit_callbacks
+) -> None:
+    colleague = UserFactory.create(role=Role.PRACTITIONER, email="david@example.com")
+    UserFactory.create(role=Role.STAFF)  # staff are not emailed
+    draft = fill(intake_start(patient=patient, kind=FULL), full_answers(bladder_bowel=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = intake_submit(response=draft)
+    assert result.outcome.urgent_advice
+    assert booking_paused(patient)
+    alert = Alert.objects.get()
+    assert alert.level == "urgent" and alert.practitioner is None
+    assert alert.source_key == f"intake:{draft.pk}"
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([practitioner.email, colleague.email])
+    assert "Urgent" in mail.outbox[0].subject
+    assert "bladder" not in mail.outbox[0].body.lower()  # no health details in email
+    # A retried or duplicated task sends nothing more.
+    from intake.tasks import send_alert_emails
+
+    send_alert_emails.delay(alert.pk)
+    assert len(mail.outbox) == 2
+    assert AlertNotice.objects.filter(sent_at__isnull=False).count() == 2
+
+
+def test_a_failed_send_gives_the_claim_back_for_the_retry(
+    patient, practitioner, monkeypatch
+) -> None:
+    from intake import tasks
+
+    alert, _ = services.alert_raise(
+        patient=patient,
+        level=AlertLevel.URGENT,
+        kind="intake_red_flag",
+        source_key="x",
+        summary="s",
+    )
+    calls = []
+
+    def flaky(to: str, email: object) -> None:
+        calls.append(to)
+        if len(calls) == 1:
+            raise OSError("SMTP down")
+
+    monkeypatch.setattr(tasks, "send_email", flaky)
+    with pytest.raises(OSError):
+        tasks.send_alert_emails.run(alert.pk)
+    assert AlertNotice.objects.get().sent_at is None
+    tasks.send_alert_emails.run(alert.pk)
+    assert calls == [practitioner.email, practitioner.email]
+    assert AlertNotice.objects.get().sent_at is not None
+
+
+def test_an_acknowledged_alert_is_not_emailed(patient, practitioner) -> None:
+    from intake.tasks import send_alert_emails
+
+    alert, _ = services.alert_raise(
+        patient=patient,
+        level=AlertLevel.URGENT,
+        kind="intake_red_flag",
+        source_key="y",
+        summary="s",
+    )
+    services.alert_acknowledge(alert=alert, by=practitioner)
+    send_alert_emails.run(alert.pk)
+    assert mail.outbox == []
+
+
+def test_clearing_the_red_flag_resumes_booking(patient, practitioner) -> None:
+    draft = fill(intake_start(patient=patient, kind=FULL), full_answers(fever=True))
+    intake_submit(response=draft)
+    flag = PatientFlag.objects.get(kind=FlagKind.RED_FLAG)
+    assert services.flag_clear(flag=flag, by=practitioner, note="Seen by GP")
+    assert not booking_paused(patient)
+
+
+def test_a_bad_reaction_before_raises_treat_gently(patient) -> None:
+    draft = fill(
+        intake_start(patient=patient, kind=FULL),
+        full_answers(had_acupuncture=True, reaction="worse"),
+    )
+    intake_submit(response=draft)
+    assert [f.kind for f in services.open_flags(patient)] == [FlagKind.TREAT_GENTLY]
+    assert not booking_paused(patient)
+
+
+def test_diary_add_checks_pain_and_keeps_known_tags(patient) -> None:
+    with pytest.raises(IntakeError):
+        diary_add(patient=patient, pain=11)
+    entry = diary_add(patient=patient, pain=4, note="  ok  ", tags=["flare", "bogus", "flare"])
+    assert entry.tags == ["flare"] and entry.note == "ok"
+    assert entry.recorded_at <= timezone.now()
+
+
+def test_a_checkin_answer_is_written_once_per_visit(patient, mei) -> None:
+    visit = past_visit(patient, mei)
+    first = diary_add(patient=patient, pain=6, source=DiarySource.CHECKIN, booking=visit)
+    again = diary_add(patient=patient, pain=2, source=DiarySource.CHECKIN, booking=visit)
+    assert again.pk == first.pk and DiaryEntry.objects.get().pain == 6
+
+
+def test_has_complete_intake_tells_short_from_full(patient) -> None:
+    assert not services.has_complete_intake(patient)
+    IntakeResponseFactory.create(patient=patient, kind=SHORT, answers={"complaint": "x"})
+    assert not services.has_complete_intake(patient)
+    assert services.has_complete_intake(patient, kinds=(FULL, SHORT))
+    IntakeResponseFactory.create(patient=patient, status="draft", submitted_at=None)
+    assert not services.has_complete_intake(patient)
+    old = timezone.now() - timedelta(days=3)
+    IntakeResponseFactory.create(patient=patient, submitted_at=old)
+    assert services.has_complete_intake(patient)
