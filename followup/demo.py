@@ -61,6 +61,14 @@ VISITS: list[tuple[str, int, bool, dict[str, Any] | None]] = [
 ]
 
 
+def visit_key(index: int) -> uuid.UUID:
+    """The fixed request key of the demo's ``index``-th visit in VISITS."""
+    return uuid.uuid5(NAMESPACE, f"{VISITS[index][0]}-{index}")
+
+
+PRIYA_UNANSWERED = 3  # her visit's index in VISITS
+
+
 def _visit_time(clinic: Clinic, days_ago: int) -> datetime:
     day = (timezone.now() - timedelta(days=days_ago)).astimezone(clinic.tz).date()
     return datetime.combine(day, time(10), tzinfo=clinic.tz)
@@ -89,7 +97,7 @@ def seed_followup(clinic: Clinic) -> None:
         patient = User.objects.filter(email=email).first()
         if patient is None:
             continue
-        key = uuid.uuid5(NAMESPACE, f"{email}-{n}")
+        key = visit_key(n)
         starts = _visit_time(clinic, days_ago)
         visit, _ = Booking.objects.get_or_create(
             request_key=key,

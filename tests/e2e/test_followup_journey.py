@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from booking.demo import seed_booking
 from booking.models import Booking, BookingStatus
-from followup.demo import seed_followup
+from followup.demo import PRIYA_UNANSWERED, seed_followup, visit_key
 from followup.models import CheckIn, MessageKind, OutboxMessage
 from followup.outbox import deliver
 from followup.planner import plan
@@ -63,7 +63,7 @@ def checkin_link_for(visit: Booking) -> str:
 
 
 def priya_visit_two_days_ago() -> Booking:
-    visit = Booking.objects.get(patient__email="priya@patient.example")
+    visit = Booking.objects.get(request_key=visit_key(PRIYA_UNANSWERED))
     shift = timezone.now() - timedelta(hours=49) - visit.ends_at
     Booking.objects.filter(pk=visit.pk).update(
         starts_at=visit.starts_at + shift, ends_at=visit.ends_at + shift
@@ -122,12 +122,13 @@ def test_a_red_flag_shows_urgent_advice_and_alerts_the_practitioner(
     shot_both(page, "followup-checkin-urgent")
 
     log_in(page, base, "mei@clinic.example", DEMO_PASSWORD)
-    expect(page.get_by_role("heading", name="Alerts")).to_be_visible()
-    alert = Alert.objects.get(kind="checkin_red_flag")
-    item = page.locator(".alert-item--urgent", has_text="red-flag question")
-    expect(item).to_be_visible()
+    expect(page.get_by_role("heading", name="Needs your attention")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Check-in notes"))).to_be_visible()
+    expect(page.get_by_text("Treat more gently next time").first).to_be_visible()
     shot_both(page, "followup-practitioner-dashboard")
-    item.get_by_role("button", name=re.compile("Acknowledge")).click()
-    expect(page.get_by_text("acknowledged", exact=False).first).to_be_visible()
+    alert = Alert.objects.get(kind="checkin_red_flag")
+    item = page.locator(".attention__item", has_text="red-flag question in a check-in")
+    item.get_by_role("button", name=re.compile("Mark as read")).click()
+    expect(page.locator(".attention__item", has_text="in a check-in")).to_have_count(0)
     alert.refresh_from_db()
     assert alert.acknowledged_at is not None
