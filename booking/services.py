@@ -261,8 +261,16 @@ def booking_create(
     ``request_key`` (a double-submitted form) returns the booking the first one made.
     ``price_minor`` is the amount agreed (the service's price if None); with ``hold_for``
     the place is only held (HELD, no confirmation email) until an online payment arrives.
+    A patient booking for themself must pass every registered gate (``booking.gates``);
+    clinic staff booking for a caller may go ahead.
     """
     now = now or timezone.now()
+    if booked_by is None or booked_by.pk == patient.pk:
+        from booking.gates import gates_for
+
+        blocking = gates_for(patient, service)
+        if blocking:
+            raise NotEligible(blocking[0].message)
     if request_key:
         existing = Booking.objects.filter(request_key=request_key).first()
         if existing is not None:

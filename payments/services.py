@@ -324,7 +324,7 @@ def refund_on_cancel(*, booking: Booking, payment: Payment | None, now: datetime
 
 
 def cancel_with_refund(
-    *, booking: Booking, by: User, now: datetime | None = None
+    *, booking: Booking, by: User, note: str = "", now: datetime | None = None
 ) -> tuple[Booking, Refund | None]:
     """Cancel a visit (``booking_cancel``'s rules) and refund by the clinic's policy.
 
@@ -335,7 +335,7 @@ def cancel_with_refund(
     payment = payment_for_booking(booking)
     refund = None
     with transaction.atomic():
-        booking = booking_cancel(booking=booking, by=by, now=now)
+        booking = booking_cancel(booking=booking, by=by, note=note, now=now)
         if payment is not None and payment.status == PaymentStatus.PENDING:
             from payments.tasks import cancel_payment
 

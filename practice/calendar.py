@@ -12,7 +12,7 @@ rather than a dozen overlapping stays.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -67,7 +67,7 @@ class ShiftBlock:
     day: date
     starts_at: datetime
     ends_at: datetime
-    bookings: list[Booking] = field(default_factory=list)
+    booked: int = 0  # active stays starting in the shift
 
 
 @dataclass
@@ -108,20 +108,29 @@ def load_calendar(
     practitioners: list[Practitioner],
     now: datetime,
 ) -> CalendarData:
-    """Read the range for these practitioners in a fixed number of queries."""
+    """Read the range for these practitioners in a fixed number of queries (one more only
+    if a multibed stay lies outside every shift)."""
     tz = clinic.tz
     start, end = utc_range(first, last, tz)
     ids = [p.pk for p in practitioners]
+    shown = Booking.objects.filter(
+        clinic=clinic,
+        practitioner_id__in=ids,
+        status__in=SHOWN_STATUSES,
+        starts_at__lt=end,
+        ends_at__gt=start,
+    )
     bookings = list(
-        Booking.objects.filter(
-            clinic=clinic,
-            practitioner_id__in=ids,
-            status__in=SHOWN_STATUSES,
-            starts_at__lt=end,
-            ends_at__gt=start,
-        )
+        shown.exclude(kind=ServiceKind.MULTIBED)
         .select_related("patient", "service", "room")
         .order_by("starts_at", "pk")
+    )
+    # A busy room has dozens of stays a shift: the grid only counts them (the room lane
+    # shows who), so they are read as bare rows rather than full bookings.
+    stays = list(
+        shown.filter(kind=ServiceKind.MULTIBED).values_list(
+            "pk", "practitioner_id", "starts_at", "status"
+        )
     )
     hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
     for h in WeeklyHours.objects.filter(practitioner_id__in=ids):
@@ -156,6 +165,22 @@ def load_calendar(
                     ends_at=datetime.combine(day, shift.end_time, tzinfo=tz),
                 )
             )
+    orphans = []
+    for pk, pid, starts_at, status in stays:
+        local = starts_at.astimezone(tz)
+        home = next(
+            (b for b in blocks.get((pid, local.date()), []) if b.starts_at <= local < b.ends_at),
+            None,
+        )
+        if home is None:
+            orphans.append(pk)  # a stay outside any shift (the shift was changed): draw it
+        elif status in ACTIVE_STATUSES:
+            home.booked += 1
+    if orphans:
+        bookings += Booking.objects.filter(pk__in=orphans).select_related(
+            "patient", "service", "room"
+        )
+        bookings.sort(key=lambda b: (b.starts_at, b.pk))
     recorded = set(
         TreatmentRecord.objects.filter(booking__in=[b.pk for b in bookings]).values_list(
             "booking_id", flat=True
@@ -284,19 +309,12 @@ def _column_entries(data: CalendarData, practitioner: Practitioner, day: date) -
     pid = practitioner.pk
     entries: list[Entry] = []
     blocks = data.shift_blocks.get((pid, day), [])
-    for block in blocks:
-        block.bookings = []
     for booking in data.bookings:
         if booking.practitioner_id != pid:
             continue
         start, end = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
         if start.date() != day:
             continue
-        if booking.kind == ServiceKind.MULTIBED:
-            home = next((b for b in blocks if b.starts_at <= start < b.ends_at), None)
-            if home is not None:
-                home.bookings.append(booking)
-                continue
         entries.append(
             Entry(
                 kind="visit",
@@ -312,8 +330,7 @@ def _column_entries(data: CalendarData, practitioner: Practitioner, day: date) -
             )
         )
     for block in blocks:
-        kept = [b for b in block.bookings if b.status in ACTIVE_STATUSES]
-        count = len(kept)
+        count = block.booked
         entries.append(
             Entry(
                 kind="shift",
@@ -407,13 +424,12 @@ def _rows(first_minute: int, rows: int, start: int, end: int) -> tuple[int, int]
     return top, max(1, bottom - top)
 
 
-def visits_by_day(data: CalendarData) -> dict[date, list[Booking]]:
-    """The visits of the range per clinic date, for the phone agenda."""
-    out: dict[date, list[Booking]] = defaultdict(list)
-    for booking in data.bookings:
-        out[booking.starts_at.astimezone(data.tz).date()].append(booking)
+def agenda(grid: Grid) -> dict[date, list[Entry]]:
+    """The grid's entries per date in time order, for the phone list: a multibed shift stays
+    one line (not a line per recliner), so the list is as short as the grid is."""
+    out: dict[date, list[Entry]] = defaultdict(list)
+    for column in grid.columns:
+        out[column.day].extend(column.entries)
+    for entries in out.values():
+        entries.sort(key=lambda e: (e.starts_at, e.kind != "off"))
     return dict(out)
-
-
-def practitioner_ids(practitioners: Iterable[Practitioner]) -> list[int]:
-    return [p.pk for p in practitioners]

@@ -66,6 +66,11 @@ class TreatmentRecordForm(forms.Form):
 
 
 class WeeklyHoursForm(forms.Form):
+    # The availability page shows three forms with same-named fields: keep their ids apart.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "hours-%s")
+        super().__init__(*args, **kwargs)
+
     weekday = forms.TypedChoiceField(label="Day", choices=Weekday.choices, coerce=int)
     start_time = forms.TimeField(label="From", widget=TIME_INPUT)
     end_time = forms.TimeField(label="Until", widget=TIME_INPUT)
@@ -88,6 +93,7 @@ class ExceptionForm(forms.Form):
     note = forms.CharField(label="Note", required=False, max_length=200)
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "date-%s")
         super().__init__(*args, **kwargs)
         self.today = today
 
@@ -125,6 +131,7 @@ class TimeOffForm(forms.Form):
     )
 
     def __init__(self, *args: Any, tz: ZoneInfo, now: datetime, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "off-%s")
         super().__init__(*args, **kwargs)
         self.tz, self.now = tz, now
 

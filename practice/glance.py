@@ -24,6 +24,7 @@ from booking.models import (
     ServiceKind,
 )
 from intake.models import FlagKind, IntakeResponse, PatientFlag, ResponseStatus
+from payments.models import Payment, PaymentStatus
 from portal.templatetags.money import money
 
 TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
@@ -68,18 +69,22 @@ FLAG_BADGES = {
 }
 
 
-def money_badge(booking: Booking) -> Badge:
-    """Paid, to pay, free or the sliding amount chosen, from what the booking records."""
+def money_badge(booking: Booking, payment_status: str | None = None) -> Badge:
+    """Paid, to pay, free or the sliding amount chosen, from the booking and its payment."""
     amount = money(booking.price_minor, booking.currency)
     if booking.price_minor == 0 or booking.payment_mode == PaymentMode.FREE:
         return Badge("Free", "", "free")
-    if booking.status == BookingStatus.HELD:
+    sliding = " (sliding)" if booking.service.price_rule == PriceRule.SLIDING else ""
+    if payment_status in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTLY_REFUNDED):
+        return Badge(f"Paid {amount}{sliding}", "success", "paid")
+    if payment_status == PaymentStatus.REFUNDED:
+        return Badge("Refunded", "", "refunded")
+    if booking.status == BookingStatus.HELD or payment_status == PaymentStatus.PENDING:
         return Badge("Awaiting payment", "warning", "to_pay")
-    sliding = booking.service.price_rule == PriceRule.SLIDING
     if booking.payment_mode == PaymentMode.ONLINE:
-        return Badge(f"Paid {amount}" + (" (sliding)" if sliding else ""), "success", "paid")
+        return Badge(f"To pay {amount}{sliding}", "warning", "to_pay")
     # Paid at the clinic: until a payment is recorded the calendar only knows the amount due.
-    return Badge(f"{amount} at clinic" + (" (sliding)" if sliding else ""), "", "at_clinic")
+    return Badge(f"{amount} at clinic{sliding}", "", "at_clinic")
 
 
 def _intake_done(patient_ids: set[int]) -> set[int] | None:
@@ -118,6 +123,11 @@ def glance_for(bookings: Iterable[Booking]) -> dict[int, Glance]:
     ).values_list("patient_id", "kind"):
         flags[patient_id].append(kind)
     intake_done = _intake_done(patient_ids)
+    payments = dict(
+        Payment.objects.filter(booking_id__in=[b.pk for b in bookings]).values_list(
+            "booking_id", "status"
+        )
+    )
     unanswered = _checkins_unanswered(patient_ids)
     out = {}
     for b in bookings:
@@ -125,7 +135,7 @@ def glance_for(bookings: Iterable[Booking]) -> dict[int, Glance]:
         kinds = flags.get(b.patient_id, [])
         out[b.pk] = Glance(
             is_new=first is None or first >= b.starts_at,
-            money=money_badge(b),
+            money=money_badge(b, payments.get(b.pk)),
             flags=[FLAG_BADGES[FlagKind(k)] for k in kinds if k in FLAG_BADGES],
             intake_missing=intake_done is not None and b.patient_id not in intake_done,
             checkin_unanswered=unanswered is not None and b.patient_id in unanswered,

@@ -25,7 +25,8 @@ from booking.models import (
     TimeOff,
     WeeklyHours,
 )
-from booking.services import BookingError, booking_cancel, booking_mark_attendance
+from booking.services import BookingError, booking_mark_attendance
+from payments.services import cancel_with_refund
 from portal.models import User
 from practice.models import CalendarFeed, TreatmentRecord
 
@@ -268,7 +269,9 @@ def time_off_add(
         if cancel_affected:
             for booking in affected:
                 if booking.is_changeable and booking.starts_at >= now:
-                    cancelled.append(booking_cancel(booking=booking, by=by, note=note, now=now))
+                    # Through payments, so a visit paid online is refunded by the policy.
+                    done, _ = cancel_with_refund(booking=booking, by=by, note=note, now=now)
+                    cancelled.append(done)
     return off, cancelled
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from practice.glance import Glance
 
 register = template.Library()
 
@@ -23,3 +27,33 @@ def percent(part: int, whole: int) -> str:
     if not whole:
         return "0%"
     return f"{part * 100 / whole:.3f}%"
+
+
+@register.simple_tag
+def glance_badges(glance: Glance | None, compact: bool = False) -> str:
+    """The at-a-glance badges of one booking (``compact`` leaves out "Returning").
+
+    A tag rather than an included template: the calendar draws it for every visit, and
+    building a few spans in Python is many times cheaper than an include each time.
+    """
+    if glance is None:
+        return ""
+    badges = [b for b in glance.badges if not (compact and b.key == "returning")]
+    return format_html(
+        '<span class="glance">{}</span>',
+        format_html_join(
+            "",
+            '<span class="badge badge--sm{}" data-badge="{}">{}{}</span>',
+            (
+                (
+                    f" badge--{b.tone}" if b.tone else "",
+                    b.key,
+                    mark_safe('<span aria-hidden="true">&#9873;</span> ')
+                    if b.key == "red_flag"
+                    else "",
+                    b.text,
+                )
+                for b in badges
+            ),
+        ),
+    )

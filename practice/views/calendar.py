@@ -15,7 +15,7 @@ from booking.models import Practitioner, Room
 from portal.access import team_required
 from portal.models import Clinic, Role, User
 from practice.access import own_practitioner, team_user
-from practice.calendar import build_grid, load_calendar, visits_by_day
+from practice.calendar import agenda, build_grid, load_calendar
 from practice.roomlane import load_room_lane
 
 
@@ -72,7 +72,7 @@ def week(request: HttpRequest) -> HttpResponse:
         {
             "grid": grid,
             "data": data,
-            "agenda": visits_by_day(data),
+            "agenda": agenda(grid),
             "days": [monday + timedelta(days=i) for i in range(7)],
             "monday": monday,
             "sunday": monday + timedelta(days=6),
@@ -108,7 +108,7 @@ def day(request: HttpRequest) -> HttpResponse:
         {
             "grid": grid,
             "data": data,
-            "agenda": visits_by_day(data),
+            "agenda": agenda(grid),
             "day": shown_day,
             "days": [shown_day],
             "prev": shown_day - timedelta(days=1),

@@ -22,6 +22,8 @@ from intake.charts import pain_chart
 from intake.models import Alert, PatientFlag
 from intake.services import latest_submitted, log_health_access
 from intake.summary import intake_summary
+from payments.models import FeeReduction, Payment
+from payments.services import cancel_with_refund
 from portal.access import practitioner_required, team_required
 from portal.models import Clinic, Role
 from practice import services
@@ -240,7 +242,7 @@ def cancel_visit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, "Recorded as a late cancellation.")
             else:
-                booking_services.booking_cancel(
+                cancel_with_refund(
                     booking=booking,
                     by=team_user(request),
                     note=form.cleaned_data["note"].strip(),
@@ -305,5 +307,9 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "first_visit": min((b.starts_at for b in past), default=None),
             "summary": intake_summary(intake) if intake is not None else None,
             "chart": pain_chart(patient, now=now),
+            "fee_reductions": list(FeeReduction.objects.filter(patient=patient)[:3]),
+            "payments": list(
+                Payment.objects.filter(patient=patient).select_related("booking__service")[:10]
+            ),
         },
     )

@@ -116,3 +116,15 @@ def test_booking_never_imports_intake() -> None:
                 else []
             )
             assert not any(n == "intake" or n.startswith("intake.") for n in names), path
+
+
+def test_the_booking_service_itself_refuses_a_gated_patient_but_not_staff(
+    patient, front_desk, private
+) -> None:
+    from booking.services import NotEligible
+    from tests.booking.factories import book
+
+    flag_raise(patient=patient, kind=FlagKind.RED_FLAG, reason="r")
+    with pytest.raises(NotEligible, match="practitioner needs to talk with you"):
+        book(patient, private, local(TUE, 10), now=NOW)
+    assert book(patient, private, local(TUE, 10), now=NOW, booked_by=front_desk).pk

@@ -15,10 +15,16 @@ from django.urls import reverse
 from portal.demo import CLINIC, DEMO_PASSWORD, PEOPLE
 from portal.models import Clinic, Role, User
 from portal.services import STAFF_GROUP
+from practice.demo import COMMUNITY_PATIENTS
 
 pytestmark = pytest.mark.django_db
 
-EXPECTED_COUNTS = {Role.PRACTITIONER: 3, Role.STAFF: 2, Role.PATIENT: 4}
+# The sample patients, plus the community-room regulars practice.demo seeds (no logins).
+EXPECTED_COUNTS = {
+    Role.PRACTITIONER: 3,
+    Role.STAFF: 2,
+    Role.PATIENT: 4 + len(COMMUNITY_PATIENTS),
+}
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +62,7 @@ def test_seeding_twice_gives_the_same_clinic_and_people() -> None:
     assert Clinic.objects.count() == 1
     assert Clinic.objects.get().pk == clinic_pk
     assert _counts() == EXPECTED_COUNTS
-    assert User.objects.count() == 9
+    assert User.objects.count() == 9 + len(COMMUNITY_PATIENTS)
     assert _snapshot() == first
     assert EmailAddress.objects.count() == 9
     assert not User.objects.exclude(clinic_id=clinic_pk).exists()

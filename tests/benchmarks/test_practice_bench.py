@@ -1,0 +1,89 @@
+"""The practitioner's calendar week on the busy clinic, over HTTP, against the baseline request.
+
+Target: within 3x the baseline (a signed-in view doing one primary-key query). The week
+is the seed's busy week for the practitioner with the most visits in it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import Count
+from django.test import Client
+
+from booking.models import ACTIVE_STATUSES, Booking
+from tests.benchmarks import report
+from tests.benchmarks.report import SLACK, Result, median_ms, record
+from tests.benchmarks.seed import World
+
+CALENDAR_TARGET = 3.0
+
+
+@pytest.fixture(scope="session")
+def busiest(world: World, django_db_blocker: object) -> tuple[Client, int]:
+    """A signed-in client for the practitioner with most visits in the busy week."""
+    monday = world.busy_monday
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        counts = (
+            Booking.objects.filter(
+                clinic=world.clinic,
+                status__in=ACTIVE_STATUSES,
+                starts_at__date__gte=monday,
+                starts_at__date__lt=monday + timedelta(days=7),
+            )
+            .values("practitioner")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+        )
+        top = counts[0]
+        practitioner = next(p for p in world.practitioners if p.pk == top["practitioner"])
+        client = Client()
+        client.force_login(practitioner.user)
+    return client, top["n"]
+
+
+@pytest.mark.parametrize("page", ["week", "day (everyone, as staff)"])
+def test_practitioner_calendar(
+    world: World,
+    live_db: None,
+    baseline_ms: float,
+    busiest: tuple[Client, int],
+    page: str,
+) -> None:
+    client, visits = busiest
+    monday = world.busy_monday
+    if page == "week":
+        url = f"/practice/calendar/?week={monday.isoformat()}"
+    else:
+        from portal.models import Role, User
+
+        staff = User.objects.filter(role=Role.STAFF, clinic=world.clinic).first()
+        if staff is None:
+            staff = User.objects.create_user(
+                "bench-desk@example.com", None, role=Role.STAFF, clinic=world.clinic
+            )
+        client = Client()
+        client.force_login(staff)
+        url = f"/practice/calendar/day/?date={(monday + timedelta(days=1)).isoformat()}&p=all"
+    response = client.get(url)
+    assert response.status_code == 200
+    shown = response.content.decode().count("data-booking=")
+    assert shown > 10, "the busy calendar shows almost nothing: the page measured would be trivial"
+    median, _ = median_ms(lambda _: client.get(url))
+    result = record(
+        Result(
+            f"practice calendar {page} (HTTP)",
+            median,
+            "ms",
+            baseline=baseline_ms,
+            target_ratio=CALENDAR_TARGET,
+            note=f"{shown} visits drawn; busiest practitioner has {visits} in the week",
+        )
+    )
+    report.profile(f"practice calendar {page}", lambda: client.get(url))
+    assert result.ratio is not None
+    assert result.ratio <= CALENDAR_TARGET * SLACK, (
+        f"the calendar {page} took {median:.1f} ms, {result.ratio:.1f}x the baseline "
+        f"(target {CALENDAR_TARGET}x)"
+    )

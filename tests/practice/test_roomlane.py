@@ -1,0 +1,52 @@
+"""practice.roomlane: recliners per stay, occupancy per quarter hour, the next arrival."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from booking.models import MultibedShift, Room, Service
+from booking.services import booking_mark_arrived
+from practice.roomlane import load_room_lane
+from tests.booking.conftest import MON, NOW, TUE
+from tests.booking.factories import book, local
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lane_assigns_recliners_and_counts_each_quarter(
+    room: Room, shift: MultibedShift, multibed: Service
+) -> None:
+    # Two recliners; stays of 50 minutes starting 17:30, 17:45 and 18:30.
+    stays = [
+        book(UserFactory.create(), multibed, local(TUE, 17, 30) + timedelta(minutes=m), now=NOW)
+        for m in (0, 15, 60)
+    ]
+    lane = load_room_lane(room, TUE, now=NOW)
+    assert [s.recliner for s in lane.stays] == [1, 2, 1]  # 18:30 reuses recliner 1 (free 18:20)
+    assert lane.recliners == 2
+    assert lane.starts_at is not None and lane.starts_at.hour == 17
+    busy = {q.starts_at.strftime("%H:%M"): q.busy for q in lane.quarters}
+    assert busy["17:30"] == 1 and busy["17:45"] == 2 and busy["18:15"] == 2
+    assert busy["18:30"] == 2  # the 17:45 stay until 18:35 and the new arrival
+    assert busy["19:30"] == 0
+    assert lane.peak == 2
+    assert lane.next_arrival is not None and lane.next_arrival.booking == stays[0]
+
+
+def test_next_arrival_skips_people_already_here(
+    room: Room, shift: MultibedShift, multibed: Service, practitioner: object
+) -> None:
+    first = book(UserFactory.create(), multibed, local(TUE, 17, 30), now=NOW)
+    second = book(UserFactory.create(), multibed, local(TUE, 17, 45), now=NOW)
+    arriving = local(TUE, 17, 25)
+    booking_mark_arrived(booking=first, by=first.patient, now=arriving)
+    lane = load_room_lane(room, TUE, now=arriving)
+    assert lane.next_arrival is not None and lane.next_arrival.booking == second
+
+
+def test_a_day_without_a_shift_is_empty(room: Room, shift: MultibedShift) -> None:
+    lane = load_room_lane(room, MON, now=NOW)
+    assert lane.starts_at is None and lane.stays == [] and lane.shifts == []
