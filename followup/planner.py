@@ -18,6 +18,7 @@ from booking.models import Booking, BookingStatus, Practitioner
 from followup.messages import digest_alerts
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from followup.outbox import outbox_put
+from followup.services import CHECKIN_SOURCE
 from followup.visits import TREATMENT_KINDS, treatment_number
 from intake.models import Alert, AlertLevel
 from portal.models import Clinic, User
@@ -124,10 +125,13 @@ def _alert_recipients(alert: Alert) -> list[User]:
 
 
 def plan_urgent_alerts(clinic: Clinic, now: datetime) -> int:
-    """An email at once to each practitioner concerned by an open urgent alert (any source)."""
+    """An email at once to each practitioner concerned by an open urgent check-in alert."""
     alerts = Alert.objects.filter(
         clinic=clinic,
         level=AlertLevel.URGENT,
+        # Check-in alerts. The intake's red-flag alerts are emailed by intake.tasks (claimed per
+        # recipient there); taking them here too would email them twice.
+        source_key__startswith=CHECKIN_SOURCE,
         acknowledged_at__isnull=True,
         created_at__gt=now - LOOKBACK,
     ).exclude(

@@ -18,9 +18,12 @@ from booking.models import Booking, BookingStatus
 from followup.models import CheckIn, CheckInStage, MessageKind
 from followup.outbox import deliver, outbox_put
 from followup.visits import treatment_number, why_not_checked_in
-from intake.models import AlertLevel, FlagKind
-from intake.services import alert_raise, flag_raise
+from intake.models import AlertLevel, DiaryEntry, DiarySource, FlagKind
+from intake.services import alert_raise, diary_add, flag_raise
 from intake.triage import CheckinFacts, Outcome, checkin_outcome
+
+# Alerts raised from a check-in have source keys "checkin:<id>".
+CHECKIN_SOURCE = "checkin:"
 
 BOOKING_EMAILS = {
     "booking_confirmed": (MessageKind.BOOKING_CONFIRMED, (BookingStatus.CONFIRMED,)),
@@ -78,13 +81,14 @@ def _history(booking: Booking, now: datetime) -> tuple[tuple[str, ...], tuple[in
     tz = booking.clinic.tz
     today = now.astimezone(tz).date()
     by_day: dict[Any, int] = {}
-    recent = CheckIn.objects.filter(
-        patient_id=booking.patient_id, submitted_at__gte=now - timedelta(days=7)
-    ).order_by("submitted_at")
-    for c in recent:
-        day = c.submitted_at.astimezone(tz).date()
+    # The pain diary holds both diary entries and earlier check-in answers.
+    recent = DiaryEntry.objects.filter(
+        patient_id=booking.patient_id, recorded_at__gte=now - timedelta(days=7), recorded_at__lt=now
+    ).order_by("recorded_at")
+    for entry in recent.only("recorded_at", "pain"):
+        day = entry.recorded_at.astimezone(tz).date()
         if day < today:
-            by_day[day] = int(c.answers.get("pain_now", 0))  # the day's latest answer wins
+            by_day[day] = entry.pain  # the day's latest score wins
     return comparisons, tuple(by_day[d] for d in sorted(by_day))
 
 
@@ -121,6 +125,7 @@ def checkin_submit(
             checkin.answers = answers
             checkin.outcome = {"notes": list(outcome.notes), "advice": _advice(outcome)}
             checkin.save(force_insert=True)
+            _to_diary(checkin, booking, answers, now)
             _carry_out(checkin, booking, outcome, now)
     except IntegrityError:
         # The unique (booking, stage) constraint: a second tab or a double click.
@@ -143,8 +148,24 @@ def _advice(outcome: Outcome) -> list[str]:
     return [name for name, on in shown.items() if on]
 
 
+def _to_diary(checkin: CheckIn, booking: Booking, answers: dict[str, Any], now: datetime) -> None:
+    """The answer goes into the pain diary and chart, tagged with what the patient noticed."""
+    tags = list(answers.get("reactions", []))
+    tags += [key for key in ("needle_site_soreness", "bruising") if answers.get(key)]
+    diary_add(
+        patient=booking.patient,
+        pain=int(answers["pain_now"]),
+        note=str(answers.get("note", "")),
+        tags=tags,
+        recorded_at=now,
+        source=DiarySource.CHECKIN,
+        # The diary keeps one entry per visit for the 48-hour check-in; a re-check is its own.
+        booking=booking if checkin.stage == CheckInStage.CHECKIN else None,
+    )
+
+
 def _carry_out(checkin: CheckIn, booking: Booking, outcome: Outcome, now: datetime) -> None:
-    source = f"checkin:{checkin.pk}"
+    source = f"{CHECKIN_SOURCE}{checkin.pk}"
     for level, kind, summary in outcome.alerts:
         alert_raise(
             patient=booking.patient,

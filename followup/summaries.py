@@ -13,7 +13,7 @@ from django.utils import timezone
 from booking.models import Booking
 from followup.links import make_token, max_age
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
-from intake.models import Alert, AlertLevel, PatientFlag
+from intake.models import Alert, AlertLevel, FlagKind, PatientFlag
 from portal.models import Clinic, User
 
 GUIDANCE_KINDS = (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT)
@@ -75,17 +75,20 @@ def patient_history(patient: User) -> dict[str, object]:
 
 
 def practitioner_followup(user: User) -> dict[str, object]:
-    """Open alerts for this practitioner (urgent first) and open flags on the clinic's patients."""
+    """Routine check-in notes for this practitioner and open treatment flags on the clinic's
+    patients. Urgent alerts and red flags are the intake's "Needs your attention" box."""
     mine = Q(practitioner__isnull=True) | Q(practitioner__user=user)
     clinic_id = user.clinic_id or Clinic.objects.current().pk
     alerts = list(
-        Alert.objects.filter(mine, clinic_id=clinic_id, acknowledged_at__isnull=True)
+        Alert.objects.filter(
+            mine, clinic_id=clinic_id, level=AlertLevel.ROUTINE, acknowledged_at__isnull=True
+        )
         .select_related("patient", "booking")
         .order_by("-created_at")[:30]
     )
-    alerts.sort(key=lambda a: a.level != AlertLevel.URGENT)  # stable: urgent first, newest first
     flags = list(
         PatientFlag.objects.filter(clinic_id=clinic_id, cleared_at__isnull=True)
+        .exclude(kind=FlagKind.RED_FLAG)
         .select_related("patient")
         .order_by("patient__first_name", "patient__last_name", "kind")[:50]
     )

@@ -7,6 +7,4 @@ app_name = "followup"
 urlpatterns = [
     path("checkin/<str:token>/", views.checkin, name="checkin"),
     path("me/follow-up/", views.my_followup, name="mine"),
-    path("practice/alerts/<int:pk>/acknowledge/", views.acknowledge_alert, name="acknowledge"),
-    path("practice/flags/<int:pk>/clear/", views.clear_flag, name="clear_flag"),
 ]

@@ -1,14 +1,15 @@
-"""Check-in pages (signed link, no login), the patient's follow-up page, and the
-practitioner's acknowledge/clear buttons."""
+"""Check-in pages (signed link, no login) and the patient's follow-up page.
+
+Acknowledging alerts and clearing flags are the intake app's views (one place for both).
+"""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from booking.models import Booking
 from followup import links, services
@@ -16,11 +17,9 @@ from followup.forms import CheckInForm
 from followup.models import CheckIn
 from followup.summaries import open_checkins, patient_history
 from followup.visits import why_not_checked_in
-from intake.models import Alert, PatientFlag
-from intake.services import alert_acknowledge, flag_clear
 from intake.triage import COMPARISONS
-from portal.access import patient_required, team_required
-from portal.models import Clinic, User
+from portal.access import patient_required
+from portal.models import User
 
 
 def _user(request: HttpRequest) -> User:
@@ -86,29 +85,3 @@ def my_followup(request: HttpRequest) -> HttpResponse:
             **patient_history(patient),
         },
     )
-
-
-@team_required
-@require_POST
-def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    alert = get_object_or_404(Alert, pk=pk, clinic_id=user.clinic_id or Clinic.objects.current().pk)
-    if alert_acknowledge(alert=alert, by=user):
-        messages.success(request, f"Alert about {alert.patient} acknowledged.")
-    else:
-        messages.info(request, "That alert was already acknowledged.")
-    return redirect("dashboard")
-
-
-@team_required
-@require_POST
-def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    flag = get_object_or_404(
-        PatientFlag, pk=pk, clinic_id=user.clinic_id or Clinic.objects.current().pk
-    )
-    if flag_clear(flag=flag, by=user, note=request.POST.get("note", "")):
-        messages.success(request, f"“{flag.get_kind_display()}” cleared for {flag.patient}.")
-    else:
-        messages.info(request, "That flag was already cleared.")
-    return redirect("dashboard")

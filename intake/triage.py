@@ -146,11 +146,13 @@ def _red_flag_rule(facts: CheckinFacts) -> Outcome:
     flags = [key for key in facts.red_flags if key in RED_FLAG_KEYS]
     if not flags:
         return Outcome()
+    count = "a red-flag question" if len(flags) == 1 else f"{len(flags)} red-flag questions"
     return Outcome(
         urgent_advice=True,
         pause_booking=True,
         flags=("red_flag",),
-        alerts=(("urgent", "checkin_red_flag", "Red flag reported: " + ", ".join(flags)),),
+        # Alert summaries are stored in plain text, so they name no symptom.
+        alerts=(("urgent", "checkin_red_flag", f"Answered yes to {count} in a check-in"),),
         notes=("red_flag",),
     )
 

@@ -150,7 +150,7 @@ def test_urgent_alerts_email_their_practitioner_at_once(
         patient=patient,
         level=AlertLevel.URGENT,
         kind="intake_red_flag",
-        source_key="intake:1",
+        source_key="checkin:1",
         summary="Saddle numbness",
         practitioner=mei,
     )
@@ -158,7 +158,7 @@ def test_urgent_alerts_email_their_practitioner_at_once(
         patient=patient,
         level=AlertLevel.URGENT,
         kind="intake_red_flag",
-        source_key="intake:2",
+        source_key="checkin:2",
         summary="Fever",
     )
     now = datetime.now(UTC)
@@ -219,3 +219,15 @@ def test_a_digest_whose_alerts_were_all_acknowledged_is_skipped(
     alert_acknowledge(alert=alert, by=practitioner)
     assert deliver(digest.pk, now=datetime(2027, 3, 2, 8, 0, tzinfo=UTC)) == "skipped"
     assert OutboxMessage.objects.get(pk=digest.pk).status == OutboxStatus.SKIPPED
+
+
+def test_intake_alerts_are_left_to_the_intake_email(mei: Practitioner, patient: User) -> None:
+    alert_raise(
+        patient=patient,
+        level=AlertLevel.URGENT,
+        kind="intake_red_flag",
+        source_key="intake:7",
+        summary="Answered yes to a red-flag question in the intake questionnaire",
+    )
+    plan(datetime.now(UTC))
+    assert rows(MessageKind.ALERT_URGENT) == []

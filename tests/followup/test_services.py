@@ -11,7 +11,7 @@ from django.db import connection
 from booking.models import Booking, BookingStatus, Service
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
 from followup.services import AlreadyAnswered, CheckInError, checkin_submit
-from intake.models import Alert, FlagKind, PatientFlag
+from intake.models import Alert, DiaryEntry, DiarySource, FlagKind, PatientFlag
 from portal.models import User
 from tests.followup.conftest import CHECKIN_DUE, past_visit, set_status
 
@@ -122,17 +122,12 @@ def test_the_same_pain_for_days_is_read_from_earlier_answers(
 ) -> None:
     earlier = past_visit(patient, private, weeks_ago=1)
     visit = past_visit(patient, private)
-    for day, stage in ((3, CheckInStage.CHECKIN), (2, CheckInStage.RECHECK)):
+    for day, stage in ((2, CheckInStage.CHECKIN), (1, CheckInStage.RECHECK)):
         checkin_submit(
             booking=earlier,
             stage=stage,
             answers=answers(comparison="same", pain_now=8),
             now=CHECKIN_DUE - timedelta(days=day),
-        )
-    # submitted_at is the real clock; put the earlier answers on the two days before.
-    for day, answered in ((2, CheckInStage.CHECKIN), (1, CheckInStage.RECHECK)):
-        CheckIn.objects.filter(booking=earlier, stage=answered).update(
-            submitted_at=CHECKIN_DUE - timedelta(days=day)
         )
     with_history = submit(visit, comparison="same", pain_now=8)
     assert with_history.outcome.advise_gp
@@ -145,3 +140,22 @@ def test_a_call_request_when_worse_is_urgent(private: Service, patient: User) ->
     fourth = past_visit(patient, private)
     submit(fourth, comparison="worse", wants_call=True)
     assert Alert.objects.get(kind="call_requested").level == "urgent"
+
+
+def test_answers_go_into_the_pain_diary_once(visit: Booking) -> None:
+    submit(visit, pain_now=6, reactions=["headache"], bruising=True, note="Tired")
+    (entry,) = DiaryEntry.objects.all()
+    assert (entry.pain, entry.source, entry.booking_id) == (6, DiarySource.CHECKIN, visit.pk)
+    assert entry.tags == ["headache", "bruising"] and entry.note == "Tired"
+    assert entry.recorded_at == CHECKIN_DUE
+    with pytest.raises(AlreadyAnswered):
+        submit(visit, pain_now=2)
+    assert DiaryEntry.objects.count() == 1
+
+
+def test_diary_pain_counts_towards_pain_for_days(visit: Booking, patient: User) -> None:
+    from intake.services import diary_add
+
+    for days in (2, 1):
+        diary_add(patient=patient, pain=8, recorded_at=CHECKIN_DUE - timedelta(days=days))
+    assert submit(visit, comparison="same", pain_now=8).outcome.advise_gp

@@ -164,58 +164,63 @@ def test_other_patients_checkins_are_not_listed(visit: Booking, other_patient: U
     assert "No check-ins yet" in text
 
 
-# --- the practitioner's alerts and flags --------------------------------------------------
+# --- the practitioner's check-in notes and treatment flags --------------------------------
 
 
 @pytest.fixture
-def alert(visit: Booking, mei: Practitioner, patient: User) -> Alert:
+def note(visit: Booking, mei: Practitioner, patient: User) -> Alert:
     return alert_raise(
         patient=patient,
-        level=AlertLevel.URGENT,
-        kind="checkin_red_flag",
+        level=AlertLevel.ROUTINE,
+        kind="checkin_worse_early",
         source_key="checkin:1",
-        summary="Red flag reported: leg_weakness",
+        summary="Worse 48 hours after treatment 1; re-check booked",
         practitioner=mei,
         booking=visit,
     )[0]
 
 
-def test_practitioners_see_and_acknowledge_alerts(alert: Alert, practitioner: User) -> None:
+def test_practitioners_see_check_in_notes_and_mark_them_read(
+    note: Alert, practitioner: User
+) -> None:
     client = client_for(practitioner)
     text = client.get(reverse("practitioner_dashboard")).content.decode()
-    assert "Red flag reported" in text and "Acknowledge" in text
-    response = client.post(reverse("followup:acknowledge", args=[alert.pk]))
-    assert response.status_code == 302
-    alert.refresh_from_db()
-    assert alert.acknowledged_by_id == practitioner.pk
-    assert "Red flag reported" not in client.get(reverse("practitioner_dashboard")).content.decode()
-    assert client.post(reverse("followup:acknowledge", args=[alert.pk])).status_code == 302
+    assert "Worse 48 hours after treatment 1" in text
+    assert reverse("intake:acknowledge_alert", args=[note.pk]) in text
+    client.post(reverse("intake:acknowledge_alert", args=[note.pk]))
+    note.refresh_from_db()
+    assert note.acknowledged_by_id == practitioner.pk
+    text = client.get(reverse("practitioner_dashboard")).content.decode()
+    assert "Worse 48 hours after treatment 1" not in text
 
 
-def test_acknowledging_needs_the_clinic_team_and_a_post(
-    client: Client, alert: Alert, patient: User, other_clinic_practitioner: User
+def test_urgent_alerts_are_left_to_the_attention_box(
+    visit: Booking, mei: Practitioner, patient: User, practitioner: User
 ) -> None:
-    url = reverse("followup:acknowledge", args=[alert.pk])
-    assert client.post(url).status_code == 302  # to the login page
-    assert client_for(patient).post(url).status_code == 403
-    assert client_for(other_clinic_practitioner).post(url).status_code == 404
-    assert client_for(alert.practitioner.user).get(url).status_code == 405  # type: ignore[union-attr]
-    alert.refresh_from_db()
-    assert alert.acknowledged_at is None
+    from followup.summaries import practitioner_followup
+
+    alert_raise(
+        patient=patient,
+        level=AlertLevel.URGENT,
+        kind="checkin_red_flag",
+        source_key="checkin:2",
+        summary="Answered yes to a red-flag question in a check-in",
+        practitioner=mei,
+    )
+    flag_raise(patient=patient, kind=FlagKind.RED_FLAG, reason="Check-in")
+    shown = practitioner_followup(practitioner)
+    assert shown == {"followup_alerts": [], "followup_flags": []}
 
 
-def test_practitioners_see_and_clear_flags(
-    mei: Practitioner, patient: User, practitioner: User, other_clinic_practitioner: User
+def test_practitioners_see_and_clear_treatment_flags(
+    visit: Booking, patient: User, practitioner: User
 ) -> None:
     flag, _ = flag_raise(patient=patient, kind=FlagKind.TREAT_GENTLY, reason="Worse twice")
     client = client_for(practitioner)
-    assert (
-        "Treat more gently next time"
-        in client.get(reverse("practitioner_dashboard")).content.decode()
-    )
-    url = reverse("followup:clear_flag", args=[flag.pk])
-    assert client_for(other_clinic_practitioner).post(url).status_code == 404
-    assert client.post(url, {"note": "Used Japanese style"}).status_code == 302
+    dashboard = client.get(reverse("practitioner_dashboard")).content.decode()
+    assert "Treat more gently next time" in dashboard
+    assert reverse("intake:clear_flag", args=[flag.pk]) in dashboard
+    client.post(reverse("intake:clear_flag", args=[flag.pk]), {"note": "Used Japanese style"})
     flag.refresh_from_db()
     assert flag.cleared_by_id == practitioner.pk and flag.clear_note == "Used Japanese style"
     assert not PatientFlag.objects.filter(cleared_at__isnull=True).exists()

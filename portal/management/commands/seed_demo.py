@@ -24,8 +24,14 @@ class Command(BaseCommand):
         from practice.demo import seed_practice
 
         seed_practice(clinic)
+        from followup.demo import seed_followup
+
+        seed_followup(clinic)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "To see a 48-hour check-in: python manage.py followup_fast_forward --patient EMAIL"
+        )
         width = max(len(p.email) for p in PEOPLE)
         for person in PEOPLE:
             self.stdout.write(
