@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import time as clock
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -53,13 +54,14 @@ def due_rows(world: World, live_db: None) -> Iterator[list[int]]:
     clinic.quiet_hours_start = clinic.quiet_hours_end = clock(0)  # measure sending, not holding
     clinic.save()
     visit = (
-        Booking.objects.filter(
-            clinic=clinic, status=BookingStatus.CONFIRMED, starts_at__gt=timezone.now()
-        )
+        # The latest visit: it must not start while the benchmark runs (the message would be
+        # skipped as too late).
+        Booking.objects.filter(clinic=clinic, status=BookingStatus.CONFIRMED)
         .select_related("patient")
+        .order_by("-starts_at")
         .first()
     )
-    assert visit is not None
+    assert visit is not None and visit.starts_at > timezone.now() + timedelta(days=1)
     now = timezone.now()
     rows = OutboxMessage.objects.bulk_create(
         (
