@@ -5,6 +5,7 @@ counts what it accepts."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -54,6 +55,8 @@ class SmtpSink:
         )
 
     def __enter__(self) -> SmtpSink:
+        # aiosmtpd logs every SMTP line at INFO: thousands of lines in the benchmark.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.controller.start()
         return self
 
