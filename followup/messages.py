@@ -22,6 +22,7 @@ from followup.links import checkin_url
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
 from followup.visits import treatment_number, went_ahead
 from intake.models import Alert, AlertLevel
+from intake.triage import INTAKE_RED_FLAG
 from portal.messaging import Attachment, RenderedEmail, render_email
 from portal.models import Clinic
 
@@ -50,6 +51,8 @@ TEMPLATES = {
     MessageKind.ALERT_URGENT: "followup_alert_urgent",
     MessageKind.ALERT_DIGEST: "followup_alert_digest",
 }
+# Urgent alerts whose email says more than the general one (still never the patient's answers).
+URGENT_ALERT_TEMPLATES = {INTAKE_RED_FLAG: "followup_alert_intake_red_flag"}
 CHECKIN_STAGE = {
     MessageKind.CHECKIN: CheckInStage.CHECKIN,
     MessageKind.CHECKIN_CHASER: CheckInStage.CHECKIN,
@@ -159,7 +162,10 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
     if isinstance(context, Skip):
         return context
     context["clinic"] = clinic
-    email = render_email(TEMPLATES[kind], context)
+    template = TEMPLATES[kind]
+    if kind == MessageKind.ALERT_URGENT:
+        template = URGENT_ALERT_TEMPLATES.get(context["alert"].kind, template)
+    email = render_email(template, context)
     after_send = None
     if kind in (MessageKind.BOOKING_CONFIRMED, MessageKind.BOOKING_CANCELLED):
         email.attachments.append(

@@ -14,14 +14,14 @@ from datetime import datetime, timedelta
 from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 
-from booking.models import Booking, BookingStatus, Practitioner
+from booking.models import Booking, BookingStatus
+from followup.alerts import clinic_practitioners, urgent_alert_put
 from followup.messages import digest_alerts
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from followup.outbox import outbox_put
-from followup.services import CHECKIN_SOURCE
 from followup.visits import TREATMENT_KINDS, treatment_number
 from intake.models import Alert, AlertLevel
-from portal.models import Clinic, User
+from portal.models import Clinic
 
 # Visits further back than this get no check-in (e.g. when the feature is first switched on).
 LOOKBACK = timedelta(days=7)
@@ -113,25 +113,15 @@ def plan_chasers(clinic: Clinic, now: datetime) -> int:
     return made
 
 
-def _alert_recipients(alert: Alert) -> list[User]:
-    if alert.practitioner_id is not None:
-        return list(User.objects.filter(practitioner__pk=alert.practitioner_id, is_active=True))
-    return list(
-        User.objects.filter(
-            practitioner__in=Practitioner.objects.filter(clinic_id=alert.clinic_id),
-            is_active=True,
-        )
-    )
-
-
 def plan_urgent_alerts(clinic: Clinic, now: datetime) -> int:
-    """An email at once to each practitioner concerned by an open urgent check-in alert."""
+    """Rows for every open urgent alert that has none yet, whatever raised it.
+
+    Intake hands each new urgent alert over on commit (``followup.alerts.alert_raised``); this
+    catches one whose hand-off was lost, within a minute.
+    """
     alerts = Alert.objects.filter(
         clinic=clinic,
         level=AlertLevel.URGENT,
-        # Check-in alerts. The intake's red-flag alerts are emailed by intake.tasks (claimed per
-        # recipient there); taking them here too would email them twice.
-        source_key__startswith=CHECKIN_SOURCE,
         acknowledged_at__isnull=True,
         created_at__gt=now - LOOKBACK,
     ).exclude(
@@ -143,10 +133,7 @@ def plan_urgent_alerts(clinic: Clinic, now: datetime) -> int:
     )
     made = 0
     for alert in alerts:
-        for person in _alert_recipients(alert):
-            made += outbox_put(
-                kind=MessageKind.ALERT_URGENT, recipient=person, extra=str(alert.pk), due_at=now
-            )[1]
+        made += sum(created for _, created in urgent_alert_put(alert=alert, now=now))
     return made
 
 
@@ -158,7 +145,7 @@ def plan_digests(clinic: Clinic, now: datetime) -> int:
     day = local.date()
     due_at = datetime.combine(day, clinic.alert_digest_time, tzinfo=clinic.tz)
     made = 0
-    people = User.objects.filter(practitioner__clinic=clinic, is_active=True).exclude(
+    people = clinic_practitioners(clinic.pk).exclude(
         Exists(
             OutboxMessage.objects.filter(
                 kind=MessageKind.ALERT_DIGEST,

@@ -251,21 +251,3 @@ class DiaryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Pain {self.pain}/10 for {self.patient} at {self.recorded_at:%Y-%m-%d %H:%M}"
-
-
-class AlertNotice(models.Model):
-    """One email about an alert to one team member, claimed before sending so it goes once."""
-
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notices")
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints: ClassVar = [
-            models.UniqueConstraint(fields=["alert", "recipient"], name="alert_notice_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.alert} to {self.recipient}"

@@ -26,6 +26,7 @@ from intake.models import (
     ResponseStatus,
 )
 from intake.questionnaire import FULL, SHORT, Questionnaire, Section, current
+from intake.tasks import hand_off_alert
 from intake.triage import Outcome, intake_outcome
 from portal.models import Clinic, User
 
@@ -59,7 +60,11 @@ def alert_raise(
     practitioner: Practitioner | None = None,
     booking: Booking | None = None,
 ) -> tuple[Alert, bool]:
-    """Raise an alert once per (kind, source_key); returns it and whether it is new."""
+    """Raise an alert once per (kind, source_key); returns it and whether it is new.
+
+    A new urgent alert is handed off after the commit (``intake.tasks.hand_off_alert``), so the
+    practitioners are told at once; routine ones wait for the daily digest.
+    """
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
@@ -74,6 +79,8 @@ def alert_raise(
             )
     except IntegrityError:
         return Alert.objects.get(kind=kind, source_key=source_key), False
+    if level == AlertLevel.URGENT:
+        transaction.on_commit(partial(hand_off_alert.delay, alert.pk))
     return alert, True
 
 
@@ -258,7 +265,8 @@ def intake_submit(*, response: IntakeResponse, now: datetime | None = None) -> S
 
 
 def apply_outcome(*, patient: User, outcome: Outcome, source_key: str) -> None:
-    """Raise the outcome's flags and alerts (each once per source); urgent ones email the team."""
+    """Raise the outcome's flags and alerts (each once per source); urgent ones reach the team
+    at once (see ``alert_raise``)."""
     for flag in outcome.flags:
         flag_raise(
             patient=patient,
@@ -268,17 +276,13 @@ def apply_outcome(*, patient: User, outcome: Outcome, source_key: str) -> None:
             else "Red flag in the intake questionnaire: urgent medical advice given",
         )
     for level, kind, summary in outcome.alerts:
-        alert, created = alert_raise(
+        alert_raise(
             patient=patient,
             level=AlertLevel(level),
             kind=kind,
             source_key=source_key,
             summary=summary,
         )
-        if created and alert.level == AlertLevel.URGENT:
-            from intake.tasks import send_alert_emails
-
-            transaction.on_commit(partial(send_alert_emails.delay, alert.pk))
 
 
 # --- The pain diary ----------------------------------------------------------------------

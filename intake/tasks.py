@@ -1,51 +1,40 @@
-"""Alert emails to the clinic team, sent by the worker after the alert is committed."""
+"""Alerts leave intake here: the worker hands each new urgent alert, once committed, to the app
+that tells the practitioners.
+
+The follow-up app's outbox emails them (once per practitioner, with retries and a record staff
+can see). It imports intake, never the other way round, so it registers itself here when Django
+starts (``FollowupConfig.ready``), as it does with booking emails in ``booking.tasks``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from celery import shared_task
-from django.utils import timezone
+from django.core.exceptions import ImproperlyConfigured
+from django.db import InterfaceError, OperationalError
 
-from intake.models import Alert, AlertNotice
-from portal.messaging import render_email, send_email
-from portal.models import Role, User
-
-
-def alert_recipients(alert: Alert) -> list[User]:
-    """Who is told: the alert's practitioner, or every practitioner of the clinic."""
-    if alert.practitioner_id is not None:
-        return [alert.practitioner.user] if alert.practitioner.user.is_active else []  # type: ignore[union-attr]
-    return list(
-        User.objects.filter(
-            clinic_id=alert.clinic_id, role=Role.PRACTITIONER, is_active=True
-        ).order_by("pk")
-    )
+AlertHandler = Callable[[int], None]
+_handlers: list[AlertHandler] = []
 
 
+def register_alert_handler(handler: AlertHandler) -> None:
+    """Let another app deliver urgent alerts (called once from its AppConfig.ready)."""
+    if handler not in _handlers:
+        _handlers.append(handler)
+
+
+# Delivery errors are the handler's to keep (the outbox reschedules a failed email itself); only
+# a database hiccup is retried here, a few times, quickly.
 @shared_task(
-    bind=True, ignore_result=True, max_retries=5, autoretry_for=(OSError,), retry_backoff=True
+    ignore_result=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    max_retries=3,
 )
-def send_alert_emails(self: object, alert_id: int) -> None:
-    """Email an urgent alert to each recipient once (the one place alert delivery happens).
-
-    Each recipient is claimed by a conditional UPDATE before sending, so a retry after a
-    failed send, or a duplicate task, emails nobody twice.
-    """
-    alert = (
-        Alert.objects.select_related("patient", "practitioner__user").filter(pk=alert_id).first()
-    )
-    if alert is None or alert.acknowledged_at is not None:
-        return
-    for recipient in alert_recipients(alert):
-        notice, _ = AlertNotice.objects.get_or_create(alert=alert, recipient=recipient)
-        claimed = AlertNotice.objects.filter(pk=notice.pk, sent_at__isnull=True).update(
-            sent_at=timezone.now()
-        )
-        if not claimed:
-            continue
-        email = render_email("intake_urgent_alert", {"alert": alert, "recipient": recipient})
-        try:
-            send_email(recipient.email, email)
-        except OSError:
-            # Give the claim back so the retry sends it.
-            AlertNotice.objects.filter(pk=notice.pk).update(sent_at=None)
-            raise
+def hand_off_alert(alert_id: int) -> None:
+    """Pass a newly raised urgent alert to every registered handler (each must be idempotent)."""
+    if not _handlers:
+        raise ImproperlyConfigured("No app delivers alerts: is 'followup' installed?")
+    for handler in _handlers:
+        handler(alert_id)

@@ -221,13 +221,21 @@ def test_a_digest_whose_alerts_were_all_acknowledged_is_skipped(
     assert OutboxMessage.objects.get(pk=digest.pk).status == OutboxStatus.SKIPPED
 
 
-def test_intake_alerts_are_left_to_the_intake_email(mei: Practitioner, patient: User) -> None:
-    alert_raise(
+def test_an_urgent_alert_whose_hand_off_was_lost_is_planned_whatever_raised_it(
+    mei: Practitioner, patient: User
+) -> None:
+    colleague = PractitionerFactory.create(display_name="David Rhys")
+    alert, _ = alert_raise(
         patient=patient,
         level=AlertLevel.URGENT,
         kind="intake_red_flag",
         source_key="intake:7",
         summary="Answered yes to a red-flag question in the intake questionnaire",
     )
-    plan(datetime.now(UTC))
-    assert rows(MessageKind.ALERT_URGENT) == []
+    # No on-commit hand-off ran here (the test's transaction never commits), as if it was lost.
+    assert plan(datetime.now(UTC)) == 2
+    assert sorted(r.recipient_id for r in rows(MessageKind.ALERT_URGENT)) == sorted(
+        [mei.user_id, colleague.user_id]
+    )
+    assert {r.extra for r in rows(MessageKind.ALERT_URGENT)} == {str(alert.pk)}
+    assert plan(datetime.now(UTC)) == 0

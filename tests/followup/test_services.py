@@ -77,7 +77,9 @@ def test_a_red_flag_raises_an_urgent_alert_a_flag_and_the_advice_email(
     assert PatientFlag.objects.get().kind == FlagKind.RED_FLAG
     advice = OutboxMessage.objects.get(kind=MessageKind.URGENT_ADVICE)
     assert advice.booking_id == visit.pk and advice.due_at == CHECKIN_DUE
-    assert len(callbacks) == 1  # the dispatcher, so urgent mail goes now, not at the next tick
+    # The alert's hand-off and the dispatcher (the advice), so urgent mail goes now, not at the
+    # next tick.
+    assert len(callbacks) == 2
 
 
 def test_worse_after_the_first_treatment_books_the_day_5_recheck(visit: Booking) -> None:

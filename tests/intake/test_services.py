@@ -1,14 +1,12 @@
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 
 from intake import services
 from intake.models import (
     Alert,
     AlertLevel,
-    AlertNotice,
     DiaryEntry,
     DiarySource,
     FlagKind,
@@ -26,8 +24,6 @@ from intake.services import (
     intake_start,
     intake_submit,
 )
-from portal.models import Role
-from tests.factories import UserFactory
 from tests.intake.conftest import past_visit
 from tests.intake.factories import IntakeResponseFactory, full_answers, raw
 
@@ -112,71 +108,56 @@ def test_a_draft_from_an_older_version_moves_to_the_current_one_keeping_known_an
     assert draft.answers == {"complaint": "back"}
 
 
-def test_a_red_flag_pauses_booking_alerts_every_practitioner_and_emails_them_once(
-    patient, practitioner, eager_celery, django_capture_on_commit_callbacks
+def test_a_red_flag_pauses_booking_alerts_every_practitioner_and_hands_the_alert_off_once(
+    patient, practitioner, eager_celery, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:
-    colleague = UserFactory.create(role=Role.PRACTITIONER, email="david@example.com")
-    UserFactory.create(role=Role.STAFF)  # staff are not emailed
+    from intake import tasks
+
+    handed: list[int] = []
+    monkeypatch.setattr(tasks, "_handlers", [handed.append])
     draft = fill(intake_start(patient=patient, kind=FULL), full_answers(bladder_bowel=True))
     with django_capture_on_commit_callbacks(execute=True):
         result = intake_submit(response=draft)
+        intake_submit(response=draft)  # a double click
     assert result.outcome.urgent_advice
     assert booking_paused(patient)
     alert = Alert.objects.get()
     assert alert.level == "urgent" and alert.practitioner is None
     assert alert.source_key == f"intake:{draft.pk}"
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([practitioner.email, colleague.email])
-    assert "Urgent" in mail.outbox[0].subject
-    assert "bladder" not in mail.outbox[0].body.lower()  # no health details in email
-    # A retried or duplicated task sends nothing more.
-    from intake.tasks import send_alert_emails
-
-    send_alert_emails.delay(alert.pk)
-    assert len(mail.outbox) == 2
-    assert AlertNotice.objects.filter(sent_at__isnull=False).count() == 2
+    # Handed to the app that emails the team (followup.alerts, tested there), after the commit.
+    assert handed == [alert.pk]
 
 
-def test_a_failed_send_gives_the_claim_back_for_the_retry(
-    patient, practitioner, monkeypatch
+def test_a_routine_alert_is_not_handed_off_and_a_rolled_back_one_never_is(
+    patient, eager_celery, django_capture_on_commit_callbacks, monkeypatch
 ) -> None:
+    from django.db import transaction
+
     from intake import tasks
 
-    alert, _ = services.alert_raise(
-        patient=patient,
-        level=AlertLevel.URGENT,
-        kind="intake_red_flag",
-        source_key="x",
-        summary="s",
-    )
-    calls = []
-
-    def flaky(to: str, email: object) -> None:
-        calls.append(to)
-        if len(calls) == 1:
-            raise OSError("SMTP down")
-
-    monkeypatch.setattr(tasks, "send_email", flaky)
-    with pytest.raises(OSError):
-        tasks.send_alert_emails.run(alert.pk)
-    assert AlertNotice.objects.get().sent_at is None
-    tasks.send_alert_emails.run(alert.pk)
-    assert calls == [practitioner.email, practitioner.email]
-    assert AlertNotice.objects.get().sent_at is not None
+    handed: list[int] = []
+    monkeypatch.setattr(tasks, "_handlers", [handed.append])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.alert_raise(
+            patient=patient, level=AlertLevel.ROUTINE, kind="k", source_key="r", summary="s"
+        )
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.alert_raise(
+                patient=patient, level=AlertLevel.URGENT, kind="k", source_key="u", summary="s"
+            )
+            raise RuntimeError
+    assert handed == []
+    assert list(Alert.objects.values_list("source_key", flat=True)) == ["r"]
 
 
-def test_an_acknowledged_alert_is_not_emailed(patient, practitioner) -> None:
-    from intake.tasks import send_alert_emails
+def test_with_no_app_to_deliver_alerts_the_hand_off_fails_loudly(monkeypatch) -> None:
+    from django.core.exceptions import ImproperlyConfigured
 
-    alert, _ = services.alert_raise(
-        patient=patient,
-        level=AlertLevel.URGENT,
-        kind="intake_red_flag",
-        source_key="y",
-        summary="s",
-    )
-    services.alert_acknowledge(alert=alert, by=practitioner)
-    send_alert_emails.run(alert.pk)
-    assert mail.outbox == []
+    from intake import tasks
+
+    monkeypatch.setattr(tasks, "_handlers", [])
+    with pytest.raises(ImproperlyConfigured):
+        tasks.hand_off_alert.run(1)
 
 
 def test_clearing_the_red_flag_resumes_booking(patient, practitioner) -> None:
