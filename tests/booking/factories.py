@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import factory
@@ -147,4 +148,31 @@ def book(
         booked_by=booked_by,
         request_key=request_key or str(uuid.uuid4()),
         now=now,
+    )
+
+
+def visit_at(
+    *,
+    patient: User,
+    service: Service,
+    practitioner: Practitioner,
+    starts_at: datetime,
+    **fields: Any,
+) -> Booking:
+    """A visit row written directly at any time, as the demo writes history.
+
+    The services refuse the past and times too soon to book online; tests of what happens
+    after (or during) a visit need the row anyway. ``fields`` sets any other column.
+    """
+    return Booking.objects.create(
+        clinic=service.clinic,
+        patient=patient,
+        service=service,
+        kind=service.kind,
+        practitioner=practitioner,
+        starts_at=starts_at,
+        ends_at=starts_at + service.duration,
+        blocked_from=starts_at,
+        blocked_until=starts_at + service.duration + service.buffer_after,
+        **fields,
     )

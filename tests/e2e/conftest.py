@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from django.core import mail
 
 # Playwright's sync API runs an event loop in the test thread; Django would then refuse the
 # ORM calls that tests and factories make in that same thread. The live server runs its own
 # threads, so this only relaxes the guard for the test code itself.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect, sync_playwright
 
-from portal.models import Clinic
+from booking.demo import seed_booking
+from portal.demo import seed_clinic
+from portal.models import Clinic, User
+from tests.factories import TEST_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,6 +38,7 @@ CHROMIUM_ARGS = [
 LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CONFIRM_LINK = re.compile(r"https?://\S+/accounts/confirm-email/\S+")
 
 
 def _chromium_available() -> bool:
@@ -47,6 +55,29 @@ def clinic_details(clinic: Clinic) -> Clinic:
     clinic.phone = "0117 496 0123"
     clinic.email = "hello@riverside-acupuncture.example"
     clinic.save()
+    return clinic
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run queued tasks (emails, refunds) in the live server's thread right after the commit.
+
+    Tasks are queued with ``transaction.on_commit`` for a worker; the tests have none, and
+    Celery is not eager by default (it read its config at start-up, so set it on the app).
+    """
+    from portal.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def demo_clinic(clinic_details: Clinic) -> Clinic:
+    """The demo team and patients, four services, weekly hours and the community room."""
+    clinic, _ = seed_clinic()
+    seed_booking(clinic)
     return clinic
 
 
@@ -127,3 +158,67 @@ def fill_signup(page: Page, *, password: str) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Password (again)").fill(password)
     page.get_by_role("button", name="Sign Up").click()
+
+
+def sign_up(page: Page, base_url: str) -> User:
+    """Sign up as a new patient (Robin Hale) and follow the link in the email."""
+    page.goto(f"{base_url}/accounts/signup/")
+    fill_signup(page, password=TEST_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        re.compile("verify your email", re.IGNORECASE)
+    )
+    wait_for_mail(1)
+    link = CONFIRM_LINK.search(str(mail.outbox[-1].body))
+    assert link, mail.outbox[-1].body
+    page.goto(link.group(0))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator('[data-dashboard="patient"]')).to_be_visible()
+    return User.objects.get(email="robin.hale@example.com")
+
+
+def log_in(page: Page, base_url: str, email: str, password: str = TEST_PASSWORD) -> None:
+    """Sign in through the login form (the landing page is left to the caller to check)."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def log_out(page: Page) -> None:
+    page.locator("[data-action=logout]").first.click()
+
+
+def wait_for_mail(count: int, timeout: float = 5.0) -> None:
+    """Wait until ``count`` emails have been sent: eager tasks run in the live server's thread."""
+    deadline = time.monotonic() + timeout
+    while len(mail.outbox) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(mail.outbox) >= count, [m.subject for m in mail.outbox]
+
+
+def pick_slot(page: Page, *, not_before: datetime | None = None, avoid: str = "") -> datetime:
+    """Click the first open time (``a.slot``) on the week page, moving on week by week.
+
+    ``not_before`` skips times too soon to be moved or cancelled online (the first open time
+    can be less than the clinic's cutoff away, depending on when the tests run); ``avoid``
+    is a ``data-start`` value to pass over (the time a visit being moved already has).
+    """
+    for _week in range(9):
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Pick a")
+        for link in page.locator("a.slot").all():
+            value = link.get_attribute("data-start") or ""
+            start = datetime.fromisoformat(value)
+            if value == avoid or (not_before is not None and start < not_before):
+                continue
+            link.click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("Check your booking")
+            return start
+        page.get_by_role("link", name=re.compile("Next week")).click()
+    raise AssertionError("no open time in the next nine weeks")
+
+
+def confirm(page: Page, button: str = "Confirm booking") -> None:
+    """Press the confirm page's button and check the answer was a page, not a server error."""
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name=button).click()
+    assert answer.value.status < 500

@@ -11,18 +11,9 @@ from playwright.sync_api import Page, expect
 from portal.models import Role
 from tests.factories import TEST_PASSWORD, UserFactory
 
-from .conftest import fill_signup, shot, shot_both
+from .conftest import CONFIRM_LINK, fill_signup, log_in, shot, shot_both
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-CONFIRM_LINK = re.compile(r"https?://\S+/accounts/confirm-email/\S+")
-
-
-def log_in(page: Page, base_url: str, email: str, password: str = TEST_PASSWORD) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_new_patient_signs_up_verifies_and_logs_back_in(page: Page, live_server) -> None:

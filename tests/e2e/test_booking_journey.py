@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.mime.base import MIMEBase
 
@@ -15,41 +13,19 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from booking.availability import find_open_slots
-from booking.demo import seed_booking
 from booking.models import Booking, BookingStatus, Service
 from booking.services import booking_create
-from portal.demo import DEMO_PASSWORD, seed_clinic
+from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic, Role, User
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import UserFactory
 
-from .conftest import fill_signup, shot, shot_both
-from .test_accounts_journey import CONFIRM_LINK, log_in
+from .conftest import confirm, log_in, pick_slot, shot, shot_both, sign_up, wait_for_mail
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    """Run the booking email task in-process, so its email lands in ``mail.outbox``.
-
-    Booking emails are queued with ``transaction.on_commit`` for the worker; the tests have
-    no worker, and Celery is not eager by default. Eager tasks run in the live server's
-    thread right after the booking commits, before the response is sent.
-    """
-    from portal.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
-@pytest.fixture
-def demo_clinic(clinic_details: Clinic) -> Clinic:
-    """The demo team and patients, four services, weekly hours and the community room."""
-    clinic, _ = seed_clinic()
-    seed_booking(clinic)
-    return clinic
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("eager_celery"),
+]
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -59,34 +35,6 @@ def wall(moment: datetime, clinic: Clinic) -> str:
     """A time as the booking pages write it: "Tuesday 24 November, 17:30"."""
     local = moment.astimezone(clinic.tz)
     return f"{local:%A} {local.day} {local:%B}, {local:%H:%M}"
-
-
-def pick_slot(page: Page, *, not_before: datetime | None = None, avoid: str = "") -> datetime:
-    """Click the first open time (``a.slot``) on the week page, moving on week by week.
-
-    ``not_before`` skips times too soon to be moved or cancelled online (the first open time
-    can be less than the clinic's cutoff away, depending on when the tests run); ``avoid``
-    is a ``data-start`` value to pass over (the time a visit being moved already has).
-    """
-    for _week in range(9):
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Pick a")
-        for link in page.locator("a.slot").all():
-            value = link.get_attribute("data-start") or ""
-            start = datetime.fromisoformat(value)
-            if value == avoid or (not_before is not None and start < not_before):
-                continue
-            link.click()
-            expect(page.get_by_role("heading", level=1)).to_have_text("Check your booking")
-            return start
-        page.get_by_role("link", name=re.compile("Next week")).click()
-    raise AssertionError("no open time in the next nine weeks")
-
-
-def wait_for_mail(count: int, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while len(mail.outbox) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(mail.outbox) >= count, [m.subject for m in mail.outbox]
 
 
 def ics_attachments(message: EmailMessage) -> list[str]:
@@ -99,29 +47,6 @@ def ics_attachments(message: EmailMessage) -> list[str]:
         if filename and filename.endswith(".ics"):
             found.append(content.decode() if isinstance(content, bytes) else str(content))
     return found
-
-
-def sign_up(page: Page, base: str) -> User:
-    """Sign up as a new patient in the browser and follow the link in the email."""
-    page.goto(f"{base}/accounts/signup/")
-    fill_signup(page, password=TEST_PASSWORD)
-    expect(page.get_by_role("heading", level=1)).to_contain_text(
-        re.compile("verify your email", re.IGNORECASE)
-    )
-    wait_for_mail(1)
-    link = CONFIRM_LINK.search(str(mail.outbox[-1].body))
-    assert link, mail.outbox[-1].body
-    page.goto(link.group(0))
-    page.get_by_role("button", name="Confirm").click()
-    expect(page.locator('[data-dashboard="patient"]')).to_be_visible()
-    return User.objects.get(email="robin.hale@example.com")
-
-
-def confirm(page: Page, button: str = "Confirm booking") -> None:
-    """Press the confirm page's button and check the answer was a page, not a server error."""
-    with page.expect_response(lambda r: r.request.method == "POST") as answer:
-        page.get_by_role("button", name=button).click()
-    assert answer.value.status < 500
 
 
 # --- journeys ------------------------------------------------------------------------------

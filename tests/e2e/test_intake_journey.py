@@ -4,7 +4,6 @@ practitioner reads the summary and the diary chart; the patient sees who looked.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -19,25 +18,13 @@ from tests.factories import UserFactory
 from tests.intake.conftest import past_visit
 from tests.intake.factories import DiaryEntryFactory
 
-from .conftest import shot, shot_both
-from .test_accounts_journey import log_in
+from .conftest import log_in, log_out, shot, shot_both
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    """Run the alert email task in the live server's thread, so its email lands in the outbox."""
-    from portal.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
-def log_out(page: Page) -> None:
-    page.locator("[data-action=logout]").first.click()
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("eager_celery"),
+]
 
 
 def scale(page: Page, question: str, value: int) -> None:

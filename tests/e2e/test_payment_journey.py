@@ -5,17 +5,15 @@ reduction asked for and approved; the demo without keys offering pay-at-clinic."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from booking.demo import seed_booking
 from booking.models import Booking, BookingStatus
 from payments.demo import seed_payments
 from payments.models import FeeReduction, Payment, PaymentStatus
-from portal.demo import DEMO_PASSWORD, seed_clinic
+from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic
 from tests.payments.conftest import (  # noqa: F401 - fixtures
     localstripe,
@@ -24,40 +22,20 @@ from tests.payments.conftest import (  # noqa: F401 - fixtures
     stripe_settings,
 )
 
-from .conftest import shot, shot_both
-from .test_accounts_journey import log_in
+from .conftest import log_in, pick_slot, shot, shot_both
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    """Emails and refunds run in the live server's thread right after the commit."""
-    from portal.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("eager_celery"),
+]
 
 
 @pytest.fixture
-def demo_clinic(clinic_details: Clinic) -> Clinic:
-    clinic, _ = seed_clinic()
-    seed_booking(clinic)
-    seed_payments(clinic)
-    return clinic
-
-
-def choose_first_time(page: Page) -> None:
-    for _week in range(9):
-        slots = page.locator("a.slot")
-        if slots.count():
-            slots.first.click()
-            expect(page.get_by_role("heading", level=1)).to_have_text("Check your booking")
-            return
-        page.get_by_role("link", name=re.compile("Next week")).click()
-    raise AssertionError("no open time in the next nine weeks")
+def demo_clinic(demo_clinic: Clinic) -> Clinic:
+    """The booking demo with the payments demo's prices, payments and fee reductions."""
+    seed_payments(demo_clinic)
+    return demo_clinic
 
 
 @pytest.mark.usefixtures("stripe_settings", "localstripe_webhooks")
@@ -67,7 +45,7 @@ def test_a_patient_picks_what_to_pay_and_pays_by_card(
     base = live_server.url
     log_in(page, base, "jordan@patient.example", DEMO_PASSWORD)
     page.goto(f"{base}/book/community-clinic/")
-    choose_first_time(page)
+    pick_slot(page)
     expect(page.get_by_role("group", name="Pay what you can")).to_be_visible()
     expect(page.get_by_text("You don't need to explain or show anything")).to_be_visible()
     shot_both(page, "payments-confirm-sliding-scale")
@@ -162,7 +140,7 @@ def test_without_stripe_keys_the_demo_offers_pay_at_the_clinic(
     base = live_server.url
     log_in(page, base, "alex@patient.example", DEMO_PASSWORD)
     page.goto(f"{base}/book/initial-consultation/times/?with=any")
-    choose_first_time(page)
+    pick_slot(page)
     expect(page.get_by_text("Online payment is not set up here yet")).to_be_visible()
     shot_both(page, "payments-demo-no-keys")
     page.get_by_role("button", name="Confirm booking").click()

@@ -5,7 +5,6 @@ and tablet sizes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,57 +12,41 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, ViewportSize, expect
 
-from booking.demo import seed_booking
 from booking.models import Booking, BookingStatus, Practitioner, Service, TimeOff
-from portal.demo import DEMO_PASSWORD, seed_clinic
+from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic, Role, User
 from practice.demo import seed_practice
 from practice.models import TreatmentRecord
+from tests.booking.factories import visit_at
 from tests.factories import UserFactory
 
-from .conftest import LAPTOP, PHONE, shot
-from .test_accounts_journey import log_in
-from .test_booking_journey import confirm, pick_slot, wait_for_mail
+from .conftest import LAPTOP, PHONE, confirm, log_in, pick_slot, shot, wait_for_mail
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("eager_celery"),
+]
 
 TABLET: ViewportSize = {"width": 820, "height": 1180}
 
 
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[None]:
-    """Emails are queued on commit for the worker; run them in the live server's thread."""
-    from portal.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
 @pytest.fixture
-def demo_clinic(clinic_details: Clinic) -> Clinic:
-    """The demo team, services, hours and room, with this week's and next week's visits."""
-    clinic, _ = seed_clinic()
-    seed_booking(clinic)
-    seed_practice(clinic)
-    return clinic
+def demo_clinic(demo_clinic: Clinic) -> Clinic:
+    """The booking demo with this week's and next week's visits."""
+    seed_practice(demo_clinic)
+    return demo_clinic
 
 
 def _direct_visit(
     patient: User, service: Service, practitioner: Practitioner, at: datetime
 ) -> Booking:
     """A confirmed visit at any time (a visit in progress cannot be booked online)."""
-    return Booking.objects.create(
-        clinic=service.clinic,
+    return visit_at(
         patient=patient,
         service=service,
-        kind=service.kind,
         practitioner=practitioner,
         starts_at=at,
-        ends_at=at + service.duration,
-        blocked_from=at,
-        blocked_until=at + service.duration + service.buffer_after,
         price_minor=service.price_minor,
         currency=service.clinic.currency,
         confirmation_sent_at=at - timedelta(days=2),

@@ -27,6 +27,37 @@ def rows(kind: MessageKind) -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(kind=kind))
 
 
+def urgent(
+    patient: User, summary: str, *, key: str, practitioner: Practitioner | None = None
+) -> Alert:
+    """An urgent red-flag alert from the source ``key``, for one practitioner or all."""
+    alert, _ = alert_raise(
+        patient=patient,
+        level=AlertLevel.URGENT,
+        kind="intake_red_flag",
+        source_key=key,
+        summary=summary,
+        practitioner=practitioner,
+    )
+    return alert
+
+
+def routine(
+    patient: User, kind: str, summary: str, *, key: str, practitioner: Practitioner | None = None
+) -> Alert:
+    """A routine alert raised yesterday (Monday) at noon, so Tuesday's digest carries it."""
+    alert, _ = alert_raise(
+        patient=patient,
+        level=AlertLevel.ROUTINE,
+        kind=kind,
+        source_key=key,
+        summary=summary,
+        practitioner=practitioner,
+    )
+    Alert.objects.filter(pk=alert.pk).update(created_at=datetime(2027, 3, 1, 12, tzinfo=UTC))
+    return alert
+
+
 def test_first_treatment_gets_first_visit_guidance_36_hours_before(visit: Booking) -> None:
     assert plan(GUIDANCE_DUE - timedelta(minutes=1)) == 0
     assert plan(GUIDANCE_DUE) == 1
@@ -146,21 +177,8 @@ def test_urgent_alerts_email_their_practitioner_at_once(
     visit: Booking, mei: Practitioner, patient: User
 ) -> None:
     colleague = PractitionerFactory.create(display_name="David Rhys")
-    alert, _ = alert_raise(
-        patient=patient,
-        level=AlertLevel.URGENT,
-        kind="intake_red_flag",
-        source_key="checkin:1",
-        summary="Saddle numbness",
-        practitioner=mei,
-    )
-    clinic_wide, _ = alert_raise(
-        patient=patient,
-        level=AlertLevel.URGENT,
-        kind="intake_red_flag",
-        source_key="checkin:2",
-        summary="Fever",
-    )
+    alert = urgent(patient, "Saddle numbness", key="checkin:1", practitioner=mei)
+    clinic_wide = urgent(patient, "Fever", key="checkin:2")
     now = datetime.now(UTC)
     plan(now)
     plan(now)
@@ -182,15 +200,9 @@ def test_urgent_alerts_email_their_practitioner_at_once(
 def test_routine_alerts_go_in_one_daily_digest(
     visit: Booking, mei: Practitioner, patient: User, practitioner: User
 ) -> None:
-    alert, _ = alert_raise(
-        patient=patient,
-        level=AlertLevel.ROUTINE,
-        kind="checkin_worse_early",
-        source_key="checkin:1",
-        summary="Worse after treatment 1",
-        practitioner=mei,
+    routine(
+        patient, "checkin_worse_early", "Worse after treatment 1", key="checkin:1", practitioner=mei
     )
-    Alert.objects.filter(pk=alert.pk).update(created_at=datetime(2027, 3, 1, 12, tzinfo=UTC))
     plan(datetime(2027, 3, 2, 7, 59, tzinfo=UTC))
     assert rows(MessageKind.ALERT_DIGEST) == []
     plan(datetime(2027, 3, 2, 8, 0, tzinfo=UTC))
@@ -206,14 +218,7 @@ def test_routine_alerts_go_in_one_daily_digest(
 def test_a_digest_whose_alerts_were_all_acknowledged_is_skipped(
     mei: Practitioner, patient: User, practitioner: User
 ) -> None:
-    alert, _ = alert_raise(
-        patient=patient,
-        level=AlertLevel.ROUTINE,
-        kind="call_requested",
-        source_key="checkin:9",
-        summary="Asked for a call",
-    )
-    Alert.objects.filter(pk=alert.pk).update(created_at=datetime(2027, 3, 1, 12, tzinfo=UTC))
+    alert = routine(patient, "call_requested", "Asked for a call", key="checkin:9")
     plan(datetime(2027, 3, 2, 8, 0, tzinfo=UTC))
     (digest,) = rows(MessageKind.ALERT_DIGEST)
     alert_acknowledge(alert=alert, by=practitioner)
@@ -225,12 +230,8 @@ def test_an_urgent_alert_whose_hand_off_was_lost_is_planned_whatever_raised_it(
     mei: Practitioner, patient: User
 ) -> None:
     colleague = PractitionerFactory.create(display_name="David Rhys")
-    alert, _ = alert_raise(
-        patient=patient,
-        level=AlertLevel.URGENT,
-        kind="intake_red_flag",
-        source_key="intake:7",
-        summary="Answered yes to a red-flag question in the intake questionnaire",
+    alert = urgent(
+        patient, "Answered yes to a red-flag question in the intake questionnaire", key="intake:7"
     )
     # No on-commit hand-off ran here (the test's transaction never commits), as if it was lost.
     assert plan(datetime.now(UTC)) == 2

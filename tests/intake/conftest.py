@@ -1,30 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from booking.models import Booking, Practitioner
-from portal.celery import app as celery_app
 from portal.models import User
-from tests.booking.factories import PractitionerFactory, ServiceFactory
+from tests.booking.conftest import _fast_passwords, eager_celery  # noqa: F401 - fixtures
+from tests.booking.factories import PractitionerFactory, ServiceFactory, visit_at
 from tests.intake.factories import full_answers
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Run tasks in-process (Celery read its config at start-up, so set it on the app)."""
-    conf = celery_app.conf
-    before = (conf.task_always_eager, conf.task_eager_propagates)
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = before
 
 
 @pytest.fixture
@@ -38,18 +22,11 @@ def past_visit(patient: User, practitioner: Practitioner, **extra: Any) -> Booki
 
     from django.utils import timezone
 
-    service = ServiceFactory.create(practitioners=[practitioner])
-    starts = extra.pop("starts_at", timezone.now() - timedelta(days=7))
-    return Booking.objects.create(
-        clinic=service.clinic,
+    return visit_at(
         patient=patient,
-        service=service,
-        kind=service.kind,
+        service=ServiceFactory.create(practitioners=[practitioner]),
         practitioner=practitioner,
-        starts_at=starts,
-        ends_at=starts + service.duration,
-        blocked_from=starts,
-        blocked_until=starts + service.duration,
+        starts_at=extra.pop("starts_at", timezone.now() - timedelta(days=7)),
         status=extra.pop("status", "attended"),
         **extra,
     )

@@ -28,7 +28,7 @@ from tests.payments.conftest import (
 from tests.payments.factories import checkout_for, reload
 
 URL = "/stripe/webhook/"
-pytestmark = pytest.mark.usefixtures("stripe_settings", "eager_celery")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings", "eager_celery")]
 
 
 def post(client: Client, evt: dict[str, Any] | bytes, *, signature: str | None = None) -> Any:
@@ -43,39 +43,38 @@ def post(client: Client, evt: dict[str, Any] | bytes, *, signature: str | None =
     )
 
 
-def held(service: Service, patient: User) -> Payment:
-    result = checkout_for(patient, service, local(WED, 9))
+@pytest.fixture
+def payment(online: Service, patient: User) -> Payment:
+    """A place held for the patient on Wednesday at 09:00, its card payment still open."""
+    result = checkout_for(patient, online, local(WED, 9))
     assert result.payment is not None and result.payment.stripe_payment_intent_id
     return result.payment
 
 
-@pytest.mark.django_db
-def test_a_signed_succeeded_event_confirms_the_held_place(
-    client: Client, online: Service, patient: User
-) -> None:
-    payment = held(online, patient)
-    response = post(
-        client, intent_event("payment_intent.succeeded", payment.stripe_payment_intent_id or "")
-    )
+def event_for(payment: Payment, kind: str, **fields: Any) -> dict[str, Any]:
+    """The Stripe event ``kind`` about the payment's intent."""
+    return intent_event(kind, payment.stripe_payment_intent_id or "", **fields)
+
+
+def test_a_signed_succeeded_event_confirms_the_held_place(client: Client, payment: Payment) -> None:
+    response = post(client, event_for(payment, "payment_intent.succeeded"))
     assert response.status_code == 200
     assert response.json() == {"received": True, "outcome": "handled"}
     assert reload(payment.booking).status == BookingStatus.CONFIRMED
     assert StripeEvent.objects.get().type == "payment_intent.succeeded"
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize(
     "signature",
     ["", "t=1,v1=00", "garbage", "v1=abc"],
     ids=["missing", "forged", "garbage", "no-timestamp"],
 )
 def test_a_bad_signature_is_refused_with_400_and_changes_nothing(
-    client: Client, online: Service, patient: User, signature: str
+    client: Client, payment: Payment, signature: str
 ) -> None:
-    payment = held(online, patient)
     response = post(
         client,
-        intent_event("payment_intent.succeeded", payment.stripe_payment_intent_id or ""),
+        event_for(payment, "payment_intent.succeeded"),
         signature=signature,
     )
     assert response.status_code == 400
@@ -83,48 +82,36 @@ def test_a_bad_signature_is_refused_with_400_and_changes_nothing(
     assert not StripeEvent.objects.exists()
 
 
-@pytest.mark.django_db
-def test_an_event_signed_with_another_secret_is_refused(
-    client: Client, online: Service, patient: User
-) -> None:
-    payment = held(online, patient)
-    body = body_of(intent_event("payment_intent.succeeded", payment.stripe_payment_intent_id or ""))
+def test_an_event_signed_with_another_secret_is_refused(client: Client, payment: Payment) -> None:
+    body = body_of(event_for(payment, "payment_intent.succeeded"))
     assert post(client, body, signature=sign(body, secret="whsec_forger")).status_code == 400
     assert reload(payment.booking).status == BookingStatus.HELD
 
 
-@pytest.mark.django_db
-def test_a_replayed_old_signature_is_refused(
-    client: Client, online: Service, patient: User
-) -> None:
-    payment = held(online, patient)
-    body = body_of(intent_event("payment_intent.succeeded", payment.stripe_payment_intent_id or ""))
+def test_a_replayed_old_signature_is_refused(client: Client, payment: Payment) -> None:
+    body = body_of(event_for(payment, "payment_intent.succeeded"))
     assert (
         post(client, body, signature=sign(body, timestamp=int(time.time()) - 3600)).status_code
         == 400
     )
 
 
-@pytest.mark.django_db
 def test_a_signed_body_that_is_not_an_event_is_refused(client: Client) -> None:
     assert post(client, b'{"id": "evt_1", "type": "payment_intent.succeeded"}').status_code == 400
     assert post(client, b"[1, 2]").status_code == 400
     assert not StripeEvent.objects.exists()
 
 
-@pytest.mark.django_db
 def test_the_webhook_answers_only_post(client: Client) -> None:
     assert client.get(URL).status_code == 405
 
 
-@pytest.mark.django_db
 def test_unknown_event_types_are_acknowledged_and_ignored(client: Client) -> None:
     response = post(client, event("customer.created", {"id": "cus_1"}))
     assert response.status_code == 200 and response.json()["outcome"] == "ignored"
     assert StripeEvent.objects.get().payload == {}
 
 
-@pytest.mark.django_db
 def test_events_for_intents_that_are_not_ours_are_acknowledged(client: Client) -> None:
     assert (
         post(client, intent_event("payment_intent.succeeded", "pi_someone_else")).status_code == 200
@@ -132,12 +119,10 @@ def test_events_for_intents_that_are_not_ours_are_acknowledged(client: Client) -
     assert not Payment.objects.exists()
 
 
-@pytest.mark.django_db
 def test_the_same_event_twice_changes_state_once(
-    client: Client, online: Service, patient: User, django_capture_on_commit_callbacks: Any
+    client: Client, payment: Payment, django_capture_on_commit_callbacks: Any
 ) -> None:
-    payment = held(online, patient)
-    evt = intent_event("payment_intent.succeeded", payment.stripe_payment_intent_id or "")
+    evt = event_for(payment, "payment_intent.succeeded")
     with django_capture_on_commit_callbacks(execute=True):
         first = post(client, evt)
     with django_capture_on_commit_callbacks(execute=True) as second_callbacks:
@@ -148,35 +133,24 @@ def test_the_same_event_twice_changes_state_once(
     assert StripeEvent.objects.count() == 1
 
 
-@pytest.mark.django_db
 def test_a_failure_arriving_after_the_success_does_not_undo_it(
-    client: Client, online: Service, patient: User
+    client: Client, payment: Payment
 ) -> None:
-    payment = held(online, patient)
-    intent = payment.stripe_payment_intent_id or ""
-    post(client, intent_event("payment_intent.succeeded", intent))
-    post(
-        client,
-        intent_event(
-            "payment_intent.payment_failed", intent, last_payment_error={"message": "Declined"}
-        ),
-    )
-    post(client, intent_event("payment_intent.canceled", intent))
+    post(client, event_for(payment, "payment_intent.succeeded"))
+    declined = {"message": "Declined"}
+    post(client, event_for(payment, "payment_intent.payment_failed", last_payment_error=declined))
+    post(client, event_for(payment, "payment_intent.canceled"))
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED and payment.failure_message == ""
     assert reload(payment.booking).status == BookingStatus.CONFIRMED
 
 
-@pytest.mark.django_db
-def test_a_failure_is_remembered_and_the_place_stays_held(
-    client: Client, online: Service, patient: User
-) -> None:
-    payment = held(online, patient)
+def test_a_failure_is_remembered_and_the_place_stays_held(client: Client, payment: Payment) -> None:
     post(
         client,
-        intent_event(
+        event_for(
+            payment,
             "payment_intent.payment_failed",
-            payment.stripe_payment_intent_id or "",
             last_payment_error={"message": "Your card was declined."},
         ),
     )
@@ -188,27 +162,23 @@ def test_a_failure_is_remembered_and_the_place_stays_held(
     assert reload(payment.booking).status == BookingStatus.HELD
 
 
-@pytest.mark.django_db
 def test_a_success_after_a_cancellation_event_still_counts(
-    client: Client, online: Service, patient: User
+    client: Client, payment: Payment
 ) -> None:
     """Out of order: the cancel event (of an attempt) lands first; the money that arrived wins."""
-    payment = held(online, patient)
-    intent = payment.stripe_payment_intent_id or ""
-    post(client, intent_event("payment_intent.canceled", intent))
+    post(client, event_for(payment, "payment_intent.canceled"))
     assert Payment.objects.get().status == PaymentStatus.CANCELED
-    post(client, intent_event("payment_intent.succeeded", intent))
+    post(client, event_for(payment, "payment_intent.succeeded"))
     assert Payment.objects.get().status == PaymentStatus.SUCCEEDED
     assert reload(payment.booking).status == BookingStatus.CONFIRMED
 
 
 @pytest.mark.django_db(transaction=True)
 def test_one_event_delivered_ten_times_at_once_changes_state_once(
-    live_server: Any, online: Service, patient: User
+    live_server: Any, payment: Payment
 ) -> None:
     """Ten concurrent deliveries, each its own connection: one state change, one email, one row."""
-    payment = held(online, patient)
-    body = body_of(intent_event("payment_intent.succeeded", payment.stripe_payment_intent_id or ""))
+    body = body_of(event_for(payment, "payment_intent.succeeded"))
     header = sign(body)
     barrier = threading.Barrier(10)
     outcomes: list[str] = []
@@ -242,10 +212,9 @@ def test_one_event_delivered_ten_times_at_once_changes_state_once(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("localstripe_webhooks")
 def test_localstripe_delivers_a_signed_event_to_the_live_server(
-    localstripe: str, online: Service, patient: User
+    localstripe: str, payment: Payment
 ) -> None:
     """The whole loop: the card is paid at localstripe, which signs and posts the webhook."""
-    payment = held(online, patient)
     assert pay_with_test_card(localstripe, payment.client_secret)["status"] == "succeeded"
     deadline = time.monotonic() + 15  # localstripe waits a second before delivering
     while time.monotonic() < deadline and reload(payment.booking).status == BookingStatus.HELD:

@@ -9,7 +9,15 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from booking.models import Booking, BookingStatus, ExceptionKind, Practitioner, Service, TimeOff
+from booking.models import (
+    Booking,
+    BookingStatus,
+    DateException,
+    ExceptionKind,
+    Practitioner,
+    Service,
+    TimeOff,
+)
 from portal.models import User
 from practice import services
 from practice.models import CalendarFeed, TreatmentRecord
@@ -115,61 +123,28 @@ def test_hours_removal_is_limited_to_your_own(mei: Practitioner, david: Practiti
     assert david.hours.filter(pk=his.pk).exists()
 
 
+def add_date(
+    mei: Practitioner, day: date, kind: ExceptionKind, hours: tuple[int, int] | None = None
+) -> DateException:
+    """Extra hours or a closed day for Mei, added on Monday of the test week."""
+    start, end = (time(hours[0]), time(hours[1])) if hours else (None, None)
+    return services.exception_add(
+        practitioner=mei, day=day, kind=kind, start_time=start, end_time=end, today=MON
+    )
+
+
 def test_extra_hours_and_closed_days(mei: Practitioner, visit: Booking) -> None:
-    today = MON
     with pytest.raises(services.PracticeError, match="has passed"):
-        services.exception_add(
-            practitioner=mei,
-            day=MON - timedelta(days=1),
-            kind=ExceptionKind.CLOSED,
-            start_time=None,
-            end_time=None,
-            today=today,
-        )
+        add_date(mei, MON - timedelta(days=1), ExceptionKind.CLOSED)
     with pytest.raises(services.PracticeError, match="end after they start"):
-        services.exception_add(
-            practitioner=mei,
-            day=TUE,
-            kind=ExceptionKind.EXTRA,
-            start_time=time(19),
-            end_time=time(18),
-            today=today,
-        )
+        add_date(mei, TUE, ExceptionKind.EXTRA, (19, 18))
     with pytest.raises(services.PracticeError, match="Visits are booked on that day"):
-        services.exception_add(
-            practitioner=mei,
-            day=WED,
-            kind=ExceptionKind.CLOSED,
-            start_time=None,
-            end_time=None,
-            today=today,
-        )
-    closed = services.exception_add(
-        practitioner=mei,
-        day=TUE,
-        kind=ExceptionKind.CLOSED,
-        start_time=time(9),  # ignored for a closed day
-        end_time=time(10),
-        today=today,
-    )
+        add_date(mei, WED, ExceptionKind.CLOSED)
+    closed = add_date(mei, TUE, ExceptionKind.CLOSED, (9, 10))  # the times are ignored
     assert closed.start_time is None
-    extra = services.exception_add(
-        practitioner=mei,
-        day=date(2027, 3, 6),
-        kind=ExceptionKind.EXTRA,
-        start_time=time(10),
-        end_time=time(13),
-        today=today,
-    )
+    extra = add_date(mei, date(2027, 3, 6), ExceptionKind.EXTRA, (10, 13))
     with pytest.raises(services.PracticeError, match="overlap extra hours"):
-        services.exception_add(
-            practitioner=mei,
-            day=extra.date,
-            kind=ExceptionKind.EXTRA,
-            start_time=time(12),
-            end_time=time(14),
-            today=today,
-        )
+        add_date(mei, extra.date, ExceptionKind.EXTRA, (12, 14))
 
 
 # --- Time off ---------------------------------------------------------------------------
