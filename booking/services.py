@@ -1,8 +1,10 @@
 """Making, cancelling and moving bookings: the one way each is done.
 
-Every caller (patient pages, staff booking for a caller, later payments and
-the practitioner calendar) goes through these functions, so the capacity and
-policy rules are checked in one place, inside a transaction.
+Every caller (patient pages, staff booking for a caller, payments and the
+practitioner calendar) goes through these functions, so the capacity and
+policy rules are checked in one place, inside a transaction. Places held for
+an online payment are in ``booking.holds``; what happened at a visit is in
+``booking.attendance``.
 
 Concurrency: whether a time is open depends on several tables (hours, time
 off, shifts, other bookings with their buffers, the room's occupancy), so no
@@ -19,8 +21,6 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from booking.availability import Policy, Slot, find_open_slots
@@ -161,8 +161,8 @@ def _check_booking_window(service: Service, starts_at: datetime, now: datetime) 
         )
 
 
-def _lock_capacity(service: Service, practitioner: Practitioner | None) -> list[int]:
-    """Lock the practitioners (and rooms) whose time this booking could take."""
+def lock_capacity(service: Service, practitioner: Practitioner | None) -> list[int]:
+    """Lock the practitioners (and rooms) whose time this booking could take (in id order)."""
     candidates = service.practitioners.filter(is_bookable=True)
     if practitioner is not None:
         candidates = candidates.filter(pk=practitioner.pk)
@@ -193,7 +193,7 @@ def _place(
         raise NotEligible(f"{practitioner} does not offer {service.name}.")
     _check_booking_window(service, starts_at, now)
     _check_eligibility(patient=patient, service=service, now=now, ignoring=replacing)
-    _lock_capacity(service, practitioner)
+    lock_capacity(service, practitioner)
     day = starts_at.astimezone(service.clinic.tz).date()
     open_now = [
         s
@@ -235,7 +235,8 @@ def _place(
     return booking
 
 
-def _send_confirmation_on_commit(booking: Booking) -> None:
+def send_confirmation_on_commit(booking: Booking) -> None:
+    """Queue the confirmation email for when the current transaction commits."""
     from booking.tasks import send_booking_email
 
     booking_id = booking.pk
@@ -300,7 +301,7 @@ def booking_create(
                 hold_until=now + hold_for if hold_for else None,
             )
             if not hold_for:
-                _send_confirmation_on_commit(booking)
+                send_confirmation_on_commit(booking)
     except SlotUnavailable as exc:
         exc.alternatives = nearest_alternatives(
             service, starts_at, practitioner=practitioner, now=now
@@ -391,7 +392,7 @@ def booking_reschedule(
                 price_minor=old.price_minor,
                 payment_mode=old.payment_mode,
             )
-            _send_confirmation_on_commit(new)
+            send_confirmation_on_commit(new)
     except SlotUnavailable as exc:
         exc.alternatives = nearest_alternatives(
             service, starts_at, practitioner=practitioner, now=now
@@ -407,166 +408,3 @@ def _too_late_message(booking: Booking) -> str:
         f"Visits can be changed online until {clinic.cancellation_cutoff_hours} hours before they "
         f"start. Please call the clinic{contact} and we will help."
     )
-
-
-def booking_hold(
-    *,
-    patient: User,
-    service: Service,
-    starts_at: datetime,
-    price_minor: int,
-    practitioner: Practitioner | None = None,
-    booked_by: User | None = None,
-    request_key: str | None = None,
-    now: datetime | None = None,
-) -> Booking:
-    """Hold a place (HELD, taking its capacity) for the clinic's payment time, to be paid online.
-
-    Same locking and refusals as ``booking_create``; the booking becomes CONFIRMED only through
-    ``booking_confirm_held`` and lapses through ``booking_expire_hold``.
-    """
-    return booking_create(
-        patient=patient,
-        service=service,
-        starts_at=starts_at,
-        practitioner=practitioner,
-        booked_by=booked_by,
-        request_key=request_key,
-        now=now,
-        price_minor=price_minor,
-        payment_mode=PaymentMode.ONLINE,
-        hold_for=timedelta(minutes=service.clinic.payment_hold_minutes),
-    )
-
-
-def booking_confirm_held(*, booking_id: int) -> bool:
-    """Confirm a held place once its payment arrived; False if it is no longer held.
-
-    The status in the WHERE clause decides the race between the payment webhook (maybe
-    delivered twice at once) and the hold expiring: exactly one of them changes the row.
-    """
-    with transaction.atomic():
-        changed = Booking.objects.filter(pk=booking_id, status=BookingStatus.HELD).update(
-            status=BookingStatus.CONFIRMED, hold_expires_at=None
-        )
-        if changed:
-            _send_confirmation_on_commit(Booking(pk=booking_id))
-    return bool(changed)
-
-
-def booking_expire_hold(*, booking_id: int, now: datetime | None = None) -> bool:
-    """Release a held place whose payment time has run out; False if it was paid or changed."""
-    now = now or timezone.now()
-    changed = Booking.objects.filter(
-        pk=booking_id, status=BookingStatus.HELD, hold_expires_at__lte=now
-    ).update(status=BookingStatus.EXPIRED, cancelled_at=now)
-    return bool(changed)
-
-
-def booking_reinstate_expired(*, booking_id: int, now: datetime | None = None) -> bool:
-    """Confirm a lapsed hold whose payment arrived late, if its place is still free.
-
-    Runs the same serialisation as a new booking (patient, then practitioners and rooms
-    locked) so the late payer cannot take a place someone booked after the hold lapsed.
-    """
-    now = now or timezone.now()
-    booking = (
-        Booking.objects.select_related("service__clinic", "practitioner")
-        .filter(pk=booking_id, status=BookingStatus.EXPIRED)
-        .first()
-    )
-    if booking is None or booking.starts_at <= now:
-        return False
-    service = booking.service
-    with transaction.atomic():
-        User.objects.select_for_update().filter(pk=booking.patient_id).first()
-        _lock_capacity(service, booking.practitioner)
-        day = booking.starts_at.astimezone(service.clinic.tz).date()
-        still_open = any(
-            s.starts_at == booking.starts_at
-            and s.practitioner_id == booking.practitioner_id
-            and s.room_id == booking.room_id
-            for s in find_open_slots(service, day, day, now=now, practitioner=booking.practitioner)
-        )
-        if not still_open:
-            return False
-        changed = Booking.objects.filter(pk=booking_id, status=BookingStatus.EXPIRED).update(
-            status=BookingStatus.CONFIRMED, hold_expires_at=None, cancelled_at=None
-        )
-        if changed:
-            _send_confirmation_on_commit(booking)
-    return bool(changed)
-
-
-# --- Attendance: what happened at the visit (practitioner calendar, front desk) -------------
-
-ATTENDANCE_OUTCOMES = (
-    BookingStatus.ATTENDED,
-    BookingStatus.NO_SHOW,
-    BookingStatus.LATE_CANCELLED,
-)
-
-
-def booking_mark_arrived(*, booking: Booking, by: User, now: datetime | None = None) -> Booking:
-    """Note that the patient is in the waiting room (a confirmed visit on its day)."""
-    now = now or timezone.now()
-    if (
-        booking.starts_at.astimezone(booking.clinic.tz).date()
-        != now.astimezone(booking.clinic.tz).date()
-    ):
-        raise ChangeNotAllowed("A patient can only be marked as arrived on the day of the visit.")
-    # Conditional UPDATE: a second click (or the desk and the practitioner at once) is a no-op.
-    changed = Booking.objects.filter(
-        pk=booking.pk, status=BookingStatus.CONFIRMED, arrived_at__isnull=True
-    ).update(arrived_at=now)
-    if not changed:
-        booking.refresh_from_db()
-        if booking.status != BookingStatus.CONFIRMED:
-            raise ChangeNotAllowed(f"This visit is {booking.get_status_display().lower()}.")
-        return booking  # already marked as arrived
-    booking.refresh_from_db()
-    return booking
-
-
-def booking_mark_attendance(
-    *, booking: Booking, outcome: BookingStatus, by: User, now: datetime | None = None
-) -> Booking:
-    """Record the visit's outcome: attended, did not attend, or cancelled late by the patient.
-
-    Attended and no-show are only for visits that have started; a late cancellation only
-    inside the clinic's cutoff (earlier, an ordinary cancellation applies). Attended and
-    no-show can be corrected into each other, a mistaken click being common at a busy desk.
-    """
-    now = now or timezone.now()
-    if outcome not in ATTENDANCE_OUTCOMES:
-        raise ValueError(f"{outcome!r} is not an attendance outcome")
-    if outcome in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW):
-        if booking.starts_at > now:
-            raise ChangeNotAllowed(
-                "This visit has not started yet, so it cannot be marked as attended or missed."
-            )
-        allowed_from = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
-        changes: dict[str, object] = {"status": outcome, "attendance_marked_at": now}
-        if outcome == BookingStatus.ATTENDED:
-            changes["arrived_at"] = Coalesce(F("arrived_at"), Value(now))
-    else:
-        cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
-        if booking.starts_at - now >= cutoff:
-            raise ChangeNotAllowed(
-                f"This visit is more than {booking.clinic.cancellation_cutoff_hours} hours away: "
-                "cancel it normally instead, with no late-cancellation charge."
-            )
-        allowed_from = [BookingStatus.CONFIRMED]
-        changes = {"status": outcome, "attendance_marked_at": now, "cancelled_at": now}
-    # The status in the WHERE clause decides a race between two people marking the same visit.
-    changed = (
-        Booking.objects.filter(pk=booking.pk, status__in=allowed_from)
-        .exclude(status=outcome)
-        .update(**changes)
-    )
-    booking.refresh_from_db()
-    if not changed and booking.status != outcome:
-        raise ChangeNotAllowed(
-            f"This visit is {booking.get_status_display().lower()}, so that cannot be recorded."
-        )
-    return booking

@@ -17,15 +17,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from booking.models import Booking, BookingStatus, PaymentMode, Practitioner, Service
-from booking.services import (
-    booking_cancel,
+from booking.holds import (
     booking_confirm_held,
-    booking_create,
     booking_expire_hold,
     booking_hold,
     booking_reinstate_expired,
 )
+from booking.models import Booking, BookingStatus, PaymentMode, Practitioner, Service
+from booking.services import booking_cancel, booking_create
 from payments import stripe_gateway as gateway
 from payments.fee_reductions import current_floor
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus

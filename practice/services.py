@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from booking.attendance import booking_mark_attendance
 from booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -25,7 +26,7 @@ from booking.models import (
     TimeOff,
     WeeklyHours,
 )
-from booking.services import BookingError, booking_mark_attendance
+from booking.services import BookingError
 from payments.models import Refund, RefundReason
 from payments.pricing import refund_due
 from payments.services import cancel_with_refund, payment_for_booking, refund_create

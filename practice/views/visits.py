@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from booking import attendance
 from booking import services as booking_services
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, ServiceKind
 from intake.charts import pain_chart
@@ -136,7 +137,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def mark_arrived(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_booking_for_team(request, pk)
     try:
-        booking_services.booking_mark_arrived(booking=booking, by=team_user(request))
+        attendance.booking_mark_arrived(booking=booking, by=team_user(request))
         messages.success(request, f"{booking.patient.get_short_name()} is marked as arrived.")
     except booking_services.BookingError as exc:
         messages.error(request, exc.message)
@@ -183,9 +184,7 @@ def mark_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         if outcome == BookingStatus.LATE_CANCELLED:
             _record_late_cancellation(request, booking)
             return redirect("practice:booking", pk=pk)
-        booking_services.booking_mark_attendance(
-            booking=booking, outcome=outcome, by=team_user(request)
-        )
+        attendance.booking_mark_attendance(booking=booking, outcome=outcome, by=team_user(request))
     except booking_services.BookingError as exc:
         messages.error(request, exc.message)
         return redirect("practice:booking", pk=pk)

@@ -17,9 +17,10 @@ import pytest
 import time_machine
 from django.test import Client
 
+from booking.attendance import booking_mark_arrived, booking_mark_attendance
 from booking.cache_version import current_version
 from booking.models import Booking, BookingStatus, Practitioner, Weekday
-from booking.services import booking_cancel, booking_mark_arrived, booking_mark_attendance
+from booking.services import booking_cancel
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from intake.models import FlagKind
 from intake.services import flag_raise

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from booking.attendance import booking_mark_attendance
 from booking.models import Booking, BookingStatus, PaymentMode, Service
-from booking.services import booking_mark_attendance
 from intake.models import FlagKind
 from intake.services import flag_raise
 from payments.models import Payment, PaymentStatus

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from booking.attendance import booking_mark_arrived
 from booking.models import MultibedShift, Room, Service
-from booking.services import booking_mark_arrived
 from practice.roomlane import load_room_lane
 from tests.booking.conftest import MON, NOW, TUE
 from tests.booking.factories import book, local
