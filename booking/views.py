@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from booking import services
 from booking.availability import Slot, find_open_slots, slots_by_day
 from booking.availability_cache import cached_open_slots
+from booking.confirm_page import chosen_practitioner, render_confirm, week_url
 from booking.forms import ConfirmBookingForm, parse_practitioner, parse_start, parse_week
 from booking.gates import Gate, gates_for
 from booking.lookups import (
@@ -177,16 +177,10 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         return _gate_page(request, service, gates)
     source = request.POST if request.method == "POST" else request.GET
     start = parse_start(source.get("start"))
-    chosen = source.get("practitioner") or source.get("with")
-    practitioner = parse_practitioner(service, chosen)
-    if practitioner is None and chosen and chosen.isdigit():
-        # A practitioner id that does not offer this service (another clinic's, a tampered
-        # form): refuse rather than quietly booking whoever is free.
-        raise Http404("No such practitioner for this service")
-    week_url = f"{reverse('booking:week', args=[slug])}?{carry_query(request)}"
+    practitioner = chosen_practitioner(service, source.get("practitioner") or source.get("with"))
     if start is None:
         messages.error(request, "That time could not be read. Please pick a time again.")
-        return redirect(week_url)
+        return redirect(week_url(request, service))
     reschedule = request.GET.get("reschedule")
     moving = (
         get_booking_for_user(request, int(reschedule))
@@ -200,8 +194,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
             "practitioner": practitioner.pk if practitioner else "any",
         },
     )
-    alternatives: list[Any] = []
-    refused = False  # not eligible: confirming again cannot succeed
+    refusal: services.BookingError | None = None
     if request.method == "POST" and moving is None and _needs_checkout(service):
         # The amount and the online payment are settled by checkout (the page posts there).
         messages.error(request, "Please choose how much to pay, then confirm.")
@@ -227,32 +220,18 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
                     request_key=str(form.cleaned_data["request_key"]),
                 )
             return redirect("booking:detail", pk=booking.pk)
-        except services.SlotUnavailable as exc:
-            messages.error(request, exc.message)
-            alternatives = exc.alternatives
         except services.BookingError as exc:
-            messages.error(request, exc.message)
-            refused = True
-    names = {p.pk: p.display_name for p in service.practitioners.all()}
-    return render(
+            refusal = exc
+    return render_confirm(
         request,
-        "booking/confirm.html",
-        {
-            "service": service,
-            "patient": patient,
-            "start": start,
-            "end": start + service.duration,
-            "practitioner": practitioner,
-            "form": form,
-            "moving": moving,
-            "tz": service.clinic.tz,
-            "alternatives": alternatives,
-            "names": names,
-            "week_url": week_url,
-            "refused": refused,
-            "carry": carry_query(request),
-            "gate_warnings": gates,
-        },
+        service=service,
+        patient=patient,
+        start=start,
+        practitioner=practitioner,
+        form=form,
+        moving=moving,
+        refusal=refusal,
+        gate_warnings=gates,
     )
 
 

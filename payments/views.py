@@ -11,16 +11,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from booking import services as booking_services
-from booking.forms import ConfirmBookingForm, parse_practitioner
+from booking.confirm_page import chosen_practitioner, render_confirm, week_url
+from booking.forms import ConfirmBookingForm
 from booking.lookups import (
-    carry_query,
     get_bookable_service,
     get_booking_for_user,
     is_team,
@@ -96,26 +95,22 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     """The confirm page's POST for a new booking: check the amount, then book or hold and pay."""
     service = get_bookable_service(slug)
     patient = patient_for(request)
-    week_url = f"{reverse('booking:week', args=[slug])}?{carry_query(request)}"
-    chosen = request.POST.get("practitioner")
-    practitioner = parse_practitioner(service, chosen)
-    if practitioner is None and chosen and chosen.isdigit():
-        raise Http404("No such practitioner for this service")
+    practitioner = chosen_practitioner(service, request.POST.get("practitioner"))
     form = ConfirmBookingForm(request.POST)
     if not form.is_valid():
         messages.error(request, "That time could not be read. Please pick a time again.")
-        return redirect(week_url)
+        return redirect(week_url(request, service))
     start = form.cleaned_data["start"]
+    # A typed amount wins over the quick choices.
+    amount = request.POST.get("amount_other") or request.POST.get("amount", "")
     amount_error = ""
-    alternatives: list[Any] = []
-    refused = False
+    refusal: booking_services.BookingError | None = None
     try:
         result = services.checkout(
             patient=patient,
             service=service,
             starts_at=start,
-            # A typed amount wins over the quick choices.
-            amount=request.POST.get("amount_other") or request.POST.get("amount"),
+            amount=amount,
             currency=request.POST.get("currency"),
             practitioner=practitioner,
             booked_by=signed_in_user(request),
@@ -123,35 +118,22 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except PriceError as exc:
         amount_error = exc.message
-    except booking_services.SlotUnavailable as exc:
-        messages.error(request, exc.message)
-        alternatives = exc.alternatives
     except booking_services.BookingError as exc:
-        messages.error(request, exc.message)
-        refused = True
+        refusal = exc
     else:
         if result.booking.status == BookingStatus.HELD and result.payment is not None:
             return redirect("payments:pay", pk=result.booking.pk)
         return redirect("booking:detail", pk=result.booking.pk)
-    return render(
+    return render_confirm(
         request,
-        "booking/confirm.html",
-        {
-            "service": service,
-            "patient": patient,
-            "start": start,
-            "end": start + service.duration,
-            "practitioner": practitioner,
-            "form": form,
-            "moving": None,
-            "tz": service.clinic.tz,
-            "alternatives": alternatives,
-            "week_url": week_url,
-            "refused": refused,
-            "carry": carry_query(request),
-            "amount_value": request.POST.get("amount_other") or request.POST.get("amount", ""),
-            "amount_error": amount_error,
-        },
+        service=service,
+        patient=patient,
+        start=start,
+        practitioner=practitioner,
+        form=form,
+        refusal=refusal,
+        amount_value=amount,
+        amount_error=amount_error,
     )
 
 

@@ -89,27 +89,6 @@ def cache_key(
     )
 
 
-def _compute(
-    clinic: Clinic,
-    first: date,
-    last: date,
-    *,
-    practitioners: list[Practitioner],
-    now: datetime,
-    by: str,
-    chosen: str,
-) -> CachedGrid:
-    data = load_calendar(clinic, first, last, practitioners=practitioners, now=now)
-    grid = build_grid(data, by=by)
-    shown = [e.booking for c in grid.columns for e in c.visits if e.booking is not None]
-    return CachedGrid(
-        markup=grid_markup(grid, head=by, chosen=chosen),
-        visits=[VisitFacts.of(b) for b in shown],
-        first_kept=first_treatments(b.patient_id for b in shown) if shown else {},
-        visit_count=len(shown),
-    )
-
-
 def cached_grid(
     clinic: Clinic,
     first: date,
@@ -131,12 +110,19 @@ def cached_grid(
         chosen=chosen,
         today=now.astimezone(clinic.tz).date(),
     )
-    return _versioned(
-        key,
-        lambda: _compute(
-            clinic, first, last, practitioners=practitioners, now=now, by=by, chosen=chosen
-        ),
-    )
+
+    def compute() -> CachedGrid:
+        data = load_calendar(clinic, first, last, practitioners=practitioners, now=now)
+        grid = build_grid(data, by=by)
+        shown = [e.booking for c in grid.columns for e in c.visits if e.booking is not None]
+        return CachedGrid(
+            markup=grid_markup(grid, head=by, chosen=chosen),
+            visits=[VisitFacts.of(b) for b in shown],
+            first_kept=first_treatments(b.patient_id for b in shown) if shown else {},
+            visit_count=len(shown),
+        )
+
+    return _versioned(key, compute)
 
 
 def draw(grid: CachedGrid, *, now: datetime) -> SafeString:

@@ -27,6 +27,7 @@ from intake.models import FlagKind
 from intake.services import flag_raise
 from portal.models import Clinic, Role, User
 from practice.models import Depth, Stimulation, TreatmentRecord
+from practice.services import TreatmentDetails, treatment_record_save
 
 COMMUNITY_PATIENTS = [
     ("Rosa", "Diaz"),
@@ -116,23 +117,21 @@ def _place(
 def _record(booking: Booking, index: int) -> None:
     if booking.status != BookingStatus.ATTENDED or booking.kind == ServiceKind.ASSESSMENT:
         return
+    if TreatmentRecord.objects.filter(booking=booking).exists():
+        return  # seeded before (and perhaps edited while trying the demo): keep it
     areas, needles, depth, stimulation = RECORDS[index % len(RECORDS)]
-    TreatmentRecord.objects.get_or_create(
+    treatment_record_save(
         booking=booking,
-        defaults={
-            "clinic_id": booking.clinic_id,
-            "patient_id": booking.patient_id,
-            "practitioner_id": booking.practitioner_id,
-            "visit_at": booking.starts_at,
-            "areas_and_points": areas,
-            "needle_count": str(needles),
-            "depth": Depth(depth),
-            "stimulation": Stimulation(stimulation),
-            "style": "Japanese" if index % 2 else "TCM",
-            "reaction": "Relaxed, slept for part of the rest. Slight ache at GB30 afterwards.",
-            "plan_next_time": "Same points; check how the back was over the 48 hours.",
-            "written_by": booking.practitioner.user,
-        },
+        by=booking.practitioner.user,
+        details=TreatmentDetails(
+            areas_and_points=areas,
+            needle_count=needles,
+            depth=Depth(depth),
+            stimulation=Stimulation(stimulation),
+            style="Japanese" if index % 2 else "TCM",
+            reaction="Relaxed, slept for part of the rest. Slight ache at GB30 afterwards.",
+            plan_next_time="Same points; check how the back was over the 48 hours.",
+        ),
     )
 
 

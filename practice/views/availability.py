@@ -54,6 +54,17 @@ def _time_off_form(practitioner: Practitioner, data: Any = None, **kwargs: Any) 
     return TimeOffForm(data, tz=practitioner.clinic.tz, now=timezone.now(), **kwargs)
 
 
+def _removed(
+    request: HttpRequest, practitioner: Practitioner, removed: bool, *, done: str, already: str
+) -> HttpResponse:
+    """Back to the page after a remove button: ``done``, or ``already`` for a second click."""
+    if removed:
+        messages.success(request, done)
+    else:
+        messages.info(request, already)
+    return redirect(_home(request, practitioner))
+
+
 def _page(
     request: HttpRequest,
     practitioner: Practitioner,
@@ -119,11 +130,13 @@ def hours_add(request: HttpRequest) -> HttpResponse:
 @require_POST
 def hours_remove(request: HttpRequest, pk: int) -> HttpResponse:
     practitioner = practitioner_to_manage(request)
-    if services.weekly_hours_remove(practitioner=practitioner, hours_id=pk):
-        messages.success(request, "Hours removed. Visits already booked in them stay booked.")
-    else:
-        messages.info(request, "Those hours were already removed.")
-    return redirect(_home(request, practitioner))
+    return _removed(
+        request,
+        practitioner,
+        services.weekly_hours_remove(practitioner=practitioner, hours_id=pk),
+        done="Hours removed. Visits already booked in them stay booked.",
+        already="Those hours were already removed.",
+    )
 
 
 @team_required
@@ -155,11 +168,13 @@ def exception_add(request: HttpRequest) -> HttpResponse:
 @require_POST
 def exception_remove(request: HttpRequest, pk: int) -> HttpResponse:
     practitioner = practitioner_to_manage(request)
-    if services.exception_remove(practitioner=practitioner, exception_id=pk):
-        messages.success(request, "Removed.")
-    else:
-        messages.info(request, "That was already removed.")
-    return redirect(_home(request, practitioner))
+    return _removed(
+        request,
+        practitioner,
+        services.exception_remove(practitioner=practitioner, exception_id=pk),
+        done="Removed.",
+        already="That was already removed.",
+    )
 
 
 def _confirm_page(
@@ -287,8 +302,10 @@ def time_off_confirm(request: HttpRequest) -> HttpResponse:
 @require_POST
 def time_off_remove(request: HttpRequest, pk: int) -> HttpResponse:
     practitioner = practitioner_to_manage(request)
-    if services.time_off_remove(practitioner=practitioner, time_off_id=pk):
-        messages.success(request, "Time off removed. Those times can be booked again.")
-    else:
-        messages.info(request, "That time off was already removed.")
-    return redirect(_home(request, practitioner))
+    return _removed(
+        request,
+        practitioner,
+        services.time_off_remove(practitioner=practitioner, time_off_id=pk),
+        done="Time off removed. Those times can be booked again.",
+        already="That time off was already removed.",
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -48,43 +50,64 @@ def _chosen(
     return picked, str(picked[0].pk) if picked else ""
 
 
+def _calendar(
+    request: HttpRequest,
+    *,
+    first_day: Callable[[date], date],
+    days: int,
+    by: str,
+    allow_all: bool,
+    view: str,
+) -> tuple[dict[str, Any], date]:
+    """The context the week and day pages share: ``days`` days from ``first_day(today)`` for
+    the chosen practitioners, laid out ``by`` day or practitioner; and that first day."""
+    user = team_user(request)
+    clinic, team = clinic_and_team(user)
+    now = timezone.now()
+    today = now.astimezone(clinic.tz).date()
+    first = first_day(today)
+    shown, chosen = _chosen(request, user, team, allow_all=allow_all)
+    grid = cached_grid(
+        clinic,
+        first,
+        first + timedelta(days=days - 1),
+        practitioners=shown,
+        now=now,
+        by=by,
+        chosen=chosen,
+    )
+    context = {
+        "calendar": draw(grid, now=now),
+        "clinic": clinic,  # already read: spares the context processor its query
+        "prev": first - timedelta(days=days),
+        "next": first + timedelta(days=days),
+        "today": today,
+        "team": team,
+        "chosen": chosen,
+        "shown": shown,
+        "tz": clinic.tz,
+        "view": view,
+    }
+    return context, first
+
+
 @team_required
 @never_cache
 @require_safe
 def week(request: HttpRequest) -> HttpResponse:
     """Seven days, Monday to Sunday: one column per day for one practitioner."""
-    user = team_user(request)
-    clinic, team = clinic_and_team(user)
-    now = timezone.now()
-    today = now.astimezone(clinic.tz).date()
-    monday = parse_week(request.GET.get("week"), today)
-    shown, chosen = _chosen(request, user, team, allow_all=False)
-    grid = cached_grid(
-        clinic,
-        monday,
-        monday + timedelta(days=6),
-        practitioners=shown,
-        now=now,
+    context, monday = _calendar(
+        request,
+        first_day=lambda today: parse_week(request.GET.get("week"), today),
+        days=7,
         by="day",
-        chosen=chosen,
+        allow_all=False,
+        view="week",
     )
     return render(
         request,
         "practice/week.html",
-        {
-            "calendar": draw(grid, now=now),
-            "clinic": clinic,  # already read: spares the context processor its query
-            "monday": monday,
-            "sunday": monday + timedelta(days=6),
-            "prev": monday - timedelta(days=7),
-            "next": monday + timedelta(days=7),
-            "today": today,
-            "team": team,
-            "chosen": chosen,
-            "shown": shown,
-            "tz": clinic.tz,
-            "view": "week",
-        },
+        {**context, "monday": monday, "sunday": monday + timedelta(days=6)},
     )
 
 
@@ -93,38 +116,15 @@ def week(request: HttpRequest) -> HttpResponse:
 @require_safe
 def day(request: HttpRequest) -> HttpResponse:
     """One day: a practitioner's own, or every practitioner side by side for staff."""
-    user = team_user(request)
-    clinic, team = clinic_and_team(user)
-    now = timezone.now()
-    today = now.astimezone(clinic.tz).date()
-    shown_day = parse_day(request.GET.get("date"), today)
-    shown, chosen = _chosen(request, user, team, allow_all=True)
-    grid = cached_grid(
-        clinic,
-        shown_day,
-        shown_day,
-        practitioners=shown,
-        now=now,
-        by="practitioner",
-        chosen=chosen,
-    )
-    return render(
+    context, shown_day = _calendar(
         request,
-        "practice/day.html",
-        {
-            "calendar": draw(grid, now=now),
-            "clinic": clinic,  # already read: spares the context processor its query
-            "day": shown_day,
-            "prev": shown_day - timedelta(days=1),
-            "next": shown_day + timedelta(days=1),
-            "today": today,
-            "team": team,
-            "chosen": chosen,
-            "shown": shown,
-            "tz": clinic.tz,
-            "view": "day",
-        },
+        first_day=lambda today: parse_day(request.GET.get("date"), today),
+        days=1,
+        by="practitioner",
+        allow_all=True,
+        view="day",
     )
+    return render(request, "practice/day.html", {**context, "day": shown_day})
 
 
 @team_required

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from intake.models import AlertLevel, FlagKind, HealthAccess
 from intake.services import alert_raise, flag_raise
 from portal.models import User
 from practice.models import TreatmentRecord
-from tests.booking.conftest import NOW, TUE, WED
+from tests.booking.conftest import MON, NOW, TUE, WED
 from tests.booking.factories import PractitionerFactory, local
 from tests.conftest import client_for
 
@@ -455,3 +455,49 @@ def test_extra_hours_need_a_range(practitioner: User, mei: Any) -> None:
     )
     assert response.status_code == 400
     assert "Give the time the extra hours start" in response.content.decode()
+
+
+def test_week_and_day_pages_step_by_their_own_length(practitioner: User, mei: Practitioner) -> None:
+    client = client_for(practitioner)
+    week = client.get("/practice/calendar/?week=2027-03-10").context
+    assert (week["monday"], week["sunday"]) == (date(2027, 3, 8), date(2027, 3, 14))
+    assert (week["prev"], week["next"]) == (date(2027, 3, 1), date(2027, 3, 15))
+    assert week["today"] == MON and week["view"] == "week"
+    assert [p.pk for p in week["shown"]] == [mei.pk] and week["chosen"] == str(mei.pk)
+    day = client.get("/practice/calendar/day/?date=2027-03-10").context
+    assert (day["day"], day["prev"], day["next"]) == (
+        date(2027, 3, 10),
+        date(2027, 3, 9),
+        date(2027, 3, 11),
+    )
+    assert day["today"] == MON and day["view"] == "day"
+
+
+def test_a_second_click_on_remove_says_it_was_already_removed(
+    practitioner: User, mei: Practitioner
+) -> None:
+    client = client_for(practitioner)
+    off = TimeOff.objects.create(
+        practitioner=mei, starts_at=local(TUE, 9), ends_at=local(TUE, 12), reason="Dentist"
+    )
+    hours = mei.hours.first()
+    assert hours is not None
+    for url, done, already in (
+        (
+            f"/practice/availability/hours/{hours.pk}/remove/",
+            "Hours removed.",
+            "Those hours were already removed.",
+        ),
+        (
+            f"/practice/availability/time-off/{off.pk}/remove/",
+            "Time off removed.",
+            "That time off was already removed.",
+        ),
+    ):
+        first = client.post(url, follow=True)
+        assert first.redirect_chain == [("/practice/availability/", 302)]
+        assert done in messages_of(first)
+        again = client.post(url, follow=True)
+        assert already in messages_of(again) and done not in messages_of(again)
+    assert not WeeklyHours.objects.filter(pk=hours.pk).exists()
+    assert not TimeOff.objects.filter(pk=off.pk).exists()
