@@ -1,95 +1,119 @@
-"""A calendar page's grid, computed once per booking/schedule change and kept in the cache.
+"""A calendar page as drawn, computed once per booking/schedule change and kept in the cache.
 
 What is cached depends only on rows that bump ``booking.cache_version`` after they commit
 (bookings, including bulk ``update()`` of the fields the grid shows; hours, exceptions,
-time off, shifts, services, rooms, practitioners, the clinic): the laid-out grid as HTML
-pieces, the visits' plain facts and each patient's first treatment. Each entry carries the
-version it was computed under and is used only while that version is current.
+time off, shifts, services, rooms, practitioners, the clinic) or the patients' names, which
+bump this module's ``PEOPLE_KEY``: the page body (toolbar and laid-out grid) as HTML pieces,
+the visits' plain facts and each patient's first treatment. Each entry carries the versions
+it was computed under and is used only while both are current, and only on the clinic date
+it was drawn on (the grid marks today).
 
 What other apps write (flags, intake, payments, check-ins) and treatment records are read
-fresh on every request, a fixed handful of queries for the visible visits, so those badges
-cannot go stale whoever writes them and however.
+fresh on every request, one query for the visible visits, so those badges cannot go stale
+whoever writes them and however.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.safestring import SafeString
 
 from booking.cache_version import VERSION_KEY, current_version
 from booking.models import Practitioner
-from portal.models import Clinic, User
+from portal.models import Clinic
 from practice.calendar import build_grid, load_calendar
 from practice.calendar_html import Markup, fill, grid_markup
 from practice.glance import VisitFacts, first_treatments, glance_for
 
-# Also expire, so what does not bump the version (a patient renaming themself, a raw SQL
-# fix) shows within minutes.
+# Also expire, so what bumps no version (a bulk rename, a raw SQL fix) shows within minutes.
 TTL_SECONDS = 5 * 60
+# In every key: an entry pickled by an older shape of ``CalendarPage`` is never read.
+SHAPE = 2
+# Bumped when a patient's name or email (what a visit is labelled with) may have changed.
+PEOPLE_KEY = "practice:people:version"
 
-_T = TypeVar("_T")
+Stamp = tuple[int, int]
 
 
 @dataclass(frozen=True)
-class CachedGrid:
+class CalendarPage:
+    """A calendar page but for its live badges: the body as HTML pieces with badge slots."""
+
+    clinic: Clinic
+    today: date  # the clinic's date when drawn: the grid marks it
+    first: date
     markup: Markup
     visits: list[VisitFacts]
     first_kept: dict[int, datetime]
-    visit_count: int
 
 
-def _versioned(key: str, compute: Callable[[], _T]) -> _T:
-    """The value under ``key`` while the version it was computed under is current; else
-    computed now and stored. One cache round trip when it is there."""
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY)
+@dataclass(frozen=True)
+class GridPieces:
+    markup: Markup
+    visits: list[VisitFacts]
+    first_kept: dict[int, datetime]
+
+
+def people_version() -> int:
+    version = cache.get(PEOPLE_KEY)
     if version is None:
-        version = current_version()
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        value: _T = entry[1]
-        return value
-    # The version was read before the rows: a write landing in between bumps it past the
-    # one this entry is filed under, so the entry is never used after that write.
-    value = compute()
-    cache.set(key, (version, value), timeout=TTL_SECONDS)
-    return value
+        # A fresh, never-used number, so entries stamped with an evicted one stay unread.
+        cache.add(PEOPLE_KEY, time.time_ns(), timeout=None)
+        version = cache.get(PEOPLE_KEY, 0)
+    return int(version)
 
 
-def clinic_and_team(user: User) -> tuple[Clinic, list[Practitioner]]:
-    """The user's clinic and its practitioners (both bump the version when saved)."""
-
-    def compute() -> tuple[Clinic, list[Practitioner]]:
-        clinic = user.clinic or Clinic.objects.current()
-        return clinic, list(Practitioner.objects.filter(clinic=clinic))
-
-    return _versioned(f"practice:team:{user.clinic_id}", compute)
+def _bump_people() -> None:
+    try:
+        cache.incr(PEOPLE_KEY)
+    except ValueError:  # evicted or never set
+        cache.set(PEOPLE_KEY, time.time_ns(), timeout=None)
 
 
-def cache_key(
-    clinic: Clinic,
-    practitioners: list[Practitioner],
-    first: date,
-    last: date,
-    *,
-    by: str,
-    chosen: str,
-    today: date,
+def people_changed() -> None:
+    """Forget cached calendar pages once the current transaction commits (a patient was
+    renamed); open times cached under ``booking.cache_version`` stay."""
+    transaction.on_commit(_bump_people)
+
+
+def page_key(
+    *, clinic_id: int | None, view: str, role: str, who: str, requested: date | None
 ) -> str:
-    """One entry per page as drawn: whose, which dates, laid out how, and which day is today."""
-    ids = ",".join(str(p.pk) for p in practitioners)
-    return (
-        f"practice:grid:{clinic.pk}:{by}:{chosen}:{ids}:"
-        f"{first.isoformat()}:{last.isoformat()}:{today.isoformat()}"
+    """One entry per page as asked for: whose (``who``: a practitioner user, or the staff's
+    choice), which view and date (``None``: relative to today), seen in which role."""
+    when = requested.isoformat() if requested is not None else "today"
+    return f"practice:page:{SHAPE}:{clinic_id or 'current'}:{view}:{role}:{who}:{when}"
+
+
+def cached_page(key: str, compute: Callable[[], CalendarPage], *, now: datetime) -> CalendarPage:
+    """The page under ``key`` while nothing it shows has changed and its day is still today;
+    else computed now and stored. One cache round trip when it is there."""
+    found = cache.get_many([VERSION_KEY, PEOPLE_KEY, key])
+    availability = found.get(VERSION_KEY)
+    people = found.get(PEOPLE_KEY)
+    stamp: Stamp = (
+        current_version() if availability is None else availability,
+        people_version() if people is None else people,
     )
+    entry = found.get(key)
+    if entry is not None and entry[0] == stamp:
+        page: CalendarPage = entry[1]
+        if now.astimezone(page.clinic.tz).date() == page.today:
+            return page
+    # The versions were read before the rows: a write landing in between bumps one past
+    # the stamp this entry is filed under, so the entry is never used after that write.
+    page = compute()
+    cache.set(key, (stamp, page), timeout=TTL_SECONDS)
+    return page
 
 
-def cached_grid(
+def grid_pieces(
     clinic: Clinic,
     first: date,
     last: date,
@@ -98,34 +122,19 @@ def cached_grid(
     now: datetime,
     by: str,
     chosen: str,
-) -> CachedGrid:
-    """The grid for these dates and people, from the cache while no booking or schedule row
-    has changed since it was computed."""
-    key = cache_key(
-        clinic,
-        practitioners,
-        first,
-        last,
-        by=by,
-        chosen=chosen,
-        today=now.astimezone(clinic.tz).date(),
+) -> GridPieces:
+    """The grid for these dates and people as HTML pieces, with what its badges need."""
+    data = load_calendar(clinic, first, last, practitioners=practitioners, now=now)
+    grid = build_grid(data, by=by)
+    shown = [e.booking for c in grid.columns for e in c.visits if e.booking is not None]
+    return GridPieces(
+        markup=grid_markup(grid, head=by, chosen=chosen),
+        visits=[VisitFacts.of(b) for b in shown],
+        first_kept=first_treatments(b.patient_id for b in shown) if shown else {},
     )
 
-    def compute() -> CachedGrid:
-        data = load_calendar(clinic, first, last, practitioners=practitioners, now=now)
-        grid = build_grid(data, by=by)
-        shown = [e.booking for c in grid.columns for e in c.visits if e.booking is not None]
-        return CachedGrid(
-            markup=grid_markup(grid, head=by, chosen=chosen),
-            visits=[VisitFacts.of(b) for b in shown],
-            first_kept=first_treatments(b.patient_id for b in shown) if shown else {},
-            visit_count=len(shown),
-        )
 
-    return _versioned(key, compute)
-
-
-def draw(grid: CachedGrid, *, now: datetime) -> SafeString:
-    """The grid's HTML with the live badges: flags, intake, payments, check-ins and missing
-    treatment records, read now in one query."""
-    return fill(grid.markup, glance=glance_for(grid.visits, first_kept=grid.first_kept, now=now))
+def draw(page: CalendarPage, *, now: datetime) -> SafeString:
+    """The page body's HTML with the live badges: flags, intake, payments, check-ins and
+    missing treatment records, read now in one query."""
+    return fill(page.markup, glance=glance_for(page.visits, first_kept=page.first_kept, now=now))

@@ -27,6 +27,8 @@ RECORD_MISSING = format_html(
     "Record to write",
 )
 RED_FLAG_MARK = mark_safe('<span aria-hidden="true">&#9873;</span> ')
+# Where a page body template puts the grid (``around`` swaps in the grid's pieces).
+GRID_MARK = mark_safe("<!-- calendar grid -->")
 
 
 @dataclass(frozen=True)
@@ -226,6 +228,15 @@ def _merged(parts: Markup) -> Markup:
         else:
             out.append(part)
     return out
+
+
+def around(body: str, grid: Markup) -> Markup:
+    """A page body rendered with ``GRID_MARK`` where the grid goes, with the grid's pieces
+    in its place (the body alone when it has no grid, e.g. no practitioners yet)."""
+    before, mark, after = body.partition(GRID_MARK)
+    if not mark:
+        return [mark_safe(body)]  # noqa: S308 - rendered by the template engine
+    return _merged([mark_safe(before), *grid, mark_safe(after)])  # noqa: S308 - likewise
 
 
 def fill(markup: Markup, *, glance: dict[int, Glance]) -> SafeString:

@@ -8,87 +8,138 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from booking.forms import EARLIEST, LATEST, parse_week
+from booking.forms import EARLIEST, LATEST
 from booking.models import Practitioner, Room
 from portal.access import team_required
 from portal.models import Clinic, Role, User
 from practice.access import own_practitioner, team_user
-from practice.calendar_cache import cached_grid, clinic_and_team, draw
+from practice.calendar_cache import (
+    CalendarPage,
+    GridPieces,
+    cached_page,
+    draw,
+    grid_pieces,
+    page_key,
+)
+from practice.calendar_html import GRID_MARK, around
 from practice.roomlane import load_room_lane
+
+
+def requested_day(value: str | None) -> date | None:
+    """The date named in the query string; None when missing, malformed or out of range."""
+    try:
+        day = date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return day if day is not None and EARLIEST <= day <= LATEST else None
 
 
 def parse_day(value: str | None, today: date) -> date:
     """A date from the query string (today for missing or malformed input)."""
-    try:
-        day = date.fromisoformat(value) if value else today
-    except ValueError:
-        return today
-    return day if EARLIEST <= day <= LATEST else today
+    return requested_day(value) or today
+
+
+def _monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 def _clinic(user: User) -> Clinic:
     return user.clinic or Clinic.objects.current()
 
 
-def _chosen(
-    request: HttpRequest, user: User, team: list[Practitioner], *, allow_all: bool
-) -> tuple[list[Practitioner], str]:
-    """Whose calendar to show: a practitioner always their own; staff pick (or everyone)."""
+def _who(request: HttpRequest, user: User, *, allow_all: bool) -> str:
+    """Whose calendar is asked for, before the team is read (it is part of the cache key): a
+    practitioner always their own; staff name one by ``p`` or, where allowed, "all"."""
+    if user.role == Role.PRACTITIONER:
+        return f"user{user.pk}"
+    wanted = request.GET.get("p") or ("all" if allow_all else "")
+    if wanted == "all" and allow_all:
+        return "all"
+    return wanted if wanted.isascii() and wanted.isdigit() and len(wanted) < 20 else ""
+
+
+def _chosen(user: User, team: list[Practitioner], who: str) -> tuple[list[Practitioner], str]:
+    """Who is shown, and the choice kept in links: staff get the first practitioner when
+    they name nobody (or nobody of their clinic)."""
     if user.role == Role.PRACTITIONER:
         mine = [p for p in team if p.user_id == user.pk]
         return mine, str(mine[0].pk) if mine else ""
-    wanted = request.GET.get("p") or ("all" if allow_all else "")
-    if wanted == "all" and allow_all:
+    if who == "all":
         return team, "all"
-    picked = [p for p in team if str(p.pk) == wanted]
-    if not picked and team:
-        picked = team[:1]
+    picked = [p for p in team if str(p.pk) == who] or team[:1]
     return picked, str(picked[0].pk) if picked else ""
 
 
 def _calendar(
     request: HttpRequest,
     *,
+    view: str,
+    param: str,
     first_day: Callable[[date], date],
     days: int,
     by: str,
     allow_all: bool,
-    view: str,
-) -> tuple[dict[str, Any], date]:
-    """The context the week and day pages share: ``days`` days from ``first_day(today)`` for
-    the chosen practitioners, laid out ``by`` day or practitioner; and that first day."""
+) -> dict[str, Any]:
+    """The context the week and day pages share: ``days`` days from ``first_day`` of the
+    date in ``param`` (or of today) for the chosen practitioners, laid out ``by`` day or
+    practitioner, drawn by the ``practice/_<view>.html`` body around the grid."""
     user = team_user(request)
-    clinic, team = clinic_and_team(user)
     now = timezone.now()
-    today = now.astimezone(clinic.tz).date()
-    first = first_day(today)
-    shown, chosen = _chosen(request, user, team, allow_all=allow_all)
-    grid = cached_grid(
-        clinic,
-        first,
-        first + timedelta(days=days - 1),
-        practitioners=shown,
-        now=now,
-        by=by,
-        chosen=chosen,
+    requested = requested_day(request.GET.get(param))
+    who = _who(request, user, allow_all=allow_all)
+
+    def compute() -> CalendarPage:
+        clinic = _clinic(user)
+        team = list(Practitioner.objects.filter(clinic=clinic))
+        today = now.astimezone(clinic.tz).date()
+        first = first_day(requested or today)
+        last = first + timedelta(days=days - 1)
+        shown, chosen = _chosen(user, team, who)
+        grid = (
+            grid_pieces(clinic, first, last, practitioners=shown, now=now, by=by, chosen=chosen)
+            if shown
+            else GridPieces(markup=[], visits=[], first_kept={})
+        )
+        body = render_to_string(
+            f"practice/_{view}.html",
+            {
+                # The body is shared by everyone in this role: only the role reaches it.
+                "user": {"role": user.role},
+                "first": first,
+                "last": last,
+                "prev": first - timedelta(days=days),
+                "next": first + timedelta(days=days),
+                "team": team,
+                "chosen": chosen,
+                "shown": shown,
+                "tz": clinic.tz,
+                "view": view,
+                "calendar": GRID_MARK,
+            },
+        )
+        return CalendarPage(
+            clinic=clinic,
+            today=today,
+            first=first,
+            markup=around(body, grid.markup),
+            visits=grid.visits,
+            first_kept=grid.first_kept,
+        )
+
+    key = page_key(
+        clinic_id=user.clinic_id, view=view, role=user.role, who=who, requested=requested
     )
-    context = {
-        "calendar": draw(grid, now=now),
-        "clinic": clinic,  # already read: spares the context processor its query
-        "prev": first - timedelta(days=days),
-        "next": first + timedelta(days=days),
-        "today": today,
-        "team": team,
-        "chosen": chosen,
-        "shown": shown,
-        "tz": clinic.tz,
-        "view": view,
+    page = cached_page(key, compute, now=now)
+    return {
+        "body": draw(page, now=now),
+        "clinic": page.clinic,  # already read: spares the context processor its query
+        "first": page.first,
     }
-    return context, first
 
 
 @team_required
@@ -96,19 +147,10 @@ def _calendar(
 @require_safe
 def week(request: HttpRequest) -> HttpResponse:
     """Seven days, Monday to Sunday: one column per day for one practitioner."""
-    context, monday = _calendar(
-        request,
-        first_day=lambda today: parse_week(request.GET.get("week"), today),
-        days=7,
-        by="day",
-        allow_all=False,
-        view="week",
+    context = _calendar(
+        request, view="week", param="week", first_day=_monday_of, days=7, by="day", allow_all=False
     )
-    return render(
-        request,
-        "practice/week.html",
-        {**context, "monday": monday, "sunday": monday + timedelta(days=6)},
-    )
+    return render(request, "practice/week.html", context)
 
 
 @team_required
@@ -116,15 +158,16 @@ def week(request: HttpRequest) -> HttpResponse:
 @require_safe
 def day(request: HttpRequest) -> HttpResponse:
     """One day: a practitioner's own, or every practitioner side by side for staff."""
-    context, shown_day = _calendar(
+    context = _calendar(
         request,
-        first_day=lambda today: parse_day(request.GET.get("date"), today),
+        view="day",
+        param="date",
+        first_day=lambda day: day,
         days=1,
         by="practitioner",
         allow_all=True,
-        view="day",
     )
-    return render(request, "practice/day.html", {**context, "day": shown_day})
+    return render(request, "practice/day.html", context)
 
 
 @team_required

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth import user_logged_in
 from django.test import Client
+from django.utils import timezone
 
 from booking.attendance import booking_mark_arrived, booking_mark_attendance
 from booking.cache_version import current_version
@@ -26,9 +28,15 @@ from intake.models import FlagKind
 from intake.services import flag_raise
 from payments.models import Payment, PaymentStatus
 from portal.models import User
-from practice.calendar_cache import cached_grid
+from practice.calendar_cache import (
+    CalendarPage,
+    cached_page,
+    page_key,
+    people_changed,
+    people_version,
+)
 from practice.services import TreatmentDetails, treatment_record_save, weekly_hours_add
-from tests.booking.conftest import NOW, WED
+from tests.booking.conftest import MON, NOW
 from tests.conftest import client_for
 from tests.intake.factories import IntakeResponseFactory
 
@@ -59,24 +67,46 @@ def entry_of(client: Client, booking: Booking) -> str:
     return html[html.rindex("<a ", 0, start) : html.index("</a>", start)]
 
 
-def test_the_grid_is_served_from_the_cache_until_a_booking_changes(
-    clinic: Any,
-    mei: Practitioner,
-    visit: Booking,
-    committed: Committed,
-    django_assert_num_queries: Any,
+def test_a_page_is_computed_once_per_version_and_clinic_day(
+    clinic: Any, visit: Booking, mei: Practitioner, committed: Committed
 ) -> None:
-    def grid() -> object:
-        return cached_grid(
-            clinic, WED, WED, practitioners=[mei], now=NOW, by="day", chosen=str(mei.pk)
+    computed: list[date] = []
+
+    def compute() -> CalendarPage:
+        today = timezone.now().astimezone(clinic.tz).date()
+        computed.append(today)
+        return CalendarPage(
+            clinic=clinic, today=today, first=MON, markup=[], visits=[], first_kept={}
         )
 
-    first = grid()
-    with django_assert_num_queries(0):
-        assert grid() == first
+    key = page_key(clinic_id=clinic.pk, view="week", role="staff", who="all", requested=MON)
+    first = cached_page(key, compute, now=timezone.now())
+    assert cached_page(key, compute, now=timezone.now()) == first
+    assert len(computed) == 1
     with committed():
         booking_cancel(booking=visit, by=mei.user, now=NOW)
-    assert grid() != first
+    cached_page(key, compute, now=timezone.now())
+    assert len(computed) == 2
+    with committed():
+        people_changed()
+    cached_page(key, compute, now=timezone.now())
+    assert len(computed) == 3
+    cached_page(key, compute, now=timezone.now())
+    assert len(computed) == 3
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        cached_page(key, compute, now=timezone.now())
+    assert computed[-1] == computed[0] + timedelta(days=1)
+
+
+def test_the_cached_body_follows_the_role_not_the_first_visitor(
+    mei_client: Client, front_desk: User, mei: Practitioner, david: Practitioner
+) -> None:
+    desk = client_for(front_desk).get(f"{WEEK}&p={mei.pk}").content.decode()
+    assert 'name="p"' in desk and "Add time off" not in desk
+    assert "David Rhys" in desk  # the choice of practitioners, for staff only
+    own = mei_client.get(f"{WEEK}&p={david.pk}").content.decode()  # ``p`` is not for her
+    assert "Add time off" in own and 'name="p"' not in own and "David Rhys" not in own
+    assert "Signed in as Mei" in own and "Sam" not in own
 
 
 def test_a_cancelled_visit_leaves_the_cached_week(
@@ -95,6 +125,27 @@ def test_arrival_written_by_a_bulk_update_shows(
         with committed():
             booking_mark_arrived(booking=visit, by=mei.user)
         assert "Arrived" in entry_of(mei_client, visit)
+
+
+def test_a_renamed_patient_shows_on_the_cached_week(
+    mei_client: Client, visit: Booking, patient: User, committed: Committed
+) -> None:
+    assert "Alex " in entry_of(mei_client, visit)
+    patient.first_name = "Alexandra"
+    with committed():
+        patient.save()
+    assert "Alexandra " in entry_of(mei_client, visit)
+
+
+def test_signing_in_keeps_the_cached_pages(
+    mei_client: Client, patient: User, committed: Committed
+) -> None:
+    versions = (current_version(), people_version())
+    with committed():
+        user_logged_in.send(sender=User, request=None, user=patient)  # saves last_login
+        User.objects.create_user("new@example.com", first_name="New")  # on no calendar yet
+    assert User.objects.get(pk=patient.pk).last_login is not None
+    assert (current_version(), people_version()) == versions
 
 
 def test_new_hours_redraw_the_week(

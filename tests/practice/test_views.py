@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from intake.models import AlertLevel, FlagKind, HealthAccess
 from intake.services import alert_raise, flag_raise
 from portal.models import User
 from practice.models import TreatmentRecord
-from tests.booking.conftest import MON, NOW, TUE, WED
+from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import PractitionerFactory, local
 from tests.conftest import client_for
 
@@ -459,18 +459,22 @@ def test_extra_hours_need_a_range(practitioner: User, mei: Any) -> None:
 
 def test_week_and_day_pages_step_by_their_own_length(practitioner: User, mei: Practitioner) -> None:
     client = client_for(practitioner)
-    week = client.get("/practice/calendar/?week=2027-03-10").context
-    assert (week["monday"], week["sunday"]) == (date(2027, 3, 8), date(2027, 3, 14))
-    assert (week["prev"], week["next"]) == (date(2027, 3, 1), date(2027, 3, 15))
-    assert week["today"] == MON and week["view"] == "week"
-    assert [p.pk for p in week["shown"]] == [mei.pk] and week["chosen"] == str(mei.pk)
-    day = client.get("/practice/calendar/day/?date=2027-03-10").context
-    assert (day["day"], day["prev"], day["next"]) == (
-        date(2027, 3, 10),
-        date(2027, 3, 9),
-        date(2027, 3, 11),
-    )
-    assert day["today"] == MON and day["view"] == "day"
+    week = client.get("/practice/calendar/?week=2027-03-10").content.decode()
+    assert "<title>Week of 8 Mar · Calendar</title>" in week
+    assert "<h1>8 Mar \N{EN DASH} 14 Mar 2027</h1>" in week
+    assert 'href="?week=2027-03-01" rel="prev"' in week
+    assert 'href="?week=2027-03-15" rel="next"' in week
+    assert 'aria-current="page">Week</a>' in week
+    assert "Calendar · Mei Chen" in week
+    day = client.get("/practice/calendar/day/?date=2027-03-10").content.decode()
+    assert "<title>Wednesday 10 Mar · Calendar</title>" in day
+    assert 'href="?date=2027-03-09" rel="prev"' in day
+    assert 'href="?date=2027-03-11" rel="next"' in day
+    assert 'aria-current="page">Day</a>' in day
+    # Today (Monday 1 March) is marked only on the page that shows it.
+    assert "cal__col--today" not in week
+    this_week = client.get("/practice/calendar/").content.decode()
+    assert "<h1>1 Mar \N{EN DASH} 7 Mar 2027</h1>" in this_week and "cal__col--today" in this_week
 
 
 def test_a_second_click_on_remove_says_it_was_already_removed(
