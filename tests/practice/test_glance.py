@@ -8,6 +8,7 @@ import pytest
 
 from booking.attendance import booking_mark_attendance
 from booking.models import Booking, BookingStatus, PaymentMode, Service
+from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from intake.models import FlagKind
 from intake.services import flag_raise
 from payments.models import Payment, PaymentStatus
@@ -63,3 +64,36 @@ def test_money(patient: User, visit: Booking) -> None:
         status=PaymentStatus.SUCCEEDED,
     )
     assert glance_for([visit])[visit.pk].money.text == "Paid £50"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("kind", "stage", "other_stage"),
+    [
+        (MessageKind.CHECKIN, CheckInStage.CHECKIN, CheckInStage.RECHECK),
+        (MessageKind.CHECKIN_CHASER, CheckInStage.CHECKIN, CheckInStage.RECHECK),
+        (MessageKind.RECHECK, CheckInStage.RECHECK, CheckInStage.CHECKIN),
+    ],
+)
+def test_a_check_in_is_unanswered_until_its_own_stage_is_answered(
+    patient: User, visit: Booking, kind: str, stage: str, other_stage: str
+) -> None:
+    sent = NOW - timedelta(hours=1)
+    OutboxMessage.objects.create(
+        kind=kind,
+        recipient=patient,
+        booking=visit,
+        status=OutboxStatus.SENT,
+        due_at=sent,
+        sent_at=sent,
+    )
+
+    def answer(answered: str) -> None:
+        CheckIn.objects.create(
+            booking=visit, patient=patient, stage=answered, treatment_number=1, answers={}
+        )
+
+    assert glance_for([visit], now=NOW)[visit.pk].checkin_unanswered
+    answer(other_stage)  # the other question answered: this one still waits
+    assert glance_for([visit], now=NOW)[visit.pk].checkin_unanswered
+    answer(stage)
+    assert not glance_for([visit], now=NOW)[visit.pk].checkin_unanswered
