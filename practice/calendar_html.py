@@ -2,7 +2,7 @@
 
 The grid draws a few hundred small pieces; a template with a ``{% url %}``, filters and an
 include per visit cost several times more than the database. Here each piece is formatted
-once, and the result is a list of ready HTML strings with a ``Slot`` wherever a badge from
+once, and the result is a list of ready HTML strings with a slot wherever a badge from
 another app goes, so the strings can be cached (``practice.calendar_cache``) while the
 badges are filled in fresh on every request. On phones the same columns are restyled as a
 list per day by CSS; nothing is drawn twice.
@@ -10,7 +10,6 @@ list per day by CSS; nothing is drawn twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from django.urls import reverse
@@ -31,14 +30,9 @@ RED_FLAG_MARK = mark_safe('<span aria-hidden="true">&#9873;</span> ')
 GRID_MARK = mark_safe("<!-- calendar grid -->")
 
 
-@dataclass(frozen=True)
-class Slot:
-    """Where a visit's live facts go: ``part`` is "class" (a colour modifier) or "badges"."""
-
-    booking_id: int
-    part: str
-
-
+# Where a visit's live facts go: (booking id, "class" for a colour modifier or "badges").
+# A plain tuple, like the plain strings around it: a cached page unpickles on every request.
+Slot = tuple[int, str]
 Markup = list[str | Slot]
 
 
@@ -79,7 +73,7 @@ def _visit(entry: Entry, out: Markup) -> None:
     elif booking.arrived_at is not None:
         status = " · Arrived"
     out.append(format_html('<a class="cal-entry cal-entry--visit status--{}', entry.status_class))
-    out.append(Slot(booking.pk, "class"))
+    out.append((booking.pk, "class"))
     out.append(
         format_html(
             '{}" style="{}" href="{}" data-booking="{}">'
@@ -95,7 +89,7 @@ def _visit(entry: Entry, out: Markup) -> None:
             status,
         )
     )
-    out.append(Slot(booking.pk, "badges"))
+    out.append((booking.pk, "badges"))
     out.append(mark_safe("</a>"))
 
 
@@ -220,13 +214,16 @@ def grid_markup(grid: Grid, *, head: str, chosen: str) -> Markup:
 
 
 def _merged(parts: Markup) -> Markup:
-    """Adjacent strings joined, so a cached grid is a short list."""
+    """Adjacent strings joined, so a cached grid is a short list, and kept as plain ``str``
+    (each was escaped when it was made; ``fill`` marks the whole safe)."""
     out: Markup = []
     for part in parts:
-        if isinstance(part, str) and out and isinstance(out[-1], str):
-            out[-1] = mark_safe(out[-1] + part)  # noqa: S308 - both halves made by format_html
-        else:
+        if not isinstance(part, str):
             out.append(part)
+        elif out and isinstance(out[-1], str):
+            out[-1] += part
+        else:
+            out.append(str(part))
     return out
 
 
@@ -234,9 +231,7 @@ def around(body: str, grid: Markup) -> Markup:
     """A page body rendered with ``GRID_MARK`` where the grid goes, with the grid's pieces
     in its place (the body alone when it has no grid, e.g. no practitioners yet)."""
     before, mark, after = body.partition(GRID_MARK)
-    if not mark:
-        return [mark_safe(body)]  # noqa: S308 - rendered by the template engine
-    return _merged([mark_safe(before), *grid, mark_safe(after)])  # noqa: S308 - likewise
+    return _merged([before, *grid, after] if mark else [body])
 
 
 def fill(markup: Markup, *, glance: dict[int, Glance]) -> SafeString:
@@ -246,8 +241,9 @@ def fill(markup: Markup, *, glance: dict[int, Glance]) -> SafeString:
         if isinstance(part, str):
             out.append(part)
             continue
-        facts = glance.get(part.booking_id)
-        if part.part == "class":
+        booking_id, slot = part
+        facts = glance.get(booking_id)
+        if slot == "class":
             if facts is not None and facts.red_flag:
                 out.append(" cal-entry--red")
             elif facts is not None and facts.treat_gently:
@@ -256,5 +252,5 @@ def fill(markup: Markup, *, glance: dict[int, Glance]) -> SafeString:
         out.append(badges_html(facts, compact=True))
         if facts is not None and facts.record_missing:
             out.append(RECORD_MISSING)
-    # Every piece was escaped by format_html when it was made.
+    # Every piece was escaped when it was made, by format_html or the template engine.
     return mark_safe("".join(out))  # noqa: S308

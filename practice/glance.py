@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Min
@@ -79,9 +79,9 @@ FLAG_BADGES = {
 }
 
 
-@dataclass(frozen=True)
-class VisitFacts:
-    """What the badges need from one booking row: small and plain, so it can be cached."""
+class VisitFacts(NamedTuple):
+    """What the badges need from one booking row: small and plain, so it can be cached (a
+    named tuple: a cached page unpickles a few dozen of them on every request)."""
 
     pk: int
     patient_id: int
