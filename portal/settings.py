@@ -121,7 +121,7 @@ if REDIS_URL:
     env.url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "portal"),
         }
