@@ -39,9 +39,9 @@ from practice.models import TreatmentRecord
 TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
 
 
-@dataclass(frozen=True)
-class Badge:
-    """One label; ``tone`` picks the badge colour, the text always says it in words."""
+class Badge(NamedTuple):
+    """One label; ``tone`` picks the badge colour, the text always says it in words (a named
+    tuple: the calendar hashes a hundred of them a request to find their HTML)."""
 
     text: str
     tone: str = ""  # "", "success", "warning", "danger", "info", "brand"
@@ -61,15 +61,20 @@ class Glance:
 
     @property
     def badges(self) -> list[Badge]:
-        out = [Badge("New", "info", "new") if self.is_new else Badge("Returning", "", "returning")]
-        out += self.flags
+        out = [NEW if self.is_new else RETURNING, *self.flags]
         if self.intake_missing:
-            out.append(Badge("Intake missing", "warning", "intake"))
+            out.append(INTAKE_MISSING)
         if self.checkin_unanswered:
-            out.append(Badge("Check-in unanswered", "warning", "checkin"))
+            out.append(CHECKIN_UNANSWERED)
         if self.money is not None:
             out.append(self.money)
         return out
+
+
+NEW = Badge("New", "info", "new")
+RETURNING = Badge("Returning", "", "returning")
+INTAKE_MISSING = Badge("Intake missing", "warning", "intake")
+CHECKIN_UNANSWERED = Badge("Check-in unanswered", "warning", "checkin")
 
 
 FLAG_BADGES = {
