@@ -186,6 +186,18 @@ def test_staff_filter_the_week_and_see_everyone_side_by_side_on_a_day(
     assert f'data-booking="{visit.pk}"' in day
 
 
+@pytest.mark.parametrize("value", ["garbage", "1 OR 1", "999999", "0" * 40, "all"])
+def test_staff_naming_nobody_of_their_clinic_see_the_first_practitioner(
+    front_desk: User, visit: Booking, mei: Practitioner, david: Practitioner, value: str
+) -> None:
+    client = client_for(front_desk)
+    named = client.get(f"/practice/calendar/?week=2027-03-01&p={value}").content.decode()
+    assert "Calendar · David Rhys" in named  # the team is in name order
+    assert f'data-booking="{visit.pk}"' not in named  # Mei's
+    mei_named = client.get(f"/practice/calendar/?week=2027-03-01&p={mei.pk}").content.decode()
+    assert f'data-booking="{visit.pk}"' in mei_named
+
+
 @pytest.mark.parametrize("value", ["garbage", "99999-01-01", "2027-13-40", ""])
 def test_malformed_dates_fall_back_to_today(
     practitioner: User, mei: Practitioner, value: str
