@@ -198,9 +198,28 @@ def _live_rows(
         SELECT 'record', booking_id, '' FROM {record} WHERE booking_id {records}
         """  # noqa: S608 - likewise
         params += record_params
-    with connection.cursor() as cursor:
+    return [(str(what), int(ref), str(value)) for what, ref, value in _planned_once(sql, params)]
+
+
+def _planned_once(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows of a query the calendar sends on every request. On PostgreSQL it is bound on the
+    server, so from its ``prepare_threshold``-th run on a connection (the database options)
+    it is a prepared statement, not planned again: planning this union cost twice as much as
+    running it. Django's own cursors bind on the client and never prepare."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    # What ``connection.cursor()`` does, with the server-binding cursor class.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw: Any = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]  # stubs
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(raw) as cursor:
         cursor.execute(sql, params)
-        return [(str(what), int(ref), str(value)) for what, ref, value in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 def first_treatments(patient_ids: Iterable[int]) -> dict[int, datetime]:
