@@ -17,9 +17,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from django.core.cache import cache
+from django.db.models import prefetch_related_objects
 
 from booking.availability import Policy, Slot, day_slots, load_schedule, within_policy
 from booking.cache_version import VERSION_KEY, current_version
+from booking.lookups import get_bookable_service
 from booking.models import Practitioner, Service
 
 # Entries also expire, so a missed invalidation (a raw SQL fix) heals itself.
@@ -47,6 +49,24 @@ def _unpack(packed: Packed) -> Slot:
         room_id,
         places_left,
     )
+
+
+def cached_bookable_service(slug: str) -> Service:
+    """``get_bookable_service`` for pages that only read: the service with its clinic and
+    practitioners loaded, kept under the availability version (a save of either bumps it)."""
+    key = f"service:{slug}"
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        version = current_version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        service: Service = entry[1]
+        return service
+    service = get_bookable_service(slug)  # 404 for an unknown or inactive service
+    prefetch_related_objects([service], "practitioners")
+    cache.set(key, (version, service), timeout=TTL_SECONDS)
+    return service
 
 
 def cached_open_slots(
