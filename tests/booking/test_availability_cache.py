@@ -78,6 +78,21 @@ def test_a_committed_booking_disappears_and_a_cancellation_reappears(
     assert "Wed 09:00 None" in times(cached_open_slots(private, MON, SUN, now=NOW))
 
 
+@pytest.mark.parametrize("kind", ["private", "multibed"])
+def test_after_a_booking_only_the_bookings_are_read_again(
+    request, kind: str, patient: User, commits, django_assert_num_queries
+):
+    service: Service = request.getfixturevalue(kind)
+    if kind == "multibed":
+        request.getfixturevalue("shift")
+    before = cached_open_slots(service, MON, SUN, now=NOW)
+    with commits():
+        book(patient, service, before[0].starts_at, now=NOW)
+    with django_assert_num_queries(1):  # the diary (hours, shifts, time off) stays cached
+        after = cached_open_slots(service, MON, SUN, now=NOW)
+    assert after == find_open_slots(service, MON, SUN, now=NOW) != before
+
+
 def test_a_multibed_place_taken_lowers_the_recliners_shown(
     multibed: Service, shift: MultibedShift, patient: User, commits
 ):
