@@ -223,7 +223,7 @@ def with_bookings(
     if exclude_booking_id is not None:
         active = active.exclude(pk=exclude_booking_id)
     busy: dict[int, list[Interval]] = defaultdict(list)
-    room_stays: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    room_stays: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     if diary.service.is_multibed:
         # Patients arriving together are one row with a count: several times fewer rows.
         for room_id, starts, ends, count in (
@@ -237,7 +237,7 @@ def with_bookings(
             .annotate(count=Count("pk"))
             .order_by()
         ):
-            room_stays[room_id].append((_instant(starts), _instant(ends), count))
+            room_stays[room_id].append((starts, ends, count))
     else:
         for practitioner_id, b_from, b_until in (
             active.filter(
@@ -297,17 +297,21 @@ def _private_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
 
 @dataclass(frozen=True)
 class Occupancy:
-    """A room's recliners in use over time: ``levels[i]`` holds from ``points[i]`` to the next."""
+    """A room's recliners in use over time: ``levels[i]`` holds from ``points[i]`` to the next.
 
-    points: list[datetime]
+    Times are epoch seconds: a busy month has thousands of them, and integers sort,
+    hash and compare several times faster than datetimes.
+    """
+
+    points: list[int]
     levels: list[int]
-    starts: Counter[datetime]
+    starts: Counter[int]
 
     @classmethod
-    def of(cls, stays: Iterable[tuple[datetime, datetime, int]]) -> Occupancy:
-        """From (start, end, how many patients) stays."""
-        change: Counter[datetime] = Counter()
-        starts: Counter[datetime] = Counter()
+    def of(cls, stays: Iterable[tuple[int, int, int]]) -> Occupancy:
+        """From (start, end, how many patients) stays, in epoch seconds."""
+        change: Counter[int] = Counter()
+        starts: Counter[int] = Counter()
         for start, end, count in stays:
             change[start] += count
             change[end] -= count
@@ -319,7 +323,7 @@ class Occupancy:
             levels.append(level)
         return cls(points, levels, starts)
 
-    def peak(self, start: datetime, end: datetime) -> int:
+    def peak(self, start: int, end: int) -> int:
         """Most recliners in use at any moment of [start, end)."""
         first = bisect.bisect_right(self.points, start) - 1
         last = bisect.bisect_left(self.points, end)
@@ -340,14 +344,16 @@ def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
         step = timedelta(minutes=shift.start_interval_minutes)
         start, end = _to_utc(day, shift.start_time, tz), _to_utc(day, shift.end_time, tz)
         duration = service.duration
+        duration_s = int(duration.total_seconds())
         at = start
         while at + duration <= end:
             stay_end = at + duration
             if not _overlaps(off, at, stay_end):
-                free = recliners - occupancy.peak(at, stay_end)
+                at_s = int(at.timestamp())
+                free = recliners - occupancy.peak(at_s, at_s + duration_s)
                 # Open only if the start has room for another arrival and a recliner
                 # stays free for the whole stay; patients are shown the free recliners.
-                if free > 0 and occupancy.starts[at] < shift.max_new_per_start:
+                if free > 0 and occupancy.starts[at_s] < shift.max_new_per_start:
                     yield Slot(at, stay_end, pid, shift.room_id, free)
             at += step
 
