@@ -12,11 +12,12 @@ from __future__ import annotations
 import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import BigIntegerField, Count, Func, Q
 
 from booking.models import (
     ACTIVE_STATUSES,
@@ -76,6 +77,27 @@ class Schedule:
     occupancy: dict[int, Occupancy] = field(default_factory=dict)  # by room id
 
 
+class EpochSeconds(Func):
+    """A timestamp column as whole seconds since 1970 (UTC).
+
+    Busy weeks read thousands of stay times; the database driver takes several
+    microseconds to parse each timestamp, an integer next to nothing.
+    """
+
+    template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)"
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # %%%% survives both the template's formatting and the driver's %s-to-? rewrite.
+        return self.as_sql(
+            compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+        )
+
+
+def _instant(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
 def _to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
@@ -113,6 +135,13 @@ def _shift_days(shift: MultibedShift, first: date, last: date) -> Iterator[date]
             yield day
 
 
+def _window(first: date, last: date, tz: ZoneInfo) -> Interval:
+    # A day's grid may start before midnight UTC or run past it: widen by a day.
+    return _to_utc(first - timedelta(days=1), time.min, tz), _to_utc(
+        last + timedelta(days=2), time.min, tz
+    )
+
+
 def load_schedule(
     service: Service,
     first: date,
@@ -122,10 +151,17 @@ def load_schedule(
     exclude_booking_id: int | None = None,
 ) -> Schedule:
     """Read what ``open_slots`` needs for ``service`` between two clinic dates, in 6 queries."""
+    diary = load_diary(service, first, last, practitioner=practitioner)
+    return with_bookings(diary, first, last, exclude_booking_id=exclude_booking_id)
+
+
+def load_diary(
+    service: Service, first: date, last: date, *, practitioner: Practitioner | None = None
+) -> Schedule:
+    """Everything but the bookings, in 5 queries: who offers ``service``, their hours, dated
+    exceptions, time off and multibed shifts. It changes far less often than bookings do."""
     tz = service.clinic.tz
-    # A day's grid may start before midnight UTC or run past it: widen by a day.
-    window_start = _to_utc(first - timedelta(days=1), time.min, tz)
-    window_end = _to_utc(last + timedelta(days=2), time.min, tz)
+    window_start, window_end = _window(first, last, tz)
 
     offering = service.practitioners.filter(is_bookable=True)
     if practitioner is not None:
@@ -170,24 +206,34 @@ def load_schedule(
             schedule.shifts.append(shift)
             schedule.rooms[shift.room_id] = shift.room.recliners
 
-    # One bookings query either way, reading only what this kind of slot needs:
-    # multibed starts depend on the room's stays, private ones on the practitioners'
-    # blocked time (fewer rows and columns to turn into datetimes).
+    schedule.busy = {pid: _merge(intervals) for pid, intervals in busy.items()}
+    schedule.off = {pid: _merge(intervals) for pid, intervals in schedule.off.items()}
+    return schedule
+
+
+def with_bookings(
+    diary: Schedule, first: date, last: date, *, exclude_booking_id: int | None = None
+) -> Schedule:
+    """``diary`` (left as it is) plus the bookings that hold time or recliners, in 1 query."""
+    window_start, window_end = _window(first, last, diary.tz)
+    # Only what this kind of slot needs: multibed starts depend on the room's stays,
+    # private ones on the practitioners' blocked time. Times come as epoch seconds:
+    # parsing thousands of timestamps was most of a busy month's cost.
     active = Booking.objects.filter(status__in=ACTIVE_STATUSES)
     if exclude_booking_id is not None:
         active = active.exclude(pk=exclude_booking_id)
-    room_stays: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
-    if service.is_multibed:
-        # Patients arriving together are one row with a count: several times fewer rows
-        # (and datetimes to parse) on a busy room.
+    busy: dict[int, list[Interval]] = defaultdict(list)
+    room_stays: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    if diary.service.is_multibed:
+        # Patients arriving together are one row with a count: several times fewer rows.
         for room_id, starts, ends, count in (
             active.filter(
                 kind=ServiceKind.MULTIBED,
-                room_id__in=list(schedule.rooms),
+                room_id__in=list(diary.rooms),
                 starts_at__lt=window_end,
                 ends_at__gt=window_start,
             )
-            .values_list("room_id", "starts_at", "ends_at")
+            .values_list("room_id", EpochSeconds("starts_at"), EpochSeconds("ends_at"))
             .annotate(count=Count("pk"))
             .order_by()
         ):
@@ -195,17 +241,24 @@ def load_schedule(
     else:
         for practitioner_id, b_from, b_until in (
             active.filter(
-                practitioner_id__in=ids, blocked_from__lt=window_end, blocked_until__gt=window_start
+                practitioner_id__in=diary.practitioner_ids,
+                blocked_from__lt=window_end,
+                blocked_until__gt=window_start,
             )
             .exclude(kind=ServiceKind.MULTIBED)
-            .values_list("practitioner_id", "blocked_from", "blocked_until")
+            .values_list(
+                "practitioner_id", EpochSeconds("blocked_from"), EpochSeconds("blocked_until")
+            )
         ):
-            busy[practitioner_id].append((b_from, b_until))
-
-    schedule.busy = {pid: _merge(intervals) for pid, intervals in busy.items()}
-    schedule.off = {pid: _merge(intervals) for pid, intervals in schedule.off.items()}
-    schedule.occupancy = {rid: Occupancy.of(stays) for rid, stays in room_stays.items()}
-    return schedule
+            busy[practitioner_id].append((_instant(b_from), _instant(b_until)))
+    return replace(
+        diary,
+        busy={
+            pid: _merge([*diary.busy.get(pid, []), *busy.get(pid, [])])
+            for pid in diary.busy.keys() | busy.keys()
+        },
+        occupancy={rid: Occupancy.of(stays) for rid, stays in room_stays.items()},
+    )
 
 
 def _busy_until(merged: list[Interval], start: datetime, end: datetime) -> datetime | None:
@@ -244,17 +297,21 @@ def _private_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
 
 @dataclass(frozen=True)
 class Occupancy:
-    """A room's recliners in use over time: ``levels[i]`` holds from ``points[i]`` to the next."""
+    """A room's recliners in use over time: ``levels[i]`` holds from ``points[i]`` to the next.
 
-    points: list[datetime]
+    Times are epoch seconds: a busy month has thousands of them, and integers sort,
+    hash and compare several times faster than datetimes.
+    """
+
+    points: list[int]
     levels: list[int]
-    starts: Counter[datetime]
+    starts: Counter[int]
 
     @classmethod
-    def of(cls, stays: Iterable[tuple[datetime, datetime, int]]) -> Occupancy:
-        """From (start, end, how many patients) stays."""
-        change: Counter[datetime] = Counter()
-        starts: Counter[datetime] = Counter()
+    def of(cls, stays: Iterable[tuple[int, int, int]]) -> Occupancy:
+        """From (start, end, how many patients) stays, in epoch seconds."""
+        change: Counter[int] = Counter()
+        starts: Counter[int] = Counter()
         for start, end, count in stays:
             change[start] += count
             change[end] -= count
@@ -266,7 +323,7 @@ class Occupancy:
             levels.append(level)
         return cls(points, levels, starts)
 
-    def peak(self, start: datetime, end: datetime) -> int:
+    def peak(self, start: int, end: int) -> int:
         """Most recliners in use at any moment of [start, end)."""
         first = bisect.bisect_right(self.points, start) - 1
         last = bisect.bisect_left(self.points, end)
@@ -287,14 +344,16 @@ def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
         step = timedelta(minutes=shift.start_interval_minutes)
         start, end = _to_utc(day, shift.start_time, tz), _to_utc(day, shift.end_time, tz)
         duration = service.duration
+        duration_s = int(duration.total_seconds())
         at = start
         while at + duration <= end:
             stay_end = at + duration
             if not _overlaps(off, at, stay_end):
-                free = recliners - occupancy.peak(at, stay_end)
+                at_s = int(at.timestamp())
+                free = recliners - occupancy.peak(at_s, at_s + duration_s)
                 # Open only if the start has room for another arrival and a recliner
                 # stays free for the whole stay; patients are shown the free recliners.
-                if free > 0 and occupancy.starts[at] < shift.max_new_per_start:
+                if free > 0 and occupancy.starts[at_s] < shift.max_new_per_start:
                     yield Slot(at, stay_end, pid, shift.room_id, free)
             at += step
 
@@ -352,8 +411,10 @@ __all__ = [
     "Slot",
     "day_slots",
     "find_open_slots",
+    "load_diary",
     "load_schedule",
     "open_slots",
     "slots_by_day",
+    "with_bookings",
     "within_policy",
 ]

@@ -5,11 +5,15 @@ transaction, so a stale entry can at worst show a time that turns out to be
 "just taken", never overbook. Entries are per service, practitioner choice and
 clinic date, before notice and horizon are applied (those depend on the clock).
 
-Every write that can change availability bumps one version number after it
+Every write that can change availability bumps a version number after it
 commits (``booking.cache_version``). Each entry carries the version it was
 computed under, and a reader uses only entries of the current version; it
 takes the version before it reads the database, so it never stores data
 older than the version it files it under.
+
+A missing day is computed from the practitioners' diary (hours, exceptions, time
+off, shifts), itself cached under the diary version that bookings do not bump,
+plus one query for the bookings.
 """
 
 from __future__ import annotations
@@ -17,9 +21,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from django.core.cache import cache
+from django.db.models import prefetch_related_objects
 
-from booking.availability import Policy, Slot, day_slots, load_schedule, within_policy
-from booking.cache_version import VERSION_KEY, current_version
+from booking.availability import (
+    Policy,
+    Schedule,
+    Slot,
+    day_slots,
+    load_diary,
+    with_bookings,
+    within_policy,
+)
+from booking.cache_version import DIARY_KEY, VERSION_KEY, current_version
+from booking.lookups import get_bookable_service
 from booking.models import Practitioner, Service
 
 # Entries also expire, so a missed invalidation (a raw SQL fix) heals itself.
@@ -49,6 +63,43 @@ def _unpack(packed: Packed) -> Slot:
     )
 
 
+def cached_bookable_service(slug: str) -> Service:
+    """``get_bookable_service`` for pages that only read: the service with its clinic and
+    practitioners loaded, kept under the availability version (a save of either bumps it)."""
+    key = f"service:{slug}"
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        version = current_version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        service: Service = entry[1]
+        return service
+    service = get_bookable_service(slug)  # 404 for an unknown or inactive service
+    prefetch_related_objects([service], "practitioners")
+    cache.set(key, (version, service), timeout=TTL_SECONDS)
+    return service
+
+
+def _cached_diary(
+    service: Service, first: date, last: date, *, who: int | str, practitioner: Practitioner | None
+) -> Schedule:
+    """``load_diary``, kept under the diary version: after a booking only the bookings are
+    read again."""
+    key = f"diary:{service.pk}:{who}:{first.isoformat()}:{last.isoformat()}"
+    found = cache.get_many([DIARY_KEY, key])
+    version = found.get(DIARY_KEY)
+    if version is None:
+        version = current_version(DIARY_KEY)
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        diary: Schedule = entry[1]
+        return diary
+    diary = load_diary(service, first, last, practitioner=practitioner)
+    cache.set(key, (version, diary), timeout=TTL_SECONDS)
+    return diary
+
+
 def cached_open_slots(
     service: Service,
     first: date,
@@ -73,7 +124,8 @@ def cached_open_slots(
     if missing:
         # One computation for the whole gap: the query count does not depend on its length.
         low, high = missing[0], missing[-1]
-        schedule = load_schedule(service, low, high, practitioner=practitioner)
+        diary = _cached_diary(service, low, high, who=who, practitioner=practitioner)
+        schedule = with_bookings(diary, low, high)
         computed = {
             keys[day]: [_pack(slot) for slot in slots]
             for day, slots in day_slots(schedule, low, high).items()

@@ -1,43 +1,56 @@
-"""One number that changes whenever availability may have changed.
+"""Numbers that change whenever availability may have changed.
 
-Model saves and deletes bump it through ``booking.signals``; bulk writes
-(``update``, ``bulk_create``) skip signals, so the booking querysets bump it
-themselves. The bump waits for the commit: a reader that sees the new number
+``VERSION_KEY`` changes with anything open times are computed from; ``DIARY_KEY``
+with everything but bookings (hours, exceptions, time off, shifts, rooms, services,
+practitioners, the clinic), so a busy day's stream of bookings does not throw
+away the practitioners' diaries with the open times.
+
+Model saves and deletes bump them through ``booking.signals``; bulk writes
+(``update``, ``bulk_create``) skip signals, so the booking querysets bump them
+themselves. A bump waits for the commit: a reader that sees the new number
 also sees the new rows.
 """
 
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import models, transaction
 
 VERSION_KEY = "availability:version"
+DIARY_KEY = "availability:diary"
 
 _M = TypeVar("_M", bound=models.Model)
 
 
-def current_version() -> int:
-    version = cache.get(VERSION_KEY)
+def current_version(key: str = VERSION_KEY) -> int:
+    version = cache.get(key)
     if version is None:
         # A fresh, never-used number, so entries written under an evicted version stay unread.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(VERSION_KEY, 0)
+        cache.add(key, time.time_ns(), timeout=None)
+        version = cache.get(key, 0)
     return int(version)
 
 
-def _bump() -> None:
+def _bump(key: str) -> None:
     try:
-        cache.incr(VERSION_KEY)
+        cache.incr(key)
     except ValueError:  # evicted or never set
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+        cache.set(key, time.time_ns(), timeout=None)
 
 
-def invalidate() -> None:
-    """Forget every cached open time once the current transaction commits."""
-    transaction.on_commit(_bump)
+def _bump_all() -> None:
+    _bump(DIARY_KEY)
+    _bump(VERSION_KEY)
+
+
+def invalidate(*, diary: bool = True) -> None:
+    """Forget every cached open time once the current transaction commits; ``diary=False``
+    (a booking) keeps the cached diaries, which bookings are not part of."""
+    transaction.on_commit(_bump_all if diary else partial(_bump, VERSION_KEY))
 
 
 class AvailabilityQuerySet(models.QuerySet[_M]):
@@ -47,27 +60,29 @@ class AvailabilityQuerySet(models.QuerySet[_M]):
     """
 
     watched: frozenset[str] = frozenset()
+    in_diary = True  # whether these rows are part of the practitioners' diaries
 
     def update(self, **kwargs: Any) -> int:
         rows = super().update(**kwargs)
         if rows and (not self.watched or self.watched & kwargs.keys()):
-            invalidate()
+            invalidate(diary=self.in_diary)
         return rows
 
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[_M]:
         created = super().bulk_create(objs, *args, **kwargs)
         if created:
-            invalidate()
+            invalidate(diary=self.in_diary)
         return created
 
     def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
         rows = super().bulk_update(objs, fields, *args, **kwargs)
         if rows and (not self.watched or self.watched & set(fields)):
-            invalidate()
+            invalidate(diary=self.in_diary)
         return rows
 
 
 class BookingQuerySet(AvailabilityQuerySet[Any]):
+    in_diary = False
     # Sent-email stamps and notes neither move anyone's time nor show on a calendar.
     watched = frozenset(
         {

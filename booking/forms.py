@@ -43,7 +43,9 @@ def parse_practitioner(service: Service, value: str | None) -> Practitioner | No
     """The chosen practitioner if they offer ``service``; None for "any" or a bad value."""
     if not value or value == "any" or not value.isdigit():
         return None
-    return service.practitioners.filter(pk=int(value), is_bookable=True).first()
+    # Through .all(), so a service loaded with its practitioners costs no query.
+    wanted = int(value)
+    return next((p for p in service.practitioners.all() if p.pk == wanted and p.is_bookable), None)
 
 
 class ConfirmBookingForm(forms.Form):

@@ -32,8 +32,8 @@ SOURCES = (
 )
 
 
-def _changed(**kwargs: Any) -> None:
-    invalidate()
+def _changed(sender: Any, **kwargs: Any) -> None:
+    invalidate(diary=sender is not Booking)
 
 
 def connect() -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,10 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import services
-from booking.availability import Slot, find_open_slots, slots_by_day
-from booking.availability_cache import cached_open_slots
+from booking.availability_cache import cached_bookable_service
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
-from booking.forms import ConfirmBookingForm, parse_practitioner, parse_start, parse_week
+from booking.forms import ConfirmBookingForm, parse_practitioner, parse_start
 from booking.gates import Gate, gates_for
 from booking.lookups import (
     carry_query,
@@ -30,6 +27,7 @@ from booking.lookups import (
     signed_in_user,
 )
 from booking.models import ACTIVE_STATUSES, Booking, PaymentMode, PriceRule, Service
+from booking.week_page import build_week, open_week
 from portal.access import team_required
 from portal.models import Clinic, Role, User
 
@@ -69,96 +67,70 @@ def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@dataclass(frozen=True)
-class SlotChoice:
-    """One open time as the week page shows it."""
-
-    starts_at: str  # ISO 8601, for the confirm link
-    label: str  # clinic-local "09:15"
-    who: str
-    places_left: int | None
-
-
-def _slot_choice(slot: Slot, tz: ZoneInfo, names: dict[int, str]) -> SlotChoice:
-    return SlotChoice(
-        starts_at=slot.starts_at.isoformat(),
-        label=slot.starts_at.astimezone(tz).strftime("%H:%M"),
-        who=names.get(slot.practitioner_id, ""),
-        places_left=slot.places_left,
-    )
-
-
 @login_required
 @require_safe
 def week(request: HttpRequest, slug: str) -> HttpResponse:
     """A week of open start times, Monday to Sunday, in the clinic's time zone."""
-    service = get_bookable_service(slug)
+    service = cached_bookable_service(slug)
     patient = patient_for(request)
     gates = _gates(request, patient, service)
     if gates and not is_team(request.user):
         return _gate_page(request, service, gates)
     tz = service.clinic.tz
     now = timezone.now()
-    today = now.astimezone(tz).date()
-    monday = max(
-        parse_week(request.GET.get("week"), today), today - timedelta(days=today.weekday())
-    )
-    sunday = monday + timedelta(days=6)
-    practitioner = parse_practitioner(service, request.GET.get("with"))
+    wanted = request.GET.get("with")
+    practitioner = parse_practitioner(service, wanted)
+    carry = carry_query(request)
+    if practitioner is None and wanted and wanted != "any":
+        carry = carry_query(request, **{"with": "any"})
+        messages.info(
+            request,
+            f"That practitioner does not take {service.name} bookings online, so these are "
+            "everyone's open times.",
+        )
     reschedule = request.GET.get("reschedule")
     moving = (
         get_booking_for_user(request, int(reschedule))
         if reschedule and reschedule.isdigit()
         else None
     )
-    exclude = moving.pk if moving else None
-
-    def open_times(first: date, last: date) -> list[Slot]:
-        if exclude is None:
-            return cached_open_slots(service, first, last, now=now, practitioner=practitioner)
-        # Moving a visit frees its own place, which no cached week knows about.
-        return find_open_slots(
-            service, first, last, now=now, practitioner=practitioner, exclude_booking_id=exclude
-        )
-
-    slots = open_times(monday, sunday)
-    if not slots and not request.GET.get("week"):
-        # Nothing left this week: open on the week of the next free time instead.
-        horizon = today + timedelta(days=service.clinic.booking_horizon_days)
-        later = open_times(sunday, horizon)
-        if later:
-            first_day = later[0].starts_at.astimezone(tz).date()
-            monday = first_day - timedelta(days=first_day.weekday())
-            sunday = monday + timedelta(days=6)
-            slots = [s for s in later if s.starts_at.astimezone(tz).date() <= sunday]
-    by_day = slots_by_day(slots, tz)
-    names = {p.pk: p.display_name for p in service.practitioners.all()}
-    days = []
-    for offset in range(7):
-        day = monday + timedelta(days=offset)
-        # Labels and links are built here, once, rather than by template filters per slot.
-        days.append((day, [_slot_choice(s, tz, names) for s in by_day.get(day, [])]))
-    horizon_end = (now + timedelta(days=service.clinic.booking_horizon_days)).astimezone(tz).date()
+    monday, slots = open_week(
+        service,
+        asked=request.GET.get("week"),
+        now=now,
+        practitioner=practitioner,
+        exclude_booking_id=moving.pk if moving else None,
+    )
+    chosen = f"practitioner={practitioner.pk if practitioner else 'any'}"
+    query = "&".join(filter(None, (carry, chosen, "start=")))
+    shown = build_week(
+        slots,
+        monday=monday,
+        today=now.astimezone(tz).date(),
+        horizon_end=(now + timedelta(days=service.clinic.booking_horizon_days))
+        .astimezone(tz)
+        .date(),
+        tz=tz,
+        link=f"{reverse('booking:confirm', args=[slug])}?{query}",
+        # With "any practitioner", each private time says who it is with.
+        names=None
+        if practitioner
+        else {p.pk: p.display_name for p in service.practitioners.all()},  # prefetched
+    )
     return render(
         request,
         "booking/week.html",
         {
             "service": service,
             "patient": patient,
-            "days": days,
+            "week": shown,
             "tz": tz,
             "practitioner": practitioner,
             "moving": moving,
-            "today": today,
-            "prev_week": (monday - timedelta(days=7)) if monday > today else None,
-            "next_week": (monday + timedelta(days=7))
-            if monday + timedelta(days=7) <= horizon_end
-            else None,
-            "monday": monday,
-            "sunday": sunday,
-            "carry": carry_query(request),
-            "with_value": request.GET.get("with") or "any",
-            "confirm_url": reverse("booking:confirm", args=[service.slug]),
+            "moving_label": moving.starts_at.astimezone(tz).strftime("%A %-d %B, %H:%M")
+            if moving
+            else "",
+            "carry": carry,
             # Already loaded with the service: saves the context processor a query.
             "clinic": service.clinic,
             "gate_warnings": gates,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from booking.gates import Gate
 from booking.models import Service, ServiceKind
 from intake.questionnaire import FULL, SHORT
-from intake.services import booking_paused, has_complete_intake
+from intake.services import intake_standing
 from portal.models import User
 
 TREATMENT = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
@@ -19,7 +19,8 @@ TREATMENT = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
 def intake_gate(patient: User, service: Service, return_url: str) -> Gate | None:
     """Stop treatment booking on a red flag; ask for the questionnaire first if none was sent."""
     clinic = service.clinic
-    if service.kind in TREATMENT and booking_paused(patient):
+    standing = intake_standing(patient)
+    if service.kind in TREATMENT and standing.paused:
         phone = f" on {clinic.phone}" if clinic.phone else ""
         return Gate(
             title="Online booking of treatment is paused",
@@ -35,7 +36,7 @@ def intake_gate(patient: User, service: Service, return_url: str) -> Gate | None
             urgent=True,
         )
     if service.kind in TREATMENT:
-        if has_complete_intake(patient, kinds=(FULL,)):
+        if FULL in standing.sent:
             return None
         kind = FULL
         message = (
@@ -43,7 +44,7 @@ def intake_gate(patient: User, service: Service, return_url: str) -> Gate | None
             "about 10 minutes, saves as you go, and we bring you back here afterwards."
         )
     else:
-        if has_complete_intake(patient, kinds=(FULL, SHORT)):
+        if standing.sent & {FULL, SHORT}:
             return None
         kind = SHORT
         message = (

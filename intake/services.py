@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -159,6 +159,43 @@ def latest_submitted(
         .order_by("-submitted_at")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class IntakeStanding:
+    """Where a patient stands for booking: a red flag open, and which questionnaires were sent."""
+
+    paused: bool
+    sent: frozenset[str]
+
+
+# The busiest page (the week of open times) asks this on every view. Written as SQL
+# because building the equivalent ORM query costs more than running it (~1.5 ms).
+_STANDING_SQL = """
+SELECT
+  EXISTS (SELECT 1 FROM intake_patientflag
+          WHERE patient_id = %(patient)s AND kind = %(red_flag)s AND cleared_at IS NULL),
+  EXISTS (SELECT 1 FROM intake_intakeresponse
+          WHERE patient_id = %(patient)s AND status = %(sent)s AND kind = %(full)s),
+  EXISTS (SELECT 1 FROM intake_intakeresponse
+          WHERE patient_id = %(patient)s AND status = %(sent)s AND kind = %(short)s)
+"""
+
+
+def intake_standing(patient: User) -> IntakeStanding:
+    """``booking_paused`` and the kinds of questionnaire sent, read in one round trip."""
+    params: dict[str, int | str] = {
+        "patient": patient.pk,
+        "red_flag": FlagKind.RED_FLAG.value,
+        "sent": ResponseStatus.SUBMITTED.value,
+        "full": FULL,
+        "short": SHORT,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_STANDING_SQL, params)
+        paused, full, short = cursor.fetchone()
+    kinds = {FULL: full, SHORT: short}
+    return IntakeStanding(paused=bool(paused), sent=frozenset(k for k, yes in kinds.items() if yes))
 
 
 def has_complete_intake(patient: User, *, kinds: tuple[str, ...] = (FULL,)) -> bool:

@@ -85,6 +85,29 @@ def median_ms(
     return statistics.median(samples), samples
 
 
+def paired_median_ms(
+    run: Callable[[], object],
+    baseline: Callable[[], object],
+    *,
+    warmup: int = WARMUP,
+    repeat: int = REPEAT,
+) -> tuple[float, float]:
+    """Medians of ``run`` and ``baseline`` timed turn about, so a noisy spell on this shared
+    machine slows both alike and their ratio stays meaningful."""
+    for _ in range(warmup):
+        run()
+        baseline()
+    gc.collect()
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(repeat):
+        for call, samples in ((run, ours), (baseline, theirs)):
+            started = perf_counter()
+            call()
+            samples.append((perf_counter() - started) * 1000)
+    return statistics.median(ours), statistics.median(theirs)
+
+
 def profile(label: str, run: Callable[[], object], *, times: int = 10, top: int = 25) -> None:
     """With BENCH_PROFILE=1, keep cProfile's top functions (cumulative) for the summary."""
     if os.environ.get("BENCH_PROFILE") != "1":

@@ -37,7 +37,9 @@ from booking.models import (
     Weekday,
     WeeklyHours,
 )
+from intake.questionnaire import FULL
 from portal.models import Clinic, Role, User
+from tests.intake.factories import IntakeResponseFactory
 
 Interval = tuple[datetime, datetime]
 
@@ -293,6 +295,9 @@ def seed_world(now: datetime, *, rng_seed: int = 20261121) -> World:
     counts["total"] = len(bookings)
 
     patient = User.objects.get(pk=returning[0])
+    # The signed-in patient has sent the questionnaire, so the booking pages run the
+    # intake gate's checks and then show times, as they do for a returning patient.
+    IntakeResponseFactory(clinic=clinic, patient=patient, kind=FULL)
     return World(
         clinic=clinic,
         practitioners=practitioners,

@@ -78,6 +78,21 @@ def test_a_committed_booking_disappears_and_a_cancellation_reappears(
     assert "Wed 09:00 None" in times(cached_open_slots(private, MON, SUN, now=NOW))
 
 
+@pytest.mark.parametrize("kind", ["private", "multibed"])
+def test_after_a_booking_only_the_bookings_are_read_again(
+    request, kind: str, patient: User, commits, django_assert_num_queries
+):
+    service: Service = request.getfixturevalue(kind)
+    if kind == "multibed":
+        request.getfixturevalue("shift")
+    before = cached_open_slots(service, MON, SUN, now=NOW)
+    with commits():
+        book(patient, service, before[0].starts_at, now=NOW)
+    with django_assert_num_queries(1):  # the diary (hours, shifts, time off) stays cached
+        after = cached_open_slots(service, MON, SUN, now=NOW)
+    assert after == find_open_slots(service, MON, SUN, now=NOW) != before
+
+
 def test_a_multibed_place_taken_lowers_the_recliners_shown(
     multibed: Service, shift: MultibedShift, patient: User, commits
 ):
@@ -123,3 +138,29 @@ def test_sent_email_stamps_do_not_throw_the_cache_away(
         Booking.objects.filter(pk=booking.pk).update(confirmation_sent_at=NOW)
     with django_assert_num_queries(0):
         cached_open_slots(private, MON, SUN, now=NOW)
+
+
+def test_the_service_for_pages_is_read_once_then_kept_until_a_committed_change(
+    private: Service, commits, django_assert_num_queries
+):
+    from django.http import Http404
+
+    from booking.availability_cache import cached_bookable_service
+
+    offering = [p.pk for p in private.practitioners.all()]
+    first = cached_bookable_service(private.slug)
+    assert first.pk == private.pk and first.clinic.pk == private.clinic_id
+    with django_assert_num_queries(0):
+        again = cached_bookable_service(private.slug)
+        # Its clinic and practitioners came along: the week page asks both.
+        assert again.clinic.tz and [p.pk for p in again.practitioners.all()] == offering
+
+    with commits():
+        Service.objects.filter(pk=private.pk).update(name="Follow-up treatment (45 min)")
+    assert cached_bookable_service(private.slug).name == "Follow-up treatment (45 min)"
+
+    with commits():
+        private.is_active = False
+        private.save()
+    with pytest.raises(Http404):
+        cached_bookable_service(private.slug)

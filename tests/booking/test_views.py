@@ -345,6 +345,18 @@ def test_week_page_shows_open_times(private: Service, patient: User) -> None:
     assert "Mei Chen" in content
 
 
+def test_a_practitioner_who_does_not_offer_the_service_gets_everyones_times_and_a_word(
+    private: Service, patient: User
+) -> None:
+    stranger = PractitionerFactory.create(display_name="Ola Brandt")  # offers nothing
+    response = client_for(patient).get(f"/book/{private.slug}/times/?with={stranger.pk}")
+    content = response.content.decode()
+    assert "does not take Treatment bookings online" in content
+    assert "Mei Chen" in content  # every practitioner's times, labelled
+    # The links onward no longer carry the refused choice.
+    assert f"with={stranger.pk}" not in content and "with=any" in content
+
+
 def test_week_page_shows_recliners_left_and_never_other_patients(
     multibed: Service, shift: MultibedShift, patient: User, other_patient: User
 ) -> None:

@@ -203,3 +203,31 @@ def test_has_complete_intake_tells_short_from_full(patient) -> None:
     old = timezone.now() - timedelta(days=3)
     IntakeResponseFactory.create(patient=patient, submitted_at=old)
     assert services.has_complete_intake(patient)
+
+
+def test_intake_standing_reads_flags_and_sent_kinds_of_this_patient_only(
+    patient, other_patient
+) -> None:
+    other = other_patient
+    IntakeResponseFactory.create(patient=other, kind=SHORT)
+    PatientFlag.objects.create(
+        clinic=patient.clinic, patient=other, kind=FlagKind.RED_FLAG, reason="x"
+    )
+    assert services.intake_standing(patient) == services.IntakeStanding(
+        paused=False, sent=frozenset()
+    )
+
+    IntakeResponseFactory.create(patient=patient, status="draft", submitted_at=None)
+    IntakeResponseFactory.create(patient=patient, kind=SHORT, answers={"complaint": "x"})
+    flag = PatientFlag.objects.create(
+        clinic=patient.clinic, patient=patient, kind=FlagKind.RED_FLAG, reason="x"
+    )
+    standing = services.intake_standing(patient)
+    assert standing.paused and standing.sent == {SHORT}
+
+    flag.cleared_at = timezone.now()
+    flag.save()
+    IntakeResponseFactory.create(patient=patient, kind=FULL)
+    assert services.intake_standing(patient) == services.IntakeStanding(
+        paused=False, sent=frozenset({FULL, SHORT})
+    )
