@@ -17,7 +17,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import BigIntegerField, Count, Func, Q
+from django.db import connections
+from django.db.models import BigIntegerField, Count, Func, Q, QuerySet
 
 from booking.models import (
     ACTIVE_STATUSES,
@@ -92,6 +93,16 @@ class EpochSeconds(Func):
         return self.as_sql(
             compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
         )
+
+
+def _plain_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` query of ids, counts and ``EpochSeconds``, without
+    Django's per-value converters (none of these columns needs one): a busy month has
+    thousands of rows."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _instant(seconds: int) -> datetime:
@@ -226,7 +237,7 @@ def with_bookings(
     room_stays: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     if diary.service.is_multibed:
         # Patients arriving together are one row with a count: several times fewer rows.
-        for room_id, starts, ends, count in (
+        for room_id, starts, ends, count in _plain_rows(
             active.filter(
                 kind=ServiceKind.MULTIBED,
                 room_id__in=list(diary.rooms),
@@ -239,7 +250,7 @@ def with_bookings(
         ):
             room_stays[room_id].append((starts, ends, count))
     else:
-        for practitioner_id, b_from, b_until in (
+        for practitioner_id, b_from, b_until in _plain_rows(
             active.filter(
                 practitioner_id__in=diary.practitioner_ids,
                 blocked_from__lt=window_end,
@@ -341,20 +352,20 @@ def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
         recliners = schedule.rooms[shift.room_id]
         occupancy = schedule.occupancy.get(shift.room_id) or Occupancy.of(())
         off = schedule.off.get(pid, [])
-        step = timedelta(minutes=shift.start_interval_minutes)
-        start, end = _to_utc(day, shift.start_time, tz), _to_utc(day, shift.end_time, tz)
-        duration = service.duration
-        duration_s = int(duration.total_seconds())
-        at = start
+        # Stepped in epoch seconds: real elapsed time, as the clocks-change days need,
+        # and a busy month has thousands of starts to try.
+        step = shift.start_interval_minutes * 60
+        at = int(_to_utc(day, shift.start_time, tz).timestamp())
+        end = int(_to_utc(day, shift.end_time, tz).timestamp())
+        duration = int(service.duration.total_seconds())
         while at + duration <= end:
             stay_end = at + duration
-            if not _overlaps(off, at, stay_end):
-                at_s = int(at.timestamp())
-                free = recliners - occupancy.peak(at_s, at_s + duration_s)
+            if not (off and _overlaps(off, _instant(at), _instant(stay_end))):
+                free = recliners - occupancy.peak(at, stay_end)
                 # Open only if the start has room for another arrival and a recliner
                 # stays free for the whole stay; patients are shown the free recliners.
-                if free > 0 and occupancy.starts[at_s] < shift.max_new_per_start:
-                    yield Slot(at, stay_end, pid, shift.room_id, free)
+                if free > 0 and occupancy.starts[at] < shift.max_new_per_start:
+                    yield Slot(_instant(at), _instant(stay_end), pid, shift.room_id, free)
             at += step
 
 
