@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BigIntegerField, Count, Func, Q, QuerySet
 
@@ -99,7 +100,10 @@ def _plain_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
     """The rows of a ``values_list`` query of ids, counts and ``EpochSeconds``, without
     Django's per-value converters (none of these columns needs one): a busy month has
     thousands of rows."""
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:  # e.g. ``room_id__in=[]``: iterating the queryset gives no rows
+        return []
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

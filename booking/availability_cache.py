@@ -18,8 +18,12 @@ plus one query for the bookings.
 
 from __future__ import annotations
 
+import zlib
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
+from functools import cache as cache_once
 
+import django
 from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 
@@ -34,7 +38,8 @@ from booking.availability import (
 )
 from booking.cache_version import DIARY_KEY, VERSION_KEY, current_version
 from booking.lookups import get_bookable_service
-from booking.models import Practitioner, Service
+from booking.models import MultibedShift, Practitioner, Room, Service
+from portal.models import Clinic
 
 # Entries also expire, so a missed invalidation (a raw SQL fix) heals itself.
 TTL_SECONDS = 15 * 60
@@ -63,14 +68,26 @@ def _unpack(packed: Packed) -> Slot:
     )
 
 
+@cache_once
+def _shape() -> str:
+    """A fingerprint of what the pickled entries are made of, in their keys, so code deployed
+    with another shape of ``Schedule`` or of these models never unpickles old entries."""
+    parts = [django.get_version(), *(f.name for f in fields(Schedule))]
+    for model in (Service, Clinic, Practitioner, MultibedShift, Room):
+        parts += [model.__name__, *(f.attname for f in model._meta.concrete_fields)]
+    return f"{zlib.crc32(' '.join(parts).encode()):08x}"
+
+
 def cached_bookable_service(slug: str) -> Service:
     """``get_bookable_service`` for pages that only read: the service with its clinic and
     practitioners loaded, kept under the availability version (a save of either bumps it)."""
-    key = f"service:{slug}"
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY)
+    key = f"service:{_shape()}:{slug}"
+    # Filed under the diary version: saves of a service, its clinic or its practitioners
+    # bump it, bookings do not.
+    found = cache.get_many([DIARY_KEY, key])
+    version = found.get(DIARY_KEY)
     if version is None:
-        version = current_version()
+        version = current_version(DIARY_KEY)
     entry = found.get(key)
     if entry is not None and entry[0] == version:
         service: Service = entry[1]
@@ -86,7 +103,7 @@ def _cached_diary(
 ) -> Schedule:
     """``load_diary``, kept under the diary version: after a booking only the bookings are
     read again."""
-    key = f"diary:{service.pk}:{who}:{first.isoformat()}:{last.isoformat()}"
+    key = f"diary:{_shape()}:{service.pk}:{who}:{first.isoformat()}:{last.isoformat()}"
     found = cache.get_many([DIARY_KEY, key])
     version = found.get(DIARY_KEY)
     if version is None:

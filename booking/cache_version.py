@@ -43,6 +43,8 @@ def _bump(key: str) -> None:
 
 
 def _bump_all() -> None:
+    # The diary first: a reader takes VERSION_KEY, then DIARY_KEY, so it can never pair
+    # the new open-times version with a diary filed under the old diary version.
     _bump(DIARY_KEY)
     _bump(VERSION_KEY)
 

@@ -480,3 +480,19 @@ def test_week_page_queries_do_not_grow_with_bookings(
         book(UserFactory.create(), private, local(WED, hour), now=NOW)
     with django_assert_max_num_queries(len(empty.captured_queries)):
         client.get(f"/book/{private.slug}/times/")
+
+
+@pytest.mark.parametrize("setup", ["nobody bookable", "multibed without a shift"])
+def test_a_service_with_nothing_to_offer_shows_an_empty_week_not_an_error(
+    request, setup: str, patient: User, mei: Practitioner
+) -> None:
+    if setup == "nobody bookable":
+        service = request.getfixturevalue("private")
+        mei.is_bookable = False
+        mei.save()
+    else:
+        service = request.getfixturevalue("multibed")  # no shift runs it yet
+    page = client_for(patient).get(f"/book/{service.slug}/times/?week={WED.isoformat()}")
+    assert page.status_code == 200
+    assert 'class="slot"' not in page.content.decode()
+    assert page.content.decode().count("No open times") == 7
