@@ -118,9 +118,7 @@ def open_flags(patient: User) -> list[PatientFlag]:
 
 def booking_paused(patient: User) -> bool:
     """Whether online booking of treatment is paused for this patient (an open red flag)."""
-    return PatientFlag.objects.filter(
-        patient=patient, kind=FlagKind.RED_FLAG, cleared_at__isnull=True
-    ).exists()
+    return intake_standing(patient).paused
 
 
 # --- The questionnaire -------------------------------------------------------------------
@@ -183,7 +181,8 @@ SELECT
 
 
 def intake_standing(patient: User) -> IntakeStanding:
-    """``booking_paused`` and the kinds of questionnaire sent, read in one round trip."""
+    """Whether a red flag is open and which kinds of questionnaire were sent, in one round
+    trip; the one place these rules are written."""
     params: dict[str, int | str] = {
         "patient": patient.pk,
         "red_flag": FlagKind.RED_FLAG.value,
@@ -200,9 +199,7 @@ def intake_standing(patient: User) -> IntakeStanding:
 
 def has_complete_intake(patient: User, *, kinds: tuple[str, ...] = (FULL,)) -> bool:
     """Whether the patient has sent a questionnaire of one of ``kinds``."""
-    return IntakeResponse.objects.filter(
-        patient=patient, status=ResponseStatus.SUBMITTED, kind__in=kinds
-    ).exists()
+    return not intake_standing(patient).sent.isdisjoint(kinds)
 
 
 def _prefill(patient: User, questionnaire: Questionnaire) -> dict[str, object]:
