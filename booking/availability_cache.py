@@ -36,7 +36,7 @@ from booking.availability import (
     with_bookings,
     within_policy,
 )
-from booking.cache_version import DIARY_KEY, VERSION_KEY, current_version
+from booking.cache_version import DIARY_KEY, VERSION_KEY, cached_under, current_version
 from booking.lookups import get_bookable_service
 from booking.models import MultibedShift, Practitioner, Room, Service
 from portal.models import Clinic
@@ -80,22 +80,16 @@ def _shape() -> str:
 
 def cached_bookable_service(slug: str) -> Service:
     """``get_bookable_service`` for pages that only read: the service with its clinic and
-    practitioners loaded, kept under the availability version (a save of either bumps it)."""
-    key = f"service:{_shape()}:{slug}"
-    # Filed under the diary version: saves of a service, its clinic or its practitioners
-    # bump it, bookings do not.
-    found = cache.get_many([DIARY_KEY, key])
-    version = found.get(DIARY_KEY)
-    if version is None:
-        version = current_version(DIARY_KEY)
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        service: Service = entry[1]
+    practitioners loaded, kept under the diary version (their saves bump it, bookings not)."""
+
+    def load() -> Service:
+        service = get_bookable_service(slug)  # 404 for an unknown or inactive service
+        prefetch_related_objects([service], "practitioners")
         return service
-    service = get_bookable_service(slug)  # 404 for an unknown or inactive service
-    prefetch_related_objects([service], "practitioners")
-    cache.set(key, (version, service), timeout=TTL_SECONDS)
-    return service
+
+    return cached_under(
+        f"service:{_shape()}:{slug}", load, versions=[DIARY_KEY], timeout=TTL_SECONDS
+    )
 
 
 def _cached_diary(
@@ -103,18 +97,12 @@ def _cached_diary(
 ) -> Schedule:
     """``load_diary``, kept under the diary version: after a booking only the bookings are
     read again."""
-    key = f"diary:{_shape()}:{service.pk}:{who}:{first.isoformat()}:{last.isoformat()}"
-    found = cache.get_many([DIARY_KEY, key])
-    version = found.get(DIARY_KEY)
-    if version is None:
-        version = current_version(DIARY_KEY)
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        diary: Schedule = entry[1]
-        return diary
-    diary = load_diary(service, first, last, practitioner=practitioner)
-    cache.set(key, (version, diary), timeout=TTL_SECONDS)
-    return diary
+    return cached_under(
+        f"diary:{_shape()}:{service.pk}:{who}:{first.isoformat()}:{last.isoformat()}",
+        lambda: load_diary(service, first, last, practitioner=practitioner),
+        versions=[DIARY_KEY],
+        timeout=TTL_SECONDS,
+    )
 
 
 def cached_open_slots(

@@ -14,6 +14,7 @@ also sees the new rows.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ VERSION_KEY = "availability:version"
 DIARY_KEY = "availability:diary"
 
 _M = TypeVar("_M", bound=models.Model)
+_T = TypeVar("_T")
 
 
 def current_version(key: str = VERSION_KEY) -> int:
@@ -49,10 +51,45 @@ def _bump_all() -> None:
     _bump(VERSION_KEY)
 
 
+def bump_on_commit(key: str) -> None:
+    """Move the version at ``key`` on once the current transaction commits."""
+    transaction.on_commit(partial(_bump, key))
+
+
+def cached_under(
+    key: str,
+    compute: Callable[[], _T],
+    *,
+    versions: Sequence[str],
+    timeout: int,
+    usable: Callable[[_T], bool] | None = None,
+) -> _T:
+    """The value stored at ``key`` while every one of ``versions`` is as it was when it was
+    stored (and ``usable`` accepts it); otherwise ``compute()``, stored under them.
+
+    The versions come in the same round trip as the entry, and are read before
+    ``compute`` reads the database: a write landing in between moves a version past the
+    stamp the new entry is filed under, so that entry is never used after the write.
+    """
+    found = cache.get_many([*versions, key])
+    stamp = tuple(current_version(v) if found.get(v) is None else int(found[v]) for v in versions)
+    entry = found.get(key)
+    if entry is not None and entry[0] == stamp:
+        value: _T = entry[1]
+        if usable is None or usable(value):
+            return value
+    value = compute()
+    cache.set(key, (stamp, value), timeout=timeout)
+    return value
+
+
 def invalidate(*, diary: bool = True) -> None:
     """Forget every cached open time once the current transaction commits; ``diary=False``
     (a booking) keeps the cached diaries, which bookings are not part of."""
-    transaction.on_commit(_bump_all if diary else partial(_bump, VERSION_KEY))
+    if diary:
+        transaction.on_commit(_bump_all)
+    else:
+        bump_on_commit(VERSION_KEY)
 
 
 class AvailabilityQuerySet(models.QuerySet[_M]):

@@ -15,16 +15,13 @@ whoever writes them and however.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.core.cache import cache
-from django.db import transaction
 from django.utils.safestring import SafeString
 
-from booking.cache_version import VERSION_KEY, current_version
+from booking.cache_version import VERSION_KEY, bump_on_commit, cached_under, current_version
 from booking.models import Practitioner
 from portal.models import Clinic
 from practice.calendar import build_grid, load_calendar
@@ -37,8 +34,6 @@ TTL_SECONDS = 5 * 60
 SHAPE = 2
 # Bumped when a patient's name or email (what a visit is labelled with) may have changed.
 PEOPLE_KEY = "practice:people:version"
-
-Stamp = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -61,25 +56,13 @@ class GridPieces:
 
 
 def people_version() -> int:
-    version = cache.get(PEOPLE_KEY)
-    if version is None:
-        # A fresh, never-used number, so entries stamped with an evicted one stay unread.
-        cache.add(PEOPLE_KEY, time.time_ns(), timeout=None)
-        version = cache.get(PEOPLE_KEY, 0)
-    return int(version)
-
-
-def _bump_people() -> None:
-    try:
-        cache.incr(PEOPLE_KEY)
-    except ValueError:  # evicted or never set
-        cache.set(PEOPLE_KEY, time.time_ns(), timeout=None)
+    return current_version(PEOPLE_KEY)
 
 
 def people_changed() -> None:
     """Forget cached calendar pages once the current transaction commits (a patient was
     renamed); open times cached under ``booking.cache_version`` stay."""
-    transaction.on_commit(_bump_people)
+    bump_on_commit(PEOPLE_KEY)
 
 
 def page_key(
@@ -94,23 +77,14 @@ def page_key(
 def cached_page(key: str, compute: Callable[[], CalendarPage], *, now: datetime) -> CalendarPage:
     """The page under ``key`` while nothing it shows has changed and its day is still today;
     else computed now and stored. One cache round trip when it is there."""
-    found = cache.get_many([VERSION_KEY, PEOPLE_KEY, key])
-    availability = found.get(VERSION_KEY)
-    people = found.get(PEOPLE_KEY)
-    stamp: Stamp = (
-        current_version() if availability is None else availability,
-        people_version() if people is None else people,
+    return cached_under(
+        key,
+        compute,
+        versions=[VERSION_KEY, PEOPLE_KEY],
+        timeout=TTL_SECONDS,
+        # The grid marks today: a page drawn yesterday is redrawn.
+        usable=lambda page: now.astimezone(page.clinic.tz).date() == page.today,
     )
-    entry = found.get(key)
-    if entry is not None and entry[0] == stamp:
-        page: CalendarPage = entry[1]
-        if now.astimezone(page.clinic.tz).date() == page.today:
-            return page
-    # The versions were read before the rows: a write landing in between bumps one past
-    # the stamp this entry is filed under, so the entry is never used after that write.
-    page = compute()
-    cache.set(key, (stamp, page), timeout=TTL_SECONDS)
-    return page
 
 
 def grid_pieces(
