@@ -14,12 +14,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import BigIntegerField, Count, Func, Q, QuerySet
+from django.db.models import Count, Q
 
 from booking.models import (
     ACTIVE_STATUSES,
@@ -33,6 +30,7 @@ from booking.models import (
     TimeOff,
     WeeklyHours,
 )
+from booking.sql import EpochSeconds, plain_rows
 from portal.models import Clinic
 
 Interval = tuple[datetime, datetime]
@@ -77,36 +75,6 @@ class Schedule:
     off: dict[int, list[Interval]] = field(default_factory=dict)
     rooms: dict[int, int] = field(default_factory=dict)  # room id -> recliners
     occupancy: dict[int, Occupancy] = field(default_factory=dict)  # by room id
-
-
-class EpochSeconds(Func):
-    """A timestamp column as whole seconds since 1970 (UTC).
-
-    Busy weeks read thousands of stay times; the database driver takes several
-    microseconds to parse each timestamp, an integer next to nothing.
-    """
-
-    template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)"
-    output_field = BigIntegerField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # %%%% survives both the template's formatting and the driver's %s-to-? rewrite.
-        return self.as_sql(
-            compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
-        )
-
-
-def _plain_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """The rows of a ``values_list`` query of ids, counts and ``EpochSeconds``, without
-    Django's per-value converters (none of these columns needs one): a busy month has
-    thousands of rows."""
-    try:
-        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-    except EmptyResultSet:  # e.g. ``room_id__in=[]``: iterating the queryset gives no rows
-        return []
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def _instant(seconds: int) -> datetime:
@@ -241,7 +209,7 @@ def with_bookings(
     room_stays: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     if diary.service.is_multibed:
         # Patients arriving together are one row with a count: several times fewer rows.
-        for room_id, starts, ends, count in _plain_rows(
+        for room_id, starts, ends, count in plain_rows(
             active.filter(
                 kind=ServiceKind.MULTIBED,
                 room_id__in=list(diary.rooms),
@@ -254,7 +222,7 @@ def with_bookings(
         ):
             room_stays[room_id].append((starts, ends, count))
     else:
-        for practitioner_id, b_from, b_until in _plain_rows(
+        for practitioner_id, b_from, b_until in plain_rows(
             active.filter(
                 practitioner_id__in=diary.practitioner_ids,
                 blocked_from__lt=window_end,
