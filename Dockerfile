@@ -23,11 +23,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     WEB_CONCURRENCY=3
 
-# Dependencies first, from pyproject.toml alone, so code changes reuse this
+# Dependencies first, from pyproject.toml pinned by requirements.lock, so code changes reuse this
 # layer. `[tool.setuptools] packages = []`: this installs the dependencies
 # only; the code is copied below and runs from /app.
-COPY pyproject.toml /tmp/project/pyproject.toml
-RUN pip install /tmp/project && rm -rf /tmp/project
+COPY pyproject.toml requirements.lock /tmp/project/
+RUN pip install -c /tmp/project/requirements.lock /tmp/project && rm -rf /tmp/project
 
 RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app

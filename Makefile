@@ -9,14 +9,14 @@ MANAGE := $(BIN)/python manage.py
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test lint typecheck bench setup assets browser clean
+.PHONY: run test lint typecheck bench setup assets browser clean lock
 
 setup: $(VENV)/.installed assets
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip 2>/dev/null
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/python -c "import django, allauth, celery"  # fail here if the install did not
 	touch $@
 
@@ -56,6 +56,14 @@ bench: setup
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/pytest tests/benchmarks -p no:cacheprovider -o addopts="" -q $(PYTEST_ARGS)
+
+# Re-pin every dependency after changing pyproject.toml: a throwaway venv resolves the
+# newest versions the ranges allow, and requirements.lock records them.
+lock:
+	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	{ head -2 requirements.lock; var/lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf var/lock-venv
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var staticfiles
