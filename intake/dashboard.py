@@ -65,10 +65,9 @@ def team_attention(user: User, *, now: datetime | None = None) -> dict[str, Any]
     paging = alerts.filter(level__in=PAGING_LEVELS, acknowledged_at__isnull=True).order_by(
         "created_at"
     )[:30]
-    tasks = (
-        alerts.filter(mine, level__in=SAME_DAY_LEVELS, acknowledged_at__isnull=True)
-        .order_by("created_at")[:30]
-    )
+    tasks = alerts.filter(mine, level__in=SAME_DAY_LEVELS, acknowledged_at__isnull=True).order_by(
+        "created_at"
+    )[:30]
     midnight = datetime.combine(now.astimezone(clinic.tz).date(), datetime.min.time(), clinic.tz)
     done = (
         alerts.filter(level__in=PAGING_LEVELS | SAME_DAY_LEVELS, acknowledged_at__gte=midnight)

@@ -111,7 +111,9 @@ def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
     task = alert.level in SAME_DAY_LEVELS
     if services.alert_acknowledge(alert=alert, by=viewer):
         done = "marked done" if task else "acknowledged"
-        messages.success(request, f"{alert.get_level_display()} alert about {alert.patient} {done}.")
+        messages.success(
+            request, f"{alert.get_level_display()} alert about {alert.patient} {done}."
+        )
     else:
         messages.info(request, "A colleague had already dealt with that alert.")
     return _back(request, _dashboard_for(viewer))

@@ -15,14 +15,14 @@ from booking.models import Booking, Practitioner
 from intake.forms import SectionForm, raw_from_typed, validate_all
 from intake.models import (
     DIARY_TAGS,
+    PAGING_LEVELS,
+    PAUSING_FLAGS,
+    SAME_DAY_KINDS,
     Alert,
     AlertLevel,
     DiaryEntry,
     DiarySource,
     FlagKind,
-    PAGING_LEVELS,
-    PAUSING_FLAGS,
-    SAME_DAY_KINDS,
     HealthAccess,
     IntakeResponse,
     PatientFlag,

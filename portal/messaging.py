@@ -20,6 +20,7 @@ from portal.models import Clinic
 # The template engine for plain text (settings.TEMPLATES): autoescape off.
 TEXT_ENGINE = "text"
 
+
 @dataclass
 class Attachment:
     filename: str

@@ -31,7 +31,9 @@ def validate_time_zone(value: str) -> None:
 
 def validate_open_days(value: str) -> None:
     if not value or any(c not in "0123456" for c in value) or len(set(value)) != len(value):
-        raise ValidationError("List the open days as digits, 0 = Monday ... 6 = Sunday, e.g. 012345.")
+        raise ValidationError(
+            "List the open days as digits, 0 = Monday ... 6 = Sunday, e.g. 012345."
+        )
 
 
 def _default_time_zone() -> str:

@@ -4,15 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0002_alert_notices_into_the_outbox'),
+        ("followup", "0002_alert_notices_into_the_outbox"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxmessage',
-            name='kind',
-            field=models.CharField(choices=[('booking_confirmed', 'Booking confirmation'), ('booking_cancelled', 'Cancellation'), ('pre_visit', 'Pre-visit guidance'), ('first_visit', 'First-visit guidance'), ('checkin', '48-hour check-in'), ('checkin_chaser', 'Check-in reminder'), ('recheck', 'Day-5 re-check'), ('urgent_advice', 'Urgent care advice'), ('alert_urgent', 'Emergency or urgent alert (team)'), ('alert_chase', 'Alert not acknowledged: sent again (team and owner)'), ('alert_digest', 'Daily alert digest (practitioner)'), ('treatment_hold', 'Treatment on hold until a practitioner has talked with you')], max_length=30),
+            model_name="outboxmessage",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("booking_confirmed", "Booking confirmation"),
+                    ("booking_cancelled", "Cancellation"),
+                    ("pre_visit", "Pre-visit guidance"),
+                    ("first_visit", "First-visit guidance"),
+                    ("checkin", "48-hour check-in"),
+                    ("checkin_chaser", "Check-in reminder"),
+                    ("recheck", "Day-5 re-check"),
+                    ("urgent_advice", "Urgent care advice"),
+                    ("alert_urgent", "Emergency or urgent alert (team)"),
+                    ("alert_chase", "Alert not acknowledged: sent again (team and owner)"),
+                    ("alert_digest", "Daily alert digest (practitioner)"),
+                    (
+                        "treatment_hold",
+                        "Treatment on hold until a practitioner has talked with you",
+                    ),
+                ],
+                max_length=30,
+            ),
         ),
     ]

@@ -4,25 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('intake', '0003_delete_alertnotice'),
+        ("intake", "0003_delete_alertnotice"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='alert',
-            name='chased_at',
+            model_name="alert",
+            name="chased_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='alert',
-            name='level',
-            field=models.CharField(choices=[('emergency', 'Emergency'), ('urgent', 'Urgent'), ('review', 'Practitioner review'), ('today', 'Today'), ('routine', 'Routine')], max_length=10),
+            model_name="alert",
+            name="level",
+            field=models.CharField(
+                choices=[
+                    ("emergency", "Emergency"),
+                    ("urgent", "Urgent"),
+                    ("review", "Practitioner review"),
+                    ("today", "Today"),
+                    ("routine", "Routine"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='patientflag',
-            name='kind',
-            field=models.CharField(choices=[('emergency', 'Emergency: treatment on hold'), ('urgent', 'Urgent: treatment on hold'), ('review', 'Practitioner review: treatment on hold'), ('red_flag', 'Red flag: booking paused'), ('treat_gently', 'Treat more gently next time'), ('review_course', 'Review the course together')], max_length=20),
+            model_name="patientflag",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("emergency", "Emergency: treatment on hold"),
+                    ("urgent", "Urgent: treatment on hold"),
+                    ("review", "Practitioner review: treatment on hold"),
+                    ("red_flag", "Red flag: booking paused"),
+                    ("treat_gently", "Treat more gently next time"),
+                    ("review_course", "Review the course together"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

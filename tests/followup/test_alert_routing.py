@@ -289,4 +289,3 @@ def test_a_call_request_is_a_task_on_todays_dashboard_not_tomorrows_digest(
     call.refresh_from_db()
     assert (call.acknowledged_by, call.acknowledged_at) == (mei.user, done_at)
     assert "data-today-tasks" not in page and "after 20 min" in page
-

@@ -233,7 +233,9 @@ def test_an_alert_email_states_its_level_and_never_the_symptom_or_the_name_in_th
     assert any(s.startswith("Not yet acknowledged: emergency alert") for s in subjects)
     for message in team_emails:
         html = str(message.alternatives[0][0])
-        assert patient.last_name not in message.subject and patient.first_name not in message.subject
+        assert (
+            patient.last_name not in message.subject and patient.first_name not in message.subject
+        )
         level = "EMERGENCY" if "mergency" in message.subject else "URGENT"
         assert f"LEVEL: {level}" in message.body
         for body in (message.body, html):
