@@ -142,7 +142,7 @@ def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             f"Flag cleared for {flag.patient}."
             + (
-                " Their booked treatment goes ahead and they can book treatment online again."
+                " They can book treatment online again, and booked treatment goes ahead."
                 if resumed
                 else ""
             ),
