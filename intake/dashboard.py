@@ -69,11 +69,11 @@ def team_attention(user: User, *, now: datetime | None = None) -> dict[str, Any]
         "created_at"
     )[:30]
     midnight = datetime.combine(now.astimezone(clinic.tz).date(), datetime.min.time(), clinic.tz)
-    done = (
-        alerts.filter(level__in=PAGING_LEVELS | SAME_DAY_LEVELS, acknowledged_at__gte=midnight)
-        .filter(Q(level__in=PAGING_LEVELS) | mine)
-        .order_by("-acknowledged_at")[:20]
-    )
+    done = alerts.filter(level__in=PAGING_LEVELS | SAME_DAY_LEVELS, acknowledged_at__gte=midnight)
+    if user.role != Role.STAFF:
+        # Everyone sees the team's emergencies; a practitioner sees their own tasks.
+        done = done.filter(Q(level__in=PAGING_LEVELS) | mine)
+    done = done.order_by("-acknowledged_at")[:20]
     on_hold = (
         PatientFlag.objects.filter(
             clinic_id=clinic.pk, kind__in=PAUSING_FLAGS, cleared_at__isnull=True
