@@ -26,7 +26,14 @@ from booking.lookups import (
     patient_for,
     signed_in_user,
 )
-from booking.models import ACTIVE_STATUSES, Booking, PaymentMode, PriceRule, Service
+from booking.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    PaymentMode,
+    PriceRule,
+    Service,
+)
 from booking.week_page import build_week, open_week
 from portal.access import team_required
 from portal.models import Clinic, Role, User
@@ -232,8 +239,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "booking": booking,
             "tz": booking.clinic.tz,
             "can_change": services.can_change_online(booking) or is_team(request.user),
+            "on_hold": _on_hold(booking),
         },
     )
+
+
+def _on_hold(booking: Booking) -> bool:
+    """A visit still to come that another app's urgent gate (intake: a flag that holds
+    treatment) would stop the patient booking today: it waits for a practitioner's call."""
+    if booking.status != BookingStatus.CONFIRMED or booking.starts_at <= timezone.now():
+        return False
+    return any(gate.urgent for gate in gates_for(booking.patient, booking.service))
 
 
 @login_required

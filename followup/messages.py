@@ -20,8 +20,8 @@ from booking.ics import booking_ics
 from booking.models import Booking, BookingStatus
 from followup.links import checkin_url
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
-from followup.visits import treatment_number, went_ahead
-from intake.models import Alert, AlertLevel
+from followup.visits import is_treatment, treatment_number, went_ahead
+from intake.models import PAUSING_FLAGS, Alert, AlertLevel, PatientFlag
 from intake.triage import INTAKE_RED_FLAG
 from portal.messaging import Attachment, RenderedEmail, render_email
 from portal.models import Clinic
@@ -49,8 +49,13 @@ TEMPLATES = {
     MessageKind.RECHECK: "followup_recheck",
     MessageKind.URGENT_ADVICE: "followup_urgent_advice",
     MessageKind.ALERT_URGENT: "followup_alert_urgent",
+    MessageKind.ALERT_CHASE: "followup_alert_chase",
     MessageKind.ALERT_DIGEST: "followup_alert_digest",
+    MessageKind.TREATMENT_HOLD: "followup_treatment_hold",
 }
+# Why guidance was not sent: the patient's treatment is on hold. The planner puts such a row
+# back in the queue once the hold is cleared (``planner.plan_guidance``).
+ON_HOLD = "The patient's treatment is on hold until a practitioner clears a flag."
 # Urgent alerts whose email says more than the general one (still never the patient's answers).
 URGENT_ALERT_TEMPLATES = {INTAKE_RED_FLAG: "followup_alert_intake_red_flag"}
 CHECKIN_STAGE = {
@@ -90,6 +95,8 @@ def _booking_context(
             return Skip(f"The visit is {booking.get_status_display().lower()}.")
         if booking.starts_at <= now:
             return Skip("The visit has already started.")
+        if is_treatment(booking) and patient_on_hold(booking.patient_id):
+            return Skip(ON_HOLD)
     context: dict[str, Any] = {"booking": booking, "patient": booking.patient}
     if kind == MessageKind.FIRST_VISIT:
         context["treatment_number"] = treatment_number(booking)
@@ -103,12 +110,28 @@ def _booking_context(
     return context
 
 
+def patient_on_hold(patient_id: int) -> bool:
+    """Whether the patient has an open pausing flag (their booked treatment is on hold)."""
+    return PatientFlag.objects.filter(
+        patient_id=patient_id, kind__in=PAUSING_FLAGS, cleared_at__isnull=True
+    ).exists()
+
+
+def _hold_context(message: OutboxMessage) -> dict[str, Any] | Skip:
+    if not patient_on_hold(message.recipient_id):
+        return Skip("The hold was cleared before the message went out.")
+    return {
+        "patient": message.recipient,
+        "bookings_link": settings.SITE_URL + reverse("booking:mine"),
+    }
+
+
 def _dashboard_url() -> str:
     return settings.SITE_URL + reverse("practitioner_dashboard")
 
 
 def _alert_context(message: OutboxMessage, clinic: Clinic, now: datetime) -> dict[str, Any] | Skip:
-    if message.kind == MessageKind.ALERT_URGENT:
+    if message.kind in (MessageKind.ALERT_URGENT, MessageKind.ALERT_CHASE):
         alert = Alert.objects.select_related("patient").filter(pk=int(message.extra)).first()
         if alert is None or alert.acknowledged_at is not None:
             return Skip("The alert was already acknowledged.")
@@ -117,6 +140,8 @@ def _alert_context(message: OutboxMessage, clinic: Clinic, now: datetime) -> dic
             "patient": alert.patient,
             "practitioner": message.recipient,
             "link": _dashboard_url(),
+            "emergency": alert.level == AlertLevel.EMERGENCY,
+            "waited_minutes": clinic.alert_ack_minutes,
         }
     alerts = digest_alerts(
         clinic=clinic, recipient_id=message.recipient_id, day=date.fromisoformat(message.extra)
@@ -150,8 +175,10 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         return Skip("The recipient's account is closed.")
     kind = MessageKind(message.kind)
     context: dict[str, Any] | Skip
-    if kind in (MessageKind.ALERT_URGENT, MessageKind.ALERT_DIGEST):
+    if kind in (MessageKind.ALERT_URGENT, MessageKind.ALERT_CHASE, MessageKind.ALERT_DIGEST):
         context = _alert_context(message, clinic, now)
+    elif kind == MessageKind.TREATMENT_HOLD:
+        context = _hold_context(message)
     else:
         booking = _load_booking(message.booking_id) if message.booking_id else None
         if booking is None:

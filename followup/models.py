@@ -25,8 +25,10 @@ class MessageKind(models.TextChoices):
     CHECKIN_CHASER = "checkin_chaser", "Check-in reminder"
     RECHECK = "recheck", "Day-5 re-check"
     URGENT_ADVICE = "urgent_advice", "Urgent care advice"
-    ALERT_URGENT = "alert_urgent", "Urgent alert (practitioner)"
+    ALERT_URGENT = "alert_urgent", "Emergency or urgent alert (team)"
+    ALERT_CHASE = "alert_chase", "Alert not acknowledged: sent again (team and owner)"
     ALERT_DIGEST = "alert_digest", "Daily alert digest (practitioner)"
+    TREATMENT_HOLD = "treatment_hold", "Treatment on hold until a practitioner has talked with you"
 
 
 # Sent whatever the hour: a red flag or the confirmation of something just done.
@@ -36,6 +38,7 @@ URGENT_KINDS = frozenset(
         MessageKind.BOOKING_CANCELLED,
         MessageKind.URGENT_ADVICE,
         MessageKind.ALERT_URGENT,
+        MessageKind.ALERT_CHASE,
     }
 )
 

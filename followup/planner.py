@@ -15,12 +15,12 @@ from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 
 from booking.models import Booking, BookingStatus
-from followup.alerts import clinic_practitioners, urgent_alert_put
-from followup.messages import digest_alerts
+from followup.alerts import ack_deadline, alert_chase, clinic_practitioners, urgent_alert_put
+from followup.messages import ON_HOLD, digest_alerts
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from followup.outbox import outbox_put
 from followup.visits import TREATMENT_KINDS, treatment_number
-from intake.models import Alert, AlertLevel
+from intake.models import PAGING_LEVELS, PAUSING_FLAGS, Alert, PatientFlag
 from portal.models import Clinic
 
 # Visits further back than this get no check-in (e.g. when the feature is first switched on).
@@ -29,24 +29,40 @@ LOOKBACK = timedelta(days=7)
 FIRST_VISIT_GUIDANCE_UP_TO = 2
 
 
+GUIDANCE_KINDS = (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT)
+
+
 def _has_row(kinds: tuple[MessageKind, ...]) -> Exists:
     return Exists(OutboxMessage.objects.filter(booking=OuterRef("pk"), kind__in=kinds))
 
 
-def plan_guidance(clinic: Clinic, now: datetime) -> int:
-    """Pre-visit (or first-visit) guidance, the clinic's set hours before each confirmed visit."""
-    window = timedelta(hours=clinic.pre_visit_guidance_hours)
-    visits = (
-        Booking.objects.filter(
-            clinic=clinic,
-            status=BookingStatus.CONFIRMED,
-            starts_at__gt=now,
-            starts_at__lte=now + window,
+def on_hold(patient: str = "patient") -> Exists:
+    """Whether the patient (an ``OuterRef`` path) has an open pausing flag: their treatment is
+    on hold until a practitioner clears it."""
+    return Exists(
+        PatientFlag.objects.filter(
+            patient=OuterRef(patient), kind__in=PAUSING_FLAGS, cleared_at__isnull=True
         )
-        .exclude(_has_row((MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT)))
-        .select_related("patient")
     )
-    made = 0
+
+
+def plan_guidance(clinic: Clinic, now: datetime) -> int:
+    """Pre-visit (or first-visit) guidance, the clinic's set hours before each confirmed visit.
+
+    Nothing before a treatment on hold; once the flag is cleared the visit is planned as usual, and
+    guidance skipped at sending because of the hold is put back in the queue.
+    """
+    window = timedelta(hours=clinic.pre_visit_guidance_hours)
+    due = Booking.objects.filter(
+        clinic=clinic,
+        status=BookingStatus.CONFIRMED,
+        starts_at__gt=now,
+        starts_at__lte=now + window,
+    ).exclude(on_hold(), kind__in=TREATMENT_KINDS)
+    made = OutboxMessage.objects.filter(
+        booking__in=due, kind__in=GUIDANCE_KINDS, status=OutboxStatus.SKIPPED, last_error=ON_HOLD
+    ).update(status=OutboxStatus.PENDING, due_at=now, enqueued_at=None, last_error="")
+    visits = due.exclude(_has_row(GUIDANCE_KINDS)).select_related("patient")
     for visit in visits:
         first = (
             visit.kind in TREATMENT_KINDS and treatment_number(visit) <= FIRST_VISIT_GUIDANCE_UP_TO
@@ -114,14 +130,14 @@ def plan_chasers(clinic: Clinic, now: datetime) -> int:
 
 
 def plan_urgent_alerts(clinic: Clinic, now: datetime) -> int:
-    """Rows for every open urgent alert that has none yet, whatever raised it.
+    """Rows for every open emergency or urgent alert that has none yet, whatever raised it.
 
-    Intake hands each new urgent alert over on commit (``followup.alerts.alert_raised``); this
-    catches one whose hand-off was lost, within a minute.
+    Intake hands each new one over on commit (``followup.alerts.alert_raised``); this catches
+    one whose hand-off was lost, within a minute.
     """
     alerts = Alert.objects.filter(
         clinic=clinic,
-        level=AlertLevel.URGENT,
+        level__in=PAGING_LEVELS,
         acknowledged_at__isnull=True,
         created_at__gt=now - LOOKBACK,
     ).exclude(
@@ -134,6 +150,66 @@ def plan_urgent_alerts(clinic: Clinic, now: datetime) -> int:
     made = 0
     for alert in alerts:
         made += sum(created for _, created in urgent_alert_put(alert=alert, now=now))
+    return made
+
+
+def plan_alert_chases(clinic: Clinic, now: datetime) -> int:
+    """Send again, and escalate to the owners, every emergency or urgent alert nobody has
+    acknowledged within the clinic's set minutes of opening hours (once per alert)."""
+    waiting = Alert.objects.filter(
+        clinic=clinic,
+        level__in=PAGING_LEVELS,
+        acknowledged_at__isnull=True,
+        chased_at__isnull=True,
+        created_at__gt=now - LOOKBACK,
+        created_at__lte=now - timedelta(minutes=clinic.alert_ack_minutes),
+    )
+    made = 0
+    for alert in waiting:
+        deadline = ack_deadline(alert, clinic)
+        if deadline is not None and deadline <= now:
+            made += alert_chase(alert=alert, clinic=clinic, now=now)
+    return made
+
+
+def plan_holds(clinic: Clinic, now: datetime) -> int:
+    """One kind message to a patient whose booked treatment is on hold (an open pausing flag):
+    once per flag, so a second flag while the first is open sends nothing more."""
+    booked = Booking.objects.filter(
+        patient=OuterRef("patient"),
+        kind__in=TREATMENT_KINDS,
+        status=BookingStatus.CONFIRMED,
+        starts_at__gt=now,
+    )
+    flags = (
+        PatientFlag.objects.filter(
+            clinic=clinic, kind__in=PAUSING_FLAGS, cleared_at__isnull=True, raised_at__lte=now
+        )
+        .filter(Exists(booked))
+        .select_related("patient")
+        .order_by("raised_at")
+    )
+    told: set[int] = set()
+    made = 0
+    for flag in flags:
+        if flag.patient_id in told:
+            continue
+        told.add(flag.patient_id)
+        open_ids = PatientFlag.objects.filter(
+            patient_id=flag.patient_id, kind__in=PAUSING_FLAGS, cleared_at__isnull=True
+        ).values_list("pk", flat=True)
+        already = OutboxMessage.objects.filter(
+            kind=MessageKind.TREATMENT_HOLD,
+            recipient_id=flag.patient_id,
+            extra__in=[str(pk) for pk in open_ids],
+        ).exists()
+        if not already:
+            made += outbox_put(
+                kind=MessageKind.TREATMENT_HOLD,
+                recipient=flag.patient,
+                extra=str(flag.pk),
+                due_at=now,
+            )[1]
     return made
 
 
@@ -165,10 +241,21 @@ def plan_digests(clinic: Clinic, now: datetime) -> int:
     return made
 
 
+RULES = (
+    plan_guidance,
+    plan_checkins,
+    plan_chasers,
+    plan_urgent_alerts,
+    plan_alert_chases,
+    plan_holds,
+    plan_digests,
+)
+
+
 def plan(now: datetime) -> int:
     """Run every planning rule for every clinic; returns how many rows were added."""
     made = 0
     for clinic in Clinic.objects.all():
-        for rule in (plan_guidance, plan_checkins, plan_chasers, plan_urgent_alerts, plan_digests):
+        for rule in RULES:
             made += rule(clinic, now)
     return made

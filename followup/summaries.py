@@ -13,7 +13,7 @@ from django.utils import timezone
 from booking.models import Booking
 from followup.links import make_token, max_age
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
-from intake.models import Alert, AlertLevel, FlagKind, PatientFlag
+from intake.models import PAUSING_FLAGS, Alert, AlertLevel, PatientFlag
 from portal.models import Clinic, User
 
 GUIDANCE_KINDS = (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT)
@@ -76,7 +76,8 @@ def patient_history(patient: User) -> dict[str, object]:
 
 def practitioner_followup(user: User) -> dict[str, object]:
     """Routine check-in notes for this practitioner and open treatment flags on the clinic's
-    patients. Urgent alerts and red flags are the intake's "Needs your attention" box."""
+    patients. Emergency and urgent alerts, today's tasks and treatment on hold are the team's
+    "Needs attention now" box (``intake.dashboard``)."""
     mine = Q(practitioner__isnull=True) | Q(practitioner__user=user)
     clinic_id = user.clinic_id or Clinic.objects.current().pk
     alerts = list(
@@ -88,7 +89,7 @@ def practitioner_followup(user: User) -> dict[str, object]:
     )
     flags = list(
         PatientFlag.objects.filter(clinic_id=clinic_id, cleared_at__isnull=True)
-        .exclude(kind=FlagKind.RED_FLAG)
+        .exclude(kind__in=PAUSING_FLAGS)
         .select_related("patient")
         .order_by("patient__first_name", "patient__last_name", "kind")[:50]
     )

@@ -1,32 +1,89 @@
-"""What the practitioner dashboard shows from intake: urgent alerts and paused bookings."""
+"""What every team dashboard shows from intake: emergency and urgent alerts (the whole team's),
+today's tasks (a call asked for, answers to review), what was done today and how quickly, and
+patients whose treatment is on hold."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
-from intake.models import Alert, AlertLevel, FlagKind, PatientFlag
-from portal.models import User
+from intake.models import PAGING_LEVELS, PAUSING_FLAGS, SAME_DAY_LEVELS, Alert, PatientFlag
+from portal.models import Clinic, Role, User
 
 
-def team_attention(user: User) -> dict[str, Any]:
-    """Open urgent alerts for ``user`` (theirs or the whole team's) and open red flags."""
+def minutes_words(span: timedelta) -> str:
+    """A duration as people say it: "under a minute", "12 min", "2 h 5 min"."""
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    alert: Alert
+    # Whether the viewer may open the patient's health pages (the link is shown only then).
+    can_open: bool
+    # "waiting 12 min" while open; "after 12 min" once acknowledged.
+    waited: str
+
+
+def _can_open(user: User, alert: Alert) -> bool:
+    if user.role == Role.STAFF:
+        return True
+    return alert.practitioner_id is None or (
+        alert.practitioner is not None and alert.practitioner.user_id == user.pk
+    )
+
+
+def _row(user: User, alert: Alert, now: datetime) -> AlertRow:
+    span = alert.time_to_acknowledge or (now - alert.created_at)
+    return AlertRow(alert, _can_open(user, alert), minutes_words(span))
+
+
+def team_attention(user: User, *, now: datetime | None = None) -> dict[str, Any]:
+    """Open emergency and urgent alerts (every team member sees all of the clinic's), open
+    same-day tasks (a practitioner's own and the team's; staff see all), what was acknowledged
+    today with the time it took, and open pausing flags."""
     if user.clinic_id is None:
-        return {"urgent_alerts": [], "red_flags": []}
-    alerts = (
-        Alert.objects.filter(
-            clinic_id=user.clinic_id, level=AlertLevel.URGENT, acknowledged_at__isnull=True
-        )
-        .filter(Q(practitioner__isnull=True) | Q(practitioner__user=user))
-        .select_related("patient")
-        .order_by("-created_at")[:20]
+        return {"paging_alerts": [], "today_tasks": [], "done_today": [], "on_hold": []}
+    now = now or timezone.now()
+    clinic = Clinic.objects.get(pk=user.clinic_id)
+    alerts = Alert.objects.filter(clinic_id=clinic.pk).select_related(
+        "patient", "practitioner", "acknowledged_by"
     )
-    red_flags = (
+    mine = Q()
+    if user.role != Role.STAFF:
+        mine = Q(practitioner__isnull=True) | Q(practitioner__user=user)
+    paging = alerts.filter(level__in=PAGING_LEVELS, acknowledged_at__isnull=True).order_by(
+        "created_at"
+    )[:30]
+    tasks = alerts.filter(mine, level__in=SAME_DAY_LEVELS, acknowledged_at__isnull=True).order_by(
+        "created_at"
+    )[:30]
+    midnight = datetime.combine(now.astimezone(clinic.tz).date(), datetime.min.time(), clinic.tz)
+    done = alerts.filter(level__in=PAGING_LEVELS | SAME_DAY_LEVELS, acknowledged_at__gte=midnight)
+    if user.role != Role.STAFF:
+        # Everyone sees the team's emergencies; a practitioner sees their own tasks.
+        done = done.filter(Q(level__in=PAGING_LEVELS) | mine)
+    done = done.order_by("-acknowledged_at")[:20]
+    on_hold = (
         PatientFlag.objects.filter(
-            clinic_id=user.clinic_id, kind=FlagKind.RED_FLAG, cleared_at__isnull=True
+            clinic_id=clinic.pk, kind__in=PAUSING_FLAGS, cleared_at__isnull=True
         )
         .select_related("patient")
-        .order_by("-raised_at")[:20]
+        .order_by("-raised_at")[:30]
     )
-    return {"urgent_alerts": list(alerts), "red_flags": list(red_flags)}
+    return {
+        "paging_alerts": [_row(user, a, now) for a in paging],
+        "today_tasks": [_row(user, a, now) for a in tasks],
+        "done_today": [_row(user, a, now) for a in done],
+        "on_hold": list(on_hold),
+    }

@@ -1,5 +1,6 @@
 """Intake's booking gates: a questionnaire before treatment, and no online treatment booking
-while a red flag is open. Registered with ``booking.gates`` by ``IntakeConfig.ready``."""
+while a pausing flag is open (``intake.models.PAUSING_FLAGS``: emergency, urgent, practitioner
+review, or a legacy red flag). Registered with ``booking.gates`` by ``IntakeConfig.ready``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ TREATMENT = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
 
 
 def intake_gate(patient: User, service: Service, return_url: str) -> Gate | None:
-    """Stop treatment booking on a red flag; ask for the questionnaire first if none was sent."""
+    """Stop treatment booking on a pausing flag; ask for the questionnaire first if none was
+    sent."""
     clinic = service.clinic
     standing = intake_standing(patient)
     if service.kind in TREATMENT and standing.paused:

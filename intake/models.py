@@ -7,6 +7,7 @@ responses and the pain diary (whose answers and notes are encrypted at rest).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar
 
 from django.conf import settings
@@ -42,8 +43,25 @@ class HealthAccess(models.Model):
 
 
 class AlertLevel(models.TextChoices):
+    # Call 999 / A&E now: emailed at once to the booked practitioner and the duty contact.
+    EMERGENCY = "emergency", "Emergency"
+    # NHS 111 or GP today, the clinic calls back the same day: emailed at once, like emergency.
     URGENT = "urgent", "Urgent"
+    # A practitioner reads the answers before any treatment.
+    REVIEW = "review", "Practitioner review"
+    # A same-day task for the team (a call asked for, a note to read today).
+    TODAY = "today", "Today"
+    # Waits for the daily digest.
     ROUTINE = "routine", "Routine"
+
+
+# Levels that reach a person by email at once and are chased when nobody acknowledges them.
+PAGING_LEVELS = frozenset({AlertLevel.EMERGENCY, AlertLevel.URGENT})
+# Levels that are work for the team today, on the dashboard, never left for tomorrow's digest.
+SAME_DAY_LEVELS = frozenset({AlertLevel.REVIEW, AlertLevel.TODAY})
+# Alert kinds that are at least a same-day task whatever level they were raised at: a patient
+# who asks for a call is called back today.
+SAME_DAY_KINDS = frozenset({"call_requested"})
 
 
 class Alert(models.Model):
@@ -71,6 +89,8 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When an unacknowledged emergency or urgent alert was sent again and the owner told.
+    chased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-created_at"]
@@ -88,12 +108,28 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.get_level_display()}: {self.summary}"
 
+    @property
+    def time_to_acknowledge(self) -> timedelta | None:
+        """How long the alert waited for someone to acknowledge it (None while open)."""
+        if self.acknowledged_at is None:
+            return None
+        return self.acknowledged_at - self.created_at
+
 
 class FlagKind(models.TextChoices):
-    # Online booking of treatment is paused until a practitioner clears it.
+    # The triage levels: treatment is on hold until a practitioner clears the flag.
+    EMERGENCY = "emergency", "Emergency: treatment on hold"
+    URGENT = "urgent", "Urgent: treatment on hold"
+    REVIEW = "review", "Practitioner review: treatment on hold"
+    # The single outcome before triage levels (kept: open flags and old call sites use it).
     RED_FLAG = "red_flag", "Red flag: booking paused"
     TREAT_GENTLY = "treat_gently", "Treat more gently next time"
     REVIEW_COURSE = "review_course", "Review the course together"
+
+
+# Flags that pause online booking of treatment and put booked treatments on hold (no guidance
+# emails, "needs review" on the calendar) until a practitioner clears them: the one definition.
+PAUSING_FLAGS = (FlagKind.EMERGENCY, FlagKind.URGENT, FlagKind.REVIEW, FlagKind.RED_FLAG)
 
 
 class PatientFlag(models.Model):

@@ -15,15 +15,27 @@ from django.views.decorators.http import require_POST, require_safe
 from intake import services
 from intake.access import no_store, patient_for_viewer
 from intake.charts import pain_chart
-from intake.models import Alert, IntakeResponse, PatientFlag, ResponseStatus
+from intake.models import (
+    PAGING_LEVELS,
+    PAUSING_FLAGS,
+    SAME_DAY_LEVELS,
+    Alert,
+    IntakeResponse,
+    PatientFlag,
+    ResponseStatus,
+)
 from intake.summary import intake_summary
 from portal.access import team_required
-from portal.models import User
+from portal.models import Role, User
 
 
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
+
+
+def _dashboard_for(viewer: User) -> str:
+    return "staff_dashboard" if viewer.role == Role.STAFF else "practitioner_dashboard"
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
@@ -87,30 +99,54 @@ def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
 @team_required
 @require_POST
 def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
+    """Acknowledge an alert (or mark a same-day task done); who and when are recorded.
+
+    Emergency and urgent alerts are on every team dashboard, so anyone on the clinic's team may
+    acknowledge them; other alerts only someone who may read the patient's health data.
+    """
     viewer = _user(request)
     alert = get_object_or_404(Alert, pk=pk, clinic_id=viewer.clinic_id)
-    patient_for_viewer(viewer, alert.patient_id)
+    if alert.level not in PAGING_LEVELS:
+        patient_for_viewer(viewer, alert.patient_id)
+    task = alert.level in SAME_DAY_LEVELS
     if services.alert_acknowledge(alert=alert, by=viewer):
-        messages.success(request, f"Alert about {alert.patient} marked as read.")
+        done = "marked done" if task else "acknowledged"
+        messages.success(
+            request, f"{alert.get_level_display()} alert about {alert.patient} {done}."
+        )
     else:
-        messages.info(request, "A colleague had already marked that alert as read.")
-    return _back(request, "practitioner_dashboard")
+        messages.info(request, "A colleague had already dealt with that alert.")
+    return _back(request, _dashboard_for(viewer))
 
 
 @team_required
 @require_POST
 def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
-    """Clear a flag; clearing a red flag lets the patient book treatment online again."""
+    """Clear a flag. A flag that holds treatment (``PAUSING_FLAGS``) is a clinical decision:
+    only a practitioner clears it, and once none is left the patient's treatment resumes."""
     viewer = _user(request)
     flag = get_object_or_404(PatientFlag, pk=pk, clinic_id=viewer.clinic_id)
     patient_for_viewer(viewer, flag.patient_id)
+    pausing = flag.kind in PAUSING_FLAGS
+    if pausing and viewer.role != Role.PRACTITIONER:
+        messages.error(
+            request,
+            "Only a practitioner can clear this: it holds treatment until someone has checked "
+            "the patient's answers with them.",
+        )
+        return _back(request, _dashboard_for(viewer))
     note = (request.POST.get("note") or "").strip()
     if services.flag_clear(flag=flag, by=viewer, note=note):
+        resumed = pausing and not services.booking_paused(flag.patient)
         messages.success(
             request,
             f"Flag cleared for {flag.patient}."
-            + (" They can book treatment online again." if flag.kind == "red_flag" else ""),
+            + (
+                " They can book treatment online again, and booked treatment goes ahead."
+                if resumed
+                else ""
+            ),
         )
     else:
         messages.info(request, "That flag had already been cleared.")
-    return _back(request, "practitioner_dashboard")
+    return _back(request, _dashboard_for(viewer))

@@ -15,6 +15,9 @@ from booking.models import Booking, Practitioner
 from intake.forms import SectionForm, raw_from_typed, validate_all
 from intake.models import (
     DIARY_TAGS,
+    PAGING_LEVELS,
+    PAUSING_FLAGS,
+    SAME_DAY_KINDS,
     Alert,
     AlertLevel,
     DiaryEntry,
@@ -62,9 +65,12 @@ def alert_raise(
 ) -> tuple[Alert, bool]:
     """Raise an alert once per (kind, source_key); returns it and whether it is new.
 
-    A new urgent alert is handed off after the commit (``intake.tasks.hand_off_alert``), so the
-    practitioners are told at once; routine ones wait for the daily digest.
+    A new emergency or urgent alert is handed off after the commit
+    (``intake.tasks.hand_off_alert``), so the team is told at once; a call request is at least a
+    same-day task; routine ones wait for the daily digest.
     """
+    if kind in SAME_DAY_KINDS and level == AlertLevel.ROUTINE:
+        level = AlertLevel.TODAY
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
@@ -79,7 +85,7 @@ def alert_raise(
             )
     except IntegrityError:
         return Alert.objects.get(kind=kind, source_key=source_key), False
-    if level == AlertLevel.URGENT:
+    if level in PAGING_LEVELS:
         transaction.on_commit(partial(hand_off_alert.delay, alert.pk))
     return alert, True
 
@@ -117,7 +123,7 @@ def open_flags(patient: User) -> list[PatientFlag]:
 
 
 def booking_paused(patient: User) -> bool:
-    """Whether online booking of treatment is paused for this patient (an open red flag)."""
+    """Whether online booking of treatment is paused for this patient (an open pausing flag)."""
     return intake_standing(patient).paused
 
 
@@ -161,7 +167,8 @@ def latest_submitted(
 
 @dataclass(frozen=True)
 class IntakeStanding:
-    """Where a patient stands for booking: a red flag open, and which questionnaires were sent."""
+    """Where a patient stands for booking: a pausing flag open (``PAUSING_FLAGS``), and which
+    questionnaires were sent."""
 
     paused: bool
     sent: frozenset[str]
@@ -169,23 +176,24 @@ class IntakeStanding:
 
 # The busiest page (the week of open times) asks this on every view. Written as SQL
 # because building the equivalent ORM query costs more than running it (~1.5 ms).
-_STANDING_SQL = """
+_PAUSING_IN = ", ".join(f"%(pause{i})s" for i in range(len(PAUSING_FLAGS)))
+_STANDING_SQL = f"""
 SELECT
   EXISTS (SELECT 1 FROM intake_patientflag
-          WHERE patient_id = %(patient)s AND kind = %(red_flag)s AND cleared_at IS NULL),
+          WHERE patient_id = %(patient)s AND kind IN ({_PAUSING_IN}) AND cleared_at IS NULL),
   EXISTS (SELECT 1 FROM intake_intakeresponse
           WHERE patient_id = %(patient)s AND status = %(sent)s AND kind = %(full)s),
   EXISTS (SELECT 1 FROM intake_intakeresponse
           WHERE patient_id = %(patient)s AND status = %(sent)s AND kind = %(short)s)
-"""
+"""  # noqa: S608 - only placeholders are formatted in
 
 
 def intake_standing(patient: User) -> IntakeStanding:
-    """Whether a red flag is open and which kinds of questionnaire were sent, in one round
+    """Whether a pausing flag is open and which kinds of questionnaire were sent, in one round
     trip; the one place these rules are written."""
     params: dict[str, int | str] = {
         "patient": patient.pk,
-        "red_flag": FlagKind.RED_FLAG.value,
+        **{f"pause{i}": kind.value for i, kind in enumerate(PAUSING_FLAGS)},
         "sent": ResponseStatus.SUBMITTED.value,
         "full": FULL,
         "short": SHORT,

@@ -17,8 +17,20 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
         (None, {"fields": ("name", "slug", "address", "phone", "email")}),
         ("Time and money", {"fields": ("time_zone", "currency")}),
         ("Urgent care wording", {"fields": ("urgent_care_advice", "emergency_numbers")}),
+        (
+            "Alerts that cannot wait",
+            {"fields": ("duty_contact", "alert_ack_minutes", "opens_at", "closes_at", "open_days")},
+        ),
     )
     prepopulated_fields = {"slug": ("name",)}
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # The duty contact is someone on the team, never a patient.
+        if db_field.name == "duty_contact":
+            kwargs["queryset"] = User.objects.filter(
+                role__in=(Role.PRACTITIONER, Role.STAFF), is_active=True
+            ).order_by("first_name", "last_name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(User)

@@ -1,7 +1,9 @@
 """Emails the portal sends: one helper renders a template triplet and sends it.
 
 Each email is ``templates/email/<name>_subject.txt``, ``<name>.txt`` and
-``<name>.html``, rendered with the clinic in the context.
+``<name>.html``, rendered with the clinic in the context. The subject and the plain text go
+through the "text" template engine (no HTML escaping: "A&E" stays "A&E"), the HTML through the
+default one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from portal.models import Clinic
+
+# The template engine for plain text (settings.TEMPLATES): autoescape off.
+TEXT_ENGINE = "text"
 
 
 @dataclass
@@ -33,10 +38,12 @@ class RenderedEmail:
 
 def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
     context = {"clinic": Clinic.objects.current(), "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"email/{name}_subject.txt", context).split())
+    subject = " ".join(
+        render_to_string(f"email/{name}_subject.txt", context, using=TEXT_ENGINE).split()
+    )
     return RenderedEmail(
         subject=subject,
-        text=render_to_string(f"email/{name}.txt", context),
+        text=render_to_string(f"email/{name}.txt", context, using=TEXT_ENGINE),
         html=render_to_string(f"email/{name}.html", context),
     )
 

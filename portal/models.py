@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -26,6 +27,13 @@ def validate_time_zone(value: str) -> None:
     # which would turn a typo in the admin into a server error.
     if value not in _time_zone_names():
         raise ValidationError(f"{value!r} is not a time zone name such as Europe/London")
+
+
+def validate_open_days(value: str) -> None:
+    if not value or any(c not in "0123456" for c in value) or len(set(value)) != len(value):
+        raise ValidationError(
+            "List the open days as digits, 0 = Monday ... 6 = Sunday, e.g. 012345."
+        )
 
 
 def _default_time_zone() -> str:
@@ -128,6 +136,34 @@ class Clinic(models.Model):
     alert_digest_time = models.TimeField(
         default=time(8, 0), help_text="When practitioners get the daily digest of routine alerts."
     )
+    # Alerts that cannot wait.
+    duty_contact = models.ForeignKey(
+        "portal.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=(
+            "Who is emailed every emergency and urgent alert, as well as the booked "
+            "practitioner. Leave empty to email every staff member."
+        ),
+    )
+    alert_ack_minutes = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=(
+            "An emergency or urgent alert nobody has acknowledged after this many minutes of "
+            "opening hours is sent again, and the owner is told."
+        ),
+    )
+    opens_at = models.TimeField(default=time(8, 0), help_text="When the clinic opens.")
+    closes_at = models.TimeField(default=time(18, 0), help_text="When the clinic closes.")
+    open_days = models.CharField(
+        max_length=7,
+        default="012345",
+        validators=[validate_open_days],
+        help_text="Days the clinic is open: 0 = Monday ... 6 = Sunday (e.g. 012345).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ClinicQuerySet.as_manager()
@@ -142,10 +178,16 @@ class Clinic(models.Model):
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def open_weekdays(self) -> frozenset[int]:
+        return frozenset(int(c) for c in self.open_days if c.isdigit())
+
     def clean(self) -> None:
         self.currency = self.currency.upper()
         if len(self.currency) != 3 or not self.currency.isalpha():
             raise ValidationError({"currency": "Use a three-letter currency code such as GBP."})
+        if self.opens_at >= self.closes_at:
+            raise ValidationError({"closes_at": "The clinic must close after it opens."})
 
 
 class Role(models.TextChoices):

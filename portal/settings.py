@@ -95,6 +95,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text emails (bodies and subjects): nothing is HTML-escaped, so "A&E" and
+        # "O'Neill" arrive as written. Used only through ``portal.messaging``.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # --- Database -------------------------------------------------------------

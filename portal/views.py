@@ -68,9 +68,13 @@ def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
 @staff_required
 def staff_dashboard(request: HttpRequest) -> HttpResponse:
     from booking.summaries import day_list
+    from intake.dashboard import team_attention
 
+    attention = team_attention(request.user)  # type: ignore[arg-type]
     return render(
-        request, "portal/dashboard_staff.html", {"today": day_list(Clinic.objects.current())}
+        request,
+        "portal/dashboard_staff.html",
+        {"today": day_list(Clinic.objects.current()), **attention},
     )
 
 

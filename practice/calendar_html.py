@@ -43,7 +43,7 @@ def _badge_html(badge: Badge) -> SafeString:
         '<span class="badge badge--sm{}" data-badge="{}">{}{}</span>',
         f" badge--{badge.tone}" if badge.tone else "",
         badge.key,
-        RED_FLAG_MARK if badge.key == "red_flag" else "",
+        RED_FLAG_MARK if badge.key in ("red_flag", "on_hold") else "",
         badge.text,
     )
 

@@ -31,7 +31,7 @@ from booking.models import (
 )
 from followup.links import max_age
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
-from intake.models import FlagKind, IntakeResponse, PatientFlag, ResponseStatus
+from intake.models import PAUSING_FLAGS, FlagKind, IntakeResponse, PatientFlag, ResponseStatus
 from payments.models import Payment, PaymentStatus
 from portal.templatetags.money import money
 from practice.models import TreatmentRecord
@@ -56,12 +56,14 @@ class Glance:
     intake_missing: bool = False
     checkin_unanswered: bool = False
     treat_gently: bool = False
-    red_flag: bool = False
+    red_flag: bool = False  # any flag that holds treatment (PAUSING_FLAGS)
     record_missing: bool = False  # attended treatment without its treatment record
+    # A visit still to come for a patient with an open pausing flag: treatment is on hold.
+    on_hold: bool = False
 
     @property
     def badges(self) -> list[Badge]:
-        out = [NEW if self.is_new else RETURNING, *self.flags]
+        out = [NEW if self.is_new else RETURNING, *([ON_HOLD] if self.on_hold else []), *self.flags]
         if self.intake_missing:
             out.append(INTAKE_MISSING)
         if self.checkin_unanswered:
@@ -75,9 +77,15 @@ NEW = Badge("New", "info", "new")
 RETURNING = Badge("Returning", "", "returning")
 INTAKE_MISSING = Badge("Intake missing", "warning", "intake")
 CHECKIN_UNANSWERED = Badge("Check-in unanswered", "warning", "checkin")
+ON_HOLD = Badge("Needs review", "danger", "on_hold")
+# Visits a hold applies to: still to come.
+HOLDABLE = frozenset({BookingStatus.CONFIRMED, BookingStatus.HELD})
 
 
 FLAG_BADGES = {
+    FlagKind.EMERGENCY: Badge("Emergency flag", "danger", "emergency"),
+    FlagKind.URGENT: Badge("Urgent flag", "danger", "urgent"),
+    FlagKind.REVIEW: Badge("Review flag", "danger", "review"),
     FlagKind.RED_FLAG: Badge("Red flag", "danger", "red_flag"),
     FlagKind.TREAT_GENTLY: Badge("Treat more gently", "warning", "treat_gently"),
     FlagKind.REVIEW_COURSE: Badge("Review the course", "info", "review_course"),
@@ -273,6 +281,7 @@ def glance_for(
     for v in visits:
         first: datetime | None = first_kept.get(v.patient_id)
         kinds = flags.get(v.patient_id, [])
+        paused = any(k in PAUSING_FLAGS for k in kinds)
         out[v.pk] = Glance(
             is_new=first is None or first >= v.starts_at,
             money=money_badge(v, payments.get(v.pk)),
@@ -280,7 +289,9 @@ def glance_for(
             intake_missing=v.patient_id not in intake_done,
             checkin_unanswered=v.patient_id in unanswered,
             treat_gently=FlagKind.TREAT_GENTLY in kinds,
-            red_flag=FlagKind.RED_FLAG in kinds,
+            # Any flag that holds treatment marks the visit red on the calendar.
+            red_flag=paused,
             record_missing=v.needs_record and v.pk not in recorded,
+            on_hold=paused and v.status in HOLDABLE,
         )
     return out

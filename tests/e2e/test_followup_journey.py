@@ -118,13 +118,13 @@ def test_a_red_flag_shows_urgent_advice_and_alerts_the_practitioner(
     shot_both(page, "followup-checkin-urgent")
 
     log_in(page, base, "mei@clinic.example", DEMO_PASSWORD)
-    expect(page.get_by_role("heading", name="Needs your attention")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Needs attention now"))).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("Check-in notes"))).to_be_visible()
     expect(page.get_by_text("Treat more gently next time").first).to_be_visible()
     shot_both(page, "followup-practitioner-dashboard")
     alert = Alert.objects.get(kind="checkin_red_flag")
     item = page.locator(".attention__item", has_text="red-flag question in a check-in")
-    item.get_by_role("button", name=re.compile("Mark as read")).click()
+    item.get_by_role("button", name=re.compile("^Acknowledge")).click()
     expect(page.locator(".attention__item", has_text="in a check-in")).to_have_count(0)
     alert.refresh_from_db()
     assert alert.acknowledged_at is not None

@@ -241,13 +241,13 @@ def test_a_red_flag_answer_shows_urgent_advice_and_alerts_the_practitioners(
     log_out(page)
 
     log_in(page, base, practitioner.email)
-    expect(page.get_by_role("heading", name="Needs your attention")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Needs attention now"))).to_be_visible()
     shot_both(page, "intake-practitioner-dashboard")
     page.get_by_role("link", name="Jo Banks").first.click()
     expect(page.get_by_role("alert")).to_contain_text("New trouble controlling your bladder")
     shot(page, "intake-practice-red-flag-laptop")
     page.goto(f"{base}/practice/")
-    page.get_by_role("button", name=re.compile("^Clear red flag")).click()
+    page.get_by_role("button", name=re.compile("^Clear “Red flag")).click()
     expect(page.locator(".message--success")).to_contain_text(
         "They can book treatment online again"
     )

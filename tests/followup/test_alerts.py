@@ -42,14 +42,15 @@ def test_followup_takes_the_alerts_intake_hands_off() -> None:
     assert alert_raised in tasks._handlers
 
 
-def test_an_intake_red_flag_emails_every_practitioner_once_at_once(
+def test_an_intake_red_flag_emails_every_practitioner_and_the_duty_staff_once_at_once(
     patient: User,
     practitioner: User,
     eager_celery: None,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     colleague = UserFactory.create(role=Role.PRACTITIONER, email="david@example.com")
-    UserFactory.create(role=Role.STAFF)  # staff are not emailed
+    # No duty contact chosen: every staff member is on duty for urgent alerts.
+    desk = UserFactory.create(role=Role.STAFF, email="desk@example.com")
     draft = intake_start(patient=patient, kind=FULL)
     draft.answers = raw(full_answers(bladder_bowel=True))
     draft.save()
@@ -57,7 +58,8 @@ def test_an_intake_red_flag_emails_every_practitioner_once_at_once(
         intake_submit(response=draft)
     alert = Alert.objects.get()
     # At once: sent by the hand-off on commit, not left for the next beat tick.
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([practitioner.email, colleague.email])
+    team = sorted([practitioner.email, colleague.email, desk.email])
+    assert sorted(m.to[0] for m in mail.outbox) == team
     assert "Urgent" in mail.outbox[0].subject
     for message in mail.outbox:
         assert isinstance(message, EmailMultiAlternatives)
@@ -67,10 +69,10 @@ def test_an_intake_red_flag_emails_every_practitioner_once_at_once(
     # A retried or duplicated hand-off, and the planner's own pass, send nothing more.
     tasks.hand_off_alert.delay(alert.pk)
     assert plan(timezone.now()) == 0
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
     sent = OutboxMessage.objects.filter(kind=MessageKind.ALERT_URGENT, status=OutboxStatus.SENT)
     assert sorted(sent.values_list("recipient_id", flat=True)) == sorted(
-        [practitioner.pk, colleague.pk]
+        [practitioner.pk, colleague.pk, desk.pk]
     )
     assert set(sent.values_list("extra", flat=True)) == {str(alert.pk)}
 

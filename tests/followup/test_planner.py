@@ -218,7 +218,7 @@ def test_routine_alerts_go_in_one_daily_digest(
 def test_a_digest_whose_alerts_were_all_acknowledged_is_skipped(
     mei: Practitioner, patient: User, practitioner: User
 ) -> None:
-    alert = routine(patient, "call_requested", "Asked for a call", key="checkin:9")
+    alert = routine(patient, "checkin_worse", "Worse after treatment 3", key="checkin:9")
     plan(datetime(2027, 3, 2, 8, 0, tzinfo=UTC))
     (digest,) = rows(MessageKind.ALERT_DIGEST)
     alert_acknowledge(alert=alert, by=practitioner)

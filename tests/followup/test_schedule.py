@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from followup.schedule import in_quiet_hours, quiet_until, retry_delay
+from followup.schedule import after_opening_minutes, in_quiet_hours, quiet_until, retry_delay
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -68,3 +68,48 @@ def test_a_held_message_always_waits_until_a_time_that_is_not_quiet(naive: datet
 def test_retry_delay_doubles_and_is_capped() -> None:
     assert [retry_delay(n) for n in (1, 2, 3, 4)] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
     assert retry_delay(50) == timedelta(hours=1)
+
+
+def chase_at(start: datetime, minutes: int = 30, days: str = "012345") -> datetime | None:
+    """The default opening hours, 08:00-18:00 London time, Monday to Saturday."""
+    return after_opening_minutes(
+        start,
+        minutes,
+        opens=time(8),
+        closes=time(18),
+        open_days=frozenset(int(d) for d in days),
+        tz=LONDON,
+    )
+
+
+def test_opening_minutes_count_straight_through_an_open_day() -> None:
+    start = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)  # a Monday
+    assert chase_at(start) == datetime(2027, 3, 1, 10, 30, tzinfo=UTC)
+
+
+def test_closed_hours_and_closed_days_do_not_count() -> None:
+    # Saturday 17:45 London (BST in July = UTC+1): 15 minutes, Sunday closed, 15 on Monday.
+    start = datetime(2027, 7, 3, 16, 45, tzinfo=UTC)
+    assert chase_at(start) == datetime(2027, 7, 5, 7, 15, tzinfo=UTC)
+    # Overnight: from the next opening.
+    assert chase_at(datetime(2027, 3, 1, 23, 0, tzinfo=UTC)) == datetime(
+        2027, 3, 2, 8, 30, tzinfo=UTC
+    )
+
+
+def test_a_clinic_that_is_never_open_has_no_deadline() -> None:
+    assert chase_at(datetime(2027, 3, 1, 10, tzinfo=UTC), days="") is None
+
+
+@given(
+    st.datetimes(min_value=datetime(2027, 1, 1), max_value=datetime(2028, 1, 1)),
+    st.integers(min_value=1, max_value=600),
+)
+def test_the_deadline_is_never_sooner_than_the_minutes_and_falls_in_opening_hours(
+    naive: datetime, minutes: int
+) -> None:
+    start = naive.replace(tzinfo=UTC)
+    deadline = chase_at(start, minutes)
+    assert deadline is not None and deadline >= start + timedelta(minutes=minutes)
+    local = deadline.astimezone(LONDON)
+    assert local.weekday() != 6 and time(8) < local.time() <= time(18)

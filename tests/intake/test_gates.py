@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from booking.gates import gates_for
-from intake.models import FlagKind
+from intake.models import PAUSING_FLAGS, FlagKind
 from intake.questionnaire import SHORT
-from intake.services import flag_raise
+from intake.services import flag_clear, flag_raise
 from tests.booking import conftest as week_fixtures
 from tests.booking.conftest import NOW, TUE
 from tests.booking.factories import local
@@ -65,6 +65,24 @@ def test_a_red_flag_pauses_treatment_but_not_the_assessment(
     assert b"Online booking of treatment is paused" in response.content
     assert not patient.bookings.exists()
     assert b"One step before booking" not in client_for(patient).get(week(assessment)).content
+
+
+@pytest.mark.parametrize("kind", PAUSING_FLAGS)
+def test_every_triage_level_flag_pauses_treatment_until_cleared(
+    patient, practitioner, private, frozen, kind
+) -> None:
+    IntakeResponseFactory.create(patient=patient)
+    flag, _ = flag_raise(patient=patient, kind=kind, reason="r")
+    assert [g.urgent for g in gates_for(patient, private)] == [True]
+    flag_clear(flag=flag, by=practitioner)
+    assert gates_for(patient, private) == []
+
+
+@pytest.mark.parametrize("kind", [FlagKind.TREAT_GENTLY, FlagKind.REVIEW_COURSE])
+def test_treatment_notes_do_not_pause_booking(patient, private, frozen, kind) -> None:
+    IntakeResponseFactory.create(patient=patient)
+    flag_raise(patient=patient, kind=kind, reason="r")
+    assert gates_for(patient, private) == []
 
 
 def test_staff_booking_for_a_caller_see_the_warning_and_can_go_on(

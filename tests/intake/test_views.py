@@ -270,7 +270,8 @@ def test_dashboard_shows_urgent_alerts_and_red_flags_with_actions(patient, pract
     flag, _ = flag_raise(patient=patient, kind=FlagKind.RED_FLAG, reason="Red flag")
     client = client_for(practitioner)
     page = client.get(reverse("practitioner_dashboard"))
-    assert b"Needs your attention" in page.content and b"Clear red flag" in page.content
+    assert b"data-paging-alerts" in page.content and b"data-on-hold" in page.content
+    assert reverse("intake:clear_flag", args=[flag.pk]).encode() in page.content
     assert client.get(reverse("intake:acknowledge_alert", args=[alert.pk])).status_code == 405
     client.post(reverse("intake:acknowledge_alert", args=[alert.pk]))
     assert Alert.objects.get().acknowledged_by == practitioner
@@ -278,7 +279,8 @@ def test_dashboard_shows_urgent_alerts_and_red_flags_with_actions(patient, pract
     assert response["Location"] == reverse("practitioner_dashboard")
     cleared = PatientFlag.objects.get()
     assert cleared.cleared_by == practitioner and cleared.clear_note == "GP saw them"
-    assert b"Needs your attention" not in client.get(reverse("practitioner_dashboard")).content
+    page = client.get(reverse("practitioner_dashboard"))
+    assert b"data-paging-alerts" not in page.content and b"data-on-hold" not in page.content
 
 
 def test_another_clinics_alerts_and_flags_are_404(patient, other_clinic_practitioner) -> None:
