@@ -42,7 +42,10 @@ class HealthAccess(models.Model):
 
 
 class AlertLevel(models.TextChoices):
+    EMERGENCY = "emergency", "Emergency"
     URGENT = "urgent", "Urgent"
+    REVIEW = "review", "Review before treatment"
+    TODAY = "today", "Today"
     ROUTINE = "routine", "Routine"
 
 
@@ -92,6 +95,9 @@ class Alert(models.Model):
 class FlagKind(models.TextChoices):
     # Online booking of treatment is paused until a practitioner clears it.
     RED_FLAG = "red_flag", "Red flag: booking paused"
+    EMERGENCY = "emergency", "Emergency: booking paused"
+    URGENT = "urgent", "Urgent: booking paused"
+    REVIEW = "review", "Review before treatment: booking paused"
     TREAT_GENTLY = "treat_gently", "Treat more gently next time"
     REVIEW_COURSE = "review_course", "Review the course together"
 
