@@ -27,7 +27,7 @@ from intake.models import (
 )
 from intake.questionnaire import FULL, SHORT, Questionnaire, Section, current
 from intake.tasks import hand_off_alert
-from intake.triage import Outcome, intake_outcome
+from intake.triage import Level, Outcome, intake_outcome
 from portal.models import Clinic, User
 
 
@@ -62,7 +62,7 @@ def alert_raise(
 ) -> tuple[Alert, bool]:
     """Raise an alert once per (kind, source_key); returns it and whether it is new.
 
-    A new urgent alert is handed off after the commit (``intake.tasks.hand_off_alert``), so the
+    A new emergency or urgent alert is handed off after the commit (``intake.tasks.hand_off_alert``), so the
     practitioners are told at once; routine ones wait for the daily digest.
     """
     try:
@@ -79,7 +79,7 @@ def alert_raise(
             )
     except IntegrityError:
         return Alert.objects.get(kind=kind, source_key=source_key), False
-    if level == AlertLevel.URGENT:
+    if level in (AlertLevel.EMERGENCY, AlertLevel.URGENT):
         transaction.on_commit(partial(hand_off_alert.delay, alert.pk))
     return alert, True
 
@@ -116,8 +116,12 @@ def open_flags(patient: User) -> list[PatientFlag]:
     return list(PatientFlag.objects.filter(patient=patient, cleared_at__isnull=True))
 
 
+# Flags that pause online booking of treatment until a practitioner clears them.
+PAUSING_FLAGS = (FlagKind.RED_FLAG, FlagKind.EMERGENCY, FlagKind.URGENT, FlagKind.REVIEW)
+
+
 def booking_paused(patient: User) -> bool:
-    """Whether online booking of treatment is paused for this patient (an open red flag)."""
+    """Whether online booking of treatment is paused for this patient (an open pausing flag)."""
     return intake_standing(patient).paused
 
 
@@ -172,12 +176,12 @@ class IntakeStanding:
 _STANDING_SQL = """
 SELECT
   EXISTS (SELECT 1 FROM intake_patientflag
-          WHERE patient_id = %(patient)s AND kind = %(red_flag)s AND cleared_at IS NULL),
+          WHERE patient_id = %(patient)s AND kind IN ({pausing}) AND cleared_at IS NULL),
   EXISTS (SELECT 1 FROM intake_intakeresponse
           WHERE patient_id = %(patient)s AND status = %(sent)s AND kind = %(full)s),
   EXISTS (SELECT 1 FROM intake_intakeresponse
           WHERE patient_id = %(patient)s AND status = %(sent)s AND kind = %(short)s)
-"""
+""".replace("{pausing}", ", ".join(f"%(pausing{i})s" for i in range(len(PAUSING_FLAGS))))
 
 
 def intake_standing(patient: User) -> IntakeStanding:
@@ -185,7 +189,7 @@ def intake_standing(patient: User) -> IntakeStanding:
     trip; the one place these rules are written."""
     params: dict[str, int | str] = {
         "patient": patient.pk,
-        "red_flag": FlagKind.RED_FLAG.value,
+        **{f"pausing{i}": f.value for i, f in enumerate(PAUSING_FLAGS)},
         "sent": ResponseStatus.SUBMITTED.value,
         "full": FULL,
         "short": SHORT,
@@ -270,11 +274,11 @@ def intake_submit(*, response: IntakeResponse, now: datetime | None = None) -> S
     questionnaire = current(response.kind)
     draft = IntakeResponse.objects.get(pk=response.pk)
     if not draft.is_draft:
-        return SubmitResult(draft, intake_outcome(draft.answers))
+        return SubmitResult(draft, response_outcome(draft))
     validated = validate_all(questionnaire, draft.answers)
     if not validated.ok:
         raise IntakeIncomplete(validated.problems)
-    outcome = intake_outcome(validated.answers)
+    outcome = intake_outcome(validated.answers, today=timezone.localdate(now))
     with transaction.atomic():
         # The status in the WHERE clause makes a double submit act once.
         changed = IntakeResponse.objects.filter(
@@ -293,26 +297,42 @@ def intake_submit(*, response: IntakeResponse, now: datetime | None = None) -> S
                     "Your answers changed while you were sending them (another tab or "
                     "window?). Please check them and send again."
                 )
-            return SubmitResult(draft, intake_outcome(draft.answers))
+            return SubmitResult(draft, response_outcome(draft))
         apply_outcome(patient=draft.patient, outcome=outcome, source_key=f"intake:{draft.pk}")
     return SubmitResult(draft, outcome)
+
+
+def response_outcome(response: IntakeResponse) -> Outcome:
+    """What a submitted response led to, as on the day it was sent (the age rule needs it)."""
+    sent = response.submitted_at or timezone.now()
+    return intake_outcome(response.answers or {}, today=timezone.localdate(sent))
+
+
+# Why a flag is open, in words for the team (never the symptom: flags are stored in plain text).
+INTAKE_FLAG_REASON = {
+    Level.EMERGENCY: "Emergency signs in the intake questionnaire: told to call 999 or go to A&E",
+    Level.URGENT: "Signs in the intake questionnaire needing same-day care: told to call NHS 111 "
+    "or their GP today; call them back today",
+    Level.REVIEW: "Intake questionnaire needs a practitioner's review before any treatment",
+}
 
 
 def apply_outcome(*, patient: User, outcome: Outcome, source_key: str) -> None:
     """Raise the outcome's flags and alerts (each once per source); urgent ones reach the team
     at once (see ``alert_raise``)."""
+    levels = {lv.value: lv for lv in Level}
     for flag in outcome.flags:
         flag_raise(
             patient=patient,
             kind=FlagKind(flag),
-            reason="From the intake questionnaire"
-            if flag != FlagKind.RED_FLAG
-            else "Red flag in the intake questionnaire: urgent medical advice given",
+            reason=INTAKE_FLAG_REASON[levels[flag]]
+            if flag in levels
+            else "From the intake questionnaire",
         )
-    for level, kind, summary in outcome.alerts:
+    for alert_level, kind, summary in outcome.alerts:
         alert_raise(
             patient=patient,
-            level=AlertLevel(level),
+            level=AlertLevel(alert_level),
             kind=kind,
             source_key=source_key,
             summary=summary,
