@@ -62,8 +62,9 @@ def alert_raise(
 ) -> tuple[Alert, bool]:
     """Raise an alert once per (kind, source_key); returns it and whether it is new.
 
-    A new emergency or urgent alert is handed off after the commit (``intake.tasks.hand_off_alert``), so the
-    practitioners are told at once; routine ones wait for the daily digest.
+    A new emergency or urgent alert is handed off after the commit
+    (``intake.tasks.hand_off_alert``), so the practitioners are told at once; the others wait
+    for the dashboard and the digest.
     """
     try:
         with transaction.atomic():
