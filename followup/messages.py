@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from booking.ics import booking_ics
 from booking.models import Booking, BookingStatus
+from followup.advice import advice_context
 from followup.links import checkin_url
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
 from followup.visits import treatment_number, went_ahead
@@ -159,6 +160,7 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         context = _booking_context(message, booking, now)
         if not isinstance(context, Skip) and kind == MessageKind.URGENT_ADVICE:
             context["stage"] = message.extra
+            context.update(advice_context(booking, message.extra))
     if isinstance(context, Skip):
         return context
     context["clinic"] = clinic

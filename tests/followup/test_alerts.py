@@ -51,7 +51,8 @@ def test_an_intake_red_flag_emails_every_practitioner_once_at_once(
     colleague = UserFactory.create(role=Role.PRACTITIONER, email="david@example.com")
     UserFactory.create(role=Role.STAFF)  # staff are not emailed
     draft = intake_start(patient=patient, kind=FULL)
-    draft.answers = raw(full_answers(bladder_bowel=True))
+    # An urgent (same-day) level: fever. Emergency-level delivery is the alerts branch's.
+    draft.answers = raw(full_answers(fever=True))
     draft.save()
     with django_capture_on_commit_callbacks(execute=True):
         intake_submit(response=draft)
@@ -62,7 +63,7 @@ def test_an_intake_red_flag_emails_every_practitioner_once_at_once(
     for message in mail.outbox:
         assert isinstance(message, EmailMultiAlternatives)
         html = str(message.alternatives[0][0])
-        assert "bladder" not in message.body.lower() and "bladder" not in html.lower()
+        assert "fever" not in message.body.lower() and "fever" not in html.lower()
         assert reverse("intake:practice_intake", args=[patient.pk]) in message.body
     # A retried or duplicated hand-off, and the planner's own pass, send nothing more.
     tasks.hand_off_alert.delay(alert.pk)
