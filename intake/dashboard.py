@@ -6,7 +6,8 @@ from typing import Any
 
 from django.db.models import Q
 
-from intake.models import Alert, AlertLevel, FlagKind, PatientFlag
+from intake.models import Alert, AlertLevel, PatientFlag
+from intake.services import PAUSING_FLAGS
 from portal.models import User
 
 
@@ -16,7 +17,9 @@ def team_attention(user: User) -> dict[str, Any]:
         return {"urgent_alerts": [], "red_flags": []}
     alerts = (
         Alert.objects.filter(
-            clinic_id=user.clinic_id, level=AlertLevel.URGENT, acknowledged_at__isnull=True
+            clinic_id=user.clinic_id,
+            level__in=(AlertLevel.EMERGENCY, AlertLevel.URGENT),
+            acknowledged_at__isnull=True,
         )
         .filter(Q(practitioner__isnull=True) | Q(practitioner__user=user))
         .select_related("patient")
@@ -24,7 +27,7 @@ def team_attention(user: User) -> dict[str, Any]:
     )
     red_flags = (
         PatientFlag.objects.filter(
-            clinic_id=user.clinic_id, kind=FlagKind.RED_FLAG, cleared_at__isnull=True
+            clinic_id=user.clinic_id, kind__in=PAUSING_FLAGS, cleared_at__isnull=True
         )
         .select_related("patient")
         .order_by("-raised_at")[:20]
