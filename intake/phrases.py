@@ -261,8 +261,15 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
     matches = sorted(
         (m for p in table.phrases for m in find(p, words, real)), key=lambda m: (m.start, -m.end)
     )
+    negators = table.negation.negators
+    # An exception with a negation inside is no exception: "bladder NOT fine" still counts.
     exceptions = {
-        hazard: [m for p in phrases for m in find(p, words, real, exact=True)]
+        hazard: [
+            m
+            for p in phrases
+            for m in find(p, words, real, exact=True)
+            if not any(w in negators for w in m.between(words))
+        ]
         for hazard, phrases in table.exceptions.items()
     }
     hits: list[Hit] = []
