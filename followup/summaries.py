@@ -13,7 +13,8 @@ from django.utils import timezone
 from booking.models import Booking
 from followup.links import make_token, max_age
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
-from intake.models import Alert, AlertLevel, FlagKind, PatientFlag
+from intake.models import Alert, AlertLevel, PatientFlag
+from intake.services import PAUSING_FLAGS
 from portal.models import Clinic, User
 
 GUIDANCE_KINDS = (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT)
@@ -75,20 +76,26 @@ def patient_history(patient: User) -> dict[str, object]:
 
 
 def practitioner_followup(user: User) -> dict[str, object]:
-    """Routine check-in notes for this practitioner and open treatment flags on the clinic's
-    patients. Urgent alerts and red flags are the intake's "Needs your attention" box."""
+    """Check-in notes for this practitioner (same-day reads and calls first, then reviews and
+    routine notes) and open treatment flags on the clinic's patients. Emergency and urgent
+    alerts and booking-pausing flags are the intake's "Needs your attention" box."""
     mine = Q(practitioner__isnull=True) | Q(practitioner__user=user)
     clinic_id = user.clinic_id or Clinic.objects.current().pk
     alerts = list(
         Alert.objects.filter(
-            mine, clinic_id=clinic_id, level=AlertLevel.ROUTINE, acknowledged_at__isnull=True
+            mine,
+            clinic_id=clinic_id,
+            level__in=(AlertLevel.TODAY, AlertLevel.REVIEW, AlertLevel.ROUTINE),
+            acknowledged_at__isnull=True,
         )
         .select_related("patient", "booking")
         .order_by("-created_at")[:30]
     )
+    same_day = [a for a in alerts if a.level == AlertLevel.TODAY]
+    alerts = same_day + [a for a in alerts if a.level != AlertLevel.TODAY]
     flags = list(
         PatientFlag.objects.filter(clinic_id=clinic_id, cleared_at__isnull=True)
-        .exclude(kind=FlagKind.RED_FLAG)
+        .exclude(kind__in=PAUSING_FLAGS)
         .select_related("patient")
         .order_by("patient__first_name", "patient__last_name", "kind")[:50]
     )

@@ -194,3 +194,13 @@ def test_the_emergency_advice_email_says_ae_now(visit: Booking) -> None:
     assert sent.subject.startswith("Please get emergency help now")
     assert "A&E" in sent.body and "EMERGENCY CARE NOW" in sent.body
     assert "Numbness around your genitals or bottom" in sent.body
+
+
+def test_a_note_to_read_today_is_on_the_practitioners_dashboard(visit: Booking) -> None:
+    from tests.conftest import client_for
+
+    answer(visit, note="hmm, something feels off")
+    page = client_for(visit.practitioner.user).get(reverse("practitioner_dashboard"))
+    assert page.status_code == 200
+    assert "A check-in note to read today" in page.content.decode()
+    assert "something feels off" not in page.content.decode()
