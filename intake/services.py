@@ -311,9 +311,10 @@ def response_outcome(response: IntakeResponse) -> Outcome:
 
 # Why a flag is open, in words for the team (never the symptom: flags are stored in plain text).
 INTAKE_FLAG_REASON = {
-    Level.EMERGENCY: "Emergency signs in the intake questionnaire: told to call 999 or go to A&E",
-    Level.URGENT: "Signs in the intake questionnaire needing same-day care: told to call NHS 111 "
-    "or their GP today; call them back today",
+    Level.EMERGENCY: "Emergency signs in the intake questionnaire: told to call an ambulance "
+    "or go to A&E",
+    Level.URGENT: "Signs in the intake questionnaire needing same-day care: told to call their "
+    "GP or the urgent advice line today; call them back today",
     Level.REVIEW: "Intake questionnaire needs a practitioner's review before any treatment",
 }
 

@@ -248,3 +248,31 @@ def test_a_version_1_response_still_renders_and_keeps_its_level(patient) -> None
     assert page.status_code == 200 and b"significant injury" in page.content
     sent = client.get(reverse("intake:sent", args=[old.pk]))
     assert REVIEW_TITLE in sent.content
+
+
+def test_the_practitioner_summary_shows_the_level_and_where_it_came_from(
+    patient, practitioner, mei
+) -> None:
+    from tests.intake.conftest import past_visit
+
+    past_visit(patient, mei)
+    send_through_the_pages(
+        client_for(patient),
+        patient,
+        full_answers(
+            fever=True,
+            worries="I've been short of breath since last week",
+            safety=["none"],
+            medication_flags=["none"],
+        ),
+    )
+    body = (
+        client_for(practitioner)
+        .get(reverse("intake:practice_intake", args=[patient.pk]))
+        .content.decode()
+    )
+    assert 'data-level="emergency"' in body
+    assert "Emergency: told to call an ambulance or go to A&amp;E now." in body
+    assert "A fever, or feeling hot and shivery or unwell, with your back pain" in body
+    assert "In their own words: feeling short of breath" in body
+    assert "None reported" in body
