@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -133,25 +133,36 @@ class Screened:
         return tuple(hazard for hazard, _ in self.found)
 
 
+@lru_cache(maxsize=512)
+def _scan_one(text: str) -> tuple[tuple[phrases.Hit, ...], bool, bool]:
+    table = phrase_table()
+    return (
+        tuple(phrases.scan(table, text)),
+        phrases.readable(table, text),
+        phrases.benign_only(table, text),
+    )
+
+
 def screen_text(*texts: str) -> Screened:
     """Read free text for red-flag language; a hit raises its level, an unsure one review.
 
     Conservative by design: a negated phrase ("no numbness") is dropped, a hedged one ("not
     sure if it is numbness") becomes review, and text it cannot read is never called fine.
     """
-    table = phrase_table()
     found: dict[str, Level] = {}
     written = [t for t in texts if t and t.strip()]
     unreadable = False
+    benign = True
     for text in written:
-        for hit in phrases.scan(table, text):
+        hits, readable, plainly_fine = _scan_one(text)
+        for hit in hits:
             level = Level.REVIEW if hit.uncertain else Level(hit.level)
             found[hit.hazard] = max(found.get(hit.hazard, level), level, key=_rank)
-        if not phrases.readable(table, text):
-            unreadable = True
+        unreadable = unreadable or not readable
+        benign = benign and plainly_fine
     if unreadable and not found:
         found["unclear"] = Level.REVIEW
-    cleared = not found and all(phrases.benign_only(table, t) for t in written)
+    cleared = not found and benign
     ordered = sorted(found.items(), key=lambda item: -_rank(item[1]))
     return Screened(found=tuple(ordered), cleared=cleared, unreadable=unreadable)
 
@@ -333,9 +344,8 @@ def age_on(born: object, today: date) -> int | None:
 
 def free_text(answers: Mapping[str, object]) -> list[str]:
     """Every typed answer the screen reads (names and phone numbers left out)."""
-    return [
-        v for k, v in answers.items() if isinstance(v, str) and k not in NOT_FREE_TEXT and " " in v
-    ]
+    # Single-choice answers are strings too ("years", "sore_short"); none of them is a phrase.
+    return [v for k, v in answers.items() if isinstance(v, str) and k not in NOT_FREE_TEXT]
 
 
 INTAKE_SUMMARY = {

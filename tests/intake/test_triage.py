@@ -175,3 +175,10 @@ def test_cautions_never_crash_and_stay_in_priority_order(
     found = cautions({"safety": safety, "medication_flags": medication})
     order = list(CAUTION_TEXT)
     assert found == sorted(found, key=order.index)
+
+
+def test_a_one_word_answer_is_screened_too() -> None:
+    outcome = intake_outcome(full_answers(diagnoses=["other"], diagnoses_other="Osteoporosis"))
+    assert outcome.level == Level.REVIEW and outcome.reasons == ("osteoporosis",)
+    # Single-choice answers are strings too, and never read as symptoms.
+    assert intake_outcome(full_answers(reaction="sore_short", had_acupuncture=True)).level is None
