@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from booking.ics import booking_ics
 from booking.models import Booking, BookingStatus
-from followup.advice import advice_context
+from followup.advice import advice_context, intake_advice_context
 from followup.links import checkin_url
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
 from followup.visits import treatment_number, went_ahead
@@ -49,6 +49,7 @@ TEMPLATES = {
     MessageKind.CHECKIN_CHASER: "followup_checkin_chaser",
     MessageKind.RECHECK: "followup_recheck",
     MessageKind.URGENT_ADVICE: "followup_urgent_advice",
+    MessageKind.INTAKE_ADVICE: "followup_intake_advice",
     MessageKind.ALERT_URGENT: "followup_alert_urgent",
     MessageKind.ALERT_DIGEST: "followup_alert_digest",
 }
@@ -151,7 +152,10 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         return Skip("The recipient's account is closed.")
     kind = MessageKind(message.kind)
     context: dict[str, Any] | Skip
-    if kind in (MessageKind.ALERT_URGENT, MessageKind.ALERT_DIGEST):
+    if kind == MessageKind.INTAKE_ADVICE:
+        advice = intake_advice_context(message)
+        context = advice if advice is not None else Skip("No advice is due for that answer.")
+    elif kind in (MessageKind.ALERT_URGENT, MessageKind.ALERT_DIGEST):
         context = _alert_context(message, clinic, now)
     else:
         booking = _load_booking(message.booking_id) if message.booking_id else None

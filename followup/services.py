@@ -15,12 +15,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus
+from followup.advice import INTAKE_SOURCE
 from followup.models import CheckIn, CheckInStage, MessageKind
 from followup.outbox import deliver, outbox_put
 from followup.visits import treatment_number, why_not_checked_in
-from intake.models import AlertLevel, DiaryEntry, DiarySource, FlagKind
+from intake.models import Alert, AlertLevel, DiaryEntry, DiarySource, FlagKind
 from intake.services import alert_raise, diary_add, flag_raise, latest_submitted, response_outcome
-from intake.triage import CheckinFacts, Level, Outcome, checkin_outcome
+from intake.triage import INTAKE_RED_FLAG, CheckinFacts, Level, Outcome, checkin_outcome
 
 # Alerts raised from a check-in have source keys "checkin:<id>".
 CHECKIN_SOURCE = "checkin:"
@@ -48,6 +49,28 @@ def booking_email_requested(booking_id: int, name: str) -> None:
         return
     row, _ = outbox_put(
         kind=kind, recipient=booking.patient, booking=booking, due_at=timezone.now()
+    )
+    deliver(row.pk)
+
+
+def intake_advice_requested(alert_id: int) -> None:
+    """Email the patient their level's advice once, now (intake's alert hand-off, on commit).
+
+    The outbox's unique key (kind, patient, alert id) makes a retried or duplicated hand-off
+    send nothing more.
+    """
+    alert = (
+        Alert.objects.select_related("patient")
+        .filter(pk=alert_id, kind=INTAKE_RED_FLAG, source_key__startswith=INTAKE_SOURCE)
+        .first()
+    )
+    if alert is None:
+        return
+    row, _ = outbox_put(
+        kind=MessageKind.INTAKE_ADVICE,
+        recipient=alert.patient,
+        extra=str(alert.pk),
+        due_at=timezone.now(),
     )
     deliver(row.pk)
 

@@ -50,6 +50,11 @@ def log_health_access(
     )
 
 
+# Levels handed off at once: the team is told (emergency, urgent) and the patient gets their
+# level's advice email (emergency, urgent, review; see followup.advice).
+HANDED_OFF = (AlertLevel.EMERGENCY, AlertLevel.URGENT, AlertLevel.REVIEW)
+
+
 def alert_raise(
     *,
     patient: User,
@@ -62,9 +67,9 @@ def alert_raise(
 ) -> tuple[Alert, bool]:
     """Raise an alert once per (kind, source_key); returns it and whether it is new.
 
-    A new emergency or urgent alert is handed off after the commit
-    (``intake.tasks.hand_off_alert``), so the practitioners are told at once; the others wait
-    for the dashboard and the digest.
+    A new emergency, urgent or review alert is handed off after the commit
+    (``intake.tasks.hand_off_alert``), so the practitioners (and, for the questionnaire, the
+    patient) are told at once; the others wait for the dashboard and the digest.
     """
     try:
         with transaction.atomic():
@@ -80,7 +85,7 @@ def alert_raise(
             )
     except IntegrityError:
         return Alert.objects.get(kind=kind, source_key=source_key), False
-    if level in (AlertLevel.EMERGENCY, AlertLevel.URGENT):
+    if level in HANDED_OFF:
         transaction.on_commit(partial(hand_off_alert.delay, alert.pk))
     return alert, True
 

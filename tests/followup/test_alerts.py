@@ -58,9 +58,14 @@ def test_an_intake_red_flag_emails_every_practitioner_once_at_once(
         intake_submit(response=draft)
     alert = Alert.objects.get()
     # At once: sent by the hand-off on commit, not left for the next beat tick.
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([practitioner.email, colleague.email])
-    assert "Urgent" in mail.outbox[0].subject
-    for message in mail.outbox:
+    team = [m for m in mail.outbox if m.to[0] != patient.email]
+    assert sorted(m.to[0] for m in team) == sorted([practitioner.email, colleague.email])
+    assert "Urgent" in team[0].subject
+    # The patient gets their level's advice once (tested in test_checkin_triage's neighbours).
+    assert [m.subject for m in mail.outbox if m.to[0] == patient.email] == [
+        "Please get medical advice today"
+    ]
+    for message in team:
         assert isinstance(message, EmailMultiAlternatives)
         html = str(message.alternatives[0][0])
         assert "fever" not in message.body.lower() and "fever" not in html.lower()
@@ -68,7 +73,7 @@ def test_an_intake_red_flag_emails_every_practitioner_once_at_once(
     # A retried or duplicated hand-off, and the planner's own pass, send nothing more.
     tasks.hand_off_alert.delay(alert.pk)
     assert plan(timezone.now()) == 0
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3
     sent = OutboxMessage.objects.filter(kind=MessageKind.ALERT_URGENT, status=OutboxStatus.SENT)
     assert sorted(sent.values_list("recipient_id", flat=True)) == sorted(
         [practitioner.pk, colleague.pk]

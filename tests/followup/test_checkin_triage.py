@@ -204,3 +204,42 @@ def test_a_note_to_read_today_is_on_the_practitioners_dashboard(visit: Booking) 
     assert page.status_code == 200
     assert "A check-in note to read today" in page.content.decode()
     assert "something feels off" not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("change", "subject", "words"),
+    [
+        (
+            {"complaint": "Back pain and I can't feel it when I wipe"},
+            "Please get emergency help now",
+            "Numbness around your genitals or bottom",
+        ),
+        ({"fever": True}, "Please get medical advice today", "A fever, feeling hot and shivery"),
+        (
+            {"cancer_history": True},
+            "A practitioner will look at your answers before treatment",
+            "Cancer now or in the past",
+        ),
+    ],
+)
+def test_the_questionnaire_sends_the_patient_their_levels_advice_once(
+    patient, eager_celery: None, django_capture_on_commit_callbacks: Any, change, subject, words
+) -> None:
+    from intake import tasks
+    from intake.questionnaire import FULL
+    from intake.services import intake_start, intake_submit
+    from tests.intake.factories import raw
+
+    draft = intake_start(patient=patient, kind=FULL)
+    draft.answers = raw(full_answers(**change))
+    draft.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        intake_submit(response=draft)
+    mine = [m for m in mail.outbox if m.to == [patient.email]]
+    assert [m.subject for m in mine] == [subject]
+    assert f"- {words}" in mine[0].body and "&amp;" not in mine[0].body
+    # A duplicated hand-off sends nothing more.
+    alert = Alert.objects.get(patient=patient)
+    tasks.hand_off_alert.delay(alert.pk)
+    assert len([m for m in mail.outbox if m.to == [patient.email]]) == 1
