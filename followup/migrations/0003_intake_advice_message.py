@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0002_alert_notices_into_the_outbox'),
+        ("followup", "0002_alert_notices_into_the_outbox"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxmessage',
-            name='kind',
-            field=models.CharField(choices=[('booking_confirmed', 'Booking confirmation'), ('booking_cancelled', 'Cancellation'), ('pre_visit', 'Pre-visit guidance'), ('first_visit', 'First-visit guidance'), ('checkin', '48-hour check-in'), ('checkin_chaser', 'Check-in reminder'), ('recheck', 'Day-5 re-check'), ('urgent_advice', 'Urgent care advice'), ('intake_advice', 'Advice after the health questionnaire'), ('alert_urgent', 'Urgent alert (practitioner)'), ('alert_digest', 'Daily alert digest (practitioner)')], max_length=30),
+            model_name="outboxmessage",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("booking_confirmed", "Booking confirmation"),
+                    ("booking_cancelled", "Cancellation"),
+                    ("pre_visit", "Pre-visit guidance"),
+                    ("first_visit", "First-visit guidance"),
+                    ("checkin", "48-hour check-in"),
+                    ("checkin_chaser", "Check-in reminder"),
+                    ("recheck", "Day-5 re-check"),
+                    ("urgent_advice", "Urgent care advice"),
+                    ("intake_advice", "Advice after the health questionnaire"),
+                    ("alert_urgent", "Urgent alert (practitioner)"),
+                    ("alert_digest", "Daily alert digest (practitioner)"),
+                ],
+                max_length=30,
+            ),
         ),
     ]
