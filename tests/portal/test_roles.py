@@ -15,6 +15,7 @@ from portal.models import Role, User
 from portal.services import STAFF_GROUP, user_set_role
 from tests.conftest import client_for
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.second_factor import current_code
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +123,13 @@ def test_login_sends_each_role_to_its_own_dashboard(
     response = client.post(
         LOGIN_PATH, {"login": user.email, "password": TEST_PASSWORD}, follow=True
     )
+    if user.role != Role.PATIENT:
+        # Team members type the code from their authenticator app after the password.
+        assert [url for url, _ in response.redirect_chain] == [reverse("mfa_authenticate")]
+        assert SESSION_KEY not in client.session
+        response = client.post(
+            reverse("mfa_authenticate"), {"code": current_code(user)}, follow=True
+        )
     assert int(client.session[SESSION_KEY]) == user.pk
     assert response.status_code == 200
     assert [url for url, _ in response.redirect_chain] == [reverse("dashboard"), dashboard]
