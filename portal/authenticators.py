@@ -44,7 +44,7 @@ def totp_secret(user: User) -> str | None:
 
 @transaction.atomic
 def set_up_totp(user: User, secret: str, recovery_codes: Sequence[str] = ()) -> Authenticator:
-    """Give ``user`` an authenticator app with ``secret`` (and these recovery codes), replacing any."""
+    """Give ``user`` an authenticator app with ``secret`` and recovery codes, replacing any."""
     adapter = get_adapter()
     Authenticator.objects.filter(
         user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]

@@ -75,6 +75,24 @@ def sensitive_action(view: View) -> View:
     return reauthentication_required(view, allow_get=True)  # type: ignore[no-any-return]
 
 
+def sensitive_team_action(view: View) -> View:
+    """Like ``sensitive_action``, but only team members are asked (e.g. a patient cancelling
+    their own paid visit is not; the desk refunding someone else's is)."""
+    return reauthentication_required(  # type: ignore[no-any-return]
+        view, allow_get=True, enabled=lambda request: is_team_member(request.user)
+    )
+
+
+def require_recent_authentication(request: HttpRequest) -> None:
+    """Raise allauth's ``ReauthenticationRequired`` unless the password or a code was re-entered
+    in the last few minutes (allauth's middleware then asks for it and replays the request)."""
+    reauthentication_required(_nothing)(request)
+
+
+def _nothing(request: HttpRequest) -> None:
+    return None
+
+
 def _login_redirect(request: HttpRequest) -> HttpResponseRedirect:
     next_url = request.get_full_path() if request.method == "GET" else "/dashboard/"
     query = urlencode({REDIRECT_FIELD_NAME: next_url})

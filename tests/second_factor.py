@@ -12,7 +12,7 @@ from portal.authenticators import set_up_totp, totp_secret
 from portal.models import User
 
 # base32 of "test-totp-secret-key" (20 bytes, like the secrets allauth generates).
-TEST_TOTP_SECRET = "ORSXG5BNORXXI4BNONSWG4TFOQWWWZLZ"  # noqa: S105
+TEST_TOTP_SECRET = "ORSXG5BNORXXI4BNONSWG4TFOQWWWZLZ"
 TEST_RECOVERY_CODES = tuple(f"9000{n:04d}" for n in range(1, 11))
 
 
