@@ -30,6 +30,7 @@ TEAM_ROLES = frozenset({Role.PRACTITIONER, Role.STAFF})
 # new app is the second factor for the rest of the session.
 ENROLLED_SESSION_KEY = "portal.mfa_enrolled_user"
 LAST_SEEN_SESSION_KEY = "portal.team_last_seen"
+TOUCH_EVERY_SECONDS = 60
 SECOND_FACTOR_TYPES = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
 
 View = Callable[..., HttpResponse]
@@ -139,14 +140,14 @@ class TeamSecurityMiddleware:
                 "activity. Please sign in again.",
             )
             return _login_redirect(request)
-        if has_second_factor(request.user):
-            if not session_passed_second_factor(request):
-                # A session that never passed the code (older than the rule, or made some other
-                # way): sign out and sign in again through the code step.
-                logout(request)
-                messages.info(request, "Please sign in again with your authenticator code.")
-                return _login_redirect(request)
+        if session_passed_second_factor(request):
             return None
+        if has_second_factor(request.user):
+            # A session that never passed the code (older than the rule, or made some other
+            # way): sign out and sign in again through the code step.
+            logout(request)
+            messages.info(request, "Please sign in again with your authenticator code.")
+            return _login_redirect(request)
         if request.path.startswith(_free_paths()):
             return None
         messages.info(
@@ -157,8 +158,15 @@ class TeamSecurityMiddleware:
         return HttpResponseRedirect(reverse("mfa_activate_totp"))
 
     def _touch(self, request: HttpRequest) -> None:
-        request.session[LAST_SEEN_SESSION_KEY] = time.time()
-        request.session.set_expiry(idle_seconds())
+        now = time.time()
+        last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
+        # Written at most once a minute, so a busy page does not save the session on every
+        # request; the stored session outlives the idle limit by that minute, and the check
+        # above signs the person out on time.
+        if isinstance(last_seen, int | float) and 0 <= now - last_seen < TOUCH_EVERY_SECONDS:
+            return
+        request.session[LAST_SEEN_SESSION_KEY] = now
+        request.session.set_expiry(idle_seconds() + TOUCH_EVERY_SECONDS)
 
 
 def _on_authenticator_added(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
