@@ -10,10 +10,10 @@ from django.urls import reverse
 from booking.models import Service
 from payments.models import Payment, PaymentStatus, Refund, RefundReason
 from portal.models import User
-from tests.conftest import client_for
-from tests.factories import TEST_PASSWORD
 from tests.booking.conftest import WED
 from tests.booking.factories import local
+from tests.conftest import client_for
+from tests.factories import TEST_PASSWORD
 from tests.payments.factories import checkout_for, pay_and_deliver
 
 pytestmark = [
