@@ -51,7 +51,7 @@ def has_second_factor(user: Any) -> bool:
 def session_passed_second_factor(request: HttpRequest) -> bool:
     """Whether this session's sign-in included a code from an authenticator (or its enrolment)."""
     user = request.user
-    records = get_authentication_records(request, user)  # type: ignore[arg-type]
+    records = get_authentication_records(request, user)
     if any(record.get("method") == "mfa" for record in records):
         return True
     return request.session.get(ENROLLED_SESSION_KEY) == str(user.pk)
@@ -73,13 +73,13 @@ def sensitive_action(view: View) -> View:
     GET requests pass, so the confirmation page shows; the POST that acts is held until the
     person has re-entered their password or a code within the last few minutes.
     """
-    return reauthentication_required(view, allow_get=True)  # type: ignore[no-any-return]
+    return reauthentication_required(view, allow_get=True)
 
 
 def sensitive_team_action(view: View) -> View:
     """Like ``sensitive_action``, but only team members are asked (e.g. a patient cancelling
     their own paid visit is not; the desk refunding someone else's is)."""
-    return reauthentication_required(  # type: ignore[no-any-return]
+    return reauthentication_required(
         view, allow_get=True, enabled=lambda request: is_team_member(request.user)
     )
 
