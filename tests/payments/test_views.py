@@ -5,6 +5,7 @@ Every page: anonymous, owner, stranger (404) and wrong-method cases.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -158,9 +159,14 @@ def test_the_card_page_loads_stripe_js_from_the_setting_and_says_so_in_its_csp(
     response = client_for(patient).get(f"/bookings/{held.booking_id}/pay/")
     page = response.content.decode()
     assert response.status_code == 200
-    assert f'<script src="{localstripe}/js.stripe.com/v3/"></script>' in page
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy)
+    assert nonce is not None
+    assert f'<script src="{localstripe}/js.stripe.com/v3/" nonce="{nonce.group(1)}">' in page
     assert held.client_secret in page and "Pay £50" in page
-    assert f"script-src 'self' {localstripe}" in response["Content-Security-Policy"]
+    assert f"script-src 'self' 'nonce-{nonce.group(1)}' {localstripe}" in policy
+    assert f"frame-src {localstripe}" in policy and "'unsafe-inline'" not in policy
+    assert 'payment=(self "https://js.stripe.com")' in response["Permissions-Policy"]
     assert "no-store" in response["Cache-Control"]
 
 
