@@ -111,7 +111,8 @@ def _other(entry: Entry, column: Column, room_url: str) -> str:
             entry.detail,
         )
     return format_html(
-        '<div class="cal-entry cal-entry--off" data-vars="{}"><span class="cal-entry__time">{}</span>'
+        '<div class="cal-entry cal-entry--off" data-vars="{}">'
+        '<span class="cal-entry__time">{}</span>'
         '<span class="cal-entry__name">Time off</span>{}</div>',
         _place(entry),
         _hm(entry),
