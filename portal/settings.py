@@ -203,6 +203,15 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Who a request comes from, for those per-IP limits. Production sits behind a TLS proxy:
+# with the default (0, no proxy trusted) every visitor would share the proxy's address and
+# one person's wrong passwords would lock everyone out. Set TRUSTED_PROXY_COUNT to the
+# number of proxies in front of the portal that append to X-Forwarded-For (1 for one
+# nginx/Caddy/load balancer), or TRUSTED_CLIENT_IP_HEADER to a header the proxy sets and
+# clients cannot (e.g. CF-Connecting-IP). Never set either without a proxy that
+# overwrites them: anyone could then pick their own address and dodge the limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.optional("TRUSTED_CLIENT_IP_HEADER")
 ACCOUNT_RATE_LIMITS = {
     # Per IP and per account: a handful of wrong passwords, then a pause.
     "login_failed": "10/m/ip,5/5m/key",
