@@ -20,6 +20,14 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
     )
     prepopulated_fields = {"slug": ("name",)}
 
+    # One clinic per installation (portal.models.Clinic): its details are edited, never a
+    # second one added, and it is never deleted (everything in the portal belongs to it).
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Clinic | None = None) -> bool:
+        return False
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
