@@ -44,7 +44,9 @@ class ClinicQuerySet(models.QuerySet["Clinic"]):
             return clinic
         # Two first requests at once: the loser's insert breaks the one-row constraint and
         # get_or_create reads the winner's row instead.
-        created, _ = self.get_or_create(singleton=True, defaults={"name": "Our clinic"})
+        created, _ = self.get_or_create(
+            singleton=True, defaults={"name": "Our clinic", "slug": "clinic"}
+        )
         return created
 
 
