@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from booking.models import Booking, Service
 from portal.models import Clinic, Role, User
+from portal.params import int_param, parse_id
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -42,12 +43,12 @@ def get_bookable_service(slug: str) -> Service:
 def patient_for(request: HttpRequest) -> User:
     """Who the booking is for: the patient themself, or (for the team) the ``for`` patient."""
     user = signed_in_user(request)
-    wanted = request.GET.get("for") or request.POST.get("for")
     if not is_team(user):
         return user
-    if not wanted or not wanted.isdigit():
+    wanted = int_param(request, "for") or int_param(request, "for", post=True)
+    if wanted is None:
         raise Http404("Choose a patient first")
-    return get_object_or_404(User, pk=int(wanted), role=Role.PATIENT, clinic=user.clinic)
+    return get_object_or_404(User, pk=wanted, role=Role.PATIENT, clinic=user.clinic)
 
 
 def get_booking_for_user(request: HttpRequest, pk: int) -> Booking:
@@ -59,8 +60,23 @@ def get_booking_for_user(request: HttpRequest, pk: int) -> Booking:
     return get_object_or_404(qs, pk=pk, patient_id=user.pk)
 
 
+def moving_booking(request: HttpRequest) -> Booking | None:
+    """The visit being moved (``?reschedule=``), None for a new booking; 404 when it is
+    malformed or not the user's to move, so a bad value never books a second visit."""
+    if not request.GET.get("reschedule"):
+        return None
+    pk = int_param(request, "reschedule")
+    if pk is None:
+        raise Http404("No such booking")
+    return get_booking_for_user(request, pk)
+
+
 def carry_query(request: HttpRequest, **extra: Any) -> str:
     """Query string that keeps the booking context (for whom, what we are moving)."""
-    keep = {k: request.GET[k] for k in ("for", "reschedule", "with") if request.GET.get(k)}
+    keep = {
+        k: v
+        for k in ("for", "reschedule", "with")
+        if (v := request.GET.get(k, "")) and (parse_id(v) is not None or (k, v) == ("with", "any"))
+    }
     keep.update({k: v for k, v in extra.items() if v is not None})
     return urlencode(keep)
