@@ -7,18 +7,19 @@ the access log the patient can see, and sends ``Cache-Control: no-store``.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from intake import services
 from intake.access import no_store, patient_for_viewer
 from intake.charts import pain_chart
+from intake.forms import FlagClearForm
 from intake.models import Alert, IntakeResponse, PatientFlag, ResponseStatus
 from intake.summary import intake_summary
 from portal.access import team_required
 from portal.models import User
+from portal.params import int_param, safe_next
 
 
 def _user(request: HttpRequest) -> User:
@@ -27,10 +28,9 @@ def _user(request: HttpRequest) -> User:
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    wanted = request.POST.get("next")
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
-        return redirect(wanted)
-    return redirect(fallback)
+    """Back to the page the button was on (``next``, a path on this site), else ``fallback``."""
+    wanted = safe_next(request, request.POST.get("next"))
+    return HttpResponseRedirect(wanted) if wanted else redirect(fallback)
 
 
 @no_store
@@ -46,9 +46,9 @@ def patient_intake(request: HttpRequest, patient_id: int) -> HttpResponse:
         )
     )
     chosen = history[0] if history else None
-    wanted = request.GET.get("response")
-    if wanted and wanted.isdigit():
-        chosen = next((r for r in history if r.pk == int(wanted)), None) or chosen
+    wanted = int_param(request, "response")
+    if wanted is not None:
+        chosen = next((r for r in history if r.pk == wanted), None) or chosen
     if chosen is not None:
         services.log_health_access(
             viewer=viewer, patient=patient, what="intake questionnaire", request=request
@@ -104,8 +104,11 @@ def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _user(request)
     flag = get_object_or_404(PatientFlag, pk=pk, clinic_id=viewer.clinic_id)
     patient_for_viewer(viewer, flag.patient_id)
-    note = (request.POST.get("note") or "").strip()
-    if services.flag_clear(flag=flag, by=viewer, note=note):
+    form = FlagClearForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.problem())
+        return _back(request, "practitioner_dashboard")
+    if services.flag_clear(flag=flag, by=viewer, note=form.cleaned_data["note"]):
         messages.success(
             request,
             f"Flag cleared for {flag.patient}."

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from booking.models import Booking, Practitioner
 from intake.access import patient_for_viewer
 from portal.models import Role, User
+from portal.params import parse_id
 
 
 def team_user(request: HttpRequest) -> User:
@@ -73,12 +74,13 @@ def practitioner_to_manage(request: HttpRequest) -> Practitioner:
     if user.clinic_id is None:
         raise Http404("Not part of a clinic")
     team = Practitioner.objects.filter(clinic_id=user.clinic_id).select_related("clinic")
-    wanted = request.POST.get("p") or request.GET.get("p")
-    if wanted is None:
+    named = request.POST.get("p") or request.GET.get("p")
+    if named is None:
         first = team.order_by("display_name", "pk").first()
         if first is None:
             raise Http404("No practitioners yet")
         return first
-    if not wanted.isdigit():
+    wanted = parse_id(named)
+    if wanted is None:
         raise Http404("No such practitioner")
-    return get_object_or_404(team, pk=int(wanted))
+    return get_object_or_404(team, pk=wanted)

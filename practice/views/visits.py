@@ -8,11 +8,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -27,6 +26,7 @@ from payments.models import FeeReduction, Payment
 from payments.services import cancel_with_refund, payment_for_booking
 from portal.access import practitioner_required, team_required
 from portal.models import Clinic, Role
+from portal.params import safe_next
 from portal.templatetags.money import money
 from practice import services
 from practice.access import get_booking_for_team, get_patient_for_team, team_user
@@ -141,10 +141,8 @@ def mark_arrived(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"{booking.patient.get_short_name()} is marked as arrived.")
     except booking_services.BookingError as exc:
         messages.error(request, exc.message)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("practice:booking", args=[pk])
-    return redirect(back or reverse("practice:booking", args=[pk]))
+    back = safe_next(request, request.POST.get("next"))
+    return HttpResponseRedirect(back or reverse("practice:booking", args=[pk]))
 
 
 def _record_late_cancellation(

@@ -20,7 +20,12 @@ from tests.conftest import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
-ODD_DIGITS = ["²", "¹²³", "⑦", "٣", "１２", "-1", " 1", "1 ", "+1", "0", "007", "9" * 40, "1\x00"]
+# Superscript, circled, Arabic-Indic and full-width digits; signs, spaces, zero, padding,
+# past the id range, and a NUL byte.
+ODD_DIGITS = [
+    *("²", "¹²³", "⑦", "٣", "\uff11\uff12"),
+    *("-1", " 1", "1 ", "+1", "0", "007", "9" * 40, "1\x00"),
+]
 
 
 def get(client: Client, path: str, **params: str) -> int:
@@ -53,12 +58,11 @@ def test_odd_digits_in_for_are_404_for_the_team(
 
 
 @pytest.mark.parametrize("value", ODD_DIGITS)
-def test_odd_digits_in_practitioner_on_confirm(
-    patient: User, private: Service, value: str
-) -> None:
+def test_odd_digits_in_practitioner_on_confirm(patient: User, private: Service, value: str) -> None:
     start = local(WED, 9).isoformat()
-    status = get(client_for(patient), f"/book/{private.slug}/confirm/", start=start, practitioner=value)
-    assert status == 200  # read as "whoever is free", as any other unreadable value
+    url = f"/book/{private.slug}/confirm/"
+    # Read as "whoever is free", as any other unreadable value.
+    assert get(client_for(patient), url, start=start, practitioner=value) == 200
 
 
 def test_a_superscript_practitioner_posted_is_read_as_whoever_is_free(
@@ -72,9 +76,7 @@ def test_a_superscript_practitioner_posted_is_read_as_whoever_is_free(
     assert Booking.objects.get().practitioner == mei
 
 
-def test_a_malformed_reschedule_never_books_a_second_visit(
-    patient: User, private: Service
-) -> None:
+def test_a_malformed_reschedule_never_books_a_second_visit(patient: User, private: Service) -> None:
     mine = book(patient, private, local(WED, 9), now=NOW)
     response = client_for(patient).post(
         f"/book/{private.slug}/confirm/?reschedule=%C2%B2",
@@ -99,4 +101,5 @@ def test_a_reschedule_of_someone_else_s_visit_is_404(
     patient: User, other_patient: User, private: Service
 ) -> None:
     theirs = book(other_patient, private, local(WED, 9), now=NOW)
-    assert get(client_for(patient), f"/book/{private.slug}/times/", reschedule=str(theirs.pk)) == 404
+    url = f"/book/{private.slug}/times/"
+    assert get(client_for(patient), url, reschedule=str(theirs.pk)) == 404
