@@ -101,13 +101,15 @@ def ingest_event(event: dict[str, Any], *, now: datetime | None = None) -> str:
     if event_id is None or event_type is None:
         raise MalformedEvent("event without a readable id or type")
     handler = HANDLERS.get(event_type)
-    data = event.get("data")
-    obj = data.get("object") if isinstance(data, dict) else None
+    obj: dict[str, Any] = {}
     if handler is not None:
         # Checked before anything is written: a handler that refused half-way would
         # still roll back, but the answer should not depend on how far it got.
-        if not isinstance(obj, dict):
+        data = event.get("data")
+        found = data.get("object") if isinstance(data, dict) else None
+        if not isinstance(found, dict):
             raise MalformedEvent("event without data.object")
+        obj = found
         _intent_id(obj)
         if not _storable(event):
             raise MalformedEvent("event the database cannot store")
