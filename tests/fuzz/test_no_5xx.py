@@ -36,6 +36,8 @@ from tests.fuzzwalk import ROLES, World, paths, seed_world
 
 pytestmark = pytest.mark.django_db
 
+ADMIN = "/admin/"
+EXTRA_PAGES = 20  # per role and step, so the walk stays within the CI budget
 CSRF = "csrfmiddlewaretoken"  # the test client does not check it; fuzzing it finds nothing
 
 _SHARED = settings(
@@ -84,6 +86,7 @@ class Target:
     path: str
     values: dict[str, list[str]] = field(default_factory=dict)
     names: tuple[str, ...] = ()
+    kind: str = "page"  # a page by GET, a form it showed, or a bare POST
 
 
 @dataclass
@@ -115,7 +118,7 @@ class _PageReader(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag == "a" and a.get("href"):
             local = self._local(a["href"])
-            if local and local[1]:
+            if local:
                 keys = self.links.setdefault(local[0], {})
                 for k, v in parse_qsl(local[1], keep_blank_values=True):
                     keys.setdefault(k, [v])
@@ -195,6 +198,11 @@ def world(settings: Any) -> World:
     return seed_world()
 
 
+def _shape(path: str) -> str:
+    """The path with its ids blanked: the pages of ten bookings are one page to fuzz."""
+    return re.sub(r"\d+", "N", path)
+
+
 def discover(world: World, browsers: Browsers) -> dict[str, list[Target]]:
     """Each role's targets: every page by GET (with the parameters views read and its links'
     query keys) and by POST, and every form seen on a page sent to its action. Opening each
@@ -204,31 +212,67 @@ def discover(world: World, browsers: Browsers) -> dict[str, list[Target]]:
     for role in ROLES:
         links: dict[str, dict[str, list[str]]] = {}
         forms: list[_Form] = []
-        for path in every.values():
-            response = send(browsers, role, Target("GET", path), {})
+
+        def read(path: str, values: dict[str, list[str]]) -> None:
+            response = send(browsers, role, Target("GET", path, values), {})  # noqa: B023
+            moved = urlsplit(response.get("Location", "")) if response.status_code == 302 else None
+            if moved and moved.path.startswith("/") and not moved.netloc:
+                # A redirect to a page worth a look (a service's only practitioner's week).
+                keys = links.setdefault(moved.path, {})  # noqa: B023
+                for k, v in parse_qsl(moved.query, keep_blank_values=True):
+                    keys.setdefault(k, [v])
             if "html" in response.get("Content-Type", ""):
                 reader = _PageReader(path)
                 reader.feed(response.content.decode(errors="replace"))
-                forms += reader.forms
+                forms.extend(reader.forms)  # noqa: B023
                 for linked, keys in reader.links.items():
+                    entry = links.setdefault(linked, {})  # noqa: B023
                     for k, v in keys.items():
-                        links.setdefault(linked, {}).setdefault(k, v)
+                        entry.setdefault(k, v)
+
+        for path in every.values():
+            read(path, {})
+        # A few steps further: a page of each shape the links (and redirects) open, with the
+        # link's query (a week's time opens the confirm page, whose form posts the booking;
+        # the services list opens each service's week).
+        shapes = {_shape(p) for p in every.values()}
+        done = set(every.values())
+        queried: set[str] = set()
+        for _ in range(2):
+            fresh = [
+                (p, v)
+                for p, v in links.items()
+                if not p.startswith(ADMIN)
+                and (
+                    (_shape(p) not in shapes and p not in done)
+                    or (any(v.values()) and p not in queried)
+                )
+            ]
+            for path, values in fresh[:EXTRA_PAGES]:
+                done.add(path)
+                shapes.add(_shape(path))
+                if any(values.values()):
+                    queried.add(path)
+                read(path, values)
         posted: dict[str, set[str]] = {}
         for form in forms:
             posted.setdefault(form.action, set()).update(set(form.values) - {CSRF})
         mine = targets[role] = []
-        for path in every.values():
+        # Sorted: derandomized examples draw from the same list every run.
+        for path in sorted(done):
             known = links.get(path, {})
-            mine.append(Target("GET", path, {}, tuple(sorted({*QUERY_PARAMS, *known}))))
-            mine.append(Target("POST", path, {}, tuple(sorted(posted.get(path, set()) or {"x"}))))
+            names = tuple(sorted({*QUERY_PARAMS, *known}))
+            mine.append(Target("GET", path, known, names, kind="page"))
+            post = tuple(sorted(posted.get(path, set()) or {"x"}))
+            mine.append(Target("POST", path, {}, post, kind="post"))
         seen = set()
         for form in forms:
             # One of each kind: the remove buttons of ten weekly hours are one form.
-            key = (form.method, re.sub(r"\d+", "N", form.action), tuple(sorted(form.values)))
+            key = (form.method, _shape(form.action), tuple(sorted(form.values)))
             names = tuple(n for n in form.values if n != CSRF)
             if key not in seen and names:
                 seen.add(key)
-                mine.append(Target(form.method, form.action, form.values, names))
+                mine.append(Target(form.method, form.action, form.values, names, kind="form"))
     return targets
 
 
@@ -248,11 +292,7 @@ def test_no_page_answers_5xx_to_any_input(world: World) -> None:
         role = data.draw(st.sampled_from(ROLES), label="role")
         # Forms a page showed, GET parameters, bare POSTs: a third each, so the many bare
         # POSTs (mostly refused early) do not crowd out the forms.
-        pools = {
-            "form": [t for t in targets[role] if t.values],
-            "get": [t for t in targets[role] if not t.values and t.method == "GET"],
-            "post": [t for t in targets[role] if not t.values and t.method == "POST"],
-        }
+        pools = {k: [t for t in targets[role] if t.kind == k] for k in ("form", "page", "post")}
         kind = data.draw(st.sampled_from([k for k, p in pools.items() if p]), label="kind")
         target = data.draw(st.sampled_from(pools[kind]), label="target")
         names = data.draw(
