@@ -54,6 +54,6 @@ def grants_about(patient: User) -> QuerySet[RecordAccessGrant]:
     return RecordAccessGrant.objects.filter(patient=patient).select_related("viewer")
 
 
-def all_grants(clinic_id: int | None) -> QuerySet[RecordAccessGrant]:
+def all_grants(clinic_id: int) -> QuerySet[RecordAccessGrant]:
     """Every grant of the clinic, newest first (the owner's list)."""
     return RecordAccessGrant.objects.filter(clinic_id=clinic_id).select_related("viewer", "patient")

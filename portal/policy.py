@@ -99,6 +99,8 @@ def care_visits(practitioner_user: User, *, now: datetime | None = None) -> Quer
     from booking.models import Booking, BookingStatus
 
     now = now or timezone.now()
+    if practitioner_user.clinic_id is None:
+        return Booking.objects.none()
     theirs = Booking.objects.filter(
         practitioner__user=practitioner_user, clinic_id=practitioner_user.clinic_id
     )
