@@ -35,6 +35,7 @@ the functions, as ``portal.views`` does, so portal never imports them at load ti
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -148,6 +149,15 @@ def may_read_record(user: Any, patient: User, *, now: datetime | None = None) ->
     if user.pk == patient.pk:
         return True
     return readable_patients(user, now=now).filter(pk=patient.pk).exists()
+
+
+def readable_among(user: Any, patient_ids: Iterable[int]) -> set[int]:
+    """Which of ``patient_ids`` ``user`` may read (one query), for lists that badge many
+    visits at once (the calendar, the room lane)."""
+    wanted = set(patient_ids)
+    if not wanted:
+        return set()
+    return set(readable_patients(user).filter(pk__in=wanted).values_list("pk", flat=True))
 
 
 def may_ask_to_see_anyway(user: Any, patient: User) -> bool:

@@ -3,7 +3,6 @@ cancelling with the policy applied; and the patient at a glance."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -82,7 +81,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The visit is theirs to run; its patient's health record only if the policy says so
     # (the desk never, a practitioner within the care relationship or a see-anyway grant).
     health = policy.may_read_record(user, booking.patient, now=now)
-    glance = glance_for([booking]).get(booking.pk)
+    glance = glance_for([booking], viewer=user).get(booking.pk)
     if health:
         record = TreatmentRecord.objects.filter(booking=booking).first()
         last = services.last_treatment_before(booking)
@@ -101,8 +100,6 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         record, last, flags, alerts, intake = None, None, [], [], None
-        if glance is not None:
-            glance = replace(glance, flags=[], treat_gently=False, red_flag=False)
     started = booking.starts_at <= now
     cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
     confirmed = booking.status == BookingStatus.CONFIRMED

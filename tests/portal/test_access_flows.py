@@ -270,3 +270,20 @@ def test_a_past_attended_visit_keeps_the_record_open(
     )
     client: Any = client_for(practitioner)
     assert client.get(reverse("practice:patient", args=[patient.pk])).status_code == 200
+
+
+def test_calendar_badges_show_flags_only_to_those_who_may_read(
+    private: Service,  # noqa: F811
+    patient: User,
+    practitioner: User,
+    mei: Practitioner,  # noqa: F811
+    front_desk: User,
+) -> None:
+    visit = book(patient, private, local(WED, 9), now=NOW)
+    flag_raise(patient=patient, kind=FlagKind.TREAT_GENTLY, reason="Sore for days")
+    url = f"/practice/calendar/day/?date={WED.isoformat()}&p=all"
+    mine = client_for(practitioner).get(url).content.decode()
+    assert f'data-booking="{visit.pk}"' in mine and "Treat more gently" in mine
+    # The desk sees every column of the day, and no health flags on it.
+    page = client_for(front_desk).get(url).content.decode()
+    assert f'data-booking="{visit.pk}"' in page and "Treat more gently" not in page
