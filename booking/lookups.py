@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from booking.models import Booking, Service
+from portal import policy
 from portal.models import Clinic, Role, User
 from portal.params import int_param, parse_id
 
@@ -52,12 +53,11 @@ def patient_for(request: HttpRequest) -> User:
 
 
 def get_booking_for_user(request: HttpRequest, pk: int) -> Booking:
-    """The booking if the user may see it (its patient, or their clinic's team); else 404."""
-    qs = Booking.objects.select_related("service", "practitioner", "clinic", "patient", "room")
-    user = request.user
-    if is_team(user):
-        return get_object_or_404(qs, pk=pk, clinic_id=getattr(user, "clinic_id", None))
-    return get_object_or_404(qs, pk=pk, patient_id=user.pk)
+    """The booking if the user may open and act on it (``portal.policy``); else 404."""
+    qs = policy.bookings_for(request.user).select_related(
+        "service", "practitioner", "clinic", "patient", "room"
+    )
+    return get_object_or_404(qs, pk=pk)
 
 
 def moving_booking(request: HttpRequest) -> Booking | None:

@@ -13,8 +13,9 @@ from django.utils import timezone
 from booking.models import Booking
 from followup.links import make_token, max_age
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
-from intake.models import Alert, AlertLevel, FlagKind, PatientFlag
-from portal.models import Clinic, User
+from intake.models import AlertLevel, FlagKind
+from portal import policy
+from portal.models import User
 
 GUIDANCE_KINDS = (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT)
 ASKING_KINDS = {
@@ -75,19 +76,20 @@ def patient_history(patient: User) -> dict[str, object]:
 
 
 def practitioner_followup(user: User) -> dict[str, object]:
-    """Routine check-in notes for this practitioner and open treatment flags on the clinic's
-    patients. Urgent alerts and red flags are the intake's "Needs your attention" box."""
+    """Routine check-in notes for this practitioner and open treatment flags, on patients whose
+    record they may read. Urgent alerts and red flags are the intake's "Needs your attention"
+    box."""
     mine = Q(practitioner__isnull=True) | Q(practitioner__user=user)
-    clinic_id = user.clinic_id or Clinic.objects.current().pk
+    # Only patients whose record this practitioner may read (``portal.policy``).
     alerts = list(
-        Alert.objects.filter(
-            mine, clinic_id=clinic_id, level=AlertLevel.ROUTINE, acknowledged_at__isnull=True
-        )
+        policy.alerts_for(user)
+        .filter(mine, level=AlertLevel.ROUTINE, acknowledged_at__isnull=True)
         .select_related("patient", "booking")
         .order_by("-created_at")[:30]
     )
     flags = list(
-        PatientFlag.objects.filter(clinic_id=clinic_id, cleared_at__isnull=True)
+        policy.flags_for(user)
+        .filter(cleared_at__isnull=True)
         .exclude(kind=FlagKind.RED_FLAG)
         .select_related("patient")
         .order_by("patient__first_name", "patient__last_name", "kind")[:50]

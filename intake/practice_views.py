@@ -1,7 +1,8 @@
 """The clinic team's view of a patient's health data: intake summary, diary chart, alerts.
 
-Each page checks ``can_read_health`` (anyone else gets a 404), writes the read to
-the access log the patient can see, and sends ``Cache-Control: no-store``.
+Each page asks ``portal.policy`` (a practitioner outside the care relationship is offered
+"see this record anyway", anyone else gets a 404), writes the read to the access log the
+patient can see, and sends ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from intake import services
-from intake.access import no_store, patient_for_viewer
+from intake.access import no_store, offers_see_anyway, patient_for_viewer
 from intake.charts import pain_chart
 from intake.forms import FlagClearForm
-from intake.models import Alert, IntakeResponse, PatientFlag, ResponseStatus
+from intake.models import IntakeResponse, ResponseStatus
 from intake.summary import intake_summary
+from portal import policy
 from portal.access import team_required
 from portal.models import User
 from portal.params import int_param, safe_next
@@ -35,6 +37,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 
 @no_store
 @team_required
+@offers_see_anyway
 @require_safe
 def patient_intake(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A patient's intake summary (what changes treatment first) and their response history."""
@@ -71,6 +74,7 @@ def patient_intake(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @no_store
 @team_required
+@offers_see_anyway
 @require_safe
 def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A patient's pain over time with their visits marked."""
@@ -88,8 +92,7 @@ def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_POST
 def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _user(request)
-    alert = get_object_or_404(Alert, pk=pk, clinic_id=viewer.clinic_id)
-    patient_for_viewer(viewer, alert.patient_id)
+    alert = get_object_or_404(policy.alerts_for(viewer).select_related("patient"), pk=pk)
     if services.alert_acknowledge(alert=alert, by=viewer):
         messages.success(request, f"Alert about {alert.patient} marked as read.")
     else:
@@ -102,8 +105,7 @@ def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
 def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
     """Clear a flag; clearing a red flag lets the patient book treatment online again."""
     viewer = _user(request)
-    flag = get_object_or_404(PatientFlag, pk=pk, clinic_id=viewer.clinic_id)
-    patient_for_viewer(viewer, flag.patient_id)
+    flag = get_object_or_404(policy.flags_for(viewer).select_related("patient"), pk=pk)
     form = FlagClearForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.problem())

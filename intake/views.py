@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from intake import services
+from intake import breakglass, services
 from intake.access import no_store
 from intake.charts import pain_chart
 from intake.forms import DiaryForm, raw_from_post, section_form, validate_all
@@ -301,4 +301,5 @@ def privacy(request: HttpRequest) -> HttpResponse:
         .select_related("viewer")
         .order_by("-at")[:200]
     )
-    return render(request, "intake/privacy.html", {"reads": reads})
+    grants = breakglass.grants_about(_user(request))[:100]
+    return render(request, "intake/privacy.html", {"reads": reads, "grants": grants})

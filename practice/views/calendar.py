@@ -132,7 +132,7 @@ def _calendar(
     )
     page = cached_page(key, compute, now=now)
     return {
-        "body": draw(page, now=now),
+        "body": draw(page, now=now, viewer=user),
         "clinic": page.clinic,  # already read: spares the context processor its query
         "first": page.first,
     }
@@ -179,7 +179,7 @@ def room_lane(request: HttpRequest) -> HttpResponse:
     rooms = list(Room.objects.filter(clinic=clinic).select_related("clinic").order_by("name"))
     wanted = int_param(request, "room")
     room = next((r for r in rooms if r.pk == wanted), rooms[0] if rooms else None)
-    lane = load_room_lane(room, shown_day, now=now) if room is not None else None
+    lane = load_room_lane(room, shown_day, now=now, viewer=user) if room is not None else None
     mine = own_practitioner(user)
     return render(
         request,
