@@ -396,7 +396,10 @@ def test_dockerfile_builds_assets_in_node_and_runs_python() -> None:
         for args in copies
     ), copies
     runs = [args for instruction, args in python_steps if instruction == "RUN"]
-    assert any(re.search(r"pip install /tmp/project\b", args) for args in runs), runs
+    assert any(
+        re.search(r"pip install -c /tmp/project/requirements.lock /tmp/project\b", args)
+        for args in runs
+    ), runs
 
 
 def test_dockerfile_runs_as_a_user_and_serves_gunicorn() -> None:
