@@ -59,9 +59,6 @@ class AlertLevel(models.TextChoices):
 PAGING_LEVELS = frozenset({AlertLevel.EMERGENCY, AlertLevel.URGENT})
 # Levels that are work for the team today, on the dashboard, never left for tomorrow's digest.
 SAME_DAY_LEVELS = frozenset({AlertLevel.REVIEW, AlertLevel.TODAY})
-# Alert kinds that are at least a same-day task whatever level they were raised at: a patient
-# who asks for a call is called back today.
-SAME_DAY_KINDS = frozenset({"call_requested"})
 
 
 class Alert(models.Model):

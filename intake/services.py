@@ -17,7 +17,6 @@ from intake.models import (
     DIARY_TAGS,
     PAGING_LEVELS,
     PAUSING_FLAGS,
-    SAME_DAY_KINDS,
     Alert,
     AlertLevel,
     DiaryEntry,
@@ -66,11 +65,9 @@ def alert_raise(
     """Raise an alert once per (kind, source_key); returns it and whether it is new.
 
     A new emergency or urgent alert is handed off after the commit
-    (``intake.tasks.hand_off_alert``), so the team is told at once; a call request is at least a
-    same-day task; routine ones wait for the daily digest.
+    (``intake.tasks.hand_off_alert``), so the team is told at once; same-day tasks wait on the
+    dashboard; routine ones wait for the daily digest.
     """
-    if kind in SAME_DAY_KINDS and level == AlertLevel.ROUTINE:
-        level = AlertLevel.TODAY
     try:
         with transaction.atomic():
             alert = Alert.objects.create(

@@ -225,7 +225,8 @@ def _call_rule(facts: CheckinFacts) -> Outcome:
     return Outcome(
         alerts=(
             (
-                "urgent" if urgent else "routine",
+                # A call asked for is returned the same clinic day, never left for the digest.
+                "urgent" if urgent else "today",
                 "call_requested",
                 "Asked for a call" + (" (feeling worse)" if urgent else ""),
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from intake.models import AlertLevel
 from intake.triage import (
     COMPARISONS,
     RED_FLAG_KEYS,
@@ -96,9 +97,9 @@ def test_no_improvement_over_three_treatments_flags_a_review() -> None:
     assert checkin_outcome(improving).flags == ()
 
 
-def test_a_call_request_is_routine_unless_worse() -> None:
+def test_a_call_request_is_a_same_day_task_unless_worse() -> None:
     assert alert_kinds(checkin_outcome(facts(comparison="better", wants_call=True))) == {
-        "call_requested": "routine"
+        "call_requested": "today"
     }
     worse = checkin_outcome(facts(comparison="worse", treatment_number=4, wants_call=True))
     assert alert_kinds(worse)["call_requested"] == "urgent"
@@ -148,7 +149,7 @@ def test_rules_are_pure_and_every_alert_is_well_formed(f: CheckinFacts) -> None:
     assert first == second
     kinds = [kind for _, kind, _ in first.alerts]
     assert len(kinds) == len(set(kinds))  # one alert per kind and check-in (the unique key)
-    assert all(level in ("urgent", "routine") for level, _, _ in first.alerts)
+    assert all(level in AlertLevel.values for level, _, _ in first.alerts)
     assert len(set(first.flags)) == len(first.flags)
 
 
