@@ -180,7 +180,8 @@ class Clinic(models.Model):
 
     @property
     def open_weekdays(self) -> frozenset[int]:
-        return frozenset(int(c) for c in self.open_days if c.isdigit())
+        # Only the digits the validator allows: str.isdigit() also accepts "²", which int() refuses.
+        return frozenset(int(c) for c in self.open_days if c in "0123456")
 
     def clean(self) -> None:
         self.currency = self.currency.upper()
