@@ -21,7 +21,8 @@ from booking.models import Booking, BookingStatus
 from followup.links import checkin_url
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
 from followup.visits import is_treatment, treatment_number, went_ahead
-from intake.models import PAUSING_FLAGS, Alert, AlertLevel, PatientFlag
+from intake.models import Alert, AlertLevel
+from intake.services import booking_paused
 from intake.triage import INTAKE_RED_FLAG
 from portal.messaging import Attachment, RenderedEmail, render_email
 from portal.models import Clinic
@@ -95,7 +96,7 @@ def _booking_context(
             return Skip(f"The visit is {booking.get_status_display().lower()}.")
         if booking.starts_at <= now:
             return Skip("The visit has already started.")
-        if is_treatment(booking) and patient_on_hold(booking.patient_id):
+        if is_treatment(booking) and booking_paused(booking.patient):
             return Skip(ON_HOLD)
     context: dict[str, Any] = {"booking": booking, "patient": booking.patient}
     if kind == MessageKind.FIRST_VISIT:
@@ -110,15 +111,8 @@ def _booking_context(
     return context
 
 
-def patient_on_hold(patient_id: int) -> bool:
-    """Whether the patient has an open pausing flag (their booked treatment is on hold)."""
-    return PatientFlag.objects.filter(
-        patient_id=patient_id, kind__in=PAUSING_FLAGS, cleared_at__isnull=True
-    ).exists()
-
-
 def _hold_context(message: OutboxMessage) -> dict[str, Any] | Skip:
-    if not patient_on_hold(message.recipient_id):
+    if not booking_paused(message.recipient):
         return Skip("The hold was cleared before the message went out.")
     return {
         "patient": message.recipient,

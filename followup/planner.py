@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models import CharField, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 
 from booking.models import Booking, BookingStatus
@@ -20,7 +20,7 @@ from followup.messages import ON_HOLD, digest_alerts
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from followup.outbox import outbox_put
 from followup.visits import TREATMENT_KINDS, treatment_number
-from intake.models import PAGING_LEVELS, PAUSING_FLAGS, Alert, PatientFlag
+from intake.models import PAGING_LEVELS, Alert, PatientFlag
 from portal.models import Clinic
 
 # Visits further back than this get no check-in (e.g. when the feature is first switched on).
@@ -39,11 +39,7 @@ def _has_row(kinds: tuple[MessageKind, ...]) -> Exists:
 def on_hold(patient: str = "patient") -> Exists:
     """Whether the patient (an ``OuterRef`` path) has an open pausing flag: their treatment is
     on hold until a practitioner clears it."""
-    return Exists(
-        PatientFlag.objects.filter(
-            patient=OuterRef(patient), kind__in=PAUSING_FLAGS, cleared_at__isnull=True
-        )
-    )
+    return Exists(PatientFlag.objects.holding_treatment().filter(patient=OuterRef(patient)))
 
 
 def plan_guidance(clinic: Clinic, now: datetime) -> int:
@@ -174,36 +170,38 @@ def plan_alert_chases(clinic: Clinic, now: datetime) -> int:
 
 def plan_holds(clinic: Clinic, now: datetime) -> int:
     """One kind message to a patient whose booked treatment is on hold (an open pausing flag):
-    once per flag, so a second flag while the first is open sends nothing more."""
+    once per hold, so a second flag while the first is open sends nothing more."""
     booked = Booking.objects.filter(
         patient=OuterRef("patient"),
         kind__in=TREATMENT_KINDS,
         status=BookingStatus.CONFIRMED,
         starts_at__gt=now,
     )
-    flags = (
-        PatientFlag.objects.filter(
-            clinic=clinic, kind__in=PAUSING_FLAGS, cleared_at__isnull=True, raised_at__lte=now
-        )
-        .filter(Exists(booked))
-        .select_related("patient")
-        .order_by("raised_at")
+    # The hold message names the flag it was sent for: any of the patient's open ones counts.
+    open_keys = (
+        PatientFlag.objects.holding_treatment()
+        .filter(patient=OuterRef(OuterRef("patient")))
+        .annotate(key=Cast("pk", CharField()))
+        .values("key")
     )
-    told: set[int] = set()
+    told = OutboxMessage.objects.filter(
+        kind=MessageKind.TREATMENT_HOLD,
+        recipient=OuterRef("patient"),
+        extra__in=Subquery(open_keys),
+    )
+    flags = (
+        PatientFlag.objects.holding_treatment()
+        .filter(clinic=clinic, raised_at__lte=now)
+        .filter(Exists(booked))
+        .exclude(Exists(told))
+        .select_related("patient")
+        .order_by("patient_id", "raised_at")
+    )
+    told_now: set[int] = set()
     made = 0
     for flag in flags:
-        if flag.patient_id in told:
-            continue
-        told.add(flag.patient_id)
-        open_ids = PatientFlag.objects.filter(
-            patient_id=flag.patient_id, kind__in=PAUSING_FLAGS, cleared_at__isnull=True
-        ).values_list("pk", flat=True)
-        already = OutboxMessage.objects.filter(
-            kind=MessageKind.TREATMENT_HOLD,
-            recipient_id=flag.patient_id,
-            extra__in=[str(pk) for pk in open_ids],
-        ).exists()
-        if not already:
+        if flag.patient_id not in told_now:
+            told_now.add(flag.patient_id)
             made += outbox_put(
                 kind=MessageKind.TREATMENT_HOLD,
                 recipient=flag.patient,

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from intake.models import PAGING_LEVELS, PAUSING_FLAGS, SAME_DAY_LEVELS, Alert, PatientFlag
+from intake.models import PAGING_LEVELS, SAME_DAY_LEVELS, Alert, PatientFlag
 from portal.models import Clinic, Role, User
 
 
@@ -75,9 +75,8 @@ def team_attention(user: User, *, now: datetime | None = None) -> dict[str, Any]
         done = done.filter(Q(level__in=PAGING_LEVELS) | mine)
     done = done.order_by("-acknowledged_at")[:20]
     on_hold = (
-        PatientFlag.objects.filter(
-            clinic_id=clinic.pk, kind__in=PAUSING_FLAGS, cleared_at__isnull=True
-        )
+        PatientFlag.objects.holding_treatment()
+        .filter(clinic_id=clinic.pk)
         .select_related("patient")
         .order_by("-raised_at")[:30]
     )

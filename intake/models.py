@@ -129,6 +129,12 @@ class FlagKind(models.TextChoices):
 PAUSING_FLAGS = (FlagKind.EMERGENCY, FlagKind.URGENT, FlagKind.REVIEW, FlagKind.RED_FLAG)
 
 
+class PatientFlagQuerySet(models.QuerySet["PatientFlag"]):
+    def holding_treatment(self) -> PatientFlagQuerySet:
+        """Open flags that hold the patient's treatment (``PAUSING_FLAGS``)."""
+        return self.filter(kind__in=PAUSING_FLAGS, cleared_at__isnull=True)
+
+
 class PatientFlag(models.Model):
     """A standing note on a patient shown to practitioners until one clears it."""
 
@@ -144,6 +150,8 @@ class PatientFlag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     clear_note = models.CharField(max_length=300, blank=True)
+
+    objects = PatientFlagQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar = ["-raised_at"]
@@ -162,6 +170,11 @@ class PatientFlag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+    @property
+    def holds_treatment(self) -> bool:
+        """Whether this kind of flag holds treatment while open (only a practitioner clears it)."""
+        return self.kind in PAUSING_FLAGS
 
 
 class ResponseStatus(models.TextChoices):

@@ -17,7 +17,6 @@ from intake.access import no_store, patient_for_viewer
 from intake.charts import pain_chart
 from intake.models import (
     PAGING_LEVELS,
-    PAUSING_FLAGS,
     SAME_DAY_LEVELS,
     Alert,
     IntakeResponse,
@@ -122,12 +121,12 @@ def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
 @team_required
 @require_POST
 def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
-    """Clear a flag. A flag that holds treatment (``PAUSING_FLAGS``) is a clinical decision:
+    """Clear a flag. A flag that holds treatment is a clinical decision:
     only a practitioner clears it, and once none is left the patient's treatment resumes."""
     viewer = _user(request)
     flag = get_object_or_404(PatientFlag, pk=pk, clinic_id=viewer.clinic_id)
     patient_for_viewer(viewer, flag.patient_id)
-    pausing = flag.kind in PAUSING_FLAGS
+    pausing = flag.holds_treatment
     if pausing and viewer.role != Role.PRACTITIONER:
         messages.error(
             request,

@@ -20,7 +20,7 @@ from booking import attendance
 from booking import services as booking_services
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, ServiceKind
 from intake.charts import pain_chart
-from intake.models import PAUSING_FLAGS, Alert, PatientFlag
+from intake.models import Alert, PatientFlag
 from intake.services import latest_submitted, log_health_access
 from intake.summary import intake_summary
 from payments.models import FeeReduction, Payment
@@ -44,10 +44,6 @@ OUTCOME_DONE = {
     BookingStatus.NO_SHOW: "Marked as did not attend.",
     BookingStatus.LATE_CANCELLED: "Recorded as a late cancellation.",
 }
-
-
-# Flag kinds shown as "treatment on hold" (for the templates' ``in`` test).
-PAUSING_KINDS = [str(kind) for kind in PAUSING_FLAGS]
 
 
 def _book_next_url(booking: Booking) -> str:
@@ -111,7 +107,6 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "last": last,
             "gentler": _gentler(last),
             "flags": flags,
-            "pausing_flags": PAUSING_KINDS,
             "alerts": alerts,
             "tz": booking.clinic.tz,
             "started": started,
@@ -329,7 +324,6 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "records": records,
             "glance": glance,
             "flags": list(PatientFlag.objects.filter(patient=patient).order_by("-raised_at")),
-            "pausing_flags": PAUSING_KINDS,
             "alerts": list(Alert.objects.filter(patient=patient).order_by("-created_at")[:20]),
             "tz": (user.clinic or Clinic.objects.current()).tz,
             "first_visit": min((b.starts_at for b in past), default=None),
