@@ -1,4 +1,6 @@
-"""The check-in form: how the patient is after a visit, with the red-flag screen."""
+"""The check-in form: how the patient is after a visit, acupuncture's own adverse events and the
+red-flag signs, and a note that is always read (by the screen, and by a person unless it is
+plainly fine)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from intake.triage import COMPARISONS, RED_FLAGS
+from intake.triage import CHECKIN_SIGNS, COMPARISONS
 
 REACTIONS = (
     ("headache", "Headache"),
@@ -15,6 +17,8 @@ REACTIONS = (
     ("dizziness", "Dizziness or feeling light-headed"),
 )
 PAIN_CHOICES = [(n, str(n)) for n in range(11)]
+# A note this long is kept and read whole; only a pasted book is refused (and kept in the box).
+NOTE_LIMIT = 10_000
 
 
 class CheckInForm(forms.Form):
@@ -46,17 +50,22 @@ class CheckInForm(forms.Form):
         required=False,
     )
     red_flags = forms.MultipleChoiceField(
-        label="Do you have any of these now?",
+        label="Since the visit, have you had any of these?",
         help_text="These need a doctor's attention, whatever the cause. Tick any that apply.",
-        choices=RED_FLAGS,
+        choices=CHECKIN_SIGNS,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     note = forms.CharField(
         label="Anything you'd like to tell us?",
+        help_text="In your own words. A practitioner reads anything that needs it the same day.",
         required=False,
-        max_length=2000,
+        max_length=NOTE_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "max_length": "Please shorten your note to %(limit_value)d characters (it has "
+            "%(show_value)d). What you typed is still in the box.",
+        },
     )
     wants_call = forms.BooleanField(label="I would like a call from the clinic", required=False)
 

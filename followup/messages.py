@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from booking.ics import booking_ics
 from booking.models import Booking, BookingStatus
+from followup.advice import advice_context, intake_advice_context
 from followup.links import checkin_url
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
 from followup.visits import is_treatment, treatment_number, went_ahead
@@ -49,6 +50,7 @@ TEMPLATES = {
     MessageKind.CHECKIN_CHASER: "followup_checkin_chaser",
     MessageKind.RECHECK: "followup_recheck",
     MessageKind.URGENT_ADVICE: "followup_urgent_advice",
+    MessageKind.INTAKE_ADVICE: "followup_intake_advice",
     MessageKind.ALERT_URGENT: "followup_alert_urgent",
     MessageKind.ALERT_CHASE: "followup_alert_chase",
     MessageKind.ALERT_DIGEST: "followup_alert_digest",
@@ -169,7 +171,10 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         return Skip("The recipient's account is closed.")
     kind = MessageKind(message.kind)
     context: dict[str, Any] | Skip
-    if kind in (MessageKind.ALERT_URGENT, MessageKind.ALERT_CHASE, MessageKind.ALERT_DIGEST):
+    if kind == MessageKind.INTAKE_ADVICE:
+        advice = intake_advice_context(message)
+        context = advice if advice is not None else Skip("No advice is due for that answer.")
+    elif kind in (MessageKind.ALERT_URGENT, MessageKind.ALERT_CHASE, MessageKind.ALERT_DIGEST):
         context = _alert_context(message, clinic, now)
     elif kind == MessageKind.TREATMENT_HOLD:
         context = _hold_context(message)
@@ -180,6 +185,7 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         context = _booking_context(message, booking, now)
         if not isinstance(context, Skip) and kind == MessageKind.URGENT_ADVICE:
             context["stage"] = message.extra
+            context.update(advice_context(booking, message.extra))
     if isinstance(context, Skip):
         return context
     context["clinic"] = clinic

@@ -25,6 +25,7 @@ class MessageKind(models.TextChoices):
     CHECKIN_CHASER = "checkin_chaser", "Check-in reminder"
     RECHECK = "recheck", "Day-5 re-check"
     URGENT_ADVICE = "urgent_advice", "Urgent care advice"
+    INTAKE_ADVICE = "intake_advice", "Advice after the health questionnaire"
     ALERT_URGENT = "alert_urgent", "Emergency or urgent alert (team)"
     ALERT_CHASE = "alert_chase", "Alert not acknowledged: sent again (team and owner)"
     ALERT_DIGEST = "alert_digest", "Daily alert digest (practitioner)"
@@ -37,6 +38,7 @@ URGENT_KINDS = frozenset(
         MessageKind.BOOKING_CONFIRMED,
         MessageKind.BOOKING_CANCELLED,
         MessageKind.URGENT_ADVICE,
+        MessageKind.INTAKE_ADVICE,
         MessageKind.ALERT_URGENT,
         MessageKind.ALERT_CHASE,
     }

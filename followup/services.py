@@ -15,12 +15,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus
+from followup.advice import INTAKE_SOURCE
 from followup.models import CheckIn, CheckInStage, MessageKind
 from followup.outbox import deliver, outbox_put
 from followup.visits import treatment_number, why_not_checked_in
-from intake.models import AlertLevel, DiaryEntry, DiarySource, FlagKind
-from intake.services import alert_raise, diary_add, flag_raise
-from intake.triage import CheckinFacts, Outcome, checkin_outcome
+from intake.models import Alert, AlertLevel, DiaryEntry, DiarySource, FlagKind
+from intake.services import alert_raise, diary_add, flag_raise, latest_submitted, response_outcome
+from intake.triage import INTAKE_RED_FLAG, CheckinFacts, Level, Outcome, checkin_outcome
 
 # Alerts raised from a check-in have source keys "checkin:<id>".
 CHECKIN_SOURCE = "checkin:"
@@ -48,6 +49,28 @@ def booking_email_requested(booking_id: int, name: str) -> None:
         return
     row, _ = outbox_put(
         kind=kind, recipient=booking.patient, booking=booking, due_at=timezone.now()
+    )
+    deliver(row.pk)
+
+
+def intake_advice_requested(alert_id: int) -> None:
+    """Email the patient their level's advice once, now (intake's alert hand-off, on commit).
+
+    The outbox's unique key (kind, patient, alert id) makes a retried or duplicated hand-off
+    send nothing more.
+    """
+    alert = (
+        Alert.objects.select_related("patient")
+        .filter(pk=alert_id, kind=INTAKE_RED_FLAG, source_key__startswith=INTAKE_SOURCE)
+        .first()
+    )
+    if alert is None:
+        return
+    row, _ = outbox_put(
+        kind=MessageKind.INTAKE_ADVICE,
+        recipient=alert.patient,
+        extra=str(alert.pk),
+        due_at=timezone.now(),
     )
     deliver(row.pk)
 
@@ -111,6 +134,8 @@ def checkin_submit(
         wants_call=bool(answers.get("wants_call")),
         earlier_comparisons=comparisons,
         earlier_daily_pain=daily_pain,
+        note=str(answers.get("note", "")),
+        known_reasons=_known_reasons(booking),
     )
     outcome = checkin_outcome(facts)
     try:
@@ -123,7 +148,14 @@ def checkin_submit(
             )
             # Set apart from the constructor: the encrypted fields hold JSON, not text.
             checkin.answers = answers
-            checkin.outcome = {"notes": list(outcome.notes), "advice": _advice(outcome)}
+            checkin.outcome = {
+                "notes": list(outcome.notes),
+                "advice": _advice(outcome),
+                # What the patient's page and the urgent-advice email need (encrypted).
+                "level": outcome.level.value if outcome.level else "",
+                "reasons": list(outcome.reasons),
+                "safety_net": outcome.safety_net,
+            }
             checkin.save(force_insert=True)
             _to_diary(checkin, booking, answers, now)
             _carry_out(checkin, booking, outcome, now)
@@ -137,11 +169,22 @@ def checkin_submit(
     return CheckInResult(checkin=checkin, outcome=outcome)
 
 
+def _known_reasons(booking: Booking) -> tuple[str, ...]:
+    """Review-level history the team already has from the intake (an old cancer), so a check-in
+    that mentions it again does not raise it again."""
+    response = latest_submitted(booking.patient)
+    if response is None:
+        return ()
+    return response_outcome(response).reasons
+
+
 def _advice(outcome: Outcome) -> list[str]:
     """Which advice the patient was given, for their history page."""
     shown = {
+        "emergency": outcome.level == Level.EMERGENCY,
         "urgent": outcome.urgent_advice,
         "gp": outcome.advise_gp,
+        "safety_net": outcome.safety_net and not outcome.urgent_advice,
         "reassure": outcome.reassure,
         "recheck": outcome.recheck,
     }

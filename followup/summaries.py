@@ -82,11 +82,16 @@ def practitioner_followup(user: User) -> dict[str, object]:
     clinic_id = user.clinic_id or Clinic.objects.current().pk
     alerts = list(
         Alert.objects.filter(
-            mine, clinic_id=clinic_id, level=AlertLevel.ROUTINE, acknowledged_at__isnull=True
+            mine,
+            clinic_id=clinic_id,
+            level__in=(AlertLevel.TODAY, AlertLevel.REVIEW, AlertLevel.ROUTINE),
+            acknowledged_at__isnull=True,
         )
         .select_related("patient", "booking")
         .order_by("-created_at")[:30]
     )
+    same_day = [a for a in alerts if a.level == AlertLevel.TODAY]
+    alerts = same_day + [a for a in alerts if a.level != AlertLevel.TODAY]
     flags = list(
         PatientFlag.objects.filter(clinic_id=clinic_id, cleared_at__isnull=True)
         .exclude(kind__in=PAUSING_FLAGS)

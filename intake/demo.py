@@ -1,29 +1,36 @@
-"""Demo intakes, diaries and past visits for the four sample patients (idempotent).
+"""Demo intakes, diaries and past visits for the four sample patients (idempotent), and three
+more patients who show the triage levels (emergency, urgent, review; Alex and Jordan show the
+caution notes).
 
 Each reads like the person in DOMAIN.md. Past visits are history rows (they
 happened before the demo started), so they are written directly rather than
-booked through ``booking_create``, which only books future times.
+booked through ``booking_create``, which only books future times. The level patients send
+their questionnaires through the services, page by page, as a patient would.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus, Practitioner, Service, ServiceKind
+from intake.forms import raw_from_typed
 from intake.models import DiaryEntry, IntakeResponse, ResponseStatus
 from intake.questionnaire import FULL, current
-from intake.services import apply_outcome, diary_add
-from intake.triage import RED_FLAGS, intake_outcome
-from portal.models import Clinic, User
+from intake.services import apply_outcome, diary_add, intake_save_draft, intake_start, intake_submit
+from intake.triage import SCREEN_QUESTIONS, intake_outcome
+from portal.models import Clinic, Role, User
+from portal.services import user_set_role
 
-NO_RED_FLAGS = {key: False for key, _ in RED_FLAGS}
+NO_RED_FLAGS = {key: False for key, _, _ in SCREEN_QUESTIONS}
 CONSENT = {"consent_treatment": True, "consent_data": True}
 
 INTAKES: dict[str, dict[str, object]] = {
     "alex@patient.example": {
+        "date_of_birth": "1986-07-14",
         "complaint": "Low back pain for three years. There is no moment in the day when it "
         "does not hurt, and mornings are the worst.",
         "areas": ["lower_back", "buttock"],
@@ -55,6 +62,7 @@ INTAKES: dict[str, dict[str, object]] = {
         "emergency_phone": "07700 900202",
     },
     "jordan@patient.example": {
+        "date_of_birth": "2002-11-02",
         "complaint": "Back pain from my scoliosis that wraps round into my stomach on bad days.",
         "areas": ["mid_back", "lower_back", "abdomen"],
         "side": "right",
@@ -83,6 +91,7 @@ INTAKES: dict[str, dict[str, object]] = {
         "emergency_phone": "07700 900302",
     },
     "priya@patient.example": {
+        "date_of_birth": "1990-03-21",
         "complaint": "Bad pain on the right side of my back that goes into my right buttock.",
         "areas": ["lower_back", "buttock", "neck", "shoulders"],
         "side": "right",
@@ -110,6 +119,7 @@ INTAKES: dict[str, dict[str, object]] = {
         "emergency_phone": "07700 900402",
     },
     "tom@patient.example": {
+        "date_of_birth": "1984-05-09",
         "complaint": "Low back and nerve pain down my left leg since my disc went again.",
         "areas": ["lower_back", "leg"],
         "side": "left",
@@ -221,6 +231,109 @@ def _seed_visits(clinic: Clinic, patients: dict[str, User]) -> None:
             )
 
 
+# One patient at each triage level, with what they would really write: (email, first name,
+# last name, level shown, answers over the typical full questionnaire).
+LEVEL_PATIENTS: list[tuple[str, str, str, str, dict[str, object]]] = [
+    (
+        "rhian@patient.example",
+        "Rhian",
+        "Evans",
+        "emergency",
+        {
+            "date_of_birth": "1979-04-12",
+            "complaint": "Low back pain since I lifted a wardrobe on Saturday. Since yesterday "
+            "I can't really feel it when I wipe and I nearly wet myself on the bus.",
+            "duration": "weeks",
+            "pain_now": 8,
+            "pain_worst": 9,
+            "pain_best": 6,
+        },
+    ),
+    (
+        "marcus@patient.example",
+        "Marcus",
+        "Webb",
+        "urgent",
+        {
+            "date_of_birth": "1988-09-30",
+            "complaint": "Middle of my back has hurt for about ten days. I've felt feverish and "
+            "shivery at night too.",
+            "duration": "weeks",
+            "drug_injection": True,
+            "medication": "Methadone, and paracetamol for the back.",
+        },
+    ),
+    (
+        "june@patient.example",
+        "June",
+        "Carter",
+        "review",
+        {
+            "date_of_birth": "1957-02-03",
+            "complaint": "New low back pain for three weeks, worse in bed.",
+            "duration": "weeks",
+            "cancer_history": True,
+            "medication": "Breast cancer treated 20 years ago, all clear since. Blood pressure "
+            "tablets.",
+            "medication_flags": ["anticoagulants"],
+        },
+    ),
+]
+# What every level patient answers unless told otherwise (nothing alarming).
+LEVEL_BASE: dict[str, object] = {
+    "areas": ["lower_back"],
+    "side": "both",
+    "radiates": False,
+    "pain_now": 6,
+    "pain_worst": 8,
+    "pain_best": 3,
+    "diagnoses": ["none"],
+    "imaging": ["none"],
+    "had_surgery": False,
+    "medication_flags": ["painkillers"],
+    "safety": ["none"],
+    "had_acupuncture": False,
+    "phone": "07700 900601",
+    "gp_name": "Dr Okonjo, Redland Surgery",
+    "emergency_name": "A friend",
+    "emergency_phone": "07700 900602",
+    **NO_RED_FLAGS,
+    **CONSENT,
+}
+
+
+def _level_patient(clinic: Clinic, email: str, first: str, last: str) -> User:
+    from portal.demo import DEMO_PASSWORD
+
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"first_name": first, "last_name": last}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    user_set_role(user=user, role=Role.PATIENT, clinic=clinic)
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def seed_levels(clinic: Clinic) -> None:
+    """One patient at each triage level, sent page by page through the intake services."""
+    for email, first, last, _level, given in LEVEL_PATIENTS:
+        patient = _level_patient(clinic, email, first, last)
+        if patient.intake_responses.filter(status=ResponseStatus.SUBMITTED).exists():
+            continue
+        draft = intake_start(patient=patient, kind=FULL)
+        questionnaire = current(FULL)
+        values = raw_from_typed(questionnaire, {**LEVEL_BASE, **given})
+        values.update({"consent_treatment": "on", "consent_data": "on"})
+        for section in questionnaire.sections:
+            part = {q.key: values[q.key] for q in section.questions if q.key in values}
+            draft = intake_save_draft(response=draft, section=section, raw=part)
+        intake_submit(response=draft)
+
+
 @transaction.atomic
 def seed_intake(clinic: Clinic) -> None:
     """Give the sample patients sent intakes, a few weeks of diary and their past visits."""
@@ -247,6 +360,7 @@ def seed_intake(clinic: Clinic) -> None:
             patient=patient, outcome=intake_outcome(full), source_key=f"intake:{response.pk}"
         )
     _seed_visits(clinic, patients)
+    seed_levels(clinic)
     for email, entries in DIARIES.items():
         patient = patients.get(email)
         if patient is None or DiaryEntry.objects.filter(patient=patient).exists():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -76,6 +76,30 @@ def _field_for(question: Question) -> forms.Field:
             error_messages={"required": "Please tick this box to continue."},
             **common,
         )
+    if question.widget == "date":
+        return forms.DateField(
+            required=required,
+            widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+            input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"],
+            error_messages={
+                "required": "Please enter your date of birth.",
+                "invalid": "Enter a real date, for example 21/03/1978.",
+            },
+            **common,
+        )
+    if question.widget == "number":
+        return forms.IntegerField(
+            required=required,
+            min_value=question.min_value,
+            max_value=question.max_value,
+            widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            error_messages={
+                "invalid": "Enter a whole number, for example 12.",
+                "min_value": "Enter a number from %(limit_value)s.",
+                "max_value": "Enter a number up to %(limit_value)s.",
+            },
+            **common,
+        )
     attrs: dict[str, str] = {}
     if question.widget == "tel":
         attrs = {"autocomplete": "tel", "inputmode": "tel"}
@@ -129,6 +153,13 @@ class SectionForm(forms.Form):
                     self.add_error(
                         question.key, f"'{label}' cannot be ticked together with other answers."
                     )
+        born = data.get("date_of_birth")
+        if isinstance(born, date):
+            today = timezone.localdate()
+            if born > today:
+                self.add_error("date_of_birth", "That date is in the future. Please check it.")
+            elif born.year < today.year - 120:
+                self.add_error("date_of_birth", "Please check the year you were born.")
         now, worst, best = data.get("pain_now"), data.get("pain_worst"), data.get("pain_best")
         if isinstance(worst, int) and isinstance(best, int) and best > worst:
             self.add_error("pain_best", "Your pain at its best cannot be higher than at its worst.")
@@ -146,7 +177,8 @@ class SectionForm(forms.Form):
             # "No" is an answer; an empty box or an unticked consent is not.
             if value in (None, "", []) or (value is False and q.widget == "consent"):
                 continue
-            answers[q.key] = value
+            # Answers are stored as JSON: a date as its ISO text.
+            answers[q.key] = value.isoformat() if isinstance(value, date) else value
         return answers
 
 
@@ -228,6 +260,11 @@ def display_answer(question: Question | None, value: object) -> str:
         return ", ".join(question.choice_label(v) for v in value)
     if question is not None and question.widget == "scale":
         return f"{value} out of 10"
+    if question is not None and question.widget == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%-d %B %Y")
+        except ValueError:
+            return value
     if question is not None and question.choices:
         return question.choice_label(value)
     return str(value)

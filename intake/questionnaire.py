@@ -15,9 +15,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from intake.triage import RED_FLAGS
+from intake.triage import RED_FLAGS, SCREEN_QUESTIONS
 
-Widget = Literal["text", "textarea", "scale", "choice", "multi", "yesno", "consent", "email", "tel"]
+Widget = Literal[
+    "text",
+    "textarea",
+    "scale",
+    "choice",
+    "multi",
+    "yesno",
+    "consent",
+    "email",
+    "tel",
+    "date",
+    "number",
+]
 FULL = "full"
 SHORT = "short"
 
@@ -38,6 +50,9 @@ class Question:
     max_length: int = 2000
     # Choice values that stand alone ("none of these"), never ticked together with others.
     exclusive: tuple[str, ...] = ()
+    # For "number": the smallest and largest answer accepted.
+    min_value: int = 0
+    max_value: int = 100
 
     def is_shown(self, answers: Mapping[str, object]) -> bool:
         """Whether this question applies, given the (typed) answers so far."""
@@ -174,16 +189,42 @@ REACTIONS = (
 YES = "yes"
 
 
+RED_FLAG_INTRO = (
+    "Some symptoms with back pain need a doctor quickly rather than acupuncture. "
+    "Please answer each one honestly. Answering yes does not stop you being treated "
+    "here later; it means we will make sure you get the right help first."
+)
+
+
 def _red_flag_section(slug: str = "red-flags") -> Section:
     return Section(
         slug=slug,
         title="Important symptoms",
-        intro=(
-            "Some symptoms with back pain need a doctor quickly rather than acupuncture. "
-            "Please answer each one honestly. Answering yes does not stop you being treated "
-            "here later; it means we will make sure you get the right help first."
-        ),
+        intro=RED_FLAG_INTRO,
         questions=tuple(Question(key, f"{text}?", "yesno") for key, text in RED_FLAGS),
+    )
+
+
+def _red_flag_section_v2() -> Section:
+    """Version 2: the levels' questions, including what version 1 never asked."""
+    return Section(
+        slug="red-flags",
+        title="Important symptoms",
+        intro=RED_FLAG_INTRO,
+        questions=tuple(
+            Question(key, text if text.endswith("?") else f"{text}?", "yesno")
+            for key, text, _ in SCREEN_QUESTIONS
+        ),
+    )
+
+
+def _date_of_birth() -> Question:
+    return Question(
+        "date_of_birth",
+        "Your date of birth",
+        "date",
+        help="New back pain needs a closer look at some ages, so we ask everyone.",
+        max_length=10,
     )
 
 
@@ -436,6 +477,66 @@ FULL_V1 = Questionnaire(
     ),
 )
 
+SAFETY_V2 = (
+    *SAFETY[:-1],
+    ("skin", "A skin problem where needles may go (eczema, psoriasis, broken or infected skin)"),
+    SAFETY[-1],
+)
+
+
+def _v2_sections() -> tuple[Section, ...]:
+    """Version 2 of the full questionnaire: version 1 plus date of birth, pregnancy weeks, a
+    skin question and the triage levels' screen."""
+    sections: list[Section] = []
+    for section in FULL_V1.sections:
+        if section.slug == "pain":
+            section = Section(
+                section.slug,
+                section.title,
+                section.intro,
+                (_date_of_birth(), *section.questions),
+            )
+        elif section.slug == "safety":
+            choices, details = section.questions
+            section = Section(
+                section.slug,
+                section.title,
+                section.intro,
+                (
+                    Question(
+                        choices.key,
+                        choices.label,
+                        "multi",
+                        choices=SAFETY_V2,
+                        exclusive=(NONE,),
+                    ),
+                    Question(
+                        "pregnancy_weeks",
+                        "How many weeks pregnant are you?",
+                        "number",
+                        help="Your best guess is fine. Some points are not needled in pregnancy.",
+                        required=False,
+                        show_if=("safety", "pregnant"),
+                        min_value=1,
+                        max_value=45,
+                    ),
+                    details,
+                ),
+            )
+        elif section.slug == "red-flags":
+            section = _red_flag_section_v2()
+        sections.append(section)
+    return tuple(sections)
+
+
+FULL_V2 = Questionnaire(
+    kind=FULL,
+    version=2,
+    title="Health questionnaire",
+    minutes=12,
+    sections=_v2_sections(),
+)
+
 SHORT_V1 = Questionnaire(
     kind=SHORT,
     version=1,
@@ -463,11 +564,40 @@ SHORT_V1 = Questionnaire(
     ),
 )
 
+SHORT_V2 = Questionnaire(
+    kind=SHORT,
+    version=2,
+    title="Short questionnaire for the free assessment",
+    minutes=4,
+    sections=(
+        Section(
+            slug="about",
+            title="About you and your pain",
+            intro="Just enough for a useful first conversation.",
+            questions=(
+                *_contact_question_set(),
+                _date_of_birth(),
+                Question(
+                    "complaint",
+                    "What is the main problem you would like help with?",
+                    "textarea",
+                    help="For example: low back pain that goes into my left leg.",
+                    max_length=1500,
+                ),
+                Question("duration", "How long have you had it?", "choice", choices=DURATIONS),
+                Question("pain_now", "How bad is the pain right now?", "scale", help=SCALE_HELP),
+            ),
+        ),
+        _red_flag_section_v2(),
+        _consent_section(),
+    ),
+)
+
 # Every version ever published stays here, so every stored response can be shown.
 QUESTIONNAIRES: dict[tuple[str, int], Questionnaire] = {
-    (q.kind, q.version): q for q in (FULL_V1, SHORT_V1)
+    (q.kind, q.version): q for q in (FULL_V1, SHORT_V1, FULL_V2, SHORT_V2)
 }
-CURRENT: dict[str, Questionnaire] = {FULL: FULL_V1, SHORT: SHORT_V1}
+CURRENT: dict[str, Questionnaire] = {FULL: FULL_V2, SHORT: SHORT_V2}
 KINDS = {FULL: "Full questionnaire", SHORT: "Short questionnaire"}
 
 

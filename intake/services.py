@@ -29,7 +29,7 @@ from intake.models import (
 )
 from intake.questionnaire import FULL, SHORT, Questionnaire, Section, current
 from intake.tasks import hand_off_alert
-from intake.triage import Outcome, intake_outcome
+from intake.triage import Level, Outcome, intake_outcome
 from portal.models import Clinic, User
 
 
@@ -52,6 +52,11 @@ def log_health_access(
     )
 
 
+# Levels handed off at once: the team is told (emergency, urgent) and the patient gets their
+# level's advice email (emergency, urgent, review; see followup.advice).
+HANDED_OFF = PAGING_LEVELS | {AlertLevel.REVIEW}
+
+
 def alert_raise(
     *,
     patient: User,
@@ -64,9 +69,10 @@ def alert_raise(
 ) -> tuple[Alert, bool]:
     """Raise an alert once per (kind, source_key); returns it and whether it is new.
 
-    A new emergency or urgent alert is handed off after the commit
-    (``intake.tasks.hand_off_alert``), so the team is told at once; same-day tasks wait on the
-    dashboard; routine ones wait for the daily digest.
+    A new emergency, urgent or review alert is handed off after the commit
+    (``intake.tasks.hand_off_alert``): the team is told at once of emergency and urgent ones and
+    the patient gets their level's advice; same-day tasks wait on the dashboard, routine ones
+    for the daily digest.
     """
     try:
         with transaction.atomic():
@@ -82,7 +88,7 @@ def alert_raise(
             )
     except IntegrityError:
         return Alert.objects.get(kind=kind, source_key=source_key), False
-    if level in PAGING_LEVELS:
+    if level in HANDED_OFF:
         transaction.on_commit(partial(hand_off_alert.delay, alert.pk))
     return alert, True
 
@@ -275,11 +281,11 @@ def intake_submit(*, response: IntakeResponse, now: datetime | None = None) -> S
     questionnaire = current(response.kind)
     draft = IntakeResponse.objects.get(pk=response.pk)
     if not draft.is_draft:
-        return SubmitResult(draft, intake_outcome(draft.answers))
+        return SubmitResult(draft, response_outcome(draft))
     validated = validate_all(questionnaire, draft.answers)
     if not validated.ok:
         raise IntakeIncomplete(validated.problems)
-    outcome = intake_outcome(validated.answers)
+    outcome = intake_outcome(validated.answers, today=timezone.localdate(now))
     with transaction.atomic():
         # The status in the WHERE clause makes a double submit act once.
         changed = IntakeResponse.objects.filter(
@@ -298,26 +304,43 @@ def intake_submit(*, response: IntakeResponse, now: datetime | None = None) -> S
                     "Your answers changed while you were sending them (another tab or "
                     "window?). Please check them and send again."
                 )
-            return SubmitResult(draft, intake_outcome(draft.answers))
+            return SubmitResult(draft, response_outcome(draft))
         apply_outcome(patient=draft.patient, outcome=outcome, source_key=f"intake:{draft.pk}")
     return SubmitResult(draft, outcome)
+
+
+def response_outcome(response: IntakeResponse) -> Outcome:
+    """What a submitted response led to, as on the day it was sent (the age rule needs it)."""
+    sent = response.submitted_at or timezone.now()
+    return intake_outcome(response.answers or {}, today=timezone.localdate(sent))
+
+
+# Why a flag is open, in words for the team (never the symptom: flags are stored in plain text).
+INTAKE_FLAG_REASON = {
+    Level.EMERGENCY: "Emergency signs in the intake questionnaire: told to call an ambulance "
+    "or go to A&E",
+    Level.URGENT: "Signs in the intake questionnaire needing same-day care: told to call their "
+    "GP or the urgent advice line today; call them back today",
+    Level.REVIEW: "Intake questionnaire needs a practitioner's review before any treatment",
+}
 
 
 def apply_outcome(*, patient: User, outcome: Outcome, source_key: str) -> None:
     """Raise the outcome's flags and alerts (each once per source); urgent ones reach the team
     at once (see ``alert_raise``)."""
+    levels = {lv.value: lv for lv in Level}
     for flag in outcome.flags:
         flag_raise(
             patient=patient,
             kind=FlagKind(flag),
-            reason="From the intake questionnaire"
-            if flag != FlagKind.RED_FLAG
-            else "Red flag in the intake questionnaire: urgent medical advice given",
+            reason=INTAKE_FLAG_REASON[levels[flag]]
+            if flag in levels
+            else "From the intake questionnaire",
         )
-    for level, kind, summary in outcome.alerts:
+    for alert_level, kind, summary in outcome.alerts:
         alert_raise(
             patient=patient,
-            level=AlertLevel(level),
+            level=AlertLevel(alert_level),
             kind=kind,
             source_key=source_key,
             summary=summary,

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from intake.forms import display_answer
 from intake.models import IntakeResponse
 from intake.questionnaire import Question, definition
-from intake.triage import CAUTION_TEXT, RED_FLAGS, cautions, red_flags_in
+from intake.triage import (
+    REASON_TEXT,
+    SCREEN_HAZARD,
+    Level,
+    caution_notes,
+    intake_outcome,
+    red_flags_in,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,10 @@ class IntakeSummary:
     cautions: list[str]
     pain: list[Answer]
     sections: list[SummarySection] = field(default_factory=list)
+    level: Level | None = None
+    # Whether the questionnaire answered asked the needling-safety questions at all (the short
+    # one does not, so "no cautions" would claim something nobody asked).
+    asked_safety: bool = True
 
     @property
     def has_red_flag(self) -> bool:
@@ -68,11 +79,40 @@ def answers_by_section(kind: str, version: int, answers: dict[str, object]) -> l
     return sections
 
 
+def _for_team(text: str) -> str:
+    # REASON_TEXT speaks to the patient ("your legs"); the team reads it about them.
+    return text.replace("your ", "their ").replace("you ", "they ")
+
+
 def intake_summary(response: IntakeResponse) -> IntakeSummary:
     """The practitioner's view of a submitted response."""
     answers = response.answers or {}
     questionnaire = definition(response.kind, response.version)
-    labels = dict(RED_FLAGS)
+    sent = response.submitted_at.date() if response.submitted_at else None
+    outcome = intake_outcome(answers, today=sent)
+    ticked = red_flags_in(answers)
+    labels = (
+        {
+            key: (q.label.rstrip("?") if (q := questionnaire.questions_by_key.get(key)) else key)
+            for key in ticked
+        }
+        if questionnaire
+        else {key: key for key in ticked}
+    )
+    covered = {SCREEN_HAZARD[key] for key in ticked}
+    safety = answers.get("safety")
+    ticked_safety = set(safety) if isinstance(safety, list) else set()
+
+    def source(reason: str) -> str:
+        if reason == "age":
+            return "Age"
+        return "Needling safety" if reason in ticked_safety else "In their own words"
+
+    written = [
+        f"{source(r)}: {_for_team(REASON_TEXT[r])}"
+        for r in outcome.reasons
+        if r not in covered and r in REASON_TEXT
+    ]
     pain: list[Answer] = []
     for key, label in (
         ("complaint", "Main problem"),
@@ -87,8 +127,10 @@ def intake_summary(response: IntakeResponse) -> IntakeSummary:
             pain.append(Answer(label, display_answer(question, answers[key]), key))
     return IntakeSummary(
         response=response,
-        red_flags=[labels[key] for key in red_flags_in(answers)],
-        cautions=[CAUTION_TEXT[key] for key in cautions(answers)],
+        red_flags=[labels[key] for key in ticked] + written,
+        cautions=list(caution_notes(answers)),
         pain=pain,
         sections=answers_by_section(response.kind, response.version, answers),
+        level=outcome.level,
+        asked_safety=questionnaire is None or "safety" in questionnaire.questions_by_key,
     )

@@ -21,7 +21,7 @@ from intake.forms import DiaryForm, raw_from_post, section_form, validate_all
 from intake.models import DiaryEntry, HealthAccess, IntakeResponse, ResponseStatus
 from intake.questionnaire import CURRENT, FULL, KINDS, SHORT, Questionnaire, current
 from intake.summary import answers_by_section
-from intake.triage import red_flags_in
+from intake.triage import Level
 from portal.access import patient_required
 from portal.models import User
 
@@ -237,17 +237,29 @@ def intake_review(request: HttpRequest, pk: int) -> HttpResponse:
 @patient_required
 @require_safe
 def intake_sent(request: HttpRequest, pk: int) -> HttpResponse:
-    """Thank you, or (after a red-flag answer) clear advice to get urgent care now."""
+    """Thank you, or a page for the triage level: 999 now, same-day care, or a practitioner's
+    review before treatment. Only the plain "thank you" page offers to book."""
     response = _get_response_for_patient(request, pk)
     if response.is_draft:
         return redirect("intake:review", pk=response.pk)
-    urgent = bool(red_flags_in(response.answers))
-    next_url = None if urgent else request.session.pop(NEXT_KEY, None)
+    outcome = services.response_outcome(response)
+    next_url = None if outcome.level else request.session.pop(NEXT_KEY, None)
     return render(
         request,
-        "intake/urgent.html" if urgent else "intake/sent.html",
-        {"response": response, "next_url": _safe_next(request, next_url)},
+        SENT_TEMPLATES[outcome.level] if outcome.level else "intake/sent.html",
+        {
+            "response": response,
+            "outcome": outcome,
+            "next_url": _safe_next(request, next_url),
+        },
     )
+
+
+SENT_TEMPLATES = {
+    Level.EMERGENCY: "intake/sent_emergency.html",
+    Level.URGENT: "intake/urgent.html",
+    Level.REVIEW: "intake/sent_review.html",
+}
 
 
 @no_store

@@ -142,7 +142,7 @@ def test_an_urgent_check_in_reaches_the_booked_practitioner_and_the_staff_throug
         token = make_token(booking_id=visit.pk, stage=CheckInStage.CHECKIN)
         client.post(
             reverse("followup:checkin", args=[token]),
-            {"comparison": "same", "pain_now": "4", "red_flags": ["leg_weakness"]},
+            {"comparison": "same", "pain_now": "4", "red_flags": ["leg_weakness_worsening"]},
         )
     alert = Alert.objects.get(level__in=[AlertLevel.EMERGENCY, AlertLevel.URGENT])
     told = set(recipients(MessageKind.ALERT_URGENT))

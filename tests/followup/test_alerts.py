@@ -52,24 +52,31 @@ def test_an_intake_red_flag_emails_every_practitioner_and_the_duty_staff_once_at
     # No duty contact chosen: every staff member is on duty for urgent alerts.
     desk = UserFactory.create(role=Role.STAFF, email="desk@example.com")
     draft = intake_start(patient=patient, kind=FULL)
-    draft.answers = raw(full_answers(bladder_bowel=True))
+    # An urgent (same-day) level: fever.
+    draft.answers = raw(full_answers(fever=True))
     draft.save()
     with django_capture_on_commit_callbacks(execute=True):
         intake_submit(response=draft)
     alert = Alert.objects.get()
     # At once: sent by the hand-off on commit, not left for the next beat tick.
-    team = sorted([practitioner.email, colleague.email, desk.email])
-    assert sorted(m.to[0] for m in mail.outbox) == team
-    assert "Urgent" in mail.outbox[0].subject
-    for message in mail.outbox:
+    team = [m for m in mail.outbox if m.to[0] != patient.email]
+    assert sorted(m.to[0] for m in team) == sorted(
+        [practitioner.email, colleague.email, desk.email]
+    )
+    assert "Urgent" in team[0].subject
+    # The patient gets their level's advice once (tested in test_checkin_triage's neighbours).
+    assert [m.subject for m in mail.outbox if m.to[0] == patient.email] == [
+        "Please get medical advice today"
+    ]
+    for message in team:
         assert isinstance(message, EmailMultiAlternatives)
         html = str(message.alternatives[0][0])
-        assert "bladder" not in message.body.lower() and "bladder" not in html.lower()
+        assert "fever" not in message.body.lower() and "fever" not in html.lower()
         assert reverse("intake:practice_intake", args=[patient.pk]) in message.body
     # A retried or duplicated hand-off, and the planner's own pass, send nothing more.
     tasks.hand_off_alert.delay(alert.pk)
     assert plan(timezone.now()) == 0
-    assert len(mail.outbox) == 3
+    assert len(mail.outbox) == 4
     sent = OutboxMessage.objects.filter(kind=MessageKind.ALERT_URGENT, status=OutboxStatus.SENT)
     assert sorted(sent.values_list("recipient_id", flat=True)) == sorted(
         [practitioner.pk, colleague.pk, desk.pk]

@@ -66,7 +66,7 @@ def test_a_red_flag_raises_an_urgent_alert_a_flag_and_the_advice_email(
     visit: Booking, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks() as callbacks:
-        result = submit(visit, red_flags=["leg_weakness"])
+        result = submit(visit, red_flags=["fever"])
     assert result.outcome.urgent_advice
     alert = Alert.objects.get()
     assert (alert.level, alert.kind, alert.practitioner_id) == (
@@ -74,7 +74,7 @@ def test_a_red_flag_raises_an_urgent_alert_a_flag_and_the_advice_email(
         "checkin_red_flag",
         visit.practitioner_id,
     )
-    assert PatientFlag.objects.get().kind == FlagKind.RED_FLAG
+    assert PatientFlag.objects.get().kind == FlagKind.URGENT
     advice = OutboxMessage.objects.get(kind=MessageKind.URGENT_ADVICE)
     assert advice.booking_id == visit.pk and advice.due_at == CHECKIN_DUE
     # The alert's hand-off and the dispatcher (the advice), so urgent mail goes now, not at the
@@ -136,12 +136,12 @@ def test_the_same_pain_for_days_is_read_from_earlier_answers(
     assert Alert.objects.filter(kind="pain_persistent").exists()
 
 
-def test_a_call_request_when_worse_is_urgent(private: Service, patient: User) -> None:
+def test_a_call_request_is_a_same_day_task(private: Service, patient: User) -> None:
     for weeks in (3, 2, 1):
         past_visit(patient, private, weeks_ago=weeks)
     fourth = past_visit(patient, private)
     submit(fourth, comparison="worse", wants_call=True)
-    assert Alert.objects.get(kind="call_requested").level == "urgent"
+    assert Alert.objects.get(kind="call_requested").level == "today"
 
 
 def test_answers_go_into_the_pain_diary_once(visit: Booking) -> None:

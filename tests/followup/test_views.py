@@ -44,7 +44,8 @@ def test_the_form_shows_only_first_name_and_visit_date(client: Client, visit: Bo
     assert "Wednesday 3 March" in text
     assert visit.patient.last_name not in text and visit.patient.email not in text
     assert "no-store" in response["Cache-Control"]
-    assert "Numbness or tingling around your genitals" in text  # the red-flag screen
+    assert "Numbness around your genitals or bottom" in text  # the red-flag screen
+    assert "Short of breath, chest pain, or pain when you breathe in" in text
 
 
 @pytest.mark.usefixtures("at_checkin_time")
@@ -65,11 +66,11 @@ def test_answering_stores_once_and_a_second_visit_says_thank_you(
 
 @pytest.mark.usefixtures("at_checkin_time")
 def test_a_red_flag_shows_urgent_advice_on_screen(client: Client, visit: Booking) -> None:
-    response = client.post(url_for(visit), {**GOOD, "red_flags": ["bladder_bowel"]})
+    response = client.post(url_for(visit), {**GOOD, "red_flags": ["fever"]})
     text = response.content.decode()
     assert "Please get medical advice today" in text
     assert visit.clinic.emergency_numbers in text
-    assert Alert.objects.get().level == AlertLevel.URGENT
+    assert Alert.objects.get(kind="checkin_red_flag").level == AlertLevel.URGENT
 
 
 @pytest.mark.usefixtures("at_checkin_time")
@@ -81,7 +82,7 @@ def test_a_red_flag_shows_urgent_advice_on_screen(client: Client, visit: Booking
         {"comparison": "terrible", "pain_now": "3"},
         {"pain_now": "3"},
         {"comparison": "better", "pain_now": "3", "red_flags": ["made_up"]},
-        {"comparison": "better", "pain_now": "3", "note": "x" * 2001},
+        {"comparison": "better", "pain_now": "3", "note": "x" * 10_001},
     ],
 )
 def test_out_of_range_answers_get_a_clear_error_and_write_nothing(

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from intake.models import DiaryEntry, IntakeResponse, ResponseStatus
 from intake.questionnaire import FULL
-from intake.triage import RED_FLAGS
+from intake.triage import SCREEN_QUESTIONS
 from portal.models import Clinic
 from tests.factories import UserFactory
 
@@ -17,6 +17,7 @@ from tests.factories import UserFactory
 def full_answers(**changes: Any) -> dict[str, object]:
     """Typed answers to every required question of the full questionnaire (no red flags)."""
     answers: dict[str, object] = {
+        "date_of_birth": "1985-06-01",
         "complaint": "Low back pain for three years",
         "areas": ["lower_back"],
         "side": "both",
@@ -37,7 +38,7 @@ def full_answers(**changes: Any) -> dict[str, object]:
         "emergency_phone": "07700 900124",
         "consent_treatment": True,
         "consent_data": True,
-        **{key: False for key, _ in RED_FLAGS},
+        **{key: False for key, _, _ in SCREEN_QUESTIONS},
     }
     answers.update(changes)
     return answers
@@ -67,7 +68,7 @@ class IntakeResponseFactory(factory.django.DjangoModelFactory[IntakeResponse]):
     clinic = factory.LazyFunction(Clinic.objects.current)
     patient = factory.SubFactory(UserFactory)
     kind = FULL
-    version = 1
+    version = 2
     status = ResponseStatus.SUBMITTED
     answers = factory.LazyFunction(full_answers)
     submitted_at = factory.LazyFunction(timezone.now)

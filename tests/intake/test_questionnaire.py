@@ -2,18 +2,22 @@ from intake.questionnaire import (
     CURRENT,
     FULL,
     FULL_V1,
+    FULL_V2,
     QUESTIONNAIRES,
     SHORT,
     SHORT_V1,
+    SHORT_V2,
     Question,
     current,
     definition,
 )
-from intake.triage import RED_FLAG_KEYS
+from intake.triage import RED_FLAGS, SCREEN_QUESTIONS
 
 
 def test_every_published_version_is_registered_and_current_points_at_one() -> None:
-    assert current(FULL) is FULL_V1 and current(SHORT) is SHORT_V1
+    assert current(FULL) is FULL_V2 and current(SHORT) is SHORT_V2
+    # Old versions stay, so responses sent under them still render.
+    assert definition(FULL, 1) is FULL_V1 and definition(SHORT, 1) is SHORT_V1
     for kind, questionnaire in CURRENT.items():
         assert definition(kind, questionnaire.version) is questionnaire
     assert definition(FULL, 999) is None
@@ -32,10 +36,32 @@ def test_keys_are_unique_and_conditions_refer_to_earlier_questions_of_the_same_s
 
 
 def test_both_versions_screen_every_red_flag_and_ask_for_both_consents() -> None:
-    for questionnaire in (FULL_V1, SHORT_V1):
+    for questionnaire, screen in (
+        (FULL_V1, {k for k, _ in RED_FLAGS}),
+        (SHORT_V1, {k for k, _ in RED_FLAGS}),
+        (FULL_V2, {k for k, _, _ in SCREEN_QUESTIONS}),
+        (SHORT_V2, {k for k, _, _ in SCREEN_QUESTIONS}),
+    ):
         keys = set(questionnaire.questions_by_key)
-        assert keys >= RED_FLAG_KEYS
+        assert keys >= screen
         assert {"consent_treatment", "consent_data", "complaint", "phone"} <= keys
+
+
+def test_version_2_asks_what_version_1_never_did() -> None:
+    for questionnaire in (FULL_V2, SHORT_V2):
+        keys = set(questionnaire.questions_by_key)
+        assert {
+            "date_of_birth",
+            "night_pain",
+            "steroids_long",
+            "drug_injection",
+            "osteoporosis",
+            "neck_manipulation_signs",
+            "cord_signs",
+            "new_numbness",
+        } <= keys
+    assert FULL_V2.questions_by_key["pregnancy_weeks"].show_if == ("safety", "pregnant")
+    assert "immune" in dict(FULL_V2.questions_by_key["safety"].choices)
 
 
 def test_the_short_version_is_short() -> None:

@@ -14,7 +14,7 @@ from intake.models import (
     PatientFlag,
     ResponseStatus,
 )
-from intake.questionnaire import FULL, FULL_V1, SHORT
+from intake.questionnaire import FULL, FULL_V2, SHORT
 from intake.services import (
     IntakeError,
     IntakeIncomplete,
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 def fill(draft: IntakeResponse, answers: dict[str, object]) -> IntakeResponse:
     """Save every section of the draft as if typed in the browser."""
     values = raw(answers)
-    for section in FULL_V1.sections:
+    for section in FULL_V2.sections:
         part = {q.key: values[q.key] for q in section.questions if q.key in values}
         draft = intake_save_draft(response=draft, section=section, raw=part)
     return draft
@@ -44,22 +44,22 @@ def test_start_twice_resumes_the_same_draft(patient) -> None:
     again = intake_start(patient=patient, kind=FULL)
     short = intake_start(patient=patient, kind=SHORT)
     assert first.pk == again.pk != short.pk
-    assert first.status == ResponseStatus.DRAFT and first.version == FULL_V1.version
+    assert first.status == ResponseStatus.DRAFT and first.version == FULL_V2.version
 
 
 def test_saving_keeps_what_was_typed_even_when_invalid(patient) -> None:
     draft = intake_start(patient=patient, kind=FULL)
-    pain = FULL_V1.sections[0]
+    pain = FULL_V2.sections[0]
     intake_save_draft(response=draft, section=pain, raw={"complaint": "x" * 2000, "pain_now": "11"})
-    intake_save_draft(response=draft, section=FULL_V1.sections[1], raw={"had_surgery": "yes"})
+    intake_save_draft(response=draft, section=FULL_V2.sections[1], raw={"had_surgery": "yes"})
     stored = IntakeResponse.objects.get(pk=draft.pk)
     assert stored.answers == {"complaint": "x" * 2000, "pain_now": "11", "had_surgery": "yes"}
-    assert stored.last_step == FULL_V1.sections[1].slug
+    assert stored.last_step == FULL_V2.sections[1].slug
 
 
 def test_submitting_an_incomplete_draft_changes_nothing(patient) -> None:
     draft = intake_start(patient=patient, kind=FULL)
-    draft = intake_save_draft(response=draft, section=FULL_V1.sections[0], raw={"pain_now": "3"})
+    draft = intake_save_draft(response=draft, section=FULL_V2.sections[0], raw={"pain_now": "3"})
     with pytest.raises(IntakeIncomplete) as caught:
         intake_submit(response=draft)
     assert caught.value.problems[0].section.slug == "pain"
@@ -77,7 +77,7 @@ def test_submit_stores_typed_answers_once(patient) -> None:
     assert result.outcome == again.outcome and not result.outcome.urgent_advice
     assert not PatientFlag.objects.exists() and not Alert.objects.exists()
     with pytest.raises(IntakeError):
-        intake_save_draft(response=draft, section=FULL_V1.sections[0], raw={"pain_now": "1"})
+        intake_save_draft(response=draft, section=FULL_V2.sections[0], raw={"pain_now": "1"})
 
 
 def test_an_update_is_a_new_response_prefilled_from_the_last_and_history_stays(patient) -> None:
@@ -104,7 +104,7 @@ def test_a_draft_from_an_older_version_moves_to_the_current_one_keeping_known_an
         answers={"complaint": "back", "retired_question": "gone"},
     )
     draft = intake_start(patient=patient, kind=FULL)
-    assert draft.pk == old.pk and draft.version == FULL_V1.version
+    assert draft.pk == old.pk and draft.version == FULL_V2.version
     assert draft.answers == {"complaint": "back"}
 
 
@@ -122,7 +122,8 @@ def test_a_red_flag_pauses_booking_alerts_every_practitioner_and_hands_the_alert
     assert result.outcome.urgent_advice
     assert booking_paused(patient)
     alert = Alert.objects.get()
-    assert alert.level == "urgent" and alert.practitioner is None
+    assert alert.level == "emergency" and alert.practitioner is None
+    assert "bladder" not in alert.summary.lower()
     assert alert.source_key == f"intake:{draft.pk}"
     # Handed to the app that emails the team (followup.alerts, tested there), after the commit.
     assert handed == [alert.pk]
@@ -163,9 +164,16 @@ def test_with_no_app_to_deliver_alerts_the_hand_off_fails_loudly(monkeypatch) ->
 def test_clearing_the_red_flag_resumes_booking(patient, practitioner) -> None:
     draft = fill(intake_start(patient=patient, kind=FULL), full_answers(fever=True))
     intake_submit(response=draft)
-    flag = PatientFlag.objects.get(kind=FlagKind.RED_FLAG)
+    flag = PatientFlag.objects.get(kind=FlagKind.URGENT)
+    assert booking_paused(patient)
     assert services.flag_clear(flag=flag, by=practitioner, note="Seen by GP")
     assert not booking_paused(patient)
+
+
+@pytest.mark.parametrize("kind", [FlagKind.EMERGENCY, FlagKind.URGENT, FlagKind.REVIEW])
+def test_every_level_flag_pauses_treatment_booking(patient, kind) -> None:
+    services.flag_raise(patient=patient, kind=kind, reason="x")
+    assert booking_paused(patient)
 
 
 def test_a_bad_reaction_before_raises_treat_gently(patient) -> None:

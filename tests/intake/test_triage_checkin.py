@@ -7,9 +7,11 @@ from hypothesis import strategies as st
 
 from intake.models import AlertLevel
 from intake.triage import (
+    CHECKIN_SIGNS,
     COMPARISONS,
-    RED_FLAG_KEYS,
+    HAZARD_LEVEL,
     CheckinFacts,
+    Level,
     checkin_outcome,
 )
 
@@ -35,27 +37,62 @@ def test_better_with_nothing_else_needs_nothing() -> None:
     assert not (outcome.urgent_advice or outcome.reassure or outcome.recheck or outcome.advise_gp)
 
 
-def test_any_red_flag_means_urgent_advice_an_urgent_alert_and_paused_booking() -> None:
+def test_a_ticked_emergency_sign_means_urgent_advice_an_emergency_alert_and_a_pause() -> None:
     outcome = checkin_outcome(facts(comparison="better", red_flags=("bladder_bowel",)))
-    assert outcome.urgent_advice
-    assert alert_kinds(outcome) == {"checkin_red_flag": "urgent"}
-    assert outcome.flags == ("red_flag",)
-    assert outcome.pause_booking
+    assert outcome.urgent_advice and outcome.level == Level.EMERGENCY
+    assert alert_kinds(outcome) == {"checkin_red_flag": "emergency"}
+    assert outcome.flags == ("emergency",)
+    assert outcome.pause_booking and outcome.safety_net
     assert not outcome.reassure
+
+
+def test_breathlessness_after_needling_is_an_emergency() -> None:
+    outcome = checkin_outcome(facts(red_flags=("breathless_chest",)))
+    assert alert_kinds(outcome) == {"checkin_red_flag": "emergency"}
+    written = checkin_outcome(
+        facts(note="Since the needles in my upper back I can't catch my breath")
+    )
+    assert alert_kinds(written)["checkin_red_flag"] == "emergency"
+    assert written.reasons == ("breathless_chest",)
 
 
 def test_a_red_flag_overrides_the_early_soreness_reassurance() -> None:
     outcome = checkin_outcome(facts(comparison="worse", treatment_number=1, red_flags=("fever",)))
-    assert outcome.urgent_advice
+    assert outcome.urgent_advice and outcome.level == Level.URGENT
     assert not outcome.reassure and not outcome.recheck
 
 
 def test_worse_after_the_first_or_second_treatment_reassures_and_schedules_a_recheck() -> None:
     for number in (1, 2):
-        outcome = checkin_outcome(facts(comparison="much_worse", treatment_number=number))
+        outcome = checkin_outcome(facts(comparison="worse", treatment_number=number))
         assert outcome.reassure and outcome.recheck
         assert alert_kinds(outcome) == {"checkin_worse_early": "routine"}
         assert outcome.flags == ()
+
+
+def test_much_worse_or_pain_8_gets_a_same_day_call_never_reassurance() -> None:
+    for answers in (
+        {"comparison": "much_worse", "pain_now": 5},
+        {"comparison": "worse", "pain_now": 8},
+    ):
+        outcome = checkin_outcome(facts(treatment_number=1, **answers))
+        assert not outcome.reassure and outcome.safety_net
+        assert alert_kinds(outcome)["checkin_severe_pain"] == "today"
+
+
+def test_a_note_nobody_has_read_is_never_reassured() -> None:
+    outcome = checkin_outcome(facts(comparison="worse", note="hmm, not sure about this"))
+    assert not outcome.reassure and outcome.safety_net
+    assert alert_kinds(outcome)["checkin_note"] == "today"
+    fine = checkin_outcome(facts(comparison="worse", note="Feeling fine, thanks"))
+    assert fine.reassure and "checkin_note" not in alert_kinds(fine)
+
+
+def test_an_old_cancer_already_known_does_not_raise_again() -> None:
+    known = facts(note="my old cancer", known_reasons=("cancer_history",))
+    assert "checkin_red_flag" not in alert_kinds(checkin_outcome(known))
+    new = checkin_outcome(facts(note="my old cancer"))
+    assert alert_kinds(new)["checkin_red_flag"] == "review" and not new.urgent_advice
 
 
 def test_still_worse_at_the_recheck_advises_gp_and_alerts() -> None:
@@ -67,7 +104,7 @@ def test_still_worse_at_the_recheck_advises_gp_and_alerts() -> None:
 def test_pain_at_the_same_high_level_for_days_advises_gp() -> None:
     outcome = checkin_outcome(facts(pain_now=8, earlier_daily_pain=(8, 7)))
     assert outcome.advise_gp
-    assert alert_kinds(outcome) == {"pain_persistent": "urgent"}
+    assert alert_kinds(outcome) == {"pain_persistent": "urgent", "checkin_severe_pain": "today"}
     # One earlier day is not "days"; falling pain is not "the same".
     assert not checkin_outcome(facts(pain_now=8, earlier_daily_pain=(8,))).advise_gp
     assert not checkin_outcome(facts(pain_now=7, earlier_daily_pain=(9, 9))).advise_gp
@@ -97,12 +134,12 @@ def test_no_improvement_over_three_treatments_flags_a_review() -> None:
     assert checkin_outcome(improving).flags == ()
 
 
-def test_a_call_request_is_a_same_day_task_unless_worse() -> None:
+def test_a_call_request_is_a_same_day_task() -> None:
     assert alert_kinds(checkin_outcome(facts(comparison="better", wants_call=True))) == {
         "call_requested": "today"
     }
     worse = checkin_outcome(facts(comparison="worse", treatment_number=4, wants_call=True))
-    assert alert_kinds(worse)["call_requested"] == "urgent"
+    assert alert_kinds(worse)["call_requested"] == "today"
 
 
 def test_unknown_red_flag_keys_are_ignored() -> None:
@@ -117,7 +154,7 @@ any_facts = st.builds(
     comparison=st.sampled_from(COMPARISON_KEYS),
     pain_now=st.integers(0, 10),
     treatment_number=st.integers(1, 20),
-    red_flags=st.lists(st.sampled_from(sorted(RED_FLAG_KEYS)), max_size=3).map(tuple),
+    red_flags=st.lists(st.sampled_from([k for k, _ in CHECKIN_SIGNS]), max_size=3).map(tuple),
     wants_call=st.booleans(),
     earlier_comparisons=st.lists(st.sampled_from(COMPARISON_KEYS), max_size=6).map(tuple),
     earlier_daily_pain=st.lists(st.integers(0, 10), max_size=6).map(tuple),
@@ -127,10 +164,12 @@ any_facts = st.builds(
 @given(any_facts)
 def test_red_flags_always_escalate_and_never_reassure(f: CheckinFacts) -> None:
     outcome = checkin_outcome(f)
-    assert outcome.urgent_advice == bool(f.red_flags)
+    assert outcome.urgent_advice == bool(f.red_flags)  # every check-in sign is urgent or worse
     if f.red_flags:
         assert not outcome.reassure and not outcome.advise_gp
-        assert any(level == "urgent" for level, _, _ in outcome.alerts)
+        top = max((HAZARD_LEVEL[k] for k in f.red_flags), key=lambda lv: lv.rank)
+        assert outcome.level == top
+        assert any(level == top.value for level, _, _ in outcome.alerts)
 
 
 @given(any_facts)
@@ -158,4 +197,5 @@ def test_better_without_flags_calls_or_lasting_pain_raises_nothing(f: CheckinFac
     if f.comparison in ("better", "much_better") and not f.red_flags and not f.wants_call:
         outcome = checkin_outcome(f)
         assert outcome.flags == ()
-        assert all(kind == "pain_persistent" for _, kind, _ in outcome.alerts)
+        allowed = {"pain_persistent", "checkin_severe_pain"}
+        assert all(kind in allowed for _, kind, _ in outcome.alerts)

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from intake.models import Alert, AlertLevel, FlagKind, HealthAccess, IntakeResponse, PatientFlag
-from intake.questionnaire import FULL, FULL_V1
+from intake.questionnaire import FULL, FULL_V2
 from intake.services import alert_raise, flag_raise, intake_start
 from tests.conftest import client_for
 from tests.intake.conftest import past_visit
@@ -19,7 +19,7 @@ def step_url(draft: IntakeResponse, slug: str) -> str:
 
 
 def section_values(slug: str, answers: dict[str, object]) -> dict[str, object]:
-    section = FULL_V1.section(slug)
+    section = FULL_V2.section(slug)
     assert section is not None
     values = raw(answers)
     return {q.key: values[q.key] for q in section.questions if q.key in values}
@@ -65,7 +65,7 @@ def test_another_patients_draft_is_404(patient, other_patient) -> None:
 def test_a_step_with_errors_shows_them_and_keeps_what_was_typed(patient) -> None:
     draft = intake_start(patient=patient, kind=FULL)
     client = client_for(patient)
-    typed = {"version": "1", "complaint": "<script>alert(1)</script> sore back", "pain_now": "11"}
+    typed = {"version": "2", "complaint": "<script>alert(1)</script> sore back", "pain_now": "11"}
     response = client.post(step_url(draft, "pain"), typed)
     assert response.status_code == 200
     assert b"There is a problem" in response.content
@@ -83,11 +83,11 @@ def test_a_valid_step_moves_on_and_save_and_exit_goes_home(patient) -> None:
     draft = intake_start(patient=patient, kind=FULL)
     client = client_for(patient)
     response = client.post(
-        step_url(draft, "pain"), {"version": "1", **section_values("pain", full_answers())}
+        step_url(draft, "pain"), {"version": "2", **section_values("pain", full_answers())}
     )
     assert response["Location"] == step_url(draft, "history")
     response = client.post(
-        step_url(draft, "history"), {"version": "1", "had_surgery": "yes", "action": "save_exit"}
+        step_url(draft, "history"), {"version": "2", "had_surgery": "yes", "action": "save_exit"}
     )
     assert response["Location"] == reverse("intake:home")
     assert IntakeResponse.objects.get(pk=draft.pk).answers["had_surgery"] == "yes"
@@ -143,11 +143,12 @@ def test_a_red_flag_shows_the_clinics_urgent_advice(patient, clinic) -> None:
     clinic.emergency_numbers = "112 · 116 117"
     clinic.save()
     draft = intake_start(patient=patient, kind=FULL)
-    draft.answers = raw(full_answers(leg_weakness=True))
+    draft.answers = raw(full_answers(fever=True))
     draft.save()
     client = client_for(patient)
     response = client.post(reverse("intake:review", args=[draft.pk]), follow=True)
     assert b"Please get medical advice today" in response.content
+    assert b"call you back today" in response.content
     assert b"Ring the out-of-hours doctor now." in response.content
     assert "112 · 116 117".encode() in response.content
     assert b"Online booking of treatment is paused" in response.content

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from intake.demo import LEVEL_PATIENTS
 from portal.demo import CLINIC, DEMO_PASSWORD, PEOPLE
 from portal.models import Clinic, Role, User
 from portal.services import STAFF_GROUP
@@ -19,11 +20,12 @@ from practice.demo import COMMUNITY_PATIENTS
 
 pytestmark = pytest.mark.django_db
 
-# The sample patients, plus the community-room regulars practice.demo seeds (no logins).
+# The sample patients, the community-room regulars practice.demo seeds (no logins), and the
+# patients intake.demo seeds to show the triage levels (with logins).
 EXPECTED_COUNTS = {
     Role.PRACTITIONER: 3,
     Role.STAFF: 2,
-    Role.PATIENT: 4 + len(COMMUNITY_PATIENTS),
+    Role.PATIENT: 4 + len(COMMUNITY_PATIENTS) + len(LEVEL_PATIENTS),
 }
 
 
@@ -62,9 +64,9 @@ def test_seeding_twice_gives_the_same_clinic_and_people() -> None:
     assert Clinic.objects.count() == 1
     assert Clinic.objects.get().pk == clinic_pk
     assert _counts() == EXPECTED_COUNTS
-    assert User.objects.count() == 9 + len(COMMUNITY_PATIENTS)
+    assert User.objects.count() == 9 + len(COMMUNITY_PATIENTS) + len(LEVEL_PATIENTS)
     assert _snapshot() == first
-    assert EmailAddress.objects.count() == 9
+    assert EmailAddress.objects.count() == 9 + len(LEVEL_PATIENTS)
     assert not User.objects.exclude(clinic_id=clinic_pk).exists()
 
 

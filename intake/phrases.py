@@ -1,0 +1,410 @@
+"""The matching engine behind the free-text red-flag screen: phrases in, hits out.
+
+Pure (the phrase table is data handed in; ``intake.triage`` loads it once from
+``red_flag_phrases.yaml``). Built to read text as patients write it: lower case,
+contractions expanded, misspellings of longer words tolerated, a few filler words
+allowed between a phrase's words, and negation ("no numbness") honoured only when it
+plainly applies to the phrase. The syntax of a phrase is described in the YAML file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+# Far beyond any answer's length limit; only guards the screen's running time.
+MAX_TOKENS = 20_000
+SENTENCE_END = "|"
+# Up to this many other words may sit between two words of a phrase ("numb [down] below").
+NEAR = 2
+# "..." in a phrase: up to this many words, within one sentence.
+FAR = 6
+
+_CONTRACTIONS = (
+    (re.compile(r"\b(can)['\u2019]?t\b"), r"\1 not"),
+    (re.compile(r"\bcannot\b"), "can not"),
+    (re.compile(r"\bwon['\u2019]?t\b"), "will not"),
+    (re.compile(r"\bain['\u2019]t\b"), "am not"),
+    (re.compile(r"['\u2019]?n['\u2019]t\b"), " not"),
+    (
+        re.compile(
+            r"\b(do|does|did|could|would|should|is|was|are|were|has|have|had|must|need)nt\b"
+        ),
+        r"\1 not",
+    ),
+    (re.compile(r"['\u2019](m|re|ve|ll|d|s)\b"), r" \1"),
+)
+# A full stop ends a sentence only before a space (so "38.5" stays one reading).
+_TOKEN = re.compile(r"[^\W_]+|[.!?;](?=\s|$)|\n")
+
+
+def tokens(text: str, emoji: Mapping[str, str] | None = None) -> list[str]:
+    """The words of ``text`` as the screen reads them; sentence ends become ``|``."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    for symbol, words in (emoji or {}).items():
+        if symbol in text:
+            text = text.replace(symbol, f" {words} ")
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    out = [SENTENCE_END if t in ".!?;\n" else t for t in _TOKEN.findall(text)]
+    return out[:MAX_TOKENS]
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment edit distance, giving up (returning limit + 1) past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _tolerance(word: str) -> int:
+    # Short words are matched exactly: "pus" must not match "bus", nor "ill" "all".
+    if len(word) >= 9:
+        return 2
+    return 1 if len(word) >= 5 else 0
+
+
+@lru_cache(maxsize=200_000)
+def word_matches(spec: str, token: str, real_word: bool = False) -> bool:
+    """Whether one text token matches one phrase word (``word``, ``prefix*``, ``a|b``).
+
+    A ``real_word`` (a known word, e.g. "never") is never read as a misspelling ("fever").
+    """
+    for alternative in spec.split("|"):
+        if alternative.endswith("*"):
+            stem = alternative[:-1]
+            if token.startswith(stem):
+                return True
+            # Stems under 6 letters are too close to everyday words ("faint", "paint").
+            allowed = _tolerance(stem) if len(stem) >= 6 and not real_word else 0
+            if allowed and len(token) >= len(stem) - 1:
+                heads = {token[: len(stem) + d] for d in (-1, 0, 1)}
+                if any(_distance(stem, h, allowed) <= allowed for h in heads):
+                    return True
+        elif token == alternative or (
+            not real_word
+            and (allowed := _tolerance(alternative))
+            and _distance(alternative, token, allowed) <= allowed
+        ):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One phrase of the table: its words and what a hit means."""
+
+    text: str
+    hazard: str
+    level: str
+    words: tuple[str, ...] = field(init=False)
+    # For each word after the first: how many other words may come before it.
+    gaps: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        words: list[str] = []
+        gaps: list[int] = []
+        gap = NEAR
+        for part in self.text.casefold().split():
+            if part == "...":
+                gap = FAR
+                continue
+            if words:
+                gaps.append(gap)
+            words.append(part)
+            gap = NEAR
+        object.__setattr__(self, "words", tuple(words))
+        object.__setattr__(self, "gaps", tuple(gaps))
+
+
+@dataclass(frozen=True)
+class Match:
+    phrase: Phrase
+    start: int
+    end: int  # exclusive
+    # Positions of the phrase's own words (the rest of start..end are words in between).
+    at: tuple[int, ...] = ()
+
+    def between(self, words: Sequence[str]) -> list[str]:
+        """The words that sit between the phrase's own words ("leg [is not] weak")."""
+        return [words[i] for i in range(self.start, self.end) if i not in self.at]
+
+
+def find(
+    phrase: Phrase, words: Sequence[str], real: frozenset[str] = frozenset(), *, exact: bool = False
+) -> list[Match]:
+    """Every place ``phrase`` occurs in ``words`` (earliest completion from each start).
+
+    ``exact`` turns off misspelling tolerance (for exceptions, which must not grow).
+    """
+    found: list[Match] = []
+    if not phrase.words:
+        return found
+    first = phrase.words[0]
+    for start, token in enumerate(words):
+        if token == SENTENCE_END or not word_matches(first, token, exact or token in real):
+            continue
+        position = start
+        at = [start]
+        for spec, gap in zip(phrase.words[1:], phrase.gaps, strict=True):
+            nxt = None
+            for step in range(1, gap + 2):
+                i = position + step
+                if i >= len(words) or words[i] == SENTENCE_END:
+                    break
+                if word_matches(spec, words[i], exact or words[i] in real):
+                    nxt = i
+                    break
+            if nxt is None:
+                break
+            position = nxt
+            at.append(nxt)
+        else:
+            found.append(Match(phrase, start, position + 1, tuple(at)))
+    return found
+
+
+@dataclass(frozen=True)
+class Negation:
+    """The words that negate a phrase placed just before it, and those that may sit between."""
+
+    negators: frozenset[str]
+    fillers: frozenset[str]
+    # "I don't THINK I have a fever": a negation through one of these is uncertain.
+    hedges: frozenset[str]
+    chain: frozenset[str]
+    window: int = 6
+
+    def state(self, words: Sequence[str], start: int, negated_ends: set[int]) -> str:
+        """ "negated", "uncertain" or "" for a match starting at ``start``."""
+        hedged = False
+        seen = 0
+        i = start - 1
+        while i >= 0 and seen < self.window:
+            token = words[i]
+            if token in self.negators:
+                return "uncertain" if hedged else "negated"
+            # "no fever OR chills": "or" right after a negated phrase carries the negation on.
+            if token in self.chain and i in negated_ends:
+                return "negated"
+            if token in self.hedges:
+                hedged = True
+            elif token not in self.fillers:
+                return ""
+            seen += 1
+            i -= 1
+        return ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A phrase found in the text: which hazard, at which level, and how sure."""
+
+    hazard: str
+    level: str
+    phrase: str
+    uncertain: bool = False
+
+
+@dataclass(frozen=True)
+class Combination:
+    """Several groups of words that together mean a hazard (dizzy + neck manipulation)."""
+
+    hazard: str
+    level: str
+    groups: tuple[tuple[Phrase, ...], ...]
+    within: int = 30
+
+
+@dataclass(frozen=True)
+class PhraseTable:
+    phrases: tuple[Phrase, ...]
+    exceptions: Mapping[str, tuple[Phrase, ...]]
+    combinations: tuple[Combination, ...]
+    negation: Negation
+    emoji: Mapping[str, str]
+    # Words a short check-in note may consist of to be cleared without a person reading it.
+    benign: frozenset[str]
+    # Very common English words; text with hardly any is in a language the screen cannot read.
+    english: frozenset[str]
+    # Everyday words of other languages the clinic's patients write in.
+    foreign: frozenset[str] = frozenset()
+    # Known words never read as a misspelling of a phrase word ("never" is not "fever").
+    real: frozenset[str] = frozenset()
+
+
+def _overlaps(match: Match, others: Iterable[Match]) -> bool:
+    return any(o.start < match.end and match.start < o.end for o in others)
+
+
+def scan(table: PhraseTable, text: str) -> list[Hit]:
+    """Every red-flag hit in ``text``: negated phrases dropped, hedged negations kept as unsure."""
+    words = tokens(text, table.emoji)
+    if not words:
+        return []
+    real = table.real
+    matches = sorted(
+        (m for p in table.phrases for m in find(p, words, real)), key=lambda m: (m.start, -m.end)
+    )
+    negators = table.negation.negators
+    # An exception with a negation inside is no exception: "bladder NOT fine" still counts.
+    exceptions = {
+        hazard: [
+            m
+            for p in phrases
+            for m in find(p, words, real, exact=True)
+            if not any(w in negators for w in m.between(words))
+        ]
+        for hazard, phrases in table.exceptions.items()
+    }
+    hits: list[Hit] = []
+    negated_ends: set[int] = set()
+    negated: list[Match] = []
+    for match in matches:
+        if _overlaps(match, exceptions.get(match.phrase.hazard, ())):
+            continue
+        # Inside a negated phrase: "no saddle numbness" says nothing about numbness elsewhere.
+        if any(n.start <= match.start and match.end <= n.end for n in negated):
+            continue
+        state = table.negation.state(words, match.start, negated_ends)
+        inside = match.between(words)
+        if not state and any(w in table.negation.negators for w in inside):
+            # "my leg is not weak": the negation sits between the phrase's words.
+            hedged = any(w in table.negation.hedges for w in inside)
+            state = "uncertain" if hedged else "negated"
+        if state == "negated":
+            negated_ends.add(match.end)
+            negated.append(match)
+            continue
+        uncertain = state == "uncertain"
+        hits.append(Hit(match.phrase.hazard, match.phrase.level, match.phrase.text, uncertain))
+    hits += _combination_hits(table, words, exceptions)
+    return hits
+
+
+def _combination_hits(
+    table: PhraseTable, words: Sequence[str], exceptions: Mapping[str, list[Match]]
+) -> list[Hit]:
+    hits: list[Hit] = []
+    for combo in table.combinations:
+        spots: list[list[int]] = []
+        excepted = exceptions.get(combo.hazard, [])
+        for group in combo.groups:
+            starts = [
+                m.start
+                for p in group
+                for m in find(p, words, table.real)
+                if table.negation.state(words, m.start, set()) != "negated"
+                and not _overlaps(m, excepted)
+            ]
+            spots.append(starts)
+        if any(not s for s in spots):
+            continue
+        # Every group within ``within`` words of the first group's hit.
+        if any(
+            all(any(abs(s - anchor) <= combo.within for s in other) for other in spots[1:])
+            for anchor in spots[0]
+        ):
+            hits.append(Hit(combo.hazard, combo.level, " + ".join(g[0].text for g in combo.groups)))
+    return hits
+
+
+def readable(table: PhraseTable, text: str) -> bool:
+    """Whether ``text`` looks like English the screen can read.
+
+    Not when it is written in another script (Cyrillic, Arabic, Chinese...), nor when its
+    everyday words are mostly another language's ("me duele la espalda y no siento...").
+    """
+    if any(ch.isalpha() and ord(ch) > 0x24F for ch in text):
+        return False
+    words = [w for w in tokens(text) if w != SENTENCE_END]
+    foreign = sum(1 for w in words if w in table.foreign)
+    english = sum(1 for w in words if w in table.english)
+    return not (foreign >= 2 and foreign > english)
+
+
+def benign_only(table: PhraseTable, text: str, limit: int = 40) -> bool:
+    """Whether ``text`` is short and made only of words that plainly say all is well."""
+    words = [w for w in tokens(text) if w != SENTENCE_END]
+    return bool(words) and len(words) <= limit and all(w in table.benign for w in words)
+
+
+def load(data: Mapping[str, object]) -> PhraseTable:
+    """Build the table from the parsed YAML (see ``intake/red_flag_phrases.yaml``)."""
+    hazards = data.get("hazards")
+    if not isinstance(hazards, dict):
+        raise ValueError("The phrase table needs a 'hazards' mapping.")
+    phrases: list[Phrase] = []
+    exceptions: dict[str, tuple[Phrase, ...]] = {}
+    for hazard, spec in hazards.items():
+        level = str(spec["level"])
+        for entry in spec.get("phrases", ()):
+            if isinstance(entry, dict):
+                phrases.append(Phrase(str(entry["phrase"]), hazard, str(entry.get("level", level))))
+            else:
+                phrases.append(Phrase(str(entry), hazard, level))
+        exceptions[hazard] = tuple(Phrase(str(e), hazard, level) for e in spec.get("except", ()))
+    combos = []
+    for combo in data.get("combinations", ()) or ():  # type: ignore[attr-defined]
+        groups = tuple(
+            tuple(Phrase(str(p), combo["hazard"], str(combo["level"])) for p in group)
+            for group in combo["all"]
+        )
+        combos.append(
+            Combination(combo["hazard"], str(combo["level"]), groups, int(combo.get("within", 30)))
+        )
+    # A word the table spells out exactly is itself, never a misspelling of another phrase
+    # word ("bladder" is not "ladder", "inject" not "infect").
+    spelled = frozenset(
+        alternative
+        for p in phrases
+        for word in p.words
+        for alternative in word.split("|")
+        if not alternative.endswith("*")
+    )
+    neg = data.get("negation") or {}
+    assert isinstance(neg, dict)
+
+    def words(key: str, source: Mapping[str, object]) -> frozenset[str]:
+        values = list(source.get(key) or ())  # type: ignore[call-overload]
+        if any(not isinstance(w, str) for w in values):
+            # YAML reads a bare no/yes/on/off as true or false: they must be quoted.
+            raise ValueError(f"Quote every word in '{key}' (e.g. \"no\"): {values}")
+        return frozenset(w.casefold() for w in values)
+
+    return PhraseTable(
+        phrases=tuple(phrases),
+        exceptions=exceptions,
+        combinations=tuple(combos),
+        negation=Negation(
+            negators=words("negators", neg),
+            fillers=words("fillers", neg),
+            hedges=words("hedges", neg),
+            chain=words("chain", neg),
+        ),
+        emoji={str(k): str(v) for k, v in (data.get("emoji") or {}).items()},  # type: ignore[attr-defined]
+        benign=words("benign_words", data),
+        english=words("common_english", data),
+        foreign=words("other_languages", data) - words("common_english", data),
+        real=spelled
+        | words("real_words", data)
+        | words("common_english", data)
+        | words("benign_words", data)
+        | words("negators", neg)
+        | words("fillers", neg),
+    )

@@ -1,0 +1,278 @@
+"""Issue 12 through the real intake views: every red flag, ticked or written in the patient's own
+words, gets its level's page, flag and alert; nothing a patient types is lost."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from intake.models import Alert, FlagKind, IntakeResponse, PatientFlag
+from intake.questionnaire import FULL, FULL_V1, FULL_V2, SHORT, SHORT_V2
+from intake.services import booking_paused, intake_start
+from intake.summary import intake_summary
+from tests.conftest import client_for
+from tests.intake.factories import IntakeResponseFactory, full_answers, raw
+
+pytestmark = pytest.mark.django_db
+
+EMERGENCY_TITLE = b"Please get emergency help now"
+URGENT_TITLE = b"Please get medical advice today"
+REVIEW_TITLE = b"A practitioner will look at your answers before any treatment"
+THANKS_TITLE = b"Thank you, your answers are with the clinic"
+
+
+def send_through_the_pages(client: Client, patient, answers: dict[str, object], kind=FULL):
+    """Start the questionnaire and post every step as a browser would, then send it."""
+    questionnaire = FULL_V2 if kind == FULL else SHORT_V2
+    client.post(reverse("intake:start"), {"kind": kind})
+    draft = IntakeResponse.objects.get(patient=patient, kind=kind, status="draft")
+    values = raw(answers)
+    for section in questionnaire.sections:
+        data = {q.key: values[q.key] for q in section.questions if q.key in values}
+        step = client.post(
+            reverse("intake:step", args=[draft.pk, section.slug]),
+            {"version": str(questionnaire.version), **data},
+        )
+        assert step.status_code == 302, (section.slug, step.content[:3000])
+    return client.post(reverse("intake:review", args=[draft.pk]), follow=True)
+
+
+def level_of(patient) -> tuple[set[str], set[str]]:
+    flags = set(PatientFlag.objects.filter(patient=patient).values_list("kind", flat=True))
+    alerts = set(Alert.objects.filter(patient=patient).values_list("level", flat=True))
+    return flags, alerts
+
+
+def test_cauda_equina_in_everyday_words_in_the_complaint_box_is_an_emergency(patient) -> None:
+    answers = full_answers(
+        complaint="Low back pain since Friday. I can't feel it when I wipe and I wet myself "
+        "last night without noticing."
+    )
+    page = send_through_the_pages(client_for(patient), patient, answers)
+    assert EMERGENCY_TITLE in page.content
+    assert b"Numbness around your genitals or bottom" in page.content
+    assert b"Book a visit" not in page.content and b"Continue booking" not in page.content
+    assert level_of(patient) == ({FlagKind.EMERGENCY}, {"emergency"})
+    alert = Alert.objects.get(patient=patient)
+    assert "wipe" not in alert.summary and "wet" not in alert.summary
+    assert booking_paused(patient)
+
+
+@pytest.mark.parametrize(
+    ("change", "title", "level"),
+    [
+        ({"night_pain": True}, REVIEW_TITLE, "review"),
+        ({"steroids_long": True}, REVIEW_TITLE, "review"),
+        ({"drug_injection": True}, REVIEW_TITLE, "review"),
+        ({"osteoporosis": True}, REVIEW_TITLE, "review"),
+        ({"safety": ["immune"]}, REVIEW_TITLE, "review"),
+        ({"cancer_history": True}, REVIEW_TITLE, "review"),
+        ({"cord_signs": True}, URGENT_TITLE, "urgent"),
+        ({"new_numbness": True}, URGENT_TITLE, "urgent"),
+        ({"neck_manipulation_signs": True}, EMERGENCY_TITLE, "emergency"),
+        # Injecting drug use with a fever: the fever makes it same-day.
+        ({"drug_injection": True, "fever": True}, URGENT_TITLE, "urgent"),
+    ],
+    ids=lambda v: ",".join(v) if isinstance(v, dict) else None,
+)
+def test_each_question_the_old_questionnaire_never_asked(patient, change, title, level) -> None:
+    page = send_through_the_pages(client_for(patient), patient, full_answers(**change))
+    assert title in page.content
+    assert level_of(patient) == ({level}, {level})
+    assert booking_paused(patient)
+    assert b"Book a visit" not in page.content
+
+
+@pytest.mark.parametrize(
+    ("born", "duration", "review"),
+    [
+        ("2010-05-01", "weeks", True),  # 16 with new back pain
+        ("1968-05-01", "months", True),  # 58 with new back pain
+        ("1968-05-01", "years", False),  # 58, but pain for years
+        ("1990-05-01", "weeks", False),
+    ],
+)
+@time_machine.travel("2027-03-15 10:00 +00:00", tick=False)
+def test_new_back_pain_under_20_or_over_50_by_date_of_birth(patient, born, duration, review):
+    page = send_through_the_pages(
+        client_for(patient), patient, full_answers(date_of_birth=born, duration=duration)
+    )
+    assert (REVIEW_TITLE in page.content) == review
+    assert (THANKS_TITLE in page.content) == (not review)
+
+
+def test_long_term_steroids_and_sudden_pain_after_a_minor_strain(patient) -> None:
+    answers = full_answers(
+        steroids_long=True,
+        complaint="Sudden bad pain after lifting a shopping bag. On prednisolone for years.",
+    )
+    page = send_through_the_pages(client_for(patient), patient, answers)
+    assert REVIEW_TITLE in page.content
+    assert b"Taking steroid medicine for a long time" in page.content
+
+
+def test_stroke_signs_after_a_neck_manipulation_written_in_words(patient) -> None:
+    answers = full_answers(
+        worries="Since the chiropractor cracked my neck on Monday I've been dizzy and seeing "
+        "double."
+    )
+    page = send_through_the_pages(client_for(patient), patient, answers)
+    assert EMERGENCY_TITLE in page.content
+    assert level_of(patient) == ({FlagKind.EMERGENCY}, {"emergency"})
+
+
+def test_spinal_cord_signs_with_neck_pain_in_words(patient) -> None:
+    answers = full_answers(
+        areas=["neck"], complaint="Neck pain, and my hands are clumsy, I keep dropping cups."
+    )
+    page = send_through_the_pages(client_for(patient), patient, answers)
+    assert URGENT_TITLE in page.content
+
+
+def test_a_cancer_treated_twenty_years_ago_is_a_review_not_a_trip_to_ae(patient) -> None:
+    answers = full_answers(
+        cancer_history=True, medication="Breast cancer treated 20 years ago, all clear since."
+    )
+    page = send_through_the_pages(client_for(patient), patient, answers)
+    assert REVIEW_TITLE in page.content and EMERGENCY_TITLE not in page.content
+    assert URGENT_TITLE not in page.content
+    assert level_of(patient) == ({FlagKind.REVIEW}, {"review"})
+
+
+def test_no_red_flags_gets_the_thank_you_page_and_the_booking_button(patient) -> None:
+    answers = full_answers(complaint="Stiff low back, no numbness and no problems with my bladder")
+    page = send_through_the_pages(client_for(patient), patient, answers)
+    assert THANKS_TITLE in page.content and b"Book a visit" in page.content
+    assert level_of(patient) == (set(), set())
+    assert not booking_paused(patient)
+
+
+def test_the_short_questionnaire_screens_its_words_too(patient) -> None:
+    answers = {
+        "phone": "07700 900123",
+        "date_of_birth": "1985-01-01",
+        "complaint": "Back pain and I have lost control of my bladder",
+        "duration": "weeks",
+        "pain_now": 6,
+        **{k: v for k, v in full_answers().items() if k in SHORT_V2.questions_by_key},
+    }
+    answers["complaint"] = "Back pain and I have lost control of my bladder"
+    page = send_through_the_pages(client_for(patient), patient, answers, kind=SHORT)
+    assert EMERGENCY_TITLE in page.content
+
+
+def test_pregnancy_weeks_are_asked_and_shown_before_needling(patient) -> None:
+    send_through_the_pages(
+        client_for(patient), patient, full_answers(safety=["pregnant"], pregnancy_weeks=14)
+    )
+    sent = IntakeResponse.objects.get(patient=patient, status="submitted")
+    assert sent.answers["pregnancy_weeks"] == 14
+    assert "Is or might be pregnant (14 weeks)" in intake_summary(sent).cautions
+
+
+def test_the_short_questionnaire_summary_never_claims_no_cautions(patient) -> None:
+    short = IntakeResponseFactory.create(
+        patient=patient, kind=SHORT, version=2, answers={"complaint": "Back pain", "pain_now": 4}
+    )
+    summary = intake_summary(short)
+    assert summary.cautions == [] and not summary.asked_safety
+    full = intake_summary(IntakeResponseFactory.create(patient=patient))
+    assert full.asked_safety
+
+
+@pytest.mark.parametrize(
+    "complaint",
+    [
+        "😣😣 back 🔥",
+        "Me duele mucho la espalda y no siento bien las piernas",
+        "Болит спина уже три недели",
+    ],
+)
+def test_emoji_and_other_languages_are_sent_kept_and_never_cleared_unread(
+    patient, complaint
+) -> None:
+    page = send_through_the_pages(client_for(patient), patient, full_answers(complaint=complaint))
+    assert page.status_code == 200
+    sent = IntakeResponse.objects.get(patient=patient, status="submitted")
+    assert sent.answers["complaint"] == complaint
+    if complaint.startswith("😣"):
+        assert THANKS_TITLE in page.content
+    else:
+        # Words the screen cannot read go to a practitioner before any treatment.
+        assert REVIEW_TITLE in page.content
+
+
+def test_a_ten_thousand_character_answer_gets_a_clear_error_and_is_kept(patient) -> None:
+    draft = intake_start(patient=patient, kind=FULL)
+    long = "My back hurts. " * 667  # 10,005 characters
+    response = client_for(patient).post(
+        reverse("intake:step", args=[draft.pk, "pain"]), {"version": "2", "complaint": long}
+    )
+    assert response.status_code == 200
+    assert b"Please shorten this to 1500 characters" in response.content
+    assert IntakeResponse.objects.get(pk=draft.pk).answers["complaint"] == long
+
+
+def test_an_empty_complaint_is_asked_for_again(patient) -> None:
+    draft = intake_start(patient=patient, kind=FULL)
+    response = client_for(patient).post(
+        reverse("intake:step", args=[draft.pk, "pain"]), {"version": "2", "complaint": "   "}
+    )
+    assert response.status_code == 200 and b"Please answer this question." in response.content
+
+
+def test_a_bad_date_of_birth_gets_a_clear_error(patient) -> None:
+    draft = intake_start(patient=patient, kind=FULL)
+    client = client_for(patient)
+    url = reverse("intake:step", args=[draft.pk, "pain"])
+    for typed, message in (
+        ("31/02/1980", b"Enter a real date"),
+        (f"{date.today().year + 1}-01-01", b"That date is in the future"),
+    ):
+        response = client.post(url, {"version": "2", "date_of_birth": typed})
+        assert message in response.content
+        assert IntakeResponse.objects.get(pk=draft.pk).answers["date_of_birth"] == typed
+
+
+def test_a_version_1_response_still_renders_and_keeps_its_level(patient) -> None:
+    old = IntakeResponseFactory.create(
+        patient=patient, version=1, answers={**full_answers(), "trauma": True}
+    )
+    client = client_for(patient)
+    assert FULL_V1.version == 1
+    page = client.get(reverse("intake:response", args=[old.pk]))
+    assert page.status_code == 200 and b"significant injury" in page.content
+    sent = client.get(reverse("intake:sent", args=[old.pk]))
+    assert REVIEW_TITLE in sent.content
+
+
+def test_the_practitioner_summary_shows_the_level_and_where_it_came_from(
+    patient, practitioner, mei
+) -> None:
+    from tests.intake.conftest import past_visit
+
+    past_visit(patient, mei)
+    send_through_the_pages(
+        client_for(patient),
+        patient,
+        full_answers(
+            fever=True,
+            worries="I've been short of breath since last week",
+            safety=["none"],
+            medication_flags=["none"],
+        ),
+    )
+    body = (
+        client_for(practitioner)
+        .get(reverse("intake:practice_intake", args=[patient.pk]))
+        .content.decode()
+    )
+    assert 'data-level="emergency"' in body
+    assert "Emergency: told to call an ambulance or go to A&amp;E now." in body
+    assert "A fever, or feeling hot and shivery or unwell, with your back pain" in body
+    assert "In their own words: feeling short of breath" in body
+    assert "None reported" in body
