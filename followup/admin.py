@@ -35,7 +35,7 @@ class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
     def has_delete_permission(self, request: HttpRequest, obj: OutboxMessage | None = None) -> bool:
         return False
 
-    @admin.action(description="Try failed messages again now")
+    @admin.action(description="Try failed messages again now", permissions=["change"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         # Only failed rows: a sent one must never go twice, a pending one is on its way.
         count = queryset.filter(status=OutboxStatus.FAILED).update(

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from payments.models import FeeReduction, Payment, Refund, RefundReason, StripeEvent
 from payments.services import PaymentError, refund_create
 from portal.models import User
+from portal.team_security import require_recent_authentication
 
 
 class RefundInline(admin.TabularInline[Refund, Payment]):
@@ -49,8 +50,16 @@ class PaymentAdmin(admin.ModelAdmin[Payment]):
     def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
         return False
 
-    @admin.action(description="Refund what is left of the selected payments")
+    def has_refund_permission(self, request: HttpRequest) -> bool:
+        # Money back by hand is the owner's call (staff refund through the cancel page).
+        return bool(request.user.is_superuser)
+
+    @admin.action(
+        description="Refund what is left of the selected payments", permissions=["refund"]
+    )
     def refund_remaining(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        # Re-enter the password or a code first (the selection is replayed afterwards).
+        require_recent_authentication(request)
         done = 0
         assert isinstance(request.user, User)
         for payment in queryset:

@@ -42,6 +42,7 @@ from payments.pricing import PriceError, format_money
 from payments.webhooks import MalformedEvent, ingest_event
 from portal.access import patient_required, team_required
 from portal.models import Clinic
+from portal.team_security import sensitive_team_action
 
 View = Callable[..., HttpResponse]
 
@@ -192,6 +193,7 @@ def pay_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@sensitive_team_action
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel a paid (or being paid) visit and refund it by the clinic's policy."""
     booking = get_booking_for_user(request, pk)

@@ -1,13 +1,26 @@
+"""The clinic's admin: settings and people. Only the owner (a superuser) handles access.
+
+Front-desk staff may correct a patient's name and phone here; they never see a password form,
+admin access, groups or permissions, cannot change anyone's role or email, and can only look at
+team members' accounts. Roles change through ``portal.roles.change_role``, which the owner
+reaches from the user form after re-entering their password or a code.
+"""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 
-from portal.models import Clinic, Role, User
+from portal.models import Clinic, Role, RoleChange, User
+from portal.roles import change_role, is_owner
 from portal.services import user_set_role
+from portal.team_security import require_recent_authentication
 
 
 @admin.register(Clinic)
@@ -33,6 +46,10 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+# What a non-superuser may edit on a patient's account; everything else is shown read-only.
+DESK_EDITABLE_USER_FIELDS = ("first_name", "last_name", "phone")
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
@@ -49,12 +66,119 @@ class UserAdmin(BaseUserAdmin):
         ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+    desk_fieldsets = (
+        (None, {"fields": ("email",)}),
+        ("Person", {"fields": DESK_EDITABLE_USER_FIELDS}),
+        ("Role", {"fields": ("role", "clinic", "is_active")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),
     )
     readonly_fields = ("last_login", "date_joined")
 
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return self.desk_fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request.user.is_superuser:
+            return self.readonly_fields
+        # Leaving fields out of the form is what protects them: a POSTed is_superuser, role
+        # or password is simply not read.
+        editable = set(DESK_EDITABLE_USER_FIELDS)
+        return [
+            name
+            for _title, options in self.desk_fieldsets
+            for name in options["fields"]
+            if name not in editable
+        ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # The add form sets a password and a role: the owner's job.
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        # Staff may correct a patient's details; team and admin accounts are the owner's.
+        return bool(obj.role == Role.PATIENT and not obj.is_staff and not obj.is_superuser)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        # Setting someone's password lets you sign in as them: superusers only (everyone
+        # changes their own through the account pages).
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only the clinic owner can set another person's password.")
+        return super().user_change_password(request, id, form_url)
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        new_role = Role(obj.role)
+        old_role = Role(form.initial.get("role") or Role.PATIENT) if change else Role.PATIENT
+        if new_role != old_role:
+            # A role change is sensitive: the owner re-enters their password or a code, then
+            # the change goes through the role service, which checks and records it.
+            require_recent_authentication(request)
+            obj.role = old_role
         super().save_model(request, obj, form, change)
-        # Keep admin access and the staff group in step with the role chosen here.
-        user_set_role(user=obj, role=Role(obj.role), clinic=obj.clinic)
+        if new_role != old_role:
+            assert isinstance(request.user, User)
+            change_role(actor=request.user, user=obj, role=new_role, clinic=obj.clinic)
+        else:
+            # Keep admin access and the staff group in step with the role.
+            user_set_role(user=obj, role=new_role, clinic=obj.clinic)
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(admin.ModelAdmin[RoleChange]):
+    """The record of role changes: read-only, for the owner."""
+
+    list_display = ("changed_at", "user", "from_role", "to_role", "changed_by_email")
+    list_filter = ("to_role",)
+    search_fields = ("user__email", "changed_by_email")
+    readonly_fields = [f.name for f in RoleChange._meta.fields]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_owner(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_owner(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# Groups and their permissions decide what everyone else may do: superusers only, whatever
+# permissions a group might hold.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)

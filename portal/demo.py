@@ -10,10 +10,17 @@ from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import transaction
 
+from portal.authenticators import set_up_totp, totp_secret
 from portal.models import Clinic, Role, User
 from portal.services import user_set_role
 
 DEMO_PASSWORD = "demo-clinic-2026"  # noqa: S105 - printed for the demo on purpose
+# Every demo team member's authenticator app uses this secret (base32 of "riverside-demo-totp!"),
+# so anyone trying the demo can add it to an app, or run `manage.py demo_totp`. Demo only: a
+# real clinic's team enrol their own app at first sign-in.
+DEMO_TOTP_SECRET = "OJUXMZLSONUWIZJNMRSW23ZNORXXI4BB"  # noqa: S105
+# One-time recovery codes for each demo team member (each works once).
+DEMO_RECOVERY_CODES = tuple(f"2026{n:04d}" for n in range(1, 11))
 
 
 @dataclass(frozen=True)
@@ -112,5 +119,8 @@ def seed_clinic() -> tuple[Clinic, list[User]]:
         EmailAddress.objects.update_or_create(
             user=user, email=person.email, defaults={"verified": True, "primary": True}
         )
+        # Like the password: an authenticator someone set up themselves is kept on re-seeding.
+        if person.role != Role.PATIENT and totp_secret(user) is None:
+            set_up_totp(user, DEMO_TOTP_SECRET, DEMO_RECOVERY_CODES)
         users.append(user)
     return clinic, users

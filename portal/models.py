@@ -269,3 +269,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_clinic_staff(self) -> bool:
         return self.role == Role.STAFF
+
+
+class RoleChange(models.Model):
+    """One change of someone's role: who made it, whose, from what to what, and when."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_changes")
+    changed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="role_changes_made"
+    )
+    # Kept as text so the record still names the person after their account is gone.
+    changed_by_email = models.EmailField()
+    from_role = models.CharField(max_length=20, choices=Role.choices)
+    to_role = models.CharField(max_length=20, choices=Role.choices)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.changed_by_email}: {self.user} {self.from_role} -> {self.to_role}"

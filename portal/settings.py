@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "portal",
     "booking",
     "intake",
@@ -75,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After allauth's: team members need a second factor and a short idle timeout.
+    "portal.team_security.TeamSecurityMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -211,6 +214,20 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+
+# --- Second factor and team sessions (portal/team_security.py) -------------
+# TOTP apps with one-time recovery codes; required for the clinic team, optional for patients.
+MFA_ADAPTER = "portal.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.string("MFA_TOTP_ISSUER", "Clinic portal")
+MFA_RECOVERY_CODE_COUNT = 10
+# "Trust this browser" would skip the code on the next sign-in: never for health data.
+MFA_TRUST_ENABLED = False
+# A team member's session ends after this long without a request, and never lasts longer
+# through "remember me".
+TEAM_IDLE_MINUTES = env.integer("TEAM_IDLE_MINUTES", 30, minimum=1)
+# How long a re-entered password or code unlocks sensitive actions (role changes, refunds).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.integer("REAUTHENTICATION_SECONDS", 300, minimum=30)
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env.optional("EMAIL_BACKEND") or (

@@ -51,8 +51,14 @@ def front_desk(clinic: Clinic) -> User:
 
 
 def client_for(user: User) -> Client:
+    """A browser signed in as ``user``; a team member's session has passed the code step."""
+    from portal.team_security import is_team_member
+    from tests.second_factor import pass_second_factor
+
     client = Client()
     client.force_login(user)
+    if is_team_member(user):
+        pass_second_factor(client, user)
     return client
 
 

@@ -50,3 +50,12 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
                 user=obj, email=obj.email, primary=True, verified=extracted is not False
             )
             user_set_role(user=obj, role=Role(obj.role), clinic=obj.clinic)
+
+    @factory.post_generation
+    def totp(obj: User, create: bool, extracted: bool | None, **kwargs: Any) -> None:
+        # Team members have an authenticator app (the portal requires one) unless a test asks
+        # for a password-only account with ``totp=False``.
+        if create and extracted is not False and (extracted or obj.role != Role.PATIENT):
+            from tests.second_factor import give_authenticator
+
+            give_authenticator(obj)

@@ -18,6 +18,7 @@ from booking.models import ACTIVE_STATUSES, Booking
 from tests.benchmarks import report
 from tests.benchmarks.report import SLACK, Result, paired_median_ms, record
 from tests.benchmarks.seed import World
+from tests.conftest import client_for
 
 CALENDAR_TARGET = 3.0
 
@@ -40,8 +41,7 @@ def busiest(world: World, django_db_blocker: object) -> tuple[Client, int]:
         )
         top = counts[0]
         practitioner = next(p for p in world.practitioners if p.pk == top["practitioner"])
-        client = Client()
-        client.force_login(practitioner.user)
+        client = client_for(practitioner.user)
     return client, top["n"]
 
 
@@ -66,8 +66,7 @@ def test_practitioner_calendar(
             staff = User.objects.create_user(
                 "bench-desk@example.com", None, role=Role.STAFF, clinic=world.clinic
             )
-        client = Client()
-        client.force_login(staff)
+        client = client_for(staff)
         url = f"/practice/calendar/day/?date={(monday + timedelta(days=1)).isoformat()}&p=all"
     response = client.get(url)
     assert response.status_code == 200

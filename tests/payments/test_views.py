@@ -6,10 +6,11 @@ Every page: anonymous, owner, stranger (404) and wrong-method cases.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from booking.models import Booking, BookingStatus, PaymentMode, Service
 from payments.models import Payment, PaymentStatus
@@ -17,6 +18,7 @@ from portal.models import User
 from tests.booking.conftest import WED
 from tests.booking.factories import book, local
 from tests.conftest import client_for
+from tests.factories import TEST_PASSWORD
 from tests.payments.conftest import intent_event
 from tests.payments.factories import approved_floor, checkout_for, pay_and_deliver
 
@@ -263,6 +265,32 @@ def test_the_refund_page_is_not_for_strangers(
     assert Client().get(url).status_code == 302
     assert client_for(held.patient).put(url).status_code == 405
     assert Booking.objects.get().status == BookingStatus.HELD
+
+
+def test_a_team_member_re_enters_their_password_before_a_refund_then_it_goes_through(
+    held: Payment,
+    front_desk: User,
+    localstripe: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    pay_and_deliver(localstripe, held)
+    desk = client_for(front_desk)
+    url = f"/bookings/{held.booking_id}/cancel-and-refund/"
+    assert desk.get(url).status_code == 200  # the page itself shows what comes back
+    asked = desk.post(url)
+    assert asked.status_code == 302
+    assert asked["Location"] == f"{reverse('account_reauthenticate')}?next={quote(url, safe='')}"
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
+    assert Payment.objects.get().status == PaymentStatus.SUCCEEDED
+    # A wrong password does not do it either.
+    wrong = desk.post(asked["Location"], {"password": "not-my-password"})
+    assert wrong.status_code == 200
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(asked["Location"], {"password": TEST_PASSWORD}, follow=True)
+    assert "£50 is on its way back" in response.content.decode()
+    assert Booking.objects.get().status == BookingStatus.CANCELLED
+    assert Payment.objects.get().status == PaymentStatus.REFUNDED
 
 
 # --- receipts --------------------------------------------------------------------------------

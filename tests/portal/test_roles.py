@@ -12,9 +12,10 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.models import Role, User
-from portal.services import STAFF_GROUP, user_set_role
+from portal.services import STAFF_GROUP, STAFF_PERMISSIONS, user_set_role
 from tests.conftest import client_for
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.second_factor import current_code
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +123,13 @@ def test_login_sends_each_role_to_its_own_dashboard(
     response = client.post(
         LOGIN_PATH, {"login": user.email, "password": TEST_PASSWORD}, follow=True
     )
+    if user.role != Role.PATIENT:
+        # Team members type the code from their authenticator app after the password.
+        assert [url for url, _ in response.redirect_chain] == [reverse("mfa_authenticate")]
+        assert SESSION_KEY not in client.session
+        response = client.post(
+            reverse("mfa_authenticate"), {"code": current_code(user)}, follow=True
+        )
     assert int(client.session[SESSION_KEY]) == user.pk
     assert response.status_code == 200
     assert [url for url, _ in response.redirect_chain] == [reverse("dashboard"), dashboard]
@@ -258,13 +266,31 @@ def test_set_role_keeps_the_clinic_or_takes_the_current_one(
     assert orphan.clinic == clinic
 
 
-def test_the_staff_group_holds_the_clinic_permissions(front_desk: User) -> None:
+def test_the_staff_group_holds_exactly_the_listed_permissions(front_desk: User) -> None:
     group = Group.objects.get(name=STAFF_GROUP)
-    codenames = set(group.permissions.values_list("codename", flat=True))
-    assert {"view_clinic", "change_clinic", "view_user", "change_user", "add_user"} <= codenames
-    # Nothing outside the clinic's own apps (no auth.Group editing, no sessions).
-    apps = set(group.permissions.values_list("content_type__app_label", flat=True))
-    assert apps <= {"portal", "booking", "intake", "account"}
+    held = set(group.permissions.values_list("content_type__app_label", "codename"))
+    listed = {
+        (app, f"{action}_{model}")
+        for app, models in STAFF_PERMISSIONS.items()
+        for model, actions in models.items()
+        for action in actions
+    }
+    assert held == listed
+    assert {("portal", "view_clinic"), ("portal", "change_user")} <= held
+    # Nothing that hands out access or reads health data: no adding users (the add form sets a
+    # password), no groups or permissions, no authenticators, no email changes, no intake.
+    for refused in [
+        ("portal", "add_user"),
+        ("portal", "delete_user"),
+        ("auth", "change_group"),
+        ("auth", "change_permission"),
+        ("mfa", "view_authenticator"),
+        ("account", "change_emailaddress"),
+        ("payments", "change_payment"),
+        ("booking", "change_booking"),
+    ]:
+        assert refused not in held
+    assert not {app for app, _ in held} & {"intake", "auth", "mfa", "sessions", "admin"}
     assert Group.objects.filter(name=STAFF_GROUP).count() == 1
 
 

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from intake.demo import LEVEL_PATIENTS
-from portal.demo import CLINIC, DEMO_PASSWORD, PEOPLE
+from portal.authenticators import totp_code
+from portal.demo import CLINIC, DEMO_PASSWORD, DEMO_RECOVERY_CODES, DEMO_TOTP_SECRET, PEOPLE
 from portal.models import Clinic, Role, User
 from portal.services import STAFF_GROUP
 from practice.demo import COMMUNITY_PATIENTS
@@ -88,6 +89,12 @@ def test_every_demo_person_can_log_in_and_lands_on_their_dashboard() -> None:
             {"login": person.email, "password": DEMO_PASSWORD},
             follow=True,
         )
+        if person.role != Role.PATIENT:
+            # The team signs in with the demo's documented authenticator secret.
+            assert SESSION_KEY not in client.session, person.email
+            response = client.post(
+                reverse("mfa_authenticate"), {"code": totp_code(DEMO_TOTP_SECRET)}, follow=True
+            )
         user = User.objects.get(email=person.email)
         assert client.session.get(SESSION_KEY) == str(user.pk), person.email
         assert (user.first_name, user.last_name, user.role) == (
@@ -188,3 +195,35 @@ def test_seeding_adopts_a_demo_address_typed_in_another_case() -> None:
         ("mei@clinic.example", True, True)
     ]
     assert _counts() == EXPECTED_COUNTS
+
+
+def test_each_demo_team_member_can_sign_in_with_a_printed_recovery_code_once() -> None:
+    _seed()
+    desk = User.objects.get(email="desk@clinic.example")
+    code = DEMO_RECOVERY_CODES[0]
+    for attempt in ("first", "second"):
+        client = Client()
+        client.post(reverse("account_login"), {"login": desk.email, "password": DEMO_PASSWORD})
+        response = client.post(reverse("mfa_authenticate"), {"code": code})
+        signed_in = client.session.get(SESSION_KEY) == str(desk.pk)
+        assert signed_in == (attempt == "first"), attempt
+    assert response.status_code == 200  # the form again, with its error
+    assert "Incorrect code" in response.content.decode()
+
+
+def test_patients_get_no_authenticator_from_the_demo() -> None:
+    from allauth.mfa.models import Authenticator
+
+    _seed()
+    _seed()  # seeding again replaces the team's authenticators, never adds a second
+    team = User.objects.exclude(role=Role.PATIENT)
+    assert Authenticator.objects.filter(user__in=team, type="totp").count() == team.count() == 5
+    assert not Authenticator.objects.exclude(user__in=team).exists()
+
+
+def test_demo_totp_prints_the_code_the_sign_in_accepts() -> None:
+    _seed()
+    out = StringIO()
+    call_command("demo_totp", stdout=out)
+    assert totp_code(DEMO_TOTP_SECRET) in out.getvalue()
+    assert DEMO_TOTP_SECRET in out.getvalue()

@@ -121,6 +121,8 @@ def test_arrival_written_by_a_bulk_update_shows(
     mei_client: Client, visit: Booking, mei: Practitioner, committed: Committed
 ) -> None:
     with time_machine.travel(visit.starts_at - timedelta(minutes=5), tick=False):
+        # Hours later: a team session ends after 30 idle minutes, so Mei signs in again.
+        mei_client = client_for(mei.user)
         assert "Arrived" not in entry_of(mei_client, visit)  # cached for this day
         with committed():
             booking_mark_arrived(booking=visit, by=mei.user)
@@ -159,10 +161,11 @@ def test_new_hours_redraw_the_week(
     assert mei_client.get(WEEK).content.decode().count('class="cal__open"') == before + 1
 
 
-def test_today_moves_with_the_clock(mei_client: Client) -> None:
+def test_today_moves_with_the_clock(mei_client: Client, practitioner: User) -> None:
     assert 'cal-col-0">Monday 1 March <span class="badge' in mei_client.get(WEEK).content.decode()
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
-        html = mei_client.get(WEEK).content.decode()
+        # The next day Mei signs in again (team sessions end after 30 idle minutes).
+        html = client_for(practitioner).get(WEEK).content.decode()
     assert 'cal-col-1">Tuesday 2 March <span class="badge' in html
     assert 'cal-col-0">Monday 1 March</h2>' in html
 
@@ -253,6 +256,7 @@ def test_writing_the_record_clears_record_to_write(
 ) -> None:
     after = visit.ends_at + timedelta(minutes=5)
     with time_machine.travel(after, tick=False):
+        mei_client = client_for(mei.user)  # after the visit: signed in again
         entry_of(mei_client, visit)  # cached for this day
         with committed():
             booking_mark_attendance(booking=visit, outcome=BookingStatus.ATTENDED, by=mei.user)

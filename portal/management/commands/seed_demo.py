@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from portal.demo import DEMO_PASSWORD, PEOPLE, seed_clinic
+from portal.demo import DEMO_PASSWORD, DEMO_RECOVERY_CODES, DEMO_TOTP_SECRET, PEOPLE, seed_clinic
 
 
 class Command(BaseCommand):
@@ -29,6 +29,11 @@ class Command(BaseCommand):
         seed_followup(clinic)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"The team also types a code from an authenticator app with the secret "
+            f"{DEMO_TOTP_SECRET} (or run: python manage.py demo_totp), or a recovery code "
+            f"such as {DEMO_RECOVERY_CODES[0]} (each works once)"
+        )
         self.stdout.write(
             "To see a 48-hour check-in: python manage.py followup_fast_forward --patient EMAIL"
         )

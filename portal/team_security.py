@@ -1,0 +1,182 @@
+"""How the clinic team signs in: a second factor, a short idle timeout, re-entry for sensitive acts.
+
+Practitioners, front desk and the owner read health data, so a password alone is not enough:
+a signed-in team member without an authenticator app is sent to set one up (allauth.mfa), and
+one whose session did not pass the second factor is signed out and asked again. Patients may
+add an authenticator from their privacy page but are never forced to.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from allauth.account.authentication import get_authentication_records
+from allauth.account.decorators import reauthentication_required
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from portal.models import Role
+
+TEAM_ROLES = frozenset({Role.PRACTITIONER, Role.STAFF})
+# Set when a team member enrols an authenticator in this session: typing a valid code from the
+# new app is the second factor for the rest of the session.
+ENROLLED_SESSION_KEY = "portal.mfa_enrolled_user"
+LAST_SEEN_SESSION_KEY = "portal.team_last_seen"
+TOUCH_EVERY_SECONDS = 60
+SECOND_FACTOR_TYPES = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+
+View = Callable[..., HttpResponse]
+
+
+def is_team_member(user: Any) -> bool:
+    """Practitioners, clinic staff and anyone with admin access (the owner)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "role", None) in TEAM_ROLES or user.is_staff or user.is_superuser)
+
+
+def has_second_factor(user: Any) -> bool:
+    """Whether ``user`` has an authenticator app (or key); recovery codes alone do not count."""
+    return is_mfa_enabled(user, SECOND_FACTOR_TYPES)
+
+
+def session_passed_second_factor(request: HttpRequest) -> bool:
+    """Whether this session's sign-in included a code from an authenticator (or its enrolment)."""
+    user = request.user
+    records = get_authentication_records(request, user)
+    if any(record.get("method") == "mfa" for record in records):
+        return True
+    return request.session.get(ENROLLED_SESSION_KEY) == str(user.pk)
+
+
+def mark_enrolled(request: HttpRequest, user: Any) -> None:
+    """Record that ``user`` proved a code from their new authenticator in this session."""
+    if getattr(request, "user", None) is not None and request.user.pk == user.pk:
+        request.session[ENROLLED_SESSION_KEY] = str(user.pk)
+
+
+def idle_seconds() -> int:
+    return int(settings.TEAM_IDLE_MINUTES) * 60
+
+
+def sensitive_action(view: View) -> View:
+    """Ask for the password or a code again (allauth's reauthentication) before ``view`` acts.
+
+    GET requests pass, so the confirmation page shows; the POST that acts is held until the
+    person has re-entered their password or a code within the last few minutes.
+    """
+    return reauthentication_required(view, allow_get=True)
+
+
+def sensitive_team_action(view: View) -> View:
+    """Like ``sensitive_action``, but only team members are asked (e.g. a patient cancelling
+    their own paid visit is not; the desk refunding someone else's is)."""
+    return reauthentication_required(
+        view, allow_get=True, enabled=lambda request: is_team_member(request.user)
+    )
+
+
+def require_recent_authentication(request: HttpRequest) -> None:
+    """Raise allauth's ``ReauthenticationRequired`` unless the password or a code was re-entered
+    in the last few minutes (allauth's middleware then asks for it and replays the request)."""
+    reauthentication_required(_nothing)(request)
+
+
+def _nothing(request: HttpRequest) -> None:
+    return None
+
+
+def _login_redirect(request: HttpRequest) -> HttpResponseRedirect:
+    next_url = request.get_full_path() if request.method == "GET" else "/dashboard/"
+    query = urlencode({REDIRECT_FIELD_NAME: next_url})
+    return HttpResponseRedirect(f"{reverse('account_login')}?{query}")
+
+
+def _free_paths() -> tuple[str, ...]:
+    # Pages a team member may open before enrolling: allauth's second-factor pages, signing out
+    # and re-entering the password (allauth asks for it before adding an authenticator).
+    return (
+        reverse("mfa_index"),
+        reverse("account_logout"),
+        reverse("account_reauthenticate"),
+        reverse("healthz"),
+        settings.STATIC_URL,
+    )
+
+
+class TeamSecurityMiddleware:
+    """Enforce the second factor and the idle timeout for team members on every request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_team_member(request.user):
+            refused = self._check(request)
+            if refused is not None:
+                return refused
+        response = self.get_response(request)
+        # Also right after signing in (the user was anonymous when the request came in): a
+        # team session never gets "remember me", it ends after the idle timeout.
+        if is_team_member(getattr(request, "user", None)):
+            self._touch(request)
+        return response
+
+    def _check(self, request: HttpRequest) -> HttpResponse | None:
+        last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
+        if isinstance(last_seen, int | float) and time.time() - last_seen > idle_seconds():
+            logout(request)
+            messages.info(
+                request,
+                f"You were signed out after {settings.TEAM_IDLE_MINUTES} minutes without "
+                "activity. Please sign in again.",
+            )
+            return _login_redirect(request)
+        if session_passed_second_factor(request):
+            return None
+        if has_second_factor(request.user):
+            # A session that never passed the code (older than the rule, or made some other
+            # way): sign out and sign in again through the code step.
+            logout(request)
+            messages.info(request, "Please sign in again with your authenticator code.")
+            return _login_redirect(request)
+        if request.path.startswith(_free_paths()):
+            return None
+        messages.info(
+            request,
+            "Clinic team accounts need a second step at sign-in. Please set up an "
+            "authenticator app to continue.",
+        )
+        return HttpResponseRedirect(reverse("mfa_activate_totp"))
+
+    def _touch(self, request: HttpRequest) -> None:
+        now = time.time()
+        last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
+        # Written at most once a minute, so a busy page does not save the session on every
+        # request; the stored session outlives the idle limit by that minute, and the check
+        # above signs the person out on time.
+        if isinstance(last_seen, int | float) and 0 <= now - last_seen < TOUCH_EVERY_SECONDS:
+            return
+        request.session[LAST_SEEN_SESSION_KEY] = now
+        request.session.set_expiry(idle_seconds() + TOUCH_EVERY_SECONDS)
+
+
+def _on_authenticator_added(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    authenticator = kwargs.get("authenticator")
+    if authenticator is not None and authenticator.type in SECOND_FACTOR_TYPES:
+        mark_enrolled(request, user)
+
+
+def connect_signals() -> None:
+    """Called from the app config: enrolment counts as this session's second factor."""
+    from allauth.mfa.signals import authenticator_added
+
+    authenticator_added.connect(_on_authenticator_added, dispatch_uid="portal.mfa_enrolled")

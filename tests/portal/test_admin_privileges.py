@@ -1,0 +1,275 @@
+"""Least privilege in the admin, and roles changed only by the owner through the role service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+
+from portal.models import Role, RoleChange, User
+from portal.roles import RoleChangeRefused, change_role
+from portal.services import STAFF_GROUP
+from tests.conftest import client_for
+from tests.factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner(clinic: Any) -> User:
+    user = UserFactory.create(email="owner@example.com", first_name="Helen", role=Role.STAFF)
+    User.objects.filter(pk=user.pk).update(is_superuser=True, is_staff=True)
+    return User.objects.get(pk=user.pk)
+
+
+def _change_url(user: User) -> str:
+    return reverse("admin:portal_user_change", args=[user.pk])
+
+
+def _password_url(user: User) -> str:
+    return reverse("admin:auth_user_password_change", args=[user.pk]).replace("/auth/", "/portal/")
+
+
+def _access(user: User) -> tuple[Any, ...]:
+    user = User.objects.get(pk=user.pk)
+    return (
+        user.email,
+        user.role,
+        user.is_staff,
+        user.is_superuser,
+        user.is_active,
+        user.password,
+        sorted(user.groups.values_list("name", flat=True)),
+        sorted(user.user_permissions.values_list("codename", flat=True)),
+    )
+
+
+# --- the front desk in the user admin ----------------------------------------------------------
+
+
+def test_desk_posting_admin_access_and_a_password_changes_none_of_it(
+    front_desk: User, patient: User
+) -> None:
+    before = _access(patient)
+    group = Group.objects.get(name=STAFF_GROUP)
+    response = client_for(front_desk).post(
+        _change_url(patient),
+        {
+            "first_name": "Alexandra",
+            "last_name": patient.last_name,
+            "phone": "07700 900456",
+            "email": "desk@example.com",
+            "role": Role.STAFF,
+            "is_active": "",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "groups": [group.pk],
+            "user_permissions": [1, 2, 3],
+            "password": "md5$x$y",
+            "password1": "new-pass-123456",
+            "password2": "new-pass-123456",
+        },
+    )
+    assert response.status_code == 302  # saved what the desk may change...
+    patient.refresh_from_db()
+    assert (patient.first_name, patient.phone) == ("Alexandra", "07700 900456")
+    assert _access(patient) == before  # ...and nothing else
+    assert patient.check_password(TEST_PASSWORD)
+
+
+def test_desk_cannot_make_itself_superuser(front_desk: User) -> None:
+    before = _access(front_desk)
+    client = client_for(front_desk)
+    page = client.get(_change_url(front_desk))
+    assert page.status_code == 200  # they may look at their own account...
+    body = page.content.decode()
+    for field in ["is_superuser", "is_staff", "groups", "user_permissions", "password"]:
+        assert f'name="{field}"' not in body, field
+    response = client.post(
+        _change_url(front_desk),
+        {"first_name": "Sam", "is_superuser": "on", "is_staff": "on", "role": Role.STAFF},
+    )
+    assert response.status_code == 403  # ...but team accounts are the owner's to change
+    assert _access(front_desk) == before
+
+
+def test_the_desk_user_form_offers_no_access_fields(front_desk: User, patient: User) -> None:
+    body = client_for(front_desk).get(_change_url(patient)).content.decode()
+    for field in ["is_superuser", "is_staff", "groups", "user_permissions", "role", "email"]:
+        assert f'name="{field}"' not in body, field
+    assert _password_url(patient) not in body  # no "set a password" link either
+    assert 'name="first_name"' in body
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_desk_gets_403_on_another_users_password_form(
+    front_desk: User, patient: User, practitioner: User, method: str
+) -> None:
+    client = client_for(front_desk)
+    for person in (patient, practitioner, front_desk):
+        response = getattr(client, method)(
+            _password_url(person), {"password1": "taken-over-99", "password2": "taken-over-99"}
+        )
+        assert response.status_code == 403, person.email
+        person.refresh_from_db()
+        assert person.check_password(TEST_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/auth/group/",
+        "/admin/auth/group/add/",
+        "/admin/portal/user/add/",
+        "/admin/portal/rolechange/",
+        "/admin/mfa/authenticator/",
+    ],
+)
+def test_desk_gets_403_on_groups_and_what_hands_out_access(front_desk: User, path: str) -> None:
+    assert client_for(front_desk).get(path).status_code == 403
+
+
+def test_desk_gets_403_on_the_staff_groups_own_page(front_desk: User) -> None:
+    group = Group.objects.get(name=STAFF_GROUP)
+    client = client_for(front_desk)
+    url = reverse("admin:auth_group_change", args=[group.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"name": STAFF_GROUP, "permissions": [1]}).status_code == 403
+
+
+def test_desk_admin_index_lists_only_what_the_workspace_does_not_cover(front_desk: User) -> None:
+    body = client_for(front_desk).get("/admin/").content.decode()
+    assert "/admin/portal/clinic/" in body and "/admin/booking/service/" in body
+    for hidden in ["/admin/auth/group/", "/admin/mfa/", "/admin/portal/rolechange/"]:
+        assert hidden not in body, hidden
+
+
+def test_the_owner_still_has_every_access_field(owner: User, patient: User) -> None:
+    client = client_for(owner)
+    body = client.get(_change_url(patient)).content.decode()
+    for field in ["is_superuser", "is_staff", "groups", "role", "email"]:
+        assert f'name="{field}"' in body, field
+    assert client.get(_password_url(patient)).status_code == 200
+    assert client.get("/admin/auth/group/").status_code == 200
+
+
+# --- the role service ------------------------------------------------------------------------
+
+
+def test_the_owner_changes_a_role_and_it_is_recorded(owner: User, patient: User) -> None:
+    record = change_role(actor=owner, user=patient, role=Role.PRACTITIONER)
+    patient.refresh_from_db()
+    assert patient.role == Role.PRACTITIONER
+    assert record is not None
+    assert (record.user, record.changed_by, record.changed_by_email) == (
+        patient,
+        owner,
+        owner.email,
+    )
+    assert (record.from_role, record.to_role) == (Role.PATIENT, Role.PRACTITIONER)
+    assert record.changed_at is not None
+
+    change_role(actor=owner, user=patient, role=Role.STAFF)
+    patient = User.objects.get(pk=patient.pk)
+    assert patient.is_staff and patient.groups.filter(name=STAFF_GROUP).exists()
+    assert list(
+        RoleChange.objects.filter(user=patient).order_by("pk").values_list("from_role", "to_role")
+    ) == [(Role.PATIENT, Role.PRACTITIONER), (Role.PRACTITIONER, Role.STAFF)]
+    # The same role again changes nothing and records nothing.
+    assert change_role(actor=owner, user=patient, role=Role.STAFF) is None
+    assert RoleChange.objects.filter(user=patient).count() == 2
+
+
+@pytest.mark.parametrize("who", ["front_desk", "practitioner", "patient"])
+def test_anyone_but_the_owner_is_refused_clearly(
+    request: pytest.FixtureRequest, other_patient: User, who: str
+) -> None:
+    actor = request.getfixturevalue(who)
+    for target in (other_patient, actor):  # not even their own
+        with pytest.raises(RoleChangeRefused) as refused:
+            change_role(actor=actor, user=target, role=Role.STAFF)
+        assert "Only the clinic owner can change" in str(refused.value)
+    assert User.objects.get(pk=other_patient.pk).role == Role.PATIENT
+    assert User.objects.get(pk=actor.pk).role == actor.role
+    assert not RoleChange.objects.exists()
+
+
+def test_an_inactive_owner_is_refused(owner: User, patient: User) -> None:
+    User.objects.filter(pk=owner.pk).update(is_active=False)
+    with pytest.raises(RoleChangeRefused):
+        change_role(actor=User.objects.get(pk=owner.pk), user=patient, role=Role.STAFF)
+
+
+def test_a_role_change_in_the_admin_asks_the_owner_to_re_authenticate_then_is_recorded(
+    owner: User, patient: User, clinic: Any
+) -> None:
+    client = client_for(owner)
+    form = {
+        "email": patient.email,
+        "first_name": patient.first_name,
+        "last_name": patient.last_name,
+        "phone": "",
+        "role": Role.PRACTITIONER,
+        "clinic": clinic.pk,
+        "is_active": "on",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2027-01-01",
+        "date_joined_1": "09:00:00",
+        "initial-date_joined_0": "2027-01-01",
+        "initial-date_joined_1": "09:00:00",
+    }
+    asked = client.post(_change_url(patient), form)
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    assert User.objects.get(pk=patient.pk).role == Role.PATIENT
+    assert not RoleChange.objects.exists()
+
+    done = client.post(asked["Location"], {"password": TEST_PASSWORD})
+    assert done.status_code == 302, done.content.decode()[:2000]
+    assert User.objects.get(pk=patient.pk).role == Role.PRACTITIONER
+    change = RoleChange.objects.get()
+    assert (change.changed_by, change.from_role, change.to_role) == (
+        owner,
+        Role.PATIENT,
+        Role.PRACTITIONER,
+    )
+    # The owner can read the record (the desk cannot: see the 403 test above).
+    listing = client.get("/admin/portal/rolechange/").content.decode()
+    assert str(patient) in listing and owner.email in listing
+
+
+def test_an_admin_save_without_a_role_change_asks_for_nothing(
+    owner: User, patient: User, clinic: Any
+) -> None:
+    client = client_for(owner)
+    response = client.post(
+        _change_url(patient),
+        {
+            "email": patient.email,
+            "first_name": "Alexandra",
+            "last_name": patient.last_name,
+            "phone": "",
+            "role": Role.PATIENT,
+            "clinic": clinic.pk,
+            "is_active": "on",
+            "date_joined_0": "2027-01-01",
+            "date_joined_1": "09:00:00",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:portal_user_changelist")
+    assert User.objects.get(pk=patient.pk).first_name == "Alexandra"
+    assert not RoleChange.objects.exists()
+
+
+def test_the_front_desk_cannot_reach_role_changes_in_the_admin_at_all(
+    front_desk: User, patient: User
+) -> None:
+    client: Client = client_for(front_desk)
+    client.post(_change_url(patient), {"first_name": "A", "role": Role.STAFF})
+    assert User.objects.get(pk=patient.pk).role == Role.PATIENT
+    assert not RoleChange.objects.exists()
