@@ -53,8 +53,10 @@ USER app
 
 EXPOSE 8000
 
+# The access log leaves out the tokens some URLs carry (check-in links, calendar feeds).
 CMD ["gunicorn", "portal.wsgi:application", \
      "--bind", "0.0.0.0:8000", \
      "--worker-tmp-dir", "/dev/shm", \
      "--timeout", "30", \
-     "--access-logfile", "-"]
+     "--access-logfile", "-", \
+     "--logger-class", "portal.gunicorn_logging.RedactingLogger"]

@@ -24,7 +24,7 @@ def chosen_practitioner(service: Service, chosen: str | None) -> Practitioner | 
     """The practitioner picked for this service (None for "whoever is free"), or 404."""
     practitioner = parse_practitioner(service, chosen)
     if practitioner is None and chosen and chosen.isdigit():
-        # A practitioner id that does not offer this service (another clinic's, a tampered
+        # A practitioner id that does not offer this service (a stale page, a tampered
         # form): refuse rather than quietly booking whoever is free.
         raise Http404("No such practitioner for this service")
     return practitioner

@@ -5,6 +5,10 @@ Acknowledging alerts and clearing flags are the intake app's views (one place fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -33,10 +37,27 @@ def _problem(request: HttpRequest, kind: str, status: int, **context: object) ->
     )
 
 
+def _no_referrer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    # A page whose address is a secret: the browser must not send it on as a Referer (to our
+    # own static files, whose access log would keep it, or to any link followed from it).
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
+
+
 @never_cache
+@_no_referrer
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkin(request: HttpRequest, token: str) -> HttpResponse:
-    """The check-in form for one visit, opened from the emailed link without logging in."""
+    """The check-in form for one visit, opened from the emailed link without logging in.
+
+    The patient may answer signed in or not; anyone else signed in is refused. The page
+    sends no Referer, so the token in its address does not travel to other logs.
+    """
     try:
         booking_id, stage = links.read_token(token)
     except links.LinkError as exc:
@@ -50,6 +71,10 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
     )
     if booking is None:
         return _problem(request, "invalid", 400)
+    if request.user.is_authenticated and request.user.pk != booking.patient_id:
+        # Someone else's link (forwarded, or opened on a shared computer): nothing about the
+        # visit is shown and nothing can be answered in the patient's name.
+        return _problem(request, "someone_else", 403, clinic=booking.clinic)
     clinic = booking.clinic
     context = {"booking": booking, "stage": stage, "clinic": clinic}
     if CheckIn.objects.filter(booking=booking, stage=stage).exists():

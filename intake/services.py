@@ -31,6 +31,7 @@ from intake.questionnaire import FULL, SHORT, Questionnaire, Section, current
 from intake.tasks import hand_off_alert
 from intake.triage import Level, Outcome, intake_outcome
 from portal.models import Clinic, User
+from portal.redaction import redact
 
 
 def _clinic_id(person: User) -> int:
@@ -48,7 +49,7 @@ def log_health_access(
         viewer=viewer,
         patient=patient,
         what=what,
-        path=request.get_full_path()[:300] if request is not None else "",
+        path=redact(request.get_full_path())[:300] if request is not None else "",
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
+from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -41,6 +43,7 @@ from payments.models import FeeReduction, FeeReductionStatus, Payment, PaymentSt
 from payments.pricing import PriceError, format_money
 from payments.webhooks import MalformedEvent, ingest_event
 from portal.access import patient_required, team_required
+from portal.headers import allow_features
 from portal.models import Clinic
 from portal.team_security import sensitive_team_action
 
@@ -52,33 +55,43 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _stripe_csp(view: View) -> View:
-    """A Content-Security-Policy for the card page.
+# Stripe's documented hosts for Stripe.js and its card frames (its CSP guide). In tests
+# STRIPE_JS_URL and STRIPE_API_BASE point at localstripe, whose origins are added instead.
+_STRIPE_FRAMES = ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"]
+
+
+def _stripe_sources() -> dict[str, list[str]]:
+    """What the card page adds to the site-wide Content-Security-Policy.
 
     Stripe.js, loaded from ``STRIPE_JS_URL`` (https://js.stripe.com/v3/ in production,
-    localstripe in tests), is the one external script the portal allows: it must come from
-    Stripe for the card details to stay out of our pages (PCI SAQ A). Everything else is
-    our own static files.
+    localstripe in tests), is the one external script the portal allows, and only here: it
+    must come from Stripe for the card details to stay out of our pages (PCI SAQ A).
     """
+    js = _origin(settings.STRIPE_JS_URL)
+    api = (
+        _origin(settings.STRIPE_API_BASE) if settings.STRIPE_API_BASE else "https://api.stripe.com"
+    )
+    return {
+        "script-src": [js],
+        "frame-src": sorted({js, *_STRIPE_FRAMES}),
+        "connect-src": sorted({js, api}),
+        "img-src": ["https://*.stripe.com"],
+    }
 
+
+def _stripe_csp(view: View) -> View:
+    """The card page's policies: Stripe's hosts on top of the site-wide Content-Security-Policy
+    (the nonce and everything else stay as on every page), and ``payment`` for its frames."""
+
+    @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        js = _origin(settings.STRIPE_JS_URL)
-        api = (
-            _origin(settings.STRIPE_API_BASE)
-            if settings.STRIPE_API_BASE
-            else "https://api.stripe.com"
-        )
-        response["Content-Security-Policy"] = (
-            f"default-src 'self'; script-src 'self' {js}; frame-src {js} https://hooks.stripe.com; "
-            f"connect-src 'self' {js} {api}; img-src 'self' data: https://*.stripe.com; "
-            "style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'self'"
-        )
-        return response
+        sources = _stripe_sources()
+        # The site-wide policy allows no frames at all: here Stripe's replace that 'none'.
+        frames = sources.pop("frame-src")
+        with_stripe = csp_replace({"frame-src": frames})(csp_update(sources)(view))
+        return with_stripe(request, *args, **kwargs)  # type: ignore[return-value]
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+    return allow_features(lambda: {"payment": ["self", _STRIPE_FRAMES[0]]})(wrapped)
 
 
 def _own_booking(request: HttpRequest, pk: int) -> Booking:

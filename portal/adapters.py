@@ -7,6 +7,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 from portal.crypto import decrypt_text, encrypt_text
@@ -26,6 +27,18 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The visitor's address for the login limits (``TRUSTED_PROXY_COUNT`` proxies deep).
+
+        A request with fewer forwarded hops than proxies configured did not come through
+        them all (a probe from inside the network): it is counted under the address that
+        connected, rather than failing with a server error.
+        """
+        try:
+            return super().get_client_ip(request)
+        except ImproperlyConfigured:
+            return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -45,6 +45,14 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
             ).order_by("first_name", "last_name")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    # One clinic per installation (portal.models.Clinic): its details are edited, never a
+    # second one added, and it is never deleted (everything in the portal belongs to it).
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Clinic | None = None) -> bool:
+        return False
+
 
 # What a non-superuser may edit on a patient's account; everything else is shown read-only.
 DESK_EDITABLE_USER_FIELDS = ("first_name", "last_name", "phone")

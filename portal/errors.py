@@ -10,7 +10,9 @@ def _render(request: HttpRequest, template: str, status: int) -> HttpResponse:
     try:
         body = loader.render_to_string(template, request=request)
     except Exception:  # the page itself must never fail: fall back to plain text
-        body = loader.render_to_string("errors/plain.html", {"status": status})
+        # The page's own <style> carries the CSP nonce (django-csp's, set on every request).
+        nonce = getattr(request, "csp_nonce", "")
+        body = loader.render_to_string("errors/plain.html", {"status": status, "nonce": nonce})
     return HttpResponse(body, status=status)
 
 

@@ -46,17 +46,27 @@ def _default_currency() -> str:
 
 class ClinicQuerySet(models.QuerySet["Clinic"]):
     def current(self) -> Clinic:
-        """The clinic this portal serves: the oldest one, created on first use."""
-        clinic = self.order_by("pk").first()
+        """The clinic this portal serves (there is only one), created on first use."""
+        clinic = self.first()
         if clinic is not None:
             return clinic
-        created, _ = self.get_or_create(slug="clinic", defaults={"name": "Our clinic"})
+        # Two first requests at once: the loser's insert breaks the one-row constraint and
+        # get_or_create reads the winner's row instead.
+        created, _ = self.get_or_create(
+            singleton=True, defaults={"name": "Our clinic", "slug": "clinic"}
+        )
         return created
 
 
 class Clinic(models.Model):
-    """A clinic's settings: who it is, where, and what it tells patients."""
+    """The clinic's settings: who it is, where, and what it tells patients.
 
+    One clinic per installation, with as many practitioners and rooms as it likes: the
+    ``singleton`` column is always true and unique, so the database refuses a second row.
+    A second clinic is a second deployment (its own database, secrets and domain).
+    """
+
+    singleton = models.BooleanField(default=True, editable=False)
     name = models.CharField(max_length=120)
     slug = models.SlugField(unique=True)
     address = models.TextField(blank=True)
@@ -170,6 +180,12 @@ class Clinic(models.Model):
 
     class Meta:
         ordering: ClassVar = ["pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["singleton"], name="portal_clinic_one_per_install"),
+            models.CheckConstraint(
+                condition=models.Q(singleton=True), name="portal_clinic_singleton_is_true"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -184,6 +200,10 @@ class Clinic(models.Model):
         return frozenset(int(c) for c in self.open_days if c in "0123456")
 
     def clean(self) -> None:
+        if self._state.adding and Clinic.objects.exists():
+            raise ValidationError(
+                "This portal serves one clinic. Change its details instead of adding another."
+            )
         self.currency = self.currency.upper()
         if len(self.currency) != 3 or not self.currency.isalpha():
             raise ValidationError({"currency": "Use a three-letter currency code such as GBP."})

@@ -14,6 +14,9 @@ import zoneinfo
 from pathlib import Path
 
 import django_stubs_ext
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.config import Environment
@@ -58,6 +61,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "portal",
     "booking",
     "intake",
@@ -75,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.headers.PermissionsPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # After allauth's: team members need a second factor and a short idle timeout.
     "portal.team_security.TeamSecurityMiddleware",
@@ -95,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.clinic",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -208,6 +215,15 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Who a request comes from, for those per-IP limits. Production sits behind a TLS proxy:
+# with the default (0, no proxy trusted) every visitor would share the proxy's address and
+# one person's wrong passwords would lock everyone out. Set TRUSTED_PROXY_COUNT to the
+# number of proxies in front of the portal that append to X-Forwarded-For (1 for one
+# nginx/Caddy/load balancer), or TRUSTED_CLIENT_IP_HEADER to a header the proxy sets and
+# clients cannot (e.g. CF-Connecting-IP). Never set either without a proxy that
+# overwrites them: anyone could then pick their own address and dodge the limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.optional("TRUSTED_CLIENT_IP_HEADER")
 ACCOUNT_RATE_LIMITS = {
     # Per IP and per account: a handful of wrong passwords, then a pause.
     "login_failed": "10/m/ip,5/5m/key",
@@ -316,6 +332,42 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): our own static files, plus scripts and styles that
+# carry the request's nonce. No inline event handlers or style attributes anywhere; positions
+# drawn by the server go through static/js/portal.js. Stripe's hosts are added on the card
+# page only (payments.views).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF, CSP_NONCE],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "frame-src": [CSP_NONE],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    },
+}
+# Powerful browser features the portal never uses are off on every page; ``payment`` is
+# allowed for Stripe's frames on the card page only (payments.views).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
+
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", True)
@@ -337,9 +389,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Django logs the path of refused and failed requests ("Bad Request: /checkin/<token>/"):
+    # the filter keeps the secrets some URLs carry out of every line (portal.redaction).
+    "filters": {"redact_secrets": {"()": "portal.redaction.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines, through the same filtered handler.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Follow-up messages (followup/) ----------------------------------------

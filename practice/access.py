@@ -65,8 +65,8 @@ def practitioner_for_request(request: HttpRequest) -> Practitioner:
 
 def practitioner_to_manage(request: HttpRequest) -> Practitioner:
     """Whose hours and time off this request edits: a practitioner their own; staff any
-    practitioner of their clinic, named by ``p`` (the first one when not named). An id from
-    another clinic, or a malformed one, is a 404."""
+    practitioner of the clinic, named by ``p`` (the first one when not named). An unknown
+    or malformed id is a 404."""
     user = team_user(request)
     if user.role != Role.STAFF:
         return practitioner_for_request(request)

@@ -31,7 +31,7 @@ from practice.glance import VisitFacts, first_treatments, glance_for
 # Also expire, so what bumps no version (a bulk rename, a raw SQL fix) shows within minutes.
 TTL_SECONDS = 5 * 60
 # In every key: an entry pickled by an older shape of ``CalendarPage`` is never read.
-SHAPE = 2
+SHAPE = 3
 # Bumped when a patient's name or email (what a visit is labelled with) may have changed.
 PEOPLE_KEY = "practice:people:version"
 

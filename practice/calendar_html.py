@@ -62,7 +62,8 @@ def _hm(entry: Entry) -> str:
 
 
 def _place(entry: Entry) -> str:
-    return f"--row: {entry.row}; --span: {entry.span}; --lane: {entry.lane}; --lanes: {entry.lanes}"
+    # CSS custom properties, set by static/js/portal.js (the CSP allows no style attribute).
+    return f"row:{entry.row} span:{entry.span} lane:{entry.lane} lanes:{entry.lanes}"
 
 
 def _visit(entry: Entry, out: Markup) -> None:
@@ -77,7 +78,7 @@ def _visit(entry: Entry, out: Markup) -> None:
     out.append((booking.pk, "class"))
     out.append(
         format_html(
-            '{}" style="{}" href="{}" data-booking="{}">'
+            '{}" data-vars="{}" href="{}" data-booking="{}">'
             '<span class="cal-entry__name">{}</span>'
             '<span class="cal-entry__time">{} · {}{}</span>',
             " cal-entry--short" if entry.span <= 2 else "",
@@ -98,7 +99,7 @@ def _other(entry: Entry, column: Column, room_url: str) -> str:
     if entry.kind == "shift":
         assert entry.block is not None
         return format_html(
-            '<a class="cal-entry cal-entry--shift" style="{}" href="{}?date={}&amp;room={}">'
+            '<a class="cal-entry cal-entry--shift" data-vars="{}" href="{}?date={}&amp;room={}">'
             '<span class="cal-entry__time">{}</span><span class="cal-entry__name">{}</span>'
             '<span class="cal-entry__what">{} · open the room</span></a>',
             _place(entry),
@@ -110,7 +111,8 @@ def _other(entry: Entry, column: Column, room_url: str) -> str:
             entry.detail,
         )
     return format_html(
-        '<div class="cal-entry cal-entry--off" style="{}"><span class="cal-entry__time">{}</span>'
+        '<div class="cal-entry cal-entry--off" data-vars="{}">'
+        '<span class="cal-entry__time">{}</span>'
         '<span class="cal-entry__name">Time off</span>{}</div>',
         _place(entry),
         _hm(entry),
@@ -127,7 +129,7 @@ def grid_markup(grid: Grid, *, head: str, chosen: str) -> Markup:
     keep = f"&p={chosen}" if chosen else ""
     out: Markup = [
         format_html(
-            '<div class="cal" style="--rows: {}; --cols: {}" data-calendar>'
+            '<div class="cal" data-vars="rows:{} cols:{}" data-calendar>'
             '<div class="cal__scroll"><div class="cal__inner">'
             '<div class="cal__head" aria-hidden="true"><div class="cal__corner"></div>',
             grid.rows,
@@ -168,7 +170,7 @@ def grid_markup(grid: Grid, *, head: str, chosen: str) -> Markup:
         format_html(
             '</div><div class="cal__body"><div class="cal__times" aria-hidden="true">{}</div>',
             format_html_join(
-                "", '<span style="--row: {}">{}</span>', (mark for mark in grid.hour_marks)
+                "", '<span data-vars="row:{}">{}</span>', (mark for mark in grid.hour_marks)
             ),
         )
     )
@@ -194,7 +196,7 @@ def grid_markup(grid: Grid, *, head: str, chosen: str) -> Markup:
                 else "",
                 format_html_join(
                     "",
-                    '<div class="cal__open" style="--row: {}; --span: {}"></div>',
+                    '<div class="cal__open" data-vars="row:{} span:{}"></div>',
                     column.open_bands,
                 ),
                 mark_safe('<p class="cal__closed-note">Closed</p>')

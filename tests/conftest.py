@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from portal.models import Clinic, Role, User
-from tests.factories import ClinicFactory, UserFactory
+from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -21,11 +21,6 @@ def clinic(db: None) -> Clinic:
 
 
 @pytest.fixture
-def other_clinic(db: None) -> Clinic:
-    return ClinicFactory.create(name="Hillside Clinic", slug="hillside")
-
-
-@pytest.fixture
 def patient(clinic: Clinic) -> User:
     return UserFactory.create(email="patient@example.com", first_name="Alex")
 
@@ -38,11 +33,6 @@ def other_patient(clinic: Clinic) -> User:
 @pytest.fixture
 def practitioner(clinic: Clinic) -> User:
     return UserFactory.create(email="mei@example.com", first_name="Mei", role=Role.PRACTITIONER)
-
-
-@pytest.fixture
-def other_clinic_practitioner(other_clinic: Clinic) -> User:
-    return UserFactory.create(email="far@example.com", role=Role.PRACTITIONER, clinic=other_clinic)
 
 
 @pytest.fixture

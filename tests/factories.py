@@ -13,17 +13,6 @@ from portal.services import user_set_role
 TEST_PASSWORD = "correct-horse-battery-staple"
 
 
-class ClinicFactory(factory.django.DjangoModelFactory[Clinic]):
-    class Meta:
-        model = Clinic
-        django_get_or_create = ("slug",)
-
-    name = factory.Sequence(lambda n: f"Clinic {n}")
-    slug = factory.Sequence(lambda n: f"clinic-{n}")
-    phone = "0117 000 0000"
-    address = "1 Test Street"
-
-
 class UserFactory(factory.django.DjangoModelFactory[User]):
     """A verified user of the portal's own clinic; pass ``role`` for team members."""
 

@@ -21,6 +21,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -475,7 +477,7 @@ def production_server(tmp_path: Path, services: dict[str, dict[str, Any]]) -> It
     arguments[arguments.index("--bind") + 1] = f"127.0.0.1:{port}"
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(**overrides: str) -> int:
+    def start(log_to: Path | None = None, **overrides: str) -> int:
         values = {
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(50),
@@ -490,8 +492,8 @@ def production_server(tmp_path: Path, services: dict[str, dict[str, Any]]) -> It
             [sys.executable, "-m", "gunicorn", *arguments],
             env=env,
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log_to.open("wb") if log_to else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if log_to else subprocess.DEVNULL,
         )
         started.append(process)
         deadline = time.monotonic() + 30
@@ -531,6 +533,31 @@ def test_the_web_healthcheck_passes_on_a_healthy_production_server(
     assert probe(services, port, ".clinic.example") == 0
     # A host the portal does not answer to gets a 400: the probe must not use it.
     assert probe(services, port, "elsewhere.example") != 0
+
+
+@pytest.mark.slow
+def test_the_access_log_keeps_no_check_in_token(production_server: Any, tmp_path: Path) -> None:
+    log = tmp_path / "gunicorn.log"
+    port = production_server(log_to=log)
+    token = "eyJiIjoxMjMsInMiOiJjaGVja2luIn0:1tAbCd:s3cr3t-signature-part"
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/checkin/{token}/",
+        headers={"Host": "portal.clinic.example", "Referer": f"https://x.example/checkin/{token}/"},
+    )
+    opener = urllib.request.build_opener(_NoRedirect())
+    with pytest.raises(urllib.error.HTTPError):  # the HTTPS redirect, logged like any request
+        opener.open(request, timeout=10)
+    deadline = time.monotonic() + 10
+    while "/checkin/" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    written = log.read_text()
+    assert '"GET /checkin/[redacted]/ HTTP/1.1"' in written
+    assert "s3cr3t" not in written
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 @pytest.mark.slow

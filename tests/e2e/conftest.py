@@ -19,7 +19,16 @@ from django.core import mail
 # threads, so this only relaxes the guard for the test code itself.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 
 from booking.demo import seed_booking
 from portal.authenticators import totp_code, totp_secret
@@ -103,14 +112,33 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+def _watch_csp(context: BrowserContext) -> list[str]:
+    """Console messages where Chromium reports a Content-Security-Policy violation, from
+    every page of the context: a journey that needs something the policy blocks fails."""
+    violations: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    context.on("page", lambda page: page.on("console", on_console))
+    return violations
+
+
+def _no_violations(violations: list[str]) -> None:
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser context (no cookies) per test, at laptop size."""
     context = browser.new_context(viewport=LAPTOP, locale="en-GB")
     context.set_default_timeout(10_000)
+    violations = _watch_csp(context)
     page = context.new_page()
     yield page
     context.close()
+    _no_violations(violations)
 
 
 @pytest.fixture
@@ -120,9 +148,11 @@ def phone_page(browser: Browser) -> Iterator[Page]:
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="en-GB"
     )
     context.set_default_timeout(10_000)
+    violations = _watch_csp(context)
     page = context.new_page()
     yield page
     context.close()
+    _no_violations(violations)
 
 
 def laptop(page: Page) -> Page:

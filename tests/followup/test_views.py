@@ -94,6 +94,46 @@ def test_out_of_range_answers_get_a_clear_error_and_write_nothing(
     assert CheckIn.objects.count() == 0
 
 
+@pytest.mark.usefixtures("at_checkin_time")
+@pytest.mark.parametrize("who", ["other_patient", "practitioner", "front_desk"])
+def test_a_link_opened_while_signed_in_as_someone_else_is_refused(
+    visit: Booking, who: str, request: pytest.FixtureRequest
+) -> None:
+    someone_else = client_for(request.getfixturevalue(who))
+    url = url_for(visit)
+    response = someone_else.get(url)
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert 'data-problem="someone_else"' in text
+    # Nothing about the visit or the patient is shown.
+    assert visit.patient.first_name not in text and "March" not in text
+    assert someone_else.post(url, GOOD).status_code == 403
+    assert not CheckIn.objects.exists()
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.usefixtures("at_checkin_time")
+def test_the_patient_signed_in_as_themself_may_answer(visit: Booking) -> None:
+    own = client_for(visit.patient)
+    url = url_for(visit)
+    assert own.get(url).status_code == 200
+    assert own.post(url, GOOD).status_code == 200
+    assert CheckIn.objects.get().booking == visit
+
+
+@pytest.mark.usefixtures("at_checkin_time")
+def test_signing_out_from_the_refusal_opens_the_link_for_whoever_holds_it(
+    visit: Booking, other_patient: User
+) -> None:
+    shared_computer = client_for(other_patient)
+    url = url_for(visit)
+    assert shared_computer.get(url).status_code == 403
+    shared_computer.post(reverse("account_logout"))
+    response = shared_computer.get(url)
+    assert response.status_code == 200
+    assert f"How are you, {visit.patient.first_name}?" in response.content.decode()
+
+
 def test_a_tampered_link_is_refused(client: Client, visit: Booking) -> None:
     token = make_token(booking_id=visit.pk, stage=CheckInStage.CHECKIN)
     response = client.get(reverse("followup:checkin", args=[token[:-2] + "xx"]))

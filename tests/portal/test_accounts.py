@@ -118,12 +118,11 @@ def test_signup_creates_an_unverified_patient_of_the_clinic_and_sends_a_link(
     _confirmation_path(mail.outbox[0])
 
 
-def test_signup_uses_the_existing_clinic_not_a_new_one(client: Client) -> None:
-    older = Clinic.objects.create(name="First", slug="first")
-    Clinic.objects.create(name="Second", slug="second")
+def test_signup_joins_the_portal_s_one_clinic(client: Client) -> None:
+    clinic = Clinic.objects.current()
     client.post(SIGNUP_URL, _signup_data())
-    assert User.objects.get().clinic == older
-    assert Clinic.objects.count() == 2
+    assert User.objects.get().clinic == clinic
+    assert Clinic.objects.count() == 1
 
 
 def test_cannot_log_in_before_verifying(client: Client, clinic: Clinic) -> None:

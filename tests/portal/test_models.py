@@ -5,11 +5,12 @@ from __future__ import annotations
 import zoneinfo
 
 import pytest
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import RequestFactory
 
 from portal.models import Clinic, Role, User, validate_time_zone
-from tests.factories import ClinicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,11 +73,37 @@ def test_current_clinic_is_created_on_first_use() -> None:
     assert Clinic.objects.count() == 1
 
 
-def test_current_clinic_is_the_oldest() -> None:
-    first = ClinicFactory.create(slug="first")
-    ClinicFactory.create(slug="second")
-    ClinicFactory.create(slug="third")
-    assert Clinic.objects.current() == first
+def test_the_database_refuses_a_second_clinic() -> None:
+    Clinic.objects.current()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Clinic.objects.create(name="Hillside Clinic", slug="hillside")
+    assert Clinic.objects.count() == 1
+
+
+def test_the_one_clinic_row_cannot_be_made_an_extra_one() -> None:
+    # The constant column is the constraint's anchor: switching it off would let a second
+    # row in, so the database refuses that too.
+    Clinic.objects.current()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Clinic.objects.update(singleton=False)
+
+
+def test_validation_refuses_a_second_clinic_with_a_plain_message() -> None:
+    Clinic.objects.current()
+    with pytest.raises(ValidationError) as excinfo:
+        _clinic(slug="hillside").full_clean()
+    assert "one clinic" in str(excinfo.value)
+
+
+def test_the_admin_edits_the_clinic_but_never_adds_or_deletes_one(rf: RequestFactory) -> None:
+    owner = User.objects.create_superuser("owner@example.com", "a-long-passphrase-42")
+    request = rf.get("/admin/portal/clinic/")
+    request.user = owner
+    clinic_admin = admin.site.get_model_admin(Clinic)
+    clinic = Clinic.objects.current()
+    assert clinic_admin.has_change_permission(request, clinic)
+    assert not clinic_admin.has_add_permission(request)
+    assert not clinic_admin.has_delete_permission(request, clinic)
 
 
 def test_current_clinic_takes_defaults_from_settings(settings) -> None:

@@ -15,7 +15,7 @@ from intake.services import alert_raise, flag_raise
 from portal.models import User
 from practice.models import TreatmentRecord
 from tests.booking.conftest import NOW, TUE, WED
-from tests.booking.factories import PractitionerFactory, local
+from tests.booking.factories import local
 from tests.conftest import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -118,18 +118,6 @@ def test_another_practitioner_sees_none_of_mei_s_patients(
         # Their own calendar, hours and feed; removing Mei's hours is a no-op for him.
         assert response.status_code in (200, 302, 400)
     assert WeeklyHours.objects.filter(practitioner__user__email="mei@example.com").count() == 10
-
-
-@pytest.mark.parametrize(("name", "method", "who"), [(n, m, w) for n, _, m, w in PAGES])
-def test_other_clinic_practitioner_gets_404_for_this_clinic_s_records(
-    other_clinic_practitioner: User, urls: dict[str, str], name: str, method: str, who: str
-) -> None:
-    PractitionerFactory.create(
-        user=other_clinic_practitioner, clinic=other_clinic_practitioner.clinic
-    )
-    response = getattr(client_for(other_clinic_practitioner), method)(urls[name])
-    if who.startswith("own"):
-        assert response.status_code == 404
 
 
 @pytest.mark.parametrize(("name", "method", "who"), [(n, m, w) for n, _, m, w in PAGES])

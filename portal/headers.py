@@ -1,0 +1,66 @@
+"""The Permissions-Policy header: browser features the portal does not use are off everywhere.
+
+``settings.PERMISSIONS_POLICY`` maps each feature to the origins allowed to use it (an empty
+list: nobody, not even the portal). A view that needs a feature opens it for its own response
+with ``allow_features`` (the card page lets Stripe's frames use ``payment``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+
+HEADER = "Permissions-Policy"
+_OVERRIDE = "_permissions_policy"
+
+Features = dict[str, list[str]]
+Response = TypeVar("Response", bound=HttpResponseBase)
+
+
+def _allowlist(origins: list[str]) -> str:
+    # Structured-field syntax: "self" is a token, origins are quoted strings.
+    return "(" + " ".join("self" if o == "self" else f'"{o}"' for o in origins) + ")"
+
+
+def header_value(features: Features) -> str:
+    """The header for these features, e.g. ``camera=(), payment=(self "https://x")``."""
+    return ", ".join(f"{name}={_allowlist(origins)}" for name, origins in features.items())
+
+
+def allow_features(
+    features: Callable[[], Features],
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Open some features on one view's responses; ``features`` is called per response so
+    origins can come from settings."""
+
+    def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Response:
+            response = view(request, *args, **kwargs)
+            setattr(response, _OVERRIDE, features())
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+class PermissionsPolicyMiddleware:
+    """Adds ``Permissions-Policy`` to every response that does not set its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if HEADER not in response:
+            features: Features = {
+                **settings.PERMISSIONS_POLICY,
+                **getattr(response, _OVERRIDE, {}),
+            }
+            response[HEADER] = header_value(features)
+        return response
