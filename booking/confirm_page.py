@@ -18,13 +18,14 @@ from booking.gates import Gate
 from booking.lookups import carry_query
 from booking.models import Booking, Practitioner, Service
 from portal.models import User
+from portal.params import parse_id
 
 
 def chosen_practitioner(service: Service, chosen: str | None) -> Practitioner | None:
     """The practitioner picked for this service (None for "whoever is free"), or 404."""
     practitioner = parse_practitioner(service, chosen)
-    if practitioner is None and chosen and chosen.isdigit():
-        # A practitioner id that does not offer this service (a stale page, a tampered
+    if practitioner is None and parse_id(chosen) is not None:
+        # A practitioner id that does not offer this service (another clinic's, a tampered
         # form): refuse rather than quietly booking whoever is free.
         raise Http404("No such practitioner for this service")
     return practitioner

@@ -4,31 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django import forms
 
 from booking.models import Practitioner, Service
-
-# Dates outside these are garbage, not visits; refusing them keeps the date
-# arithmetic done with them (a visit's end, the days around a week) from overflowing.
-EARLIEST = date(1900, 1, 1)
-LATEST = date(9000, 1, 1)
+from portal.params import EARLIEST, LATEST, parse_date, parse_id
 
 
 def parse_week(value: str | None, today: date) -> date:
     """The Monday of the requested week (this week for missing or malformed input)."""
-    try:
-        day = date.fromisoformat(value) if value else today
-    except ValueError:
-        day = today
-    if not EARLIEST <= day <= LATEST:
-        day = today
+    day = parse_date(value) or today
     return day - timedelta(days=day.weekday())
 
 
 def parse_start(value: str | None) -> datetime | None:
     """An aware UTC instant from the slot's ISO value, or None if it is not one."""
-    if not value:
+    if not value or not value.isascii():
         return None
     try:
         parsed = datetime.fromisoformat(value)
@@ -41,10 +33,10 @@ def parse_start(value: str | None) -> datetime | None:
 
 def parse_practitioner(service: Service, value: str | None) -> Practitioner | None:
     """The chosen practitioner if they offer ``service``; None for "any" or a bad value."""
-    if not value or value == "any" or not value.isdigit():
+    wanted = parse_id(value)
+    if wanted is None:
         return None
     # Through .all(), so a service loaded with its practitioners costs no query.
-    wanted = int(value)
     return next((p for p in service.practitioners.all() if p.pk == wanted and p.is_bookable), None)
 
 
@@ -60,3 +52,26 @@ class ConfirmBookingForm(forms.Form):
         if start is None:
             raise forms.ValidationError("That time could not be read. Please pick a time again.")
         return start
+
+
+class PatientSearchForm(forms.Form):
+    """The front desk's caller search (GET): a name, email or phone fragment."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Name, email or phone",
+        error_messages={
+            "null_characters_not_allowed": "We could not search for that: it holds a character "
+            "that is not part of a name, email or phone number. Please type it again.",
+            "max_length": "We could not search for that: please type at most 100 characters.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")  # the page's input is id="q"
+        super().__init__(*args, **kwargs)
+
+    def search_text(self) -> str:
+        """The text to look for; "" when there is none or it could not be read."""
+        return self.cleaned_data.get("q", "") if self.is_valid() else ""

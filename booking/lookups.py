@@ -13,7 +13,9 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from booking.models import Booking, Service
+from portal import policy
 from portal.models import Clinic, Role, User
+from portal.params import int_param, parse_id
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -42,25 +44,39 @@ def get_bookable_service(slug: str) -> Service:
 def patient_for(request: HttpRequest) -> User:
     """Who the booking is for: the patient themself, or (for the team) the ``for`` patient."""
     user = signed_in_user(request)
-    wanted = request.GET.get("for") or request.POST.get("for")
     if not is_team(user):
         return user
-    if not wanted or not wanted.isdigit():
+    wanted = int_param(request, "for") or int_param(request, "for", post=True)
+    if wanted is None:
         raise Http404("Choose a patient first")
-    return get_object_or_404(User, pk=int(wanted), role=Role.PATIENT, clinic=user.clinic)
+    return get_object_or_404(User, pk=wanted, role=Role.PATIENT, clinic=user.clinic)
 
 
 def get_booking_for_user(request: HttpRequest, pk: int) -> Booking:
-    """The booking if the user may see it (its patient, or their clinic's team); else 404."""
-    qs = Booking.objects.select_related("service", "practitioner", "clinic", "patient", "room")
-    user = request.user
-    if is_team(user):
-        return get_object_or_404(qs, pk=pk, clinic_id=getattr(user, "clinic_id", None))
-    return get_object_or_404(qs, pk=pk, patient_id=user.pk)
+    """The booking if the user may open and act on it (``portal.policy``); else 404."""
+    qs = policy.bookings_for(request.user).select_related(
+        "service", "practitioner", "clinic", "patient", "room"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def moving_booking(request: HttpRequest) -> Booking | None:
+    """The visit being moved (``?reschedule=``), None for a new booking; 404 when it is
+    malformed or not the user's to move, so a bad value never books a second visit."""
+    if not request.GET.get("reschedule"):
+        return None
+    pk = int_param(request, "reschedule")
+    if pk is None:
+        raise Http404("No such booking")
+    return get_booking_for_user(request, pk)
 
 
 def carry_query(request: HttpRequest, **extra: Any) -> str:
     """Query string that keeps the booking context (for whom, what we are moving)."""
-    keep = {k: request.GET[k] for k in ("for", "reschedule", "with") if request.GET.get(k)}
+    keep = {
+        k: v
+        for k in ("for", "reschedule", "with")
+        if (v := request.GET.get(k, "")) and (parse_id(v) is not None or (k, v) == ("with", "any"))
+    }
     keep.update({k: v for k, v in extra.items() if v is not None})
     return urlencode(keep)

@@ -16,13 +16,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 from booking import services
 from booking.availability_cache import cached_bookable_service
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
-from booking.forms import ConfirmBookingForm, parse_practitioner, parse_start
+from booking.forms import ConfirmBookingForm, PatientSearchForm, parse_practitioner, parse_start
 from booking.gates import Gate, gates_for
 from booking.lookups import (
     carry_query,
     get_bookable_service,
     get_booking_for_user,
     is_team,
+    moving_booking,
     patient_for,
     signed_in_user,
 )
@@ -80,7 +81,8 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     """A week of open start times, Monday to Sunday, in the clinic's time zone."""
     service = cached_bookable_service(slug)
     patient = patient_for(request)
-    gates = _gates(request, patient, service)
+    moving = moving_booking(request)
+    gates = _gates(request, patient, service, moving)
     if gates and not is_team(request.user):
         return _gate_page(request, service, gates)
     tz = service.clinic.tz
@@ -95,12 +97,6 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
             f"That practitioner does not take {service.name} bookings online, so these are "
             "everyone's open times.",
         )
-    reschedule = request.GET.get("reschedule")
-    moving = (
-        get_booking_for_user(request, int(reschedule))
-        if reschedule and reschedule.isdigit()
-        else None
-    )
     monday, slots = open_week(
         service,
         asked=request.GET.get("week"),
@@ -151,7 +147,8 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     """Show the chosen time; on POST make (or move) the booking through the service."""
     service = get_bookable_service(slug)
     patient = patient_for(request)
-    gates = _gates(request, patient, service)
+    moving = moving_booking(request)
+    gates = _gates(request, patient, service, moving)
     if gates and not is_team(request.user):
         return _gate_page(request, service, gates)
     source = request.POST if request.method == "POST" else request.GET
@@ -160,12 +157,6 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     if start is None:
         messages.error(request, "That time could not be read. Please pick a time again.")
         return redirect(week_url(request, service))
-    reschedule = request.GET.get("reschedule")
-    moving = (
-        get_booking_for_user(request, int(reschedule))
-        if reschedule and reschedule.isdigit()
-        else None
-    )
     form = ConfirmBookingForm(
         request.POST or None,
         initial={
@@ -281,7 +272,8 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def book_for_patient(request: HttpRequest) -> HttpResponse:
     """Clinic staff booking for a caller: find the patient, then the usual booking pages."""
-    query = (request.GET.get("q") or "").strip()
+    form = PatientSearchForm(request.GET)
+    query = form.search_text()
     patients = User.objects.none()
     if len(query) >= 2:
         patients = (
@@ -294,12 +286,19 @@ def book_for_patient(request: HttpRequest) -> HttpResponse:
             )
             .order_by("last_name", "first_name")[:20]
         )
-    return render(request, "booking/book_for_patient.html", {"query": query, "patients": patients})
+    return render(
+        request,
+        "booking/book_for_patient.html",
+        {"form": form, "query": query, "patients": patients},
+        status=200 if form.is_valid() else 400,
+    )
 
 
-def _gates(request: HttpRequest, patient: User, service: Service) -> list[Gate]:
+def _gates(
+    request: HttpRequest, patient: User, service: Service, moving: Booking | None
+) -> list[Gate]:
     """What other apps say stands in the way of this booking (moving a visit is never gated)."""
-    if request.GET.get("reschedule"):
+    if moving is not None:
         return []
     return gates_for(patient, service, return_url=request.get_full_path())
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 from booking.models import Booking
 from followup.links import make_token, max_age
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
-from intake.models import PAUSING_FLAGS, Alert, AlertLevel, PatientFlag
-from portal.models import Clinic, User
+from intake.models import PAUSING_FLAGS, AlertLevel
+from portal import policy
+from portal.models import User
 
 GUIDANCE_KINDS = (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT)
 ASKING_KINDS = {
@@ -79,11 +80,11 @@ def practitioner_followup(user: User) -> dict[str, object]:
     patients. Emergency and urgent alerts, today's tasks and treatment on hold are the team's
     "Needs attention now" box (``intake.dashboard``)."""
     mine = Q(practitioner__isnull=True) | Q(practitioner__user=user)
-    clinic_id = user.clinic_id or Clinic.objects.current().pk
+    # Only patients whose record this practitioner may read (``portal.policy``).
     alerts = list(
-        Alert.objects.filter(
+        policy.alerts_for(user)
+        .filter(
             mine,
-            clinic_id=clinic_id,
             level__in=(AlertLevel.TODAY, AlertLevel.REVIEW, AlertLevel.ROUTINE),
             acknowledged_at__isnull=True,
         )
@@ -93,7 +94,8 @@ def practitioner_followup(user: User) -> dict[str, object]:
     same_day = [a for a in alerts if a.level == AlertLevel.TODAY]
     alerts = same_day + [a for a in alerts if a.level != AlertLevel.TODAY]
     flags = list(
-        PatientFlag.objects.filter(clinic_id=clinic_id, cleared_at__isnull=True)
+        policy.flags_for(user)
+        .filter(cleared_at__isnull=True)
         .exclude(kind__in=PAUSING_FLAGS)
         .select_related("patient")
         .order_by("patient__first_name", "patient__last_name", "kind")[:50]

@@ -1,9 +1,9 @@
 """Who may read a patient's health data, and the headers health pages send.
 
-One rule, used by every page that shows answers, notes or charts (the practice
-workspace reuses it): the patient; clinic staff of the patient's clinic; a
-practitioner of that clinic who has (or had) a booking with the patient, or who
-is alerted about them. Everyone else is told the page does not exist.
+The rule itself is ``portal.policy`` (the one access policy): the patient, and the
+practitioners caring for them or holding a "see this record anyway" grant. A practitioner
+of the clinic outside the care relationship is told so and offered that step (403); anyone
+else is told the page does not exist (404).
 """
 
 from __future__ import annotations
@@ -12,47 +12,57 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
-from booking.models import Booking
-from intake.models import Alert
+from portal import policy
 from portal.models import Role, User
 
 View = Callable[..., HttpResponse]
 
 
+class OutsideCare(PermissionDenied):
+    """A practitioner asked for a patient outside their care: they may ask to see it anyway."""
+
+    def __init__(self, patient: User) -> None:
+        super().__init__("This patient is not in your care")
+        self.patient = patient
+
+
 def can_read_health(viewer: Any, patient: User) -> bool:
-    """Whether ``viewer`` may read ``patient``'s health data."""
-    if not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
-        return False
-    if viewer.pk == patient.pk:
-        return True
-    if patient.role != Role.PATIENT or patient.clinic_id is None:
-        return False
-    if viewer.clinic_id != patient.clinic_id:
-        return False
-    if viewer.role == Role.STAFF:
-        return True
-    if viewer.role != Role.PRACTITIONER:
-        return False
-    treats = Booking.objects.filter(patient=patient, practitioner__user=viewer).exists()
-    return (
-        treats
-        or Alert.objects.filter(patient=patient, clinic_id=patient.clinic_id)
-        .filter(Q(practitioner__isnull=True) | Q(practitioner__user=viewer))
-        .exists()
-    )
+    """Whether ``viewer`` may read ``patient``'s health data (``portal.policy``)."""
+    return policy.may_read_record(viewer, patient)
 
 
 def patient_for_viewer(viewer: Any, patient_id: int) -> User:
-    """The patient whose health data ``viewer`` asks for, or 404 (never 403: no hint it exists)."""
+    """The patient whose health data ``viewer`` asks for; ``OutsideCare`` for a practitioner of
+    their clinic outside the care relationship, else 404 (no hint the patient exists)."""
     patient = get_object_or_404(User, pk=patient_id, role=Role.PATIENT)
-    if not can_read_health(viewer, patient):
-        raise Http404("No such patient")
-    return patient
+    if policy.may_read_record(viewer, patient):
+        return patient
+    if policy.may_ask_to_see_anyway(viewer, patient):
+        raise OutsideCare(patient)
+    raise Http404("No such patient")
+
+
+def offers_see_anyway(view: View) -> View:
+    """Turn ``OutsideCare`` into a page that explains and links to "see this record anyway"."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except OutsideCare as refused:
+            return render(
+                request,
+                "intake/outside_care.html",
+                {"patient": refused.patient, "next": request.get_full_path()},
+                status=403,
+            )
+
+    return wrapped
 
 
 def no_store(view: View) -> View:

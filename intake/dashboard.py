@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from intake.models import PAGING_LEVELS, SAME_DAY_LEVELS, Alert, PatientFlag
+from portal import policy
 from portal.models import Clinic, Role, User
 
 
@@ -29,29 +30,28 @@ def minutes_words(span: timedelta) -> str:
 @dataclass(frozen=True)
 class AlertRow:
     alert: Alert
-    # Whether the viewer may open the patient's health pages (the link is shown only then).
+    # Whether the viewer may open the patient's health record (``portal.policy``): the link
+    # is shown only then; a practitioner outside the care relationship is offered "see this
+    # record anyway" instead.
     can_open: bool
     # "waiting 12 min" while open; "after 12 min" once acknowledged.
     waited: str
 
 
-def _can_open(user: User, alert: Alert) -> bool:
-    if user.role == Role.STAFF:
-        return True
-    return alert.practitioner_id is None or (
-        alert.practitioner is not None and alert.practitioner.user_id == user.pk
-    )
-
-
-def _row(user: User, alert: Alert, now: datetime) -> AlertRow:
-    span = alert.time_to_acknowledge or (now - alert.created_at)
-    return AlertRow(alert, _can_open(user, alert), minutes_words(span))
+@dataclass(frozen=True)
+class FlagRow:
+    flag: PatientFlag
+    # Whether the viewer may open the record, and so clear the hold (``portal.policy``).
+    can_open: bool
 
 
 def team_attention(user: User, *, now: datetime | None = None) -> dict[str, Any]:
     """Open emergency and urgent alerts (every team member sees all of the clinic's), open
-    same-day tasks (a practitioner's own and the team's; staff see all), what was acknowledged
-    today with the time it took, and open pausing flags."""
+    same-day tasks (a practitioner's own and the team's; the desk sees all), what was
+    acknowledged today with the time it took, and treatment on hold.
+
+    Alerts carry the portal's one-line summary, never the patient's answers, so whoever is on
+    duty can act on them; the record behind them opens only as ``portal.policy`` allows."""
     if user.clinic_id is None:
         return {"paging_alerts": [], "today_tasks": [], "done_today": [], "on_hold": []}
     now = now or timezone.now()
@@ -62,27 +62,40 @@ def team_attention(user: User, *, now: datetime | None = None) -> dict[str, Any]
     mine = Q()
     if user.role != Role.STAFF:
         mine = Q(practitioner__isnull=True) | Q(practitioner__user=user)
-    paging = alerts.filter(level__in=PAGING_LEVELS, acknowledged_at__isnull=True).order_by(
-        "created_at"
-    )[:30]
-    tasks = alerts.filter(mine, level__in=SAME_DAY_LEVELS, acknowledged_at__isnull=True).order_by(
-        "created_at"
-    )[:30]
+    paging = list(
+        alerts.filter(level__in=PAGING_LEVELS, acknowledged_at__isnull=True).order_by("created_at")[
+            :30
+        ]
+    )
+    tasks = list(
+        alerts.filter(mine, level__in=SAME_DAY_LEVELS, acknowledged_at__isnull=True).order_by(
+            "created_at"
+        )[:30]
+    )
     midnight = datetime.combine(now.astimezone(clinic.tz).date(), datetime.min.time(), clinic.tz)
-    done = alerts.filter(level__in=PAGING_LEVELS | SAME_DAY_LEVELS, acknowledged_at__gte=midnight)
+    done_q = alerts.filter(level__in=PAGING_LEVELS | SAME_DAY_LEVELS, acknowledged_at__gte=midnight)
     if user.role != Role.STAFF:
         # Everyone sees the team's emergencies; a practitioner sees their own tasks.
-        done = done.filter(Q(level__in=PAGING_LEVELS) | mine)
-    done = done.order_by("-acknowledged_at")[:20]
-    on_hold = (
+        done_q = done_q.filter(Q(level__in=PAGING_LEVELS) | mine)
+    done = list(done_q.order_by("-acknowledged_at")[:20])
+    on_hold = list(
         PatientFlag.objects.holding_treatment()
         .filter(clinic_id=clinic.pk)
         .select_related("patient")
         .order_by("-raised_at")[:30]
     )
+    readable = policy.readable_among(
+        user, {a.patient_id for a in paging + tasks + done} | {f.patient_id for f in on_hold}
+    )
+
+    def row(alert: Alert) -> AlertRow:
+        span = alert.time_to_acknowledge or (now - alert.created_at)
+        return AlertRow(alert, alert.patient_id in readable, minutes_words(span))
+
     return {
-        "paging_alerts": [_row(user, a, now) for a in paging],
-        "today_tasks": [_row(user, a, now) for a in tasks],
-        "done_today": [_row(user, a, now) for a in done],
-        "on_hold": list(on_hold),
+        "paging_alerts": [row(a) for a in paging],
+        "today_tasks": [row(a) for a in tasks],
+        "done_today": [row(a) for a in done],
+        "on_hold": [FlagRow(f, f.patient_id in readable) for f in on_hold],
+        "may_see_anyway": policy.is_practitioner(user),
     }

@@ -313,3 +313,21 @@ class DiaryForm(forms.Form):
         if value is not None and value > timezone.now() + timedelta(minutes=5):
             raise forms.ValidationError("That time is in the future. Please pick a past time.")
         return value
+
+
+class FlagClearForm(forms.Form):
+    """The optional note a team member leaves when clearing a flag."""
+
+    note = forms.CharField(
+        required=False,
+        max_length=300,
+        error_messages={
+            "null_characters_not_allowed": "The note holds a character we cannot save. "
+            "Please type it again; the flag is still open.",
+            "max_length": "Please keep the note to 300 characters; the flag is still open.",
+        },
+    )
+
+    def problem(self) -> str:
+        """The first thing wrong with the note, to show after the redirect."""
+        return next((str(e) for errors in self.errors.values() for e in errors), "")

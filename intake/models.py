@@ -42,6 +42,32 @@ class HealthAccess(models.Model):
         return f"{self.viewer} read {self.what} of {self.patient} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class RecordAccessGrant(models.Model):
+    """A practitioner's "see this record anyway": read access outside their care relationship,
+    with the reason they gave, until ``expires_at`` (the end of that clinic day)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="record_grants"
+    )
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="record_granted_to"
+    )
+    reason = models.CharField(max_length=500)
+    granted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["-granted_at"]
+        indexes: ClassVar = [
+            models.Index(fields=["viewer", "patient", "expires_at"], name="grant_viewer_patient"),
+            models.Index(fields=["patient", "-granted_at"], name="grant_patient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.viewer} may read {self.patient} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
 class AlertLevel(models.TextChoices):
     # Call 999 / A&E now: emailed at once to the booked practitioner and the duty contact.
     EMERGENCY = "emergency", "Emergency"

@@ -1,31 +1,27 @@
 """The clinic team's view of a patient's health data: intake summary, diary chart, alerts.
 
-Each page checks ``can_read_health`` (anyone else gets a 404), writes the read to
-the access log the patient can see, and sends ``Cache-Control: no-store``.
+Each page asks ``portal.policy`` (a practitioner outside the care relationship is offered
+"see this record anyway", anyone else gets a 404), writes the read to the access log the
+patient can see, and sends ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from intake import services
-from intake.access import no_store, patient_for_viewer
+from intake.access import no_store, offers_see_anyway, patient_for_viewer
 from intake.charts import pain_chart
-from intake.models import (
-    PAGING_LEVELS,
-    SAME_DAY_LEVELS,
-    Alert,
-    IntakeResponse,
-    PatientFlag,
-    ResponseStatus,
-)
+from intake.forms import FlagClearForm
+from intake.models import SAME_DAY_LEVELS, IntakeResponse, ResponseStatus
 from intake.summary import intake_summary
+from portal import policy
 from portal.access import team_required
 from portal.models import Role, User
+from portal.params import int_param, safe_next
 
 
 def _user(request: HttpRequest) -> User:
@@ -38,14 +34,14 @@ def _dashboard_for(viewer: User) -> str:
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    wanted = request.POST.get("next")
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
-        return redirect(wanted)
-    return redirect(fallback)
+    """Back to the page the button was on (``next``, a path on this site), else ``fallback``."""
+    wanted = safe_next(request, request.POST.get("next"))
+    return HttpResponseRedirect(wanted) if wanted else redirect(fallback)
 
 
 @no_store
 @team_required
+@offers_see_anyway
 @require_safe
 def patient_intake(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A patient's intake summary (what changes treatment first) and their response history."""
@@ -57,9 +53,9 @@ def patient_intake(request: HttpRequest, patient_id: int) -> HttpResponse:
         )
     )
     chosen = history[0] if history else None
-    wanted = request.GET.get("response")
-    if wanted and wanted.isdigit():
-        chosen = next((r for r in history if r.pk == int(wanted)), None) or chosen
+    wanted = int_param(request, "response")
+    if wanted is not None:
+        chosen = next((r for r in history if r.pk == wanted), None) or chosen
     if chosen is not None:
         services.log_health_access(
             viewer=viewer, patient=patient, what="intake questionnaire", request=request
@@ -82,6 +78,7 @@ def patient_intake(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @no_store
 @team_required
+@offers_see_anyway
 @require_safe
 def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A patient's pain over time with their visits marked."""
@@ -100,13 +97,12 @@ def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
 def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
     """Acknowledge an alert (or mark a same-day task done); who and when are recorded.
 
-    Emergency and urgent alerts are on every team dashboard, so anyone on the clinic's team may
-    acknowledge them; other alerts only someone who may read the patient's health data.
+    Emergency, urgent and same-day alerts are on every team dashboard, so anyone on the
+    clinic's team may act on them; others only someone who may read the patient's record
+    (``portal.policy.alerts_to_act_on``).
     """
     viewer = _user(request)
-    alert = get_object_or_404(Alert, pk=pk, clinic_id=viewer.clinic_id)
-    if alert.level not in PAGING_LEVELS:
-        patient_for_viewer(viewer, alert.patient_id)
+    alert = get_object_or_404(policy.alerts_to_act_on(viewer).select_related("patient"), pk=pk)
     task = alert.level in SAME_DAY_LEVELS
     if services.alert_acknowledge(alert=alert, by=viewer):
         done = "marked done" if task else "acknowledged"
@@ -121,21 +117,17 @@ def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
 @team_required
 @require_POST
 def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
-    """Clear a flag. A flag that holds treatment is a clinical decision:
-    only a practitioner clears it, and once none is left the patient's treatment resumes."""
+    """Clear a flag; once no flag holds treatment, the patient's treatment resumes."""
     viewer = _user(request)
-    flag = get_object_or_404(PatientFlag, pk=pk, clinic_id=viewer.clinic_id)
-    patient_for_viewer(viewer, flag.patient_id)
-    pausing = flag.holds_treatment
-    if pausing and viewer.role != Role.PRACTITIONER:
-        messages.error(
-            request,
-            "Only a practitioner can clear this: it holds treatment until someone has checked "
-            "the patient's answers with them.",
-        )
+    # Only a practitioner who may read the record sees its flags (``portal.policy``): a hold
+    # on treatment is a clinical decision.
+    flag = get_object_or_404(policy.flags_for(viewer).select_related("patient"), pk=pk)
+    form = FlagClearForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.problem())
         return _back(request, _dashboard_for(viewer))
-    note = (request.POST.get("note") or "").strip()
-    if services.flag_clear(flag=flag, by=viewer, note=note):
+    pausing = flag.holds_treatment
+    if services.flag_clear(flag=flag, by=viewer, note=form.cleaned_data["note"]):
         resumed = pausing and not services.booking_paused(flag.patient)
         messages.success(
             request,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake import practice_views, views
+from intake import breakglass_views, practice_views, views
 
 app_name = "intake"
 
@@ -24,6 +24,12 @@ urlpatterns = [
         practice_views.patient_diary,
         name="practice_diary",
     ),
+    path(
+        "practice/patients/<int:patient_id>/see-anyway/",
+        breakglass_views.see_anyway,
+        name="see_anyway",
+    ),
+    path("practice/record-access/", breakglass_views.record_access, name="record_access"),
     path(
         "practice/alerts/<int:pk>/acknowledge/",
         practice_views.acknowledge_alert,

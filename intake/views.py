@@ -11,10 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from intake import services
+from intake import breakglass, services
 from intake.access import no_store
 from intake.charts import pain_chart
 from intake.forms import DiaryForm, raw_from_post, section_form, validate_all
@@ -24,6 +23,7 @@ from intake.summary import answers_by_section
 from intake.triage import Level
 from portal.access import patient_required
 from portal.models import User
+from portal.params import safe_next
 
 NEXT_KEY = "intake_next"
 
@@ -38,14 +38,6 @@ def _get_response_for_patient(request: HttpRequest, pk: int) -> IntakeResponse:
     return get_object_or_404(IntakeResponse, pk=pk, patient_id=request.user.pk)
 
 
-def _safe_next(request: HttpRequest, value: str | None) -> str | None:
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return None
-
-
 def _step_url(response: IntakeResponse, slug: str) -> str:
     return reverse("intake:step", args=[response.pk, slug])
 
@@ -57,7 +49,7 @@ def intake_home(request: HttpRequest) -> HttpResponse:
     """Start, resume or update the questionnaire, and see what was sent before."""
     patient = _user(request)
     wanted = request.GET.get("kind")
-    next_url = _safe_next(request, request.GET.get("next"))
+    next_url = safe_next(request, request.GET.get("next"))
     if next_url:
         request.session[NEXT_KEY] = next_url
     drafts = {r.kind: r for r in IntakeResponse.objects.filter(patient=patient, status="draft")}
@@ -250,7 +242,7 @@ def intake_sent(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "response": response,
             "outcome": outcome,
-            "next_url": _safe_next(request, next_url),
+            "next_url": safe_next(request, next_url),
         },
     )
 
@@ -321,4 +313,5 @@ def privacy(request: HttpRequest) -> HttpResponse:
         .select_related("viewer")
         .order_by("-at")[:200]
     )
-    return render(request, "intake/privacy.html", {"reads": reads})
+    grants = breakglass.grants_about(_user(request))[:100]
+    return render(request, "intake/privacy.html", {"reads": reads, "grants": grants})

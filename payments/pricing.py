@@ -13,6 +13,9 @@ from decimal import Decimal, InvalidOperation
 from booking.models import PaymentMode, PriceRule, Service
 from portal.templatetags.money import SYMBOLS, money
 
+# Far above any visit's price (100,000 in major units): anything higher is a typing slip.
+MAX_MINOR = 10_000_000
+
 
 class PriceError(ValueError):
     """An amount that cannot be accepted, with a message fit to show the patient."""
@@ -139,10 +142,14 @@ def parse_amount(raw: str | None, *, currency: str) -> int:
         raise PriceError("That amount could not be read. Please enter a number, for example 25.")
     if value < 0:
         raise PriceError("The amount cannot be negative.")
+    # Compared before any arithmetic: "1E+1000000000" is a finite Decimal whose product
+    # overflows the decimal context.
+    if value > MAX_MINOR / 100:
+        raise PriceError("That amount is far above the price of this visit.")
     minor = value * 100
     if minor != minor.to_integral_value():
         raise PriceError("Please give the amount in pounds and pence, for example 22.50.")
-    if minor > 10_000_000:
+    if minor > MAX_MINOR:
         raise PriceError("That amount is far above the price of this visit.")
     return int(minor)
 

@@ -128,6 +128,8 @@ def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
         event = json.loads(text)
     except (UnicodeDecodeError, ValueError, stripe.SignatureVerificationError) as exc:
         raise InvalidSignature(str(exc)) from exc
+    except RecursionError as exc:  # signed, but nested past what json can read
+        raise InvalidSignature("body nested too deeply") from exc
     if not isinstance(event, dict) or not isinstance(event.get("id"), str):
         raise InvalidSignature("not an event")
     return event

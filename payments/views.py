@@ -42,6 +42,7 @@ from payments.forms import FeeReductionDecisionForm, FeeReductionRequestForm
 from payments.models import FeeReduction, FeeReductionStatus, Payment, PaymentStatus
 from payments.pricing import PriceError, format_money
 from payments.webhooks import MalformedEvent, ingest_event
+from portal import policy
 from portal.access import patient_required, team_required
 from portal.headers import allow_features
 from portal.models import Clinic
@@ -244,16 +245,13 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @never_cache
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    """A payment's receipt: the patient's own, or any of their clinic's for the team."""
-    payments = Payment.objects.select_related(
-        "booking__service", "booking__practitioner", "clinic", "patient"
-    ).prefetch_related("refunds")
-    if is_team(request.user):
-        payment = get_object_or_404(
-            payments, pk=pk, clinic_id=getattr(request.user, "clinic_id", None)
-        )
-    else:
-        payment = get_object_or_404(payments, pk=pk, patient_id=request.user.pk)
+    """A payment's receipt, for whoever may see the payment (``portal.policy``)."""
+    payments = (
+        policy.payments_for(request.user)
+        .select_related("booking__service", "booking__practitioner", "clinic", "patient")
+        .prefetch_related("refunds")
+    )
+    payment = get_object_or_404(payments, pk=pk)
     if not payment.is_paid:
         raise Http404("No receipt for a payment that did not go through")
     return render(request, "payments/receipt.html", {"payment": payment, "tz": payment.clinic.tz})
@@ -310,9 +308,7 @@ def fee_reduction_mine(request: HttpRequest) -> HttpResponse:
 @never_cache
 def fee_reduction_list(request: HttpRequest) -> HttpResponse:
     """Requests waiting for an answer, oldest first, and the latest answered."""
-    mine = FeeReduction.objects.filter(clinic=signed_in_user(request).clinic).select_related(
-        "patient", "decided_by"
-    )
+    mine = policy.fee_requests_for(signed_in_user(request)).select_related("patient", "decided_by")
     return render(
         request,
         "payments/fee_reduction_list.html",
@@ -332,7 +328,7 @@ def fee_reduction_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve (the patient's own floor, maybe until a date) or decline a request, kindly."""
     user = signed_in_user(request)
     reduction = get_object_or_404(
-        FeeReduction.objects.select_related("patient", "clinic"), pk=pk, clinic=user.clinic
+        policy.fee_requests_for(user).select_related("patient", "clinic"), pk=pk
     )
     clinic = reduction.clinic
     today = timezone.now().astimezone(clinic.tz).date()

@@ -8,6 +8,7 @@ current status, so an old event arriving late cannot undo a newer one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -20,34 +21,64 @@ from payments.services import record_payment_succeeded
 
 
 class MalformedEvent(ValueError):
-    """A signed event without the parts the portal reads."""
+    """A signed event without the parts the portal reads, or that it could not store."""
 
 
-def _payment(obj: dict[str, Any]) -> Payment | None:
-    intent_id = obj.get("id")
-    if not isinstance(intent_id, str):
-        raise MalformedEvent("payment intent without an id")
-    return Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
+# The columns the envelope is stored in, and how deep a body jsonb is asked to hold.
+MAX_ID = StripeEvent._meta.get_field("event_id").max_length or 255
+MAX_TYPE = StripeEvent._meta.get_field("type").max_length or 100
+MAX_DEPTH = 64
+DECLINED = "The card was declined."
+
+
+def _text(value: object, limit: int | None = None) -> str | None:
+    """``value`` if it is text PostgreSQL can store (in ``limit`` characters); else None."""
+    if not isinstance(value, str) or not value or "\x00" in value:
+        return None
+    return value if limit is None or len(value) <= limit else None
+
+
+def _storable(value: object, depth: int = 0) -> bool:
+    """Whether jsonb can hold ``value``: no NUL in any string, no NaN or infinity (which
+    ``json`` reads from 1e400), not absurdly deep."""
+    if depth > MAX_DEPTH:
+        return False
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v, depth + 1) for v in value)
+    return True
+
+
+def _intent_id(obj: dict[str, Any]) -> str:
+    intent_id = _text(obj.get("id"), MAX_ID)
+    if intent_id is None:
+        raise MalformedEvent("payment intent without a readable id")
+    return intent_id
 
 
 def _succeeded(obj: dict[str, Any], now: datetime) -> None:
-    payment = _payment(obj)
+    payment = Payment.objects.filter(stripe_payment_intent_id=_intent_id(obj)).first()
     if payment is not None:
         record_payment_succeeded(payment=payment, now=now)
 
 
 def _failed(obj: dict[str, Any], now: datetime) -> None:
     # The patient can try another card on the same intent: only remember why it failed.
-    error = obj.get("last_payment_error") or {}
-    message = str(error.get("message") or "The card was declined.")[:300]
+    error = obj.get("last_payment_error")
+    message = _text(error.get("message")) if isinstance(error, dict) else None
     Payment.objects.filter(
-        stripe_payment_intent_id=obj.get("id"), status=PaymentStatus.PENDING
-    ).update(failure_message=message)
+        stripe_payment_intent_id=_intent_id(obj), status=PaymentStatus.PENDING
+    ).update(failure_message=message[:300] if message else DECLINED)
 
 
 def _canceled(obj: dict[str, Any], now: datetime) -> None:
     Payment.objects.filter(
-        stripe_payment_intent_id=obj.get("id"), status=PaymentStatus.PENDING
+        stripe_payment_intent_id=_intent_id(obj), status=PaymentStatus.PENDING
     ).update(status=PaymentStatus.CANCELED, canceled_at=now)
 
 
@@ -66,16 +97,27 @@ def ingest_event(event: dict[str, Any], *, now: datetime | None = None) -> str:
     refunds) is queued on commit by the services the handlers call.
     """
     now = now or timezone.now()
-    event_type = event.get("type")
-    obj = (event.get("data") or {}).get("object")
-    if not isinstance(event_type, str) or not isinstance(obj, dict):
-        raise MalformedEvent("event without a type or data.object")
+    event_id, event_type = _text(event.get("id"), MAX_ID), _text(event.get("type"), MAX_TYPE)
+    if event_id is None or event_type is None:
+        raise MalformedEvent("event without a readable id or type")
     handler = HANDLERS.get(event_type)
+    obj: dict[str, Any] = {}
+    if handler is not None:
+        # Checked before anything is written: a handler that refused half-way would
+        # still roll back, but the answer should not depend on how far it got.
+        data = event.get("data")
+        found = data.get("object") if isinstance(data, dict) else None
+        if not isinstance(found, dict):
+            raise MalformedEvent("event without data.object")
+        obj = found
+        _intent_id(obj)
+        if not _storable(event):
+            raise MalformedEvent("event the database cannot store")
     with transaction.atomic():
         try:
             with transaction.atomic():
                 StripeEvent.objects.create(
-                    event_id=event["id"],
+                    event_id=event_id,
                     type=event_type,
                     # Unknown types keep only their id: nothing will read their body.
                     payload=event if handler else {},

@@ -61,7 +61,7 @@ def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/dashboard_practitioner.html",
-        {"today": today, "glance": glance_for(today), **attention, **followup},
+        {"today": today, "glance": glance_for(today, viewer=request.user), **attention, **followup},
     )
 
 

@@ -1,9 +1,10 @@
 """Who on the clinic team may see which bookings and patients.
 
-A practitioner opens their own bookings; clinic staff open every booking of
-their clinic. Patients' records follow intake's one health-read rule
-(``intake.access.can_read_health``). Anything else is a 404, so an id never
-reveals whether it exists.
+Both follow the one access policy (``portal.policy``): a practitioner opens their own
+bookings, clinic staff every booking of their clinic; a patient's record opens to the
+practitioners caring for them. Anything else is a 404 (or, for a practitioner outside the
+care relationship, the offer to see the record anyway), so an id never reveals whether it
+exists.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from django.shortcuts import get_object_or_404
 
 from booking.models import Booking, Practitioner
 from intake.access import patient_for_viewer
+from portal import policy
 from portal.models import Role, User
+from portal.params import parse_id
 
 
 def team_user(request: HttpRequest) -> User:
@@ -31,15 +34,8 @@ def own_practitioner(user: User) -> Practitioner | None:
 
 
 def visible_bookings(user: User) -> QuerySet[Booking]:
-    """Bookings this team member may open."""
-    if user.clinic_id is None:
-        return Booking.objects.none()
-    qs = Booking.objects.filter(clinic_id=user.clinic_id)
-    if user.role == Role.STAFF:
-        return qs
-    if user.role == Role.PRACTITIONER:
-        return qs.filter(practitioner__user=user)
-    return qs.none()
+    """Bookings this team member may open (``portal.policy.bookings_for``)."""
+    return policy.bookings_for(user)
 
 
 def get_booking_for_team(request: HttpRequest, pk: int) -> Booking:
@@ -73,12 +69,13 @@ def practitioner_to_manage(request: HttpRequest) -> Practitioner:
     if user.clinic_id is None:
         raise Http404("Not part of a clinic")
     team = Practitioner.objects.filter(clinic_id=user.clinic_id).select_related("clinic")
-    wanted = request.POST.get("p") or request.GET.get("p")
-    if wanted is None:
+    named = request.POST.get("p") or request.GET.get("p")
+    if named is None:
         first = team.order_by("display_name", "pk").first()
         if first is None:
             raise Http404("No practitioners yet")
         return first
-    if not wanted.isdigit():
+    wanted = parse_id(named)
+    if wanted is None:
         raise Http404("No such practitioner")
-    return get_object_or_404(team, pk=int(wanted))
+    return get_object_or_404(team, pk=wanted)

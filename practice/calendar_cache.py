@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.utils.safestring import SafeString
 
@@ -108,7 +109,10 @@ def grid_pieces(
     )
 
 
-def draw(page: CalendarPage, *, now: datetime) -> SafeString:
-    """The page body's HTML with the live badges: flags, intake, payments, check-ins and
-    missing treatment records, read now in one query."""
-    return fill(page.markup, glance=glance_for(page.visits, first_kept=page.first_kept, now=now))
+def draw(page: CalendarPage, *, now: datetime, viewer: Any = None) -> SafeString:
+    """The page body's HTML with the live badges: flags (only on patients ``viewer`` may
+    read), intake, payments, check-ins and missing treatment records, read now."""
+    return fill(
+        page.markup,
+        glance=glance_for(page.visits, first_kept=page.first_kept, now=now, viewer=viewer),
+    )

@@ -33,6 +33,7 @@ from followup.links import max_age
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from intake.models import PAUSING_FLAGS, FlagKind, IntakeResponse, PatientFlag, ResponseStatus
 from payments.models import Payment, PaymentStatus
+from portal import policy
 from portal.templatetags.money import money
 from practice.models import TreatmentRecord
 
@@ -248,10 +249,12 @@ def glance_for(
     *,
     first_kept: dict[int, datetime] | None = None,
     now: datetime | None = None,
+    viewer: Any = None,
 ) -> dict[int, Glance]:
     """At-a-glance facts per booking id, in a fixed number of queries however many bookings.
 
     ``first_kept`` (from ``first_treatments``) may come from a cache; the rest is read now.
+    With ``viewer``, flags show only on patients whose record they may read (``portal.policy``).
     """
     visits = [b if isinstance(b, VisitFacts) else VisitFacts.of(b) for b in bookings]
     if not visits:
@@ -277,11 +280,20 @@ def glance_for(
             unanswered.add(ref)
         else:
             recorded.add(ref)
+    # Only asked when there are flags to hide: most pages then cost no extra query.
+    readable = (
+        None
+        if viewer is None or not flags
+        else policy.readable_among(viewer, {p for p in flags if p in patient_ids})
+    )
     out = {}
     for v in visits:
         first: datetime | None = first_kept.get(v.patient_id)
-        kinds = flags.get(v.patient_id, [])
-        paused = any(k in PAUSING_FLAGS for k in kinds)
+        # A hold shows to everyone who sees the visit (it stops treatment); which flags, only
+        # to those who may read the record.
+        paused = any(k in PAUSING_FLAGS for k in flags.get(v.patient_id, []))
+        shown = readable is None or v.patient_id in readable
+        kinds = flags.get(v.patient_id, []) if shown else []
         out[v.pk] = Glance(
             is_new=first is None or first >= v.starts_at,
             money=money_badge(v, payments.get(v.pk)),

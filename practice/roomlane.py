@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, MultibedShift, Room
 from practice.calendar import QUARTER, local_midnight, utc_range
@@ -75,8 +76,9 @@ def shifts_on(room: Room, day: date) -> list[MultibedShift]:
     ]
 
 
-def load_room_lane(room: Room, day: date, *, now: datetime) -> RoomLane:
-    """The room on ``day``: recliner per stay, occupancy per quarter hour, the next arrival."""
+def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) -> RoomLane:
+    """The room on ``day``: recliner per stay, occupancy per quarter hour, the next arrival
+    (flags only on patients ``viewer`` may read, when given)."""
     tz = room.clinic.tz
     lane = RoomLane(room=room, day=day, shifts=shifts_on(room, day), recliners=room.recliners)
     start_utc, end_utc = utc_range(day, day, tz)
@@ -103,7 +105,7 @@ def load_room_lane(room: Room, day: date, *, now: datetime) -> RoomLane:
     lane.starts_at = midnight + timedelta(minutes=(_mins(first, midnight) // QUARTER) * QUARTER)
     lane.ends_at = midnight + timedelta(minutes=-(-_mins(last, midnight) // QUARTER) * QUARTER)
     lane.minutes = _mins(lane.ends_at, lane.starts_at)
-    glance = glance_for(bookings)
+    glance = glance_for(bookings, viewer=viewer)
     free_at: list[datetime] = []  # per recliner: when it is free again
     for booking in bookings:
         start, end = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)

@@ -12,8 +12,9 @@ from django import template
 from booking.models import Booking, PaymentMode, Service
 from payments import services
 from payments import stripe_gateway as gateway
-from payments.models import FeeReduction, FeeReductionStatus, Payment, PaymentStatus
+from payments.models import FeeReductionStatus, Payment, PaymentStatus
 from payments.pricing import format_money, payment_mode_for
+from portal import policy
 
 register = template.Library()
 
@@ -91,8 +92,7 @@ def checkout_mode(context: dict[str, Any], service: Service, patient: Any) -> st
 @register.inclusion_tag("payments/_fee_requests_link.html")
 def fee_requests_link(user: Any) -> dict[str, Any]:
     """The team's way in to fee-reduction requests, with how many wait for an answer."""
-    clinic = getattr(user, "clinic", None)
-    waiting = FeeReduction.objects.filter(clinic=clinic, status=FeeReductionStatus.PENDING).count()
+    waiting = policy.fee_requests_for(user).filter(status=FeeReductionStatus.PENDING).count()
     return {"waiting": waiting}
 
 

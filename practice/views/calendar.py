@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from booking.forms import EARLIEST, LATEST
 from booking.models import Practitioner, Room
 from portal.access import team_required
 from portal.models import Clinic, Role, User
+from portal.params import int_param, parse_date, parse_id
 from practice.access import own_practitioner, team_user
 from practice.calendar_cache import (
     CalendarPage,
@@ -32,11 +32,7 @@ from practice.roomlane import load_room_lane
 
 def requested_day(value: str | None) -> date | None:
     """The date named in the query string; None when missing, malformed or out of range."""
-    try:
-        day = date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-    return day if day is not None and EARLIEST <= day <= LATEST else None
+    return parse_date(value)
 
 
 def parse_day(value: str | None, today: date) -> date:
@@ -60,7 +56,7 @@ def _who(request: HttpRequest, user: User, *, allow_all: bool) -> str:
     wanted = request.GET.get("p") or ("all" if allow_all else "")
     if wanted == "all" and allow_all:
         return "all"
-    return wanted if wanted.isascii() and wanted.isdigit() and len(wanted) < 20 else ""
+    return str(pk) if (pk := parse_id(wanted)) is not None else ""
 
 
 def _chosen(user: User, team: list[Practitioner], who: str) -> tuple[list[Practitioner], str]:
@@ -136,7 +132,7 @@ def _calendar(
     )
     page = cached_page(key, compute, now=now)
     return {
-        "body": draw(page, now=now),
+        "body": draw(page, now=now, viewer=user),
         "clinic": page.clinic,  # already read: spares the context processor its query
         "first": page.first,
     }
@@ -181,9 +177,9 @@ def room_lane(request: HttpRequest) -> HttpResponse:
     today = now.astimezone(clinic.tz).date()
     shown_day = parse_day(request.GET.get("date"), today)
     rooms = list(Room.objects.filter(clinic=clinic).select_related("clinic").order_by("name"))
-    wanted = request.GET.get("room")
-    room = next((r for r in rooms if str(r.pk) == wanted), rooms[0] if rooms else None)
-    lane = load_room_lane(room, shown_day, now=now) if room is not None else None
+    wanted = int_param(request, "room")
+    room = next((r for r in rooms if r.pk == wanted), rooms[0] if rooms else None)
+    lane = load_room_lane(room, shown_day, now=now, viewer=user) if room is not None else None
     mine = own_practitioner(user)
     return render(
         request,

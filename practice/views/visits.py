@@ -8,25 +8,27 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from booking import attendance
 from booking import services as booking_services
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, ServiceKind
+from intake.access import OutsideCare, offers_see_anyway
 from intake.charts import pain_chart
 from intake.models import Alert, PatientFlag
 from intake.services import latest_submitted, log_health_access
 from intake.summary import intake_summary
 from payments.models import FeeReduction, Payment
 from payments.services import cancel_with_refund, payment_for_booking
+from portal import policy
 from portal.access import practitioner_required, team_required
 from portal.models import Clinic, Role
+from portal.params import safe_next
 from portal.templatetags.money import money
 from practice import services
 from practice.access import get_booking_for_team, get_patient_for_team, team_user
@@ -76,22 +78,28 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_booking_for_team(request, pk)
     user = team_user(request)
     now = timezone.now()
-    record = TreatmentRecord.objects.filter(booking=booking).first()
-    last = services.last_treatment_before(booking)
-    flags = list(PatientFlag.objects.filter(patient=booking.patient, cleared_at__isnull=True))
-    alerts = list(
-        Alert.objects.filter(patient=booking.patient, acknowledged_at__isnull=True).order_by(
-            "-created_at"
-        )[:5]
-    )
-    log_health_access(
-        viewer=user,
-        patient=booking.patient,
-        what="visit details and treatment records",
-        request=request,
-    )
-    glance = glance_for([booking]).get(booking.pk)
-    intake = latest_submitted(booking.patient)
+    # The visit is theirs to run; its patient's health record only if the policy says so
+    # (the desk never, a practitioner within the care relationship or a see-anyway grant).
+    health = policy.may_read_record(user, booking.patient, now=now)
+    glance = glance_for([booking], viewer=user).get(booking.pk)
+    if health:
+        record = TreatmentRecord.objects.filter(booking=booking).first()
+        last = services.last_treatment_before(booking)
+        flags = list(PatientFlag.objects.filter(patient=booking.patient, cleared_at__isnull=True))
+        alerts = list(
+            Alert.objects.filter(patient=booking.patient, acknowledged_at__isnull=True).order_by(
+                "-created_at"
+            )[:5]
+        )
+        intake = latest_submitted(booking.patient)
+        log_health_access(
+            viewer=user,
+            patient=booking.patient,
+            what="visit details and treatment records",
+            request=request,
+        )
+    else:
+        record, last, flags, alerts, intake = None, None, [], [], None
     started = booking.starts_at <= now
     cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
     confirmed = booking.status == BookingStatus.CONFIRMED
@@ -125,7 +133,9 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and booking.kind != ServiceKind.ASSESSMENT
             and booking.status in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED),
             "summary": intake_summary(intake) if intake is not None else None,
-            "chart": pain_chart(booking.patient, days=60, now=now),
+            "chart": pain_chart(booking.patient, days=60, now=now) if health else None,
+            "health": health,
+            "may_ask": policy.may_ask_to_see_anyway(user, booking.patient),
             "book_next_url": _book_next_url(booking),
             "reschedule_url": _reschedule_url(booking),
         },
@@ -141,10 +151,8 @@ def mark_arrived(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"{booking.patient.get_short_name()} is marked as arrived.")
     except booking_services.BookingError as exc:
         messages.error(request, exc.message)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("practice:booking", args=[pk])
-    return redirect(back or reverse("practice:booking", args=[pk]))
+    back = safe_next(request, request.POST.get("next"))
+    return HttpResponseRedirect(back or reverse("practice:booking", args=[pk]))
 
 
 def _record_late_cancellation(
@@ -202,6 +210,7 @@ def mark_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @practitioner_required
 @never_cache
+@offers_see_anyway
 @require_http_methods(["GET", "POST"])
 def treatment_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Write or correct the record of an attended visit (saving also marks it attended)."""
@@ -209,6 +218,8 @@ def treatment_record(request: HttpRequest, pk: int) -> HttpResponse:
     user = team_user(request)
     if booking.kind == ServiceKind.ASSESSMENT:
         raise Http404("The free assessment has no treatment record")
+    if not policy.may_read_record(user, booking.patient):
+        raise OutsideCare(booking.patient)
     record = TreatmentRecord.objects.filter(booking=booking).first()
     if record is not None:
         log_health_access(
@@ -285,6 +296,7 @@ def cancel_visit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @team_required
 @never_cache
+@offers_see_anyway
 @require_safe
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The patient at a glance: visits, treatment records, flags and alerts."""

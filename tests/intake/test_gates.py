@@ -2,6 +2,7 @@
 no online treatment booking while a red flag is open. Staff see the same as a warning."""
 
 import ast
+import uuid
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,22 @@ def test_the_booking_service_itself_refuses_a_gated_patient_but_not_staff(
     with pytest.raises(NotEligible, match="practitioner needs to talk with you"):
         book(patient, private, local(TUE, 10), now=NOW)
     assert book(patient, private, local(TUE, 10), now=NOW, booked_by=front_desk).pk
+
+
+@pytest.mark.parametrize("value", ["abc", "²", "0"])
+def test_a_malformed_reschedule_does_not_slip_past_the_red_flag(
+    patient, private, frozen, value
+) -> None:
+    """Any ``reschedule`` value used to skip the gates, then booked a new visit anyway."""
+    IntakeResponseFactory.create(patient=patient)
+    flag_raise(patient=patient, kind=FlagKind.RED_FLAG, reason="r")
+    start = local(TUE, 10).isoformat()
+    confirm = reverse("booking:confirm", args=[private.slug])
+    client = client_for(patient)
+    assert client.get(week(private, reschedule=value)).status_code == 404
+    response = client.post(
+        f"{confirm}?start={start}&reschedule={value}",
+        {"start": start, "practitioner": "any", "request_key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 404
+    assert not patient.bookings.exists()

@@ -218,17 +218,25 @@ def test_a_treating_practitioner_reads_the_summary_cautions_first_and_it_is_logg
     assert b"Mei" in privacy.content and b"Intake questionnaire" in privacy.content
 
 
-def test_the_diary_chart_for_the_team_is_logged(patient, front_desk) -> None:
+def test_the_diary_chart_for_the_team_is_logged(patient, practitioner, mei) -> None:
+    past_visit(patient, mei)
     DiaryEntryFactory.create(patient=patient, pain=7, note="slept badly")
-    response = client_for(front_desk).get(reverse("intake:practice_diary", args=[patient.pk]))
+    response = client_for(practitioner).get(reverse("intake:practice_diary", args=[patient.pk]))
     assert response.status_code == 200 and b"slept badly" in response.content
     assert HealthAccess.objects.get().what == "pain diary"
 
 
-def test_strangers_get_404_and_nothing_is_logged(patient, practitioner, other_patient) -> None:
+def test_strangers_get_404_and_nothing_is_logged(
+    patient, practitioner, front_desk, other_patient
+) -> None:
     IntakeResponseFactory.create(patient=patient)
-    for name in ("intake:practice_intake", "intake:practice_diary"):  # no booking with them
-        assert client_for(practitioner).get(reverse(name, args=[patient.pk])).status_code == 404
+    for name in ("intake:practice_intake", "intake:practice_diary"):
+        # The front desk reads no health data.
+        assert client_for(front_desk).get(reverse(name, args=[patient.pk])).status_code == 404
+        # A practitioner outside the care relationship is told so, and offered the way in.
+        outside = client_for(practitioner).get(reverse(name, args=[patient.pk]))
+        assert outside.status_code == 403
+        assert reverse("intake:see_anyway", args=[patient.pk]).encode() in outside.content
     assert (
         client_for(other_patient)
         .get(reverse("intake:practice_intake", args=[patient.pk]))
@@ -238,18 +246,22 @@ def test_strangers_get_404_and_nothing_is_logged(patient, practitioner, other_pa
     assert not HealthAccess.objects.exists()
 
 
-def test_older_versions_can_be_opened_by_the_team(patient, front_desk) -> None:
+def test_older_versions_can_be_opened_by_the_team(patient, practitioner, mei) -> None:
+    past_visit(patient, mei)
     old = IntakeResponseFactory.create(patient=patient, answers=full_answers(hopes="old hope"))
     IntakeResponseFactory.create(patient=patient, answers=full_answers(hopes="new hope"))
     url = reverse("intake:practice_intake", args=[patient.pk])
-    assert b"new hope" in client_for(front_desk).get(url).content
-    older = client_for(front_desk).get(f"{url}?response={old.pk}")
+    assert b"new hope" in client_for(practitioner).get(url).content
+    older = client_for(practitioner).get(f"{url}?response={old.pk}")
     assert b"old hope" in older.content and b"Older version" in older.content
 
 
-def test_a_response_from_an_unknown_version_still_shows_its_answers(patient, front_desk) -> None:
+def test_a_response_from_an_unknown_version_still_shows_its_answers(
+    patient, practitioner, mei
+) -> None:
+    past_visit(patient, mei)
     IntakeResponseFactory.create(patient=patient, version=99, answers={"old_question": "kept"})
-    response = client_for(front_desk).get(reverse("intake:practice_intake", args=[patient.pk]))
+    response = client_for(practitioner).get(reverse("intake:practice_intake", args=[patient.pk]))
     assert (
         response.status_code == 200
         and b"Old question" in response.content
@@ -257,7 +269,10 @@ def test_a_response_from_an_unknown_version_still_shows_its_answers(patient, fro
     )
 
 
-def test_dashboard_shows_urgent_alerts_and_red_flags_with_actions(patient, practitioner) -> None:
+def test_dashboard_shows_urgent_alerts_and_red_flags_with_actions(
+    patient, practitioner, mei
+) -> None:
+    past_visit(patient, mei)
     alert, _ = alert_raise(
         patient=patient,
         level=AlertLevel.URGENT,

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
+from booking.models import Practitioner, Service
 from payments.fee_reductions import (
     FeeReductionError,
     current_floor,
@@ -18,6 +20,7 @@ from payments.fee_reductions import (
 )
 from payments.models import FeeReduction, FeeReductionStatus
 from portal.models import Clinic, User
+from tests.booking.factories import visit_at
 from tests.conftest import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
@@ -119,9 +122,26 @@ def test_fee_reductions_are_never_mentioned_on_public_pages(patient: User, clini
         assert "between jobs" not in page
 
 
+def _treated_by(patient: User, mei: Practitioner, private: Service) -> None:
+    """Alex had a visit with Mei last month: a care relationship (``portal.policy``)."""
+    visit_at(
+        patient=patient,
+        service=private,
+        practitioner=mei,
+        starts_at=timezone.now() - timedelta(days=30),
+        status="attended",
+    )
+
+
 def test_the_team_answers_from_their_list(
-    patient: User, practitioner: User, django_capture_on_commit_callbacks: Any, clinic: Clinic
+    patient: User,
+    practitioner: User,
+    mei: Practitioner,
+    private: Service,
+    django_capture_on_commit_callbacks: Any,
+    clinic: Clinic,
 ) -> None:
+    _treated_by(patient, mei, private)
     request = fee_reduction_request(patient=patient, clinic=clinic, reason="Student parent")
     client = client_for(practitioner)
     assert "Student parent" in client.get("/fee-reductions/").content.decode()
@@ -139,6 +159,20 @@ def test_the_team_answers_from_their_list(
         practitioner,
     )
     assert len(mail.outbox) == 1
+
+
+def test_a_practitioner_answers_only_for_patients_in_their_care(
+    patient: User, practitioner: User, mei: Practitioner, front_desk: User, clinic: Clinic
+) -> None:
+    request = fee_reduction_request(patient=patient, clinic=clinic, reason="Student parent")
+    client = client_for(practitioner)
+    assert "Student parent" not in client.get("/fee-reductions/").content.decode()
+    assert client.get(f"/fee-reductions/{request.pk}/").status_code == 404
+    response = client.post(f"/fee-reductions/{request.pk}/", {"decision": "decline"})
+    assert response.status_code == 404
+    assert FeeReduction.objects.get().status == FeeReductionStatus.PENDING
+    # The desk answers any request of the clinic (money, not health).
+    assert "Student parent" in client_for(front_desk).get("/fee-reductions/").content.decode()
 
 
 @pytest.mark.parametrize(

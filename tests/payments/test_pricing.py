@@ -107,6 +107,9 @@ def test_amounts_are_read_the_way_people_type_them(typed: str, minor: int) -> No
         ("NaN", "could not be read"),
         ("Infinity", "could not be read"),
         ("1e9", "far above"),
+        ("1E+1000000000", "far above"),  # overflowed the decimal context: a 500 (issue 13)
+        ("²", "could not be read"),
+        ("2\x005", "could not be read"),
     ],
 )
 def test_what_is_not_an_amount_is_refused_clearly(typed: str, message: str) -> None:

@@ -1,0 +1,107 @@
+"""Typed reading of query-string and form values the views read by hand.
+
+Every hand-read value goes through here, so malformed input (superscript or other
+non-ASCII digits, signs, spaces, NUL bytes, numbers past the database's range) is
+"not given" for the view to answer with a 404 or a friendly message, never a 500.
+Forms (Django's fields) cover the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.http import HttpRequest, QueryDict
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# Dates outside these are garbage, not visits; refusing them keeps the date arithmetic
+# done with them (a visit's end, the days around a week) from overflowing.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(9000, 1, 1)
+
+# Ids are BigAutoField: anything above is no row, and would overflow the lookup.
+MAX_ID = 2**63 - 1
+_ASCII_ID = re.compile(r"[1-9][0-9]{0,18}")
+
+# The GET parameters views read through this module and their kinds, so the fuzz test
+# (tests/fuzz) sends generated values to each of them without anyone listing them twice.
+QUERY_PARAMS: dict[str, str] = {
+    "for": "id",
+    "with": "id",
+    "reschedule": "id",
+    "practitioner": "id",
+    "p": "id",
+    "response": "id",
+    "room": "id",
+    "week": "date",
+    "date": "date",
+    "start": "text",
+    "q": "text",
+    "kind": "text",
+    "next": "text",
+    "check": "text",
+}
+
+
+def parse_id(value: str | None) -> int | None:
+    """A positive database id written in ASCII digits; None for anything else."""
+    if value is None or not _ASCII_ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
+def parse_date(value: str | None) -> date | None:
+    """An ISO date (YYYY-MM-DD) within sane bounds; None when missing or malformed."""
+    if not value or not value.isascii():
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if EARLIEST <= day <= LATEST else None
+
+
+def has_nul(value: str) -> bool:
+    """True when the text holds a NUL byte, which PostgreSQL text cannot store or compare."""
+    return "\x00" in value
+
+
+def _source(request: HttpRequest, post: bool) -> QueryDict:
+    return request.POST if post else request.GET
+
+
+def int_param(request: HttpRequest, name: str, *, post: bool = False) -> int | None:
+    """The id in ``name`` (GET, or POST with ``post=True``); None when absent or malformed."""
+    return parse_id(_source(request, post).get(name))
+
+
+def date_param(request: HttpRequest, name: str) -> date | None:
+    """The ISO date in the GET parameter ``name``; None when absent or malformed."""
+    return parse_date(request.GET.get(name))
+
+
+def text_param(
+    request: HttpRequest, name: str, *, post: bool = False, max_length: int = 200
+) -> str | None:
+    """The stripped text in ``name`` ("" when absent); None when it cannot be text we
+    store or search for (a NUL byte, or longer than ``max_length``)."""
+    value = (_source(request, post).get(name) or "").strip()
+    if has_nul(value) or len(value) > max_length:
+        return None
+    return value
+
+
+def safe_next(request: HttpRequest, value: str | None) -> str | None:
+    """``value`` when it is a path on this site to send the browser back to; else None.
+
+    Only a local path ("/..."): a bare word would be taken for a view name by ``redirect``
+    and an address elsewhere would make the portal an open redirect.
+    """
+    if not value or not value.startswith("/") or has_nul(value):
+        return None
+    if not url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    return value
