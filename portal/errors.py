@@ -16,6 +16,10 @@ def _render(request: HttpRequest, template: str, status: int) -> HttpResponse:
     return HttpResponse(body, status=status)
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render(request, "errors/400.html", 400)
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _render(request, "errors/403.html", 403)
 

@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.headers.PermissionsPolicyMiddleware",
+    # Before anything reads the query string (allauth's ?next, the admin's filters); after
+    # the headers, so the "bad request" page carries them too.
+    "portal.nul_bytes.RefuseNulBytesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # After allauth's: team members need a second factor and a short idle timeout.
     "portal.team_security.TeamSecurityMiddleware",

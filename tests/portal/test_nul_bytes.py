@@ -1,0 +1,49 @@
+"""A NUL byte anywhere in the query string gets the friendly 400 page, on any page (the
+admin's list filters included), never a database error."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from portal.models import Role, User
+from portal.nul_bytes import has_nul
+from tests.conftest import client_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("query", "refused"),
+    [
+        ("q=a%00b", True),
+        ("%00=1", True),
+        ("role__exact=%00", True),
+        ("q=a%2500b", False),  # an escaped percent sign, not a NUL
+        ("q=a+b", False),
+        ("", False),
+    ],
+)
+def test_has_nul_reads_the_decoded_query(query: str, refused: bool) -> None:
+    assert has_nul(query) is refused
+
+
+def test_a_nul_in_the_admin_list_filter_is_a_friendly_400(clinic: object) -> None:
+    owner = UserFactory.create(role=Role.STAFF)
+    User.objects.filter(pk=owner.pk).update(is_superuser=True, is_staff=True)
+    owner.refresh_from_db()
+    client = client_for(owner)
+    url = reverse("admin:portal_user_changelist")
+    assert client.get(url, {"q": "ann"}).status_code == 200
+    response = client.get(url + "?q=a%00b&role__exact=%00")
+    assert response.status_code == 400
+    assert b"Something in that address was not right" in response.content
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_a_nul_on_a_public_page_is_a_friendly_400() -> None:
+    response = Client().get(reverse("home") + "?next=%00")
+    assert response.status_code == 400
+    assert b"Nothing was changed" in response.content
