@@ -34,6 +34,7 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
             "Alerts that cannot wait",
             {"fields": ("duty_contact", "alert_ack_minutes", "opens_at", "closes_at", "open_days")},
         ),
+        ("Team sign-in", {"fields": ("team_idle_minutes",)}),
     )
     prepopulated_fields = {"slug": ("name",)}
 

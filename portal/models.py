@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -164,6 +164,14 @@ class Clinic(models.Model):
         help_text=(
             "An emergency or urgent alert nobody has acknowledged after this many minutes of "
             "opening hours is sent again, and the owner is told."
+        ),
+    )
+    team_idle_minutes = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(480)],
+        help_text=(
+            "Practitioners and front desk are signed out after this many minutes without "
+            "activity (patients are not)."
         ),
     )
     opens_at = models.TimeField(default=time(8, 0), help_text="When the clinic opens.")

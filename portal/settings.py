@@ -242,9 +242,6 @@ MFA_TOTP_ISSUER = env.string("MFA_TOTP_ISSUER", "Clinic portal")
 MFA_RECOVERY_CODE_COUNT = 10
 # "Trust this browser" would skip the code on the next sign-in: never for health data.
 MFA_TRUST_ENABLED = False
-# A team member's session ends after this long without a request, and never lasts longer
-# through "remember me".
-TEAM_IDLE_MINUTES = env.integer("TEAM_IDLE_MINUTES", 30, minimum=1)
 # How long a re-entered password or code unlocks sensitive actions (role changes, refunds).
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.integer("REAUTHENTICATION_SECONDS", 300, minimum=30)
 

@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from portal.models import Role
+from portal.models import Clinic, Role
 
 TEAM_ROLES = frozenset({Role.PRACTITIONER, Role.STAFF})
 # Set when a team member enrols an authenticator in this session: typing a valid code from the
@@ -63,8 +63,9 @@ def mark_enrolled(request: HttpRequest, user: Any) -> None:
         request.session[ENROLLED_SESSION_KEY] = str(user.pk)
 
 
-def idle_seconds() -> int:
-    return int(settings.TEAM_IDLE_MINUTES) * 60
+def idle_minutes() -> int:
+    """How long a team session may sit idle: the clinic's setting (``Clinic.team_idle_minutes``)."""
+    return Clinic.objects.current().team_idle_minutes
 
 
 def sensitive_action(view: View) -> View:
@@ -119,25 +120,27 @@ class TeamSecurityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit: int | None = None
         if is_team_member(request.user):
-            refused = self._check(request)
+            limit = idle_minutes()
+            refused = self._check(request, limit)
             if refused is not None:
                 return refused
         response = self.get_response(request)
         # Also right after signing in (the user was anonymous when the request came in): a
         # team session never gets "remember me", it ends after the idle timeout.
         if is_team_member(getattr(request, "user", None)):
-            self._touch(request)
+            self._touch(request, limit if limit is not None else idle_minutes())
         return response
 
-    def _check(self, request: HttpRequest) -> HttpResponse | None:
+    def _check(self, request: HttpRequest, limit: int) -> HttpResponse | None:
         last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
-        if isinstance(last_seen, int | float) and time.time() - last_seen > idle_seconds():
+        if isinstance(last_seen, int | float) and time.time() - last_seen > limit * 60:
             logout(request)
             messages.info(
                 request,
-                f"You were signed out after {settings.TEAM_IDLE_MINUTES} minutes without "
-                "activity. Please sign in again.",
+                f"You were signed out after {limit} minutes without activity. Please sign in "
+                "again.",
             )
             return _login_redirect(request)
         if session_passed_second_factor(request):
@@ -157,7 +160,7 @@ class TeamSecurityMiddleware:
         )
         return HttpResponseRedirect(reverse("mfa_activate_totp"))
 
-    def _touch(self, request: HttpRequest) -> None:
+    def _touch(self, request: HttpRequest, limit: int) -> None:
         now = time.time()
         last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
         # Written at most once a minute, so a busy page does not save the session on every
@@ -166,7 +169,7 @@ class TeamSecurityMiddleware:
         if isinstance(last_seen, int | float) and 0 <= now - last_seen < TOUCH_EVERY_SECONDS:
             return
         request.session[LAST_SEEN_SESSION_KEY] = now
-        request.session.set_expiry(idle_seconds() + TOUCH_EVERY_SECONDS)
+        request.session.set_expiry(limit * 60 + TOUCH_EVERY_SECONDS)
 
 
 def _on_authenticator_added(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:

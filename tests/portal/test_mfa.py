@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.authenticators import totp_code
-from portal.models import Role, User
+from portal.models import Clinic, Role, User
 from portal.team_security import TOUCH_EVERY_SECONDS
 from tests.conftest import client_for
 from tests.factories import TEST_PASSWORD, UserFactory
@@ -222,7 +222,7 @@ def test_the_team_never_gets_remember_me(practitioner: User, patient: User) -> N
     team.post(CODE_STEP, {"code": current_code(practitioner)})
     assert _signed_in_as(team) == str(practitioner.pk)
     # The stored session lasts the idle limit (plus the minute between writes), not 14 days.
-    team_limit = settings.TEAM_IDLE_MINUTES * 60 + TOUCH_EVERY_SECONDS
+    team_limit = Clinic.objects.current().team_idle_minutes * 60 + TOUCH_EVERY_SECONDS
     assert team.session.get_expiry_age() == team_limit
     cookie = team.cookies[settings.SESSION_COOKIE_NAME]
     assert int(cookie["max-age"]) == team_limit < settings.SESSION_COOKIE_AGE
@@ -234,8 +234,9 @@ def test_the_team_never_gets_remember_me(practitioner: User, patient: User) -> N
     assert own.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
 
 
-def test_the_idle_limit_is_a_setting(practitioner: User, settings: Any) -> None:
-    settings.TEAM_IDLE_MINUTES = 5
+def test_the_idle_limit_is_a_clinic_setting(practitioner: User, clinic: Clinic) -> None:
+    clinic.team_idle_minutes = 5
+    clinic.save()
     start = time.time()
     with time_machine.travel(start, tick=False) as traveller:
         client = client_for(practitioner)
