@@ -10,7 +10,7 @@ The rules, by role:
   alerts, flags, treatment records) only inside a *care relationship* with them:
 
   - a confirmed visit with them that has not ended yet (it still counts for
-    ``CONFIRMED_GRACE`` after its end, time to mark attendance and write the record), unless
+    ``CONFIRMED_GRACE`` after its end while attendance is unmarked: its check-ins go out), unless
     the practitioner made that booking themself (moving someone else's booking keeps it
     counting); or
   - a visit with them marked attended in the last 12 months (``CARE_MONTHS``).
@@ -54,7 +54,10 @@ if TYPE_CHECKING:
     from payments.models import FeeReduction, Payment
 
 CARE_MONTHS = 12
-CONFIRMED_GRACE = timedelta(hours=24)
+# A past visit still "confirmed" went ahead as far as the portal knows (attendance not marked
+# yet): its 48-hour check-in and day-5 re-check go out, and the practitioner must read what
+# they raise. It counts for this long after its end.
+CONFIRMED_GRACE = timedelta(days=14)
 
 
 def _active(user: Any) -> bool:

@@ -1,6 +1,7 @@
 """How the clinic team signs in: a second factor, a short idle timeout, re-entry for sensitive acts.
 
-Practitioners, front desk and the owner read health data, so a password alone is not enough:
+Practitioners read health data and the front desk and owner run every booking, payment and
+account, so a password alone is not enough:
 a signed-in team member without an authenticator app is sent to set one up (allauth.mfa), and
 one whose session did not pass the second factor is signed out and asked again. Patients may
 add an authenticator from their privacy page but are never forced to.
@@ -63,9 +64,12 @@ def mark_enrolled(request: HttpRequest, user: Any) -> None:
         request.session[ENROLLED_SESSION_KEY] = str(user.pk)
 
 
-def idle_minutes() -> int:
-    """How long a team session may sit idle: the clinic's setting (``Clinic.team_idle_minutes``)."""
-    return Clinic.objects.current().team_idle_minutes
+def idle_minutes(user: Any) -> int:
+    """How long a team session may sit idle: the clinic's setting (``Clinic.team_idle_minutes``).
+
+    Read through the user's own clinic, so the view's ``user.clinic`` costs no second query."""
+    clinic = getattr(user, "clinic", None) or Clinic.objects.current()
+    return clinic.team_idle_minutes
 
 
 def sensitive_action(view: View) -> View:
@@ -122,7 +126,7 @@ class TeamSecurityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit: int | None = None
         if is_team_member(request.user):
-            limit = idle_minutes()
+            limit = idle_minutes(request.user)
             refused = self._check(request, limit)
             if refused is not None:
                 return refused
@@ -130,7 +134,7 @@ class TeamSecurityMiddleware:
         # Also right after signing in (the user was anonymous when the request came in): a
         # team session never gets "remember me", it ends after the idle timeout.
         if is_team_member(getattr(request, "user", None)):
-            self._touch(request, limit if limit is not None else idle_minutes())
+            self._touch(request, limit if limit is not None else idle_minutes(request.user))
         return response
 
     def _check(self, request: HttpRequest, limit: int) -> HttpResponse | None:

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 # past the id range, and a NUL byte.
 ODD_DIGITS = [
     *("²", "¹²³", "⑦", "٣", "\uff11\uff12"),
-    *("-1", " 1", "1 ", "+1", "0", "007", "9" * 40, "1\x00"),
+    *("-1", " 1", "1 ", "+1", "0", "007", "9" * 40),
 ]
 
 
@@ -87,9 +87,10 @@ def test_a_malformed_reschedule_never_books_a_second_visit(patient: User, privat
 
 
 def test_a_nul_byte_in_the_caller_search_is_a_friendly_error(front_desk: User) -> None:
+    # Refused before the view by portal.nul_bytes (the same for every parameter of every page).
     response = client_for(front_desk).get("/book/for-a-patient/?q=a%00b")
     assert response.status_code == 400
-    assert "could not search" in response.content.decode()
+    assert "Nothing was changed" in response.content.decode()
 
 
 def test_the_caller_search_still_finds_patients(front_desk: User, patient: User) -> None:

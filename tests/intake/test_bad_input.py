@@ -29,7 +29,7 @@ def carer(patient, practitioner, mei):
 NOT_URLS = ["practitioner_dashboard", "foo", "javascript:alert(1)", "//evil.example/", "", "\x00"]
 
 
-@pytest.mark.parametrize("value", ["²", "¹²³", "⑦", "-1", "9" * 30, "1\x00"])
+@pytest.mark.parametrize("value", ["²", "¹²³", "⑦", "-1", "9" * 30])
 def test_odd_digits_in_response_show_the_latest(patient, carer, value) -> None:
     IntakeResponseFactory.create(patient=patient, answers=full_answers(hopes="new hope"))
     url = reverse("intake:practice_intake", args=[patient.pk])

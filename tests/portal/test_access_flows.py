@@ -77,7 +77,7 @@ def test_book_then_cancel_opens_nothing(
     mei: Practitioner,  # noqa: F811
 ) -> None:
     alert, _ = alert_raise(
-        patient=patient, level=AlertLevel.URGENT, kind="k", source_key="1", summary="Saddle numb"
+        patient=patient, level=AlertLevel.ROUTINE, kind="k", source_key="1", summary="Saddle numb"
     )
     flag, _ = flag_raise(patient=patient, kind=FlagKind.TREAT_GENTLY, reason="Sore for a week")
     client = client_for(practitioner)
@@ -138,7 +138,13 @@ def test_a_colleague_cannot_cancel_another_practitioner_s_visit(
     ):
         assert client.get(url).status_code == 404
         if "cancel" in url:
-            assert client.post(url, {"how": "normal", "note": "x"}).status_code == 404
+            response = client.post(url, {"how": "normal", "note": "x"})
+            # A refund first asks the team member to re-enter their password (and would then
+            # be refused too); nothing is cancelled either way.
+            refund_asks_again = "cancel-and-refund" in url and response.status_code == 302
+            assert refund_asks_again or response.status_code == 404
+            if refund_asks_again:
+                assert response["Location"].startswith(reverse("account_reauthenticate"))
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
     # The desk runs every booking: it can cancel for a caller, and reads nothing of health.
@@ -172,7 +178,10 @@ def test_the_dashboard_lists_flags_and_alerts_only_for_visible_patients(
         )
     mine = client_for(practitioner).get("/practice/").content.decode()
     assert "Alex sore" in mine and "Alex sore note" in mine
-    assert "Robin sore" not in mine and "Robin" not in mine
+    # Robin's treatment is on hold: the team sees that (someone must clear it), with "see this
+    # record anyway" rather than a link, and nothing of the flags' reasons or his notes.
+    assert "Robin sore" not in mine
+    assert reverse("intake:see_anyway", args=[stranger.pk]) in mine
     his = client_for(david.user).get("/practice/").content.decode()
     assert "sore" not in his
 
@@ -186,7 +195,7 @@ def test_an_urgent_team_alert_outside_care_is_named_not_told(
         patient=patient, level=AlertLevel.URGENT, kind="k", source_key="1", summary="Saddle numb"
     )
     page = client_for(practitioner).get("/practice/").content.decode()
-    assert "data-outside-care-alerts" in page and patient.get_full_name() in page
+    assert "data-paging-alerts" in page and patient.get_full_name() in page
     assert reverse("intake:see_anyway", args=[patient.pk]) in page
     assert "Saddle numb" not in page
 
@@ -252,7 +261,8 @@ def test_the_grant_ends_with_the_clinic_day(
     url = reverse("intake:practice_intake", args=[patient.pk])
     assert client.get(url).status_code == 200
     with time_machine.travel(grant.expires_at, tick=False):
-        assert client.get(url).status_code == 403
+        # Signed in afresh: the idle timeout has long ended the first session.
+        assert client_for(david.user).get(url).status_code == 403
 
 
 def test_a_past_attended_visit_keeps_the_record_open(

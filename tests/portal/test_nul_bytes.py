@@ -47,3 +47,18 @@ def test_a_nul_on_a_public_page_is_a_friendly_400() -> None:
     response = Client().get(reverse("home") + "?next=%00")
     assert response.status_code == 400
     assert b"Nothing was changed" in response.content
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/book/for-a-patient/?for=1%00",
+        "/practice/calendar/?week=2026-12-07%00",
+        "/practice/calendar/?p=1%00",
+        "/practice/availability/?p=1%00",
+    ],
+)
+def test_a_nul_in_an_id_or_date_parameter_is_a_friendly_400(path: str, front_desk: User) -> None:
+    response = client_for(front_desk).get(path)
+    assert response.status_code == 400
+    assert b"Something in that address was not right" in response.content

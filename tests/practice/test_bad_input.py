@@ -13,7 +13,7 @@ from tests.conftest import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
-ODD = ["²", "¹²³", "⑦", "-1", " 1", "9" * 30, "1\x00", "", "all"]
+ODD = ["²", "¹²³", "⑦", "-1", " 1", "9" * 30, "", "all"]
 
 
 @pytest.mark.parametrize("value", ODD)

@@ -223,8 +223,9 @@ def test_week_page_query_count_does_not_grow_with_bookings(
     with django_assert_max_num_queries(12):
         response = client.get("/practice/calendar/?week=2027-03-01")
     assert response.content.decode().count("data-booking=") == 20
-    # From the cache: the sign-in (session and user) and one query for the live badges.
-    with django_assert_num_queries(3):
+    # From the cache: the sign-in (session and user), the clinic (its idle limit for team
+    # sessions, portal.team_security) and one query for the live badges.
+    with django_assert_num_queries(4):
         again = client.get("/practice/calendar/?week=2027-03-01")
     assert again.content.decode().count("data-booking=") == 20
 
