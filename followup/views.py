@@ -5,10 +5,6 @@ Acknowledging alerts and clearing flags are the intake app's views (one place fo
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -37,20 +33,7 @@ def _problem(request: HttpRequest, kind: str, status: int, **context: object) ->
     )
 
 
-def _no_referrer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    # A page whose address is a secret: the browser must not send it on as a Referer (to our
-    # own static files, whose access log would keep it, or to any link followed from it).
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
-
-    return wrapped
-
-
 @never_cache
-@_no_referrer
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkin(request: HttpRequest, token: str) -> HttpResponse:
     """The check-in form for one visit, opened from the emailed link without logging in.

@@ -49,7 +49,9 @@ def _next(request: HttpRequest, patient: User) -> str:
 
 @no_store
 @practitioner_required
-@reauthentication_required(allow_get=True)
+# The password (or a code) first, before the form: a reason typed and then sent away to
+# re-authenticate would be lost.
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def see_anyway(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Ask to read a patient's record outside the care relationship, with a reason."""

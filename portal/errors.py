@@ -20,6 +20,11 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return _render(request, "errors/400.html", 400)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent from a page that was open too long, or from elsewhere: say what to do."""
+    return _render(request, "errors/csrf.html", 403)
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _render(request, "errors/403.html", 403)
 

@@ -332,6 +332,7 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 # Content-Security-Policy (django-csp): our own static files, plus scripts and styles that
 # carry the request's nonce. No inline event handlers or style attributes anywhere; positions
 # drawn by the server go through static/js/portal.js. Stripe's hosts are added on the card

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from intake.models import HealthAccess, IntakeResponse
 from portal.models import Role, User
 from tests.booking.factories import PractitionerFactory
-from tests.factories import UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory
 from tests.intake.conftest import past_visit
 from tests.intake.factories import DiaryEntryFactory
 
@@ -247,7 +247,15 @@ def test_a_red_flag_answer_shows_urgent_advice_and_alerts_the_practitioners(
     log_in(page, base, practitioner.email)
     expect(page.get_by_role("heading", name=re.compile("Needs attention now"))).to_be_visible()
     shot_both(page, "intake-practitioner-dashboard")
-    page.get_by_role("link", name="Jo Banks").first.click()
+    # Jo is new: nobody has a visit with her yet, so David is not "caring" for her. The alert
+    # names her for the whole team, and he reads the record with a reason, which is logged.
+    expect(page.locator("[data-paging-alerts]")).to_contain_text("Jo Banks")
+    expect(page.locator("[data-paging-alerts]")).not_to_contain_text("shivery")
+    page.get_by_role("link", name=re.compile("See this record anyway")).first.click()
+    page.get_by_label("Password").fill(TEST_PASSWORD)  # asked again before any health data
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_label("Why do you need to read this record?").fill("Urgent alert from her intake")
+    page.get_by_role("button", name="Read the record").click()
     expect(page.get_by_role("alert")).to_contain_text("A fever, or feeling hot and shivery")
     shot(page, "intake-practice-red-flag-laptop")
     page.goto(f"{base}/practice/")

@@ -5,16 +5,19 @@ reduction asked for and approved; the demo without keys offering pay-at-clinic."
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from booking.models import Booking, BookingStatus
+from booking.models import Booking, BookingStatus, Practitioner, Service
 from payments.demo import seed_payments
 from payments.models import FeeReduction, Payment, PaymentStatus
 from portal.demo import DEMO_PASSWORD
-from portal.models import Clinic
+from portal.models import Clinic, User
+from tests.booking.factories import visit_at
 from tests.payments.conftest import (  # noqa: F401 - fixtures
     localstripe,
     localstripe_webhooks,
@@ -107,6 +110,17 @@ def test_a_fee_reduction_is_asked_for_and_approved(
 ) -> None:
     base = live_server.url
     FeeReduction.objects.all().delete()
+    # Priya has a visit with Mei next week: Mei answers fee requests from patients in her care
+    # (portal.policy); a request from someone with no visit is the front desk's.
+    follow_up = Service.objects.get(slug="follow-up")
+    visit_at(
+        patient=User.objects.get(email="priya@patient.example"),
+        service=follow_up,
+        practitioner=Practitioner.objects.get(user__email="mei@clinic.example"),
+        starts_at=timezone.now() + timedelta(days=7),
+        price_minor=follow_up.price_minor,
+        currency=follow_up.clinic.currency,
+    )
     log_in(page, base, "priya@patient.example", DEMO_PASSWORD)
     page.goto(f"{base}/bookings/")
     page.get_by_role("link", name="ask us privately about a lower fee").click()

@@ -212,16 +212,19 @@ def test_see_anyway_asks_a_reason_and_reauthentication_and_is_shown_to_patient_a
     assert refused.status_code == 403
     ask = reverse("intake:see_anyway", args=[patient.pk])
     assert ask.encode() in refused.content
-    assert client.get(ask).status_code == 200  # the form
-    # Submitting first asks for the password again (allauth's reauthentication).
-    response = client.post(ask, {"reason": "Covering for Mei today", "next": intake_url})
+    # The password first (allauth's reauthentication), before the reason is typed; a POST
+    # without it grants nothing either.
+    response = client.get(ask)
     assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    response = client.post(ask, {"reason": "Covering for Mei today", "next": intake_url})
     assert response["Location"].startswith(reverse("account_reauthenticate"))
     assert not RecordAccessGrant.objects.exists()
     assert (
         client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD}).status_code
         == 302
     )
+    assert client.get(ask).status_code == 200  # the form
     # A reason is required.
     empty = client.post(ask, {"reason": "  ", "next": intake_url})
     assert empty.status_code == 200 and b"Please say why" in empty.content

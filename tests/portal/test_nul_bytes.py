@@ -62,3 +62,12 @@ def test_a_nul_in_an_id_or_date_parameter_is_a_friendly_400(path: str, front_des
     response = client_for(front_desk).get(path)
     assert response.status_code == 400
     assert b"Something in that address was not right" in response.content
+
+
+def test_a_form_without_its_csrf_token_gets_a_friendly_page(patient: User) -> None:
+    client = client_for(patient)
+    client.handler.enforce_csrf_checks = True
+    response = client.post(reverse("intake:diary"), {"pain": "3"})
+    assert response.status_code == 403
+    assert b"Please send that again" in response.content
+    assert "Content-Security-Policy" in response.headers
