@@ -15,12 +15,15 @@ from django.db.models import CharField, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 
 from booking.models import Booking, BookingStatus
+from followup.advice import INTAKE_SOURCE
 from followup.alerts import ack_deadline, alert_chase, clinic_practitioners, urgent_alert_put
 from followup.messages import ON_HOLD, digest_alerts
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from followup.outbox import outbox_put
 from followup.visits import TREATMENT_KINDS, treatment_number
 from intake.models import PAGING_LEVELS, Alert, PatientFlag
+from intake.services import HANDED_OFF
+from intake.triage import INTAKE_RED_FLAG
 from portal.models import Clinic
 
 # Visits further back than this get no check-in (e.g. when the feature is first switched on).
@@ -149,6 +152,37 @@ def plan_urgent_alerts(clinic: Clinic, now: datetime) -> int:
     return made
 
 
+def plan_intake_advice(clinic: Clinic, now: datetime) -> int:
+    """The patient's advice email for every questionnaire alert that has none yet.
+
+    Intake hands each new one over on commit (``followup.services.intake_advice_requested``);
+    this catches one whose hand-off was lost, so the patient still hears what to do.
+    """
+    alerts = (
+        Alert.objects.filter(
+            clinic=clinic,
+            kind=INTAKE_RED_FLAG,
+            source_key__startswith=INTAKE_SOURCE,
+            level__in=HANDED_OFF,
+            created_at__gt=now - LOOKBACK,
+        )
+        .exclude(
+            Exists(
+                OutboxMessage.objects.filter(
+                    kind=MessageKind.INTAKE_ADVICE, extra=Cast(OuterRef("pk"), CharField())
+                )
+            )
+        )
+        .select_related("patient")
+    )
+    return sum(
+        outbox_put(
+            kind=MessageKind.INTAKE_ADVICE, recipient=a.patient, extra=str(a.pk), due_at=now
+        )[1]
+        for a in alerts
+    )
+
+
 def plan_alert_chases(clinic: Clinic, now: datetime) -> int:
     """Send again, and escalate to the owners, every emergency or urgent alert nobody has
     acknowledged within the clinic's set minutes of opening hours (once per alert)."""
@@ -244,6 +278,7 @@ RULES = (
     plan_checkins,
     plan_chasers,
     plan_urgent_alerts,
+    plan_intake_advice,
     plan_alert_chases,
     plan_holds,
     plan_digests,

@@ -114,7 +114,8 @@ def test_a_failed_send_is_retried_by_the_outbox_and_sent_once(
     row.refresh_from_db()
     assert row.status == OutboxStatus.SENT and row.attempts == 2
     alert_raised(alert.pk)
-    assert plan(later + timedelta(minutes=1)) == 0
+    plan(later + timedelta(minutes=1))
+    assert OutboxMessage.objects.filter(kind=MessageKind.ALERT_URGENT).count() == 1
     assert calls == [practitioner.email, practitioner.email]
 
 
@@ -124,11 +125,12 @@ def test_an_acknowledged_alert_is_not_emailed(patient: User, practitioner: User)
     alert_raised(alert.pk)
     assert mail.outbox == [] and not OutboxMessage.objects.exists()
 
-    # Acknowledged between planning and sending: the row is skipped.
+    # Acknowledged between planning and sending: the row is skipped. (The patient's own
+    # advice is planned whatever the team did: ``plan_intake_advice``.)
     other = urgent(patient, source_key="intake:2")
-    assert plan(timezone.now()) == 1
+    plan(timezone.now())
     alert_acknowledge(alert=other, by=practitioner)
-    row = OutboxMessage.objects.get()
+    row = OutboxMessage.objects.get(kind=MessageKind.ALERT_URGENT)
     assert outbox.deliver(row.pk) == "skipped"
     assert mail.outbox == []
 
@@ -139,3 +141,24 @@ def test_a_routine_alert_waits_for_the_digest(patient: User, practitioner: User)
     )
     alert_raised(alert.pk)
     assert mail.outbox == [] and not OutboxMessage.objects.exists()
+
+
+def test_a_lost_intake_hand_off_still_sends_the_patient_their_advice(
+    patient: User, practitioner: User
+) -> None:
+    draft = intake_start(patient=patient, kind=FULL)
+    draft.answers = raw(full_answers(fever=True))
+    draft.save()
+    intake_submit(response=draft)  # on-commit hand-off never runs: the broker was down
+    alert = Alert.objects.get()
+    assert not OutboxMessage.objects.filter(kind=MessageKind.INTAKE_ADVICE).exists()
+    plan(timezone.now())
+    row = OutboxMessage.objects.get(kind=MessageKind.INTAKE_ADVICE)
+    assert (row.recipient, row.extra) == (patient, str(alert.pk))
+    outbox.deliver(row.pk)
+    assert [m.subject for m in mail.outbox if m.to[0] == patient.email] == [
+        "Please get medical advice today"
+    ]
+    # Planned again, nothing more.
+    plan(timezone.now())
+    assert OutboxMessage.objects.filter(kind=MessageKind.INTAKE_ADVICE).count() == 1

@@ -300,3 +300,53 @@ def test_calendar_badges_show_flags_only_to_those_who_may_read(
     # The desk sees every column of the day, and no health flags on it.
     page = client_for(front_desk).get(url).content.decode()
     assert f'data-booking="{visit.pk}"' in page and "Treat more gently" not in page
+
+
+# --- Safety across the access rule (docs/clinical-safety.md S1, S2) --------------------------
+
+
+def test_an_emergency_outside_care_is_named_and_acknowledged_by_any_practitioner(
+    patient: User,
+    practitioner: User,
+    mei: Practitioner,  # noqa: F811
+) -> None:
+    alert, _ = alert_raise(
+        patient=patient,
+        level=AlertLevel.EMERGENCY,
+        kind="intake_red_flag",
+        source_key="s1",
+        summary="Saddle numbness in the questionnaire",
+    )
+    client = client_for(practitioner)  # no visit with the patient: outside care
+    page = client.get("/practice/").content.decode()
+    row = page[page.index("data-paging-alerts") :]
+    assert patient.get_full_name() in row
+    assert reverse("intake:see_anyway", args=[patient.pk]) in row
+    assert "Saddle numbness" not in page
+    response = client.post(reverse("intake:acknowledge_alert", args=[alert.pk]))
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == practitioner and alert.acknowledged_at is not None
+    assert not HealthAccess.objects.exists()
+
+
+def test_a_hold_shows_to_whoever_runs_the_visit_even_without_the_record(
+    private: Service,  # noqa: F811
+    patient: User,
+    practitioner: User,
+    mei: Practitioner,  # noqa: F811
+    front_desk: User,
+) -> None:
+    # Mei booked the visit herself: no care relationship, so she cannot read the record.
+    client = client_for(practitioner)
+    visit = book_as(client, private, local(WED, 9), patient)
+    flag_raise(patient=patient, kind=FlagKind.URGENT, reason="Fever with back pain")
+    day = f"/practice/calendar/day/?date={WED.isoformat()}&p=all"
+    for viewer in (client, client_for(front_desk)):
+        calendar = viewer.get(day).content.decode()
+        assert f'data-booking="{visit.pk}"' in calendar
+        assert 'data-badge="on_hold"' in calendar
+        assert "Fever with back pain" not in calendar
+        assert f'data-badge="{FlagKind.URGENT}"' not in calendar
+        detail = viewer.get(f"/practice/bookings/{visit.pk}/").content.decode()
+        assert "data-on-hold" in detail and "Fever with back pain" not in detail
