@@ -53,7 +53,8 @@ class RecordAccessGrant(models.Model):
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="record_granted_to"
     )
-    reason = models.CharField(max_length=500)
+    # Encrypted: why someone read a record can say something about the patient.
+    reason = EncryptedTextField()
     granted_at = models.DateTimeField(auto_now_add=True, db_index=True)
     expires_at = models.DateTimeField()
 
@@ -106,7 +107,8 @@ class Alert(models.Model):
     kind = models.CharField(max_length=40)
     # Idempotency: one alert per (kind, source) so a retried task raises it once.
     source_key = models.CharField(max_length=120)
-    summary = models.CharField(max_length=300)
+    # Encrypted like the answers it points at ("Asked for a call (feeling worse)").
+    summary = EncryptedTextField()
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -169,13 +171,13 @@ class PatientFlag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="flags"
     )
     kind = models.CharField(max_length=20, choices=FlagKind.choices)
-    reason = models.CharField(max_length=300)
+    reason = EncryptedTextField()
     raised_at = models.DateTimeField(auto_now_add=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
     cleared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    clear_note = models.CharField(max_length=300, blank=True)
+    clear_note = EncryptedTextField(blank=True)
 
     objects = PatientFlagQuerySet.as_manager()
 
@@ -297,7 +299,7 @@ class DiaryEntry(models.Model):
     )
     note = EncryptedTextField(blank=True, default="")
     # Short labels from DIARY_TAGS (kept plain: they say nothing without the note).
-    tags = models.JSONField(default=list, blank=True)
+    tags = EncryptedJSONField(default=list, blank=True)
     source = models.CharField(max_length=10, choices=DiarySource.choices, default=DiarySource.DIARY)
     # The visit a check-in answer is about.
     booking = models.ForeignKey(

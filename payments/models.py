@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from booking.models import Booking
+from portal.crypto import EncryptedTextField
 from portal.models import Clinic
 
 
@@ -156,7 +157,8 @@ class FeeReduction(models.Model):
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fee_reductions"
     )
-    reason = models.TextField(blank=True)
+    # The patient's circumstances and the clinic's reply: encrypted like health data.
+    reason = EncryptedTextField(blank=True)
     status = models.CharField(
         max_length=10, choices=FeeReductionStatus.choices, default=FeeReductionStatus.PENDING
     )
@@ -164,7 +166,7 @@ class FeeReduction(models.Model):
         null=True, blank=True, help_text="The lowest amount this patient pays, once approved."
     )
     ends_on = models.DateField(null=True, blank=True, help_text="Blank: until changed.")
-    reply = models.TextField(blank=True, help_text="A kind note to the patient.")
+    reply = EncryptedTextField(blank=True, help_text="A kind note to the patient.")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

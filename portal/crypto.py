@@ -96,3 +96,31 @@ def reencrypt(queryset: models.QuerySet[Any], fields: list[str]) -> int:
         obj.save(update_fields=fields)
         count += 1
     return count
+
+
+def encrypt_column_in_place(schema_editor: Any, table: str, column: str) -> None:
+    """Migration helper: turn a column's plain text into Fernet tokens, row by row.
+
+    Used right after a field of a migration's own app becomes an encrypted field; the rows
+    are read raw because the new field would try to decrypt the old plain text.
+    """
+    _rewrite_column(schema_editor, table, column, encrypt_text)
+
+
+def decrypt_column_in_place(schema_editor: Any, table: str, column: str) -> None:
+    """The reverse of ``encrypt_column_in_place`` (a migration rolled back)."""
+    _rewrite_column(schema_editor, table, column, decrypt_text)
+
+
+def _rewrite_column(schema_editor: Any, table: str, column: str, change: Any) -> None:
+    connection = schema_editor.connection
+    t, c = connection.ops.quote_name(table), connection.ops.quote_name(column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {c} FROM {t} WHERE {c} IS NOT NULL")  # noqa: S608
+        rows = cursor.fetchall()
+        for pk, value in rows:
+            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+            cursor.execute(
+                f"UPDATE {t} SET {c} = %s WHERE id = %s",  # noqa: S608
+                [change(text), pk],
+            )
