@@ -14,7 +14,7 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 
 
-def has_nul(query_string: str) -> bool:
+def query_has_nul(query_string: str) -> bool:
     """Whether the raw query string decodes to anything holding a NUL byte."""
     return b"\x00" in unquote_to_bytes(query_string.replace("+", " "))
 
@@ -24,6 +24,6 @@ class RefuseNulBytesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if has_nul(request.META.get("QUERY_STRING", "")):
+        if query_has_nul(request.META.get("QUERY_STRING", "")):
             raise BadRequest("A NUL byte in the query string.")
         return self.get_response(request)

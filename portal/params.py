@@ -81,17 +81,6 @@ def date_param(request: HttpRequest, name: str) -> date | None:
     return parse_date(request.GET.get(name))
 
 
-def text_param(
-    request: HttpRequest, name: str, *, post: bool = False, max_length: int = 200
-) -> str | None:
-    """The stripped text in ``name`` ("" when absent); None when it cannot be text we
-    store or search for (a NUL byte, or longer than ``max_length``)."""
-    value = (_source(request, post).get(name) or "").strip()
-    if has_nul(value) or len(value) > max_length:
-        return None
-    return value
-
-
 def safe_next(request: HttpRequest, value: str | None) -> str | None:
     """``value`` when it is a path on this site to send the browser back to; else None.
 

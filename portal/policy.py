@@ -204,19 +204,6 @@ def alerts_to_act_on(user: Any, *, now: datetime | None = None) -> QuerySet[Aler
     return Alert.objects.filter(team | Q(pk__in=alerts_for(user, now=now).values("pk")))
 
 
-def team_alerts_outside_care(user: Any, *, now: datetime | None = None) -> QuerySet[Alert]:
-    """Alerts addressed to the whole team (emailed to every practitioner) about patients whose
-    record ``user`` may not read: the dashboard names the patient and offers "see this record
-    anyway", never what the alert says."""
-    from intake.models import Alert
-
-    if not is_practitioner(user):
-        return Alert.objects.none()
-    return Alert.objects.filter(clinic_id=user.clinic_id, practitioner__isnull=True).exclude(
-        patient__in=readable_patients(user, now=now)
-    )
-
-
 def flags_for(user: Any, *, now: datetime | None = None) -> QuerySet[PatientFlag]:
     """Flags on patients ``user`` may read (the team's tool, so never a patient's own)."""
     from intake.models import PatientFlag

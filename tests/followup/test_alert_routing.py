@@ -110,38 +110,30 @@ def test_an_emergency_goes_at_once_to_the_booked_practitioner_and_every_staff_me
 
 
 @pytest.mark.usefixtures("monday")
-def test_a_chosen_duty_contact_replaces_the_whole_staff(
+@pytest.mark.parametrize(
+    ("still_here", "told"),
+    [
+        (True, ["david@example.com"]),  # the chosen contact replaces the whole staff
+        (False, ["desk@example.com", "manager@example.com"]),  # left: every staff member
+    ],
+)
+def test_a_chosen_duty_contact_replaces_the_whole_staff_while_they_are_here(
     clinic: Clinic,
     patient: User,
     mei: Practitioner,
     visit: Booking,
     team: dict[str, User],
     eager_celery: None,
+    still_here: bool,
+    told: list[str],
 ) -> None:
     clinic.duty_contact = team["colleague"]
     clinic.save()
+    User.objects.filter(pk=team["colleague"].pk).update(is_active=still_here)
     raise_alert(patient, AlertLevel.URGENT, practitioner=mei, booking=visit)
     beat()  # the planner catches the alert (no hand-off in this test)
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([mei.user.email, "david@example.com"])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([mei.user.email, *told])
     assert all(m.subject.startswith("Urgent alert") for m in mail.outbox)
-
-
-def test_a_duty_contact_who_has_left_falls_back_to_every_staff_member(
-    clinic: Clinic,
-    patient: User,
-    mei: Practitioner,
-    visit: Booking,
-    team: dict[str, User],
-    eager_celery: None,
-) -> None:
-    clinic.duty_contact = team["colleague"]
-    clinic.save()
-    User.objects.filter(pk=team["colleague"].pk).update(is_active=False)
-    raise_alert(patient, AlertLevel.URGENT, practitioner=mei, booking=visit)
-    beat()
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        [mei.user.email, "desk@example.com", "manager@example.com"]
-    )
 
 
 def test_an_urgent_check_in_reaches_the_booked_practitioner_and_the_staff_through_the_view(

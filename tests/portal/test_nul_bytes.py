@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.models import Role, User
-from portal.nul_bytes import has_nul
+from portal.nul_bytes import query_has_nul
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
         ("", False),
     ],
 )
-def test_has_nul_reads_the_decoded_query(query: str, refused: bool) -> None:
-    assert has_nul(query) is refused
+def test_query_has_nul_reads_the_decoded_query(query: str, refused: bool) -> None:
+    assert query_has_nul(query) is refused
 
 
 def test_a_nul_in_the_admin_list_filter_is_a_friendly_400(clinic: object) -> None:

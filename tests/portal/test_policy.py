@@ -239,9 +239,21 @@ def test_alerts_and_flags_follow_the_record(
     flag_raise(patient=other_patient, kind=FlagKind.TREAT_GENTLY, reason="sore")
     assert list(policy.alerts_for(practitioner)) == [mine]
     assert list(policy.flags_for(practitioner)) == [flag]
-    assert [a.patient for a in policy.team_alerts_outside_care(practitioner)] == [other_patient]
     for user in (front_desk, patient):
         assert not policy.alerts_for(user).exists() and not policy.flags_for(user).exists()
+    # Urgent alerts are the whole team's to act on, the record behind them still is not;
+    # a routine one follows the record.
+    routine, _ = alert_raise(
+        patient=other_patient, level=AlertLevel.ROUTINE, kind="k", source_key="3", summary="s"
+    )
+    for user in (practitioner, front_desk):
+        acts_on = set(policy.alerts_to_act_on(user))
+        assert {a.patient for a in acts_on if a.level == AlertLevel.URGENT} == {
+            patient,
+            other_patient,
+        }
+        assert routine not in acts_on
+    assert not policy.alerts_to_act_on(patient).exists()
 
 
 # --- Bookings, payments, fee requests ---------------------------------------------------------
