@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from intake.triage import CHECKIN_SIGNS, COMPARISONS
+from intake.checkin_triage import CHECKIN_SIGNS, COMPARISONS
 
 REACTIONS = (
     ("headache", "Headache"),

@@ -19,9 +19,10 @@ from followup.advice import INTAKE_SOURCE
 from followup.models import CheckIn, CheckInStage, MessageKind
 from followup.outbox import deliver, outbox_put
 from followup.visits import treatment_number, why_not_checked_in
+from intake.checkin_triage import CheckinFacts, checkin_outcome
 from intake.models import Alert, AlertLevel, DiaryEntry, DiarySource, FlagKind
 from intake.services import alert_raise, diary_add, flag_raise, latest_submitted, response_outcome
-from intake.triage import INTAKE_RED_FLAG, CheckinFacts, Level, Outcome, checkin_outcome
+from intake.triage import INTAKE_RED_FLAG, Level, Outcome
 
 # Alerts raised from a check-in have source keys "checkin:<id>".
 CHECKIN_SOURCE = "checkin:"

@@ -17,7 +17,7 @@ from followup.forms import CheckInForm
 from followup.models import CheckIn
 from followup.summaries import open_checkins, patient_history
 from followup.visits import why_not_checked_in
-from intake.triage import COMPARISONS
+from intake.checkin_triage import COMPARISONS
 from portal.access import patient_required
 from portal.models import User
 

@@ -5,15 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from intake.checkin_triage import CHECKIN_SIGNS, COMPARISONS, CheckinFacts, checkin_outcome
 from intake.models import AlertLevel
-from intake.triage import (
-    CHECKIN_SIGNS,
-    COMPARISONS,
-    HAZARD_LEVEL,
-    CheckinFacts,
-    Level,
-    checkin_outcome,
-)
+from intake.triage import HAZARD_LEVEL, Level
 
 COMPARISON_KEYS = [key for key, _ in COMPARISONS]
 
