@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from intake.triage import (
+    CALL_REQUESTED,
     HAZARD_LEVEL,
     Level,
     Outcome,
@@ -228,11 +229,11 @@ def _call_rule(facts: CheckinFacts) -> Outcome:
         alerts=(
             (
                 "today",
-                "call_requested",
+                CALL_REQUESTED,
                 "Asked for a call" + (" (feeling worse)" if worse else ""),
             ),
         ),
-        notes=("call_requested",),
+        notes=(CALL_REQUESTED,),
     )
 
 

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from intake.triage import CALL_REQUESTED
 from portal.crypto import EncryptedJSONField, EncryptedTextField
 from portal.models import Clinic
 
@@ -132,6 +133,11 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}: {self.summary}"
+
+    @property
+    def task_label(self) -> str:
+        """What the team's task list calls it: "Call back today" for a call asked for."""
+        return "Call back today" if self.kind == CALL_REQUESTED else self.get_level_display()
 
     @property
     def time_to_acknowledge(self) -> timedelta | None:

@@ -206,6 +206,8 @@ def ordered_reasons(reasons: Iterable[str], levels: Mapping[str, Level]) -> tupl
 # --- Intake rules (intake issue) ----------------------------------------------------------
 
 INTAKE_RED_FLAG = "intake_red_flag"
+# The alert kind (and check-in note) of "I would like a call": a same-day task.
+CALL_REQUESTED = "call_requested"
 
 # The back-pain red-flag questions of questionnaire version 1 (kept: old answers render).
 RED_FLAGS: tuple[tuple[str, str], ...] = (
