@@ -50,12 +50,13 @@ def team_attention(user: User, *, now: datetime | None = None) -> dict[str, Any]
     same-day tasks (a practitioner's own and the team's; the desk sees all), what was
     acknowledged today with the time it took, and treatment on hold.
 
-    Alerts carry the portal's one-line summary, never the patient's answers, so whoever is on
-    duty can act on them; the record behind them opens only as ``portal.policy`` allows."""
+    Whoever is on duty sees who and at what level, so they can act; the alert's summary and the
+    record behind it only as ``portal.policy`` allows (``can_open``)."""
     if user.clinic_id is None:
         return {"paging_alerts": [], "today_tasks": [], "done_today": [], "on_hold": []}
     now = now or timezone.now()
-    clinic = Clinic.objects.get(pk=user.clinic_id)
+    # The user's own clinic: already loaded for the request (portal.team_security).
+    clinic = user.clinic or Clinic.objects.current()
     alerts = Alert.objects.filter(clinic_id=clinic.pk).select_related(
         "patient", "practitioner", "acknowledged_by"
     )
