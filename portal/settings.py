@@ -240,6 +240,9 @@ MFA_ADAPTER = "portal.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.string("MFA_TOTP_ISSUER", "Clinic portal")
 MFA_RECOVERY_CODE_COUNT = 10
+# Accept the code of the step just ended too: a code read in its last seconds and typed is
+# otherwise refused (allauth's default is 0). allauth still lets each code sign in once.
+MFA_TOTP_TOLERANCE = 1
 # "Trust this browser" would skip the code on the next sign-in: never for health data.
 MFA_TRUST_ENABLED = False
 # How long a re-entered password or code unlocks sensitive actions (role changes, refunds).

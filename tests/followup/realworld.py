@@ -38,14 +38,16 @@ def free_port() -> int:
 class SmtpSink:
     """Accepts every message and counts deliveries per recipient.
 
-    ``hold_after(n)`` makes every RCPT after the n-th delivery wait (like a stalled relay)
-    until ``release()``: a client stuck there has not handed its message over yet.
+    ``hold_after(n)`` lets n messages through and makes every later RCPT wait (like a stalled
+    relay) until ``release()``: a client stuck there has not handed its message over yet.
     """
 
     def __init__(self) -> None:
         self.deliveries: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.waiting = 0
+        self._admitted = 0  # RCPTs let through; counted there, not at DATA, so two
+        # connections racing past the threshold cannot both slip through
         self._hold_after: int | None = None
         self._released = threading.Event()
         self.port = free_port()
@@ -78,10 +80,14 @@ class SmtpSink:
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
-        holding = self._hold_after is not None and not self._released.is_set()
-        if holding and self.total >= (self._hold_after or 0):
-            with self.lock:
+        with self.lock:
+            holding = self._hold_after is not None and not self._released.is_set()
+            hold = holding and self._admitted >= (self._hold_after or 0)
+            if hold:
                 self.waiting += 1
+            else:
+                self._admitted += 1
+        if hold:
             while not self._released.is_set():
                 await asyncio.sleep(0.02)
             # Its client was killed while waiting; nothing was handed over.

@@ -25,7 +25,7 @@ from portal.models import Clinic, Role, User
 from portal.team_security import TOUCH_EVERY_SECONDS
 from tests.conftest import client_for
 from tests.factories import TEST_PASSWORD, UserFactory
-from tests.second_factor import TEST_RECOVERY_CODES, current_code
+from tests.second_factor import TEST_RECOVERY_CODES, TEST_TOTP_SECRET, current_code
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +145,20 @@ def test_a_wrong_code_is_refused(practitioner: User) -> None:
     assert "Incorrect code" in response.content.decode()
     assert _signed_in_as(client) is None
     assert client.get("/practice/").status_code == 302
+
+
+@pytest.mark.parametrize(("steps_ago", "accepted"), [(1, True), (2, False)])
+def test_the_code_that_just_changed_still_works_but_an_older_one_does_not(
+    practitioner: User, steps_ago: int, accepted: bool
+) -> None:
+    # Someone reads the code in its last second and types it after the app has moved on.
+    period = int(getattr(settings, "MFA_TOTP_PERIOD", 30))
+    secret = TEST_TOTP_SECRET
+    client = Client()
+    _password_step(client, practitioner)
+    with time_machine.travel(time.time(), tick=False):
+        client.post(CODE_STEP, {"code": totp_code(secret, at=time.time() - steps_ago * period)})
+    assert (_signed_in_as(client) == str(practitioner.pk)) is accepted
 
 
 def test_a_code_signs_in_once(practitioner: User) -> None:
