@@ -8,7 +8,6 @@ in the caller's transaction, so an action that rolls back leaves no row behind.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -17,7 +16,7 @@ from django.db.models import Q, QuerySet
 
 from portal.models import AuditAction, AuditEvent, Clinic, User
 
-__all__ = ["AuditAction", "csv_lines", "record_action", "trail"]
+__all__ = ["AuditAction", "csv_rows", "record_action", "trail"]
 
 
 def record_action(
@@ -99,20 +98,6 @@ def _person(user: User | None, pk: int | None) -> str:
     if user is None:
         return f"deleted account #{pk}"
     return user.email
-
-
-class _Echo:
-    """A file-like object whose ``write`` returns the line, for streaming CSV."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(events: Iterable[AuditEvent], clinic: Clinic) -> Iterator[str]:
-    """Encoded CSV lines, for a streaming response."""
-    writer = csv.writer(_Echo())
-    for row in csv_rows(events, clinic):
-        yield writer.writerow(row)
 
 
 def _second_factor_changed(action: AuditAction) -> Any:

@@ -53,7 +53,9 @@ class AuditFilterForm(forms.Form):
         from portal.audit import AuditAction
 
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any action"), *AuditAction.choices]
+        action = self.fields["action"]
+        assert isinstance(action, forms.ChoiceField)
+        action.choices = [("", "Any action"), *AuditAction.choices]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -335,13 +335,6 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit rows are never deleted.")
 
-    @property
-    def action_label(self) -> str:
-        try:
-            return str(AuditAction(self.action).label)
-        except ValueError:
-            return self.action
-
 
 class AuditEvent(models.Model):
     """One team (or patient) action worth a trail: who did what, about whom, when.

@@ -18,6 +18,7 @@ urlpatterns = [
     path("practice/", views.practitioner_dashboard, name="practitioner_dashboard"),
     path("desk/", views.staff_dashboard, name="staff_dashboard"),
     path("desk/audit/", audit_views.audit_trail, name="audit_trail"),
+    path("desk/audit.csv", audit_views.audit_trail_csv, name="audit_trail_csv"),
     path("", include("booking.urls")),
     path("", include("intake.urls")),
     path("", include("payments.urls")),
