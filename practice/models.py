@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from booking.models import Booking, Practitioner
 from portal.crypto import EncryptedTextField
@@ -36,7 +37,26 @@ INTENSITY_RANK: dict[str, int] = {
 }
 
 
-class TreatmentRecord(models.Model):
+class RecordReading:
+    """How a treatment record reads, shared by the record and its kept versions."""
+
+    needle_count: str
+
+    @property
+    def needles(self) -> int:
+        return int(self.needle_count or 0)
+
+    @property
+    def intensity(self) -> str:
+        """A one-line summary: "12 needles, standard depth, moderate stimulation"."""
+        return (
+            f"{self.needles} needle{'s' if self.needles != 1 else ''}, "
+            f"{self.get_depth_display().lower()} depth, "  # type: ignore[attr-defined]
+            f"{self.get_stimulation_display().lower()} stimulation"  # type: ignore[attr-defined]
+        )
+
+
+class TreatmentRecord(RecordReading, models.Model):
     """What was done at one attended visit and how strongly. Health data: every text is encrypted.
 
     Clinic, patient and practitioner are copied from the booking so a patient's timeline and
@@ -70,6 +90,10 @@ class TreatmentRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Every save keeps the version before it (django-simple-history): a record is corrected,
+    # never silently overwritten. The copies' text fields are encrypted like these.
+    history = HistoricalRecords(bases=[RecordReading, models.Model])
+
     class Meta:
         ordering: ClassVar = ["-visit_at"]
         indexes: ClassVar = [
@@ -78,19 +102,6 @@ class TreatmentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Treatment record for booking {self.booking_id}"
-
-    @property
-    def needles(self) -> int:
-        return int(self.needle_count or 0)
-
-    @property
-    def intensity(self) -> str:
-        """A one-line summary: "12 needles, standard depth, moderate stimulation"."""
-        return (
-            f"{self.needles} needle{'s' if self.needles != 1 else ''}, "
-            f"{self.get_depth_display().lower()} depth, "
-            f"{self.get_stimulation_display().lower()} stimulation"
-        )
 
 
 def new_feed_token() -> str:

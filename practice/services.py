@@ -30,6 +30,7 @@ from booking.services import BookingError
 from payments.models import Refund, RefundReason
 from payments.pricing import refund_due
 from payments.services import cancel_with_refund, payment_for_booking, refund_create
+from portal.audit import AuditAction, record_action
 from portal.models import User
 from practice.models import CalendarFeed, TreatmentRecord
 
@@ -60,7 +61,8 @@ def treatment_record_save(
     """Write (or correct) the record of a visit, marking it attended if it was not yet.
 
     Both happen in one transaction: a visit is never left "attended" without the record the
-    practitioner typed, nor a record on a visit still marked as booked.
+    practitioner typed, nor a record on a visit still marked as booked. ``written_by`` stays
+    the first author; each correction is a new version (``record.history``) and an audit row.
     """
     if booking.kind == ServiceKind.ASSESSMENT:
         raise PracticeError("The free assessment has no treatment record.")
@@ -69,29 +71,43 @@ def treatment_record_save(
             booking = booking_mark_attendance(
                 booking=booking, outcome=BookingStatus.ATTENDED, by=by, now=now
             )
-        record, _ = TreatmentRecord.objects.select_for_update().get_or_create(
-            booking=booking,
-            defaults={
-                "clinic_id": booking.clinic_id,
-                "patient_id": booking.patient_id,
-                "practitioner_id": booking.practitioner_id,
-                "visit_at": booking.starts_at,
-                "written_by": by,
-                "needle_count": "0",
-                "depth": details.depth,
-                "stimulation": details.stimulation,
-                "areas_and_points": "",
-            },
-        )
-        record.areas_and_points = details.areas_and_points
-        record.needle_count = str(details.needle_count)
-        record.depth = details.depth
-        record.stimulation = details.stimulation
-        record.style = details.style
-        record.other_techniques = details.other_techniques
-        record.reaction = details.reaction
-        record.plan_next_time = details.plan_next_time
-        record.written_by = by
+        fields = {
+            "areas_and_points": details.areas_and_points,
+            "needle_count": str(details.needle_count),
+            "depth": details.depth,
+            "stimulation": details.stimulation,
+            "style": details.style,
+            "other_techniques": details.other_techniques,
+            "reaction": details.reaction,
+            "plan_next_time": details.plan_next_time,
+        }
+        # The visit's row is the lock: two first saves at once write one record, one version
+        # each, rather than the second failing on the one-record-per-visit constraint.
+        Booking.objects.select_for_update().filter(pk=booking.pk).values_list("pk").get()
+        record = TreatmentRecord.objects.filter(booking=booking).first()
+        if record is None:
+            record = TreatmentRecord(
+                booking=booking,
+                clinic_id=booking.clinic_id,
+                patient_id=booking.patient_id,
+                practitioner_id=booking.practitioner_id,
+                visit_at=booking.starts_at,
+                written_by=by,
+                **fields,
+            )
+        elif all(getattr(record, name) == value for name, value in fields.items()):
+            return record  # saved again unchanged: no new version
+        else:
+            for name, value in fields.items():
+                setattr(record, name, value)
+            record_action(
+                action=AuditAction.TREATMENT_RECORD_EDITED,
+                actor=by,
+                subject=booking.patient,
+                detail={"record": record.pk, "booking": booking.pk},
+            )
+        # simple-history's documented way to name who made this version.
+        record._history_user = by  # type: ignore[attr-defined]
         record.save()
     return record
 

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from practice.views import availability, calendar, feeds, visits
+from practice.views import availability, calendar, feeds, records, visits
 
 app_name = "practice"
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path("practice/bookings/<int:pk>/arrived/", visits.mark_arrived, name="arrived"),
     path("practice/bookings/<int:pk>/attendance/", visits.mark_attendance, name="attendance"),
     path("practice/bookings/<int:pk>/record/", visits.treatment_record, name="record"),
+    path(
+        "practice/bookings/<int:pk>/record/versions/",
+        records.record_versions,
+        name="record_versions",
+    ),
     path("practice/bookings/<int:pk>/cancel/", visits.cancel_visit, name="cancel"),
     path("practice/patients/<int:pk>/", visits.patient_detail, name="patient"),
     path("practice/availability/", availability.availability, name="availability"),

@@ -40,6 +40,7 @@ from payments.fee_reductions import fee_reduction_request
 from payments.models import FeeReduction, Payment, PaymentStatus
 from portal.models import Clinic, Role, User
 from practice.models import CalendarFeed
+from practice.services import TreatmentDetails, treatment_record_save
 
 SKIPPED_PREFIXES = ("admin/", "accounts/")
 
@@ -141,6 +142,10 @@ def build_world() -> World:
 
     booking = visit(now + timedelta(days=7), BookingStatus.CONFIRMED, PaymentMode.ONLINE)
     past = visit(now - timedelta(days=3), BookingStatus.ATTENDED)
+    details = TreatmentDetails(
+        areas_and_points="BL23", needle_count=6, depth="shallow", stimulation="gentle"
+    )
+    treatment_record_save(booking=past, by=mei.user, details=details)
     payment = Payment.objects.create(
         booking=booking,
         clinic=clinic,
@@ -222,6 +227,7 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("practice:arrived", "pk"): lambda w: w.booking.pk,
     ("practice:attendance", "pk"): lambda w: w.booking.pk,
     ("practice:record", "pk"): lambda w: w.past_visit.pk,
+    ("practice:record_versions", "pk"): lambda w: w.past_visit.pk,
     ("practice:cancel", "pk"): lambda w: w.booking.pk,
     ("practice:patient", "pk"): lambda w: w.alex.pk,
     ("practice:hours_remove", "pk"): lambda w: w.hours.pk,

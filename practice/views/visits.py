@@ -35,6 +35,7 @@ from practice.access import get_booking_for_team, get_patient_for_team, team_use
 from practice.forms import CancelVisitForm, TreatmentRecordForm
 from practice.glance import glance_for
 from practice.models import INTENSITY_RANK, TreatmentRecord
+from practice.record_history import mark_edits
 
 OUTCOMES = {
     "attended": BookingStatus.ATTENDED,
@@ -92,6 +93,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )[:5]
         )
         intake = latest_submitted(booking.patient)
+        mark_edits([record, last])
         log_health_access(
             viewer=user,
             patient=booking.patient,
@@ -318,6 +320,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("practitioner", "booking__service")
         .order_by("-visit_at")
     )
+    mark_edits(records)
     log_health_access(
         viewer=user,
         patient=patient,
