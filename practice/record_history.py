@@ -34,14 +34,15 @@ class Version:
 
 
 def _label(name: str) -> str:
-    return str(TreatmentRecord._meta.get_field(name).verbose_name).capitalize()
+    field = TreatmentRecord._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name)).capitalize()
 
 
 def versions_of(records: Iterable[TreatmentRecord]) -> dict[int, list[Version]]:
     """Every version of each record, oldest first, keyed by record id (one query)."""
     ids = [r.pk for r in records if r is not None]
     rows = (
-        TreatmentRecord.history.filter(id__in=ids)  # type: ignore[attr-defined]
+        TreatmentRecord.history.filter(id__in=ids)
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )

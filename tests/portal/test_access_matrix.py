@@ -123,7 +123,7 @@ EXPECTED: dict[str, Expect] = {
     "practice:attendance": PRACTICE_BOOKING,
     "practice:cancel": PRACTICE_BOOKING,
     "practice:record": RECORD_WRITE,
-    "practice:record_versions": rule("login", 403, 403, "ok", 404, 404, 404),
+    "practice:record_versions": rule("login", 403, 403, "ok", 404, 403, 403),
     "practice:patient": RECORD,
     # Hours and time off: a practitioner's own (David's remove of Mei's is a no-op), any for
     # the desk. Empty forms are refused kindly (400).
