@@ -390,10 +390,14 @@ def link_context(export_id: int) -> dict[str, Any] | None:
     return {"export": export, "link": download_url(export), "expires_at": export.expires_at}
 
 
+def download_token(export: DataExport) -> str:
+    """The signed part of ``export``'s download address (its id; valid ``EXPORT_DAYS``)."""
+    return signing.dumps({"export": export.pk}, salt=SIGNING_SALT, compress=True)
+
+
 def download_url(export: DataExport) -> str:
-    """The signed absolute address of ``export``'s download (valid ``EXPORT_DAYS``)."""
-    token = signing.dumps({"export": export.pk}, salt=SIGNING_SALT, compress=True)
-    return settings.SITE_URL.rstrip("/") + reverse("export_download", args=[token])
+    """The absolute download address for the link email."""
+    return settings.SITE_URL.rstrip("/") + reverse("export_download", args=[download_token(export)])
 
 
 # ---------------------------------------------------------------------------------------------

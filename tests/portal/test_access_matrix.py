@@ -67,6 +67,11 @@ EXPECTED: dict[str, Expect] = {
     "patient_dashboard": PATIENTS,
     "practitioner_dashboard": PRACTITIONERS,
     "staff_dashboard": DESK,
+    # "Download my data": the patient asks (after re-entering their password), the link is
+    # theirs alone; the desk takes requests by post or phone, practitioners do not.
+    "export_request": PATIENTS,
+    "export_download": OWN_PATIENT_OBJECT,
+    "desk_export": DESK,
     # booking
     "booking:services": BOOKING_FLOW,
     "booking:book_for_patient": TEAM,
