@@ -343,7 +343,7 @@ def build(export_id: int, *, now: datetime | None = None) -> str:
     now = now or timezone.now()
     with transaction.atomic():
         export = (
-            DataExport.objects.select_for_update()
+            DataExport.objects.select_for_update(of=("self",))
             .select_related("patient__clinic")
             .filter(pk=export_id)
             .first()
