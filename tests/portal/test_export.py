@@ -149,7 +149,7 @@ def unzip(content: bytes) -> tuple[dict[str, Any], str]:
 def link_in_last_email(to: str) -> str:
     sent = [m for m in mail.outbox if m.to == [to]]
     assert sent, f"no email to {to}"
-    found = LINK.search(sent[-1].body)
+    found = LINK.search(str(sent[-1].body))
     assert found is not None, sent[-1].body
     return found.group(1)
 
@@ -239,7 +239,9 @@ def test_patient_asks_is_emailed_and_downloads_once(
     made = DataExport.objects.get(patient=patient)
     assert (made.status, made.channel, made.requested_by) == ("ready", "online", patient)
     # Stored encrypted: the raw column is a Fernet token, not a zip.
-    raw = bytes(DataExport.objects.values_list("archive", flat=True).get(pk=made.pk))
+    stored = DataExport.objects.values_list("archive", flat=True).get(pk=made.pk)
+    assert stored is not None
+    raw = bytes(stored)
     assert not raw.startswith(b"PK") and b"data.json" not in raw
     row = OutboxMessage.objects.get(kind=MessageKind.DATA_EXPORT, recipient=patient)
     assert row.status == OutboxStatus.SENT
