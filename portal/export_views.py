@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_http_methods
 
 from portal import export
 from portal.access import patient_required, staff_required
@@ -43,7 +43,8 @@ def export_request(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @patient_required
-@require_safe
+# GET only: a HEAD (a link checker in the patient's own browser) must not use up the link.
+@require_GET
 def export_download(request: HttpRequest, token: str) -> HttpResponse:
     """The zip, once, for the patient the link was made for; otherwise a page saying why."""
     taken = export.take_download(token=token, user=_user(request))
@@ -79,7 +80,7 @@ class DeskExportForm(forms.Form):
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"]
         self.patient = User.objects.filter(
-            email__iexact=email, role=Role.PATIENT, clinic=self.clinic
+            email__iexact=email, role=Role.PATIENT, clinic=self.clinic, is_active=True
         ).first()
         if self.patient is None:
             raise forms.ValidationError(

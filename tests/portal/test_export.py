@@ -238,6 +238,7 @@ def test_patient_asks_is_emailed_and_downloads_once(
 
     made = DataExport.objects.get(patient=patient)
     assert (made.status, made.channel, made.requested_by) == ("ready", "online", patient)
+    assert "ready to download" in client.get(reverse("intake:privacy")).content.decode()
     # Stored encrypted: the raw column is a Fernet token, not a zip.
     stored = DataExport.objects.values_list("archive", flat=True).get(pk=made.pk)
     assert stored is not None
@@ -267,7 +268,10 @@ def test_the_link_needs_the_patient_signed_in(patient: User, capture: Callable[[
     path = link_in_last_email(patient.email)
     anonymous = Client().get(path)
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    # A HEAD (a link checker in the patient's browser) does not use the link up.
+    assert client_for(patient).head(path).status_code == 405
     assert DataExport.objects.get(patient=patient).status == ExportStatus.READY
+    assert client_for(patient).get(path).status_code == 200
 
 
 def test_another_patients_session_cannot_use_the_link(
