@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.audit import AuditAction, record_action
 from portal.crypto import fernet
 from portal.models import Clinic, DataExport, ExportChannel, ExportStatus, User
 
@@ -70,6 +71,12 @@ def request_export(
                 requested_by=requested_by,
                 channel=channel,
                 requested_at=now or timezone.now(),
+            )
+            record_action(
+                action=AuditAction.DATA_EXPORT_REQUESTED,
+                actor=requested_by,
+                subject=patient,
+                detail={"export": str(export.pk), "channel": export.channel},
             )
             export_id = export.pk
             transaction.on_commit(lambda: build_data_export.delay(export_id))
@@ -360,6 +367,12 @@ def build(export_id: int, *, now: datetime | None = None) -> str:
             export.ready_at = now
             export.expires_at = now + timedelta(days=EXPORT_DAYS)
             export.save(update_fields=["archive", "size_bytes", "status", "ready_at", "expires_at"])
+            record_action(
+                action=AuditAction.DATA_EXPORT_PRODUCED,
+                actor=None,
+                subject=export.patient,
+                detail={"export": str(export.pk), "size_bytes": str(len(zipped))},
+            )
             outcome = "built"
         transaction.on_commit(lambda: send_link(export_id))
     return outcome
@@ -441,6 +454,12 @@ def take_download(*, token: str, user: User, now: datetime | None = None) -> byt
         zipped = fernet().decrypt(bytes(export.archive))
         DataExport.objects.filter(pk=export.pk).update(
             status=ExportStatus.DOWNLOADED, downloaded_at=now, archive=None
+        )
+        record_action(
+            action=AuditAction.DATA_EXPORT_DOWNLOADED,
+            actor=user,
+            subject=user,
+            detail={"export": str(export.pk), "channel": export.channel},
         )
     return zipped
 

@@ -67,6 +67,9 @@ EXPECTED: dict[str, Expect] = {
     "patient_dashboard": PATIENTS,
     "practitioner_dashboard": PRACTITIONERS,
     "staff_dashboard": DESK,
+    # The audit trail: the owner's alone.
+    "audit_trail": rule("login", 403, 403, 403, 403, 403, "ok"),
+    "audit_trail_csv": rule("login", 403, 403, 403, 403, 403, "ok"),
     # "Download my data": the patient asks (after re-entering their password), the link is
     # theirs alone; the desk takes requests by post or phone, practitioners do not.
     "export_request": PATIENTS,

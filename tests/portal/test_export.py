@@ -35,7 +35,16 @@ from intake.services import alert_raise, diary_add, flag_raise, log_health_acces
 from payments.fee_reductions import fee_reduction_request
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 from portal import export
-from portal.models import Clinic, DataExport, ExportChannel, ExportStatus, Role, User
+from portal.models import (
+    AuditAction,
+    AuditEvent,
+    Clinic,
+    DataExport,
+    ExportChannel,
+    ExportStatus,
+    Role,
+    User,
+)
 from portal.tasks import build_data_export, delete_expired_exports
 from practice.services import TreatmentDetails, treatment_record_save
 from tests.booking.conftest import eager_celery  # noqa: F401 (a fixture)
@@ -154,6 +163,12 @@ def link_in_last_email(to: str) -> str:
     return found.group(1)
 
 
+def trail_of(patient: User) -> list[tuple[str, int | None, str]]:
+    """The audit rows about ``patient``'s exports, oldest first: (action, actor id, channel)."""
+    rows = AuditEvent.objects.filter(subject=patient, action__startswith="data_export_")
+    return [(e.action, e.actor_id, e.detail.get("channel", "")) for e in rows.order_by("at", "pk")]
+
+
 def ask_online(client: Client, capture: Callable[[], Any]) -> None:
     with capture():
         answer = client.post(reverse("export_request"))
@@ -261,6 +276,12 @@ def test_patient_asks_is_emailed_and_downloads_once(
     assert "already been used" in page and reverse("export_request") in page
     made.refresh_from_db()
     assert made.status == ExportStatus.DOWNLOADED and made.archive is None
+    # The audit trail: asked by the patient online, produced by the system, downloaded once.
+    assert trail_of(patient) == [
+        (AuditAction.DATA_EXPORT_REQUESTED, patient.pk, "online"),
+        (AuditAction.DATA_EXPORT_PRODUCED, None, ""),
+        (AuditAction.DATA_EXPORT_DOWNLOADED, patient.pk, "online"),
+    ]
 
 
 def test_the_link_needs_the_patient_signed_in(patient: User, capture: Callable[[], Any]) -> None:
@@ -326,6 +347,10 @@ def test_asking_twice_and_running_the_task_twice_build_and_send_once(
         assert build_data_export.delay(made.pk).get() == "resent"
     assert len([m for m in mail.outbox if m.to == [patient.email]]) == 1
     assert DataExport.objects.filter(patient=patient).count() == 1
+    assert [action for action, _, _ in trail_of(patient)] == [
+        AuditAction.DATA_EXPORT_REQUESTED,
+        AuditAction.DATA_EXPORT_PRODUCED,
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -356,6 +381,11 @@ def test_the_desk_produces_an_export_for_a_request_by_post(
     path = link_in_last_email(patient.email)
     assert client_for(patient).get(path).status_code == 200
     assert client_for(front_desk).get(path).status_code == 403
+    assert trail_of(patient) == [
+        (AuditAction.DATA_EXPORT_REQUESTED, front_desk.pk, "post"),
+        (AuditAction.DATA_EXPORT_PRODUCED, None, ""),
+        (AuditAction.DATA_EXPORT_DOWNLOADED, patient.pk, "post"),
+    ]
 
 
 def test_the_desk_form_refuses_kindly(patient: User, front_desk: User) -> None:
