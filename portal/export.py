@@ -1,4 +1,4 @@
-""" "Download my data": everything the clinic holds about one patient, as a zip sent once.
+"""The patient's "download my data": everything the clinic holds about them, a zip sent once.
 
 A request (the patient online after re-authenticating, or the front desk for a request by post
 or phone) is a ``DataExport`` row; ``build`` (the Celery task's body, idempotent) gathers every
@@ -397,7 +397,9 @@ def send_link(export_id: int) -> None:
 
 def link_context(export_id: int) -> dict[str, Any] | None:
     """What the link email says (for the outbox), or None if there is nothing to download."""
-    export = DataExport.objects.filter(pk=export_id, status=ExportStatus.READY).first()
+    export = DataExport.objects.filter(
+        pk=export_id, status=ExportStatus.READY, expires_at__gt=timezone.now()
+    ).first()
     if export is None or export.expires_at is None:
         return None
     return {"export": export, "link": download_url(export), "expires_at": export.expires_at}

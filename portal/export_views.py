@@ -1,4 +1,4 @@
-""" "Download my data" pages: the patient's request and download, the front desk's request form."""
+"""The "download my data" pages: the patient's request and download, the desk's request form."""
 
 from __future__ import annotations
 
