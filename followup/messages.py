@@ -25,8 +25,10 @@ from followup.visits import is_treatment, treatment_number, went_ahead
 from intake.models import Alert, AlertLevel
 from intake.services import booking_paused
 from intake.triage import INTAKE_RED_FLAG
+from portal.export import link_context
 from portal.messaging import Attachment, RenderedEmail, render_email
 from portal.models import Clinic
+from portal.params import parse_id
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ TEMPLATES = {
     MessageKind.ALERT_CHASE: "followup_alert_chase",
     MessageKind.ALERT_DIGEST: "followup_alert_digest",
     MessageKind.TREATMENT_HOLD: "followup_treatment_hold",
+    MessageKind.DATA_EXPORT: "data_export_ready",
 }
 # Why guidance was not sent: the patient's treatment is on hold. The planner puts such a row
 # back in the queue once the hold is cleared (``planner.plan_guidance``).
@@ -122,6 +125,14 @@ def _hold_context(message: OutboxMessage) -> dict[str, Any] | Skip:
     }
 
 
+def _export_context(message: OutboxMessage) -> dict[str, Any] | Skip:
+    export_id = parse_id(message.extra.removeprefix("export:"))
+    found = link_context(export_id) if export_id is not None else None
+    if found is None:
+        return Skip("The export was downloaded or has expired.")
+    return {"patient": message.recipient, **found}
+
+
 def _dashboard_url() -> str:
     return settings.SITE_URL + reverse("practitioner_dashboard")
 
@@ -178,6 +189,8 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         context = _alert_context(message, clinic, now)
     elif kind == MessageKind.TREATMENT_HOLD:
         context = _hold_context(message)
+    elif kind == MessageKind.DATA_EXPORT:
+        context = _export_context(message)
     else:
         booking = _load_booking(message.booking_id) if message.booking_id else None
         if booking is None:

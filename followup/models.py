@@ -30,6 +30,7 @@ class MessageKind(models.TextChoices):
     ALERT_CHASE = "alert_chase", "Alert not acknowledged: sent again (team and owner)"
     ALERT_DIGEST = "alert_digest", "Daily alert digest (practitioner)"
     TREATMENT_HOLD = "treatment_hold", "Treatment on hold until a practitioner has talked with you"
+    DATA_EXPORT = "data_export", "Your data is ready to download"
 
 
 # Sent whatever the hour: a red flag or the confirmation of something just done.
@@ -41,6 +42,8 @@ URGENT_KINDS = frozenset(
         MessageKind.INTAKE_ADVICE,
         MessageKind.ALERT_URGENT,
         MessageKind.ALERT_CHASE,
+        # The answer to something the patient just asked for, with a link that lapses.
+        MessageKind.DATA_EXPORT,
     }
 )
 

@@ -22,7 +22,7 @@ from intake.questionnaire import CURRENT, FULL, KINDS, SHORT, Questionnaire, cur
 from intake.summary import answers_by_section
 from intake.triage import Level
 from portal.access import patient_required
-from portal.models import User
+from portal.models import DataExport, User
 from portal.params import safe_next
 
 NEXT_KEY = "intake_next"
@@ -314,4 +314,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
         .order_by("-at")[:200]
     )
     grants = breakglass.grants_about(_user(request))[:100]
-    return render(request, "intake/privacy.html", {"reads": reads, "grants": grants})
+    exports = DataExport.objects.filter(patient=_user(request)).defer("archive")[:5]
+    return render(
+        request, "intake/privacy.html", {"reads": reads, "grants": grants, "exports": exports}
+    )

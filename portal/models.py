@@ -315,6 +315,7 @@ class AuditAction(models.TextChoices):
     BREAK_GLASS = "break_glass", "Record opened outside care"
     TREATMENT_RECORD_EDITED = "treatment_record_edited", "Treatment record edited"
     DATA_EXPORT_REQUESTED = "data_export_requested", "Data export requested"
+    DATA_EXPORT_PRODUCED = "data_export_produced", "Data export produced and link emailed"
     DATA_EXPORT_DOWNLOADED = "data_export_downloaded", "Data export downloaded"
     ANONYMISED = "anonymised", "Person anonymised"
     ACCOUNT_DELETED = "account_deleted", "Account deleted"
@@ -392,3 +393,63 @@ class AuditEvent(models.Model):
             return str(AuditAction(self.action).label)
         except ValueError:
             return self.action
+
+
+class ExportChannel(models.TextChoices):
+    ONLINE = "online", "Asked online (signed in)"
+    POST = "post", "By post"
+    PHONE = "phone", "By phone"
+    IN_PERSON = "in_person", "In person at the clinic"
+    EMAIL = "email", "By email"
+
+
+class ExportStatus(models.TextChoices):
+    REQUESTED = "requested", "Being prepared"
+    READY = "ready", "Ready to download"
+    DOWNLOADED = "downloaded", "Downloaded"
+    EXPIRED = "expired", "Expired (deleted)"
+
+
+class DataExport(models.Model):
+    """One "download my data" request: who asked and how, and the encrypted zip until it goes.
+
+    The archive holds health data, so it is a Fernet token in the database (never a file under
+    a public URL) and is wiped when downloaded or when the link expires; the row stays as the
+    record that the request was answered.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    # The patient themselves online, or the team member who took a request by post or phone.
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=12, choices=ExportChannel.choices)
+    status = models.CharField(
+        max_length=12, choices=ExportStatus.choices, default=ExportStatus.REQUESTED
+    )
+    archive = models.BinaryField(null=True, blank=True, editable=False)
+    size_bytes = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-requested_at", "-pk"]
+        constraints: ClassVar = [
+            # A double submit or a second tab finds the request already being prepared.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="requested"),
+                name="one_export_in_preparation",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["expires_at"], condition=models.Q(status="ready"), name="export_ready"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Data export {self.pk} for {self.patient_id} ({self.get_status_display()})"

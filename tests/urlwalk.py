@@ -38,7 +38,9 @@ from intake.questionnaire import current
 from intake.services import alert_raise, flag_raise
 from payments.fee_reductions import fee_reduction_request
 from payments.models import FeeReduction, Payment, PaymentStatus
-from portal.models import Clinic, Role, User
+from portal.crypto import fernet
+from portal.export import EXPORT_DAYS, download_token
+from portal.models import Clinic, DataExport, ExportChannel, ExportStatus, Role, User
 from practice.models import CalendarFeed
 from practice.services import TreatmentDetails, treatment_record_save
 
@@ -198,6 +200,22 @@ def build_world() -> World:
 
 Filler = Callable[[World], Any]
 
+
+def _ready_export_token(w: World) -> str:
+    """A "download my data" link of Alex's, ready to download."""
+    export = DataExport.objects.create(
+        clinic=w.clinic,
+        patient=w.alex,
+        requested_by=w.alex,
+        channel=ExportChannel.ONLINE,
+        status=ExportStatus.READY,
+        archive=fernet().encrypt(b"zip"),
+        ready_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=EXPORT_DAYS),
+    )
+    return download_token(export)
+
+
 # (URL name, kwarg) -> its value in the world. A pattern naming anything else is unfillable.
 FILLERS: dict[tuple[str, str], Filler] = {
     ("booking:practitioners", "slug"): lambda w: w.service.slug,
@@ -234,6 +252,7 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("practice:exception_remove", "pk"): lambda w: w.exception.pk,
     ("practice:time_off_remove", "pk"): lambda w: w.time_off.pk,
     ("practice:ics", "token"): lambda w: w.feed.token,
+    ("export_download", "token"): _ready_export_token,
     ("followup:checkin", "token"): lambda w: make_token(
         booking_id=w.past_visit.pk, stage=CheckInStage.CHECKIN
     ),

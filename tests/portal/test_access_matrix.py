@@ -70,6 +70,11 @@ EXPECTED: dict[str, Expect] = {
     # The audit trail: the owner's alone.
     "audit_trail": rule("login", 403, 403, 403, 403, 403, "ok"),
     "audit_trail_csv": rule("login", 403, 403, 403, 403, 403, "ok"),
+    # "Download my data": the patient asks (after re-entering their password), the link is
+    # theirs alone; the desk takes requests by post or phone, practitioners do not.
+    "export_request": PATIENTS,
+    "export_download": OWN_PATIENT_OBJECT,
+    "desk_export": DESK,
     # booking
     "booking:services": BOOKING_FLOW,
     "booking:book_for_patient": TEAM,
