@@ -288,7 +288,6 @@ def anonymise_approved_case(*, case_id: int, now: datetime | None = None) -> boo
     case = (
         RetentionCase.objects.select_for_update()
         .filter(pk=case_id, approved_at__isnull=False, done_at__isnull=True)
-        .select_related("approved_by")
         .first()
     )
     if case is None:
