@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from intake.models import RecordAccessGrant
 from portal import policy
+from portal.audit import AuditAction, record_action
 from portal.models import Clinic, User
 
 REASON_MIN_LENGTH = 10
@@ -40,13 +41,22 @@ def grant_see_anyway(
     now = now or timezone.now()
     clinic = patient.clinic or Clinic.objects.current()
     with transaction.atomic():
-        return RecordAccessGrant.objects.create(
+        grant = RecordAccessGrant.objects.create(
             clinic=clinic,
             viewer=viewer,
             patient=patient,
             reason=reason[:500],
             expires_at=end_of_clinic_day(now, clinic),
         )
+        # The reason stays in the grant (encrypted); the trail says only that it happened.
+        record_action(
+            action=AuditAction.BREAK_GLASS,
+            actor=viewer,
+            subject=patient,
+            detail={"grant": grant.pk},
+            clinic=clinic,
+        )
+    return grant
 
 
 def grants_about(patient: User) -> QuerySet[RecordAccessGrant]:

@@ -30,6 +30,7 @@ from intake.models import (
 from intake.questionnaire import FULL, SHORT, Questionnaire, Section, current
 from intake.tasks import hand_off_alert
 from intake.triage import Level, Outcome, intake_outcome
+from portal.audit import AuditAction, record_action
 from portal.models import Clinic, User
 from portal.redaction import redact
 
@@ -96,9 +97,17 @@ def alert_raise(
 
 def alert_acknowledge(*, alert: Alert, by: User) -> bool:
     """Mark an alert read; a second click (or a colleague's) changes nothing."""
-    changed = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now(), acknowledged_by=by
-    )
+    with transaction.atomic():
+        changed = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now(), acknowledged_by=by
+        )
+        if changed:
+            record_action(
+                action=AuditAction.ALERT_ACKNOWLEDGED,
+                actor=by,
+                subject=alert.patient,
+                detail={"alert": alert.pk, "level": alert.level},
+            )
     return bool(changed)
 
 
@@ -116,9 +125,17 @@ def flag_raise(*, patient: User, kind: FlagKind, reason: str) -> tuple[PatientFl
 
 def flag_clear(*, flag: PatientFlag, by: User, note: str = "") -> bool:
     """Clear an open flag; clearing twice changes nothing."""
-    changed = PatientFlag.objects.filter(pk=flag.pk, cleared_at__isnull=True).update(
-        cleared_at=timezone.now(), cleared_by=by, clear_note=note[:300]
-    )
+    with transaction.atomic():
+        changed = PatientFlag.objects.filter(pk=flag.pk, cleared_at__isnull=True).update(
+            cleared_at=timezone.now(), cleared_by=by, clear_note=note[:300]
+        )
+        if changed:
+            record_action(
+                action=AuditAction.FLAG_CLEARED,
+                actor=by,
+                subject=flag.patient,
+                detail={"flag": flag.pk, "kind": flag.kind},
+            )
     return bool(changed)
 
 

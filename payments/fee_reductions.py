@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from payments.models import FeeReduction, FeeReductionStatus
+from portal.audit import AuditAction, record_action
 from portal.models import Clinic, User
 
 
@@ -63,6 +64,16 @@ def _decide(
         ).update(decided_by=by, decided_at=now, **changes)
         if not decided:
             raise FeeReductionError("Someone has already answered this request.")
+        record_action(
+            action=(
+                AuditAction.FEE_REDUCTION_APPROVED
+                if changes["status"] == FeeReductionStatus.APPROVED
+                else AuditAction.FEE_REDUCTION_DECLINED
+            ),
+            actor=by,
+            subject=reduction.patient,
+            detail={"request": reduction.pk, "floor_minor": changes.get("floor_minor")},
+        )
         from payments.tasks import send_fee_reduction_email
 
         reduction_id = reduction.pk

@@ -30,6 +30,7 @@ from payments.fee_reductions import current_floor
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 from payments.pricing import PriceRange, payment_mode_for, refund_due, service_price_range
 from payments.pricing import validate_amount as _validate_amount
+from portal.audit import AuditAction, record_action
 from portal.models import User
 
 logger = logging.getLogger(__name__)
@@ -252,6 +253,18 @@ def refund_create(
             raise PaymentError("That is more than is left to refund on this payment.")
         refund = Refund.objects.create(
             payment=locked, amount_minor=amount_minor, reason=reason, created_by=by
+        )
+        record_action(
+            action=AuditAction.REFUND_ISSUED,
+            actor=by,
+            subject=locked.patient,
+            detail={
+                "refund": refund.pk,
+                "payment": locked.pk,
+                "amount_minor": amount_minor,
+                "currency": locked.currency,
+                "reason": str(reason),
+            },
         )
         from payments.tasks import send_refund
 

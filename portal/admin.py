@@ -17,8 +17,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from portal.models import Clinic, Role, RoleChange, User
-from portal.roles import change_role, is_owner
+from portal.models import AuditEvent, Clinic, Role, User
+from portal.roles import change_role, is_owner, reset_second_factor
 from portal.services import user_set_role
 from portal.team_security import require_recent_authentication
 
@@ -85,6 +85,23 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),
     )
     readonly_fields = ("last_login", "date_joined")
+    actions = ("reset_second_factors",)
+
+    def has_owner_permission(self, request: HttpRequest) -> bool:
+        return is_owner(request.user)
+
+    @admin.action(permissions=["owner"], description="Reset second factor (they set up a new one)")
+    def reset_second_factors(self, request: HttpRequest, queryset: Any) -> None:
+        # Someone who lost their phone: the owner, having re-entered their password or a code,
+        # removes the old authenticator; each reset goes in the audit trail.
+        require_recent_authentication(request)
+        assert isinstance(request.user, User)
+        reset = [u for u in queryset if reset_second_factor(actor=request.user, user=u)]
+        self.message_user(
+            request,
+            f"Second factor reset for {len(reset)} account(s): they set up a new authenticator "
+            "at their next sign-in.",
+        )
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if request.user.is_superuser:
@@ -145,14 +162,15 @@ class UserAdmin(BaseUserAdmin):
             user_set_role(user=obj, role=new_role, clinic=obj.clinic)
 
 
-@admin.register(RoleChange)
-class RoleChangeAdmin(admin.ModelAdmin[RoleChange]):
-    """The record of role changes: read-only, for the owner."""
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    """The audit trail, read-only and for the owner (who also has /practice/audit/ to filter
+    and export it); nobody adds, changes or deletes a row here."""
 
-    list_display = ("changed_at", "user", "from_role", "to_role", "changed_by_email")
-    list_filter = ("to_role",)
-    search_fields = ("user__email", "changed_by_email")
-    readonly_fields = [f.name for f in RoleChange._meta.fields]
+    list_display = ("at", "action", "actor_email", "subject")
+    list_filter = ("action",)
+    search_fields = ("actor_email", "subject__email")
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_owner(request.user)

@@ -18,7 +18,8 @@ class PortalConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self) -> None:
-        from portal.team_security import connect_signals
+        from portal import audit, team_security
 
-        connect_signals()
+        team_security.connect_signals()
+        audit.connect_signals()
         post_migrate.connect(_sync_staff_group, dispatch_uid="portal.sync_staff_group")

@@ -34,3 +34,30 @@ class SignupDetailsForm(forms.Form):
         user.last_name = self.cleaned_data["last_name"].strip()
         user.phone = self.cleaned_data.get("phone", "").strip()
         user.save()
+
+
+class AuditFilterForm(forms.Form):
+    """The owner's filters on the audit trail (all optional; read from the query string)."""
+
+    action = forms.ChoiceField(required=False, label="Action")
+    person = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Person",
+        help_text="Who acted or whom it concerns: part of an email or a name.",
+    )
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from portal.audit import AuditAction
+
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any action"), *AuditAction.choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError("The 'From' date is after the 'To' date.")
+        return data

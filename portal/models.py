@@ -313,21 +313,103 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == Role.STAFF
 
 
-class RoleChange(models.Model):
-    """One change of someone's role: who made it, whose, from what to what, and when."""
+class AuditAction(models.TextChoices):
+    """What the audit trail records (stored as text, so a new action needs no migration)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_changes")
-    changed_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="role_changes_made"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    SECOND_FACTOR_ADDED = "second_factor_added", "Authenticator set up"
+    SECOND_FACTOR_REMOVED = "second_factor_removed", "Authenticator removed"
+    RECOVERY_CODES_RENEWED = "recovery_codes_renewed", "Recovery codes renewed"
+    SECOND_FACTOR_RESET = "second_factor_reset", "Second factor reset by the owner"
+    REFUND_ISSUED = "refund_issued", "Refund issued"
+    FEE_REDUCTION_APPROVED = "fee_reduction_approved", "Fee reduction approved"
+    FEE_REDUCTION_DECLINED = "fee_reduction_declined", "Fee reduction declined"
+    FLAG_CLEARED = "flag_cleared", "Flag cleared"
+    ALERT_ACKNOWLEDGED = "alert_acknowledged", "Alert acknowledged"
+    BREAK_GLASS = "break_glass", "Record opened outside care"
+    TREATMENT_RECORD_EDITED = "treatment_record_edited", "Treatment record edited"
+    DATA_EXPORT_REQUESTED = "data_export_requested", "Data export requested"
+    DATA_EXPORT_DOWNLOADED = "data_export_downloaded", "Data export downloaded"
+    ANONYMISED = "anonymised", "Person anonymised"
+    ACCOUNT_DELETED = "account_deleted", "Account deleted"
+    ACCOUNT_CLOSED = "account_closed", "Account closed"
+    ERASURE_REQUEST_RECORDED = (
+        "erasure_request_recorded",
+        "Erasure or rectification request recorded",
     )
-    # Kept as text so the record still names the person after their account is gone.
-    changed_by_email = models.EmailField()
-    from_role = models.CharField(max_length=20, choices=Role.choices)
-    to_role = models.CharField(max_length=20, choices=Role.choices)
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ERASURE_REQUEST_DECIDED = "erasure_request_decided", "Erasure or rectification request decided"
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """The trail is append-only: bulk edits and deletes are refused as single ones are."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("Audit rows are never changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit rows are never deleted.")
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return self.action
+
+
+class AuditEvent(models.Model):
+    """One team (or patient) action worth a trail: who did what, about whom, when.
+
+    Written only by ``portal.audit.record_action``; never changed or deleted (the model, its
+    queryset and the admin refuse, and on PostgreSQL a trigger refuses UPDATE and DELETE).
+    ``detail`` holds short facts (amounts, roles, a request's kind), never health words.
+    """
+
+    clinic = models.ForeignKey("Clinic", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=40, db_index=True)
+    # No database constraint and nothing done on delete: the row outlives the accounts it
+    # names (an account deleted under the retention rules keeps its trail).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept as text so the trail still names who acted after their account is gone.
+    actor_email = models.CharField(max_length=254, blank=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        ordering: ClassVar = ["-changed_at", "-pk"]
+        ordering: ClassVar = ["-at", "-pk"]
+        indexes: ClassVar = [models.Index(fields=["subject", "-at"], name="audit_subject_at")]
 
     def __str__(self) -> str:
-        return f"{self.changed_by_email}: {self.user} {self.from_role} -> {self.to_role}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email or 'system'}: {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Audit rows are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit rows are never deleted.")
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return self.action

@@ -1,14 +1,16 @@
-"""Changing someone's role: only the clinic owner may, and every change is recorded."""
+"""Changing someone's role: only the clinic owner may, and every change is in the audit trail."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from portal.models import Clinic, Role, RoleChange, User
+from portal.audit import AuditAction, record_action
+from portal.models import AuditEvent, Clinic, Role, User
 from portal.services import user_set_role
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ def is_owner(user: Any) -> bool:
 @transaction.atomic
 def change_role(
     *, actor: User, user: User, role: Role, clinic: Clinic | None = None
-) -> RoleChange | None:
+) -> AuditEvent | None:
     """Give ``user`` the ``role`` on the owner's (``actor``'s) say-so, and record the change.
 
     Raises ``RoleChangeRefused`` for anyone but the owner. Returns ``None`` when the role was
@@ -50,12 +52,24 @@ def change_role(
     user.role, user.clinic_id, user.is_staff = locked.role, locked.clinic_id, locked.is_staff
     if before == role:
         return None
-    record = RoleChange.objects.create(
-        user=locked,
-        changed_by=actor,
-        changed_by_email=actor.email,
-        from_role=before or "",
-        to_role=role,
+    record = record_action(
+        action=AuditAction.ROLE_CHANGED,
+        actor=actor,
+        subject=locked,
+        detail={"from": before or "", "to": Role(role).value},
     )
     logger.info("Role change: %s made %s a %s (was %s)", actor.email, locked.email, role, before)
     return record
+
+
+@transaction.atomic
+def reset_second_factor(*, actor: User, user: User) -> int:
+    """Remove ``user``'s authenticator and recovery codes (a lost phone) on the owner's say-so;
+    they set up a new one at their next sign-in. Returns how many were removed."""
+    if not is_owner(actor):
+        raise RoleChangeRefused()
+    removed, _ = Authenticator.objects.filter(user=user).delete()
+    if removed:
+        record_action(action=AuditAction.SECOND_FACTOR_RESET, actor=actor, subject=user)
+        logger.info("Second factor reset: %s reset %s", actor.email, user.email)
+    return removed

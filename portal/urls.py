@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import views
+from portal import audit_views, views
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic admin"
@@ -17,6 +17,7 @@ urlpatterns = [
     path("me/", views.patient_dashboard, name="patient_dashboard"),
     path("practice/", views.practitioner_dashboard, name="practitioner_dashboard"),
     path("desk/", views.staff_dashboard, name="staff_dashboard"),
+    path("desk/audit/", audit_views.audit_trail, name="audit_trail"),
     path("", include("booking.urls")),
     path("", include("intake.urls")),
     path("", include("payments.urls")),

@@ -40,6 +40,14 @@ def front_desk(clinic: Clinic) -> User:
     return UserFactory.create(email="desk@example.com", first_name="Sam", role=Role.STAFF)
 
 
+@pytest.fixture
+def owner(clinic: Clinic) -> User:
+    """The clinic owner: a staff account with is_superuser (the one who may change roles)."""
+    user = UserFactory.create(email="owner@example.com", first_name="Helen", role=Role.STAFF)
+    User.objects.filter(pk=user.pk).update(is_superuser=True, is_staff=True)
+    return User.objects.get(pk=user.pk)
+
+
 def client_for(user: User) -> Client:
     """A browser signed in as ``user``; a team member's session has passed the code step."""
     from portal.team_security import is_team_member

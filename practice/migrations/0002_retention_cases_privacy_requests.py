@@ -9,7 +9,7 @@ import portal.crypto
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portal", "0008_clinic_retention_user_closed_anonymised"),
+        ("portal", "0009_clinic_retention_user_closed_anonymised"),
         ("practice", "0001_treatment_records_and_feeds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -40,13 +40,6 @@ def david(policies: Clinic) -> Practitioner:  # noqa: F811
     return PractitionerFactory.create(user=user, display_name="David Rhys")
 
 
-@pytest.fixture
-def owner(clinic: Clinic) -> User:
-    return UserFactory.create(
-        email="owner@example.com", first_name="Helen", role=Role.STAFF, is_superuser=True
-    )
-
-
 def book_as(client: Client, service: Service, start: datetime, patient: User) -> Booking:
     """Book through the confirm page, for ``patient``, as whoever ``client`` is."""
     url = f"/book/{service.slug}/confirm/?" + urlencode(

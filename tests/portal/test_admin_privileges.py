@@ -9,20 +9,13 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from portal.models import Role, RoleChange, User
+from portal.models import AuditEvent, Role, User
 from portal.roles import RoleChangeRefused, change_role
 from portal.services import STAFF_GROUP
 from tests.conftest import client_for
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner(clinic: Any) -> User:
-    user = UserFactory.create(email="owner@example.com", first_name="Helen", role=Role.STAFF)
-    User.objects.filter(pk=user.pk).update(is_superuser=True, is_staff=True)
-    return User.objects.get(pk=user.pk)
 
 
 def _change_url(user: User) -> str:
@@ -124,7 +117,7 @@ def test_desk_gets_403_on_another_users_password_form(
         "/admin/auth/group/",
         "/admin/auth/group/add/",
         "/admin/portal/user/add/",
-        "/admin/portal/rolechange/",
+        "/admin/portal/auditevent/",
         "/admin/mfa/authenticator/",
     ],
 )
@@ -143,7 +136,7 @@ def test_desk_gets_403_on_the_staff_groups_own_page(front_desk: User) -> None:
 def test_desk_admin_index_lists_only_what_the_workspace_does_not_cover(front_desk: User) -> None:
     body = client_for(front_desk).get("/admin/").content.decode()
     assert "/admin/portal/clinic/" in body and "/admin/booking/service/" in body
-    for hidden in ["/admin/auth/group/", "/admin/mfa/", "/admin/portal/rolechange/"]:
+    for hidden in ["/admin/auth/group/", "/admin/mfa/", "/admin/portal/auditevent/"]:
         assert hidden not in body, hidden
 
 
@@ -164,23 +157,25 @@ def test_the_owner_changes_a_role_and_it_is_recorded(owner: User, patient: User)
     patient.refresh_from_db()
     assert patient.role == Role.PRACTITIONER
     assert record is not None
-    assert (record.user, record.changed_by, record.changed_by_email) == (
+    assert (record.subject, record.actor, record.actor_email, record.action) == (
         patient,
         owner,
         owner.email,
+        "role_changed",
     )
-    assert (record.from_role, record.to_role) == (Role.PATIENT, Role.PRACTITIONER)
-    assert record.changed_at is not None
+    assert record.detail == {"from": Role.PATIENT, "to": Role.PRACTITIONER}
+    assert record.at is not None
 
     change_role(actor=owner, user=patient, role=Role.STAFF)
     patient = User.objects.get(pk=patient.pk)
     assert patient.is_staff and patient.groups.filter(name=STAFF_GROUP).exists()
-    assert list(
-        RoleChange.objects.filter(user=patient).order_by("pk").values_list("from_role", "to_role")
-    ) == [(Role.PATIENT, Role.PRACTITIONER), (Role.PRACTITIONER, Role.STAFF)]
+    assert [
+        (e.detail["from"], e.detail["to"])
+        for e in AuditEvent.objects.filter(subject=patient).order_by("pk")
+    ] == [(Role.PATIENT, Role.PRACTITIONER), (Role.PRACTITIONER, Role.STAFF)]
     # The same role again changes nothing and records nothing.
     assert change_role(actor=owner, user=patient, role=Role.STAFF) is None
-    assert RoleChange.objects.filter(user=patient).count() == 2
+    assert AuditEvent.objects.filter(subject=patient).count() == 2
 
 
 @pytest.mark.parametrize("who", ["front_desk", "practitioner", "patient"])
@@ -194,7 +189,7 @@ def test_anyone_but_the_owner_is_refused_clearly(
         assert "Only the clinic owner can change" in str(refused.value)
     assert User.objects.get(pk=other_patient.pk).role == Role.PATIENT
     assert User.objects.get(pk=actor.pk).role == actor.role
-    assert not RoleChange.objects.exists()
+    assert not AuditEvent.objects.exists()
 
 
 def test_an_inactive_owner_is_refused(owner: User, patient: User) -> None:
@@ -226,19 +221,19 @@ def test_a_role_change_in_the_admin_asks_the_owner_to_re_authenticate_then_is_re
     assert asked.status_code == 302
     assert asked["Location"].startswith(reverse("account_reauthenticate"))
     assert User.objects.get(pk=patient.pk).role == Role.PATIENT
-    assert not RoleChange.objects.exists()
+    assert not AuditEvent.objects.exists()
 
     done = client.post(asked["Location"], {"password": TEST_PASSWORD})
     assert done.status_code == 302, done.content.decode()[:2000]
     assert User.objects.get(pk=patient.pk).role == Role.PRACTITIONER
-    change = RoleChange.objects.get()
-    assert (change.changed_by, change.from_role, change.to_role) == (
+    change = AuditEvent.objects.get()
+    assert (change.actor, change.action, change.detail) == (
         owner,
-        Role.PATIENT,
-        Role.PRACTITIONER,
+        "role_changed",
+        {"from": Role.PATIENT, "to": Role.PRACTITIONER},
     )
-    # The owner can read the record (the desk cannot: see the 403 test above).
-    listing = client.get("/admin/portal/rolechange/").content.decode()
+    # The owner can read the trail (the desk cannot: see the 403 test above).
+    listing = client.get("/admin/portal/auditevent/").content.decode()
     assert str(patient) in listing and owner.email in listing
 
 
@@ -263,7 +258,7 @@ def test_an_admin_save_without_a_role_change_asks_for_nothing(
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:portal_user_changelist")
     assert User.objects.get(pk=patient.pk).first_name == "Alexandra"
-    assert not RoleChange.objects.exists()
+    assert not AuditEvent.objects.exists()
 
 
 def test_the_front_desk_cannot_reach_role_changes_in_the_admin_at_all(
@@ -272,4 +267,4 @@ def test_the_front_desk_cannot_reach_role_changes_in_the_admin_at_all(
     client: Client = client_for(front_desk)
     client.post(_change_url(patient), {"first_name": "A", "role": Role.STAFF})
     assert User.objects.get(pk=patient.pk).role == Role.PATIENT
-    assert not RoleChange.objects.exists()
+    assert not AuditEvent.objects.exists()

@@ -47,14 +47,6 @@ def david(clinic: Clinic) -> Practitioner:
 
 
 @pytest.fixture
-def owner(clinic: Clinic) -> User:
-    user = User.objects.create_superuser("owner@example.com", "x")
-    user.clinic = clinic
-    user.save()
-    return user
-
-
-@pytest.fixture
 def treatment(mei: Practitioner, david: Practitioner) -> Service:
     return ServiceFactory.create(practitioners=[mei, david])
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portal", "0007_clinic_team_idle_minutes"),
+        ("portal", "0008_audit_trail_replaces_role_changes"),
     ]
 
     operations = [
