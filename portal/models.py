@@ -338,6 +338,10 @@ class AuditAction(models.TextChoices):
         "Erasure or rectification request recorded",
     )
     ERASURE_REQUEST_DECIDED = "erasure_request_decided", "Erasure or rectification request decided"
+    PRIVACY_REQUEST_COMPLETED = (
+        "privacy_request_completed",
+        "Erasure or rectification request completed",
+    )
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from payments.models import FeeReduction
+from portal.audit import AuditAction
 from portal.models import Clinic, User
 from practice import retention
 from practice.models import (
@@ -47,7 +48,13 @@ def record_request(
         recorded_at=now,
     )
     _step(request, by, f"Recorded ({request.get_received_via_display().lower()})", now)
-    retention._audit("ERASURE_REQUEST_RECORDED", actor=by, patient=patient, kind=kind)
+    retention._audit(
+        AuditAction.ERASURE_REQUEST_RECORDED,
+        actor=by,
+        patient=patient,
+        kind=kind,
+        request=str(request.pk),
+    )
     return request
 
 
@@ -165,7 +172,12 @@ def decide(*, request: PrivacyRequest, decision: str, by: User) -> None:
         status=PrivacyRequestStatus.DECIDED, decision=decision, decided_by=by, decided_at=now
     )
     _step(locked, by, "Decision recorded", now)
-    retention._audit("ERASURE_REQUEST_DECIDED", actor=by, patient=locked.patient)
+    retention._audit(
+        AuditAction.ERASURE_REQUEST_DECIDED,
+        actor=by,
+        patient=locked.patient,
+        request=str(locked.pk),
+    )
 
 
 def _complete(locked: PrivacyRequest, by: User, what: str, now: datetime) -> None:
@@ -173,6 +185,14 @@ def _complete(locked: PrivacyRequest, by: User, what: str, now: datetime) -> Non
         status=PrivacyRequestStatus.COMPLETED, completed_at=now
     )
     _step(locked, by, what, now)
+    if locked.kind == PrivacyRequestKind.ERASURE:
+        retention._audit(
+            AuditAction.PRIVACY_REQUEST_COMPLETED,
+            actor=by,
+            patient=locked.patient,
+            request=str(locked.pk),
+            outcome=what[:200],
+        )
 
 
 @transaction.atomic
@@ -258,5 +278,11 @@ def complete_rectification(
         changed.append("correction note added")
     what = "Completed: " + (", ".join(changed) if changed else "nothing needed changing")
     _complete(locked, by, what, now)
-    retention._audit("RECTIFIED", actor=by, patient=patient, fields=", ".join(changed))
+    retention._audit(
+        AuditAction.PRIVACY_REQUEST_COMPLETED,
+        actor=by,
+        patient=patient,
+        request=str(locked.pk),
+        outcome=", ".join(changed)[:200],
+    )
     return what

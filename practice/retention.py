@@ -33,6 +33,7 @@ from intake.models import (
     ResponseStatus,
 )
 from payments.models import FeeReduction, FeeReductionStatus, Payment
+from portal.audit import AuditAction, record_action
 from portal.models import Clinic, Role, User
 from practice.models import PrivacyRequest, RecordCorrection, RetentionCase, TreatmentRecord
 
@@ -57,15 +58,9 @@ def years_after(moment: datetime, years: int) -> datetime:
     return years_before(moment, -years)
 
 
-def _audit(action: str, *, actor: User | None, patient: User | None, **detail: str) -> None:
-    # The shared audit trail (portal/audit.py) is not on this branch yet: log the step.
-    logger.info(
-        "privacy: %s by %s about %s %s",
-        action,
-        getattr(actor, "pk", None),
-        getattr(patient, "pk", None),
-        detail,
-    )
+def _audit(action: AuditAction, *, actor: User | None, patient: User | None, **detail: str) -> None:
+    """One row in the audit trail; ``detail`` holds short fixed words, never health content."""
+    record_action(action=action, actor=actor, subject=patient, detail=detail)
 
 
 # -- What counts as treated ------------------------------------------------------------------
@@ -252,7 +247,7 @@ def anonymise(
     patient.closed_at = patient.closed_at or now
     patient.anonymised_at = now
     patient.save()
-    _audit("ANONYMISED", actor=actor, patient=patient, why=why)
+    _audit(AuditAction.ANONYMISED, actor=actor, patient=patient, why=why)
     return True
 
 
@@ -277,7 +272,7 @@ def delete_account(*, user_id: int, actor: User | None, why: str) -> str:
     RetentionCase.objects.filter(patient=user).delete()
     pk = user.pk
     user.delete()
-    _audit("ACCOUNT_DELETED", actor=actor, patient=None, user_id=str(pk), why=why)
+    _audit(AuditAction.ACCOUNT_DELETED, actor=actor, patient=None, account=str(pk), why=why)
     return "deleted"
 
 
@@ -390,7 +385,7 @@ def close_account(*, patient: User, by: User, now: datetime | None = None) -> st
         return delete_account(user_id=patient.pk, actor=by, why="account closed")
     if plan.keep_health_until is None:
         anonymise(patient_id=patient.pk, actor=by, why="account closed", now=now)
-        _audit("ACCOUNT_CLOSED", actor=by, patient=patient)
+        _audit(AuditAction.ACCOUNT_CLOSED, actor=by, patient=patient)
         return "anonymised"
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=patient.pk)
@@ -401,5 +396,5 @@ def close_account(*, patient: User, by: User, now: datetime | None = None) -> st
             _cannot_sign_in(locked)
             locked.closed_at = now
             locked.save()
-            _audit("ACCOUNT_CLOSED", actor=by, patient=locked)
+            _audit(AuditAction.ACCOUNT_CLOSED, actor=by, patient=locked)
     return "closed"

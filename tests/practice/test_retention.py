@@ -29,7 +29,7 @@ from intake.models import (
 from payments.fee_reductions import fee_reduction_request
 from payments.models import FeeReduction, Payment, PaymentStatus
 from portal.celery import app as celery_app
-from portal.models import Clinic, Role, User
+from portal.models import AuditAction, AuditEvent, Clinic, User
 from practice import retention
 from practice.models import RetentionCase, TreatmentRecord
 from practice.services import TreatmentDetails, treatment_record_save
@@ -113,13 +113,6 @@ def treated_at(patient: User, private: Service, practitioner: User, when: dateti
 
 
 @pytest.fixture
-def owner(clinic: Clinic) -> User:
-    return UserFactory.create(
-        email="owner@example.com", role=Role.STAFF, is_superuser=True, is_staff=True
-    )
-
-
-@pytest.fixture
 def old(private: Service, patient: User, practitioner: User) -> User:
     """Alex, last treated 8 years and a day before "now"."""
     treated_at(patient, private, practitioner, _years_ago(8, days=-1))
@@ -196,6 +189,8 @@ def test_owner_approves_and_the_person_is_anonymised(
     assert Payment.objects.get(patient=old).amount_minor == 5000
     assert HealthAccess.objects.filter(patient=old).count() == 1
     assert RetentionCase.objects.get().done_at is not None
+    anonymised = AuditEvent.objects.get(action=AuditAction.ANONYMISED)
+    assert (anonymised.subject_id, anonymised.actor_id) == (old.pk, owner.pk)
     # The younger patient is untouched.
     younger.refresh_from_db()
     assert younger.anonymised_at is None
@@ -259,6 +254,8 @@ def test_never_booked_inactive_account_deleted_after_two_years_not_before(
         assert result.deleted == 1
         assert retention.run().deleted == 0
     assert not User.objects.filter(pk=gone.pk).exists()
+    deleted = AuditEvent.objects.get(action=AuditAction.ACCOUNT_DELETED)
+    assert deleted.actor_id is None and deleted.detail["account"] == str(gone.pk)
     assert not IntakeResponse.objects.filter(patient_id=gone.pk).exists()
     assert User.objects.filter(pk=stays.pk).exists()
     # Two years and a day later the second one goes too.
