@@ -39,7 +39,7 @@ from intake.services import alert_raise, flag_raise
 from payments.fee_reductions import fee_reduction_request
 from payments.models import FeeReduction, Payment, PaymentStatus
 from portal.models import Clinic, Role, User
-from practice.models import CalendarFeed
+from practice.models import CalendarFeed, PrivacyRequest
 
 SKIPPED_PREFIXES = ("admin/", "accounts/")
 
@@ -69,6 +69,7 @@ class World:
     exception: DateException
     time_off: TimeOff
     feed: CalendarFeed
+    privacy_request: PrivacyRequest
 
     def users(self) -> dict[str, User | None]:
         """Who requests each URL, by role name (None: anonymous)."""
@@ -188,6 +189,9 @@ def build_world() -> World:
         exception=exception,
         time_off=time_off,
         feed=CalendarFeed.objects.create(practitioner=mei),
+        privacy_request=PrivacyRequest.objects.create(
+            patient=alex, kind="erasure", received_via="email", details="x", recorded_at=now
+        ),
     )
 
 
@@ -227,6 +231,7 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("practice:hours_remove", "pk"): lambda w: w.hours.pk,
     ("practice:exception_remove", "pk"): lambda w: w.exception.pk,
     ("practice:time_off_remove", "pk"): lambda w: w.time_off.pk,
+    ("practice:privacy_request", "pk"): lambda w: w.privacy_request.pk,
     ("practice:ics", "token"): lambda w: w.feed.token,
     ("followup:checkin", "token"): lambda w: make_token(
         booking_id=w.past_visit.pk, stage=CheckInStage.CHECKIN
