@@ -247,6 +247,8 @@ def anonymise(
     patient.closed_at = patient.closed_at or now
     patient.anonymised_at = now
     patient.save()
+    # Anonymised by another route (an erasure request): nothing is left for the owner to approve.
+    RetentionCase.objects.filter(patient=patient, done_at__isnull=True).update(done_at=now)
     _audit(AuditAction.ANONYMISED, actor=actor, patient=patient, why=why)
     return True
 

@@ -233,7 +233,7 @@ def test_erasure_of_an_untreated_patient_erases_now(
 
 
 def test_rectification_corrects_details_and_adds_a_note_to_clinical_records(
-    front_desk: User, patient: User, other_patient: User
+    front_desk: User, patient: User, other_patient: User, practitioner: User, visit: Booking
 ) -> None:
     client = client_for(front_desk)
     request = _record(client, patient, "rectification")
@@ -280,6 +280,9 @@ def test_rectification_corrects_details_and_adds_a_note_to_clinical_records(
         RecordCorrection.objects.get(patient=patient).note
         == "Date of birth corrected to 2 April 1980."
     )
+    # The practitioner caring for them sees the note beside the (unchanged) record.
+    overview = client_for(practitioner).get(reverse("practice:patient", args=[patient.pk]))
+    assert "Date of birth corrected to 2 April 1980." in overview.content.decode()
     request.refresh_from_db()
     assert request.status == PrivacyRequestStatus.COMPLETED
     steps = list(PrivacyRequestStep.objects.filter(request=request).values_list("what", flat=True))
