@@ -58,8 +58,21 @@ def years_after(moment: datetime, years: int) -> datetime:
     return years_before(moment, -years)
 
 
-def _audit(action: AuditAction, *, actor: User | None, patient: User | None, **detail: str) -> None:
-    """One row in the audit trail; ``detail`` holds short fixed words, never health content."""
+def _audit(
+    action: AuditAction,
+    *,
+    actor: User | None,
+    patient: User | None,
+    patient_id: int | None = None,
+    **detail: str,
+) -> None:
+    """One row in the audit trail; ``detail`` holds short fixed words, never health content.
+
+    A patient acting on their own account is recorded as "by: patient" with no actor, so the
+    append-only trail does not keep the email address their anonymisation removes."""
+    about = patient_id if patient_id is not None else getattr(patient, "pk", None)
+    if actor is not None and about is not None and actor.pk == about:
+        actor, detail = None, {**detail, "by": "patient"}
     record_action(action=action, actor=actor, subject=patient, detail=detail)
 
 
@@ -274,7 +287,14 @@ def delete_account(*, user_id: int, actor: User | None, why: str) -> str:
     RetentionCase.objects.filter(patient=user).delete()
     pk = user.pk
     user.delete()
-    _audit(AuditAction.ACCOUNT_DELETED, actor=actor, patient=None, account=str(pk), why=why)
+    _audit(
+        AuditAction.ACCOUNT_DELETED,
+        actor=actor,
+        patient=None,
+        patient_id=pk,
+        account=str(pk),
+        why=why,
+    )
     return "deleted"
 
 

@@ -81,7 +81,8 @@ def test_close_explains_what_is_kept_then_closes_after_reauthentication(
     assert visit.status == BookingStatus.CANCELLED
     # Cancelled through the booking service: the cancellation email is queued as for any.
     assert callbacks, "the booking service queues the cancellation email on commit"
-    assert AuditEvent.objects.filter(action=AuditAction.ACCOUNT_CLOSED, subject=patient).exists()
+    closed = AuditEvent.objects.get(action=AuditAction.ACCOUNT_CLOSED, subject=patient)
+    assert closed.actor_email == "" and closed.detail["by"] == "patient"
     # Signed out, and cannot sign in again.
     assert client.get(reverse("intake:privacy")).status_code == 302
     assert not Client().login(email=patient.email, password=TEST_PASSWORD)
@@ -96,7 +97,9 @@ def test_never_booked_patient_closing_is_deleted(clinic: Clinic) -> None:
     client.post(reverse("practice:close_account"), {"confirm": "close"})
     assert not User.objects.filter(pk=patient.pk).exists()
     assert not IntakeResponse.objects.filter(patient_id=patient.pk).exists()
-    assert AuditEvent.objects.filter(action=AuditAction.ACCOUNT_DELETED).exists()
+    deleted = AuditEvent.objects.get(action=AuditAction.ACCOUNT_DELETED)
+    # The trail keeps no trace of the deleted person's address.
+    assert deleted.actor_email == "" and "brief@" not in str(deleted.detail)
 
 
 def test_booked_but_never_treated_is_anonymised_now(patient: User, visit: Booking) -> None:
