@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -36,4 +37,10 @@ app.conf.beat_schedule = {
     "followup-dispatch": {"task": "followup.tasks.dispatch_due", "schedule": 60.0},
     # "Download my data" zips are health data: wiped once their 7-day link has lapsed.
     "delete-expired-exports": {"task": "portal.tasks.delete_expired_exports", "schedule": 3600.0},
+    # Retention: lists who passed the clinic's retention period for the owner to approve,
+    # deletes never-booked accounts idle for two years, and carries out approved cases.
+    "retention-monthly": {
+        "task": "practice.tasks.retention_monthly",
+        "schedule": crontab(minute=30, hour=3, day_of_month=1),
+    },
 }

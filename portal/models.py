@@ -174,6 +174,15 @@ class Clinic(models.Model):
             "activity (patients are not)."
         ),
     )
+    health_record_retention_years = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=(
+            "Adult health records are kept this many years after the last treatment, then the "
+            "patient is anonymised once the owner approves (8 years: professional guidance for "
+            "adult records, see the README)."
+        ),
+    )
     opens_at = models.TimeField(default=time(8, 0), help_text="When the clinic opens.")
     closes_at = models.TimeField(default=time(18, 0), help_text="When the clinic closes.")
     open_days = models.CharField(
@@ -264,6 +273,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Can sign in to the Django admin (clinic staff)."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Closed by the patient (or on an erasure request): cannot sign in; the records the clinic
+    # must keep stay until the retention date, then the person is anonymised.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Name, contact details and health content gone; bookings and payments kept as figures.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -325,6 +339,10 @@ class AuditAction(models.TextChoices):
         "Erasure or rectification request recorded",
     )
     ERASURE_REQUEST_DECIDED = "erasure_request_decided", "Erasure or rectification request decided"
+    PRIVACY_REQUEST_COMPLETED = (
+        "privacy_request_completed",
+        "Erasure or rectification request completed",
+    )
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -124,3 +124,127 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.practitioner}"
+
+
+class RetentionCase(models.Model):
+    """A patient whose health records have passed the retention period, listed for the owner.
+
+    The monthly task lists them; the owner approves; the task then anonymises the person.
+    One open case per patient.
+    """
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="retention_cases"
+    )
+    last_treated_at = models.DateTimeField()
+    listed_at = models.DateTimeField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["last_treated_at", "pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(done_at__isnull=True),
+                name="retention_one_open_case_per_patient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Retention case {self.pk} (patient {self.patient_id})"
+
+
+class PrivacyRequestKind(models.TextChoices):
+    ERASURE = "erasure", "Erasure (delete my data)"
+    RECTIFICATION = "rectification", "Rectification (correct my data)"
+
+
+class ReceivedVia(models.TextChoices):
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+    PHONE = "phone", "Phone"
+    IN_PERSON = "in_person", "In person"
+
+
+class PrivacyRequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DECIDED = "decided", "Decided"
+    COMPLETED = "completed", "Completed"
+
+
+class PrivacyRequest(models.Model):
+    """A patient's request to erase or correct what the clinic holds, handled by the desk."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="privacy_requests"
+    )
+    kind = models.CharField(max_length=20, choices=PrivacyRequestKind.choices)
+    received_via = models.CharField(max_length=20, choices=ReceivedVia.choices)
+    # Encrypted: what someone asks to have erased or corrected can be about their health.
+    details = EncryptedTextField()
+    status = models.CharField(
+        max_length=20, choices=PrivacyRequestStatus.choices, default=PrivacyRequestStatus.OPEN
+    )
+    decision = EncryptedTextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} request {self.pk}"
+
+
+class PrivacyRequestStep(models.Model):
+    """One step of a privacy request (recorded, decided, erased, corrected), who and when.
+
+    The text is fixed wording from the workflow and names no symptom."""
+
+    request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="steps")
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    by_email = models.EmailField(blank=True)
+    what = models.CharField(max_length=300)
+
+    class Meta:
+        ordering: ClassVar = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.what}"
+
+
+class RecordCorrection(models.Model):
+    """A correction note beside a patient's clinical record: the record itself is not rewritten."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="record_corrections"
+    )
+    request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = EncryptedTextField()
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    written_at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["-written_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Correction note {self.pk} (patient {self.patient_id})"

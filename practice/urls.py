@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from practice.views import availability, calendar, feeds, records, visits
+from practice.views import availability, calendar, feeds, privacy, records, visits
 
 app_name = "practice"
 
@@ -46,5 +46,10 @@ urlpatterns = [
         name="time_off_remove",
     ),
     path("practice/feed/", feeds.feed_settings, name="feed"),
+    path("me/privacy/close/", privacy.close_account, name="close_account"),
+    path("desk/retention/", privacy.retention_review, name="retention"),
+    path("desk/privacy-requests/", privacy.request_list, name="privacy_requests"),
+    path("desk/privacy-requests/new/", privacy.request_new, name="privacy_request_new"),
+    path("desk/privacy-requests/<int:pk>/", privacy.request_detail, name="privacy_request"),
     re_path(r"^feeds/(?P<token>[A-Za-z0-9_-]{20,64})\.ics$", feeds.ics, name="ics"),
 ]

@@ -41,7 +41,7 @@ from payments.models import FeeReduction, Payment, PaymentStatus
 from portal.crypto import fernet
 from portal.export import EXPORT_DAYS, download_token
 from portal.models import Clinic, DataExport, ExportChannel, ExportStatus, Role, User
-from practice.models import CalendarFeed
+from practice.models import CalendarFeed, PrivacyRequest
 from practice.services import TreatmentDetails, treatment_record_save
 
 SKIPPED_PREFIXES = ("admin/", "accounts/")
@@ -72,6 +72,7 @@ class World:
     exception: DateException
     time_off: TimeOff
     feed: CalendarFeed
+    privacy_request: PrivacyRequest
 
     def users(self) -> dict[str, User | None]:
         """Who requests each URL, by role name (None: anonymous)."""
@@ -195,6 +196,9 @@ def build_world() -> World:
         exception=exception,
         time_off=time_off,
         feed=CalendarFeed.objects.create(practitioner=mei),
+        privacy_request=PrivacyRequest.objects.create(
+            patient=alex, kind="erasure", received_via="email", details="x", recorded_at=now
+        ),
     )
 
 
@@ -251,6 +255,7 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("practice:hours_remove", "pk"): lambda w: w.hours.pk,
     ("practice:exception_remove", "pk"): lambda w: w.exception.pk,
     ("practice:time_off_remove", "pk"): lambda w: w.time_off.pk,
+    ("practice:privacy_request", "pk"): lambda w: w.privacy_request.pk,
     ("practice:ics", "token"): lambda w: w.feed.token,
     ("export_download", "token"): _ready_export_token,
     ("followup:checkin", "token"): lambda w: make_token(

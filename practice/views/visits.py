@@ -34,7 +34,7 @@ from practice import services
 from practice.access import get_booking_for_team, get_patient_for_team, team_user
 from practice.forms import CancelVisitForm, TreatmentRecordForm
 from practice.glance import glance_for
-from practice.models import INTENSITY_RANK, TreatmentRecord
+from practice.models import INTENSITY_RANK, RecordCorrection, TreatmentRecord
 from practice.record_history import mark_edits
 
 OUTCOMES = {
@@ -337,6 +337,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "upcoming": upcoming,
             "past": past,
             "records": records,
+            "corrections": list(RecordCorrection.objects.filter(patient=patient)[:20]),
             "glance": glance,
             "flags": list(PatientFlag.objects.filter(patient=patient).order_by("-raised_at")),
             "alerts": list(Alert.objects.filter(patient=patient).order_by("-created_at")[:20]),

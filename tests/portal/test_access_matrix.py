@@ -142,6 +142,13 @@ EXPECTED: dict[str, Expect] = {
     "practice:time_off_remove": TEAM,
     "practice:feed": PRACTITIONERS,
     "practice:ics": PUBLIC,  # the secret token is the key
+    # privacy: closing one's own account; the owner's retention approvals; the desk's requests
+    "practice:close_account": PATIENTS,
+    "practice:retention": rule("login", 403, 403, 403, 403, 403, "ok"),
+    "practice:privacy_requests": DESK,
+    "practice:privacy_request_new": DESK,
+    "practice:privacy_request": DESK,
+    "audit_trail": rule("login", 403, 403, 403, 403, 403, "ok"),
 }
 
 ROUTES = list(routes())

@@ -1,0 +1,78 @@
+"""Forms of the erasure and rectification workflow and of closing an account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from portal.models import Role, User
+from practice.models import PrivacyRequestKind, ReceivedVia
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RecordRequestForm(forms.Form):
+    patient_email = forms.EmailField(
+        label="Patient's email address", help_text="The email they sign in with."
+    )
+    kind = forms.ChoiceField(
+        label="What they ask for", choices=PrivacyRequestKind.choices, widget=forms.RadioSelect
+    )
+    received_via = forms.ChoiceField(label="How it reached us", choices=ReceivedVia.choices)
+    details = forms.CharField(
+        label="What the patient asks, in their words",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean_patient_email(self) -> User:
+        email = self.cleaned_data["patient_email"]
+        patient = User.objects.filter(
+            email__iexact=email, role=Role.PATIENT, anonymised_at__isnull=True
+        ).first()
+        if patient is None:
+            raise forms.ValidationError(
+                "No patient account uses that email address. Check the spelling."
+            )
+        return patient
+
+
+class DecisionForm(forms.Form):
+    decision = forms.CharField(
+        label="Your decision, as you will explain it to the patient",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RectifyForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=80, required=False)
+    last_name = forms.CharField(label="Last name", max_length=80, required=False)
+    email = forms.EmailField(label="Email address")
+    phone = forms.CharField(label="Phone", max_length=40, required=False)
+    date_of_birth = forms.DateField(
+        label="Correct date of birth",
+        required=False,
+        widget=DATE_INPUT,
+        help_text="Held in the questionnaire: added as a correction note, not rewritten.",
+    )
+    note = forms.CharField(
+        label="Correction note for the clinical record",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown beside the record; the record itself is not changed.",
+    )
+
+    def __init__(self, *args: Any, patient: User, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "first_name": patient.first_name,
+                "last_name": patient.last_name,
+                "email": patient.email,
+                "phone": patient.phone,
+            },
+        )
+        super().__init__(*args, **kwargs)
