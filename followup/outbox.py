@@ -23,6 +23,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from booking.models import Booking
+from followup import backlog
+from followup.backlog import GUIDANCE_KINDS
 from followup.messages import Skip, prepare
 from followup.models import WAITING_STATUSES, MessageKind, OutboxMessage, OutboxStatus
 from followup.schedule import quiet_until, retry_delay
@@ -60,7 +62,13 @@ def outbox_put(
     except IntegrityError:
         # Another planner or a retried task made it first: the unique key is the guard.
         if booking is not None:
-            return OutboxMessage.objects.get(kind=kind, booking=booking, extra=extra), False
+            same = OutboxMessage.objects.filter(kind=kind, booking=booking, extra=extra).first()
+            if same is None and kind in GUIDANCE_KINDS:
+                # The visit already has its guidance under the other kind (one per visit).
+                same = OutboxMessage.objects.get(booking=booking, kind__in=GUIDANCE_KINDS)
+            if same is None:
+                raise
+            return same, False
         return (
             OutboxMessage.objects.get(
                 kind=kind, recipient=recipient, extra=extra, booking__isnull=True
@@ -91,8 +99,9 @@ def _finish(message_id: int, **fields: object) -> None:
 def deliver(message_id: int, *, now: datetime | None = None) -> str:
     """Claim one due message, re-check it still makes sense, send it, mark it; returns the outcome.
 
-    Outcomes: "sent", "skipped", "held" (quiet hours), "retry", "failed" or "not-claimed"
-    (already taken, sent, or not due). Transient errors reschedule the row with backoff here, so
+    Outcomes: "sent", "skipped", "expired" (too late, or replaced: ``followup.backlog``), "held"
+    (quiet hours, an open alert, or the patient's one routine message of the day already went),
+    "retry", "failed" or "not-claimed" (already taken, sent, or not due). Transient errors reschedule the row with backoff here, so
     the caller never needs a broker-side retry.
     """
     now = now or timezone.now()
@@ -101,12 +110,19 @@ def deliver(message_id: int, *, now: datetime | None = None) -> str:
     ).update(status=OutboxStatus.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
     if not claimed:
         return "not-claimed"
-    message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
+    message = OutboxMessage.objects.select_related("recipient", "booking").get(pk=message_id)
     clinic = (
         Clinic.objects.get(pk=message.booking.clinic_id)
         if message.booking is not None
         else Clinic.objects.current()
     )
+    verdict = backlog.before_sending(message, booking=message.booking, clinic=clinic, now=now)
+    if isinstance(verdict, backlog.Expire):
+        backlog.expire(message_id, verdict.reason)
+        return "expired"
+    if isinstance(verdict, backlog.Hold):
+        backlog.park(message_id, verdict)
+        return "held"
     if not message.is_urgent:
         morning = quiet_until(
             now, start=clinic.quiet_hours_start, end=clinic.quiet_hours_end, tz=clinic.tz
@@ -118,6 +134,9 @@ def deliver(message_id: int, *, now: datetime | None = None) -> str:
     if isinstance(prepared, Skip):
         _finish(message_id, status=OutboxStatus.SKIPPED, last_error=prepared.reason[:500])
         return "skipped"
+    # Last, under a lock on the patient: the check and the send must be as close as they can be.
+    if backlog.take_daily_slot(message, clinic=clinic, now=now) is not None:
+        return "held"
     try:
         send_email(message.recipient.email, prepared.email)
     except Exception as exc:
