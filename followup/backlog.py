@@ -40,9 +40,7 @@ ROUTINE_KINDS = frozenset(
     }
 )
 # "How are you after your visit?" messages: only the newest visit's is worth asking.
-CHECKIN_KINDS = frozenset(
-    {MessageKind.CHECKIN, MessageKind.CHECKIN_CHASER, MessageKind.RECHECK}
-)
+CHECKIN_KINDS = frozenset({MessageKind.CHECKIN, MessageKind.CHECKIN_CHASER, MessageKind.RECHECK})
 GUIDANCE_KINDS = frozenset({MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT})
 # Alerts during which a cheerful routine email would be wrong: the team is calling the patient.
 BLOCKING_ALERT_LEVELS = PAGING_LEVELS | {AlertLevel.TODAY}
@@ -57,7 +55,9 @@ LIVE_STATUSES = (
 )
 
 
-def _visit_start(message: OutboxMessage, booking: Booking | None, clinic: Clinic) -> datetime | None:
+def _visit_start(
+    message: OutboxMessage, booking: Booking | None, clinic: Clinic
+) -> datetime | None:
     return booking.starts_at if booking is not None else None
 
 
@@ -65,7 +65,9 @@ def _visit_end(message: OutboxMessage, booking: Booking | None, clinic: Clinic) 
     return booking.ends_at if booking is not None else None
 
 
-def _checkin_due(message: OutboxMessage, booking: Booking | None, clinic: Clinic) -> datetime | None:
+def _checkin_due(
+    message: OutboxMessage, booking: Booking | None, clinic: Clinic
+) -> datetime | None:
     if booking is None:
         return None
     return booking.ends_at + timedelta(hours=clinic.checkin_after_hours)
@@ -73,8 +75,10 @@ def _checkin_due(message: OutboxMessage, booking: Booking | None, clinic: Clinic
 
 def _chaser_due(message: OutboxMessage, booking: Booking | None, clinic: Clinic) -> datetime | None:
     # The reminder is due the set hours after the check-in actually went (late, after a backlog).
+    if booking is None:
+        return None
     sent = (
-        OutboxMessage.objects.filter(booking_id=message.booking_id, kind=MessageKind.CHECKIN)
+        OutboxMessage.objects.filter(booking=booking, kind=MessageKind.CHECKIN)
         .values_list("sent_at", flat=True)
         .first()
     )
@@ -82,7 +86,9 @@ def _chaser_due(message: OutboxMessage, booking: Booking | None, clinic: Clinic)
     return start + timedelta(hours=clinic.checkin_chaser_hours) if start else None
 
 
-def _recheck_due(message: OutboxMessage, booking: Booking | None, clinic: Clinic) -> datetime | None:
+def _recheck_due(
+    message: OutboxMessage, booking: Booking | None, clinic: Clinic
+) -> datetime | None:
     if booking is None:
         return None
     return booking.ends_at + timedelta(days=clinic.recheck_after_days)
@@ -193,7 +199,7 @@ def before_sending(
 
 
 def next_morning(now: datetime, clinic: Clinic) -> datetime:
-    """The end of tomorrow's quiet hours, where a patient's second routine message of a day waits."""
+    """The end of tomorrow's quiet hours: where a patient's second routine message waits."""
     tomorrow = now.astimezone(clinic.tz).date() + timedelta(days=1)
     return datetime.combine(tomorrow, clinic.quiet_hours_end, clinic.tz).astimezone(now.tzinfo)
 

@@ -101,8 +101,8 @@ def deliver(message_id: int, *, now: datetime | None = None) -> str:
 
     Outcomes: "sent", "skipped", "expired" (too late, or replaced: ``followup.backlog``), "held"
     (quiet hours, an open alert, or the patient's one routine message of the day already went),
-    "retry", "failed" or "not-claimed" (already taken, sent, or not due). Transient errors reschedule the row with backoff here, so
-    the caller never needs a broker-side retry.
+    "retry", "failed" or "not-claimed" (already taken, sent, or not due). Transient errors
+    reschedule the row with backoff here, so the caller never needs a broker-side retry.
     """
     now = now or timezone.now()
     claimed = OutboxMessage.objects.filter(

@@ -5,21 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('booking', '0003_cancellation_note'),
-        ('followup', '0004_intake_advice_message'),
+        ("booking", "0003_cancellation_note"),
+        ("followup", "0004_intake_advice_message"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxmessage',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('held', 'Held for quiet hours'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('skipped', 'Skipped'), ('expired', 'Expired')], default='pending', max_length=10),
+            model_name="outboxmessage",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("held", "Held for quiet hours"),
+                    ("sending", "Sending"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                    ("skipped", "Skipped"),
+                    ("expired", "Expired"),
+                ],
+                default="pending",
+                max_length=10,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outboxmessage',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['pre_visit', 'first_visit'])), fields=('booking',), name='outbox_one_guidance_per_visit'),
+            model_name="outboxmessage",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind__in", ["pre_visit", "first_visit"])),
+                fields=("booking",),
+                name="outbox_one_guidance_per_visit",
+            ),
         ),
     ]
