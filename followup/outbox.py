@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -96,7 +98,9 @@ def _finish(message_id: int, **fields: object) -> None:
     OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(**fields)
 
 
-def deliver(message_id: int, *, now: datetime | None = None) -> str:
+def deliver(
+    message_id: int, *, now: datetime | None = None, connection: BaseEmailBackend | None = None
+) -> str:
     """Claim one due message, re-check it still makes sense, send it, mark it; returns the outcome.
 
     Outcomes: "sent", "skipped", "expired" (too late, or replaced: ``followup.backlog``), "held"
@@ -138,7 +142,7 @@ def deliver(message_id: int, *, now: datetime | None = None) -> str:
     if backlog.take_daily_slot(message, clinic=clinic, now=now) is not None:
         return "held"
     try:
-        send_email(message.recipient.email, prepared.email)
+        send_email(message.recipient.email, prepared.email, connection=connection)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
         if _is_permanent(exc) or message.attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
@@ -158,6 +162,38 @@ def deliver(message_id: int, *, now: datetime | None = None) -> str:
     if prepared.after_send is not None:
         prepared.after_send(sent_at)
     return "sent"
+
+
+def deliver_batch(message_ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
+    """Deliver each message in turn over one mail-server connection; returns outcome counts.
+
+    Each row is still claimed, sent and marked on its own (``deliver``), so a worker killed
+    mid-batch leaves at most the one message it was sending; the rest of the batch stays
+    waiting and is queued again by the dispatcher.
+    """
+    outcomes: dict[str, int] = {}
+    connection = get_connection()
+    _open(connection)
+    try:
+        for message_id in message_ids:
+            outcome = deliver(message_id, now=now, connection=connection)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if outcome in ("retry", "failed"):
+                # The session may be broken: the next message starts a fresh one.
+                connection.close()
+                _open(connection)
+    finally:
+        connection.close()
+    return outcomes
+
+
+def _open(connection: BaseEmailBackend) -> None:
+    # A backend left closed opens (and closes) a session per message, so an outage here only
+    # costs speed: each message then fails, and is retried, on its own.
+    try:
+        connection.open()
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("outbox: could not open a mail-server session: %s", exc)
 
 
 def recover_stale_claims(*, now: datetime) -> int:
