@@ -21,9 +21,9 @@ SEND_BATCH = 50
 
 def enqueue_batches(ids: list[int], *, queue: str | None = None, size: int = SEND_BATCH) -> None:
     """Put due outbox rows on the broker, ``size`` ids per task (``queue``: a test's own)."""
-    routing = {"queue": queue} if queue else {}
     for start in range(0, len(ids), size):
-        send_outbox_batch.apply_async(args=(ids[start : start + size],), **routing)
+        batch = send_outbox_batch.s(ids[start : start + size])
+        (batch.set(queue=queue) if queue else batch).apply_async()
 
 
 @shared_task(ignore_result=True)
