@@ -142,7 +142,10 @@ def deliver(
     if backlog.take_daily_slot(message, clinic=clinic, now=now) is not None:
         return "held"
     try:
-        send_email(message.recipient.email, prepared.email, connection=connection)
+        if connection is None:
+            send_email(message.recipient.email, prepared.email)
+        else:
+            send_email(message.recipient.email, prepared.email, connection=connection)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
         if _is_permanent(exc) or message.attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:

@@ -146,7 +146,7 @@ def test_urgent_messages_ignore_quiet_hours(upcoming: Booking) -> None:
 def _failing(monkeypatch: pytest.MonkeyPatch, exc: Exception) -> list[int]:
     calls: list[int] = []
 
-    def send(to: str, email: object) -> None:
+    def send(to: str, email: object, connection: object = None) -> None:
         calls.append(1)
         raise exc
 
