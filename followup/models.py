@@ -55,6 +55,8 @@ class OutboxStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped"
+    # Too late to be useful (``followup.backlog.USEFUL_LIFE``), or replaced by a newer message.
+    EXPIRED = "expired", "Expired"
 
 
 # Rows a worker may still pick up (the partial index below covers exactly these).
@@ -106,6 +108,13 @@ class OutboxMessage(models.Model):
                 fields=["kind", "recipient", "extra"],
                 condition=Q(booking__isnull=True),
                 name="outbox_once_per_recipient",
+            ),
+            # One piece of guidance per visit, whichever kind: its kind follows the treatment
+            # number, which a cancelled earlier visit can change between two planners.
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(kind__in=["pre_visit", "first_visit"]),
+                name="outbox_one_guidance_per_visit",
             ),
         ]
         indexes: ClassVar = [

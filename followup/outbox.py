@@ -18,11 +18,15 @@ from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from booking.models import Booking
+from followup import backlog
+from followup.backlog import GUIDANCE_KINDS
 from followup.messages import Skip, prepare
 from followup.models import WAITING_STATUSES, MessageKind, OutboxMessage, OutboxStatus
 from followup.schedule import quiet_until, retry_delay
@@ -60,7 +64,13 @@ def outbox_put(
     except IntegrityError:
         # Another planner or a retried task made it first: the unique key is the guard.
         if booking is not None:
-            return OutboxMessage.objects.get(kind=kind, booking=booking, extra=extra), False
+            same = OutboxMessage.objects.filter(kind=kind, booking=booking, extra=extra).first()
+            if same is None and kind in GUIDANCE_KINDS:
+                # The visit already has its guidance under the other kind (one per visit).
+                same = OutboxMessage.objects.get(booking=booking, kind__in=GUIDANCE_KINDS)
+            if same is None:
+                raise
+            return same, False
         return (
             OutboxMessage.objects.get(
                 kind=kind, recipient=recipient, extra=extra, booking__isnull=True
@@ -88,12 +98,15 @@ def _finish(message_id: int, **fields: object) -> None:
     OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(**fields)
 
 
-def deliver(message_id: int, *, now: datetime | None = None) -> str:
+def deliver(
+    message_id: int, *, now: datetime | None = None, connection: BaseEmailBackend | None = None
+) -> str:
     """Claim one due message, re-check it still makes sense, send it, mark it; returns the outcome.
 
-    Outcomes: "sent", "skipped", "held" (quiet hours), "retry", "failed" or "not-claimed"
-    (already taken, sent, or not due). Transient errors reschedule the row with backoff here, so
-    the caller never needs a broker-side retry.
+    Outcomes: "sent", "skipped", "expired" (too late, or replaced: ``followup.backlog``), "held"
+    (quiet hours, an open alert, or the patient's one routine message of the day already went),
+    "retry", "failed" or "not-claimed" (already taken, sent, or not due). Transient errors
+    reschedule the row with backoff here, so the caller never needs a broker-side retry.
     """
     now = now or timezone.now()
     claimed = OutboxMessage.objects.filter(
@@ -101,12 +114,19 @@ def deliver(message_id: int, *, now: datetime | None = None) -> str:
     ).update(status=OutboxStatus.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
     if not claimed:
         return "not-claimed"
-    message = OutboxMessage.objects.select_related("recipient").get(pk=message_id)
+    message = OutboxMessage.objects.select_related("recipient", "booking").get(pk=message_id)
     clinic = (
         Clinic.objects.get(pk=message.booking.clinic_id)
         if message.booking is not None
         else Clinic.objects.current()
     )
+    verdict = backlog.before_sending(message, booking=message.booking, clinic=clinic, now=now)
+    if isinstance(verdict, backlog.Expire):
+        backlog.expire(message_id, verdict.reason)
+        return "expired"
+    if isinstance(verdict, backlog.Hold):
+        backlog.park(message_id, verdict)
+        return "held"
     if not message.is_urgent:
         morning = quiet_until(
             now, start=clinic.quiet_hours_start, end=clinic.quiet_hours_end, tz=clinic.tz
@@ -118,8 +138,14 @@ def deliver(message_id: int, *, now: datetime | None = None) -> str:
     if isinstance(prepared, Skip):
         _finish(message_id, status=OutboxStatus.SKIPPED, last_error=prepared.reason[:500])
         return "skipped"
+    # Last, under a lock on the patient: the check and the send must be as close as they can be.
+    if backlog.take_daily_slot(message, clinic=clinic, now=now) is not None:
+        return "held"
     try:
-        send_email(message.recipient.email, prepared.email)
+        if connection is None:
+            send_email(message.recipient.email, prepared.email)
+        else:
+            send_email(message.recipient.email, prepared.email, connection=connection)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
         if _is_permanent(exc) or message.attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
@@ -139,6 +165,38 @@ def deliver(message_id: int, *, now: datetime | None = None) -> str:
     if prepared.after_send is not None:
         prepared.after_send(sent_at)
     return "sent"
+
+
+def deliver_batch(message_ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
+    """Deliver each message in turn over one mail-server connection; returns outcome counts.
+
+    Each row is still claimed, sent and marked on its own (``deliver``), so a worker killed
+    mid-batch leaves at most the one message it was sending; the rest of the batch stays
+    waiting and is queued again by the dispatcher.
+    """
+    outcomes: dict[str, int] = {}
+    connection = get_connection()
+    _open(connection)
+    try:
+        for message_id in message_ids:
+            outcome = deliver(message_id, now=now, connection=connection)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if outcome in ("retry", "failed"):
+                # The session may be broken: the next message starts a fresh one.
+                connection.close()
+                _open(connection)
+    finally:
+        connection.close()
+    return outcomes
+
+
+def _open(connection: BaseEmailBackend) -> None:
+    # A backend left closed opens (and closes) a session per message, so an outage here only
+    # costs speed: each message then fails, and is retried, on its own.
+    try:
+        connection.open()
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("outbox: could not open a mail-server session: %s", exc)
 
 
 def recover_stale_claims(*, now: datetime) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 
 from portal.models import Clinic
@@ -48,8 +49,9 @@ def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
     )
 
 
-def send_email(to: str, email: RenderedEmail) -> None:
-    """Send one rendered email to one address (raises on transport errors so tasks can retry)."""
+def send_email(to: str, email: RenderedEmail, connection: BaseEmailBackend | None = None) -> None:
+    """Send one rendered email to one address (raises on transport errors so tasks can retry);
+    pass an open ``connection`` to send many over one mail-server session."""
     clinic = Clinic.objects.current()
     message = EmailMultiAlternatives(
         subject=email.subject,
@@ -57,6 +59,7 @@ def send_email(to: str, email: RenderedEmail) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         reply_to=[clinic.email] if clinic.email else None,
+        connection=connection,
     )
     message.attach_alternative(email.html, "text/html")
     for attachment in email.attachments:

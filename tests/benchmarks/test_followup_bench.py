@@ -4,8 +4,10 @@ on the same broker and worker in the same run. Run with `make bench`.
 
 Each drained message is the full path: the dispatcher marks and publishes it, the worker claims
 it (conditional UPDATE), re-reads the visit, renders the three templates, hands it to SMTP and
-marks it sent. The messages are 10,000 pre-visit guidance rows for one seeded visit (told apart
-by ``extra``), so the seed's bookings are untouched.
+marks it sent. The messages are 10,000 booking confirmations for one seeded visit (told apart
+by ``extra``), so the seed's bookings are untouched; not guidance, which is once per visit and
+one routine message per patient per day (``followup.backlog``), so 10,000 of it to one patient
+would be held, not sent.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from django.utils import timezone
 from booking.models import Booking, BookingStatus
 from followup.models import MessageKind, OutboxMessage, OutboxStatus
 from followup.outbox import dispatch_due
-from followup.tasks import send_outbox_message
+from followup.tasks import enqueue_batches
 from portal.celery import app
 from tests.benchmarks.fanout_tasks import noop
 from tests.benchmarks.report import Result, record
@@ -54,8 +56,8 @@ def due_rows(world: World, live_db: None) -> Iterator[list[int]]:
     clinic.quiet_hours_start = clinic.quiet_hours_end = clock(0)  # measure sending, not holding
     clinic.save()
     visit = (
-        # The latest visit: it must not start while the benchmark runs (the message would be
-        # skipped as too late).
+        # The latest visit: it must not end while the benchmark runs (the confirmation would
+        # expire).
         Booking.objects.filter(clinic=clinic, status=BookingStatus.CONFIRMED)
         .select_related("patient")
         .order_by("-starts_at")
@@ -66,7 +68,7 @@ def due_rows(world: World, live_db: None) -> Iterator[list[int]]:
     rows = OutboxMessage.objects.bulk_create(
         (
             OutboxMessage(
-                kind=MessageKind.PRE_VISIT,
+                kind=MessageKind.BOOKING_CONFIRMED,
                 recipient=visit.patient,
                 booking=visit,
                 extra=f"bench-{i}",
@@ -100,8 +102,8 @@ def test_outbox_fanout_against_noop_tasks(due_rows: list[int], tmp_path: Path) -
     drain_s: list[float] = []
 
     def enqueue(ids: list[int]) -> None:
-        for pk in ids:
-            send_outbox_message.apply_async(args=(pk,), queue=queue)
+        # The beat's own way: batches of ids per task (``followup.tasks.enqueue_batches``).
+        enqueue_batches(ids, queue=queue)
 
     noop_s: list[float] = []
     with SmtpSink() as sink:

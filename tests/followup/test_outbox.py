@@ -49,14 +49,24 @@ def test_a_message_is_put_once_per_key(upcoming: Booking) -> None:
         kind=MessageKind.PRE_VISIT, recipient=upcoming.patient, booking=upcoming, due_at=NOW
     )
     assert not created and again.pk == first.pk
-    other, created = outbox_put(
-        kind=MessageKind.PRE_VISIT,
-        recipient=upcoming.patient,
-        booking=upcoming,
-        due_at=NOW,
-        extra="second",
-    )
-    assert created and other.pk != first.pk
+    # Guidance is once per visit whatever its kind or extra (outbox_one_guidance_per_visit).
+    for kind, extra in ((MessageKind.FIRST_VISIT, ""), (MessageKind.PRE_VISIT, "second")):
+        same, created = outbox_put(
+            kind=kind, recipient=upcoming.patient, booking=upcoming, due_at=NOW, extra=extra
+        )
+        assert not created and same.pk == first.pk
+    # Other kinds are told apart by ``extra`` (e.g. the urgent advice after each check-in stage).
+    advice = [
+        outbox_put(
+            kind=MessageKind.URGENT_ADVICE,
+            recipient=upcoming.patient,
+            booking=upcoming,
+            due_at=NOW,
+            extra=stage,
+        )
+        for stage in ("checkin", "recheck")
+    ]
+    assert all(created for _, created in advice) and advice[0][0].pk != advice[1][0].pk
 
 
 def test_patient_level_messages_are_unique_per_recipient(patient: User) -> None:
@@ -136,7 +146,7 @@ def test_urgent_messages_ignore_quiet_hours(upcoming: Booking) -> None:
 def _failing(monkeypatch: pytest.MonkeyPatch, exc: Exception) -> list[int]:
     calls: list[int] = []
 
-    def send(to: str, email: object) -> None:
+    def send(to: str, email: object, connection: object = None) -> None:
         calls.append(1)
         raise exc
 
@@ -215,7 +225,7 @@ def test_dispatch_hands_each_due_row_over_once_until_it_looks_lost(
 def test_dispatch_batches_large_backlogs(upcoming: Booking) -> None:
     rows = [
         outbox_put(
-            kind=MessageKind.PRE_VISIT,
+            kind=MessageKind.URGENT_ADVICE,
             recipient=upcoming.patient,
             booking=upcoming,
             due_at=DAYTIME,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from booking.models import Booking, BookingStatus, Practitioner, Service
 from followup.models import MessageKind, OutboxMessage, OutboxStatus
 from followup.outbox import dispatch_due
-from followup.tasks import send_outbox_message
+from followup.tasks import enqueue_batches
 from portal.celery import app
 from portal.models import Clinic, User
 from tests.booking.factories import PractitionerFactory, ServiceFactory
@@ -88,8 +88,9 @@ def test_a_worker_killed_mid_batch_sends_nothing_twice_and_loses_nothing(
     expected = {r.recipient.email.lower() for r in rows}
 
     def enqueue(ids: list[int]) -> None:
-        for pk in ids:
-            send_outbox_message.apply_async(args=(pk,), queue=queue)
+        # The beat's own way (``followup.tasks.enqueue_batches``), in batches small enough that
+        # both pool processes are killed in the middle of one.
+        enqueue_batches(ids, queue=queue, size=8)
 
     log = tmp_path / "worker.log"
     with SmtpSink() as sink:
