@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -124,6 +126,18 @@ def flag_clear(*, flag: PatientFlag, by: User, note: str = "") -> bool:
 
 def open_flags(patient: User) -> list[PatientFlag]:
     return list(PatientFlag.objects.filter(patient=patient, cleared_at__isnull=True))
+
+
+def flag_open(patient: Any, kind: str) -> Exists:
+    """Whether ``patient`` (an id or an ``OuterRef``) has an open flag of ``kind``: an
+    expression to annotate bookings or patients with (an index probe per row)."""
+    return Exists(PatientFlag.objects.filter(patient=patient, kind=kind, cleared_at__isnull=True))
+
+
+def intake_submitted(patient: Any) -> Exists:
+    """Whether ``patient`` (an id or an ``OuterRef``) has sent a questionnaire: an expression
+    to annotate bookings or patients with."""
+    return Exists(IntakeResponse.objects.filter(patient=patient, status=ResponseStatus.SUBMITTED))
 
 
 def booking_paused(patient: User) -> bool:
