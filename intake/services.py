@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists
+from django.db.models import Exists, FilteredRelation, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -128,10 +128,12 @@ def open_flags(patient: User) -> list[PatientFlag]:
     return list(PatientFlag.objects.filter(patient=patient, cleared_at__isnull=True))
 
 
-def flag_open(patient: Any, kind: str) -> Exists:
-    """Whether ``patient`` (an id or an ``OuterRef``) has an open flag of ``kind``: an
-    expression to annotate bookings or patients with (an index probe per row)."""
-    return Exists(PatientFlag.objects.filter(patient=patient, kind=kind, cleared_at__isnull=True))
+def open_flags_join(patient: str) -> FilteredRelation:
+    """The open flags of the patient at the relation path ``patient`` (e.g. a booking's
+    "patient"), as a join to annotate with: a row per open flag, or one with none."""
+    return FilteredRelation(
+        f"{patient}__flags", condition=Q(**{f"{patient}__flags__cleared_at__isnull": True})
+    )
 
 
 def intake_submitted(patient: Any) -> Exists:

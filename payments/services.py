@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from booking.holds import (
@@ -168,12 +167,6 @@ def payment_for_booking(booking: Booking) -> Payment | None:
             return payment
         current = current.rescheduled_from
     return None
-
-
-def payment_status_of(booking: Any) -> Subquery:
-    """The status of the payment taken for ``booking`` (an id or an ``OuterRef``), or null:
-    an expression to annotate bookings with."""
-    return Subquery(Payment.objects.filter(booking=booking).values("status")[:1])
 
 
 def record_payment_succeeded(*, payment: Payment, now: datetime | None = None) -> str:

@@ -221,6 +221,17 @@ class Entry:
     def status_class(self) -> str:
         return self.booking.status if self.booking is not None else self.kind
 
+    @property
+    def place(self) -> str:
+        """Its place on the grid as CSS custom properties, which static/js/portal.js sets
+        (the CSP allows no style attribute)."""
+        return f"row:{self.row} span:{self.span} lane:{self.lane} lanes:{self.lanes}"
+
+    @property
+    def hours(self) -> str:
+        """Start and end on the clinic's clock, joined by an en dash."""
+        return f"{self.starts_at:%H:%M}\N{EN DASH}{self.ends_at:%H:%M}"
+
 
 @dataclass
 class Column:

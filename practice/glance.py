@@ -2,9 +2,11 @@
 
 New or returning, money (free / paid / to pay / sliding amount), open flags (red flag, treat
 more gently, review the course), intake missing, an unanswered check-in and a treatment
-record still to write. Each app answers for its own rows (``intake.services``,
-``payments.services``, ``followup.summaries``) as expressions, read fresh on every call in
-one annotated query over the bookings.
+record still to write. Intake and follow-up answer for their own rows as expressions
+(``intake.services.intake_submitted``, ``open_flags_join``,
+``followup.summaries.checkin_unanswered``); the payment and the treatment record are joined
+through the booking's one-to-one relations. All of it is read fresh on every call, in one
+annotated query over the bookings.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from booking.models import (
@@ -27,12 +29,10 @@ from booking.models import (
 )
 from followup.summaries import checkin_unanswered
 from intake.models import PAUSING_FLAGS, FlagKind
-from intake.services import flag_open, intake_submitted
+from intake.services import intake_submitted, open_flags_join
 from payments.models import PaymentStatus
-from payments.services import payment_status_of
 from portal import policy
 from portal.templatetags.money import money
-from practice.models import TreatmentRecord
 
 TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
 
@@ -43,6 +43,11 @@ class Badge(NamedTuple):
     text: str
     tone: str = ""  # "", "success", "warning", "danger", "info", "brand"
     key: str = ""
+
+    @property
+    def marked(self) -> bool:
+        """Drawn with the flag symbol: it holds treatment."""
+        return self.key in ("red_flag", "on_hold")
 
 
 @dataclass
@@ -57,6 +62,11 @@ class Glance:
     record_missing: bool = False  # attended treatment without its treatment record
     # A visit still to come for a patient with an open pausing flag: treatment is on hold.
     on_hold: bool = False
+
+    @property
+    def compact_badges(self) -> list[Badge]:
+        """The badges but "Returning", where space is short (the calendar)."""
+        return [b for b in self.badges if b.key != RETURNING.key]
 
     @property
     def badges(self) -> list[Badge]:
@@ -120,17 +130,22 @@ def _live_facts(ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
     facts = {
         "first_kept": Subquery(first_treatment.values("starts_at")[:1]),
         "intake_sent": intake_submitted(OuterRef("patient_id")),
-        "payment_status": payment_status_of(OuterRef("pk")),
         "checkin_open": checkin_unanswered(OuterRef("patient_id"), now=now),
-        "recorded": Exists(TreatmentRecord.objects.filter(booking=OuterRef("pk"))),
-        # One probe of the open-flag index per kind, so the flags come in the same query.
-        **{f"flag_{kind}": flag_open(OuterRef("patient_id"), kind) for kind in FlagKind},
     }
-    rows = Booking.objects.filter(pk__in=ids).order_by().annotate(**facts).values("pk", *facts)
-    return {
-        row["pk"]: {**row, "flags": [kind for kind in FlagKind if row[f"flag_{kind}"]]}
-        for row in rows
-    }
+    # Payments and treatment records are one per booking at most: joined, not subqueries.
+    rows = (
+        Booking.objects.filter(pk__in=ids)
+        .order_by()
+        .annotate(open_flag=open_flags_join("patient"), **facts)
+        .values("pk", "open_flag__kind", "payment__status", "treatment_record__id", *facts)
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:  # one row per open flag of the patient (or one with none)
+        kind = row.pop("open_flag__kind")
+        booking = out.setdefault(row["pk"], {**row, "flags": []})
+        if kind is not None:
+            booking["flags"].append(kind)
+    return out
 
 
 def glance_for(
@@ -161,14 +176,14 @@ def glance_for(
         kinds = flags.get(v.patient_id, []) if shown else []
         out[v.pk] = Glance(
             is_new=first is None or first >= v.starts_at,
-            money=money_badge(v, facts["payment_status"]),
-            flags=[FLAG_BADGES[FlagKind(k)] for k in kinds if k in FLAG_BADGES],
+            money=money_badge(v, facts["payment__status"]),
+            flags=[badge for kind, badge in FLAG_BADGES.items() if kind in kinds],
             intake_missing=not facts["intake_sent"],
             checkin_unanswered=facts["checkin_open"],
             treat_gently=FlagKind.TREAT_GENTLY in kinds,
             # Any flag that holds treatment marks the visit red on the calendar.
             red_flag=paused,
-            record_missing=needs_record(v) and not facts["recorded"],
+            record_missing=needs_record(v) and facts["treatment_record__id"] is None,
             on_hold=paused and v.status in HOLDABLE,
         )
     return out
