@@ -143,7 +143,7 @@ if REDIS_URL:
     env.url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
     CACHES = {
         "default": {
-            "BACKEND": "portal.cache.SharedClientRedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "portal"),
         }
