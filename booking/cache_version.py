@@ -122,7 +122,7 @@ class AvailabilityQuerySet(models.QuerySet[_M]):
 
 class BookingQuerySet(AvailabilityQuerySet[Any]):
     in_diary = False
-    # Sent-email stamps and notes neither move anyone's time nor show on a calendar.
+    # Only what moves someone's open times: sent-email stamps, notes, arrival and price do not.
     watched = frozenset(
         {
             "status",
@@ -136,9 +136,5 @@ class BookingQuerySet(AvailabilityQuerySet[Any]):
             "room_id",
             "service",
             "service_id",
-            # Shown on the practitioner's cached calendar (practice.calendar_cache).
-            "arrived_at",
-            "payment_mode",
-            "price_minor",
         }
     )

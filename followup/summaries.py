@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +24,26 @@ ASKING_KINDS = {
     MessageKind.CHECKIN_CHASER: CheckInStage.CHECKIN,
     MessageKind.RECHECK: CheckInStage.RECHECK,
 }
+
+
+def checkin_unanswered(patient: Any, *, now: datetime) -> Exists:
+    """Whether ``patient`` (an id or an ``OuterRef``) was asked for a check-in whose link still
+    works and which has no answer for that visit and stage: an expression for annotations."""
+    asked_stage = Case(
+        *[When(kind=kind, then=Value(str(stage))) for kind, stage in ASKING_KINDS.items()],
+        output_field=CharField(),
+    )
+    answered = CheckIn.objects.filter(booking_id=OuterRef("booking_id"), stage=OuterRef("asks"))
+    return Exists(
+        OutboxMessage.objects.filter(
+            recipient=patient,
+            kind__in=list(ASKING_KINDS),
+            status=OutboxStatus.SENT,
+            sent_at__gt=now - max_age(),
+        )
+        .annotate(asks=asked_stage)
+        .filter(~Exists(answered))
+    )
 
 
 @dataclass(frozen=True)

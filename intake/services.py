@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, FilteredRelation, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -141,6 +143,20 @@ def flag_clear(*, flag: PatientFlag, by: User, note: str = "") -> bool:
 
 def open_flags(patient: User) -> list[PatientFlag]:
     return list(PatientFlag.objects.filter(patient=patient, cleared_at__isnull=True))
+
+
+def open_flags_join(patient: str) -> FilteredRelation:
+    """The open flags of the patient at the relation path ``patient`` (e.g. a booking's
+    "patient"), as a join to annotate with: a row per open flag, or one with none."""
+    return FilteredRelation(
+        f"{patient}__flags", condition=Q(**{f"{patient}__flags__cleared_at__isnull": True})
+    )
+
+
+def intake_submitted(patient: Any) -> Exists:
+    """Whether ``patient`` (an id or an ``OuterRef``) has sent a questionnaire: an expression
+    to annotate bookings or patients with."""
+    return Exists(IntakeResponse.objects.filter(patient=patient, status=ResponseStatus.SUBMITTED))
 
 
 def booking_paused(patient: User) -> bool:

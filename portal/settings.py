@@ -130,12 +130,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.integer(
     "CONN_MAX_AGE", 60 if PRODUCTION else 0, minimum=0
 )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A statement bound on the server is prepared from its fifth run on a connection
-    # (psycopg's default, which Django turns off). Django's cursors bind on the client, so
-    # this only reaches the calendar's per-request badge query (practice.glance). Prepared
-    # statements do not survive PgBouncer in transaction mode: set it to None behind one.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs a web server and a worker on one file: wait for the lock
     # instead of failing, and take it at BEGIN so writers queue up in order.
@@ -150,7 +144,7 @@ if REDIS_URL:
     env.url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
     CACHES = {
         "default": {
-            "BACKEND": "portal.cache.SharedClientRedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "portal"),
         }

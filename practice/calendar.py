@@ -8,9 +8,8 @@ per practitioner (the clinic's day). Visits that overlap share their column
 side by side. A multibed shift shows as one block that links to the room lane,
 rather than a dozen overlapping stays.
 
-Everything here depends on booking and schedule rows only, so ``practice.calendar_cache``
-can keep it under ``booking.cache_version``; the badges written by other apps are added
-when the page is drawn.
+Everything here reads booking and schedule rows only; the badges other apps' rows decide
+(``practice.glance``) are added by the page that draws the grid.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from booking.models import (
     WeeklyHours,
 )
 from portal.models import Clinic
+from practice.glance import Glance
 
 QUARTER = 15  # minutes per grid row
 DEFAULT_DAY = (8 * 60, 18 * 60)  # the grid shown when nothing is scheduled
@@ -211,6 +211,7 @@ class Entry:
     detail: str = ""
     booking: Booking | None = None
     block: ShiftBlock | None = None
+    glance: Glance | None = None  # a visit's badges, added by the page that draws it
     row: int = 0  # first quarter-hour row, counted from the top of the grid
     span: int = 1
     lane: int = 0
@@ -219,6 +220,17 @@ class Entry:
     @property
     def status_class(self) -> str:
         return self.booking.status if self.booking is not None else self.kind
+
+    @property
+    def place(self) -> str:
+        """Its place on the grid as CSS custom properties, which static/js/portal.js sets
+        (the CSP allows no style attribute)."""
+        return f"row:{self.row} span:{self.span} lane:{self.lane} lanes:{self.lanes}"
+
+    @property
+    def hours(self) -> str:
+        """Start and end on the clinic's clock, joined by an en dash."""
+        return f"{self.starts_at:%H:%M}\N{EN DASH}{self.ends_at:%H:%M}"
 
 
 @dataclass

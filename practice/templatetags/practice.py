@@ -6,7 +6,6 @@ from typing import Any
 
 from django import template
 
-from practice.calendar_html import badges_html
 from practice.glance import Glance
 
 register = template.Library()
@@ -28,7 +27,9 @@ def percent(part: int, whole: int) -> str:
     return f"{part * 100 / whole:.3f}%"
 
 
-@register.simple_tag
-def glance_badges(glance: Glance | None, compact: bool = False) -> str:
+@register.inclusion_tag("practice/_badges.html")
+def glance_badges(glance: Glance | None, compact: bool = False) -> dict[str, Any]:
     """The at-a-glance badges of one booking (``compact`` leaves out "Returning")."""
-    return badges_html(glance, compact=compact)
+    if glance is None:
+        return {"badges": []}
+    return {"badges": glance.compact_badges if compact else glance.badges}

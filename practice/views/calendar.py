@@ -8,7 +8,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -18,15 +17,8 @@ from portal.access import team_required
 from portal.models import Clinic, Role, User
 from portal.params import int_param, parse_date, parse_id
 from practice.access import own_practitioner, team_user
-from practice.calendar_cache import (
-    CalendarPage,
-    GridPieces,
-    cached_page,
-    draw,
-    grid_pieces,
-    page_key,
-)
-from practice.calendar_html import GRID_MARK, around
+from practice.calendar import build_grid, load_calendar
+from practice.glance import glance_for
 from practice.roomlane import load_room_lane
 
 
@@ -48,33 +40,26 @@ def _clinic(user: User) -> Clinic:
     return user.clinic or Clinic.objects.current()
 
 
-def _who(request: HttpRequest, user: User, *, allow_all: bool) -> str:
-    """Whose calendar is asked for, before the team is read (it is part of the cache key): a
-    practitioner always their own; staff name one by ``p`` or, where allowed, "all"."""
-    if user.role == Role.PRACTITIONER:
-        return f"user{user.pk}"
-    wanted = request.GET.get("p") or ("all" if allow_all else "")
-    if wanted == "all" and allow_all:
-        return "all"
-    return str(pk) if (pk := parse_id(wanted)) is not None else ""
-
-
-def _chosen(user: User, team: list[Practitioner], who: str) -> tuple[list[Practitioner], str]:
-    """Who is shown, and the choice kept in links: staff get the first practitioner when
-    they name nobody (or nobody of their clinic)."""
+def _chosen(
+    request: HttpRequest, user: User, team: list[Practitioner], *, allow_all: bool
+) -> tuple[list[Practitioner], str]:
+    """Who is shown, and the choice kept in links: a practitioner always their own; staff
+    name one by ``p`` or, where allowed, "all", and get the first practitioner when they name
+    nobody (or nobody of their clinic)."""
     if user.role == Role.PRACTITIONER:
         mine = [p for p in team if p.user_id == user.pk]
         return mine, str(mine[0].pk) if mine else ""
-    if who == "all":
+    wanted = request.GET.get("p") or ("all" if allow_all else "")
+    if wanted == "all" and allow_all:
         return team, "all"
-    picked = [p for p in team if str(p.pk) == who] or team[:1]
+    pk = parse_id(wanted)
+    picked = [p for p in team if p.pk == pk] or team[:1]
     return picked, str(picked[0].pk) if picked else ""
 
 
 def _calendar(
     request: HttpRequest,
     *,
-    view: str,
     param: str,
     first_day: Callable[[date], date],
     days: int,
@@ -83,58 +68,35 @@ def _calendar(
 ) -> dict[str, Any]:
     """The context the week and day pages share: ``days`` days from ``first_day`` of the
     date in ``param`` (or of today) for the chosen practitioners, laid out ``by`` day or
-    practitioner, drawn by the ``practice/_<view>.html`` body around the grid."""
+    practitioner, each visit with its badges."""
     user = team_user(request)
     now = timezone.now()
-    requested = requested_day(request.GET.get(param))
-    who = _who(request, user, allow_all=allow_all)
-
-    def compute() -> CalendarPage:
-        clinic = _clinic(user)
-        team = list(Practitioner.objects.filter(clinic=clinic))
-        today = now.astimezone(clinic.tz).date()
-        first = first_day(requested or today)
-        last = first + timedelta(days=days - 1)
-        shown, chosen = _chosen(user, team, who)
-        grid = (
-            grid_pieces(clinic, first, last, practitioners=shown, now=now, by=by, chosen=chosen)
-            if shown
-            else GridPieces(markup=[], visits=[], first_kept={})
-        )
-        body = render_to_string(
-            f"practice/_{view}.html",
-            {
-                # The body is shared by everyone in this role: only the role reaches it.
-                "user": {"role": user.role},
-                "first": first,
-                "last": last,
-                "prev": first - timedelta(days=days),
-                "next": first + timedelta(days=days),
-                "team": team,
-                "chosen": chosen,
-                "shown": shown,
-                "tz": clinic.tz,
-                "view": view,
-                "calendar": GRID_MARK,
-            },
-        )
-        return CalendarPage(
-            clinic=clinic,
-            today=today,
-            first=first,
-            markup=around(body, grid.markup),
-            visits=grid.visits,
-            first_kept=grid.first_kept,
-        )
-
-    key = page_key(
-        clinic_id=user.clinic_id, view=view, role=user.role, who=who, requested=requested
-    )
-    page = cached_page(key, compute, now=now)
+    clinic = _clinic(user)
+    team = list(Practitioner.objects.filter(clinic=clinic))
+    today = now.astimezone(clinic.tz).date()
+    first = first_day(requested_day(request.GET.get(param)) or today)
+    last = first + timedelta(days=days - 1)
+    shown, chosen = _chosen(request, user, team, allow_all=allow_all)
+    grid = None
+    if shown:
+        grid = build_grid(load_calendar(clinic, first, last, practitioners=shown, now=now), by=by)
+        visits = [e for c in grid.columns for e in c.visits]
+        glance = glance_for([e.booking for e in visits if e.booking], now=now, viewer=user)
+        for entry in visits:
+            assert entry.booking is not None
+            entry.glance = glance.get(entry.booking.pk)
     return {
-        "body": draw(page, now=now, viewer=user),
-        "clinic": page.clinic,  # already read: spares the context processor its query
-        "first": page.first,
+        "clinic": clinic,  # already read: spares the context processor its query
+        "first": first,
+        "last": last,
+        "prev": first - timedelta(days=days),
+        "next": first + timedelta(days=days),
+        "team": team,
+        "chosen": chosen,
+        "shown": shown,
+        "tz": clinic.tz,
+        "grid": grid,
+        "head": by,
     }
 
 
@@ -144,9 +106,9 @@ def _calendar(
 def week(request: HttpRequest) -> HttpResponse:
     """Seven days, Monday to Sunday: one column per day for one practitioner."""
     context = _calendar(
-        request, view="week", param="week", first_day=_monday_of, days=7, by="day", allow_all=False
+        request, param="week", first_day=_monday_of, days=7, by="day", allow_all=False
     )
-    return render(request, "practice/week.html", context)
+    return render(request, "practice/week.html", {**context, "view": "week"})
 
 
 @team_required
@@ -156,14 +118,13 @@ def day(request: HttpRequest) -> HttpResponse:
     """One day: a practitioner's own, or every practitioner side by side for staff."""
     context = _calendar(
         request,
-        view="day",
         param="date",
         first_day=lambda day: day,
         days=1,
         by="practitioner",
         allow_all=True,
     )
-    return render(request, "practice/day.html", context)
+    return render(request, "practice/day.html", {**context, "view": "day"})
 
 
 @team_required

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from booking.attendance import booking_mark_attendance
 from booking.models import Booking, BookingStatus, PaymentMode, Service
@@ -98,21 +97,3 @@ def test_a_check_in_is_unanswered_until_its_own_stage_is_answered(
     assert glance_for([visit], now=NOW)[visit.pk].checkin_unanswered
     answer(stage)
     assert not glance_for([visit], now=NOW)[visit.pk].checkin_unanswered
-
-
-def test_the_badge_query_is_prepared_on_postgresql(patient: User, visit: Booking) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("prepared statements are PostgreSQL's")
-    connection.ensure_connection()
-    threshold = connection.connection.prepare_threshold
-    assert threshold is not None, "settings turn preparing on for server-bound statements"
-    for _ in range(threshold + 1):
-        assert "red_flag" not in keys(glance_for([visit], now=NOW)[visit.pk])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
-            ["%followup_checkin%"],
-        )
-        assert cursor.fetchone()[0] >= 1
-    flag_raise(patient=patient, kind=FlagKind.RED_FLAG, reason="Chest pain")
-    assert "red_flag" in keys(glance_for([visit], now=NOW)[visit.pk])  # prepared, still live

@@ -1,26 +1,23 @@
-"""practice.calendar_cache: the cached week follows every write that changes what it shows.
+"""The practitioner's week page: what it shows follows every write, whoever makes it.
 
-Booking and schedule writes bump ``booking.cache_version`` once they commit (the tests run
-those writes under ``django_capture_on_commit_callbacks(execute=True)``, as a real commit
-would). Badges other apps write (flags, intake, payments, check-ins) and treatment records
-bump nothing: they must show on a page served from the cache all the same.
+The page is computed on every request (no page cache): booking and schedule writes, renamed
+patients and the badges other apps write (flags, intake, payments, check-ins, treatment
+records) all show on the next request, bulk ``update()`` included, and the page reads a fixed
+number of queries however many visits it draws.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from django.contrib.auth import user_logged_in
 from django.test import Client
-from django.utils import timezone
 
 from booking.attendance import booking_mark_arrived, booking_mark_attendance
-from booking.cache_version import current_version
 from booking.models import Booking, BookingStatus, Practitioner, Weekday
 from booking.services import booking_cancel
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
@@ -28,13 +25,6 @@ from intake.models import FlagKind
 from intake.services import flag_raise
 from payments.models import Payment, PaymentStatus
 from portal.models import User
-from practice.calendar_cache import (
-    CalendarPage,
-    cached_page,
-    page_key,
-    people_changed,
-    people_version,
-)
 from practice.services import TreatmentDetails, treatment_record_save, weekly_hours_add
 from tests.booking.conftest import MON, NOW
 from tests.conftest import client_for
@@ -56,7 +46,7 @@ def committed(django_capture_on_commit_callbacks: Any) -> Committed:
 @pytest.fixture
 def mei_client(practitioner: User, visit: Booking) -> Iterator[Client]:
     client = client_for(practitioner)
-    assert client.get(WEEK).status_code == 200  # computed and cached
+    assert client.get(WEEK).status_code == 200
     yield client
 
 
@@ -67,38 +57,7 @@ def entry_of(client: Client, booking: Booking) -> str:
     return html[html.rindex("<a ", 0, start) : html.index("</a>", start)]
 
 
-def test_a_page_is_computed_once_per_version_and_clinic_day(
-    clinic: Any, visit: Booking, mei: Practitioner, committed: Committed
-) -> None:
-    computed: list[date] = []
-
-    def compute() -> CalendarPage:
-        today = timezone.now().astimezone(clinic.tz).date()
-        computed.append(today)
-        return CalendarPage(
-            clinic=clinic, today=today, first=MON, markup=[], visits=[], first_kept={}
-        )
-
-    key = page_key(clinic_id=clinic.pk, view="week", role="staff", who="all", requested=MON)
-    first = cached_page(key, compute, now=timezone.now())
-    assert cached_page(key, compute, now=timezone.now()) == first
-    assert len(computed) == 1
-    with committed():
-        booking_cancel(booking=visit, by=mei.user, now=NOW)
-    cached_page(key, compute, now=timezone.now())
-    assert len(computed) == 2
-    with committed():
-        people_changed()
-    cached_page(key, compute, now=timezone.now())
-    assert len(computed) == 3
-    cached_page(key, compute, now=timezone.now())
-    assert len(computed) == 3
-    with time_machine.travel(NOW + timedelta(days=1), tick=False):
-        cached_page(key, compute, now=timezone.now())
-    assert computed[-1] == computed[0] + timedelta(days=1)
-
-
-def test_the_cached_body_follows_the_role_not_the_first_visitor(
+def test_the_page_follows_the_role_of_who_asks(
     mei_client: Client, front_desk: User, mei: Practitioner, david: Practitioner
 ) -> None:
     desk = client_for(front_desk).get(f"{WEEK}&p={mei.pk}").content.decode()
@@ -109,7 +68,7 @@ def test_the_cached_body_follows_the_role_not_the_first_visitor(
     assert "Signed in as Mei" in own and "Sam" not in own
 
 
-def test_a_cancelled_visit_leaves_the_cached_week(
+def test_a_cancelled_visit_leaves_the_week(
     mei_client: Client, visit: Booking, mei: Practitioner, committed: Committed
 ) -> None:
     with committed():
@@ -123,13 +82,13 @@ def test_arrival_written_by_a_bulk_update_shows(
     with time_machine.travel(visit.starts_at - timedelta(minutes=5), tick=False):
         # Hours later: a team session ends after 30 idle minutes, so Mei signs in again.
         mei_client = client_for(mei.user)
-        assert "Arrived" not in entry_of(mei_client, visit)  # cached for this day
+        assert "Arrived" not in entry_of(mei_client, visit)
         with committed():
             booking_mark_arrived(booking=visit, by=mei.user)
         assert "Arrived" in entry_of(mei_client, visit)
 
 
-def test_a_renamed_patient_shows_on_the_cached_week(
+def test_a_renamed_patient_shows_on_the_week(
     mei_client: Client, visit: Booking, patient: User, committed: Committed
 ) -> None:
     assert "Alex " in entry_of(mei_client, visit)
@@ -137,17 +96,6 @@ def test_a_renamed_patient_shows_on_the_cached_week(
     with committed():
         patient.save()
     assert "Alexandra " in entry_of(mei_client, visit)
-
-
-def test_signing_in_keeps_the_cached_pages(
-    mei_client: Client, patient: User, committed: Committed
-) -> None:
-    versions = (current_version(), people_version())
-    with committed():
-        user_logged_in.send(sender=User, request=None, user=patient)  # saves last_login
-        User.objects.create_user("new@example.com", first_name="New")  # on no calendar yet
-    assert User.objects.get(pk=patient.pk).last_login is not None
-    assert (current_version(), people_version()) == versions
 
 
 def test_new_hours_redraw_the_week(
@@ -170,19 +118,10 @@ def test_today_moves_with_the_clock(mei_client: Client, practitioner: User) -> N
     assert 'cal-col-0">Monday 1 March</h2>' in html
 
 
-# --- Badges other apps write: live on a cached page, no version bump needed ---------------
+# --- Badges other apps write, bulk updates included -----------------------------------
 
 
-@pytest.fixture
-def unbumped() -> Iterator[None]:
-    """These writes must not need the version: prove the page did not recompute."""
-    version = current_version()
-    yield
-    assert current_version() == version
-
-
-@pytest.mark.usefixtures("unbumped")
-def test_a_flag_raised_after_caching_shows(
+def test_a_flag_raised_after_a_visit_shows(
     mei_client: Client, visit: Booking, patient: User
 ) -> None:
     assert "Treat more gently" not in entry_of(mei_client, visit)
@@ -191,7 +130,6 @@ def test_a_flag_raised_after_caching_shows(
     assert "Treat more gently" in shown and "cal-entry--gentle" in shown
 
 
-@pytest.mark.usefixtures("unbumped")
 def test_intake_and_payment_badges_follow_their_apps(
     mei_client: Client, visit: Booking, patient: User
 ) -> None:
@@ -212,7 +150,6 @@ def test_intake_and_payment_badges_follow_their_apps(
     assert "Paid £50" in entry_of(mei_client, visit)
 
 
-@pytest.mark.usefixtures("unbumped")
 def test_an_unanswered_check_in_shows_until_answered(
     mei_client: Client, visit: Booking, patient: User
 ) -> None:
@@ -257,11 +194,9 @@ def test_writing_the_record_clears_record_to_write(
     after = visit.ends_at + timedelta(minutes=5)
     with time_machine.travel(after, tick=False):
         mei_client = client_for(mei.user)  # after the visit: signed in again
-        entry_of(mei_client, visit)  # cached for this day
         with committed():
             booking_mark_attendance(booking=visit, outcome=BookingStatus.ATTENDED, by=mei.user)
         assert 'data-badge="record"' in entry_of(mei_client, visit)
-        version = current_version()
         treatment_record_save(
             booking=Booking.objects.get(pk=visit.pk),
             by=mei.user,
@@ -270,4 +205,25 @@ def test_writing_the_record_clears_record_to_write(
             ),
         )
         assert 'data-badge="record"' not in entry_of(mei_client, visit)
-        assert current_version() == version  # the record bumped nothing: read live
+
+
+def test_the_busy_week_reads_a_fixed_number_of_queries(
+    practitioner: User,
+    mei: Practitioner,
+    visit: Booking,
+    patient: User,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from tests.booking.factories import UserFactory, book, local
+
+    client = client_for(practitioner)
+    client.get(WEEK)  # warm the session
+    flag_raise(patient=patient, kind=FlagKind.TREAT_GENTLY, reason="Sore for days")
+    for day in range(1, 5):
+        for hour, minute in ((10, 30), (13, 0), (14, 30), (16, 0)):
+            starts_at = local(MON + timedelta(days=day), hour, minute)
+            book(UserFactory.create(), visit.service, starts_at, now=NOW)
+    # The sign-in, the clinic and team, the calendar's rows, the badges and who may read flags.
+    with django_assert_max_num_queries(12):
+        html = client.get(WEEK).content.decode()
+    assert html.count("data-booking=") == 17
