@@ -6,7 +6,6 @@ from __future__ import annotations
 from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from intake import breakglass
 from intake.access import no_store
 from portal import policy
-from portal.access import practitioner_required, staff_required
+from portal.access import owner_required, practitioner_required
 from portal.models import Clinic, Role, User
 from portal.params import safe_next
 
@@ -85,12 +84,10 @@ def see_anyway(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @no_store
-@staff_required
+@owner_required
 @require_safe
 def record_access(request: HttpRequest) -> HttpResponse:
     """The owner's list of every "see this record anyway", newest first."""
     owner = _user(request)
-    if not policy.is_owner(owner):
-        raise PermissionDenied("Only the clinic owner sees this list.")
     grants = breakglass.all_grants(owner.clinic_id or Clinic.objects.current().pk)[:300]
     return render(request, "intake/record_access.html", {"grants": grants})

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from portal.models import Role
+from portal.policy import is_owner
 
 View = Callable[..., HttpResponse]
 
@@ -35,3 +36,16 @@ patient_required = role_required(Role.PATIENT)
 practitioner_required = role_required(Role.PRACTITIONER)
 team_required = role_required(Role.PRACTITIONER, Role.STAFF)
 staff_required = role_required(Role.STAFF)
+
+
+def owner_required(view: View) -> View:
+    """Let only the clinic owner through (``policy.is_owner``); other staff get a 403 page."""
+
+    @staff_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_owner(request.user):
+            raise PermissionDenied("This page is for the clinic owner.")
+        return view(request, *args, **kwargs)
+
+    return wrapped

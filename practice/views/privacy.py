@@ -4,21 +4,17 @@ rectification requests (the front desk and the owner)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from intake.access import no_store
-from portal.access import patient_required, staff_required
+from portal.access import owner_required, patient_required, staff_required
 from portal.models import Clinic, User
-from portal.roles import is_owner
 from portal.team_security import sensitive_action
 from practice import privacy_requests, retention
 from practice.models import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus
@@ -30,17 +26,6 @@ View = Callable[..., HttpResponse]
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def owner_required(view: View) -> View:
-    @staff_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_owner(request.user):
-            raise PermissionDenied("Only the clinic owner can approve anonymisation.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @no_store
