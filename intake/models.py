@@ -236,6 +236,9 @@ class IntakeResponse(models.Model):
     kind = models.CharField(max_length=10, choices=ResponseKind.choices)
     # The questionnaire version answered (intake.questionnaire.QUESTIONNAIRES).
     version = models.PositiveIntegerField()
+    # The consent wording and privacy notice agreed to (intake.questionnaire.CONSENT_VERSION),
+    # set when the response is submitted.
+    consent_version = models.CharField(max_length=20, blank=True)
     status = models.CharField(
         max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT
     )

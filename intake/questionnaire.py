@@ -228,7 +228,14 @@ def _date_of_birth() -> Question:
     )
 
 
-def _consent_section() -> Section:
+# The version of the consent wording (and of the privacy notice it points to) that a submitted
+# response records. tests/intake/test_consent_version.py holds the fingerprint of each
+# version's words, so changing a word without a new version fails there.
+CONSENT_VERSION = "2026-12-05"
+
+
+def consent_section() -> Section:
+    """The consent step, the same in every questionnaire."""
     return Section(
         slug="consent",
         title="Your consent",
@@ -473,7 +480,7 @@ FULL_V1 = Questionnaire(
                 Question("emergency_phone", "Emergency contact's phone", "tel", max_length=40),
             ),
         ),
-        _consent_section(),
+        consent_section(),
     ),
 )
 
@@ -560,7 +567,7 @@ SHORT_V1 = Questionnaire(
             ),
         ),
         _red_flag_section(),
-        _consent_section(),
+        consent_section(),
     ),
 )
 
@@ -589,7 +596,7 @@ SHORT_V2 = Questionnaire(
             ),
         ),
         _red_flag_section_v2(),
-        _consent_section(),
+        consent_section(),
     ),
 )
 

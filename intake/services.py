@@ -29,7 +29,7 @@ from intake.models import (
     PatientFlag,
     ResponseStatus,
 )
-from intake.questionnaire import FULL, SHORT, Questionnaire, Section, current
+from intake.questionnaire import CONSENT_VERSION, FULL, SHORT, Questionnaire, Section, current
 from intake.tasks import hand_off_alert
 from intake.triage import Level, Outcome, intake_outcome
 from portal.audit import AuditAction, record_action
@@ -328,6 +328,7 @@ def intake_submit(*, response: IntakeResponse, now: datetime | None = None) -> S
             status=ResponseStatus.SUBMITTED,
             answers=validated.answers,
             version=questionnaire.version,
+            consent_version=CONSENT_VERSION,
             submitted_at=now,
             updated_at=now,
         )

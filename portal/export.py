@@ -209,6 +209,7 @@ def collect(patient: User, *, now: datetime | None = None) -> dict[str, Any]:
                 "id": r.pk,
                 "kind": r.kind,
                 "questionnaire_version": r.version,
+                "consent_version": r.consent_version,
                 "status": r.status,
                 "created_at": _iso(r.created_at),
                 "submitted_at": _iso(r.submitted_at),

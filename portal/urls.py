@@ -13,6 +13,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("privacy/", views.privacy_notice, name="privacy_notice"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("me/", views.patient_dashboard, name="patient_dashboard"),
     path("practice/", views.practitioner_dashboard, name="practitioner_dashboard"),

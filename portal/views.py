@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from portal import health
+from portal import privacy_notice as notice
 from portal.access import patient_required, practitioner_required, staff_required
 from portal.models import Clinic, Role
 
@@ -21,6 +22,22 @@ DASHBOARD_FOR_ROLE = {
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
+
+
+@require_safe
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    """The clinic's privacy notice, public: it is linked from sign-up and the intake consent."""
+    return render(
+        request,
+        "portal/privacy_notice.html",
+        {
+            "version": notice.NOTICE_VERSION,
+            "accounts_years": notice.ACCOUNTS_KEPT_YEARS,
+            "inactive_years": notice.INACTIVE_ACCOUNT_YEARS,
+            "ico_url": notice.ICO_COMPLAINT_URL,
+            "ico_helpline": notice.ICO_HELPLINE,
+        },
+    )
 
 
 @login_required

@@ -35,14 +35,11 @@ from intake.models import (
 from payments.models import FeeReduction, FeeReductionStatus, Payment
 from portal.audit import AuditAction, record_action
 from portal.models import Clinic, Role, User
+from portal.privacy_notice import ACCOUNTS_KEPT_YEARS, INACTIVE_ACCOUNT_YEARS
 from practice.models import PrivacyRequest, RecordCorrection, RetentionCase, TreatmentRecord
 
 logger = logging.getLogger(__name__)
 
-# Accounts that never booked anything are deleted after this long without signing in.
-INACTIVE_ACCOUNT_YEARS = 2
-# UK tax law (HMRC) asks businesses to keep their accounting records for at least six years.
-ACCOUNTS_KEPT_YEARS = 6
 PLACEHOLDER_DOMAIN = "anonymised.invalid"
 
 

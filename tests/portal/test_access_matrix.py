@@ -63,6 +63,7 @@ RECORD_WRITE = rule("login", 403, 403, "ok", 404, 403, 403)
 EXPECTED: dict[str, Expect] = {
     "home": PUBLIC,
     "healthz": PUBLIC,
+    "privacy_notice": PUBLIC,
     "dashboard": SIGNED_IN,
     "patient_dashboard": PATIENTS,
     "practitioner_dashboard": PRACTITIONERS,
