@@ -138,6 +138,26 @@ def inactive_never_booked(*, now: datetime | None = None) -> list[User]:
     )
 
 
+def inactive_never_treated(*, now: datetime | None = None) -> list[User]:
+    """Patients who booked but were never treated, with no booking, sign-in or sign-up in the
+    last two years: nothing of theirs must be kept as a health record, so they are anonymised
+    as a closed account would be."""
+    now = now or timezone.now()
+    cutoff = years_before(now, INACTIVE_ACCOUNT_YEARS)
+    treated = Booking.objects.filter(_treated_visits()).values("patient")
+    recent = Booking.objects.filter(starts_at__gte=cutoff).values("patient")
+    return list(
+        User.objects.filter(role=Role.PATIENT, is_superuser=False, anonymised_at__isnull=True)
+        .filter(bookings__isnull=False)
+        .exclude(pk__in=treated)
+        .exclude(pk__in=recent)
+        .annotate(last_seen=Coalesce("last_login", "date_joined"))
+        .filter(last_seen__lt=cutoff)
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def held_about(patient: User) -> dict[str, int]:
     """How many records of each kind the clinic holds about ``patient`` (for the dry run)."""
     return {
@@ -161,6 +181,7 @@ class DryRun:
     due: list[Due]
     inactive: list[User]
     approved: list[RetentionCase]
+    never_treated: list[User] = field(default_factory=list)
 
 
 def dry_run(*, now: datetime | None = None) -> DryRun:
@@ -173,7 +194,12 @@ def dry_run(*, now: datetime | None = None) -> DryRun:
         .select_related("patient")
         .order_by("pk")
     )
-    return DryRun(due=due, inactive=inactive_never_booked(now=now), approved=approved)
+    return DryRun(
+        due=due,
+        inactive=inactive_never_booked(now=now),
+        approved=approved,
+        never_treated=inactive_never_treated(now=now),
+    )
 
 
 def list_due(*, now: datetime | None = None) -> list[RetentionCase]:
@@ -325,23 +351,32 @@ class RunResult:
     listed: int
     deleted: int
     anonymised: int
+    never_treated: int = 0
 
 
 def run(*, now: datetime | None = None) -> RunResult:
-    """The monthly job: list who passed retention, delete never-booked inactive accounts, and
-    carry out cases the owner has approved. Each person in their own transaction."""
+    """The monthly job: list who passed retention, delete never-booked inactive accounts,
+    anonymise never-treated inactive ones, and carry out cases the owner has approved. Each
+    person in their own transaction."""
     now = now or timezone.now()
     listed = list_due(now=now)
     deleted = 0
     for user in inactive_never_booked(now=now):
         outcome = delete_account(user_id=user.pk, actor=None, why="inactive for two years")
         deleted += outcome == "deleted"
+    never_treated = 0
+    for user in inactive_never_treated(now=now):
+        never_treated += anonymise(
+            patient_id=user.pk, actor=None, why="never treated, inactive for two years", now=now
+        )
     anonymised = 0
     for case_id in RetentionCase.objects.filter(
         approved_at__isnull=False, done_at__isnull=True
     ).values_list("pk", flat=True):
         anonymised += anonymise_approved_case(case_id=case_id, now=now)
-    return RunResult(listed=len(listed), deleted=deleted, anonymised=anonymised)
+    return RunResult(
+        listed=len(listed), deleted=deleted, anonymised=anonymised, never_treated=never_treated
+    )
 
 
 # -- A patient closing their account ----------------------------------------------------------

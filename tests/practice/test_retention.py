@@ -296,3 +296,45 @@ def test_monthly_task_is_in_the_beat_schedule() -> None:
     entry = celery_app.conf.beat_schedule["retention-monthly"]
     assert entry["task"] == "practice.tasks.retention_monthly"
     assert entry["task"] in celery_app.tasks
+
+
+def test_booked_never_treated_and_idle_two_years_is_anonymised_not_kept_forever(
+    private: Service, patient: User, other_patient: User
+) -> None:
+    """Someone who booked but never came in holds no record the clinic must keep: two years
+    after their last booking and sign-in they are anonymised, like a closed account."""
+    practitioner = private.practitioners.get()
+    for person, days in ((patient, -1), (other_patient, 1)):
+        User.objects.filter(pk=person.pk).update(
+            date_joined=_years_ago(4), last_login=_years_ago(2, days=days)
+        )
+        visit_at(
+            patient=person,
+            service=private,
+            practitioner=practitioner,
+            starts_at=_years_ago(2, days=days - 1),
+            status=BookingStatus.CANCELLED,
+        )
+        IntakeResponseFactory.create(patient=person)
+    with time_machine.travel(NOW, tick=False):
+        assert [u.pk for u in retention.dry_run().never_treated] == [patient.pk]
+        result = retention.run()
+        assert (result.never_treated, result.deleted) == (1, 0)
+        assert retention.run().never_treated == 0
+    patient.refresh_from_db()
+    assert patient.anonymised_at is not None and patient.first_name == ""
+    assert not IntakeResponse.objects.filter(patient=patient).exists()
+    assert Booking.objects.filter(patient=patient).count() == 1  # kept as a figure
+    event = AuditEvent.objects.get(action=AuditAction.ANONYMISED)
+    assert event.actor_id is None and event.subject_id == patient.pk
+    # A day younger stays.
+    assert User.objects.get(pk=other_patient.pk).anonymised_at is None
+    assert IntakeResponse.objects.filter(patient=other_patient).exists()
+
+
+def test_a_treated_patient_is_never_taken_by_the_never_treated_rule(
+    old: User, private: Service
+) -> None:
+    User.objects.filter(pk=old.pk).update(last_login=_years_ago(9))
+    with time_machine.travel(NOW, tick=False):
+        assert old.pk not in [u.pk for u in retention.inactive_never_treated()]

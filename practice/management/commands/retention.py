@@ -25,7 +25,8 @@ class Command(BaseCommand):
             result = retention.run()
             self.stdout.write(
                 f"Listed {result.listed} for approval, deleted {result.deleted} inactive "
-                f"account(s), anonymised {result.anonymised}."
+                f"account(s), anonymised {result.anonymised} approved and "
+                f"{result.never_treated} never-treated inactive."
             )
             return
         plan = retention.dry_run()
@@ -43,4 +44,9 @@ class Command(BaseCommand):
         for user in plan.inactive:
             last = user.last_login or user.date_joined
             self.stdout.write(f"  account {user.pk}, last seen {last:%Y-%m-%d}")
+        self.stdout.write(
+            f"Booked, never treated, inactive two years, anonymised ({len(plan.never_treated)}):"
+        )
+        for user in plan.never_treated:
+            self.stdout.write(f"  patient {user.pk}")
         self.stdout.write("Dry run: nothing was changed.")
