@@ -52,10 +52,27 @@ def _person(user: Any) -> str | None:
 # Requesting
 
 
+def can_use_link(patient: User) -> bool:
+    """Whether ``patient`` can sign in to use an emailed download link."""
+    return bool(
+        patient.is_active
+        and patient.closed_at is None
+        and patient.email
+        and patient.has_usable_password()
+    )
+
+
 def request_export(
-    *, patient: User, requested_by: User | None, channel: str, now: datetime | None = None
+    *,
+    patient: User,
+    requested_by: User | None,
+    channel: str,
+    handover: bool = False,
+    now: datetime | None = None,
 ) -> DataExport:
-    """Record a request and queue its build; one already being prepared is returned instead."""
+    """Record a request and queue its build; one already being prepared is returned instead.
+
+    ``handover``: the desk downloads the file to post or give to the patient, no link email."""
     from portal.tasks import build_data_export
 
     if channel not in ExportChannel.values:
@@ -70,13 +87,18 @@ def request_export(
                 patient=patient,
                 requested_by=requested_by,
                 channel=channel,
+                handover=handover,
                 requested_at=now or timezone.now(),
             )
             record_action(
                 action=AuditAction.DATA_EXPORT_REQUESTED,
                 actor=requested_by,
                 subject=patient,
-                detail={"export": str(export.pk), "channel": export.channel},
+                detail={
+                    "export": str(export.pk),
+                    "channel": export.channel,
+                    "delivery": "handover" if handover else "link",
+                },
             )
             export_id = export.pk
             transaction.on_commit(lambda: build_data_export.delay(export_id))
@@ -375,7 +397,8 @@ def build(export_id: int, *, now: datetime | None = None) -> str:
                 detail={"export": str(export.pk), "size_bytes": str(len(zipped))},
             )
             outcome = "built"
-        transaction.on_commit(lambda: send_link(export_id))
+        if not export.handover:
+            transaction.on_commit(lambda: send_link(export_id))
     return outcome
 
 
@@ -463,6 +486,36 @@ def take_download(*, token: str, user: User, now: datetime | None = None) -> byt
             actor=user,
             subject=user,
             detail={"export": str(export.pk), "channel": export.channel},
+        )
+    return zipped
+
+
+def take_handover(*, export_id: int, by: User, now: datetime | None = None) -> bytes | Refused:
+    """The zip of a hand-over export for the desk member ``by`` (once), or why not."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        export = (
+            DataExport.objects.select_for_update()
+            .filter(pk=export_id, handover=True, clinic=by.clinic or Clinic.objects.current())
+            .first()
+        )
+        if export is None:
+            return Refused("unknown")
+        if export.status == ExportStatus.DOWNLOADED:
+            return Refused("used")
+        if export.status != ExportStatus.READY or export.archive is None:
+            return Refused("expired")
+        if export.expires_at is None or export.expires_at <= now:
+            return Refused("expired")
+        zipped = fernet().decrypt(bytes(export.archive))
+        DataExport.objects.filter(pk=export.pk).update(
+            status=ExportStatus.DOWNLOADED, downloaded_at=now, archive=None
+        )
+        record_action(
+            action=AuditAction.DATA_EXPORT_DOWNLOADED,
+            actor=by,
+            subject=export.patient,
+            detail={"export": str(export.pk), "channel": export.channel, "delivery": "handover"},
         )
     return zipped
 

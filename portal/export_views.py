@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import export
 from portal.access import patient_required, staff_required
@@ -67,6 +67,16 @@ class DeskExportForm(forms.Form):
         choices=[(v, label) for v, label in ExportChannel.choices if v != ExportChannel.ONLINE],
         widget=forms.RadioSelect,
     )
+    delivery = forms.ChoiceField(
+        label="How will they get it?",
+        choices=[
+            ("link", "Email them a download link (they sign in to use it)"),
+            ("handover", "I will download it here and post it or hand it over"),
+        ],
+        initial="link",
+        required=False,  # left empty: a link, as before the choice existed
+        widget=forms.RadioSelect,
+    )
     identity_checked = forms.BooleanField(
         label="I have checked that the request comes from this patient",
         error_messages={"required": "Please check who is asking before sending their data."},
@@ -79,14 +89,29 @@ class DeskExportForm(forms.Form):
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"]
+        # A closed account still has the right of access until it is anonymised.
         self.patient = User.objects.filter(
-            email__iexact=email, role=Role.PATIENT, clinic=self.clinic, is_active=True
+            email__iexact=email, role=Role.PATIENT, clinic=self.clinic, anonymised_at__isnull=True
         ).first()
         if self.patient is None:
             raise forms.ValidationError(
                 "No patient of the clinic has that email address. Please check the spelling."
             )
         return email
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if (
+            self.patient is not None
+            and cleaned.get("delivery", "link") in ("link", "")
+            and not export.can_use_link(self.patient)
+        ):
+            self.add_error(
+                "delivery",
+                "This patient cannot sign in (their account is closed or has no password), so "
+                "a link would not work for them. Choose to download it here and hand it over.",
+            )
+        return cleaned
 
 
 @never_cache
@@ -99,17 +124,43 @@ def desk_export(request: HttpRequest) -> HttpResponse:
     clinic = desk.clinic or Clinic.objects.current()
     form = DeskExportForm(request.POST if request.method == "POST" else None, clinic=clinic)
     if request.method == "POST" and form.is_valid() and form.patient is not None:
+        handover = form.cleaned_data["delivery"] == "handover"
         export.request_export(
-            patient=form.patient, requested_by=desk, channel=form.cleaned_data["channel"]
+            patient=form.patient,
+            requested_by=desk,
+            channel=form.cleaned_data["channel"],
+            handover=handover,
         )
-        messages.success(
-            request,
-            f"Preparing {form.patient}'s data. They will be emailed a download link at "
-            f"{form.patient.email}; it works once, after they sign in.",
-        )
+        if handover:
+            messages.success(
+                request,
+                f"Preparing {form.patient}'s data. In a minute or two a download button "
+                "appears in the list below; it works once.",
+            )
+        else:
+            messages.success(
+                request,
+                f"Preparing {form.patient}'s data. They will be emailed a download link at "
+                f"{form.patient.email}; it works once, after they sign in.",
+            )
         return redirect("desk_export")
     return render(
         request,
         "portal/desk_export.html",
         {"form": form, "exports": export.recent_exports(clinic), "days": export.EXPORT_DAYS},
     )
+
+
+@never_cache
+@staff_required
+@sensitive_action
+@require_POST
+def desk_export_handover(request: HttpRequest, pk: int) -> HttpResponse:
+    """The desk downloads a hand-over export, once, to post or give to the patient."""
+    taken = export.take_handover(export_id=pk, by=_user(request))
+    if isinstance(taken, export.Refused):
+        status = 404 if taken.why == "unknown" else 410
+        return render(request, "portal/export_refused.html", {"why": taken.why}, status=status)
+    response = HttpResponse(taken, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{export.file_name()}"'
+    return response

@@ -447,6 +447,9 @@ class DataExport(models.Model):
         max_length=12, choices=ExportStatus.choices, default=ExportStatus.REQUESTED
     )
     archive = models.BinaryField(null=True, blank=True, editable=False)
+    # The desk hands the file over (post, in person) instead of emailing a link: for a patient
+    # who cannot sign in (closed account, no password or no email address).
+    handover = models.BooleanField(default=False)
     size_bytes = models.PositiveIntegerField(default=0)
     requested_at = models.DateTimeField(default=timezone.now)
     ready_at = models.DateTimeField(null=True, blank=True)

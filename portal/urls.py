@@ -23,6 +23,11 @@ urlpatterns = [
     path("me/privacy/my-data/", export_views.export_request, name="export_request"),
     path("me/privacy/my-data/<str:token>/", export_views.export_download, name="export_download"),
     path("desk/data-requests/", export_views.desk_export, name="desk_export"),
+    path(
+        "desk/data-requests/<int:pk>/download/",
+        export_views.desk_export_handover,
+        name="desk_export_handover",
+    ),
     path("", include("booking.urls")),
     path("", include("intake.urls")),
     path("", include("payments.urls")),

@@ -220,6 +220,22 @@ def _ready_export_token(w: World) -> str:
     return download_token(export)
 
 
+def _handover_export_id(w: World) -> int:
+    """An export of Alex's the desk is to hand over, ready."""
+    export = DataExport.objects.create(
+        clinic=w.clinic,
+        patient=w.alex,
+        requested_by=w.desk,
+        channel=ExportChannel.POST,
+        handover=True,
+        status=ExportStatus.READY,
+        archive=fernet().encrypt(b"zip"),
+        ready_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=EXPORT_DAYS),
+    )
+    return export.pk
+
+
 # (URL name, kwarg) -> its value in the world. A pattern naming anything else is unfillable.
 FILLERS: dict[tuple[str, str], Filler] = {
     ("booking:practitioners", "slug"): lambda w: w.service.slug,
@@ -258,6 +274,7 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("practice:privacy_request", "pk"): lambda w: w.privacy_request.pk,
     ("practice:ics", "token"): lambda w: w.feed.token,
     ("export_download", "token"): _ready_export_token,
+    ("desk_export_handover", "pk"): _handover_export_id,
     ("followup:checkin", "token"): lambda w: make_token(
         booking_id=w.past_visit.pk, stage=CheckInStage.CHECKIN
     ),

@@ -411,3 +411,47 @@ def test_the_desk_is_asked_for_the_password_again(patient: User, front_desk: Use
 
 def test_practitioners_do_not_get_the_desk_page(practitioner: User) -> None:
     assert client_for(practitioner).get(reverse("desk_export")).status_code == 403
+
+
+def test_a_closed_account_gets_its_data_handed_over_by_the_desk(
+    patient: User, front_desk: User, capture: Callable[[], Any]
+) -> None:
+    """Someone who cannot sign in any more keeps the right of access: the desk downloads the
+    file once, to post or hand over, and no link is emailed that could not work."""
+    User.objects.filter(pk=patient.pk).update(closed_at=timezone.now(), is_active=False)
+    desk = reauthenticated(front_desk)
+    form = {"email": patient.email, "channel": "post", "identity_checked": "on"}
+    refused = desk.post(reverse("desk_export"), {**form, "delivery": "link"})
+    assert refused.status_code == 200 and b"cannot sign in" in refused.content
+    assert not DataExport.objects.exists()
+
+    with capture():
+        sent = desk.post(reverse("desk_export"), {**form, "delivery": "handover"})
+    assert sent.status_code == 302
+    made = DataExport.objects.get(patient=patient)
+    assert (made.handover, made.status) == (True, ExportStatus.READY)
+    assert not [m for m in mail.outbox if m.to == [patient.email]]
+    page = desk.get(reverse("desk_export")).content.decode()
+    assert 'data-action="handover-download"' in page
+
+    handover = reverse("desk_export_handover", args=[made.pk])
+    # The patient (signed out: closed) cannot take the desk's copy.
+    got = desk.post(handover)
+    assert got.status_code == 200 and got["Content-Type"] == "application/zip"
+    data, _ = unzip(got.content)
+    assert data["account"]["email"] == patient.email
+    assert desk.post(handover).status_code == 410  # once
+    assert trail_of(patient)[-1] == (AuditAction.DATA_EXPORT_DOWNLOADED, front_desk.pk, "post")
+
+
+def test_a_practitioner_cannot_take_a_hand_over_file(
+    patient: User, front_desk: User, practitioner: User, capture: Callable[[], Any]
+) -> None:
+    with capture():
+        export.request_export(
+            patient=patient, requested_by=front_desk, channel="phone", handover=True
+        )
+    made = DataExport.objects.get(patient=patient)
+    answer = client_for(practitioner).post(reverse("desk_export_handover", args=[made.pk]))
+    assert answer.status_code == 403
+    assert DataExport.objects.get(pk=made.pk).status == ExportStatus.READY
