@@ -34,7 +34,7 @@ from portal.crypto import fernet
 from portal.models import Clinic, DataExport, ExportChannel, ExportStatus, User
 
 EXPORT_DAYS = 7
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SIGNING_SALT = "portal.export.download"
 
 
@@ -126,7 +126,7 @@ def collect(patient: User, *, now: datetime | None = None) -> dict[str, Any]:
     )
     from intake.summary import answers_by_section
     from payments.models import FeeReduction, Payment
-    from practice.models import TreatmentRecord
+    from practice.models import RecordCorrection, TreatmentRecord
 
     clinic = patient.clinic or Clinic.objects.current()
     bookings = (
@@ -296,6 +296,17 @@ def collect(patient: User, *, now: datetime | None = None) -> dict[str, Any]:
                 "updated_at": _iso(t.updated_at),
             }
             for t in records
+        ],
+        "record_corrections": [
+            {
+                "id": c.pk,
+                "note": c.note,
+                "written_by": _person(c.written_by),
+                "written_at": _iso(c.written_at),
+            }
+            for c in RecordCorrection.objects.filter(patient=patient)
+            .select_related("written_by")
+            .order_by("written_at", "pk")
         ],
         "flags": [
             {

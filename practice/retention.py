@@ -15,6 +15,7 @@ from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.apps import apps
 from django.db import transaction
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
@@ -33,8 +34,10 @@ from intake.models import (
     ResponseStatus,
 )
 from payments.models import FeeReduction, FeeReductionStatus, Payment
+from portal import patient_data
 from portal.audit import AuditAction, record_action
 from portal.models import Clinic, Role, User
+from portal.patient_data import OnAnonymise
 from portal.privacy_notice import ACCOUNTS_KEPT_YEARS, INACTIVE_ACCOUNT_YEARS
 from practice.models import PrivacyRequest, RecordCorrection, RetentionCase, TreatmentRecord
 
@@ -159,20 +162,14 @@ def inactive_never_treated(*, now: datetime | None = None) -> list[User]:
 
 
 def held_about(patient: User) -> dict[str, int]:
-    """How many records of each kind the clinic holds about ``patient`` (for the dry run)."""
+    """How many records of each kind anonymisation touches the clinic holds about ``patient``
+    (for the dry run and privacy requests; the kinds are ``portal.patient_data.KINDS``)."""
     return {
-        "questionnaire responses": IntakeResponse.objects.filter(patient=patient).count(),
-        "diary entries": DiaryEntry.objects.filter(patient=patient).count(),
-        "check-ins": CheckIn.objects.filter(patient=patient).count(),
-        "treatment records": TreatmentRecord.objects.filter(patient=patient).count(),
-        "correction notes": RecordCorrection.objects.filter(patient=patient).count(),
-        "flags": PatientFlag.objects.filter(patient=patient).count(),
-        "alerts": Alert.objects.filter(patient=patient).count(),
-        "fee-reduction requests": FeeReduction.objects.filter(patient=patient).count(),
-        "read-anyway reasons": RecordAccessGrant.objects.filter(patient=patient).count(),
-        "emails": OutboxMessage.objects.filter(recipient=patient).count(),
-        "bookings (kept as figures)": Booking.objects.filter(patient=patient).count(),
-        "payments (kept as figures)": Payment.objects.filter(patient=patient).count(),
+        patient_data.held_label(kind): apps.get_model(kind.model)
+        ._default_manager.filter(**{kind.patient_field: patient})
+        .count()
+        for kind in patient_data.KINDS
+        if kind.on_anonymise is not OnAnonymise.KEEP
     }
 
 

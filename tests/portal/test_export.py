@@ -34,7 +34,7 @@ from intake.models import AlertLevel, FlagKind
 from intake.services import alert_raise, diary_add, flag_raise, log_health_access
 from payments.fee_reductions import fee_reduction_request
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
-from portal import export
+from portal import export, patient_data
 from portal.models import (
     AuditAction,
     AuditEvent,
@@ -46,6 +46,7 @@ from portal.models import (
     User,
 )
 from portal.tasks import build_data_export, delete_expired_exports
+from practice.models import RecordCorrection
 from practice.services import TreatmentDetails, treatment_record_save
 from tests.booking.conftest import eager_celery  # noqa: F401 (a fixture)
 from tests.booking.factories import PractitionerFactory, ServiceFactory, visit_at
@@ -57,20 +58,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "schemas" / "patient-export.schema.json"
 LINK = re.compile(r"https?://\S+?(/me/privacy/my-data/[^/\s]+/)")
-# Every kind of record the export must carry (the list).
-KINDS = (
-    "bookings",
-    "payments",
-    "fee_reductions",
-    "intake_responses",
-    "diary",
-    "checkins",
-    "treatment_records",
-    "flags",
-    "alerts",
-    "health_access",
-    "record_access_grants",
-)
+# Every kind of record the export must carry: the registry's exported kinds.
+KINDS = tuple(kind.export_key for kind in patient_data.KINDS if kind.export_key)
 
 Capture = Callable[..., Any]
 
@@ -147,6 +136,13 @@ def seed_everything(patient: User, practitioner: User, desk: User) -> None:
     david = UserFactory.create(first_name="David", role=Role.PRACTITIONER)
     PractitionerFactory.create(user=david)
     grant_see_anyway(viewer=david, patient=patient, reason="Covering for Mei today")
+    RecordCorrection.objects.create(
+        clinic=clinic,
+        patient=patient,
+        note="Date of birth is 3 May, not 5 March",
+        written_by=desk,
+        written_at=timezone.now(),
+    )
 
 
 def unzip(content: bytes) -> tuple[dict[str, Any], str]:

@@ -31,7 +31,7 @@ from payments.models import FeeReduction, Payment, PaymentStatus
 from portal.celery import app as celery_app
 from portal.models import AuditAction, AuditEvent, Clinic, User
 from practice import retention
-from practice.models import RetentionCase, TreatmentRecord
+from practice.models import RecordCorrection, RetentionCase, TreatmentRecord
 from practice.services import TreatmentDetails, treatment_record_save
 from tests.booking.conftest import NOW
 from tests.booking.factories import visit_at
@@ -338,3 +338,29 @@ def test_a_treated_patient_is_never_taken_by_the_never_treated_rule(
     User.objects.filter(pk=old.pk).update(last_login=_years_ago(9))
     with time_machine.travel(NOW, tick=False):
         assert old.pk not in [u.pk for u in retention.inactive_never_treated()]
+
+
+def test_anonymising_does_to_each_kind_what_the_registry_says(old: User) -> None:
+    """``portal.patient_data.KINDS`` is the list the privacy pages and the export rely on:
+    every kind it says is deleted is gone, and what it keeps is still there."""
+    from django.apps import apps
+
+    from portal.patient_data import KINDS, OnAnonymise
+
+    def count(kind: Any) -> int:
+        manager = apps.get_model(kind.model)._default_manager
+        return int(manager.filter(**{kind.patient_field: old}).count())
+
+    RecordCorrection.objects.create(
+        clinic=old.clinic, patient=old, note=MARKER, written_at=NOW - timedelta(days=1)
+    )
+    before = {kind.model: count(kind) for kind in KINDS}
+    with time_machine.travel(NOW, tick=False):
+        assert retention.anonymise(patient_id=old.pk, actor=None, why="test")
+    for kind in KINDS:
+        if kind.on_anonymise is OnAnonymise.DELETE:
+            assert count(kind) == 0, kind.model
+        elif kind.on_anonymise in (OnAnonymise.KEEP_AS_FIGURES, OnAnonymise.EMPTY_TEXT):
+            assert count(kind) == before[kind.model], kind.model
+    seeded = [k.model for k in KINDS if k.on_anonymise is not OnAnonymise.KEEP]
+    assert all(before[m] for m in seeded), "treated_at() should hold one of each kind"
