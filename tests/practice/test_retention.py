@@ -352,7 +352,10 @@ def test_anonymising_does_to_each_kind_what_the_registry_says(old: User) -> None
         return int(manager.filter(**{kind.patient_field: old}).count())
 
     RecordCorrection.objects.create(
-        clinic=old.clinic, patient=old, note=MARKER, written_at=NOW - timedelta(days=1)
+        clinic=Clinic.objects.current(),
+        patient=old,
+        note=MARKER,
+        written_at=NOW - timedelta(days=1),
     )
     before = {kind.model: count(kind) for kind in KINDS}
     with time_machine.travel(NOW, tick=False):
