@@ -23,11 +23,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     WEB_CONCURRENCY=3
 
-# Dependencies first, from pyproject.toml pinned by requirements.lock, so code changes reuse this
-# layer. `[tool.setuptools] packages = []`: this installs the dependencies
-# only; the code is copied below and runs from /app.
-COPY pyproject.toml requirements.lock /tmp/project/
-RUN pip install -c /tmp/project/requirements.lock /tmp/project && rm -rf /tmp/project
+# Dependencies first, so code changes reuse this layer: exactly the files requirements.lock
+# names, hash-checked (the production lock: no test or lint tools). The code is copied below
+# and runs from /app.
+COPY requirements.lock /tmp/requirements.lock
+RUN pip install --require-hashes --no-deps -r /tmp/requirements.lock && rm /tmp/requirements.lock
 
 RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app

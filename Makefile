@@ -13,10 +13,11 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
 setup: $(VENV)/.installed assets
 
-$(VENV)/.installed: pyproject.toml requirements.lock
+$(VENV)/.installed: requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip 2>/dev/null
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+	# Hash-checked: every package, direct or not, is the file the lock names.
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock 2>&1 | grep -v "^WARNING: Location" || true
 	$(BIN)/python -c "import django, allauth, celery"  # fail here if the install did not
 	touch $@
 
@@ -57,13 +58,15 @@ bench: setup
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/pytest tests/benchmarks -p no:cacheprovider -o addopts="" -q $(PYTEST_ARGS)
 
-# Re-pin every dependency after changing pyproject.toml: a throwaway venv resolves the
-# newest versions the ranges allow, and requirements.lock records them.
-lock:
-	rm -rf var/lock-venv && $(PYTHON) -m venv var/lock-venv
-	var/lock-venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
-	{ head -2 requirements.lock; var/lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock.new
-	mv requirements.lock.new requirements.lock && rm -rf var/lock-venv
+# Re-pin after changing pyproject.toml: uv resolves the ranges with hashes, keeping every
+# pin that still fits. requirements.lock is what production installs (the Dockerfile);
+# requirements-dev.lock adds the test and lint tools with the same versions.
+# tests/test_lock.py fails while pyproject.toml asks for something the locks do not pin.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	--quiet --custom-compile-command "make lock"
+lock: setup
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var staticfiles
