@@ -197,7 +197,7 @@ def test_one_patient_racing_for_two_overlapping_visits_gets_one(
     patient = new_patients(1)[0]
     for day in raced_days():
         extra_hours(ravi, day, time(9), time(12))
-        attempts = [
+        attempts: list[Callable[[], Booking]] = [
             partial(book, patient, private, local(day, 9), now=NOW),
             partial(book, patient, with_ravi, local(day, 9, 30), now=NOW),
         ] * 5
