@@ -4,7 +4,7 @@ email says "Moved: ... from ... to ..." and its calendar file updates the same e
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
@@ -14,10 +14,12 @@ from playwright.sync_api import Page, expect
 
 from booking.availability import find_open_slots
 from booking.ics import calendar_uid
-from booking.models import Booking, BookingStatus, Service
+from booking.models import Booking, BookingStatus, MultibedShift, Room, Service
 from booking.services import booking_create
 from portal.demo import DEMO_PASSWORD
-from portal.models import Clinic, User
+from portal.models import Clinic, Role, User
+from tests.booking.factories import book
+from tests.factories import UserFactory
 
 from .conftest import confirm, log_in, pick_slot, shot_both, wait_for_mail
 from .test_booking_journey import ics_attachments, wall
@@ -94,3 +96,47 @@ def test_patient_moves_a_visit_and_it_stays_one_visit(
     assert str(event["UID"]) == str(booked_event["UID"]) == calendar_uid(new)
     assert event.decoded("SEQUENCE") == 1
     assert event.decoded("DTSTART") == new_start
+
+
+def test_the_room_lane_and_day_on_the_night_the_clocks_go_back(
+    page: Page, live_server, demo_clinic: Clinic
+) -> None:
+    """Not a move, but the practice side of issue 16's clock changes: 25 October 2026 in a
+    Europe/London clinic, with the room open through the repeated hour."""
+    autumn = date(2026, 10, 25)
+    desk = UserFactory.create(
+        email="frontdesk@example.com", first_name="Sam", last_name="Okafor", role=Role.STAFF
+    )
+    community = Service.objects.get(clinic=demo_clinic, slug="community-clinic")
+    room = Room.objects.get(clinic=demo_clinic, name="Community room")
+    david = community.practitioners.get(display_name="David Rhys")
+    MultibedShift.objects.create(
+        room=room,
+        practitioner=david,
+        service=community,
+        date=autumn,
+        start_time=time(0),
+        end_time=time(3),
+        max_new_per_start=6,
+    )
+    week_before = datetime(2026, 10, 18, tzinfo=UTC)
+    arrivals = [datetime(2026, 10, 25, 0, 30, tzinfo=UTC)] * 3  # 01:30 BST
+    arrivals += [datetime(2026, 10, 25, 1, 0, tzinfo=UTC)] * 2  # 01:00 GMT
+    for at in arrivals:
+        book(UserFactory.create(), community, at, now=week_before, booked_by=desk)
+
+    log_in(page, live_server.url, desk.email)
+    page.goto(f"{live_server.url}/practice/room/?date={autumn.isoformat()}&room={room.pk}")
+    expect(page.locator(".lane__stay")).to_have_count(5)
+    clocks = page.locator(".lane__clock")
+    expect(clocks.filter(has_text="01:00 BST")).to_have_count(1)
+    expect(clocks.filter(has_text="01:00 GMT")).to_have_count(1)
+    expect(page.locator(".room-stat__n").nth(1)).to_have_text("5/5")
+    expect(page.locator(".lane__stay").first).to_contain_text("01:30 BST\N{EN DASH}01:20 GMT")
+    shot_both(page, "clock-change-room-lane")
+    page.goto(f"{live_server.url}/practice/calendar/day/?date={autumn.isoformat()}&p={david.pk}")
+    times = page.locator(".cal__times")
+    expect(times).to_contain_text("01:00 BST")
+    expect(times).to_contain_text("01:00 GMT")
+    expect(page.locator(".cal-entry--shift")).to_contain_text("00:00\N{EN DASH}03:00")
+    shot_both(page, "clock-change-day")
