@@ -133,3 +133,15 @@ def test_the_practitioner_feed_carries_the_same_uid_and_sequence(
     assert str(event["UID"]) == calendar_uid(old) == calendar_uid(new)
     assert event.decoded("SEQUENCE") == 1
     assert Booking.objects.get(pk=old.pk).status == BookingStatus.RESCHEDULED
+
+
+def test_the_practice_visit_pages_link_the_move_both_ways(
+    private: Service, patient: User, practitioner: User, frozen: None
+) -> None:
+    old = book(patient, private, local(WED, 9), now=NOW)
+    new = booking_reschedule(booking=old, starts_at=local(WED, 13), by=patient, now=NOW)
+    client = client_for(practitioner)
+    page = client.get(f"/practice/bookings/{old.pk}/").content.decode()
+    assert "It was moved to" in page and f'href="/practice/bookings/{new.pk}/"' in page
+    page = client.get(f"/practice/bookings/{new.pk}/").content.decode()
+    assert "Moved from" in page and f'href="/practice/bookings/{old.pk}/"' in page
