@@ -258,6 +258,10 @@ class Column:
     # Working hours as (row, span) bands, drawn behind the entries.
     open_bands: list[tuple[int, int]] = field(default_factory=list)
     closed_all_day: bool = False
+    # Rows this day's clock never shows (the hour the clocks skip, or another day's repeated
+    # hour in a week view), as (row, span) bands drawn hatched.
+    gap_bands: list[tuple[int, int]] = field(default_factory=list)
+    clocks_forward: bool = False  # this day's clock skips an hour inside the grid
 
     @property
     def visits(self) -> list[Entry]:
@@ -442,6 +446,12 @@ def build_grid(data: CalendarData, *, by: str = "day") -> Grid:
             _rows(instants, rows, _to_utc(column.day, start_t, tz), _to_utc(column.day, end_t, tz))
             for start_t, end_t in ranges_of[column.key]
         ]
+        column.gap_bands = _gaps({i for _, i in instants}, rows)
+        before, after = (
+            local_midnight(d, tz).utcoffset() or timedelta()
+            for d in (column.day, column.day + timedelta(days=1))
+        )
+        column.clocks_forward = bool(column.gap_bands) and after > before
         for entry in column.entries:
             entry.row, entry.span = _rows(instants, rows, entry.starts_at, entry.ends_at)
         _assign_lanes(column.entries)
@@ -488,6 +498,19 @@ def _row_axis(
     index = {key: i for i, key in enumerate(axis)}
     row_instants = {day: [(at, index[key]) for at, key in seen] for day, seen in passes.items()}
     return axis, names, row_instants
+
+
+def _gaps(present: set[int], rows: int) -> list[tuple[int, int]]:
+    """(row, span) for each run of rows missing from ``present``."""
+    bands: list[tuple[int, int]] = []
+    for row in range(rows):
+        if row in present:
+            continue
+        if bands and bands[-1][0] + bands[-1][1] == row:
+            bands[-1] = (bands[-1][0], bands[-1][1] + 1)
+        else:
+            bands.append((row, 1))
+    return bands
 
 
 def _rows(instants: RowInstants, rows: int, start: datetime, end: datetime) -> tuple[int, int]:

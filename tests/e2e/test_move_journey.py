@@ -21,7 +21,7 @@ from portal.models import Clinic, Role, User
 from tests.booking.factories import book
 from tests.factories import UserFactory
 
-from .conftest import confirm, log_in, pick_slot, shot_both, wait_for_mail
+from .conftest import confirm, log_in, pick_slot, shot, shot_both, wait_for_mail
 from .test_booking_journey import ics_attachments, wall
 
 pytestmark = [
@@ -140,3 +140,8 @@ def test_the_room_lane_and_day_on_the_night_the_clocks_go_back(
     expect(times).to_contain_text("01:00 GMT")
     expect(page.locator(".cal-entry--shift")).to_contain_text("00:00\N{EN DASH}03:00")
     shot_both(page, "clock-change-day")
+    # The week: the other days have no time in the repeated hour's rows (hatched).
+    page.goto(f"{live_server.url}/practice/calendar/?week={autumn.isoformat()}&p={david.pk}")
+    expect(page.locator(".cal__times")).to_contain_text("01:00 GMT")
+    expect(page.locator(".cal__gap")).to_have_count(6)
+    shot(page, "clock-change-week-laptop")

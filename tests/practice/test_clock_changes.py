@@ -173,3 +173,31 @@ def test_clock_names_the_zone_only_in_the_repeated_hour(london: Clinic) -> None:
     assert clock(utc(AUTUMN, 1, 0), tz) == "01:00 GMT"
     assert clock(utc(AUTUMN, 2, 0), tz) == "02:00"
     assert clock(utc(SPRING, 1, 0), tz) == "02:00"
+
+
+def test_the_spring_week_grid_marks_the_skipped_hour_on_its_day_only(
+    london: Clinic, mei: Practitioner, night_visits: Service
+) -> None:
+    now = a_week_before(SPRING)
+    monday = SPRING - timedelta(days=6)
+    extra_hours(mei, monday, time(0), time(3))  # a normal night: its clock has 01:00-01:59
+    book(UserFactory.create(), night_visits, utc(SPRING, 0, 30), now=now)
+    grid = build_grid(load_calendar(london, monday, SPRING, practitioners=[mei], now=now))
+    assert [label for _, label in grid.hour_marks][:3] == ["00:00", "01:00", "02:00"]
+    sunday, others = grid.columns[-1], grid.columns[:-1]
+    assert sunday.gap_bands == [(4, 4)] and sunday.clocks_forward
+    assert all(c.gap_bands == [] and not c.clocks_forward for c in others)
+    (visit,) = sunday.visits
+    assert (visit.row, visit.span) == (2, 8)  # across the hatched hour that never happens
+
+
+def test_the_autumn_week_grid_hatches_the_repeated_rows_on_other_days(
+    london: Clinic, mei: Practitioner, night_visits: Service
+) -> None:
+    monday = AUTUMN - timedelta(days=6)
+    grid = build_grid(
+        load_calendar(london, monday, AUTUMN, practitioners=[mei], now=a_week_before(AUTUMN))
+    )
+    sunday, monday_column = grid.columns[-1], grid.columns[0]
+    assert sunday.gap_bands == []
+    assert monday_column.gap_bands == [(8, 4)] and not monday_column.clocks_forward
