@@ -438,15 +438,15 @@ def build_grid(data: CalendarData, *, by: str = "day") -> Grid:
     first_minute = (lo // 60) * 60
     last_minute = min(24 * 60, -(-hi // 60) * 60)
     days = sorted({c.day for c in columns})
-    axis, zone_names, row_instants = _row_axis(days, first_minute, last_minute, tz)
+    axis, zone_names, day_rows = _row_axis(days, first_minute, last_minute, tz)
     rows = max(1, len(axis))
     for column in columns:
-        instants = row_instants[column.day]
+        instants = day_rows[column.day]
         column.open_bands = [
             _rows(instants, rows, _to_utc(column.day, start_t, tz), _to_utc(column.day, end_t, tz))
             for start_t, end_t in ranges_of[column.key]
         ]
-        column.gap_bands = _gaps({i for _, i in instants}, rows)
+        column.gap_bands = _gaps(set(instants.rows), rows)
         before, after = (
             local_midnight(d, tz).utcoffset() or timedelta()
             for d in (column.day, column.day + timedelta(days=1))
@@ -460,13 +460,17 @@ def build_grid(data: CalendarData, *, by: str = "day") -> Grid:
     )
 
 
-# Per day: the instant each row starts at, in time order, with the row's index.
-RowInstants = list[tuple[datetime, int]]
+@dataclass(frozen=True)
+class DayRows:
+    """One day's rows: the instant each starts at, in time order, and its row on the grid."""
+
+    starts: list[datetime]
+    rows: list[int]
 
 
 def _row_axis(
     days: list[date], first_minute: int, last_minute: int, tz: ZoneInfo
-) -> tuple[list[RowKey], dict[RowKey, str], dict[date, RowInstants]]:
+) -> tuple[list[RowKey], dict[RowKey, str], dict[date, DayRows]]:
     """The grid's rows (one per quarter hour any shown day's clock passes through between the
     two wall-clock minutes), the zone names of a repeated hour's rows, and per day the instant
     each of its rows starts at."""
@@ -496,8 +500,11 @@ def _row_axis(
         cut = next((i for i, key in enumerate(plain) if key[0] > second[-1][0]), len(plain))
         axis = plain[:cut] + second + plain[cut:]
     index = {key: i for i, key in enumerate(axis)}
-    row_instants = {day: [(at, index[key]) for at, key in seen] for day, seen in passes.items()}
-    return axis, names, row_instants
+    day_rows = {
+        day: DayRows([at for at, _ in seen], [index[key] for _, key in seen])
+        for day, seen in passes.items()
+    }
+    return axis, names, day_rows
 
 
 def _gaps(present: set[int], rows: int) -> list[tuple[int, int]]:
@@ -513,12 +520,11 @@ def _gaps(present: set[int], rows: int) -> list[tuple[int, int]]:
     return bands
 
 
-def _rows(instants: RowInstants, rows: int, start: datetime, end: datetime) -> tuple[int, int]:
+def _rows(day: DayRows, rows: int, start: datetime, end: datetime) -> tuple[int, int]:
     """(first row, rows spanned) for [start, end) on one day's rows, clipped to the grid."""
-    times = [at for at, _ in instants]
-    i = bisect.bisect_right(times, start) - 1
-    top = instants[i][1] if i >= 0 else 0
-    j = bisect.bisect_left(times, end)
-    bottom = instants[j][1] if j < len(instants) else rows
+    i = bisect.bisect_right(day.starts, start) - 1
+    top = day.rows[i] if i >= 0 else 0
+    j = bisect.bisect_left(day.starts, end)
+    bottom = day.rows[j] if j < len(day.rows) else rows
     bottom = min(rows, max(top + 1, bottom))
     return top, max(1, bottom - top)
