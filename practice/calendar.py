@@ -48,7 +48,8 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
-def _to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+def wall_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """A wall-clock time on ``day`` as an instant (a time the clocks skip counts as before)."""
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
@@ -170,8 +171,8 @@ def load_calendar(
                 ShiftBlock(
                     shift=shift,
                     day=day,
-                    starts_at=_to_utc(day, shift.start_time, tz),
-                    ends_at=_to_utc(day, shift.end_time, tz),
+                    starts_at=wall_to_utc(day, shift.start_time, tz),
+                    ends_at=wall_to_utc(day, shift.end_time, tz),
                 )
             )
     orphans = []
@@ -443,7 +444,12 @@ def build_grid(data: CalendarData, *, by: str = "day") -> Grid:
     for column in columns:
         instants = day_rows[column.day]
         column.open_bands = [
-            _rows(instants, rows, _to_utc(column.day, start_t, tz), _to_utc(column.day, end_t, tz))
+            _rows(
+                instants,
+                rows,
+                wall_to_utc(column.day, start_t, tz),
+                wall_to_utc(column.day, end_t, tz),
+            )
             for start_t, end_t in ranges_of[column.key]
         ]
         column.gap_bands = _gaps(set(instants.rows), rows)
@@ -477,11 +483,11 @@ def _row_axis(
     passes: dict[date, list[tuple[datetime, RowKey]]] = {}
     names: dict[RowKey, str] = {}
     for day in days:
-        start = _to_utc(day, time(first_minute // 60, first_minute % 60), tz)
+        start = wall_to_utc(day, time(first_minute // 60, first_minute % 60), tz)
         end = (
             local_midnight(day + timedelta(days=1), tz).astimezone(UTC)
             if last_minute >= 24 * 60
-            else _to_utc(day, time(last_minute // 60, last_minute % 60), tz)
+            else wall_to_utc(day, time(last_minute // 60, last_minute % 60), tz)
         )
         at, seen = start, []
         while at < end:

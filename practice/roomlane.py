@@ -12,13 +12,13 @@ the clocks change draw true lengths; the repeated hour's labels say BST or GMT.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking.availability import shift_days
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, MultibedShift, Room
-from practice.calendar import QUARTER, clock, utc_range
+from practice.calendar import QUARTER, clock, utc_range, wall_to_utc
 from practice.glance import Glance, glance_for
 
 
@@ -116,8 +116,8 @@ def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) 
         return lane
     # Drawn by instants (UTC): on the night the clocks go back the repeated hour gets its own
     # quarters, and on the night they go forward the missing hour is simply not there.
-    times = [_to_utc(day, s.start_time, tz) for s in lane.shifts]
-    times += [_to_utc(day, s.end_time, tz) for s in lane.shifts]
+    times = [wall_to_utc(day, s.start_time, tz) for s in lane.shifts]
+    times += [wall_to_utc(day, s.end_time, tz) for s in lane.shifts]
     times += [b.starts_at for b in bookings] + [b.ends_at for b in bookings]
     first, last = min(times), max(times)
     # Whole quarter hours either side, so the header's marks line up with the clock (the
@@ -172,10 +172,6 @@ def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) 
     ]
     lane.next_arrival = upcoming[0] if upcoming else None
     return lane
-
-
-def _to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
 def _quarter_floor(moment: datetime) -> datetime:
