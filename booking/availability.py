@@ -108,7 +108,9 @@ def _overlaps(merged: list[Interval], start: datetime, end: datetime) -> bool:
     return i > 0 and merged[i - 1][1] > start
 
 
-def _shift_days(shift: MultibedShift, first: date, last: date) -> Iterator[date]:
+def shift_days(shift: MultibedShift, first: date, last: date) -> Iterator[date]:
+    """The dates from ``first`` to ``last`` a shift runs on (a dated one once, a weekly one on
+    its weekday); the one rule, also used by the practitioner's calendar and room lane."""
     if shift.date is not None:
         if first <= shift.date <= last:
             yield shift.date
@@ -181,7 +183,7 @@ def load_diary(
         .select_related("room")
     )
     for shift in shifts:
-        for day in _shift_days(shift, first - timedelta(days=1), last):
+        for day in shift_days(shift, first - timedelta(days=1), last):
             busy[shift.practitioner_id].append(
                 (_to_utc(day, shift.start_time, tz), _to_utc(day, shift.end_time, tz))
             )
@@ -319,7 +321,7 @@ def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
         pid = shift.practitioner_id
         if pid not in schedule.practitioner_ids or (pid, day) in schedule.closed:
             continue
-        if not any(d == day for d in _shift_days(shift, day, day)):
+        if not any(d == day for d in shift_days(shift, day, day)):
             continue
         recliners = schedule.rooms[shift.room_id]
         occupancy = schedule.occupancy.get(shift.room_id) or Occupancy.of(())

@@ -15,7 +15,12 @@ from django.utils import timezone
 
 from booking.availability import find_open_slots
 from booking.models import Booking, BookingStatus, PaymentMode, Practitioner, Service
-from booking.services import booking_create, lock_capacity, send_confirmation_on_commit
+from booking.services import (
+    booking_create,
+    lock_capacity,
+    patient_clash,
+    send_confirmation_on_commit,
+)
 from portal.models import User
 
 
@@ -98,7 +103,13 @@ def booking_reinstate_expired(*, booking_id: int, now: datetime | None = None) -
             and s.room_id == booking.room_id
             for s in find_open_slots(service, day, day, now=now, practitioner=booking.practitioner)
         )
-        if not still_open:
+        # The patient may have booked something else at that time since the hold lapsed.
+        if not still_open or patient_clash(
+            patient_id=booking.patient_id,
+            starts_at=booking.starts_at,
+            ends_at=booking.ends_at,
+            excluding=booking.pk,
+        ):
             return False
         changed = Booking.objects.filter(pk=booking_id, status=BookingStatus.EXPIRED).update(
             status=BookingStatus.CONFIRMED, hold_expires_at=None, cancelled_at=None

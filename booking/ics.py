@@ -1,4 +1,9 @@
-"""Calendar files (.ics) for a booking, so patients can add the visit to their calendar."""
+"""Calendar files (.ics) for a booking, so patients can add the visit to their calendar.
+
+A visit keeps one calendar identity however often it moves: the moved booking carries the
+first booking's UID (``Booking.calendar_uid``) and a higher SEQUENCE, so calendar apps update
+the event they already have instead of adding a second one.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,17 @@ from icalendar import Calendar, Event
 from booking.models import Booking, BookingStatus
 
 
+def calendar_uid(booking: Booking) -> str:
+    """The UID of the visit's calendar event (the first booking's, for a moved visit)."""
+    return booking.calendar_uid or f"booking-{booking.pk}-{booking.request_key}@acupuncture-portal"
+
+
+def calendar_sequence(booking: Booking) -> int:
+    """The event's SEQUENCE: one more per move, and one more again once it is cancelled."""
+    cancelled = booking.status != BookingStatus.CONFIRMED
+    return booking.calendar_sequence + (1 if cancelled else 0)
+
+
 def booking_ics(booking: Booking) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Acupuncture clinic portal//EN")
@@ -17,7 +33,8 @@ def booking_ics(booking: Booking) -> bytes:
     cal.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
     # A stable UID lets calendar apps update or remove the same event later.
-    event.add("uid", f"booking-{booking.pk}-{booking.request_key}@acupuncture-portal")
+    event.add("uid", calendar_uid(booking))
+    event.add("sequence", calendar_sequence(booking))
     event.add("dtstamp", datetime.now(UTC))
     event.add("dtstart", booking.starts_at.astimezone(UTC))
     event.add("dtend", booking.ends_at.astimezone(UTC))

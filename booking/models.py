@@ -411,6 +411,10 @@ class Booking(models.Model):
     rescheduled_from = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rescheduled_to"
     )
+    # A moved visit is the same event in the patient's calendar: it keeps the first booking's
+    # UID (blank: this booking's own, ``booking.ics.calendar_uid``) with a higher sequence.
+    calendar_uid = models.CharField(max_length=120, blank=True, default="")
+    calendar_sequence = models.PositiveIntegerField(default=0)
     # One per submitted form, so a double-submit finds the first booking.
     request_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)

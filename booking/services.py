@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from booking.availability import Policy, Slot, find_open_slots
+from booking.ics import calendar_uid
 from booking.models import (
     ACTIVE_STATUSES,
     CHANGEABLE_STATUSES,
@@ -64,6 +65,10 @@ class NotEligible(BookingError):
 
 class ChangeNotAllowed(BookingError):
     pass
+
+
+class PatientBusy(NotEligible):
+    """The patient already holds a visit that overlaps the time asked for."""
 
 
 def can_change_online(booking: Booking, now: datetime | None = None) -> bool:
@@ -161,6 +166,45 @@ def _check_booking_window(service: Service, starts_at: datetime, now: datetime) 
         )
 
 
+def patient_clash(
+    *, patient_id: int, starts_at: datetime, ends_at: datetime, excluding: int | None = None
+) -> Booking | None:
+    """The patient's first active visit overlapping [starts_at, ends_at), if any."""
+    visits = Booking.objects.filter(
+        patient_id=patient_id,
+        status__in=ACTIVE_STATUSES,
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+    )
+    if excluding is not None:
+        visits = visits.exclude(pk=excluding)
+    return visits.select_related("service", "clinic").order_by("starts_at").first()
+
+
+def _check_patient_free(
+    *, patient: User, starts_at: datetime, ends_at: datetime, booked_by: User | None
+) -> None:
+    """One patient, one place at a time: refuse a visit overlapping one they already hold.
+
+    Any service and any practitioner count. The caller holds the patient's row lock, so two
+    bookings for the same patient cannot both pass this check.
+    """
+    clash = patient_clash(patient_id=patient.pk, starts_at=starts_at, ends_at=ends_at)
+    if clash is None:
+        return
+    when = clash.starts_at.astimezone(clash.clinic.tz)
+    what = f"{clash.service.name} on {when:%A} {when.day} {when:%B} at {when:%H:%M}"
+    if booked_by is not None and booked_by.pk != patient.pk:
+        raise PatientBusy(
+            f"This patient already has a visit at that time ({what}). "
+            "Please pick another time, or move that visit."
+        )
+    raise PatientBusy(
+        f"You already have a visit at that time ({what}). "
+        "Please pick another time, or move that visit from My bookings."
+    )
+
+
 def lock_capacity(service: Service, practitioner: Practitioner | None) -> list[int]:
     """Lock the practitioners (and rooms) whose time this booking could take (in id order)."""
     candidates = service.practitioners.filter(is_bookable=True)
@@ -203,6 +247,9 @@ def _place(
     if not open_now:
         raise SlotUnavailable("Sorry, that time has just been taken or is no longer open.")
     slot = open_now[0]
+    _check_patient_free(
+        patient=patient, starts_at=slot.starts_at, ends_at=slot.ends_at, booked_by=booked_by
+    )
     booking = Booking(
         clinic=service.clinic,
         patient=patient,
@@ -223,6 +270,10 @@ def _place(
         booked_by=booked_by,
         rescheduled_from=replacing,
     )
+    if replacing is not None:
+        # One visit that moved: the patient's calendar updates the event it already has.
+        booking.calendar_uid = calendar_uid(replacing)
+        booking.calendar_sequence = replacing.calendar_sequence + 1
     if request_key:
         booking.request_key = uuid.UUID(request_key)
     try:
@@ -237,10 +288,14 @@ def _place(
 
 def send_confirmation_on_commit(booking: Booking) -> None:
     """Queue the confirmation email for when the current transaction commits."""
+    _send_on_commit(booking, "booking_confirmed")
+
+
+def _send_on_commit(booking: Booking, name: str) -> None:
     from booking.tasks import send_booking_email
 
     booking_id = booking.pk
-    transaction.on_commit(lambda: send_booking_email.delay(booking_id, "booking_confirmed"))
+    transaction.on_commit(lambda: send_booking_email.delay(booking_id, name))
 
 
 def booking_create(
@@ -357,7 +412,11 @@ def booking_reschedule(
     practitioner: Practitioner | None = None,
     now: datetime | None = None,
 ) -> Booking:
-    """Move a visit atomically: the new place is taken and the old released, or nothing changes."""
+    """Move a visit atomically: the new place is taken and the old released, or nothing changes.
+
+    The new booking links back to the old (``rescheduled_from``), keeps its calendar UID with
+    the next sequence, and the patient is emailed "Moved: ... from ... to ...".
+    """
     now = now or timezone.now()
     by_patient = by.pk == booking.patient_id
     # An inactive visit gets "already cancelled or moved" below, not the cutoff message.
@@ -392,7 +451,7 @@ def booking_reschedule(
                 price_minor=old.price_minor,
                 payment_mode=old.payment_mode,
             )
-            send_confirmation_on_commit(new)
+            _send_on_commit(new, "booking_moved")
     except SlotUnavailable as exc:
         exc.alternatives = nearest_alternatives(
             service, starts_at, practitioner=practitioner, now=now

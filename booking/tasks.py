@@ -25,7 +25,8 @@ def register_email_handler(handler: BookingEmailHandler) -> None:
 
 @shared_task(ignore_result=True)
 def send_booking_email(booking_id: int, name: str) -> None:
-    """Send a booking's confirmation ("booking_confirmed") or cancellation email once."""
+    """Send a booking's confirmation ("booking_confirmed"), move ("booking_moved") or
+    cancellation ("booking_cancelled") email once."""
     if not _handlers:
         raise ImproperlyConfigured("No app sends booking emails: is 'followup' installed?")
     for handler in _handlers:

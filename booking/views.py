@@ -231,6 +231,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tz": booking.clinic.tz,
             "can_change": services.can_change_online(booking) or is_team(request.user),
             "on_hold": _on_hold(booking),
+            # One visit that moved: each page links to the other.
+            "moved_to": Booking.objects.filter(rescheduled_from=booking).first(),
+            "moved_from": booking.rescheduled_from,
         },
     )
 

@@ -117,6 +117,7 @@ USEFUL_LIFE: dict[MessageKind, Life] = {
     # The confirmation doubles as the visit's reminder (it carries the calendar file): after the
     # visit it is noise, or worse, reads like a new booking.
     MessageKind.BOOKING_CONFIRMED: Life(_visit_end, timedelta(0)),
+    MessageKind.BOOKING_MOVED: Life(_visit_end, timedelta(0)),
     # A check-in asks how the days after the visit went: three days after it was due the answer
     # is memory rather than a signal, and the patient may have booked again. Issue 15 saw 8-day-
     # old check-ins sent after a backlog.

@@ -46,6 +46,7 @@ class Prepared:
 TEMPLATES = {
     MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
     MessageKind.BOOKING_CANCELLED: "booking_cancelled",
+    MessageKind.BOOKING_MOVED: "booking_moved",
     MessageKind.PRE_VISIT: "followup_pre_visit",
     MessageKind.FIRST_VISIT: "followup_first_visit",
     MessageKind.CHECKIN: "followup_checkin",
@@ -70,6 +71,12 @@ CHECKIN_STAGE = {
     MessageKind.RECHECK: CheckInStage.RECHECK,
 }
 CANCELLED = (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)
+# Emails that carry the visit's calendar file and stamp the booking once sent.
+CALENDAR_EMAILS = {
+    MessageKind.BOOKING_CONFIRMED: "confirmation_sent_at",
+    MessageKind.BOOKING_MOVED: "confirmation_sent_at",
+    MessageKind.BOOKING_CANCELLED: "cancellation_sent_at",
+}
 
 
 def _load_booking(booking_id: int) -> Booking | None:
@@ -92,7 +99,9 @@ def _booking_context(
 ) -> dict[str, Any] | Skip:
     kind = message.kind
     status = booking.status
-    if kind == MessageKind.BOOKING_CONFIRMED and status != BookingStatus.CONFIRMED:
+    if kind in (MessageKind.BOOKING_CONFIRMED, MessageKind.BOOKING_MOVED) and (
+        status != BookingStatus.CONFIRMED
+    ):
         return Skip(f"The visit is {booking.get_status_display().lower()}, not confirmed.")
     if kind == MessageKind.BOOKING_CANCELLED and status not in CANCELLED:
         return Skip(f"The visit is {booking.get_status_display().lower()}, not cancelled.")
@@ -104,6 +113,8 @@ def _booking_context(
         if is_treatment(booking) and booking_paused(booking.patient):
             return Skip(ON_HOLD)
     context: dict[str, Any] = {"booking": booking, "patient": booking.patient}
+    if kind == MessageKind.BOOKING_MOVED:
+        context["moved_from"] = booking.rescheduled_from
     if kind == MessageKind.FIRST_VISIT:
         context["treatment_number"] = treatment_number(booking)
     stage = CHECKIN_STAGE.get(MessageKind(kind))
@@ -207,14 +218,9 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         template = URGENT_ALERT_TEMPLATES.get(context["alert"].kind, template)
     email = render_email(template, context)
     after_send = None
-    if kind in (MessageKind.BOOKING_CONFIRMED, MessageKind.BOOKING_CANCELLED):
+    if kind in CALENDAR_EMAILS:
         email.attachments.append(
             Attachment("visit.ics", booking_ics(context["booking"]), "text/calendar")
         )
-        field = (
-            "confirmation_sent_at"
-            if kind == MessageKind.BOOKING_CONFIRMED
-            else "cancellation_sent_at"
-        )
-        after_send = _stamp(context["booking"].pk, field)
+        after_send = _stamp(context["booking"].pk, CALENDAR_EMAILS[kind])
     return Prepared(email=email, after_send=after_send)

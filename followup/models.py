@@ -19,6 +19,7 @@ from portal.crypto import EncryptedJSONField
 class MessageKind(models.TextChoices):
     BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmation"
     BOOKING_CANCELLED = "booking_cancelled", "Cancellation"
+    BOOKING_MOVED = "booking_moved", "Visit moved"
     PRE_VISIT = "pre_visit", "Pre-visit guidance"
     FIRST_VISIT = "first_visit", "First-visit guidance"
     CHECKIN = "checkin", "48-hour check-in"
@@ -38,6 +39,7 @@ URGENT_KINDS = frozenset(
     {
         MessageKind.BOOKING_CONFIRMED,
         MessageKind.BOOKING_CANCELLED,
+        MessageKind.BOOKING_MOVED,
         MessageKind.URGENT_ADVICE,
         MessageKind.INTAKE_ADVICE,
         MessageKind.ALERT_URGENT,

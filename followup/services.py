@@ -33,11 +33,12 @@ BOOKING_EMAILS = {
         MessageKind.BOOKING_CANCELLED,
         (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED),
     ),
+    "booking_moved": (MessageKind.BOOKING_MOVED, (BookingStatus.CONFIRMED,)),
 }
 
 
 def booking_email_requested(booking_id: int, name: str) -> None:
-    """Put a booking's confirmation or cancellation in the outbox and send it now (once).
+    """Put a booking's confirmation, move or cancellation in the outbox and send it now (once).
 
     A held booking (awaiting online payment) gets no row: its confirmation is requested again
     when it is paid, and must then find the key free.

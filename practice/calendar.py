@@ -14,6 +14,7 @@ Everything here reads booking and schedule rows only; the badges other apps' row
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
+from booking.availability import shift_days
 from booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -46,6 +48,24 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
+def wall_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """A wall-clock time on ``day`` as an instant (a time the clocks skip counts as before)."""
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def is_repeated(moment: datetime, tz: ZoneInfo) -> bool:
+    """Whether the clinic's clock shows this time twice that night (the clocks going back)."""
+    local = moment.astimezone(tz)
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def clock(moment: datetime, tz: ZoneInfo) -> str:
+    """ "09:30" on the clinic's clock; in the hour the clocks go back, "01:30 BST" / "01:30 GMT"."""
+    local = moment.astimezone(tz)
+    text = f"{local:%H:%M}"
+    return f"{text} {local.tzname()}" if is_repeated(moment, tz) else text
+
+
 def utc_range(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The instants from the start of ``first`` to the end of ``last`` in the clinic's zone."""
     return (
@@ -67,7 +87,7 @@ class ShiftBlock:
 
     shift: MultibedShift
     day: date
-    starts_at: datetime
+    starts_at: datetime  # UTC
     ends_at: datetime
     booked: int = 0  # active stays starting in the shift
 
@@ -88,16 +108,6 @@ class CalendarData:
     closed: set[tuple[int, date]]
     time_off: dict[int, list[TimeOff]]
     shift_blocks: dict[tuple[int, date], list[ShiftBlock]]
-
-
-def _shift_days(shift: MultibedShift, first: date, last: date) -> Iterator[date]:
-    if shift.date is not None:
-        if first <= shift.date <= last:
-            yield shift.date
-        return
-    for day in days_between(first, last):
-        if day.weekday() == shift.weekday:
-            yield day
 
 
 def load_calendar(
@@ -154,22 +164,26 @@ def load_calendar(
         Q(date__isnull=True) | Q(date__gte=first, date__lte=last)
     )
     for shift in shifts.select_related("room", "service"):
-        for day in _shift_days(shift, first, last):
+        for day in shift_days(shift, first, last):
             if (shift.practitioner_id, day) in closed:
                 continue
             blocks[(shift.practitioner_id, day)].append(
                 ShiftBlock(
                     shift=shift,
                     day=day,
-                    starts_at=datetime.combine(day, shift.start_time, tzinfo=tz),
-                    ends_at=datetime.combine(day, shift.end_time, tzinfo=tz),
+                    starts_at=wall_to_utc(day, shift.start_time, tz),
+                    ends_at=wall_to_utc(day, shift.end_time, tz),
                 )
             )
     orphans = []
     for pk, pid, starts_at, status in stays:
         local = starts_at.astimezone(tz)
         home = next(
-            (b for b in blocks.get((pid, local.date()), []) if b.starts_at <= local < b.ends_at),
+            (
+                b
+                for b in blocks.get((pid, local.date()), [])
+                if b.starts_at <= starts_at < b.ends_at
+            ),
             None,
         )
         if home is None:
@@ -205,7 +219,7 @@ class Entry:
     """Something drawn in a column: a visit, a multibed shift, or time off."""
 
     kind: str  # "visit", "shift" or "off"
-    starts_at: datetime  # clinic wall-clock
+    starts_at: datetime  # an instant: compared in UTC, shown on the clinic's clock (``tz``)
     ends_at: datetime
     title: str
     detail: str = ""
@@ -216,6 +230,7 @@ class Entry:
     span: int = 1
     lane: int = 0
     lanes: int = 1
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     @property
     def status_class(self) -> str:
@@ -229,8 +244,9 @@ class Entry:
 
     @property
     def hours(self) -> str:
-        """Start and end on the clinic's clock, joined by an en dash."""
-        return f"{self.starts_at:%H:%M}\N{EN DASH}{self.ends_at:%H:%M}"
+        """Start and end on the clinic's clock, joined by an en dash (BST/GMT in the repeated
+        hour)."""
+        return f"{clock(self.starts_at, self.tz)}\N{EN DASH}{clock(self.ends_at, self.tz)}"
 
 
 @dataclass
@@ -243,10 +259,19 @@ class Column:
     # Working hours as (row, span) bands, drawn behind the entries.
     open_bands: list[tuple[int, int]] = field(default_factory=list)
     closed_all_day: bool = False
+    # Rows this day's clock never shows (the hour the clocks skip, or another day's repeated
+    # hour in a week view), as (row, span) bands drawn hatched.
+    gap_bands: list[tuple[int, int]] = field(default_factory=list)
+    clocks_forward: bool = False  # this day's clock skips an hour inside the grid
 
     @property
     def visits(self) -> list[Entry]:
         return [e for e in self.entries if e.kind == "visit"]
+
+
+# A grid row's place on the clinic's clock: (minutes after midnight, fold). Fold 1 is the
+# second pass through the hour the clocks go back, which gets rows of its own.
+RowKey = tuple[int, int]
 
 
 @dataclass
@@ -254,20 +279,29 @@ class Grid:
     first_minute: int  # minutes after midnight at the top of the grid
     rows: int
     columns: list[Column]
+    axis: list[RowKey] = field(default_factory=list)  # one key per row (empty: plain clock)
+    # The zone's name for each row of a repeated hour ("BST", then "GMT").
+    zone_names: dict[RowKey, str] = field(default_factory=dict)
 
     @property
     def hour_marks(self) -> list[tuple[int, str]]:
-        """(row, "09:00") for each whole hour on the grid."""
+        """(row, "09:00") for each whole hour on the grid; "01:00 BST" and "01:00 GMT" for
+        the hour the clocks go back."""
+        axis = self.axis or [(self.first_minute + r * QUARTER, 0) for r in range(self.rows)]
         marks = []
-        minute = -(-self.first_minute // 60) * 60
-        while minute < self.first_minute + self.rows * QUARTER:
-            marks.append(((minute - self.first_minute) // QUARTER, f"{minute // 60:02d}:00"))
-            minute += 60
+        for row, key in enumerate(axis):
+            minute = key[0]
+            if minute % 60 == 0:
+                label = f"{minute // 60:02d}:00"
+                if key in self.zone_names:
+                    label = f"{label} {self.zone_names[key]}"
+                marks.append((row, label))
         return marks
 
 
 def _minute_of(moment: datetime, day: date) -> int:
-    """Minutes after the day's midnight on the wall clock (clamped to that day)."""
+    """Minutes after the day's midnight on the wall clock (clamped to that day); ``moment``
+    is on the clinic's clock."""
     if moment.date() < day:
         return 0
     if moment.date() > day:
@@ -315,17 +349,17 @@ def _column_entries(data: CalendarData, practitioner: Practitioner, day: date) -
     for booking in data.bookings:
         if booking.practitioner_id != pid:
             continue
-        start, end = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
-        if start.date() != day:
+        if booking.starts_at.astimezone(tz).date() != day:
             continue
         entries.append(
             Entry(
                 kind="visit",
-                starts_at=start,
-                ends_at=end,
+                starts_at=booking.starts_at.astimezone(UTC),
+                ends_at=booking.ends_at.astimezone(UTC),
                 title=_patient_label(booking),
                 detail=booking.service.name,
                 booking=booking,
+                tz=tz,
             )
         )
     for block in blocks:
@@ -338,11 +372,12 @@ def _column_entries(data: CalendarData, practitioner: Practitioner, day: date) -
                 title=block.shift.room.name,
                 detail=f"{count} patient{'s' if count != 1 else ''} booked",
                 block=block,
+                tz=tz,
             )
         )
-    day_start, day_end = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
+    day_start, day_end = utc_range(day, day, tz)
     for off in data.time_off.get(pid, []):
-        start, end = off.starts_at.astimezone(tz), off.ends_at.astimezone(tz)
+        start, end = off.starts_at.astimezone(UTC), off.ends_at.astimezone(UTC)
         if start < day_end and end > day_start:
             entries.append(
                 Entry(
@@ -351,6 +386,7 @@ def _column_entries(data: CalendarData, practitioner: Practitioner, day: date) -
                     ends_at=min(end, day_end),
                     title="Time off",
                     detail=off.reason,
+                    tz=tz,
                 )
             )
     return entries
@@ -365,14 +401,20 @@ def _open_ranges(data: CalendarData, pid: int, day: date) -> list[tuple[time, ti
 def build_grid(data: CalendarData, *, by: str = "day") -> Grid:
     """Lay the data out: ``by="day"`` gives a column per date (one practitioner's week, or
     every practitioner's days one after another); ``by="practitioner"`` a column per person.
+
+    Rows are quarter hours of the clinic's clock, and each column places its entries by
+    instant: the hour the clocks go back gets a second set of rows (labelled BST, then GMT)
+    and the hour they skip has no rows on that day (``_row_axis``).
     """
-    today = data.now.astimezone(data.tz).date()
+    tz = data.tz
+    today = data.now.astimezone(tz).date()
     pairs = (
         [(p, d) for p in data.practitioners for d in days_between(data.first, data.last)]
         if by == "practitioner"
         else [(p, d) for d in days_between(data.first, data.last) for p in data.practitioners]
     )
     columns: list[Column] = []
+    ranges_of: dict[str, list[tuple[time, time]]] = {}
     lo, hi = 24 * 60, 0
     for practitioner, day in pairs:
         column = Column(
@@ -383,41 +425,112 @@ def build_grid(data: CalendarData, *, by: str = "day") -> Grid:
             closed_all_day=(practitioner.pk, day) in data.closed,
         )
         column.entries = _column_entries(data, practitioner, day)
-        ranges = _open_ranges(data, practitioner.pk, day)
+        ranges = ranges_of[column.key] = _open_ranges(data, practitioner.pk, day)
         for start_t, end_t in ranges:
             lo, hi = min(lo, start_t.hour * 60), max(hi, end_t.hour * 60 + end_t.minute)
         for entry in column.entries:
             if entry.kind == "off" and entry.ends_at - entry.starts_at >= timedelta(hours=20):
                 continue  # a whole day off should not stretch the grid to midnight
-            lo = min(lo, _minute_of(entry.starts_at, day))
-            hi = max(hi, _minute_of(entry.ends_at, day))
-        column.open_bands = [
-            (start_t.hour * 60 + start_t.minute, end_t.hour * 60 + end_t.minute)
-            for start_t, end_t in ranges
-        ]
+            lo = min(lo, _minute_of(entry.starts_at.astimezone(tz), day))
+            hi = max(hi, _minute_of(entry.ends_at.astimezone(tz), day))
         columns.append(column)
     if lo >= hi:
         lo, hi = DEFAULT_DAY
     first_minute = (lo // 60) * 60
     last_minute = min(24 * 60, -(-hi // 60) * 60)
-    rows = max(1, (last_minute - first_minute) // QUARTER)
+    days = sorted({c.day for c in columns})
+    axis, zone_names, day_rows = _row_axis(days, first_minute, last_minute, tz)
+    rows = max(1, len(axis))
     for column in columns:
+        instants = day_rows[column.day]
         column.open_bands = [
-            _rows(first_minute, rows, start, end) for start, end in column.open_bands
-        ]
-        for entry in column.entries:
-            entry.row, entry.span = _rows(
-                first_minute,
+            _rows(
+                instants,
                 rows,
-                _minute_of(entry.starts_at, column.day),
-                _minute_of(entry.ends_at, column.day),
+                wall_to_utc(column.day, start_t, tz),
+                wall_to_utc(column.day, end_t, tz),
             )
+            for start_t, end_t in ranges_of[column.key]
+        ]
+        column.gap_bands = _gaps(set(instants.rows), rows)
+        before, after = (
+            local_midnight(d, tz).utcoffset() or timedelta()
+            for d in (column.day, column.day + timedelta(days=1))
+        )
+        column.clocks_forward = bool(column.gap_bands) and after > before
+        for entry in column.entries:
+            entry.row, entry.span = _rows(instants, rows, entry.starts_at, entry.ends_at)
         _assign_lanes(column.entries)
-    return Grid(first_minute=first_minute, rows=rows, columns=columns)
+    return Grid(
+        first_minute=first_minute, rows=rows, columns=columns, axis=axis, zone_names=zone_names
+    )
 
 
-def _rows(first_minute: int, rows: int, start: int, end: int) -> tuple[int, int]:
-    """(first row, rows spanned) for wall-clock minutes, clipped to the grid."""
-    top = max(0, (start - first_minute) // QUARTER)
-    bottom = min(rows, max(top + 1, -(-(end - first_minute) // QUARTER)))
+@dataclass(frozen=True)
+class DayRows:
+    """One day's rows: the instant each starts at, in time order, and its row on the grid."""
+
+    starts: list[datetime]
+    rows: list[int]
+
+
+def _row_axis(
+    days: list[date], first_minute: int, last_minute: int, tz: ZoneInfo
+) -> tuple[list[RowKey], dict[RowKey, str], dict[date, DayRows]]:
+    """The grid's rows (one per quarter hour any shown day's clock passes through between the
+    two wall-clock minutes), the zone names of a repeated hour's rows, and per day the instant
+    each of its rows starts at."""
+    passes: dict[date, list[tuple[datetime, RowKey]]] = {}
+    names: dict[RowKey, str] = {}
+    for day in days:
+        start = wall_to_utc(day, time(first_minute // 60, first_minute % 60), tz)
+        end = (
+            local_midnight(day + timedelta(days=1), tz).astimezone(UTC)
+            if last_minute >= 24 * 60
+            else wall_to_utc(day, time(last_minute // 60, last_minute % 60), tz)
+        )
+        at, seen = start, []
+        while at < end:
+            local = at.astimezone(tz)
+            key = (local.hour * 60 + local.minute, local.fold)
+            seen.append((at, key))
+            if is_repeated(at, tz):
+                names[key] = local.tzname() or ""
+            at += timedelta(minutes=QUARTER)
+        passes[day] = seen
+    plain = sorted({key for seen in passes.values() for _, key in seen if key[1] == 0})
+    second = sorted({key for seen in passes.values() for _, key in seen if key[1] == 1})
+    axis = plain
+    if second:
+        # The clock's second pass through the hour follows its first.
+        cut = next((i for i, key in enumerate(plain) if key[0] > second[-1][0]), len(plain))
+        axis = plain[:cut] + second + plain[cut:]
+    index = {key: i for i, key in enumerate(axis)}
+    day_rows = {
+        day: DayRows([at for at, _ in seen], [index[key] for _, key in seen])
+        for day, seen in passes.items()
+    }
+    return axis, names, day_rows
+
+
+def _gaps(present: set[int], rows: int) -> list[tuple[int, int]]:
+    """(row, span) for each run of rows missing from ``present``."""
+    bands: list[tuple[int, int]] = []
+    for row in range(rows):
+        if row in present:
+            continue
+        if bands and bands[-1][0] + bands[-1][1] == row:
+            bands[-1] = (bands[-1][0], bands[-1][1] + 1)
+        else:
+            bands.append((row, 1))
+    return bands
+
+
+def _rows(day: DayRows, rows: int, start: datetime, end: datetime) -> tuple[int, int]:
+    """(first row, rows spanned) for [start, end) on one day's rows, clipped to the grid."""
+    i = bisect.bisect_right(day.starts, start) - 1
+    top = day.rows[i] if i >= 0 else 0
+    j = bisect.bisect_left(day.starts, end)
+    bottom = day.rows[j] if j < len(day.rows) else rows
+    bottom = min(rows, max(top + 1, bottom))
     return top, max(1, bottom - top)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event
 
+from booking.ics import calendar_uid
 from booking.models import ACTIVE_STATUSES, Booking, Practitioner
 from portal.models import User
 
@@ -49,7 +50,9 @@ def practitioner_feed(practitioner: Practitioner, *, now: datetime) -> bytes:
     cal.add("refresh-interval;value=duration", "PT1H")
     for booking in feed_bookings(practitioner, now):
         event = Event()
-        event.add("uid", f"booking-{booking.pk}-{booking.request_key}@acupuncture-portal")
+        # The patient's calendar file's UID and sequence: a moved visit updates its event.
+        event.add("uid", calendar_uid(booking))
+        event.add("sequence", booking.calendar_sequence)
         event.add("dtstamp", now.astimezone(UTC))
         event.add("dtstart", booking.starts_at.astimezone(UTC))
         event.add("dtend", booking.ends_at.astimezone(UTC))

@@ -4,28 +4,34 @@ is each quarter hour, and who arrives next.
 Patients are not booked onto a particular recliner, so each stay is given one here
 the way the room fills: the first recliner free when they arrive (interval
 partitioning), which never needs more recliners than the room's peak occupancy.
+
+Everything is measured in instants (UTC) and only labelled in the clinic's time, so the nights
+the clocks change draw true lengths; the repeated hour's labels say BST or GMT.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from booking.availability import shift_days
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, MultibedShift, Room
-from practice.calendar import QUARTER, local_midnight, utc_range
+from practice.calendar import QUARTER, clock, utc_range, wall_to_utc
 from practice.glance import Glance, glance_for
 
 
 @dataclass
 class Stay:
     booking: Booking
-    starts_at: datetime  # clinic wall-clock
+    starts_at: datetime  # UTC: compared and measured as instants, shown with ``clock``
     ends_at: datetime
     recliner: int  # 1-based
     offset: int  # minutes from the start of the lane
     length: int
     glance: Glance | None = None
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     @property
     def arrived(self) -> bool:
@@ -33,13 +39,26 @@ class Stay:
             BookingStatus.ATTENDED,
         )
 
+    @property
+    def starts(self) -> str:
+        return clock(self.starts_at, self.tz)
+
+    @property
+    def ends(self) -> str:
+        return clock(self.ends_at, self.tz)
+
 
 @dataclass
 class Quarter:
-    starts_at: datetime
+    starts_at: datetime  # UTC
     offset: int
     busy: int  # recliners in use at some moment of the quarter
     arrivals: list[Booking]
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+
+    @property
+    def clock(self) -> str:
+        return clock(self.starts_at, self.tz)
 
 
 @dataclass
@@ -47,7 +66,7 @@ class RoomLane:
     room: Room
     day: date
     shifts: list[MultibedShift]
-    starts_at: datetime | None = None
+    starts_at: datetime | None = None  # UTC
     ends_at: datetime | None = None
     minutes: int = 0
     stays: list[Stay] = field(default_factory=list)
@@ -72,7 +91,7 @@ def shifts_on(room: Room, day: date) -> list[MultibedShift]:
     return [
         s
         for s in room.shifts.select_related("practitioner", "service").order_by("start_time")
-        if s.date == day or (s.date is None and s.weekday == day.weekday())
+        if any(shift_days(s, day, day))
     ]
 
 
@@ -95,20 +114,21 @@ def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) 
     )
     if not lane.shifts and not bookings:
         return lane
-    midnight = local_midnight(day, tz)
-    times = [datetime.combine(day, s.start_time, tzinfo=tz) for s in lane.shifts]
-    times += [datetime.combine(day, s.end_time, tzinfo=tz) for s in lane.shifts]
-    times += [b.starts_at.astimezone(tz) for b in bookings]
-    times += [b.ends_at.astimezone(tz) for b in bookings]
+    # Drawn by instants (UTC): on the night the clocks go back the repeated hour gets its own
+    # quarters, and on the night they go forward the missing hour is simply not there.
+    times = [wall_to_utc(day, s.start_time, tz) for s in lane.shifts]
+    times += [wall_to_utc(day, s.end_time, tz) for s in lane.shifts]
+    times += [b.starts_at for b in bookings] + [b.ends_at for b in bookings]
     first, last = min(times), max(times)
-    # Whole quarter hours either side, so the header's marks line up with the clock.
-    lane.starts_at = midnight + timedelta(minutes=(_mins(first, midnight) // QUARTER) * QUARTER)
-    lane.ends_at = midnight + timedelta(minutes=-(-_mins(last, midnight) // QUARTER) * QUARTER)
+    # Whole quarter hours either side, so the header's marks line up with the clock (the
+    # clinic's offset from UTC is a whole number of quarter hours).
+    lane.starts_at = _quarter_floor(first)
+    lane.ends_at = _quarter_floor(last + timedelta(minutes=QUARTER) - timedelta(microseconds=1))
     lane.minutes = _mins(lane.ends_at, lane.starts_at)
     glance = glance_for(bookings, viewer=viewer)
     free_at: list[datetime] = []  # per recliner: when it is free again
     for booking in bookings:
-        start, end = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
+        start, end = booking.starts_at.astimezone(UTC), booking.ends_at.astimezone(UTC)
         for index, free in enumerate(free_at):
             if free <= start:
                 free_at[index] = end
@@ -126,6 +146,7 @@ def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) 
                 offset=_mins(start, lane.starts_at),
                 length=_mins(end, start),
                 glance=glance.get(booking.pk),
+                tz=tz,
             )
         )
     lane.recliners = max(room.recliners, len(free_at))
@@ -138,6 +159,7 @@ def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) 
                 offset=_mins(at, lane.starts_at),
                 busy=_peak(lane.stays, at, until),
                 arrivals=[s.booking for s in lane.stays if at <= s.starts_at < until],
+                tz=tz,
             )
         )
         at = until
@@ -150,6 +172,11 @@ def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) 
     ]
     lane.next_arrival = upcoming[0] if upcoming else None
     return lane
+
+
+def _quarter_floor(moment: datetime) -> datetime:
+    seconds = int(moment.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % (QUARTER * 60), UTC)
 
 
 def _mins(later: datetime, earlier: datetime) -> int:

@@ -187,3 +187,42 @@ def test_a_double_submitted_form_makes_one_booking(private: Service, patient: Us
         assert len({r[1].pk for r in results}) == 1
         assert Booking.objects.filter(request_key=key).count() == 1
         assert Booking.objects.filter(patient=patient, starts_at=at).count() == 1
+
+
+def test_one_patient_racing_for_two_overlapping_visits_gets_one(
+    private: Service, mei: Practitioner, ravi: Practitioner
+) -> None:
+    """Two practitioners free at once, and the same patient asks for both from many tabs."""
+    with_ravi = ServiceFactory.create(duration_minutes=60, practitioners=[ravi])
+    patient = new_patients(1)[0]
+    for day in raced_days():
+        extra_hours(ravi, day, time(9), time(12))
+        attempts: list[Callable[[], Booking]] = [
+            partial(book, patient, private, local(day, 9), now=NOW),
+            partial(book, patient, with_ravi, local(day, 9, 30), now=NOW),
+        ] * 5
+        results = race(attempts)
+        booked = [r for r in results if r[0] == "booked"]
+        refused = [r for r in results if r[0] == "not eligible"]
+        assert len(booked) == 1, results
+        assert len(refused) + len(booked) + sum(r[0] == "unavailable" for r in results) == 10
+        assert refused, results
+        assert Booking.objects.filter(patient=patient, starts_at__date=day).count() == 1
+
+
+def test_one_patient_never_holds_two_recliners_at_one_start(
+    policies: Clinic, mei: Practitioner
+) -> None:
+    service = ServiceFactory.create(
+        kind=ServiceKind.MULTIBED, duration_minutes=50, price_minor=2500, practitioners=[mei]
+    )
+    room = Room.objects.create(clinic=policies, name="Community room", recliners=6)
+    ShiftFactory.create(
+        room=room, practitioner=mei, service=service, weekday=TUE.weekday(), max_new_per_start=6
+    )
+    patient = new_patients(1)[0]
+    for r in range(ROUNDS):
+        at = local(TUE + timedelta(days=7 * r), 17, 30)
+        results = race([partial(book, patient, service, at, now=NOW) for _ in range(6)])
+        assert [r[0] for r in results].count("booked") == 1, results
+        assert Booking.objects.filter(patient=patient, starts_at=at).count() == 1
