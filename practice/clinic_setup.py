@@ -461,9 +461,14 @@ def _apply_person(
     person: PersonSpec, role: Role, clinic: Clinic, report: SetupReport, *, superuser: bool = False
 ) -> User:
     user = User.objects.filter(email__iexact=person.email).first()
-    if user is not None and user.role == Role.PATIENT and user.bookings.exists():
+    if user is not None and user.role == Role.PATIENT:
+        # A patient's account never gains the team's access by a file: the owner changes a
+        # role in the admin, where it is checked and recorded (portal.roles.change_role).
         raise SetupError(
-            [f"{person.email}: this is a patient's account. Use another email for the team."]
+            [
+                f"{person.email}: this is a patient's account. Use another email for the team, "
+                "or change the person's role in the admin."
+            ]
         )
     created = user is None
     if user is None:
