@@ -179,12 +179,12 @@ COURSES = (
             Visit(-2, "community-clinic"),
         ),
     ),
-    # Priya (treated here before): back for her right side, weekly then fortnightly; her latest
-    # visit was two days ago and nobody has marked it yet, so its check-in is due now.
+    # Priya (treated here before): back for her right side, weekly then fortnightly, after work;
+    # her latest visit was two days ago and nobody has marked it yet, so its check-in is due now.
     Course(
         "priya@patient.example",
-        "aisha@clinic.example",
-        time(10),
+        "mei@clinic.example",
+        time(16, 30),
         (
             Visit(30, "follow-up"),
             Visit(23, "follow-up"),

@@ -59,12 +59,12 @@ PRIVATE_PATIENTS = [
     ("Nia", "Roberts"),
 ]
 # (weekday, hour, minute, patient email, service slug): Mei's private week. The sample patients'
-# own visits (booking.demo.COURSES) sit at 10:00 and 11:15, between these.
+# own visits (booking.demo.COURSES) sit at 10:00, 11:15 and 16:30, between these.
 MEI_WEEK = [
     (0, 9, 0, "grace.lin@patient.example", "follow-up"),
     (0, 14, 0, "harry.dunn@patient.example", "follow-up"),
     (1, 9, 0, "sofia.russo@patient.example", "follow-up"),
-    (1, 15, 30, "ade.bello@patient.example", "initial-consultation"),
+    (1, 14, 0, "ade.bello@patient.example", "initial-consultation"),
     (2, 9, 0, "clare.wood@patient.example", "follow-up"),
     (2, 14, 0, "imran.khan@patient.example", "free-assessment"),
     (3, 9, 0, "fiona.gray@patient.example", "follow-up"),
