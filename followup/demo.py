@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
-from booking.demo import history_key
+from booking.demo import history_key, seed_history
 from booking.models import Booking
 from followup.models import CheckInStage
 from followup.services import AlreadyAnswered, checkin_submit
@@ -92,6 +92,7 @@ def _answers(given: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def seed_followup(clinic: Clinic) -> None:
     """Answer the sample patients' check-ins once (their visits come from booking.demo)."""
+    seed_history(clinic)  # the visits this hangs on (idempotent)
     for n, (_email, _number, answers) in enumerate(CHECKINS):
         visit = Booking.objects.filter(clinic=clinic, request_key=visit_key(n)).first()
         if visit is None or answers is None:

@@ -15,7 +15,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
-from booking.demo import history_key
+from booking.demo import history_key, seed_history
 from booking.models import Booking
 from intake.forms import raw_from_typed
 from intake.models import DiaryEntry, IntakeResponse, ResponseStatus
@@ -304,6 +304,7 @@ def seed_levels(clinic: Clinic) -> None:
 @transaction.atomic
 def seed_intake(clinic: Clinic) -> None:
     """Give the sample patients sent intakes and a few weeks of diary around their visits."""
+    seed_history(clinic)  # the visits this hangs on (idempotent)
     patients = {u.email: u for u in User.objects.filter(email__in=INTAKES)}
     questionnaire = current(FULL)
     for email, answers in INTAKES.items():

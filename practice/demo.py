@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from booking.demo import history_key
+from booking.demo import history_key, seed_history
 from booking.models import (
     Booking,
     BookingStatus,
@@ -174,6 +174,7 @@ def _record_history() -> None:
 @transaction.atomic
 def seed_practice(clinic: Clinic, *, now: datetime | None = None) -> None:
     """Fill the current week for the demo practitioners (safe to run again)."""
+    seed_history(clinic)  # the visits this hangs on (idempotent)
     now = now or timezone.now()
     tz = clinic.tz
     today = now.astimezone(tz).date()

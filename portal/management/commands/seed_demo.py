@@ -21,9 +21,10 @@ class Command(BaseCommand):
                 "with: python manage.py setup_clinic"
             )
         clinic, _users = seed_clinic()
-        from booking.demo import seed_booking
+        from booking.demo import seed_booking, seed_history
 
         seed_booking(clinic)
+        seed_history(clinic)
         from intake.demo import seed_intake
 
         seed_intake(clinic)
