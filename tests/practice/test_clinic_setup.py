@@ -274,3 +274,79 @@ def test_seed_demo_refuses_the_production_profile() -> None:
     assert "only runs in the demo" in str(raised.value)
     assert "setup_clinic" in str(raised.value)
     assert not User.objects.exists()
+
+
+def test_without_a_file_it_asks_each_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(
+        [
+            # The clinic: name, address, phone, email, From, time zone (kept), currency (kept).
+            "Harbour Acupuncture",
+            "1 Quay Street, Bristol",
+            "0117 496 0999",
+            "hello@harbour.example",
+            "Harbour Acupuncture <bookings@harbour.example>",
+            "",
+            "",
+            # The owner.
+            "owner@harbour.example",
+            "Ana",
+            "Silva",
+            # One practitioner, a wrong line of hours (asked again), then two right ones.
+            "li@harbour.example",
+            "Li",
+            "Wei",
+            "Acupuncturist",
+            "Mon-Fri 9-5",
+            "Mon-Thu 09:00-13:00",
+            "Fri 10:00-14:00",
+            "",
+            "",
+            # Services: a fixed price, a free assessment, a sliding scale.
+            "Treatment",
+            "private",
+            "45",
+            "",
+            "55",
+            "Assessment",
+            "assessment",
+            "15",
+            "",
+            "Community clinic",
+            "multibed",
+            "50",
+            "",
+            "15-35",
+            "20",
+            "",
+            # The room and its one shift.
+            "Community room",
+            "4",
+            "Wed 17:00-20:00 li@harbour.example",
+            "",
+        ]
+    )
+    passwords = iter(["harbour sea breeze 2027", "harbour sea breeze 2027"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(passwords))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    out = StringIO()
+    err = StringIO()
+    call_command("setup_clinic", stdout=out, stderr=err)
+    assert "'9-5' is not a time range" in err.getvalue()
+    clinic = Clinic.objects.get()
+    assert (clinic.name, clinic.time_zone, clinic.currency) == (
+        "Harbour Acupuncture",
+        "Europe/London",
+        "GBP",
+    )
+    assert User.objects.get(email="owner@harbour.example").check_password("harbour sea breeze 2027")
+    assert WeeklyHours.objects.filter(practitioner__user__email="li@harbour.example").count() == 5
+    community = Service.objects.get(slug="community-clinic")
+    assert (community.price_min_minor, community.price_max_minor, community.price_minor) == (
+        1500,
+        3500,
+        2000,
+    )
+    assert Service.objects.get(slug="assessment").price_rule == PriceRule.FREE
+    assert Room.objects.get().shifts.get().weekday == 2
+    assert "harbour sea breeze" not in out.getvalue() + err.getvalue()
