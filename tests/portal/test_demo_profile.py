@@ -72,3 +72,14 @@ def test_every_demo_email_comes_from_the_demo_clinic() -> None:
 def test_without_a_clinic_address_the_setting_is_used(settings: Any) -> None:
     settings.DEFAULT_FROM_EMAIL = "Clinic <bookings@example.org>"
     assert from_address() == "Clinic <bookings@example.org>"
+
+
+def test_rundemo_refuses_the_production_profile() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.test import override_settings
+
+    with override_settings(PRODUCTION=True), pytest.raises(CommandError, match="gunicorn"):
+        call_command("rundemo", stdout=StringIO())
