@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
+# Where `make run` serves the demo (links in its emails follow it): make run ADDR=127.0.0.1:8107
+ADDR ?= 127.0.0.1:8000
+
 # Tests talk to the real services on this machine; override to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
@@ -34,7 +37,7 @@ run: setup
 	mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
-	$(MANAGE) rundemo
+	$(MANAGE) rundemo --addr $(ADDR)
 
 browser:
 	@bash scripts/ensure-chromium

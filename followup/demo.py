@@ -1,31 +1,31 @@
-"""Demo follow-up data: past visits with check-ins answered, so the practitioner dashboard shows
-alerts and flags, and a visit that ended two days ago, so the running worker sends its check-in
-within a minute of `make run` starting. Idempotent: each demo visit has a fixed request key."""
+"""Demo follow-up data: check-ins answered after the sample patients' visits, so the practitioner
+dashboard shows alerts and flags; Priya's visit two days ago is left unanswered, so the running
+worker sends its check-in within a minute of `make run` starting. Idempotent: each demo visit
+has a fixed request key (booking.demo.history_key)."""
 
 from __future__ import annotations
 
 import contextlib
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from booking.models import Booking, BookingStatus, Practitioner, Service
+from booking.demo import history_key, seed_history
+from booking.models import Booking
 from followup.models import CheckInStage
 from followup.services import AlreadyAnswered, checkin_submit
-from portal.models import Clinic, User
+from portal.models import Clinic
 
-NAMESPACE = uuid.UUID("7c1f6a52-3f0e-4a55-9a53-0d7c2f1e9b11")
-
-# (patient email, days ago, attended?, the check-in answers or None)
-VISITS: list[tuple[str, int, bool, dict[str, Any] | None]] = [
-    # Alex (Modic type 1, on tramadol): sorer after the first two treatments.
+# The check-ins the sample patients answered: (patient email, the visit's number in its course
+# (booking.demo.COURSES), the answers). The visits themselves are seeded by booking.demo.
+CHECKINS: list[tuple[str, int, dict[str, Any] | None]] = [
+    # Alex (Modic type 1, on tramadol): sorer after the first two treatments, like last time
+    # elsewhere; then gentler needling, and better.
     (
         "alex@patient.example",
-        15,
-        True,
+        0,
         {
             "comparison": "worse",
             "pain_now": 7,
@@ -35,8 +35,7 @@ VISITS: list[tuple[str, int, bool, dict[str, Any] | None]] = [
     ),
     (
         "alex@patient.example",
-        8,
-        True,
+        1,
         {
             "comparison": "worse",
             "pain_now": 6,
@@ -44,11 +43,19 @@ VISITS: list[tuple[str, int, bool, dict[str, Any] | None]] = [
             "note": "Sore where the needles went in, less headache.",
         },
     ),
-    # Tom (re-herniated L5): worse, and would like a call.
+    ("alex@patient.example", 2, {"comparison": "same", "pain_now": 6}),
+    (
+        "alex@patient.example",
+        4,
+        {"comparison": "better", "pain_now": 4, "note": "Much gentler. No headache at all."},
+    ),
+    ("jordan@patient.example", 2, {"comparison": "better", "pain_now": 4}),
+    ("priya@patient.example", 1, {"comparison": "better", "pain_now": 5}),
+    ("tom@patient.example", 3, {"comparison": "same", "pain_now": 6}),
+    # Tom (re-herniated L5): worse after the last one, and would like a call.
     (
         "tom@patient.example",
-        3,
-        True,
+        4,
         {
             "comparison": "much_worse",
             "pain_now": 8,
@@ -57,21 +64,17 @@ VISITS: list[tuple[str, int, bool, dict[str, Any] | None]] = [
         },
     ),
     # Priya: treated two days ago, not answered yet; attendance not marked.
-    ("priya@patient.example", 2, False, None),
+    ("priya@patient.example", 3, None),
 ]
 
 
 def visit_key(index: int) -> uuid.UUID:
-    """The fixed request key of the demo's ``index``-th visit in VISITS."""
-    return uuid.uuid5(NAMESPACE, f"{VISITS[index][0]}-{index}")
+    """The fixed request key of the visit of CHECKINS[index]."""
+    email, number, _answers = CHECKINS[index]
+    return history_key(email, number)
 
 
-PRIYA_UNANSWERED = 3  # her visit's index in VISITS
-
-
-def _visit_time(clinic: Clinic, days_ago: int) -> datetime:
-    day = (timezone.now() - timedelta(days=days_ago)).astimezone(clinic.tz).date()
-    return datetime.combine(day, time(10), tzinfo=clinic.tz)
+PRIYA_UNANSWERED = len(CHECKINS) - 1  # her visit's index in CHECKINS
 
 
 def _answers(given: dict[str, Any]) -> dict[str, Any]:
@@ -88,40 +91,16 @@ def _answers(given: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def seed_followup(clinic: Clinic) -> None:
-    """Create the demo's past visits and answered check-ins once."""
-    service = Service.objects.filter(clinic=clinic, slug="follow-up").first()
-    mei = Practitioner.objects.filter(clinic=clinic, user__email="mei@clinic.example").first()
-    if service is None or mei is None:
-        return
-    for n, (email, days_ago, attended, answers) in enumerate(VISITS):
-        patient = User.objects.filter(email=email).first()
-        if patient is None:
+    """Answer the sample patients' check-ins once (their visits come from booking.demo)."""
+    seed_history(clinic)  # the visits this hangs on (idempotent)
+    for n, (_email, _number, answers) in enumerate(CHECKINS):
+        visit = Booking.objects.filter(clinic=clinic, request_key=visit_key(n)).first()
+        if visit is None or answers is None:
             continue
-        key = visit_key(n)
-        starts = _visit_time(clinic, days_ago)
-        visit, _ = Booking.objects.get_or_create(
-            request_key=key,
-            defaults={
-                "clinic": clinic,
-                "patient": patient,
-                "service": service,
-                "kind": service.kind,
-                "practitioner": mei,
-                "starts_at": starts,
-                "ends_at": starts + service.duration,
-                "blocked_from": starts,
-                "blocked_until": starts + service.duration + service.buffer_after,
-                "status": BookingStatus.ATTENDED if attended else BookingStatus.CONFIRMED,
-                "attendance_marked_at": starts + service.duration if attended else None,
-                # Made before this feature existed: no confirmation to send now.
-                "confirmation_sent_at": starts - timedelta(days=7),
-            },
-        )
-        if answers is not None:
-            with contextlib.suppress(AlreadyAnswered):  # seeded before
-                checkin_submit(
-                    booking=visit,
-                    stage=CheckInStage.CHECKIN,
-                    answers=_answers(answers),
-                    now=visit.ends_at + timedelta(hours=48),
-                )
+        with contextlib.suppress(AlreadyAnswered):  # seeded before
+            checkin_submit(
+                booking=visit,
+                stage=CheckInStage.CHECKIN,
+                answers=_answers(answers),
+                now=visit.ends_at + timedelta(hours=48),
+            )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
@@ -59,6 +61,7 @@ TEMPLATES = {
     MessageKind.ALERT_DIGEST: "followup_alert_digest",
     MessageKind.TREATMENT_HOLD: "followup_treatment_hold",
     MessageKind.DATA_EXPORT: "data_export_ready",
+    MessageKind.TEAM_INVITATION: "team_invitation",
 }
 # Why guidance was not sent: the patient's treatment is on hold. The planner puts such a row
 # back in the queue once the hold is cleared (``planner.plan_guidance``).
@@ -144,6 +147,23 @@ def _export_context(message: OutboxMessage) -> dict[str, Any] | Skip:
     return {"patient": message.recipient, **found}
 
 
+def _invitation_context(message: OutboxMessage) -> dict[str, Any] | Skip:
+    person = message.recipient
+    if person.has_usable_password() and person.last_login is not None:
+        return Skip("They have already chosen a password and signed in.")
+    # allauth's own password-reset link, made at sending time: it works once, and stops
+    # working when the password changes (the token hashes it).
+    uid = user_pk_to_url_str(person)
+    token = default_token_generator.make_token(person)
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": uid, "key": token})
+    return {
+        "person": person,
+        "role": person.get_role_display().lower(),
+        "link": settings.SITE_URL + path,
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+
+
 def _dashboard_url() -> str:
     return settings.SITE_URL + reverse("practitioner_dashboard")
 
@@ -202,6 +222,8 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         context = _hold_context(message)
     elif kind == MessageKind.DATA_EXPORT:
         context = _export_context(message)
+    elif kind == MessageKind.TEAM_INVITATION:
+        context = _invitation_context(message)
     else:
         booking = _load_booking(message.booking_id) if message.booking_id else None
         if booking is None:

@@ -32,6 +32,7 @@ class MessageKind(models.TextChoices):
     ALERT_DIGEST = "alert_digest", "Daily alert digest (practitioner)"
     TREATMENT_HOLD = "treatment_hold", "Treatment on hold until a practitioner has talked with you"
     DATA_EXPORT = "data_export", "Your data is ready to download"
+    TEAM_INVITATION = "team_invitation", "New team account: choose your password"
 
 
 # Sent whatever the hour: a red flag or the confirmation of something just done.
@@ -46,6 +47,8 @@ URGENT_KINDS = frozenset(
         MessageKind.ALERT_CHASE,
         # The answer to something the patient just asked for, with a link that lapses.
         MessageKind.DATA_EXPORT,
+        # The owner just added this person and is waiting for them to sign in.
+        MessageKind.TEAM_INVITATION,
     }
 )
 

@@ -1,10 +1,9 @@
-"""Demo intakes, diaries and past visits for the four sample patients (idempotent), and three
+"""Demo intakes and diaries for the four sample patients (idempotent), and three
 more patients who show the triage levels (emergency, urgent, review; Alex and Jordan show the
 caution notes).
 
-Each reads like the person in DOMAIN.md. Past visits are history rows (they
-happened before the demo started), so they are written directly rather than
-booked through ``booking_create``, which only books future times. The level patients send
+Each reads like the person in DOMAIN.md; their visits are booking.demo's COURSES, and the
+diary fills the days between them. The level patients send
 their questionnaires through the services, page by page, as a patient would.
 """
 
@@ -16,7 +15,8 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
-from booking.models import Booking, BookingStatus, Practitioner, Service, ServiceKind
+from booking.demo import history_key, seed_history
+from booking.models import Booking
 from intake.forms import raw_from_typed
 from intake.models import DiaryEntry, IntakeResponse, ResponseStatus
 from intake.questionnaire import FULL, current
@@ -149,86 +149,53 @@ INTAKES: dict[str, dict[str, object]] = {
     },
 }
 
-# (days ago, pain, tags, note) for each patient's diary.
+# Each sample patient's diary between visits: (days ago, pain, tags, note). The evenings after
+# their visits are in AFTER_VISITS; visits themselves are booking.demo.COURSES.
 DIARIES: dict[str, list[tuple[int, int, list[str], str]]] = {
     "alex@patient.example": [
-        (34, 7, [], "Bad night, stiff all morning."),
-        (27, 6, [], ""),
-        (22, 7, ["after_treatment"], "Sore the evening after, much gentler than last time."),
-        (19, 5, [], "Best day in a while."),
-        (13, 6, ["medication"], "Took the tramadol only once today."),
-        (8, 5, ["after_treatment"], ""),
+        (38, 7, ["poor_sleep"], "Bad night, stiff all morning."),
+        (32, 6, ["medication"], "Back to two tramadol a day."),
+        (18, 6, ["poor_sleep"], ""),
+        (15, 6, ["flare"], "Too stiff to drive in, so I missed my appointment."),
+        (5, 4, ["medication"], "Took the tramadol only once today."),
         (3, 4, [], "Sat through a whole film."),
     ],
     "jordan@patient.example": [
-        (30, 6, ["flare"], "Stomach side pain after carrying the shopping."),
-        (24, 5, [], ""),
-        (17, 6, ["after_treatment"], "A bit achy tonight."),
-        (12, 4, [], "No co-codamol today."),
-        (5, 4, ["active_day"], "Long library day but OK."),
+        (35, 6, ["flare"], "Stomach side pain after carrying the shopping."),
+        (20, 5, ["active_day"], "Long library day but OK."),
+        (16, 6, ["medication"], "Needed co-codamol, drowsy all afternoon."),
+        (7, 4, [], "No co-codamol today."),
     ],
     "priya@patient.example": [
-        (26, 7, [], "Buttock pain after the drive to Bath."),
-        (20, 6, ["after_treatment"], ""),
-        (15, 5, [], ""),
-        (9, 6, ["flare"], "Stood cooking for two hours."),
-        (2, 4, [], "Drove to work without stopping."),
+        (32, 7, [], "Buttock pain after the drive to Bath."),
+        (26, 6, ["flare"], "Stood cooking for two hours."),
+        (9, 4, ["active_day"], "Drove to work without stopping."),
+        (5, 5, [], ""),
     ],
     "tom@patient.example": [
-        (28, 7, [], "Leg pain worse in the mornings."),
-        (21, 7, ["after_treatment"], "Leg tingling less after the session."),
-        (14, 6, [], ""),
-        (7, 6, ["after_treatment", "medication"], ""),
-        (1, 5, [], "Got out of the car without the usual jolt."),
+        (33, 7, [], "Leg pain worse in the mornings."),
+        (20, 6, ["medication"], ""),
+        (7, 5, [], "Got out of the car without the usual jolt."),
     ],
 }
-
-# Each patient's past visits: (email, practitioner email, service slug, days ago list).
-VISITS = [
-    ("alex@patient.example", "mei@clinic.example", "follow-up", [22, 8]),
-    ("jordan@patient.example", "david@clinic.example", "community-clinic", [17]),
-    ("priya@patient.example", "aisha@clinic.example", "follow-up", [20]),
-    ("tom@patient.example", "mei@clinic.example", "follow-up", [21, 7]),
+# The evening after a visit: (patient email, the visit's number in its course, pain, note).
+AFTER_VISITS: list[tuple[str, int, int, str]] = [
+    ("alex@patient.example", 0, 7, "Sore the evening after, and a headache."),
+    ("alex@patient.example", 2, 6, "Less sore this time. Asked for gentler needling next time."),
+    ("alex@patient.example", 4, 4, "Much gentler treatment. Slept well."),
+    ("jordan@patient.example", 1, 5, "A bit achy tonight, but calm."),
+    ("jordan@patient.example", 2, 4, "They talked me through every needle, which helped."),
+    ("priya@patient.example", 0, 6, ""),
+    ("priya@patient.example", 1, 5, "Looser on the right."),
+    ("priya@patient.example", 2, 4, ""),
+    ("tom@patient.example", 2, 7, "Leg tingling less after the session."),
+    ("tom@patient.example", 3, 6, ""),
 ]
 
 
 def _past_weekday(days_ago: int, at: time, clinic: Clinic) -> datetime:
     day = (timezone.now().astimezone(clinic.tz) - timedelta(days=days_ago)).date()
-    while day.weekday() >= 5:  # the clinic is closed at weekends
-        day -= timedelta(days=1)
     return datetime.combine(day, at, tzinfo=clinic.tz)
-
-
-def _seed_visits(clinic: Clinic, patients: dict[str, User]) -> None:
-    for email, practitioner_email, slug, days in VISITS:
-        patient = patients.get(email)
-        practitioner = Practitioner.objects.filter(user__email=practitioner_email).first()
-        service = Service.objects.filter(clinic=clinic, slug=slug).first()
-        if patient is None or practitioner is None or service is None:
-            continue
-        if Booking.objects.filter(patient=patient, starts_at__lt=timezone.now()).exists():
-            continue
-        at = time(18) if service.kind == ServiceKind.MULTIBED else time(10)
-        for days_ago in days:
-            starts = _past_weekday(days_ago, at, clinic)
-            Booking.objects.create(
-                clinic=clinic,
-                patient=patient,
-                service=service,
-                kind=service.kind,
-                practitioner=practitioner,
-                room=service.shifts.first().room if service.is_multibed else None,  # type: ignore[union-attr]
-                starts_at=starts,
-                ends_at=starts + service.duration,
-                blocked_from=starts,
-                blocked_until=starts + service.duration + service.buffer_after,
-                status=BookingStatus.ATTENDED,
-                price_minor=service.price_minor,
-                currency=clinic.currency,
-                booked_by=patient,
-                attendance_marked_at=starts + service.duration,
-                confirmation_sent_at=starts - timedelta(days=3),
-            )
 
 
 # One patient at each triage level, with what they would really write: (email, first name,
@@ -336,7 +303,8 @@ def seed_levels(clinic: Clinic) -> None:
 
 @transaction.atomic
 def seed_intake(clinic: Clinic) -> None:
-    """Give the sample patients sent intakes, a few weeks of diary and their past visits."""
+    """Give the sample patients sent intakes and a few weeks of diary around their visits."""
+    seed_history(clinic)  # the visits this hangs on (idempotent)
     patients = {u.email: u for u in User.objects.filter(email__in=INTAKES)}
     questionnaire = current(FULL)
     for email, answers in INTAKES.items():
@@ -359,7 +327,6 @@ def seed_intake(clinic: Clinic) -> None:
         apply_outcome(
             patient=patient, outcome=intake_outcome(full), source_key=f"intake:{response.pk}"
         )
-    _seed_visits(clinic, patients)
     seed_levels(clinic)
     for email, entries in DIARIES.items():
         patient = patients.get(email)
@@ -371,7 +338,20 @@ def seed_intake(clinic: Clinic) -> None:
                 pain=pain,
                 tags=tags,
                 note=note,
-                recorded_at=_past_weekday(days_ago, time(20, 30), clinic)
-                if "after_treatment" in tags
-                else timezone.now() - timedelta(days=days_ago, hours=3),
+                recorded_at=_past_weekday(days_ago, time(21), clinic),
             )
+        for owner, number, pain, note in AFTER_VISITS:
+            visit = Booking.objects.filter(
+                patient=patient, request_key=history_key(owner, number), status="attended"
+            ).first()
+            if owner == email and visit is not None:
+                evening = datetime.combine(
+                    visit.starts_at.astimezone(clinic.tz).date(), time(20, 30), tzinfo=clinic.tz
+                )
+                diary_add(
+                    patient=patient,
+                    pain=pain,
+                    tags=["after_treatment"],
+                    note=note,
+                    recorded_at=evening,
+                )

@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 from portal.crypto import decrypt_text, encrypt_text
+from portal.messaging import from_address
 from portal.models import Clinic, Role
 
 
@@ -27,6 +28,10 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def get_from_email(self) -> str:
+        """allauth's emails (verification, password reset) come from the clinic too."""
+        return from_address()
 
     def get_client_ip(self, request: HttpRequest) -> str:
         """The visitor's address for the login limits (``TRUSTED_PROXY_COUNT`` proxies deep).

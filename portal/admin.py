@@ -27,7 +27,7 @@ from portal.team_security import require_recent_authentication
 class ClinicAdmin(admin.ModelAdmin[Clinic]):
     list_display = ("name", "phone", "time_zone", "currency")
     fieldsets = (
-        (None, {"fields": ("name", "slug", "address", "phone", "email")}),
+        (None, {"fields": ("name", "slug", "address", "phone", "email", "email_from")}),
         ("Time and money", {"fields": ("time_zone", "currency")}),
         ("Urgent care wording", {"fields": ("urgent_care_advice", "emergency_numbers")}),
         (

@@ -38,6 +38,7 @@ CLINIC = {
     "address": "12 Mill Lane, Bristol BS1 4XE",
     "phone": "0117 496 0123",
     "email": "hello@riverside-acupuncture.example",
+    "email_from": "Riverside Acupuncture <bookings@riverside-acupuncture.example>",
     "time_zone": "Europe/London",
     "currency": "GBP",
 }

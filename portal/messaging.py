@@ -49,6 +49,12 @@ def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
     )
 
 
+def from_address(clinic: Clinic | None = None) -> str:
+    """The From of every email: the clinic's own (``Clinic.email_from``), else the setting."""
+    clinic = clinic or Clinic.objects.current()
+    return clinic.email_from or settings.DEFAULT_FROM_EMAIL
+
+
 def send_email(to: str, email: RenderedEmail, connection: BaseEmailBackend | None = None) -> None:
     """Send one rendered email to one address (raises on transport errors so tasks can retry);
     pass an open ``connection`` to send many over one mail-server session."""
@@ -56,7 +62,7 @@ def send_email(to: str, email: RenderedEmail, connection: BaseEmailBackend | Non
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_address(clinic),
         to=[to],
         reply_to=[clinic.email] if clinic.email else None,
         connection=connection,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from datetime import time
+from email.utils import parseaddr
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -34,6 +35,21 @@ def validate_open_days(value: str) -> None:
         raise ValidationError(
             "List the open days as digits, 0 = Monday ... 6 = Sunday, e.g. 012345."
         )
+
+
+def validate_from_address(value: str) -> None:
+    """An email address, optionally with a name: "Riverside Acupuncture <hello@example.org>"."""
+    _name, address = parseaddr(value)
+    if "\n" in value or "\r" in value or not address:
+        raise ValidationError(
+            f"{value!r} is not an email address such as Clinic <hello@example.org>"
+        )
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError(
+            f"{value!r} is not an email address such as Clinic <hello@example.org>"
+        ) from None
 
 
 def _default_time_zone() -> str:
@@ -72,6 +88,16 @@ class Clinic(models.Model):
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    email_from = models.CharField(
+        "email From",
+        max_length=200,
+        blank=True,
+        validators=[validate_from_address],
+        help_text=(
+            'Who every email comes from, e.g. "Riverside Acupuncture <bookings@example.org>" '
+            "(an address your mail provider may send from). Empty uses DEFAULT_FROM_EMAIL."
+        ),
+    )
     time_zone = models.CharField(
         max_length=64, default=_default_time_zone, validators=[validate_time_zone]
     )

@@ -30,7 +30,15 @@ VAR_DIR = BASE_DIR / "var"
 env = Environment()
 
 DEBUG = env.boolean("DEBUG", default=True)
-PRODUCTION = not DEBUG
+# The profile: "demo" (SQLite, console email, demo secrets) or "production". DEBUG=false alone
+# still means production; rundemo serves the demo with DEBUG off (PORTAL_PROFILE=demo) so a
+# missing page shows the portal's 404, as it would in production.
+PROFILE = env.choice("PORTAL_PROFILE", "demo" if DEBUG else "production", ("demo", "production"))
+PRODUCTION = PROFILE == "production"
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "DEBUG=true shows code and settings on error pages: never with PORTAL_PROFILE=production"
+    )
 
 _DEMO_SECRET = "demo-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
 if PRODUCTION:
@@ -47,7 +55,20 @@ ALLOWED_HOSTS = env.csv_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"
 if PRODUCTION and not env.csv_list("ALLOWED_HOSTS", []):
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set: the host names the portal answers to")
 CSRF_TRUSTED_ORIGINS = env.csv_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _demo_site_url() -> str:
+    """The address rundemo serves on (it writes it to var/), so every process of the demo,
+    including commands run in another terminal, puts it in links."""
+    try:
+        written = (VAR_DIR / "demo-site-url").read_text().strip()
+    except OSError:
+        written = ""
+    return written or "http://127.0.0.1:8000"
+
+
+SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000" if PRODUCTION else _demo_site_url())
+SITE_URL = SITE_URL.rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -311,6 +332,10 @@ CLINIC_CURRENCY = env.string("CLINIC_CURRENCY", "GBP")
 
 # --- Static files ---------------------------------------------------------
 STATIC_URL = "/static/"
+# The demo serves static files straight from the source folders, with DEBUG on or off
+# (rundemo turns it off); production serves the collected, hashed copies.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {

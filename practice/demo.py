@@ -1,9 +1,10 @@
 """Demo data for the practitioner workspace: a lived-in week (idempotent).
 
-Mei has private visits every weekday of the current week, David runs the
-community room on Tuesday and Thursday evenings with most recliners taken.
-Visits already past are attended with treatment records; one sample patient
-carries a "treat more gently" flag, so the calendar's badges have something to say.
+Mei has private visits every weekday of this week and the next (her regulars once a week, the
+sample patients' courses from booking.demo between them), David runs the community room on
+Tuesday and Thursday evenings for its weekly regulars. Visits already past are attended with
+treatment records; one sample patient carries a "treat more gently" flag, so the calendar's
+badges have something to say.
 Bookings are written directly (not through ``booking_create``) because past ones
 cannot be booked; the times follow the demo hours so nothing overlaps.
 """
@@ -15,6 +16,7 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from booking.demo import history_key, seed_history
 from booking.models import (
     Booking,
     BookingStatus,
@@ -29,6 +31,8 @@ from portal.models import Clinic, Role, User
 from practice.models import Depth, Stimulation, TreatmentRecord
 from practice.services import TreatmentDetails, treatment_record_save
 
+# The community room's regulars: the first half come on Tuesdays, the rest on Thursdays, each
+# weekly at the same time.
 COMMUNITY_PATIENTS = [
     ("Rosa", "Diaz"),
     ("Ben", "Carter"),
@@ -38,37 +42,55 @@ COMMUNITY_PATIENTS = [
     ("Kwame", "Mensah"),
     ("Ellen", "Shaw"),
     ("Joe", "Fraser"),
+    ("Hannah", "Wells"),
+    ("Dev", "Mistry"),
+    ("Margaret", "Doyle"),
+    ("Sean", "Byrne"),
 ]
-# (weekday, hour, minute, patient email, service slug): Mei's private week.
+# Mei's other private patients, one visit a week each.
+PRIVATE_PATIENTS = [
+    ("Grace", "Lin"),
+    ("Harry", "Dunn"),
+    ("Sofia", "Russo"),
+    ("Ade", "Bello"),
+    ("Clare", "Wood"),
+    ("Imran", "Khan"),
+    ("Fiona", "Gray"),
+    ("Nia", "Roberts"),
+]
+# (weekday, hour, minute, patient email, service slug): Mei's private week. The sample patients'
+# own visits (booking.demo.COURSES) sit at 10:00, 11:15 and 16:30, between these.
 MEI_WEEK = [
-    (0, 9, 0, "alex@patient.example", "follow-up"),
-    (0, 10, 15, "priya@patient.example", "follow-up"),
-    (0, 14, 0, "tom@patient.example", "initial-consultation"),
-    (1, 9, 30, "jordan@patient.example", "follow-up"),
-    (1, 11, 0, "ellen.shaw@patient.example", "free-assessment"),
-    (1, 15, 0, "priya@patient.example", "follow-up"),
-    (2, 9, 0, "tom@patient.example", "follow-up"),
-    (2, 10, 30, "alex@patient.example", "follow-up"),
-    (2, 13, 30, "joe.fraser@patient.example", "initial-consultation"),
-    (3, 9, 0, "priya@patient.example", "follow-up"),
-    (3, 11, 0, "jordan@patient.example", "follow-up"),
-    (3, 14, 30, "alex@patient.example", "follow-up"),
-    (4, 9, 30, "tom@patient.example", "follow-up"),
-    (4, 11, 0, "alex@patient.example", "follow-up"),
-    (4, 14, 0, "jordan@patient.example", "follow-up"),
+    (0, 9, 0, "grace.lin@patient.example", "follow-up"),
+    (0, 14, 0, "harry.dunn@patient.example", "follow-up"),
+    (1, 9, 0, "sofia.russo@patient.example", "follow-up"),
+    (1, 14, 0, "ade.bello@patient.example", "initial-consultation"),
+    (2, 9, 0, "clare.wood@patient.example", "follow-up"),
+    (2, 14, 0, "imran.khan@patient.example", "free-assessment"),
+    (3, 9, 0, "fiona.gray@patient.example", "follow-up"),
+    (4, 9, 0, "nia.roberts@patient.example", "follow-up"),
 ]
-# Minutes after the shift starts at which someone arrives (one per start, recliners permitting).
-ROOM_ARRIVALS = [0, 15, 30, 45, 60, 75, 90, 105, 120]
+# Minutes after the shift starts at which each regular arrives (one per start).
+ROOM_ARRIVALS = [0, 15, 30, 45, 60, 75]
 RECORDS = [
     ("Lower back: BL23, BL25, BL40; GB30 right. Hua Tuo Jia Ji L4-L5.", 10, "standard", "moderate"),
     ("Neck and shoulders: GB20, GB21, SI3, LI4.", 8, "shallow", "gentle"),
     ("Lumbar and buttock, right: BL25, BL54, GB30, GB34.", 12, "standard", "moderate"),
+    ("Lower back, gently: BL23, BL40, KI3. Few needles, barely inserted.", 5, "shallow", "gentle"),
 ]
+# Which record each sample patient's treatments carry, by the visit's number in its course:
+# Alex's treatment is turned down after the first sore ones.
+HISTORY_RECORDS = {
+    "alex@patient.example": {0: 0, 1: 0, 2: 0, 4: 3},
+    "jordan@patient.example": {1: 1, 2: 1},
+    "priya@patient.example": {0: 2, 1: 2, 2: 2},
+    "tom@patient.example": {1: 0, 2: 0, 3: 0, 4: 0},
+}
 
 
 def _patients(clinic: Clinic) -> dict[str, User]:
     people = {u.email: u for u in User.objects.filter(role=Role.PATIENT, clinic=clinic)}
-    for first, last in COMMUNITY_PATIENTS:
+    for first, last in COMMUNITY_PATIENTS + PRIVATE_PATIENTS:
         email = f"{first.lower()}.{last.lower()}@patient.example"
         if email not in people:
             user = User.objects.create_user(
@@ -120,6 +142,7 @@ def _record(booking: Booking, index: int) -> None:
     if TreatmentRecord.objects.filter(booking=booking).exists():
         return  # seeded before (and perhaps edited while trying the demo): keep it
     areas, needles, depth, stimulation = RECORDS[index % len(RECORDS)]
+    gentle = stimulation == "gentle"
     treatment_record_save(
         booking=booking,
         by=booking.practitioner.user,
@@ -128,16 +151,30 @@ def _record(booking: Booking, index: int) -> None:
             needle_count=needles,
             depth=Depth(depth),
             stimulation=Stimulation(stimulation),
-            style="Japanese" if index % 2 else "TCM",
-            reaction="Relaxed, slept for part of the rest. Slight ache at GB30 afterwards.",
+            style="Japanese" if gentle else "TCM",
+            reaction=(
+                "Relaxed, slept for part of the rest."
+                if gentle
+                else "Relaxed, slept for part of the rest. Slight ache at GB30 afterwards."
+            ),
             plan_next_time="Same points; check how the back was over the 48 hours.",
         ),
     )
 
 
+def _record_history() -> None:
+    """The sample patients' attended treatments carry the record that fits them."""
+    for email, by_number in HISTORY_RECORDS.items():
+        for number, record in by_number.items():
+            visit = Booking.objects.filter(request_key=history_key(email, number)).first()
+            if visit is not None:
+                _record(visit, record)
+
+
 @transaction.atomic
 def seed_practice(clinic: Clinic, *, now: datetime | None = None) -> None:
     """Fill the current week for the demo practitioners (safe to run again)."""
+    seed_history(clinic)  # the visits this hangs on (idempotent)
     now = now or timezone.now()
     tz = clinic.tz
     today = now.astimezone(tz).date()
@@ -156,8 +193,11 @@ def seed_practice(clinic: Clinic, *, now: datetime | None = None) -> None:
         ):
             if email not in people or slug not in services:
                 continue
-            if week != monday and slug == "free-assessment":
-                continue  # one free assessment per patient
+            if week != monday:
+                # The next week: after the assessment, or the first treatment, a follow-up.
+                if slug == "free-assessment":
+                    continue
+                slug = "follow-up"
             day = week + timedelta(days=weekday)
             starts_at = datetime.combine(day, time(hour, minute), tzinfo=tz)
             booking = _place(
@@ -168,32 +208,39 @@ def seed_practice(clinic: Clinic, *, now: datetime | None = None) -> None:
                 now=now,
             )
             _record(booking, index)
-    shifts = MultibedShift.objects.filter(room__clinic=clinic, weekday__isnull=False)
-    for week, shift in ((w, s) for w in weeks for s in shifts.select_related("service")):
-        day = week + timedelta(days=shift.weekday or 0)
-        community = [
-            people[f"{f.lower()}.{la.lower()}@patient.example"] for f, la in COMMUNITY_PATIENTS
-        ]
-        community += [people[e] for e in ("jordan@patient.example",) if e in people]
-        opens = datetime.combine(day, shift.start_time, tzinfo=tz)
-        closes = datetime.combine(day, shift.end_time, tzinfo=tz)
-        for index, minutes in enumerate(ROOM_ARRIVALS):
-            starts_at = opens + timedelta(minutes=minutes)
-            if starts_at + shift.service.duration > closes or index >= len(community):
-                break
-            booking = _place(
-                patient=community[(index + (shift.weekday or 0)) % len(community)],
-                service=shift.service,
-                practitioner=shift.practitioner,
-                starts_at=starts_at,
-                now=now,
-                room_id=shift.room_id,
-            )
-            _record(booking, index)
+    shifts = list(
+        MultibedShift.objects.filter(room__clinic=clinic, weekday__isnull=False)
+        .select_related("service")
+        .order_by("weekday", "start_time")
+    )
+    community = [
+        people[f"{f.lower()}.{la.lower()}@patient.example"] for f, la in COMMUNITY_PATIENTS
+    ]
+    group = max(1, len(community) // max(1, len(shifts)))
+    for week in weeks:
+        for n, shift in enumerate(shifts):
+            day = week + timedelta(days=shift.weekday or 0)
+            opens = datetime.combine(day, shift.start_time, tzinfo=tz)
+            closes = datetime.combine(day, shift.end_time, tzinfo=tz)
+            regulars = community[n * group : (n + 1) * group]
+            for index, (minutes, patient) in enumerate(zip(ROOM_ARRIVALS, regulars, strict=False)):
+                starts_at = opens + timedelta(minutes=minutes)
+                if starts_at + shift.service.duration > closes:
+                    break
+                booking = _place(
+                    patient=patient,
+                    service=shift.service,
+                    practitioner=shift.practitioner,
+                    starts_at=starts_at,
+                    now=now,
+                    room_id=shift.room_id,
+                )
+                _record(booking, index)
+    _record_history()
     alex = people.get("alex@patient.example")
     if alex is not None:
         flag_raise(
             patient=alex,
             kind=FlagKind.TREAT_GENTLY,
-            reason="Felt much worse for several days after the last two sessions.",
+            reason="Felt much worse for several days after the first two sessions here.",
         )

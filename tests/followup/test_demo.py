@@ -25,7 +25,7 @@ def seeded() -> None:
 
 def test_the_demo_has_answered_checkins_alerts_and_a_flag(seeded: None) -> None:
     call_command("seed_demo", stdout=StringIO())  # twice: nothing doubles
-    assert CheckIn.objects.count() == 3
+    assert CheckIn.objects.count() == 8  # followup.demo.CHECKINS, Priya's left unanswered
     # Tom asked for a call: a same-day task.
     assert Alert.objects.filter(level=AlertLevel.TODAY, kind="call_requested").count() == 1
     assert PatientFlag.objects.filter(

@@ -29,7 +29,7 @@ def test_the_sample_patients_get_valid_intakes_diaries_and_visits_once() -> None
         assert again.ok, (response.patient, [f.errors for f in again.problems])
         assert response.patient.diary_entries.count() >= 5
         assert response.patient.bookings.filter(status="attended").exists()
-    assert DiaryEntry.objects.count() == 22
+    assert DiaryEntry.objects.count() == 27  # DIARIES and AFTER_VISITS
     # Alex felt much worse after acupuncture before: whoever treats them is asked to go gently.
     gentle = PatientFlag.objects.get(patient__email__in=INTAKES)
     assert (gentle.patient.email, gentle.kind) == ("alex@patient.example", "treat_gently")

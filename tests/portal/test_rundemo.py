@@ -67,6 +67,14 @@ def _healthz_status(port: int) -> int | None:
         return None
 
 
+def _get(port: int, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+
+
 def _wait_for(condition: object, timeout: float, interval: float = 0.5) -> bool:
     assert callable(condition)
     deadline = time.monotonic() + timeout
@@ -120,6 +128,31 @@ def test_rundemo_serves_and_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
         )
         # Let the worker finish booting so Ctrl-C meets a running worker.
         assert _wait_for(lambda: " ready." in log.read_text(errors="replace"), timeout=60), output()
+        # Links in emails and printed by other commands use the address served on: every
+        # process of the demo reads it in settings, a command run in another terminal too.
+        site_url_file = REPO / "var" / "demo-site-url"
+        assert site_url_file.read_text().strip() == f"http://127.0.0.1:{port}"
+        shown = subprocess.run(
+            [
+                python,
+                "-c",
+                "import django; django.setup(); from django.conf import settings; "
+                "print(settings.SITE_URL)",
+            ],
+            cwd=REPO,
+            env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert shown.stdout.strip() == f"http://127.0.0.1:{port}"
+        # A mistyped address shows the portal's 404 page, not Django's list of URL patterns;
+        # the style sheet is still served with DEBUG off.
+        status, body = _get(port, "/no-such-page/")
+        assert status == 404 and "We cannot find that page" in body, body[:500]
+        assert "URLconf" not in body
+        assert _get(port, "/static/css/portal.css")[0] == 200
         started = _marked_pids(token)
         # rundemo, the worker and its pool, runserver and its reloader child.
         assert len(started) >= 4, (started, output())
@@ -138,6 +171,7 @@ def test_rundemo_serves_and_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
         )
         assert not _listening(port), "something still listens on the demo's port"
         assert demo.returncode == 0, output()
+        assert not site_url_file.exists(), "the address outlived the demo"
         # Every child stopped on its own: none had to be killed after rundemo's
         # grace period (a hung worker shutdown shows up here).
         assert "stopped unexpectedly" not in output(), output()

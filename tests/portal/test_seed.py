@@ -17,16 +17,17 @@ from portal.authenticators import totp_code
 from portal.demo import CLINIC, DEMO_PASSWORD, DEMO_RECOVERY_CODES, DEMO_TOTP_SECRET, PEOPLE
 from portal.models import Clinic, Role, User
 from portal.services import STAFF_GROUP
-from practice.demo import COMMUNITY_PATIENTS
+from practice.demo import COMMUNITY_PATIENTS, PRIVATE_PATIENTS
 
 pytestmark = pytest.mark.django_db
 
-# The sample patients, the community-room regulars practice.demo seeds (no logins), and the
+# The sample patients, the community-room regulars and Mei's other private patients practice.demo
+# seeds (no logins), and the
 # patients intake.demo seeds to show the triage levels (with logins).
 EXPECTED_COUNTS = {
     Role.PRACTITIONER: 3,
     Role.STAFF: 2,
-    Role.PATIENT: 4 + len(COMMUNITY_PATIENTS) + len(LEVEL_PATIENTS),
+    Role.PATIENT: 4 + len(COMMUNITY_PATIENTS) + len(PRIVATE_PATIENTS) + len(LEVEL_PATIENTS),
 }
 
 
@@ -65,7 +66,9 @@ def test_seeding_twice_gives_the_same_clinic_and_people() -> None:
     assert Clinic.objects.count() == 1
     assert Clinic.objects.get().pk == clinic_pk
     assert _counts() == EXPECTED_COUNTS
-    assert User.objects.count() == 9 + len(COMMUNITY_PATIENTS) + len(LEVEL_PATIENTS)
+    assert User.objects.count() == (
+        9 + len(COMMUNITY_PATIENTS) + len(PRIVATE_PATIENTS) + len(LEVEL_PATIENTS)
+    )
     assert _snapshot() == first
     assert EmailAddress.objects.count() == 9 + len(LEVEL_PATIENTS)
     assert not User.objects.exclude(clinic_id=clinic_pk).exists()

@@ -8,7 +8,11 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.contrib.sites.models import Site
+from django.core.management.base import BaseCommand, CommandError
+
+# Where rundemo writes the address it serves on; settings read it (portal.settings).
+SITE_URL_FILE = settings.VAR_DIR / "demo-site-url"
 
 
 class Command(BaseCommand):
@@ -18,8 +22,17 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                "rundemo serves the demo; in production run gunicorn and a Celery worker and "
+                "beat (see docker-compose.yml)."
+            )
         python = sys.executable
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if "DEBUG" not in os.environ:
+            # Pages as production shows them (the portal's own 404 and 500), still the demo.
+            env.update(DEBUG="false", PORTAL_PROFILE="demo")
+        wrote_site_url = self._announce_address(options["addr"])
         worker_cmd = [
             python,
             "-m",
@@ -74,6 +87,33 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+        if wrote_site_url:
+            SITE_URL_FILE.unlink(missing_ok=True)
         failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
         if failed:
             self.stderr.write("A process stopped unexpectedly; see its output above.")
+
+    def _announce_address(self, addr: str) -> bool:
+        """Make links in emails and printed by other commands point where the demo is served.
+
+        Returns whether it wrote the address file (an explicit SITE_URL wins and is left alone).
+        """
+        if os.environ.get("SITE_URL", "").strip():
+            return False
+        url = demo_site_url(addr)
+        SITE_URL_FILE.parent.mkdir(parents=True, exist_ok=True)
+        SITE_URL_FILE.write_text(url + "\n")
+        # allauth names the Site in emails sent outside a request.
+        Site.objects.filter(pk=settings.SITE_ID).update(domain=url.removeprefix("http://"))
+        self.stdout.write(f"Links in emails: {url}/")
+        return True
+
+
+def demo_site_url(addr: str) -> str:
+    """The browser address for runserver's ``addr`` ("8107", "0.0.0.0:8107", "[::1]:8107")."""
+    host, _, port = addr.rpartition(":")
+    if not host:
+        host = "127.0.0.1"
+    if host in ("0.0.0.0", "[::]", "0"):  # noqa: S104 - listening everywhere: this machine's name
+        host = "localhost"
+    return f"http://{host}:{port}"

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from portal.demo import DEMO_PASSWORD, DEMO_RECOVERY_CODES, DEMO_TOTP_SECRET, PEOPLE, seed_clinic
 
@@ -11,10 +12,19 @@ class Command(BaseCommand):
     help = "Create or refresh the demo clinic, its team and the sample patients (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            # The demo logins share a published password and authenticator secret.
+            raise CommandError(
+                "seed_demo only runs in the demo: it creates logins whose password and "
+                "authenticator secret are published in the README. This is the production "
+                "profile (DEBUG=false or PORTAL_PROFILE=production); set up a real clinic "
+                "with: python manage.py setup_clinic"
+            )
         clinic, _users = seed_clinic()
-        from booking.demo import seed_booking
+        from booking.demo import seed_booking, seed_history
 
         seed_booking(clinic)
+        seed_history(clinic)
         from intake.demo import seed_intake
 
         seed_intake(clinic)
