@@ -456,3 +456,11 @@ class Booking(models.Model):
     @property
     def is_changeable(self) -> bool:
         return self.status in CHANGEABLE_STATUSES
+
+
+# The waiting list's tables live in their own module; importing them here registers them.
+from booking.waitlist_models import (  # noqa: E402
+    WaitlistEntry as WaitlistEntry,
+    WaitlistOffer as WaitlistOffer,
+    WaitlistPlace as WaitlistPlace,
+)

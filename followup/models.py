@@ -31,6 +31,7 @@ class MessageKind(models.TextChoices):
     ALERT_DIGEST = "alert_digest", "Daily alert digest (practitioner)"
     TREATMENT_HOLD = "treatment_hold", "Treatment on hold until a practitioner has talked with you"
     DATA_EXPORT = "data_export", "Your data is ready to download"
+    WAITLIST_OFFER = "waitlist_offer", "A place from the waiting list"
 
 
 # Sent whatever the hour: a red flag or the confirmation of something just done.
@@ -44,6 +45,8 @@ URGENT_KINDS = frozenset(
         MessageKind.ALERT_CHASE,
         # The answer to something the patient just asked for, with a link that lapses.
         MessageKind.DATA_EXPORT,
+        # A held place that lapses in hours: waiting for the morning would waste it.
+        MessageKind.WAITLIST_OFFER,
     }
 )
 
