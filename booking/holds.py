@@ -16,6 +16,7 @@ from django.utils import timezone
 from booking.availability import find_open_slots
 from booking.models import Booking, BookingStatus, PaymentMode, Practitioner, Service
 from booking.services import booking_create, lock_capacity, send_confirmation_on_commit
+from booking.waitlist import queue_offer_check
 from portal.models import User
 
 
@@ -70,6 +71,9 @@ def booking_expire_hold(*, booking_id: int, now: datetime | None = None) -> bool
     changed = Booking.objects.filter(
         pk=booking_id, status=BookingStatus.HELD, hold_expires_at__lte=now
     ).update(status=BookingStatus.EXPIRED, cancelled_at=now)
+    if changed:
+        service_id = Booking.objects.filter(pk=booking_id).values_list("service_id", flat=True)
+        queue_offer_check(service_id.first())
     return bool(changed)
 
 

@@ -459,8 +459,6 @@ class Booking(models.Model):
 
 
 # The waiting list's tables live in their own module; importing them here registers them.
-from booking.waitlist_models import (  # noqa: E402
-    WaitlistEntry as WaitlistEntry,
-    WaitlistOffer as WaitlistOffer,
-    WaitlistPlace as WaitlistPlace,
-)
+from booking.waitlist_models import WaitlistEntry, WaitlistOffer, WaitlistPlace  # noqa: E402
+
+__all__ = ["WaitlistEntry", "WaitlistOffer", "WaitlistPlace"]

@@ -51,6 +51,10 @@ class WaitlistEntry(models.Model):
     )
     joined_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Who ended it (the patient leaving, or the team member who removed it).
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -100,7 +104,9 @@ class WaitlistPlace(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="+")
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     blocked_from = models.DateTimeField()

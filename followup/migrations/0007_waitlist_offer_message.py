@@ -4,15 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0006_outbox_expired_and_one_guidance_per_visit'),
+        ("followup", "0006_outbox_expired_and_one_guidance_per_visit"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxmessage',
-            name='kind',
-            field=models.CharField(choices=[('booking_confirmed', 'Booking confirmation'), ('booking_cancelled', 'Cancellation'), ('pre_visit', 'Pre-visit guidance'), ('first_visit', 'First-visit guidance'), ('checkin', '48-hour check-in'), ('checkin_chaser', 'Check-in reminder'), ('recheck', 'Day-5 re-check'), ('urgent_advice', 'Urgent care advice'), ('intake_advice', 'Advice after the health questionnaire'), ('alert_urgent', 'Emergency or urgent alert (team)'), ('alert_chase', 'Alert not acknowledged: sent again (team and owner)'), ('alert_digest', 'Daily alert digest (practitioner)'), ('treatment_hold', 'Treatment on hold until a practitioner has talked with you'), ('data_export', 'Your data is ready to download'), ('waitlist_offer', 'A place from the waiting list')], max_length=30),
+            model_name="outboxmessage",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("booking_confirmed", "Booking confirmation"),
+                    ("booking_cancelled", "Cancellation"),
+                    ("pre_visit", "Pre-visit guidance"),
+                    ("first_visit", "First-visit guidance"),
+                    ("checkin", "48-hour check-in"),
+                    ("checkin_chaser", "Check-in reminder"),
+                    ("recheck", "Day-5 re-check"),
+                    ("urgent_advice", "Urgent care advice"),
+                    ("intake_advice", "Advice after the health questionnaire"),
+                    ("alert_urgent", "Emergency or urgent alert (team)"),
+                    ("alert_chase", "Alert not acknowledged: sent again (team and owner)"),
+                    ("alert_digest", "Daily alert digest (practitioner)"),
+                    (
+                        "treatment_hold",
+                        "Treatment on hold until a practitioner has talked with you",
+                    ),
+                    ("data_export", "Your data is ready to download"),
+                    ("waitlist_offer", "A place from the waiting list"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

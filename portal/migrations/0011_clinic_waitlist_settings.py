@@ -5,20 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0010_clinic_retention_user_closed_anonymised'),
+        ("portal", "0010_clinic_retention_user_closed_anonymised"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clinic',
-            name='waitlist_hold_minutes',
-            field=models.PositiveIntegerField(default=120, help_text='How long a freed place offered to the waiting list is held for them.', validators=[django.core.validators.MinValueValidator(15), django.core.validators.MaxValueValidator(2880)]),
+            model_name="clinic",
+            name="waitlist_hold_minutes",
+            field=models.PositiveIntegerField(
+                default=120,
+                help_text="How long a freed place offered to the waiting list is held for them.",
+                validators=[
+                    django.core.validators.MinValueValidator(15),
+                    django.core.validators.MaxValueValidator(2880),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='waitlist_offers_per_place',
-            field=models.PositiveIntegerField(default=3, help_text='How many people on the waiting list are offered each freed place at once (the first to confirm gets it).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(50)]),
+            model_name="clinic",
+            name="waitlist_offers_per_place",
+            field=models.PositiveIntegerField(
+                default=3,
+                help_text="How many people on the waiting list are offered each freed place at once (the first to confirm gets it).",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(50),
+                ],
+            ),
         ),
     ]
