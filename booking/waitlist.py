@@ -412,7 +412,7 @@ def offer_url(offer: WaitlistOffer) -> str:
 def offer_from_token(token: str) -> WaitlistOffer | None:
     """The offer a link names, or None if the link is tampered with or too old."""
     try:
-        offer_id = signing.loads(token, salt=OFFER_SALT, max_age=OFFER_LINK_MAX_AGE.total_seconds())
+        offer_id = signing.loads(token, salt=OFFER_SALT, max_age=OFFER_LINK_MAX_AGE)
     except signing.BadSignature:
         return None
     if not isinstance(offer_id, int):

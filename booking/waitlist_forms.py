@@ -32,10 +32,10 @@ class WaitlistJoinForm(forms.Form):
 
     def __init__(self, *args: Any, service: Service, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.practitioners = {
-            str(p.pk): p for p in service.practitioners.filter(is_bookable=True)
-        }
-        self.fields["practitioner"].choices = [
+        self.practitioners = {str(p.pk): p for p in service.practitioners.filter(is_bookable=True)}
+        field = self.fields["practitioner"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
             ("any", "Whoever is free first"),
             *((pk, p.display_name) for pk, p in self.practitioners.items()),
         ]
@@ -58,4 +58,6 @@ class OfferByHandForm(forms.Form):
 
     def __init__(self, *args: Any, times: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["start"].choices = [("", "Choose a time"), *times]
+        field = self.fields["start"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Choose a time"), *times]

@@ -26,9 +26,9 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     """Ask for a place of this service on some days and times (or change the wishes)."""
     service = get_bookable_service(slug)
     patient = patient_for(request)
-    entry = waitlist_entries_for(patient).filter(
-        service=service, status=EntryStatus.WAITING
-    ).first()
+    entry = (
+        waitlist_entries_for(patient).filter(service=service, status=EntryStatus.WAITING).first()
+    )
     initial = (
         {
             "weekdays": entry.weekdays,

@@ -26,7 +26,5 @@ def my_waitlist(user: Any) -> dict[str, Any]:
         for o in WaitlistOffer.objects.filter(entry__in=entries, status__in=LIVE_OFFER_STATUSES)
     }
     return {
-        "rows": [
-            {"entry": e, "wishes": wishes_text(e), "offer": live.get(e.pk)} for e in entries
-        ]
+        "rows": [{"entry": e, "wishes": wishes_text(e), "offer": live.get(e.pk)} for e in entries]
     }
