@@ -116,7 +116,8 @@ _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"
 
 
 def _in_order(parts: Iterable[str]) -> list[str]:
-    return [p for p in DayPart.values if p in set(parts)]
+    wanted = set(parts)
+    return [p for p in DayPart.values if p in wanted]
 
 
 def _or(words: Sequence[str]) -> str:
