@@ -17,6 +17,7 @@ from booking.lookups import carry_query, get_bookable_service, is_team, patient_
 from booking.services import BookingError
 from booking.waitlist_forms import WaitlistJoinForm
 from booking.waitlist_models import EntryStatus, OfferStatus, PlaceStatus
+from portal.access import patient_required
 from portal.policy import waitlist_entries_for
 
 
@@ -74,7 +75,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@patient_required
 @require_POST
 def leave(request: HttpRequest, pk: int) -> HttpResponse:
     """The patient takes themself off the list."""
