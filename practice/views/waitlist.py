@@ -84,15 +84,14 @@ def waitlist_page(request: HttpRequest) -> HttpResponse:
         if service.pk not in by_service:
             open_times[service.pk] = _open_times(service, now)
             by_service[service.pk] = {"service": service, "rows": [], "places": []}
+        times = _time_choices(open_times[service.pk], service, entry.practitioner_id)
         by_service[service.pk]["rows"].append(
             {
                 "entry": entry,
                 "wishes": waitlist.wishes_text(entry),
                 "offer": live.get(entry.pk),
-                "form": OfferByHandForm(
-                    times=_time_choices(open_times[service.pk], service, entry.practitioner_id),
-                    auto_id=f"offer-{entry.pk}-%s",
-                ),
+                "times": times,
+                "form": OfferByHandForm(times=times, auto_id=f"offer-{entry.pk}-%s"),
             }
         )
     in_flight: dict[int, list[WaitlistPlace]] = defaultdict(list)

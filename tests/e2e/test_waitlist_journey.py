@@ -121,8 +121,8 @@ def test_a_patient_joins_the_waiting_list_and_books_a_freed_place(
     desk_page.goto(f"{base}/practice/waiting-list/")
     expect(desk_page.get_by_role("heading", level=1)).to_have_text("Who is waiting for a place")
     expect(desk_page.get_by_text("Places on offer now")).to_be_visible()
-    expect(desk_page.get_by_role("table")).to_contain_text("Tuesday or Thursday, evenings")
-    expect(desk_page.get_by_role("table")).to_contain_text("Alex")
+    expect(desk_page.locator(".waitlist-rows")).to_contain_text("Tuesday or Thursday, evenings")
+    expect(desk_page.locator(".waitlist-rows")).to_contain_text("Alex")
     shot_both(desk_page, "waitlist-desk")
 
     # Alex opens the link and confirms the place.
@@ -152,6 +152,8 @@ def test_a_patient_joins_the_waiting_list_and_books_a_freed_place(
     assert WaitlistEntry.objects.get(patient=jordan).status == EntryStatus.WAITING
 
     desk_page.reload()
-    expect(desk_page.get_by_role("table")).to_contain_text("Jordan")
-    expect(desk_page.get_by_role("table")).not_to_contain_text("Alex")
+    expect(desk_page.locator(".waitlist-rows")).to_contain_text("Jordan")
+    expect(desk_page.locator(".waitlist-rows")).not_to_contain_text("Alex")
+    expect(desk_page.get_by_text("No open time to offer by hand.")).to_be_visible()
+    shot_both(desk_page, "waitlist-desk-after")
     context.close()
