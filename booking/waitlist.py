@@ -462,6 +462,8 @@ def offer_claim(
         current = WaitlistOffer.objects.select_for_update().get(pk=offer.pk)
         if current.status == OfferStatus.CLAIMED and place.status == PlaceStatus.CLAIMED:
             return Claimed(place, None)  # a second click on the same confirmation
+        if current.status == OfferStatus.BOOKED:
+            return Claimed(place, place.booking)  # already booked from this offer
         if (
             current.status != OfferStatus.SENT
             or place.status != PlaceStatus.OPEN

@@ -83,6 +83,8 @@ def test_a_patient_joins_the_waiting_list_and_books_a_freed_place(
     page.goto(f"{base}/book/community-clinic/times/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Pick a time")
     expect(page.locator("a.slot")).to_have_count(0)
+    page.get_by_role("link", name=re.compile("Next week")).click()  # a week with both evenings
+    expect(page.locator("a.slot")).to_have_count(0)
     shot_both(page, "waitlist-week-full")
     page.get_by_role("link", name="Join the waiting list").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Join the waiting list")
