@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import time
+from functools import partial
 from typing import Any
 
 import pytest
@@ -118,7 +119,7 @@ def test_twenty_confirm_one_freed_recliner_and_exactly_one_books_it(
 
         results = race(
             [
-                lambda o=offer: waitlist.offer_claim(offer=o, patient=o.entry.patient, now=NOW)
+                partial(waitlist.offer_claim, offer=offer, patient=offer.entry.patient, now=NOW)
                 for offer in offers
             ]
         )

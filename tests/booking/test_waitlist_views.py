@@ -45,7 +45,9 @@ def join(user: User, service: Service) -> Any:
 
 
 def offer_link(email: Any) -> str:
-    return re.search(r"http://[^\s]+/waiting-list/offer/[^\s/]+/", email.body).group(0)
+    found = re.search(r"http://[^\s]+/waiting-list/offer/[^\s/]+/", email.body)
+    assert found, email.body
+    return found.group(0)
 
 
 def test_the_week_page_links_to_the_waiting_list(multibed: Service, full: Any, patient: User):
