@@ -203,6 +203,9 @@ def waitlist_leave(*, entry: WaitlistEntry, by: User, now: datetime | None = Non
     now = now or timezone.now()
     status = EntryStatus.LEFT if by.pk == entry.patient_id else EntryStatus.REMOVED
     with transaction.atomic():
+        # The patient's row first, as a confirmation does: leaving and confirming at once
+        # queue here instead of deadlocking on the entry and the offer.
+        User.objects.select_for_update().filter(pk=entry.patient_id).first()
         changed = WaitlistEntry.objects.filter(pk=entry.pk, status=EntryStatus.WAITING).update(
             status=status, ended_at=now, ended_by=by
         )
@@ -276,41 +279,58 @@ def offer_free_places(*, service_id: int | None = None, now: datetime | None = N
     return offered
 
 
+def _waiting(service: Service) -> tuple[list[WaitlistEntry], set[tuple[int, datetime]]]:
+    """Entries that may be offered a place now (in queue order), and the starts each was
+    already offered."""
+    entries = list(
+        WaitlistEntry.objects.filter(service=service, status=EntryStatus.WAITING)
+        .exclude(offers__status__in=LIVE_OFFER_STATUSES)
+        .order_by("joined_at", "pk")
+    )
+    already = set(
+        WaitlistOffer.objects.filter(entry__in=entries).values_list("entry_id", "place__starts_at")
+    )
+    return entries, already
+
+
+def _takers(
+    slot: Slot,
+    entries: list[WaitlistEntry],
+    already: set[tuple[int, datetime]],
+    tz: ZoneInfo,
+) -> list[WaitlistEntry]:
+    return [e for e in entries if (e.pk, slot.starts_at) not in already and matches(e, slot, tz)]
+
+
+def _open_starts(service: Service, now: datetime) -> list[Slot]:
+    clinic = service.clinic
+    first = now.astimezone(clinic.tz).date()
+    last = (now + timedelta(days=clinic.booking_horizon_days)).astimezone(clinic.tz).date()
+    return find_open_slots(service, first, last, now=now)
+
+
 def _offer_service(service: Service, now: datetime) -> list[int]:
     from booking.services import lock_capacity
 
     clinic = service.clinic
     tz = clinic.tz
+    _release_unanswerable(service, now)
+    # A look without the booking locks first: most minutes nothing matches, and then nobody
+    # booking waits for the scan.
+    entries, already = _waiting(service)
+    if not any(_takers(s, entries, already, tz) for s in _open_starts(service, now)):
+        return []
     with transaction.atomic():
         lock_capacity(service, None)
-        _release_unanswerable(service, now)
-        entries = list(
-            WaitlistEntry.objects.filter(service=service, status=EntryStatus.WAITING)
-            .exclude(offers__status__in=LIVE_OFFER_STATUSES)
-            .order_by("joined_at", "pk")
-        )
-        if not entries:
-            return []
-        first = now.astimezone(tz).date()
-        last = (now + timedelta(days=clinic.booking_horizon_days)).astimezone(tz).date()
-        slots = find_open_slots(service, first, last, now=now)
-        already = set(
-            WaitlistOffer.objects.filter(entry__in=entries).values_list(
-                "entry_id", "place__starts_at"
-            )
-        )
+        entries, already = _waiting(service)
         busy: set[int] = set()
         created: list[WaitlistOffer] = []
         # One place per start and scan: a second recliner at the same start is offered by
         # the next scan, once the first hold is counted (the start's arrival limit included).
-        for slot in slots:
-            chosen = [
-                e
-                for e in entries
-                if e.pk not in busy
-                and (e.pk, slot.starts_at) not in already
-                and matches(e, slot, tz)
-            ][: clinic.waitlist_offers_per_place]
+        for slot in _open_starts(service, now):
+            chosen = [e for e in _takers(slot, entries, already, tz) if e.pk not in busy][
+                : clinic.waitlist_offers_per_place
+            ]
             if not chosen:
                 continue
             place = _hold(service, slot, now=now, by=None)

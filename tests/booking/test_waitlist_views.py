@@ -72,8 +72,10 @@ def test_a_patient_joins_sees_and_leaves_the_list(multibed: Service, patient: Us
     client = client_for(patient)
     response = join(patient, multibed)
     assert response.status_code == 302 and response["Location"].startswith("/bookings/")
-    page = client.get("/bookings/").content.decode()
-    assert "Waiting list" in page and "Tuesday or Thursday, evenings" in page
+    for where in ("/bookings/", "/me/"):  # My bookings and the dashboard
+        page = client.get(where).content.decode()
+        assert "Waiting list" in page and "Tuesday or Thursday, evenings" in page
+        assert "Leave the list" in page
     entry = WaitlistEntry.objects.get(patient=patient)
     # Another patient cannot take them off it.
     assert (
