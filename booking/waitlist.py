@@ -49,7 +49,8 @@ from booking.waitlist_models import (
     WaitlistOffer,
     WaitlistPlace,
 )
-from portal.models import User
+from portal.audit import record_action
+from portal.models import AuditAction, User
 
 OFFER_SALT = "booking.waitlist.offer"
 # The link outlives any hold a clinic can set; the row's state says whether it still counts.
@@ -213,6 +214,13 @@ def waitlist_leave(*, entry: WaitlistEntry, by: User, now: datetime | None = Non
             WaitlistOffer.objects.filter(entry=entry, status=OfferStatus.SENT).update(
                 status=OfferStatus.WITHDRAWN, answered_at=now
             )
+            if status == EntryStatus.REMOVED:
+                record_action(
+                    action=AuditAction.WAITLIST_REMOVED,
+                    actor=by,
+                    subject=entry.patient,
+                    detail={"entry": entry.pk, "service": entry.service_id},
+                )
             queue_offer_check(entry.service_id)
     return bool(changed)
 
@@ -414,6 +422,12 @@ def offer_by_hand(
             raise WaitlistError("This person was already offered that time.")
         place = _hold(service, open_now[0], now=now, by=by)
         offer = WaitlistOffer.objects.create(place=place, entry=current, created_at=now)
+        record_action(
+            action=AuditAction.WAITLIST_OFFERED_BY_HAND,
+            actor=by,
+            subject=current.patient,
+            detail={"offer": offer.pk, "starts_at": starts_at.isoformat()},
+        )
         _send_on_commit([offer.pk])
     return offer
 

@@ -354,6 +354,8 @@ class AuditAction(models.TextChoices):
         "privacy_request_completed",
         "Erasure or rectification request completed",
     )
+    WAITLIST_REMOVED = "waitlist_removed", "Removed from the waiting list by the clinic"
+    WAITLIST_OFFERED_BY_HAND = "waitlist_offered_by_hand", "Waiting-list place offered by hand"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -13,7 +13,7 @@ from django.core import mail
 from booking.models import Booking, Room, Service
 from booking.services import booking_cancel
 from booking.waitlist_models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
-from portal.models import User
+from portal.models import AuditAction, AuditEvent, User
 from tests.booking.conftest import NOW, TUE
 from tests.booking.factories import ShiftFactory, book, local
 from tests.conftest import client_for
@@ -155,6 +155,8 @@ def test_the_team_sees_the_list_removes_and_offers_by_hand(
     assert desk.post(f"/practice/waiting-list/{entry.pk}/remove/").status_code == 302
     entry.refresh_from_db()
     assert entry.status == EntryStatus.REMOVED and entry.ended_by == front_desk
+    trail = AuditEvent.objects.get(action=AuditAction.WAITLIST_REMOVED)
+    assert trail.actor == front_desk and trail.subject == other_patient
 
     mine = WaitlistEntry.objects.get(patient=patient)
     # A time that is not open is refused kindly.
@@ -195,6 +197,9 @@ def test_the_team_offers_an_open_time_by_hand(
     assert "we have emailed them the link" in response.content.decode()
     offer = WaitlistOffer.objects.get(entry=entry)
     assert offer.place.starts_at == START and offer.place.offered_by == front_desk
+    assert AuditEvent.objects.filter(
+        action=AuditAction.WAITLIST_OFFERED_BY_HAND, subject=patient
+    ).exists()
     assert [m.to for m in mail.outbox] == [[patient.email]]
 
 
