@@ -26,7 +26,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -559,11 +558,3 @@ def place_booked(*, place_ids: list[int], booking: Booking, now: datetime) -> No
         pk__in=offers.values("entry_id"), status=EntryStatus.WAITING
     ).update(status=EntryStatus.BOOKED, ended_at=now)
     offers.update(status=OfferStatus.BOOKED)
-
-
-def entries_waiting(service_ids: Iterable[int] | None = None) -> Q:
-    """Filter for entries still waiting (of some services)."""
-    q = Q(status=EntryStatus.WAITING)
-    if service_ids is not None:
-        q &= Q(service_id__in=list(service_ids))
-    return q

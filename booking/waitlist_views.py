@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,7 +17,7 @@ from booking import waitlist
 from booking.lookups import carry_query, get_bookable_service, is_team, patient_for, signed_in_user
 from booking.services import BookingError
 from booking.waitlist_forms import WaitlistJoinForm
-from booking.waitlist_models import EntryStatus, OfferStatus, PlaceStatus
+from booking.waitlist_models import EntryStatus, OfferStatus, PlaceStatus, WaitlistPlace
 from portal.access import patient_required
 from portal.policy import waitlist_entries_for
 
@@ -118,10 +119,9 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
                 request,
                 "The place is held for you. Choose your amount and confirm to book it.",
             )
-            query = f"start={place.starts_at.isoformat()}&practitioner=" + (
-                "any" if service.is_multibed else str(place.practitioner_id)
+            return redirect(
+                f"{reverse('booking:confirm', args=[service.slug])}?{_confirm_query(place)}"
             )
-            return redirect(f"{reverse('booking:confirm', args=[service.slug])}?{query}")
         found.refresh_from_db()
         place.refresh_from_db()
     now = timezone.now()
@@ -142,8 +142,13 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
             "claimed": found.status == OfferStatus.CLAIMED and place.status == PlaceStatus.CLAIMED,
             "booked": found.status == OfferStatus.BOOKED,
             "needs_checkout": waitlist.needs_checkout(service),
-            "confirm_query": f"start={place.starts_at.isoformat()}&practitioner="
-            + ("any" if service.is_multibed else str(place.practitioner_id)),
+            "confirm_query": _confirm_query(place),
         },
         status=410 if gone else 200,
     )
+
+
+def _confirm_query(place: WaitlistPlace) -> str:
+    """The usual confirm page's query for a held place (multibed: whoever runs the room)."""
+    chosen = "any" if place.service.is_multibed else str(place.practitioner_id)
+    return urlencode({"start": place.starts_at.isoformat(), "practitioner": chosen})

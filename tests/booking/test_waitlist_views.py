@@ -4,14 +4,15 @@ and the team's list (remove, offer by hand)."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import time
 from typing import Any
 
 import pytest
 from django.core import mail
 
-from booking.models import Booking, Room, Service
-from booking.services import booking_cancel
+from booking.models import Booking, PriceRule, Room, Service
+from booking.services import SlotUnavailable, booking_cancel
 from booking.waitlist_models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 from portal.models import AuditAction, AuditEvent, User
 from tests.booking.conftest import NOW, TUE
@@ -205,3 +206,49 @@ def test_the_team_offers_an_open_time_by_hand(
 
 def test_my_bookings_without_an_entry_shows_no_waiting_list(patient: User) -> None:
     assert "Waiting list" not in client_for(patient).get("/bookings/").content.decode()
+
+
+def test_a_sliding_scale_place_is_held_then_booked_through_the_usual_checkout(
+    multibed: Service,
+    full: list[Booking],
+    patient: User,
+    other_patient: User,
+    front_desk: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    multibed.price_rule = PriceRule.SLIDING
+    multibed.price_min_minor, multibed.price_max_minor, multibed.price_minor = 1500, 3500, 2500
+    multibed.save()
+    join(patient, multibed)
+    join(other_patient, multibed)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=full[0], by=front_desk, now=NOW)
+    email = next(m for m in mail.outbox if m.to == [patient.email])
+    link = offer_link(email)
+    path = link[link.index("/waiting-list/") :]
+    client = client_for(patient)
+    assert "you then choose your amount" in client.get(path).content.decode()
+
+    held = client.post(path)
+    assert held.status_code == 302 and f"/book/{multibed.slug}/confirm/" in held["Location"]
+    page = client.get(held["Location"]).content.decode()
+    assert "Check your booking" in page and "/checkout/" in page
+    # The other person offered it is told it has gone; nobody else can book it meanwhile.
+    other_email = next(m for m in mail.outbox if m.to == [other_patient.email])
+    other_link = offer_link(other_email)
+    other_path = other_link[other_link.index("/waiting-list/") :]
+    assert client_for(other_patient).post(other_path).status_code == 410
+    with pytest.raises(SlotUnavailable):
+        book(UserFactory.create(), multibed, START, now=NOW)
+
+    # The amount goes through checkout's own rules: too little is refused, kept on the page.
+    form = {"start": START.isoformat(), "practitioner": "any", "request_key": str(uuid.uuid4())}
+    refused = client.post(f"/book/{multibed.slug}/checkout/", {**form, "amount": "5"})
+    assert refused.status_code == 200 and not Booking.objects.filter(patient=patient).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(f"/book/{multibed.slug}/checkout/", {**form, "amount": "20"})
+    booking = Booking.objects.get(patient=patient)
+    assert done["Location"] == f"/bookings/{booking.pk}/"
+    assert booking.price_minor == 2000 and booking.starts_at == START
+    assert WaitlistEntry.objects.get(patient=patient).status == EntryStatus.BOOKED
