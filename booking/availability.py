@@ -31,6 +31,7 @@ from booking.models import (
     WeeklyHours,
 )
 from booking.sql import EpochSeconds, plain_rows
+from booking.waitlist_models import HOLDING_STATUSES, WaitlistPlace
 from portal.models import Clinic
 
 Interval = tuple[datetime, datetime]
@@ -197,9 +198,14 @@ def load_diary(
 
 
 def with_bookings(
-    diary: Schedule, first: date, last: date, *, exclude_booking_id: int | None = None
+    diary: Schedule,
+    first: date,
+    last: date,
+    *,
+    exclude_booking_id: int | None = None,
 ) -> Schedule:
-    """``diary`` (left as it is) plus the bookings that hold time or recliners, in 1 query."""
+    """``diary`` (left as it is) plus the bookings and the places held for the waiting list
+    that hold time or recliners, in 1 query."""
     window_start, window_end = _window(first, last, diary.tz)
     # Only what this kind of slot needs: multibed starts depend on the room's stays,
     # private ones on the practitioners' blocked time. Times come as epoch seconds:
@@ -209,30 +215,48 @@ def with_bookings(
         active = active.exclude(pk=exclude_booking_id)
     busy: dict[int, list[Interval]] = defaultdict(list)
     room_stays: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    # Places held for the waiting list take capacity like bookings, read in the same query.
+    held = WaitlistPlace.objects.filter(status__in=HOLDING_STATUSES)
     if diary.service.is_multibed:
         # Patients arriving together are one row with a count: several times fewer rows.
+        stays = {
+            "room_id__in": list(diary.rooms),
+            "starts_at__lt": window_end,
+            "ends_at__gt": window_start,
+        }
+        columns = ("room_id", EpochSeconds("starts_at"), EpochSeconds("ends_at"))
         for room_id, starts, ends, count in plain_rows(
-            active.filter(
-                kind=ServiceKind.MULTIBED,
-                room_id__in=list(diary.rooms),
-                starts_at__lt=window_end,
-                ends_at__gt=window_start,
-            )
-            .values_list("room_id", EpochSeconds("starts_at"), EpochSeconds("ends_at"))
+            active.filter(kind=ServiceKind.MULTIBED, **stays)
+            .values_list(*columns)
             .annotate(count=Count("pk"))
             .order_by()
+            .union(
+                held.filter(room__isnull=False, **stays)
+                .values_list(*columns)
+                .annotate(count=Count("pk"))
+                .order_by(),
+                all=True,
+            )
         ):
             room_stays[room_id].append((starts, ends, count))
     else:
+        blocks = {
+            "practitioner_id__in": diary.practitioner_ids,
+            "blocked_from__lt": window_end,
+            "blocked_until__gt": window_start,
+        }
+        columns = (
+            "practitioner_id",
+            EpochSeconds("blocked_from"),
+            EpochSeconds("blocked_until"),
+        )
         for practitioner_id, b_from, b_until in plain_rows(
-            active.filter(
-                practitioner_id__in=diary.practitioner_ids,
-                blocked_from__lt=window_end,
-                blocked_until__gt=window_start,
-            )
+            active.filter(**blocks)
             .exclude(kind=ServiceKind.MULTIBED)
-            .values_list(
-                "practitioner_id", EpochSeconds("blocked_from"), EpochSeconds("blocked_until")
+            .values_list(*columns)
+            .order_by()
+            .union(
+                held.filter(room__isnull=True, **blocks).values_list(*columns).order_by(), all=True
             )
         ):
             busy[practitioner_id].append((_instant(b_from), _instant(b_until)))

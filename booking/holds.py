@@ -21,6 +21,7 @@ from booking.services import (
     patient_clash,
     send_confirmation_on_commit,
 )
+from booking.waitlist import queue_offer_check
 from portal.models import User
 
 
@@ -75,6 +76,9 @@ def booking_expire_hold(*, booking_id: int, now: datetime | None = None) -> bool
     changed = Booking.objects.filter(
         pk=booking_id, status=BookingStatus.HELD, hold_expires_at__lte=now
     ).update(status=BookingStatus.EXPIRED, cancelled_at=now)
+    if changed:
+        service_id = Booking.objects.filter(pk=booking_id).values_list("service_id", flat=True)
+        queue_offer_check(service_id.first())
     return bool(changed)
 
 

@@ -460,3 +460,9 @@ class Booking(models.Model):
     @property
     def is_changeable(self) -> bool:
         return self.status in CHANGEABLE_STATUSES
+
+
+# The waiting list's tables live in their own module; importing them here registers them.
+from booking.waitlist_models import WaitlistEntry, WaitlistOffer, WaitlistPlace  # noqa: E402
+
+__all__ = ["WaitlistEntry", "WaitlistOffer", "WaitlistPlace"]

@@ -38,6 +38,7 @@ from booking.models import (
     Service,
     ServiceKind,
 )
+from booking.waitlist import place_booked, queue_offer_check, take_claimed_place
 from portal.models import User
 
 TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
@@ -238,6 +239,8 @@ def _place(
     _check_booking_window(service, starts_at, now)
     _check_eligibility(patient=patient, service=service, now=now, ignoring=replacing)
     lock_capacity(service, practitioner)
+    # A place the patient claimed from the waiting list is held for them: release it first.
+    claimed = take_claimed_place(patient=patient, service=service, starts_at=starts_at, now=now)
     day = starts_at.astimezone(service.clinic.tz).date()
     open_now = [
         s
@@ -283,6 +286,7 @@ def _place(
         if "one_free_assessment_per_patient" in str(exc):
             raise NotEligible("You have already booked your free assessment.") from None
         raise
+    place_booked(place_ids=claimed, booking=booking, now=now)
     return booking
 
 
@@ -401,6 +405,7 @@ def booking_cancel(
 
         booking_id = booking.pk
         transaction.on_commit(lambda: send_booking_email.delay(booking_id, "booking_cancelled"))
+        queue_offer_check(booking.service_id)
     return booking
 
 
@@ -452,6 +457,7 @@ def booking_reschedule(
                 payment_mode=old.payment_mode,
             )
             _send_on_commit(new, "booking_moved")
+            queue_offer_check(service.pk)
     except SlotUnavailable as exc:
         exc.alternatives = nearest_alternatives(
             service, starts_at, practitioner=practitioner, now=now

@@ -31,3 +31,22 @@ def send_booking_email(booking_id: int, name: str) -> None:
         raise ImproperlyConfigured("No app sends booking emails: is 'followup' installed?")
     for handler in _handlers:
         handler(booking_id, name)
+
+
+@shared_task(ignore_result=True)
+def offer_waitlist_places(service_id: int | None = None) -> int:
+    """Let lapsed waiting-list holds go and offer freed places (one service, or all from beat).
+
+    Idempotent: a second run finds the places already held and the people already offered.
+    """
+    from booking.waitlist import offer_free_places
+
+    return len(offer_free_places(service_id=service_id))
+
+
+@shared_task(ignore_result=True)
+def send_waitlist_offer(offer_id: int) -> None:
+    """Email one waiting-list offer through the registered handlers (the outbox, once)."""
+    from booking.waitlist import send_offer
+
+    send_offer(offer_id)

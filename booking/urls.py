@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import views
+from booking import views, waitlist_views
 
 app_name = "booking"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("bookings/", views.my_bookings, name="mine"),
     path("bookings/<int:pk>/", views.detail, name="detail"),
     path("bookings/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("book/<slug:slug>/waiting-list/", waitlist_views.join, name="waitlist_join"),
+    path("waiting-list/<int:pk>/leave/", waitlist_views.leave, name="waitlist_leave"),
+    path("waiting-list/offer/<str:token>/", waitlist_views.offer, name="waitlist_offer"),
 ]

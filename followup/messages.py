@@ -19,7 +19,9 @@ from django.db.models import Q
 from django.urls import reverse
 
 from booking.ics import booking_ics
-from booking.models import Booking, BookingStatus
+from booking.models import Booking, BookingStatus, WaitlistOffer
+from booking.waitlist import offer_url
+from booking.waitlist_models import OfferStatus, PlaceStatus
 from followup.advice import advice_context, intake_advice_context
 from followup.links import checkin_url
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
@@ -62,6 +64,7 @@ TEMPLATES = {
     MessageKind.TREATMENT_HOLD: "followup_treatment_hold",
     MessageKind.DATA_EXPORT: "data_export_ready",
     MessageKind.TEAM_INVITATION: "team_invitation",
+    MessageKind.WAITLIST_OFFER: "waitlist_offer",
 }
 # Why guidance was not sent: the patient's treatment is on hold. The planner puts such a row
 # back in the queue once the hold is cleared (``planner.plan_guidance``).
@@ -164,6 +167,34 @@ def _invitation_context(message: OutboxMessage) -> dict[str, Any] | Skip:
     }
 
 
+def _waitlist_context(
+    message: OutboxMessage, clinic: Clinic, now: datetime
+) -> dict[str, Any] | Skip:
+    offer_id = parse_id(message.extra.removeprefix("offer:"))
+    offer = (
+        WaitlistOffer.objects.select_related(
+            "place__service", "place__practitioner", "entry__patient"
+        )
+        .filter(pk=offer_id)
+        .first()
+        if offer_id is not None
+        else None
+    )
+    if offer is None or offer.status != OfferStatus.SENT:
+        return Skip("The offer was answered, withdrawn or has lapsed.")
+    place = offer.place
+    if place.status != PlaceStatus.OPEN or place.expires_at <= now:
+        return Skip("The place was taken or its hold ran out.")
+    tz = clinic.tz
+    return {
+        "patient": offer.entry.patient,
+        "place": place,
+        "link": offer_url(offer),
+        "others": place.offers.exclude(pk=offer.pk).exists(),
+        "same_day": place.expires_at.astimezone(tz).date() == now.astimezone(tz).date(),
+    }
+
+
 def _dashboard_url() -> str:
     return settings.SITE_URL + reverse("practitioner_dashboard")
 
@@ -224,6 +255,8 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         context = _export_context(message)
     elif kind == MessageKind.TEAM_INVITATION:
         context = _invitation_context(message)
+    elif kind == MessageKind.WAITLIST_OFFER:
+        context = _waitlist_context(message, clinic, now)
     else:
         booking = _load_booking(message.booking_id) if message.booking_id else None
         if booking is None:

@@ -33,6 +33,7 @@ class MessageKind(models.TextChoices):
     TREATMENT_HOLD = "treatment_hold", "Treatment on hold until a practitioner has talked with you"
     DATA_EXPORT = "data_export", "Your data is ready to download"
     TEAM_INVITATION = "team_invitation", "New team account: choose your password"
+    WAITLIST_OFFER = "waitlist_offer", "A place from the waiting list"
 
 
 # Sent whatever the hour: a red flag or the confirmation of something just done.
@@ -49,6 +50,8 @@ URGENT_KINDS = frozenset(
         MessageKind.DATA_EXPORT,
         # The owner just added this person and is waiting for them to sign in.
         MessageKind.TEAM_INVITATION,
+        # A held place that lapses in hours: waiting for the morning would waste it.
+        MessageKind.WAITLIST_OFFER,
     }
 )
 

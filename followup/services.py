@@ -14,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from booking.models import Booking, BookingStatus
+from booking.models import Booking, BookingStatus, WaitlistOffer
 from followup.advice import INTAKE_SOURCE
 from followup.models import CheckIn, CheckInStage, MessageKind
 from followup.outbox import deliver, outbox_put
@@ -72,6 +72,24 @@ def intake_advice_requested(alert_id: int) -> None:
         kind=MessageKind.INTAKE_ADVICE,
         recipient=alert.patient,
         extra=str(alert.pk),
+        due_at=timezone.now(),
+    )
+    deliver(row.pk)
+
+
+def waitlist_offer_requested(offer_id: int) -> None:
+    """Email a waiting-list offer once, now (booking's offer hand-off, on commit).
+
+    The outbox's unique key (kind, patient, offer id) makes a repeated hand-off send nothing
+    more; whether the place is still held is checked again when it is sent.
+    """
+    offer = WaitlistOffer.objects.select_related("entry__patient").filter(pk=offer_id).first()
+    if offer is None:
+        return
+    row, _ = outbox_put(
+        kind=MessageKind.WAITLIST_OFFER,
+        recipient=offer.entry.patient,
+        extra=f"offer:{offer.pk}",
         due_at=timezone.now(),
     )
     deliver(row.pk)

@@ -35,6 +35,7 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
             {"fields": ("duty_contact", "alert_ack_minutes", "opens_at", "closes_at", "open_days")},
         ),
         ("Team sign-in", {"fields": ("team_idle_minutes",)}),
+        ("Waiting list", {"fields": ("waitlist_hold_minutes", "waitlist_offers_per_place")}),
     )
     prepopulated_fields = {"slug": ("name",)}
 

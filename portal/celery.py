@@ -35,6 +35,9 @@ app.conf.beat_schedule = {
     # Follow-up messages: plan what came due and hand due outbox rows to workers. Every minute
     # instead of far-future ETA tasks, which Redis brokers lose or duplicate.
     "followup-dispatch": {"task": "followup.tasks.dispatch_due", "schedule": 60.0},
+    # Waiting list: lets lapsed holds go and offers places freed by anything that sends no
+    # event (new hours or shifts, a time change); cancellations and moves also ask at once.
+    "waitlist-offers": {"task": "booking.tasks.offer_waitlist_places", "schedule": 60.0},
     # "Download my data" zips are health data: wiped once their 7-day link has lapsed.
     "delete-expired-exports": {"task": "portal.tasks.delete_expired_exports", "schedule": 3600.0},
     # Retention: lists who passed the clinic's retention period for the owner to approve,

@@ -143,6 +143,17 @@ class Clinic(models.Model):
     payment_hold_minutes = models.PositiveIntegerField(
         default=15, help_text="How long a place is held while the patient pays online."
     )
+    waitlist_hold_minutes = models.PositiveIntegerField(
+        default=120,
+        validators=[MinValueValidator(15), MaxValueValidator(48 * 60)],
+        help_text="How long a freed place offered to the waiting list is held for them.",
+    )
+    waitlist_offers_per_place = models.PositiveIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="How many people on the waiting list are offered each freed place at once "
+        "(the first to confirm gets it).",
+    )
     late_cancellation_rule = models.CharField(
         max_length=10,
         choices=[("no_refund", "No refund"), ("keep_fee", "Keep a fee, refund the rest")],
@@ -369,6 +380,8 @@ class AuditAction(models.TextChoices):
         "privacy_request_completed",
         "Erasure or rectification request completed",
     )
+    WAITLIST_REMOVED = "waitlist_removed", "Removed from the waiting list by the clinic"
+    WAITLIST_OFFERED_BY_HAND = "waitlist_offered_by_hand", "Waiting-list place offered by hand"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

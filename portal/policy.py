@@ -49,7 +49,7 @@ from django.utils import timezone
 from portal.models import Role, User
 
 if TYPE_CHECKING:
-    from booking.models import Booking
+    from booking.models import Booking, WaitlistEntry
     from intake.models import Alert, PatientFlag
     from payments.models import FeeReduction, Payment
 
@@ -263,3 +263,15 @@ def fee_requests_for(user: Any, *, now: datetime | None = None) -> QuerySet[FeeR
     if is_desk(user) and user.clinic_id is not None:
         return FeeReduction.objects.filter(clinic_id=user.clinic_id)
     return FeeReduction.objects.none()
+
+
+def waitlist_entries_for(user: Any) -> QuerySet[WaitlistEntry]:
+    """Waiting-list entries ``user`` may see and manage: a patient their own; the team (desk
+    and practitioners, who fill freed places) the clinic's. Wishes only, no health data."""
+    from booking.models import WaitlistEntry
+
+    if is_patient(user):
+        return WaitlistEntry.objects.filter(patient=user)
+    if (is_practitioner(user) or is_desk(user)) and user.clinic_id is not None:
+        return WaitlistEntry.objects.filter(clinic_id=user.clinic_id)
+    return WaitlistEntry.objects.none()

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from practice.views import availability, calendar, feeds, privacy, records, visits
+from practice.views import availability, calendar, feeds, privacy, records, visits, waitlist
 
 app_name = "practice"
 
@@ -46,6 +46,9 @@ urlpatterns = [
         name="time_off_remove",
     ),
     path("practice/feed/", feeds.feed_settings, name="feed"),
+    path("practice/waiting-list/", waitlist.waitlist_page, name="waitlist"),
+    path("practice/waiting-list/<int:pk>/remove/", waitlist.remove_entry, name="waitlist_remove"),
+    path("practice/waiting-list/<int:pk>/offer/", waitlist.offer_place, name="waitlist_offer"),
     path("me/privacy/close/", privacy.close_account, name="close_account"),
     path("desk/retention/", privacy.retention_review, name="retention"),
     path("desk/privacy-requests/", privacy.request_list, name="privacy_requests"),

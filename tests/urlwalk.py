@@ -31,6 +31,8 @@ from booking.models import (
     TimeOff,
     WeeklyHours,
 )
+from booking.waitlist import offer_token
+from booking.waitlist_models import EntryStatus, WaitlistEntry, WaitlistOffer, WaitlistPlace
 from followup.links import make_token
 from followup.models import CheckInStage
 from intake.models import AlertLevel, FlagKind, IntakeResponse, ResponseStatus
@@ -236,6 +238,41 @@ def _handover_export_id(w: World) -> int:
     return export.pk
 
 
+def _alex_waiting(w: World) -> WaitlistEntry:
+    """Alex on the waiting list for the treatment (made on first use)."""
+    entry, _ = WaitlistEntry.objects.get_or_create(
+        patient=w.alex,
+        service=w.service,
+        status=EntryStatus.WAITING,
+        defaults={
+            "clinic": w.clinic,
+            "weekdays": [1],
+            "day_parts": ["morning"],
+            "joined_at": timezone.now(),
+        },
+    )
+    return entry
+
+
+def _alex_offer_token(w: World) -> str:
+    """A place offered to Alex from the waiting list, held for an hour."""
+    now = timezone.now()
+    starts_at = now + timedelta(days=9)
+    place = WaitlistPlace.objects.create(
+        clinic=w.clinic,
+        service=w.service,
+        practitioner=w.mei,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        blocked_from=starts_at,
+        blocked_until=starts_at + timedelta(hours=1),
+        expires_at=now + timedelta(hours=1),
+        created_at=now,
+    )
+    offer = WaitlistOffer.objects.create(place=place, entry=_alex_waiting(w), created_at=now)
+    return offer_token(offer)
+
+
 # (URL name, kwarg) -> its value in the world. A pattern naming anything else is unfillable.
 FILLERS: dict[tuple[str, str], Filler] = {
     ("booking:practitioners", "slug"): lambda w: w.service.slug,
@@ -243,6 +280,11 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("booking:confirm", "slug"): lambda w: w.service.slug,
     ("booking:detail", "pk"): lambda w: w.booking.pk,
     ("booking:cancel", "pk"): lambda w: w.booking.pk,
+    ("booking:waitlist_join", "slug"): lambda w: w.service.slug,
+    ("booking:waitlist_leave", "pk"): lambda w: _alex_waiting(w).pk,
+    ("booking:waitlist_offer", "token"): _alex_offer_token,
+    ("practice:waitlist_remove", "pk"): lambda w: _alex_waiting(w).pk,
+    ("practice:waitlist_offer", "pk"): lambda w: _alex_waiting(w).pk,
     ("payments:checkout", "slug"): lambda w: w.service.slug,
     ("payments:pay", "pk"): lambda w: w.booking.pk,
     ("payments:pay_status", "pk"): lambda w: w.booking.pk,

@@ -86,6 +86,14 @@ EXPECTED: dict[str, Expect] = {
     "booking:mine": SIGNED_IN,
     "booking:detail": BOOKING,
     "booking:cancel": BOOKING,
+    # The waiting list: joining is a booking page; leaving and an offer's link are the
+    # patient's own (the link says it was sent to someone else); the team's list is theirs.
+    "booking:waitlist_join": BOOKING_FLOW,
+    "booking:waitlist_leave": OWN_PATIENT_OBJECT,
+    "booking:waitlist_offer": rule("login", "ok", 403, 403, 403, 403, 403),
+    "practice:waitlist": TEAM,
+    "practice:waitlist_remove": TEAM,
+    "practice:waitlist_offer": TEAM,
     # intake: the patient's own pages
     "intake:home": PATIENTS,
     "intake:start": PATIENTS,

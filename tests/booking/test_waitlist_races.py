@@ -1,0 +1,142 @@
+"""The waiting-list offer race on PostgreSQL: twenty people offered one freed recliner all
+confirm at once, each on their own connection. Exactly one gets a booking, the nineteen
+others are told politely that the place has gone and stay on the list, and the room never
+holds more people than it has recliners.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import time
+from functools import partial
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+
+from booking import waitlist
+from booking.models import Booking, BookingStatus, PaymentMode, Room, ServiceKind
+from booking.services import booking_cancel
+from booking.waitlist_models import (
+    EntryStatus,
+    OfferStatus,
+    PlaceStatus,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistPlace,
+)
+from followup.models import MessageKind, OutboxMessage
+from portal.models import Clinic, User
+from tests.booking.conftest import NOW, TUE
+from tests.booking.factories import ServiceFactory, ShiftFactory, book, local
+from tests.factories import UserFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="real row locks need PostgreSQL"),
+    pytest.mark.usefixtures("eager_celery"),
+]
+
+RACERS = 20
+
+
+def race(attempts: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
+    """Run every attempt at once, each on its own connection; return what each got."""
+    barrier = threading.Barrier(len(attempts), timeout=30)
+    results: list[tuple[str, Any]] = [("not run", None)] * len(attempts)
+
+    def run(i: int, attempt: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[i] = ("claimed", attempt())
+        except waitlist.PlaceGone as exc:
+            results[i] = ("gone", exc)
+        except Exception as exc:  # reported by the assertions below
+            results[i] = ("error", exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=90)
+    assert not any(t.is_alive() for t in threads), "a racer is stuck (deadlock?)"
+    errors = [r for r in results if r[0] in ("error", "not run")]
+    assert not errors, errors
+    return results
+
+
+def test_twenty_confirm_one_freed_recliner_and_exactly_one_books_it(
+    policies: Clinic, mei: Any, front_desk: User
+) -> None:
+    policies.waitlist_offers_per_place = RACERS
+    policies.save()
+    service = ServiceFactory.create(
+        kind=ServiceKind.MULTIBED,
+        duration_minutes=50,
+        price_minor=2500,
+        payment_mode=PaymentMode.AT_CLINIC,
+        practitioners=[mei],
+    )
+    room = Room.objects.create(clinic=policies, name="Community room", recliners=3)
+    ShiftFactory.create(
+        room=room,
+        practitioner=mei,
+        service=service,
+        weekday=None,
+        date=TUE,
+        start_time=time(17, 30),
+        end_time=time(18, 20),
+        max_new_per_start=6,
+    )
+    at = local(TUE, 17, 30)
+    with time_machine.travel(NOW, tick=False):
+        taken = [book(UserFactory.create(), service, at, now=NOW) for _ in range(3)]
+        people = [UserFactory.create(email=f"waiting{i}@example.com") for i in range(RACERS)]
+        for person in people:
+            waitlist.waitlist_join(
+                patient=person, service=service, weekdays=[1], day_parts=["evening"], now=NOW
+            )
+        assert not WaitlistOffer.objects.exists()  # the room is full
+        mail.outbox.clear()
+
+        # A cancellation frees one recliner; on commit the list is offered it (eager Celery).
+        booking_cancel(booking=taken[0], by=front_desk, now=NOW)
+
+        offers = list(WaitlistOffer.objects.select_related("entry__patient"))
+        assert len(offers) == RACERS
+        assert WaitlistPlace.objects.get().status == PlaceStatus.OPEN
+        # Each of the twenty was emailed through the outbox.
+        assert (
+            OutboxMessage.objects.filter(kind=MessageKind.WAITLIST_OFFER, status="sent").count()
+            == RACERS
+        )
+        mail.outbox.clear()
+
+        results = race(
+            [
+                partial(waitlist.offer_claim, offer=offer, patient=offer.entry.patient, now=NOW)
+                for offer in offers
+            ]
+        )
+
+    outcomes = [r[0] for r in results]
+    assert outcomes.count("claimed") == 1, results
+    assert outcomes.count("gone") == RACERS - 1, results
+    assert all("this place has gone" in str(r[1]) for r in results if r[0] == "gone")
+    [winner] = [r[1].booking for r in results if r[0] == "claimed"]
+    assert winner is not None and winner.status == BookingStatus.CONFIRMED
+
+    in_room = Booking.objects.filter(room=room, starts_at=at, status__in=["confirmed", "held"])
+    assert in_room.count() == room.recliners
+    assert WaitlistPlace.objects.get().status == PlaceStatus.TAKEN
+    assert WaitlistOffer.objects.filter(status=OfferStatus.BOOKED).count() == 1
+    assert WaitlistOffer.objects.filter(status=OfferStatus.GONE).count() == RACERS - 1
+    assert WaitlistEntry.objects.filter(status=EntryStatus.WAITING).count() == RACERS - 1
+    assert WaitlistEntry.objects.get(status=EntryStatus.BOOKED).patient_id == winner.patient_id
+    # Only the winner's confirmation went out.
+    assert [m.to for m in mail.outbox] == [[winner.patient.email]]
