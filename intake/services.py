@@ -34,6 +34,7 @@ from intake.tasks import hand_off_alert
 from intake.triage import Level, Outcome, intake_outcome
 from portal.audit import AuditAction, record_action
 from portal.models import Clinic, User
+from portal.phones import as_typed
 from portal.redaction import redact
 
 
@@ -250,9 +251,14 @@ def has_complete_intake(patient: User, *, kinds: tuple[str, ...] = (FULL,)) -> b
 def _prefill(patient: User, questionnaire: Questionnaire) -> dict[str, object]:
     # An update starts from what the patient said last time (a full one over a short one).
     previous = latest_submitted(patient, kinds=(FULL,)) or latest_submitted(patient)
-    if previous is None:
-        return {}
-    return raw_from_typed(questionnaire, previous.answers)
+    answers = raw_from_typed(questionnaire, previous.answers) if previous is not None else {}
+    # What the account already knows (from sign-up or the front desk) is not asked twice.
+    questions = questionnaire.questions_by_key
+    if "phone" in questions and not answers.get("phone") and patient.phone:
+        answers["phone"] = as_typed(patient.phone)
+    if "date_of_birth" in questions and not answers.get("date_of_birth") and patient.date_of_birth:
+        answers["date_of_birth"] = patient.date_of_birth.isoformat()
+    return answers
 
 
 def intake_start(*, patient: User, kind: str) -> IntakeResponse:

@@ -75,6 +75,7 @@ EXPECTED: dict[str, Expect] = {
     "export_request": PATIENTS,
     "export_download": OWN_PATIENT_OBJECT,
     "desk_export": DESK,
+    "desk_add_caller": DESK,
     # booking
     "booking:services": BOOKING_FLOW,
     "booking:book_for_patient": TEAM,
