@@ -44,7 +44,7 @@ def _check(value: object) -> None:
 class PortalPhoneField(PhoneNumberField):
     """Cleans to the stored form, E.164 ("+447700900123"), or "" when left empty."""
 
-    default_validators = [_check]  # noqa: RUF012 (Django's own class attribute)
+    default_validators = [_check]
 
     def clean(self, value: Any) -> str:
         number = super().clean(value)
@@ -100,9 +100,9 @@ def as_typed(value: object) -> str:
 class PhoneNumberModelField(ModelPhoneNumberField):
     """``phonenumber_field``'s model field with the portal's rule (and its form field)."""
 
-    default_validators = [_check]  # noqa: RUF012 (Django's own class attribute)
+    default_validators = [_check]
 
-    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    def formfield(self, **kwargs: Any) -> Any:
         kwargs.setdefault("form_class", PortalPhoneField)
         kwargs.setdefault("error_messages", {"invalid": INVALID_PHONE})
         return super().formfield(**kwargs)

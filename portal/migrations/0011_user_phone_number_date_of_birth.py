@@ -53,9 +53,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="user",
             name="phone",
-            field=portal.phones.PhoneNumberModelField(
-                blank=True, max_length=40, region=None
-            ),
+            field=portal.phones.PhoneNumberModelField(blank=True, max_length=40, region=None),
         ),
         migrations.RunPython(normalise_phones, migrations.RunPython.noop),
     ]
