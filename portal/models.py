@@ -279,7 +279,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField(max_length=80, blank=True)
     # E.164 when it parses (UK numbers by default); an older value that never parsed is kept
     # as it was typed (migration 0012), so the desk can still read it and put it right.
-    phone = PhoneNumberModelField(max_length=40, blank=True)
+    # Typed loosely: the library ships no types; reads give a PhoneNumber (or "" when empty).
+    phone: Any = PhoneNumberModelField(max_length=40, blank=True)
     # Asked by the front desk (and the questionnaire); with the name, it tells two callers apart.
     date_of_birth = models.DateField(null=True, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PATIENT)
