@@ -114,6 +114,17 @@ def alert_acknowledge(*, alert: Alert, by: User) -> bool:
     return bool(changed)
 
 
+def alert_claim(*, alert: Alert, by: User) -> tuple[Alert, bool]:
+    """``by`` takes on an open alert ("I'll handle this"). Returns the alert as it now stands
+    (``claimed_by`` is whoever has it) and whether ``by`` got it with this click: of two
+    people clicking at once, the conditional update lets exactly one win."""
+    changed = Alert.objects.filter(
+        pk=alert.pk, claimed_by__isnull=True, acknowledged_at__isnull=True
+    ).update(claimed_by=by, claimed_at=timezone.now())
+    current = Alert.objects.select_related("claimed_by", "patient").get(pk=alert.pk)
+    return current, bool(changed)
+
+
 def flag_raise(*, patient: User, kind: FlagKind, reason: str) -> tuple[PatientFlag, bool]:
     """Open a flag on the patient unless one of that kind is already open."""
     try:

@@ -102,6 +102,7 @@ EXPECTED: dict[str, Expect] = {
     # The walk's alert is urgent: the whole team's (every team dashboard lists it, anyone on
     # duty acknowledges it; policy.alerts_to_act_on). Routine ones follow the record.
     "intake:acknowledge_alert": rule("login", 403, 403, "ok", "ok", "ok", "ok"),
+    "intake:claim_alert": rule("login", 403, 403, "ok", "ok", "ok", "ok"),
     "intake:clear_flag": RECORD_ACTION,
     # Mei already may read (sent on); David is asked for a reason; the desk and owner cannot ask.
     "intake:see_anyway": rule("login", 403, 403, "ok", "ok", 403, 403),
