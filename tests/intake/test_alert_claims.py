@@ -66,7 +66,7 @@ def test_a_colleague_who_clicks_later_is_told_who_has_it(
     patient: User, front_desk: User, clinic: object
 ) -> None:
     alert = _call_me(patient)
-    colleague = UserFactory(role=Role.STAFF, first_name="Ffion", last_name="Rees")
+    colleague: User = UserFactory.create(role=Role.STAFF, first_name="Ffion", last_name="Rees")
     alert_claim(alert=alert, by=colleague)
 
     response = client_for(front_desk).post(
@@ -102,9 +102,9 @@ def test_two_desk_members_clicking_at_once_leave_one_holder() -> None:
     from portal.models import Clinic
 
     Clinic.objects.current()
-    patient = UserFactory()
+    patient: User = UserFactory.create()
     alert = _call_me(patient)
-    desk = [UserFactory(role=Role.STAFF) for _ in range(8)]
+    desk: list[User] = [UserFactory.create(role=Role.STAFF) for _ in range(8)]
     barrier = threading.Barrier(len(desk), timeout=30)
     results: list[tuple[int, int, bool] | Exception] = [ValueError("not run")] * len(desk)
 

@@ -238,7 +238,7 @@ def test_practitioners_and_patients_cannot_add_callers(practitioner: User, patie
 
 
 def test_the_caller_search_finds_a_number_typed_the_uk_way(front_desk: User) -> None:
-    UserFactory(first_name="Nia", phone="+447700900999")
+    UserFactory.create(first_name="Nia", phone="+447700900999")
     body = (
         client_for(front_desk)
         .get(reverse("booking:book_for_patient"), {"q": "07700 900999"})
