@@ -353,6 +353,7 @@ class AuditAction(models.TextChoices):
     REFUND_ISSUED = "refund_issued", "Refund issued"
     FEE_REDUCTION_APPROVED = "fee_reduction_approved", "Fee reduction approved"
     FEE_REDUCTION_DECLINED = "fee_reduction_declined", "Fee reduction declined"
+    FEE_REDUCTION_CHANGED = "fee_reduction_changed", "Fee reduction decision changed"
     FLAG_CLEARED = "flag_cleared", "Flag cleared"
     ALERT_ACKNOWLEDGED = "alert_acknowledged", "Alert acknowledged"
     BREAK_GLASS = "break_glass", "Record opened outside care"
