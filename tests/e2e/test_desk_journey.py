@@ -134,3 +134,36 @@ def test_desk_claims_a_call_me_request(
     shot(phone_page, "desk-call-me-colleague-phone")
     alert.refresh_from_db()
     assert alert.claimed_by == sam
+
+
+def test_desk_changes_a_fee_decision_and_a_500_pound_floor_is_refused(
+    page: Page, live_server, demo_clinic: Clinic
+) -> None:
+    from payments.fee_reductions import fee_reduction_approve, fee_reduction_request
+    from payments.models import FeeReduction
+
+    sam = _desk("frontdesk@example.com", "Sam", "Okafor")
+    jordan = User.objects.get(email="jordan@patient.example")
+    request = fee_reduction_request(patient=jordan, clinic=demo_clinic, reason="Hours cut")
+    fee_reduction_approve(reduction=request, by=sam, floor_minor=2000)
+    mail.outbox.clear()
+
+    log_in(page, live_server.url, sam.email)
+    page.get_by_role("link", name=re.compile("Fee requests")).click()
+    page.get_by_role("link", name=re.compile("Change")).click()
+    current = page.locator("[data-current-decision]")
+    expect(current).to_contain_text("lowest fee £20")
+    expect(page.get_by_label(re.compile("Their lowest fee"))).to_have_value("20")
+
+    page.get_by_label(re.compile("Their lowest fee")).fill("500")
+    page.get_by_role("button", name="Save the new decision").click()
+    expect(page.locator(".error-summary")).to_contain_text("more than the full price")
+    shot_both(page, "desk-fee-change-refused")
+    assert FeeReduction.objects.get().floor_minor == 2000
+
+    page.get_by_label(re.compile("Their lowest fee")).fill("15")
+    page.get_by_role("button", name="Save the new decision").click()
+    expect(page.get_by_text("Decision changed. We have emailed the patient.")).to_be_visible()
+    shot_both(page, "desk-fee-changed")
+    assert FeeReduction.objects.get().floor_minor == 1500
+    assert [m.to for m in mail.outbox] == [[jordan.email]]

@@ -8,13 +8,14 @@ from datetime import date
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.test import Client
 
 from intake.questionnaire import FULL
 from intake.services import intake_start
-from portal.models import User
+from portal.models import Clinic, User
 from portal.phones import as_typed, e164, parse_phone
 from tests.factories import UserFactory
 
@@ -88,3 +89,25 @@ def test_the_migration_normalises_what_parses_and_keeps_the_rest(clinic: object)
     assert stored[good.pk] == "+441174960123"
     assert stored[odd.pk] == "ring after 6, 0117"
     assert stored[none.pk] == ""
+
+
+def test_the_questionnaire_refuses_a_phone_answer_that_is_not_a_number() -> None:
+    from intake.forms import section_form
+    from intake.questionnaire import current
+
+    section = next(s for s in current(FULL).sections if any(q.key == "phone" for q in s.questions))
+    bad = section_form(section, {"phone": "0777"}, bound=True)
+    bad.is_valid()
+    assert "Enter a real phone number" in " ".join(str(e) for e in bad.errors.get("phone", []))
+    good = section_form(section, {"phone": "07911 123456"}, bound=True)
+    good.is_valid()
+    assert "phone" not in good.errors
+
+
+def test_the_clinic_phone_must_be_a_number(clinic: Clinic) -> None:
+    clinic.phone = "ring us"
+    with pytest.raises(ValidationError) as refused:
+        clinic.full_clean()
+    assert "phone" in refused.value.message_dict
+    clinic.phone = "0117 496 0123"
+    clinic.full_clean()
