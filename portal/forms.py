@@ -108,3 +108,24 @@ class DeskPatientForm(forms.Form):
         if born.year < today.year - 120:
             raise forms.ValidationError("Check the year: that would make them over 120.")
         return born
+
+
+class PatientDetailsForm(forms.Form):
+    """A patient changes their own name and phone (email and password have allauth's pages)."""
+
+    first_name = forms.CharField(
+        max_length=80,
+        label="First name",
+        error_messages={"required": "Enter your first name."},
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        max_length=80,
+        label="Last name",
+        error_messages={"required": "Enter your last name."},
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    phone = phone_field(
+        label="Phone",
+        help_text="So the clinic can reach you if a visit has to move.",
+    )

@@ -65,6 +65,7 @@ EXPECTED: dict[str, Expect] = {
     "healthz": PUBLIC,
     "dashboard": SIGNED_IN,
     "patient_dashboard": PATIENTS,
+    "my_details": PATIENTS,
     "practitioner_dashboard": PRACTITIONERS,
     "staff_dashboard": DESK,
     # The audit trail: the owner's alone.

@@ -111,3 +111,27 @@ def test_the_clinic_phone_must_be_a_number(clinic: Clinic) -> None:
     assert "phone" in refused.value.message_dict
     clinic.phone = "0117 496 0123"
     clinic.full_clean()
+
+
+def test_a_patient_changes_their_phone_and_sees_it_prefilled(patient: User) -> None:
+    from tests.conftest import client_for
+
+    patient.phone = "+441174960123"
+    patient.save()
+    browser = client_for(patient)
+    page = browser.get("/me/details/").content.decode()
+    assert 'value="0117 496 0123"' in page  # as they would type it
+
+    refused = browser.post(
+        "/me/details/", {"first_name": "Alex", "last_name": "Smith", "phone": "0777"}
+    )
+    assert refused.status_code == 400
+    assert "There is a problem" in refused.content.decode()
+    assert 'value="Smith"' in refused.content.decode()
+
+    saved = browser.post(
+        "/me/details/", {"first_name": "Alex", "last_name": "Smith", "phone": "07911 123456"}
+    )
+    assert saved.status_code == 302
+    patient.refresh_from_db()
+    assert patient.phone == "+447911123456" and patient.last_name == "Smith"
