@@ -38,6 +38,7 @@ from booking.models import (
 from booking.week_page import build_week, open_week
 from portal.access import team_required
 from portal.models import Clinic, Role, User
+from portal.phones import e164
 
 
 @login_required
@@ -286,6 +287,8 @@ def book_for_patient(request: HttpRequest) -> HttpResponse:
                 | Q(first_name__icontains=query)
                 | Q(last_name__icontains=query)
                 | Q(phone__icontains=query)
+                # Numbers are stored as E.164: "07700 900123" finds "+447700900123".
+                | Q(phone=e164(query) or query)
             )
             .order_by("last_name", "first_name")[:20]
         )

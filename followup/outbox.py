@@ -36,6 +36,9 @@ from portal.models import Clinic, User
 log = logging.getLogger(__name__)
 
 
+NO_EMAIL_REASON = "No email address: the front desk added this patient without one."
+
+
 def lease() -> timedelta:
     """How long a claim may last before its worker is presumed dead."""
     return timedelta(seconds=settings.FOLLOWUP_SENDING_LEASE_SECONDS)
@@ -115,6 +118,10 @@ def deliver(
     if not claimed:
         return "not-claimed"
     message = OutboxMessage.objects.select_related("recipient", "booking").get(pk=message_id)
+    if not message.recipient.has_email:
+        # A caller the desk added without an email address: nothing to send to, ever.
+        _finish(message_id, status=OutboxStatus.SKIPPED, last_error=NO_EMAIL_REASON)
+        return "skipped"
     clinic = (
         Clinic.objects.get(pk=message.booking.clinic_id)
         if message.booking is not None

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from intake.models import DIARY_TAGS
 from intake.questionnaire import NONE, Question, Questionnaire, Section
+from portal.phones import INVALID_PHONE, parse_phone
 
 # A draft keeps at most this much of any one typed answer (a pasted novel is cut here,
 # well past every question's own limit, so the "too long" message can still show it).
@@ -111,6 +112,7 @@ def _field_for(question: Question) -> forms.Field:
     return forms.CharField(
         max_length=question.max_length,
         widget=widget,
+        validators=[_real_phone] if question.widget == "tel" else [],
         required=required,
         error_messages={
             "required": "Please answer this question.",
@@ -193,6 +195,11 @@ def raw_from_post(section: Section, data: Mapping[str, Any]) -> dict[str, object
         else:
             raw[question.key] = str(data.get(question.key, ""))[:RAW_LIMIT]
     return raw
+
+
+def _real_phone(value: str) -> None:
+    if value.strip() and parse_phone(value) is None:
+        raise forms.ValidationError(INVALID_PHONE)
 
 
 def raw_from_typed(questionnaire: Questionnaire, typed: Mapping[str, object]) -> dict[str, object]:

@@ -117,6 +117,12 @@ class Alert(models.Model):
     )
     # When an unacknowledged emergency or urgent alert was sent again and the owner told.
     chased_at = models.DateTimeField(null=True, blank=True)
+    # Who said "I'll handle this" on the dashboard, so two people do not ring the same patient;
+    # the first click wins (a conditional update, ``intake.services.alert_claim``).
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-created_at"]

@@ -116,6 +116,27 @@ def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
 
 @team_required
 @require_POST
+def claim_alert(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "I'll handle this": the first team member to click has the alert; anyone later is told
+    who has it. Who may: as for acknowledging (``portal.policy.alerts_to_act_on``)."""
+    viewer = _user(request)
+    alert = get_object_or_404(policy.alerts_to_act_on(viewer).select_related("patient"), pk=pk)
+    alert, won = services.alert_claim(alert=alert, by=viewer)
+    holder = alert.claimed_by
+    if won:
+        messages.success(request, f"You are handling {alert.patient}. Mark it done when finished.")
+    elif alert.acknowledged_at is not None:
+        messages.info(request, "A colleague had already dealt with that alert.")
+    elif holder == viewer:
+        messages.info(request, f"You are already handling {alert.patient}.")
+    else:
+        name = (holder.get_full_name() or holder.email) if holder else "a colleague"
+        messages.warning(request, f"{name} is already handling {alert.patient}.")
+    return _back(request, _dashboard_for(viewer))
+
+
+@team_required
+@require_POST
 def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
     """Clear a flag; once no flag holds treatment, the patient's treatment resumes."""
     viewer = _user(request)

@@ -34,6 +34,7 @@ from intake.tasks import hand_off_alert
 from intake.triage import Level, Outcome, intake_outcome
 from portal.audit import AuditAction, record_action
 from portal.models import Clinic, User
+from portal.phones import as_typed
 from portal.redaction import redact
 
 
@@ -111,6 +112,17 @@ def alert_acknowledge(*, alert: Alert, by: User) -> bool:
                 detail={"alert": alert.pk, "level": alert.level},
             )
     return bool(changed)
+
+
+def alert_claim(*, alert: Alert, by: User) -> tuple[Alert, bool]:
+    """``by`` takes on an open alert ("I'll handle this"). Returns the alert as it now stands
+    (``claimed_by`` is whoever has it) and whether ``by`` got it with this click: of two
+    people clicking at once, the conditional update lets exactly one win."""
+    changed = Alert.objects.filter(
+        pk=alert.pk, claimed_by__isnull=True, acknowledged_at__isnull=True
+    ).update(claimed_by=by, claimed_at=timezone.now())
+    current = Alert.objects.select_related("claimed_by", "patient").get(pk=alert.pk)
+    return current, bool(changed)
 
 
 def flag_raise(*, patient: User, kind: FlagKind, reason: str) -> tuple[PatientFlag, bool]:
@@ -250,9 +262,14 @@ def has_complete_intake(patient: User, *, kinds: tuple[str, ...] = (FULL,)) -> b
 def _prefill(patient: User, questionnaire: Questionnaire) -> dict[str, object]:
     # An update starts from what the patient said last time (a full one over a short one).
     previous = latest_submitted(patient, kinds=(FULL,)) or latest_submitted(patient)
-    if previous is None:
-        return {}
-    return raw_from_typed(questionnaire, previous.answers)
+    answers = raw_from_typed(questionnaire, previous.answers) if previous is not None else {}
+    # What the account already knows (from sign-up or the front desk) is not asked twice.
+    questions = questionnaire.questions_by_key
+    if "phone" in questions and not answers.get("phone") and patient.phone:
+        answers["phone"] = as_typed(patient.phone)
+    if "date_of_birth" in questions and not answers.get("date_of_birth") and patient.date_of_birth:
+        answers["date_of_birth"] = patient.date_of_birth.isoformat()
+    return answers
 
 
 def intake_start(*, patient: User, kind: str) -> IntakeResponse:

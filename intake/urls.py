@@ -35,5 +35,6 @@ urlpatterns = [
         practice_views.acknowledge_alert,
         name="acknowledge_alert",
     ),
+    path("practice/alerts/<int:pk>/claim/", practice_views.claim_alert, name="claim_alert"),
     path("practice/flags/<int:pk>/clear/", practice_views.clear_flag, name="clear_flag"),
 ]

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from payments.models import FeeReduction, FeeReductionStatus
+from payments.pricing import format_money
 from portal.audit import AuditAction, record_action
 from portal.models import Clinic, User
 
@@ -34,6 +35,36 @@ def current_floor(*, patient: User, clinic: Clinic, today: date) -> int | None:
     return min(
         (f for f in floors.values_list("floor_minor", flat=True) if f is not None), default=None
     )
+
+
+def highest_full_price(clinic: Clinic) -> int | None:
+    """The most any visit here costs at full price (a fixed price, or a sliding scale's top):
+    a patient's own floor above it would not be a reduction at all. None with no paid visit."""
+    from booking.models import PriceRule, Service
+
+    prices = [
+        max(s.price_min_minor, s.price_max_minor)
+        if s.price_rule == PriceRule.SLIDING
+        else s.price_minor
+        for s in Service.objects.filter(clinic=clinic, is_active=True).exclude(
+            price_rule=PriceRule.FREE
+        )
+    ]
+    return max(prices, default=None)
+
+
+def floor_problem(floor_minor: int, *, clinic: Clinic) -> str | None:
+    """Why ``floor_minor`` cannot be a reduced fee (said to the team member), or None."""
+    if floor_minor < 0:
+        return "A reduced fee cannot be below £0. Enter 0 for free visits."
+    top = highest_full_price(clinic)
+    if top is not None and floor_minor > top:
+        return (
+            f"{format_money(floor_minor, clinic.currency)} is more than the full price of any "
+            f"visit here ({format_money(top, clinic.currency)}). Enter the reduced fee: "
+            f"{format_money(top, clinic.currency)} or less."
+        )
+    return None
 
 
 def fee_reduction_request(*, patient: User, clinic: Clinic, reason: str) -> FeeReduction:
@@ -92,11 +123,7 @@ def fee_reduction_approve(
     now: datetime | None = None,
 ) -> FeeReduction:
     """Approve with the patient's own floor (and an optional end date); the patient is emailed."""
-    today = (now or timezone.now()).astimezone(reduction.clinic.tz).date()
-    if floor_minor < 0:
-        raise FeeReductionError("The amount cannot be negative.")
-    if ends_on is not None and ends_on < today:
-        raise FeeReductionError("The end date has already passed. Please choose a later date.")
+    _check_approval(reduction=reduction, floor_minor=floor_minor, ends_on=ends_on, now=now)
     return _decide(
         reduction=reduction,
         by=by,
@@ -106,6 +133,69 @@ def fee_reduction_approve(
         ends_on=ends_on,
         reply=reply.strip(),
     )
+
+
+def _check_approval(
+    *, reduction: FeeReduction, floor_minor: int, ends_on: date | None, now: datetime | None
+) -> None:
+    today = (now or timezone.now()).astimezone(reduction.clinic.tz).date()
+    problem = floor_problem(floor_minor, clinic=reduction.clinic)
+    if problem:
+        raise FeeReductionError(problem)
+    if ends_on is not None and ends_on < today:
+        raise FeeReductionError("The end date has already passed. Please choose a later date.")
+
+
+def fee_reduction_change(
+    *,
+    reduction: FeeReduction,
+    by: User,
+    approve: bool,
+    floor_minor: int | None = None,
+    ends_on: date | None = None,
+    reply: str = "",
+    now: datetime | None = None,
+) -> FeeReduction:
+    """Change an answered request (a new floor or end date, approve after all, or withdraw);
+    audited, and the patient is emailed the new decision. Future bookings only, as before."""
+    if approve:
+        if floor_minor is None:
+            raise FeeReductionError("Enter the reduced fee.")
+        _check_approval(reduction=reduction, floor_minor=floor_minor, ends_on=ends_on, now=now)
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Locked: two changes at once apply one after the other, each emailed and audited.
+        current = FeeReduction.objects.select_for_update().get(pk=reduction.pk)
+        if current.status == FeeReductionStatus.PENDING:
+            raise FeeReductionError("This request has not been answered yet.")
+        status = FeeReductionStatus.APPROVED if approve else FeeReductionStatus.DECLINED
+        before = {"status": current.status, "floor_minor": current.floor_minor}
+        FeeReduction.objects.filter(pk=current.pk).update(
+            status=status,
+            floor_minor=floor_minor if approve else None,
+            ends_on=ends_on if approve else None,
+            reply=reply.strip(),
+            decided_by=by,
+            decided_at=now,
+            # Told again: the email task sends once per decision.
+            patient_told_at=None,
+        )
+        record_action(
+            action=AuditAction.FEE_REDUCTION_CHANGED,
+            actor=by,
+            subject=current.patient,
+            detail={
+                "request": current.pk,
+                "was": before,
+                "now": {"status": status, "floor_minor": floor_minor if approve else None},
+            },
+        )
+        from payments.tasks import send_fee_reduction_email
+
+        reduction_id = current.pk
+        transaction.on_commit(lambda: send_fee_reduction_email.delay(reduction_id))
+    reduction.refresh_from_db()
+    return reduction
 
 
 def fee_reduction_decline(

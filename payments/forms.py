@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from payments.pricing import PriceError, parse_amount
+from payments.pricing import PriceError, format_money, parse_amount
 
 
 class FeeReductionRequestForm(forms.Form):
@@ -26,18 +26,20 @@ class FeeReductionDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[("approve", "Approve a reduced fee"), ("decline", "Decline")],
         widget=forms.RadioSelect,
-        label="Your answer",
+        label="Decision",
+        error_messages={"required": "Choose whether to approve or decline the request."},
     )
     floor = forms.CharField(
         label="Their lowest fee (£)",
         required=False,
-        help_text="The least this patient pays per visit from now on, e.g. 15.",
+        help_text="The least this patient will pay per visit from now on, e.g. 15. It cannot be "
+        "more than the full price.",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     ends_on = forms.DateField(
         label="Until",
         required=False,
-        help_text="Leave blank to keep it until you change it.",
+        help_text="Leave blank to keep the reduced fee until someone on the team changes it.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     reply = forms.CharField(
@@ -45,22 +47,44 @@ class FeeReductionDecisionForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="It goes into the email they receive.",
+        help_text="It goes into the email the patient receives.",
     )
 
-    def __init__(self, *args: Any, currency: str = "GBP", today: date | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        currency: str = "GBP",
+        today: date | None = None,
+        highest_price_minor: int | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.currency = currency
         self.today = today
+        self.highest_price_minor = highest_price_minor
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("decision") != "approve":
             return data
+        floor = (data.get("floor") or "").strip()
         try:
-            data["floor_minor"] = parse_amount(data.get("floor"), currency=self.currency)
+            if not floor:
+                raise PriceError("Enter the reduced fee in pounds, for example 15.")
+            if floor.startswith("-"):
+                raise PriceError("A reduced fee cannot be below £0. Enter 0 for free visits.")
+            data["floor_minor"] = parse_amount(floor, currency=self.currency)
         except PriceError as exc:
             self.add_error("floor", exc.message)
+        else:
+            top = self.highest_price_minor
+            if top is not None and data["floor_minor"] > top:
+                self.add_error(
+                    "floor",
+                    f"That is more than the full price of any visit here "
+                    f"({format_money(top, self.currency)}). Enter the reduced fee: "
+                    f"{format_money(top, self.currency)} or less.",
+                )
         ends_on = data.get("ends_on")
         if ends_on and self.today and ends_on < self.today:
             self.add_error("ends_on", "That date has passed. Please choose a later date.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -9,6 +11,8 @@ from payments import services
 from payments.models import FeeReduction, Refund, RefundReason, RefundStatus
 from payments.stripe_gateway import GatewayUnavailable
 from portal.messaging import render_email, send_email
+
+log = logging.getLogger(__name__)
 
 # Stripe or SMTP out of reach: retried with backoff, five times (then the sweeps pick up).
 retrying = shared_task(
@@ -58,6 +62,9 @@ def send_refund_email(self: object, refund_id: int) -> None:
     )
     if refund is None:
         return
+    if not refund.payment.patient.has_email:
+        log.info("refund %s: patient has no email address, nothing sent", refund_id)
+        return
     # Claim by conditional UPDATE so a duplicate or retried task sends nothing.
     if not Refund.objects.filter(pk=refund_id, patient_told_at__isnull=True).update(
         patient_told_at=timezone.now()
@@ -87,6 +94,9 @@ def send_fee_reduction_email(self: object, reduction_id: int) -> None:
     reduction = FeeReduction.objects.select_related("patient", "clinic").filter(pk=reduction_id)
     found = reduction.first()
     if found is None or found.status == "pending":
+        return
+    if not found.patient.has_email:
+        log.info("fee reduction %s: patient has no email address, nothing sent", reduction_id)
         return
     if not reduction.filter(patient_told_at__isnull=True).update(patient_told_at=timezone.now()):
         return

@@ -35,8 +35,10 @@ from payments.fee_reductions import (
     FeeReductionError,
     current_floor,
     fee_reduction_approve,
+    fee_reduction_change,
     fee_reduction_decline,
     fee_reduction_request,
+    highest_full_price,
 )
 from payments.forms import FeeReductionDecisionForm, FeeReductionRequestForm
 from payments.models import FeeReduction, FeeReductionStatus, Payment, PaymentStatus
@@ -332,13 +334,39 @@ def fee_reduction_decide(request: HttpRequest, pk: int) -> HttpResponse:
     )
     clinic = reduction.clinic
     today = timezone.now().astimezone(clinic.tz).date()
+    answered = reduction.status != FeeReductionStatus.PENDING
+    initial = {}
+    if answered:
+        # Changing an answer starts from the one given.
+        initial = {
+            "decision": "approve" if reduction.status == FeeReductionStatus.APPROVED else "decline",
+            "floor": f"{reduction.floor_minor / 100:g}"
+            if reduction.floor_minor is not None
+            else "",
+            "ends_on": reduction.ends_on,
+            "reply": reduction.reply,
+        }
     form = FeeReductionDecisionForm(
-        request.POST if request.method == "POST" else None, currency=clinic.currency, today=today
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        currency=clinic.currency,
+        today=today,
+        highest_price_minor=highest_full_price(clinic),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if data["decision"] == "approve":
+            if answered:
+                fee_reduction_change(
+                    reduction=reduction,
+                    by=user,
+                    approve=data["decision"] == "approve",
+                    floor_minor=data.get("floor_minor"),
+                    ends_on=data.get("ends_on"),
+                    reply=data.get("reply", ""),
+                )
+                messages.success(request, "Decision changed. We have emailed the patient.")
+            elif data["decision"] == "approve":
                 fee_reduction_approve(
                     reduction=reduction,
                     by=user,
@@ -357,5 +385,5 @@ def fee_reduction_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "payments/fee_reduction_decide.html",
-        {"reduction": reduction, "form": form, "paid_visits": paid},
+        {"reduction": reduction, "form": form, "paid_visits": paid, "answered": answered},
     )

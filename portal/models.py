@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from portal.phones import PhoneNumberModelField
+
 
 @functools.cache
 def _time_zone_names() -> frozenset[str]:
@@ -263,6 +265,12 @@ class Clinic(models.Model):
             raise ValidationError({"currency": "Use a three-letter currency code such as GBP."})
         if self.opens_at >= self.closes_at:
             raise ValidationError({"closes_at": "The clinic must close after it opens."})
+        if self.phone:
+            from portal.phones import INVALID_PHONE, parse_phone
+
+            # Kept as typed (patients read it on every page); only checked that it is a number.
+            if parse_phone(self.phone) is None:
+                raise ValidationError({"phone": INVALID_PHONE})
 
 
 class Role(models.TextChoices):
@@ -294,13 +302,24 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+# A caller the desk adds without an email address still needs a unique login name: an address
+# at this reserved domain (RFC 2606 ``.invalid``) that no mail server will ever accept.
+# ``User.has_email`` is false for it, and nothing is sent to it (followup/outbox.py).
+NO_EMAIL_DOMAIN = "no-email.invalid"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """Anyone who signs in. Email is the login; the role decides the dashboard."""
 
     email = models.EmailField("email address", unique=True)
     first_name = models.CharField(max_length=80, blank=True)
     last_name = models.CharField(max_length=80, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    # E.164 when it parses (UK numbers by default); an older value that never parsed is kept
+    # as it was typed (migration 0012), so the desk can still read it and put it right.
+    # Typed loosely: the library ships no types; reads give a PhoneNumber (or "" when empty).
+    phone: Any = PhoneNumberModelField(max_length=40, blank=True)
+    # Asked by the front desk (and the questionnaire); with the name, it tells two callers apart.
+    date_of_birth = models.DateField(null=True, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PATIENT)
     clinic = models.ForeignKey(
         Clinic, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
@@ -338,6 +357,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email.split("@")[0]
 
     @property
+    def has_email(self) -> bool:
+        """False for a caller the desk added without an email address: nothing is sent."""
+        return bool(self.email) and not self.email.lower().endswith("@" + NO_EMAIL_DOMAIN)
+
+    @property
+    def contact_email(self) -> str:
+        """The email address to show people, or "" when the patient has none."""
+        return self.email if self.has_email else ""
+
+    @property
     def is_patient(self) -> bool:
         return self.role == Role.PATIENT
 
@@ -361,6 +390,7 @@ class AuditAction(models.TextChoices):
     REFUND_ISSUED = "refund_issued", "Refund issued"
     FEE_REDUCTION_APPROVED = "fee_reduction_approved", "Fee reduction approved"
     FEE_REDUCTION_DECLINED = "fee_reduction_declined", "Fee reduction declined"
+    FEE_REDUCTION_CHANGED = "fee_reduction_changed", "Fee reduction decision changed"
     FLAG_CLEARED = "flag_cleared", "Flag cleared"
     ALERT_ACKNOWLEDGED = "alert_acknowledged", "Alert acknowledged"
     BREAK_GLASS = "break_glass", "Record opened outside care"
@@ -376,6 +406,7 @@ class AuditAction(models.TextChoices):
         "Erasure or rectification request recorded",
     )
     ERASURE_REQUEST_DECIDED = "erasure_request_decided", "Erasure or rectification request decided"
+    PATIENT_ADDED_BY_DESK = "patient_added_by_desk", "Patient added by the front desk"
     PRIVACY_REQUEST_COMPLETED = (
         "privacy_request_completed",
         "Erasure or rectification request completed",

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "csp",
     "simple_history",
+    "phonenumber_field",
     "portal",
     "booking",
     "intake",
@@ -319,6 +320,11 @@ for _key in FIELD_ENCRYPTION_KEYS:
 
 # --- Internationalisation and time ----------------------------------------
 LANGUAGE_CODE = "en-gb"
+# Phone numbers: typed as people say them ("07700 900123" means a UK number), stored as E.164
+# ("+447700900123"), shown with the country code so a number from abroad reads right too.
+PHONENUMBER_DEFAULT_REGION = "GB"
+PHONENUMBER_DB_FORMAT = "E164"
+PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 TIME_ZONE = env.string("CLINIC_TIME_ZONE", "Europe/London")
 try:
     zoneinfo.ZoneInfo(TIME_ZONE)

@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import audit_views, export_views, views
+from portal import audit_views, desk_views, export_views, profile_views, views
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic admin"
@@ -20,8 +20,10 @@ urlpatterns = [
     path("desk/", views.staff_dashboard, name="staff_dashboard"),
     path("desk/audit/", audit_views.audit_trail, name="audit_trail"),
     path("desk/audit.csv", audit_views.audit_trail_csv, name="audit_trail_csv"),
+    path("me/details/", profile_views.my_details, name="my_details"),
     path("me/privacy/my-data/", export_views.export_request, name="export_request"),
     path("me/privacy/my-data/<str:token>/", export_views.export_download, name="export_download"),
+    path("desk/callers/new/", desk_views.add_caller, name="desk_add_caller"),
     path("desk/data-requests/", export_views.desk_export, name="desk_export"),
     path(
         "desk/data-requests/<int:pk>/download/",

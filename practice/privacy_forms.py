@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from portal.models import Role, User
+from portal.phones import phone_field
 from practice.models import PrivacyRequestKind, ReceivedVia
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -50,7 +51,7 @@ class RectifyForm(forms.Form):
     first_name = forms.CharField(label="First name", max_length=80, required=False)
     last_name = forms.CharField(label="Last name", max_length=80, required=False)
     email = forms.EmailField(label="Email address")
-    phone = forms.CharField(label="Phone", max_length=40, required=False)
+    phone = phone_field(label="Phone")
     date_of_birth = forms.DateField(
         label="Correct date of birth",
         required=False,

@@ -302,6 +302,7 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("intake:practice_diary", "patient_id"): lambda w: w.alex.pk,
     ("intake:see_anyway", "patient_id"): lambda w: w.alex.pk,
     ("intake:acknowledge_alert", "pk"): lambda w: w.alert_id,
+    ("intake:claim_alert", "pk"): lambda w: w.alert_id,
     ("intake:clear_flag", "pk"): lambda w: w.flag_id,
     ("practice:booking", "pk"): lambda w: w.booking.pk,
     ("practice:arrived", "pk"): lambda w: w.booking.pk,

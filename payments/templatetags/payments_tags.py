@@ -15,6 +15,7 @@ from payments import stripe_gateway as gateway
 from payments.models import FeeReductionStatus, Payment, PaymentStatus
 from payments.pricing import format_money, payment_mode_for
 from portal import policy
+from portal.models import Role
 
 register = template.Library()
 
@@ -38,6 +39,8 @@ def price_choice(
         "error": error,
         "mode": mode,
         "for_someone_else": patient != booked_by,
+        # The configuration hint is for the team; a patient is only told what to do.
+        "viewer_is_team": getattr(booked_by, "role", None) in (Role.PRACTITIONER, Role.STAFF),
         "online_unconfigured": wanted_online
         and mode != PaymentMode.ONLINE
         and not gateway.is_configured(),

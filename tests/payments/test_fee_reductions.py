@@ -178,11 +178,11 @@ def test_a_practitioner_answers_only_for_patients_in_their_care(
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"decision": "approve", "floor": ""}, "Please enter the amount"),
-        ({"decision": "approve", "floor": "-3"}, "cannot be negative"),
+        ({"decision": "approve", "floor": ""}, "Enter the reduced fee in pounds"),
+        ({"decision": "approve", "floor": "-3"}, "cannot be below £0"),
         ({"decision": "approve", "floor": "abc"}, "could not be read"),
         ({"decision": "approve", "floor": "10", "ends_on": "2001-01-01"}, "That date has passed"),
-        ({}, "This field is required"),
+        ({}, "Choose whether to approve or decline"),
     ],
 )
 def test_a_wrong_answer_form_is_explained(

@@ -58,8 +58,19 @@ def test_without_keys_the_confirm_page_says_online_payment_is_not_set_up(
     online: Service, patient: User
 ) -> None:
     page = client_for(patient).get(confirm_url(online)).content.decode()
-    assert "Online payment is not set up here yet" in page
+    # The patient is told what to do; the configuration hint is for the team.
+    assert "Pay at the clinic on the day" in page
+    assert "not set up" not in page and "Stripe" not in page
     assert "Confirm booking" in page
+
+
+@pytest.mark.usefixtures("no_stripe")
+def test_without_keys_the_team_sees_the_configuration_hint(
+    online: Service, patient: User, front_desk: User
+) -> None:
+    url = f"{confirm_url(online)}&for={patient.pk}"
+    page = client_for(front_desk).get(url).content.decode()
+    assert "Online payment is not set up yet" in page and "Stripe keys" in page
 
 
 @pytest.mark.usefixtures("stripe_settings")

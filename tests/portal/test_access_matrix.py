@@ -66,6 +66,7 @@ EXPECTED: dict[str, Expect] = {
     "privacy_notice": PUBLIC,
     "dashboard": SIGNED_IN,
     "patient_dashboard": PATIENTS,
+    "my_details": PATIENTS,
     "practitioner_dashboard": PRACTITIONERS,
     "staff_dashboard": DESK,
     # The audit trail: the owner's alone.
@@ -77,6 +78,7 @@ EXPECTED: dict[str, Expect] = {
     "export_download": OWN_PATIENT_OBJECT,
     "desk_export": DESK,
     "desk_export_handover": DESK,
+    "desk_add_caller": DESK,
     # booking
     "booking:services": BOOKING_FLOW,
     "booking:book_for_patient": TEAM,
@@ -111,6 +113,7 @@ EXPECTED: dict[str, Expect] = {
     # The walk's alert is urgent: the whole team's (every team dashboard lists it, anyone on
     # duty acknowledges it; policy.alerts_to_act_on). Routine ones follow the record.
     "intake:acknowledge_alert": rule("login", 403, 403, "ok", "ok", "ok", "ok"),
+    "intake:claim_alert": rule("login", 403, 403, "ok", "ok", "ok", "ok"),
     "intake:clear_flag": RECORD_ACTION,
     # Mei already may read (sent on); David is asked for a reason; the desk and owner cannot ask.
     "intake:see_anyway": rule("login", 403, 403, "ok", "ok", 403, 403),

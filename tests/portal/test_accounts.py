@@ -98,13 +98,15 @@ def test_signup_page_renders_the_clinic_fields(client: Client, clinic: Clinic) -
 def test_signup_creates_an_unverified_patient_of_the_clinic_and_sends_a_link(
     client: Client, clinic: Clinic
 ) -> None:
-    response = client.post(SIGNUP_URL, _signup_data(email="Robin.Hart@Example.com", phone="0777"))
+    response = client.post(
+        SIGNUP_URL, _signup_data(email="Robin.Hart@Example.com", phone="07777 123456")
+    )
 
     assert response.status_code == 302
     assert response["Location"] == VERIFICATION_SENT_URL
     user = User.objects.get()
     assert user.email == "robin.hart@example.com"  # stored lower-case
-    assert (user.first_name, user.last_name, user.phone) == ("Robin", "Hart", "0777")
+    assert (user.first_name, user.last_name, user.phone) == ("Robin", "Hart", "+447777123456")
     assert user.role == Role.PATIENT
     assert user.clinic == clinic
     assert not user.is_staff and not user.is_superuser

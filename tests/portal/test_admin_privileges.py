@@ -68,7 +68,7 @@ def test_desk_posting_admin_access_and_a_password_changes_none_of_it(
     )
     assert response.status_code == 302  # saved what the desk may change...
     patient.refresh_from_db()
-    assert (patient.first_name, patient.phone) == ("Alexandra", "07700 900456")
+    assert (patient.first_name, patient.phone) == ("Alexandra", "+447700900456")  # E.164
     assert _access(patient) == before  # ...and nothing else
     assert patient.check_password(TEST_PASSWORD)
 

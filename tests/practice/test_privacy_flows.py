@@ -276,7 +276,7 @@ def test_rectification_corrects_details_and_adds_a_note_to_clinical_records(
     assert (patient.first_name, patient.email, patient.phone) == (
         "Alexa",
         "alexa@example.com",
-        "07700 900123",
+        "+447700900123",  # stored as E.164
     )
     assert EmailAddress.objects.get(user=patient).email == "alexa@example.com"
     assert (
