@@ -114,7 +114,7 @@ def request_export(
 
 def collect(patient: User, *, now: datetime | None = None) -> dict[str, Any]:
     """Everything held about ``patient``, as plain JSON-ready data (data.json)."""
-    from booking.models import Booking
+    from booking.models import Booking, WaitlistEntry
     from followup.models import CheckIn
     from intake.models import (
         Alert,
@@ -213,6 +213,21 @@ def collect(patient: User, *, now: datetime | None = None) -> dict[str, Any]:
                 ],
             }
             for p in payments
+        ],
+        "waiting_list": [
+            {
+                "id": w.pk,
+                "service": w.service.name,
+                "practitioner": w.practitioner.display_name if w.practitioner else None,
+                "weekdays": list(w.weekdays or []),
+                "day_parts": list(w.day_parts or []),
+                "status": w.status,
+                "joined_at": _iso(w.joined_at),
+                "ended_at": _iso(w.ended_at),
+            }
+            for w in WaitlistEntry.objects.filter(patient=patient)
+            .select_related("service", "practitioner")
+            .order_by("joined_at", "pk")
         ],
         "fee_reductions": [
             {

@@ -21,7 +21,7 @@ from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from booking.models import ACTIVE_STATUSES, Booking, BookingStatus
+from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, WaitlistEntry
 from booking.services import ChangeNotAllowed, booking_cancel
 from followup.models import CheckIn, OutboxMessage
 from intake.models import (
@@ -240,6 +240,8 @@ def approve(*, case_id: int, by: User, now: datetime | None = None) -> bool:
 
 
 def _delete_health_content(patient: User) -> None:
+    # Their wishes on the waiting list (offers go with the entries).
+    WaitlistEntry.objects.filter(patient=patient).delete()
     IntakeResponse.objects.filter(patient=patient).delete()
     DiaryEntry.objects.filter(patient=patient).delete()
     CheckIn.objects.filter(patient=patient).delete()

@@ -27,7 +27,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import BookingStatus
+from booking.models import BookingStatus, WaitlistEntry
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from intake.breakglass import grant_see_anyway
 from intake.models import AlertLevel, FlagKind
@@ -136,6 +136,14 @@ def seed_everything(patient: User, practitioner: User, desk: User) -> None:
     david = UserFactory.create(first_name="David", role=Role.PRACTITIONER)
     PractitionerFactory.create(user=david)
     grant_see_anyway(viewer=david, patient=patient, reason="Covering for Mei today")
+    WaitlistEntry.objects.create(
+        clinic=clinic,
+        patient=patient,
+        service=service,
+        weekdays=[1, 3],
+        day_parts=["morning"],
+        joined_at=timezone.now(),
+    )
     RecordCorrection.objects.create(
         clinic=clinic,
         patient=patient,

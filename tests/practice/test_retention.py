@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from booking.models import Booking, BookingStatus, Service
+from booking.models import Booking, BookingStatus, Service, WaitlistEntry
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
 from intake import services as intake_services
 from intake.models import (
@@ -340,7 +340,7 @@ def test_a_treated_patient_is_never_taken_by_the_never_treated_rule(
         assert old.pk not in [u.pk for u in retention.inactive_never_treated()]
 
 
-def test_anonymising_does_to_each_kind_what_the_registry_says(old: User) -> None:
+def test_anonymising_does_to_each_kind_what_the_registry_says(old: User, private: Service) -> None:
     """``portal.patient_data.KINDS`` is the list the privacy pages and the export rely on:
     every kind it says is deleted is gone, and what it keeps is still there."""
     from django.apps import apps
@@ -351,6 +351,14 @@ def test_anonymising_does_to_each_kind_what_the_registry_says(old: User) -> None
         manager = apps.get_model(kind.model)._default_manager
         return int(manager.filter(**{kind.patient_field: old}).count())
 
+    WaitlistEntry.objects.create(
+        clinic=Clinic.objects.current(),
+        patient=old,
+        service=private,
+        weekdays=[0],
+        day_parts=["evening"],
+        joined_at=NOW - timedelta(days=2),
+    )
     RecordCorrection.objects.create(
         clinic=Clinic.objects.current(),
         patient=old,
