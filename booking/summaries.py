@@ -38,8 +38,9 @@ def patient_journey(patient: User) -> Journey:
     """The patient's journey facts in two queries."""
     now = timezone.now()
     upcoming = list(
-        Booking.objects.filter(patient=patient, status__in=ACTIVE_STATUSES, ends_at__gte=now)
-        .values_list("kind", flat=True)
+        Booking.objects.filter(
+            patient=patient, status__in=ACTIVE_STATUSES, ends_at__gte=now
+        ).values_list("kind", flat=True)
     )
     returning = not is_new_patient(patient, now)
     limit = 0 if returning else Clinic.objects.current().new_patient_booking_limit

@@ -5,25 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('booking', '0003_cancellation_note'),
+        ("booking", "0003_cancellation_note"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='practitioner',
-            name='photo',
-            field=models.CharField(blank=True, help_text="Optional: a square photo's path under the static folder, such as img/practitioners/mei-chen.jpg. Without one their initials are shown.", max_length=200, validators=[django.core.validators.RegexValidator('^(?!.*\\.\\.)[A-Za-z0-9_/-]+\\.(jpg|jpeg|png|webp|svg)$', 'A path under the static folder, such as img/practitioners/mei-chen.jpg.')]),
+            model_name="practitioner",
+            name="photo",
+            field=models.CharField(
+                blank=True,
+                help_text="Optional: a square photo's path under the static folder, such as img/practitioners/mei-chen.jpg. Without one their initials are shown.",
+                max_length=200,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^(?!.*\\.\\.)[A-Za-z0-9_/-]+\\.(jpg|jpeg|png|webp|svg)$",
+                        "A path under the static folder, such as img/practitioners/mei-chen.jpg.",
+                    )
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='practitioner',
-            name='style',
-            field=models.CharField(blank=True, help_text='How they like to treat, in a line: e.g. gentle Japanese-style needling, good for sensitive patients.', max_length=200),
+            model_name="practitioner",
+            name="style",
+            field=models.CharField(
+                blank=True,
+                help_text="How they like to treat, in a line: e.g. gentle Japanese-style needling, good for sensitive patients.",
+                max_length=200,
+            ),
         ),
         migrations.AlterField(
-            model_name='practitioner',
-            name='bio',
-            field=models.TextField(blank=True, help_text='A few lines patients read when choosing who to see.'),
+            model_name="practitioner",
+            name="bio",
+            field=models.TextField(
+                blank=True, help_text="A few lines patients read when choosing who to see."
+            ),
         ),
     ]

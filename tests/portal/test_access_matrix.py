@@ -76,10 +76,12 @@ EXPECTED: dict[str, Expect] = {
     "export_download": OWN_PATIENT_OBJECT,
     "desk_export": DESK,
     # booking
-    "booking:services": BOOKING_FLOW,
+    # Services, prices, practitioners and open times are public (a team member without a
+    # patient chosen sees what a visitor sees); choosing a time (confirm) needs an account.
+    "booking:services": PUBLIC,
     "booking:book_for_patient": TEAM,
-    "booking:practitioners": BOOKING_FLOW,
-    "booking:week": BOOKING_FLOW,
+    "booking:practitioners": PUBLIC,
+    "booking:week": PUBLIC,
     "booking:confirm": BOOKING_FLOW,
     "booking:mine": SIGNED_IN,
     "booking:detail": BOOKING,
