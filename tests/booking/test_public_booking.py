@@ -13,7 +13,14 @@ import pytest
 import time_machine
 from django.test import Client
 
-from booking.models import Booking, BookingStatus, PriceRule, Service, ServiceKind
+from booking.models import (
+    Booking,
+    BookingStatus,
+    Practitioner,
+    PriceRule,
+    Service,
+    ServiceKind,
+)
 from booking.week_page import build_week, day_choices
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, WED
@@ -27,6 +34,7 @@ from tests.booking.factories import (
     weekly_hours,
 )
 from tests.conftest import client_for
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +52,7 @@ def labels_on(content: str) -> list[str]:
 
 
 @pytest.fixture
-def two_practitioners(private: Service, mei: object) -> tuple[object, object]:
+def two_practitioners(private: Service, mei: Practitioner) -> tuple[Practitioner, Practitioner]:
     """Mei and Aisha both offer the treatment and both work the same hours."""
     aisha = PractitionerFactory.create(display_name="Aisha Patel", style="Gentle needling")
     weekly_hours(aisha, (time(9), time(12)), (time(13), time(17)))
@@ -57,7 +65,7 @@ def two_practitioners(private: Service, mei: object) -> tuple[object, object]:
 
 @pytest.mark.usefixtures("frozen")
 def test_the_service_list_shows_prices_as_patients_pay_them(
-    client: Client, private: Service, assessment: Service, mei: object
+    client: Client, private: Service, assessment: Service, mei: Practitioner
 ) -> None:
     ServiceFactory.create(
         slug="community",
@@ -71,7 +79,7 @@ def test_the_service_list_shows_prices_as_patients_pay_them(
         practitioners=[mei],
     )
     page = client.get("/book/").content.decode()
-    assert "£15–£35, you choose" in page
+    assert "£15\u2013£35, you choose" in page
     assert "£25" not in page  # the suggested amount is not the price
     assert "£50" in page  # the fixed price
     assert re.search(r"data-price>\s*Free", page)
@@ -80,7 +88,7 @@ def test_the_service_list_shows_prices_as_patients_pay_them(
 
 @pytest.mark.usefixtures("frozen")
 def test_choosing_a_time_asks_a_visitor_to_sign_in_and_comes_back_to_that_time(
-    client: Client, private: Service, mei: object
+    client: Client, private: Service, mei: Practitioner
 ) -> None:
     week = client.get(f"/book/{private.slug}/times/?with=any").content.decode()
     start, pid, href = slots_on(week)[0]
@@ -109,7 +117,7 @@ def test_a_visitor_cannot_reach_anything_private_through_the_public_pages(
 
 @pytest.mark.usefixtures("frozen")
 def test_any_practitioner_shows_each_time_once(
-    private: Service, two_practitioners: tuple[object, object], patient: User
+    private: Service, two_practitioners: tuple[Practitioner, Practitioner], patient: User
 ) -> None:
     page = client_for(patient).get(f"/book/{private.slug}/times/?with=any").content.decode()
     starts = [start for start, _, _ in slots_on(page)]
@@ -119,7 +127,7 @@ def test_any_practitioner_shows_each_time_once(
 
 @pytest.mark.usefixtures("frozen")
 def test_each_time_books_the_practitioner_the_confirm_page_names(
-    private: Service, two_practitioners: tuple[object, object], patient: User
+    private: Service, two_practitioners: tuple[Practitioner, Practitioner], patient: User
 ) -> None:
     """The bug: "09:00 Aisha Patel" booked David Rhys, because every link said
     practitioner=any. Each link now names its practitioner, the confirm page says who, and
@@ -127,16 +135,16 @@ def test_each_time_books_the_practitioner_the_confirm_page_names(
     mei, aisha = two_practitioners
     client = client_for(patient)
     # Mei is busy at 09:00 on Wednesday, so that time is Aisha's.
-    book(UserFactoryPatient(), private, local(WED, 9), now=NOW, practitioner=mei)
+    book(UserFactory.create(), private, local(WED, 9), now=NOW, practitioner=mei)
     page = client.get(f"/book/{private.slug}/times/?with=any&week={WED}").content.decode()
     nine = next(s for s in slots_on(page) if s[0] == local(WED, 9).isoformat())
-    assert nine[1] == aisha.pk  # type: ignore[attr-defined]
+    assert nine[1] == aisha.pk
     ten = next(s for s in slots_on(page) if s[0] == local(WED, 10, 30).isoformat())
     for start, pid, href in (nine, ten):
         confirm = client.get(href).content.decode()
         named = re.search(r"<dd data-with>(.*?)</dd>", confirm, re.S)
         assert named, confirm
-        assert (aisha if pid == aisha.pk else mei).display_name in named.group(1)  # type: ignore[attr-defined]
+        assert (aisha if pid == aisha.pk else mei).display_name in named.group(1)
         assert f'name="practitioner" value="{pid}"' in confirm
         query = parse_qs(urlsplit(href).query)
         response = client.post(
@@ -153,12 +161,6 @@ def test_each_time_books_the_practitioner_the_confirm_page_names(
         assert made.starts_at == datetime.fromisoformat(start)
         made.status = BookingStatus.CANCELLED
         made.save()
-
-
-def UserFactoryPatient() -> User:  # noqa: N802
-    from tests.factories import UserFactory
-
-    return UserFactory.create()
 
 
 def test_one_choice_per_instant_in_time_order() -> None:
@@ -197,13 +199,13 @@ def test_times_are_grouped_by_morning_afternoon_and_evening() -> None:
 
 @pytest.mark.usefixtures("frozen")
 def test_a_fully_booked_week_says_so_and_links_the_next_week_with_places(
-    private: Service, mei: object, patient: User
+    private: Service, mei: Practitioner, patient: User
 ) -> None:
     asked = date(2027, 3, 8)
     for offset in range(5):
-        closed_day(mei, date(2027, 3, 8 + offset))  # type: ignore[arg-type]
+        closed_day(mei, date(2027, 3, 8 + offset))
     for offset in range(5):
-        closed_day(mei, date(2027, 3, 15 + offset))  # type: ignore[arg-type]
+        closed_day(mei, date(2027, 3, 15 + offset))
     page = client_for(patient).get(f"/book/{private.slug}/times/?week={asked}").content.decode()
     assert "Fully booked this week" in page
     assert "week=2027-03-22" in page and "See the week of 22 March" in page

@@ -63,7 +63,7 @@ def test_a_visitor_sees_prices_signs_up_and_books_the_time_they_chose(
     page.goto(f"{base}/book/")
     expect(page.get_by_role("heading", level=1)).to_have_text("What would you like to book?")
     community = page.locator('[data-service="community-clinic"]')
-    expect(community.locator("[data-price]")).to_have_text("£15–£35, you choose")
+    expect(community.locator("[data-price]")).to_have_text("£15\u2013£35, you choose")
     expect(page.locator('[data-service="free-assessment"] [data-price]')).to_have_text("Free")
     expect(page.locator('[data-service="follow-up"] [data-price]')).to_have_text("£50")
     expect(page.locator('[data-rule="new-patient"]')).to_contain_text(
