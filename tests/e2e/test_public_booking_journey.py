@@ -73,7 +73,7 @@ def test_a_visitor_sees_prices_signs_up_and_books_the_time_they_chose(
     shot_both(page, "public-booking-01-services")
 
     # Who offers the follow-up, with their profiles.
-    page.locator('[data-service="follow-up"]').get_by_role("link", name="See times").click()
+    page.locator('[data-service="follow-up"]').get_by_role("link", name="Choose a time").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Who would you like to see?")
     expect(page.get_by_text("turn the volume down")).to_be_visible()
     shot_both(page, "public-booking-02-practitioners")
