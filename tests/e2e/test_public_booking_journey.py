@@ -179,3 +179,17 @@ def test_patients_have_book_and_my_bookings_in_the_phone_menu(
     page.screenshot(path=str(SCREENSHOTS / "public-booking-10-phone-menu.png"))
     menu.get_by_role("link", name="My bookings").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("bookings")
+
+
+def test_the_sign_in_pages_speak_the_portals_language(page: Page, live_server) -> None:
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    expect(page.get_by_label("Remember me on this device")).to_be_visible()
+    page.get_by_role("link", name="Forgotten your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
+    expect(page.get_by_role("button", name="Email me a reset link")).to_be_visible()
+    shot_both(page, "public-booking-11-password-reset")
+    page.goto(f"{base}/accounts/signup/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign up")
+    expect(page.get_by_role("button", name="Sign up", exact=True)).to_be_visible()
