@@ -43,6 +43,7 @@ from booking.models import (
     PriceRule,
     Service,
 )
+from booking.summaries import patient_journey
 from booking.week_page import build_week, open_week
 from portal.access import team_required
 from portal.models import Clinic, Role, User
@@ -163,13 +164,22 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
 def _patient_context(request: HttpRequest, patient: User | None) -> dict[str, Any]:
     """Who the public booking pages speak to: a visitor, a patient (new or returning), or
     the team booking ``for`` a patient; and the new-patient rule, said up front."""
-    clinic = Clinic.objects.current()
-    new = patient is None or services.is_new_patient(patient, timezone.now())
+    if patient is None:
+        limit = Clinic.objects.current().new_patient_booking_limit
+        return {
+            "patient": None,
+            "booking_for": None,
+            "is_new_patient": True,
+            "new_patient_limit": limit,
+            "at_limit": False,
+        }
+    journey = patient_journey(patient)
     return {
         "patient": patient,
-        "booking_for": patient if patient is not None and patient != request.user else None,
-        "is_new_patient": new,
-        "new_patient_limit": clinic.new_patient_booking_limit if new else 0,
+        "booking_for": patient if patient != request.user else None,
+        "is_new_patient": not journey.returning,
+        "new_patient_limit": journey.new_patient_limit,
+        "at_limit": journey.at_limit,
     }
 
 

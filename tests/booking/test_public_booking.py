@@ -318,3 +318,19 @@ def test_the_dashboard_treats_a_returning_patient_as_returning(
     assert "Book a free assessment" not in page
     assert "Book your next treatment" in page
     assert "upcoming visit at a time" not in page
+
+
+@pytest.mark.usefixtures("frozen")
+def test_a_new_patient_holding_their_one_visit_is_told_on_the_service_list(
+    private: Service, patient: User, policies: Clinic
+) -> None:
+    policies.new_patient_booking_limit = 1
+    policies.save()
+    client = client_for(patient)
+    assert (
+        "You already have your upcoming visit booked" not in client.get("/book/").content.decode()
+    )
+    book(patient, private, local(WED, 9), now=NOW)
+    page = client.get("/book/").content.decode()
+    assert "You already have your upcoming visit booked" in page
+    assert "/bookings/" in page
