@@ -31,7 +31,8 @@ class TimeOffInline(admin.TabularInline[TimeOff, Practitioner]):
 
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin[Practitioner]):
-    list_display = ("display_name", "title", "clinic", "is_bookable")
+    list_display = ("display_name", "title", "style", "is_bookable")
+    fields = ("user", "clinic", "display_name", "title", "style", "bio", "photo", "is_bookable")
     inlines = (WeeklyHoursInline, DateExceptionInline, TimeOffInline)
     raw_id_fields = ("user",)
 

@@ -21,10 +21,10 @@ from portal.models import User
 from portal.params import parse_id
 
 
-def chosen_practitioner(service: Service, chosen: str | None) -> Practitioner | None:
+def chosen_practitioner(service: Service, chosen: str | int | None) -> Practitioner | None:
     """The practitioner picked for this service (None for "whoever is free"), or 404."""
     practitioner = parse_practitioner(service, chosen)
-    if practitioner is None and parse_id(chosen) is not None:
+    if practitioner is None and (isinstance(chosen, int) or parse_id(chosen) is not None):
         # A practitioner id that does not offer this service (another clinic's, a tampered
         # form): refuse rather than quietly booking whoever is free.
         raise Http404("No such practitioner for this service")

@@ -66,6 +66,34 @@ SERVICES = [
     ),
 ]
 
+# Profiles patients read when choosing who to see (keyed by the practitioner's email).
+PROFILES = {
+    "mei@clinic.example": dict(
+        title="Acupuncturist, BAcC",
+        style="Gentle Japanese-style needling: fine needles, shallow and few. Good if you are "
+        "nervous of needles or sensitive to treatment.",
+        bio="Mei trained in Tokyo and London and has treated back and neck pain for twelve "
+        "years. She works slowly, checks in often and is happy to turn the volume down if a "
+        "treatment left you sore. Outside the clinic she teaches tai chi to beginners.",
+    ),
+    "david@clinic.example": dict(
+        title="Acupuncturist, BAcC",
+        style="Traditional Chinese acupuncture, and the community clinic on Tuesday and "
+        "Thursday evenings.",
+        bio="David has worked in NHS pain clinics and community acupuncture for fifteen years. "
+        "He likes a plain conversation about what is realistic, and runs our shared room for "
+        "people who want regular, lower-cost treatment.",
+    ),
+    "aisha@clinic.example": dict(
+        title="Acupuncturist, BAcC",
+        style="Traditional Chinese acupuncture with heat (moxa) and gentle stretching advice "
+        "for long-standing back pain.",
+        bio="Aisha was a physiotherapy assistant before she trained in acupuncture. She sees "
+        "many people with sciatica and pain after surgery, and gives you a few simple things "
+        "to do between visits.",
+    ),
+}
+
 WEEKDAYS = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY]
 
 
@@ -79,6 +107,7 @@ def seed_booking(clinic: Clinic) -> None:
                 "clinic": clinic,
                 "display_name": user.get_full_name(),
                 "title": "Acupuncturist",
+                **PROFILES.get(user.email.lower(), {}),
             },
         )
         practitioners.append(p)

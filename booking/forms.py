@@ -31,13 +31,65 @@ def parse_start(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def parse_practitioner(service: Service, value: str | None) -> Practitioner | None:
+def parse_practitioner(service: Service, value: str | int | None) -> Practitioner | None:
     """The chosen practitioner if they offer ``service``; None for "any" or a bad value."""
-    wanted = parse_id(value)
+    wanted = value if isinstance(value, int) else parse_id(value)
     if wanted is None:
         return None
     # Through .all(), so a service loaded with its practitioners costs no query.
     return next((p for p in service.practitioners.all() if p.pk == wanted and p.is_bookable), None)
+
+
+class _IdField(forms.Field):
+    """A database id, or None for anything else: a bad value is "not given", never an error."""
+
+    def to_python(self, value: Any) -> int | None:
+        return parse_id(value) if isinstance(value, str) else None
+
+
+class _IdOrAnyField(forms.Field):
+    """A practitioner choice: an id, "any" (whoever is free), or None when not given."""
+
+    def to_python(self, value: Any) -> int | str | None:
+        if value == "any":
+            return "any"
+        return parse_id(value) if isinstance(value, str) else None
+
+
+class _DateField(forms.Field):
+    def to_python(self, value: Any) -> date | None:
+        return parse_date(value) if isinstance(value, str) else None
+
+
+class _StartField(forms.Field):
+    def to_python(self, value: Any) -> datetime | None:
+        return parse_start(value) if isinstance(value, str) else None
+
+
+class BookingQueryForm(forms.Form):
+    """The booking pages' query string: for whom (``for``), with whom (``with``, or the
+    ``practitioner`` of a chosen time), which ``week``, which ``start``, what is moved
+    (``reschedule``). Lenient by design: a malformed value reads as not given, and each page
+    says what that means (everyone's times, this week, "pick a time again")."""
+
+    # Built in __init__: "for" and "with" are Python keywords, so not class attributes.
+    def __init__(self, data: Any) -> None:
+        super().__init__(data)
+        self.fields.update(
+            {
+                "for": _IdField(required=False),
+                "with": _IdOrAnyField(required=False),
+                "practitioner": _IdOrAnyField(required=False),
+                "reschedule": _IdField(required=False),
+                "week": _DateField(required=False),
+                "start": _StartField(required=False),
+            }
+        )
+        self.full_clean()
+
+    def get(self, name: str) -> Any:
+        """The cleaned value of ``name``; None when it was missing or malformed."""
+        return self.cleaned_data.get(name)
 
 
 class ConfirmBookingForm(forms.Form):

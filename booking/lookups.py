@@ -12,10 +12,11 @@ from django.db.models import Subquery
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from booking.forms import BookingQueryForm
 from booking.models import Booking, Service
 from portal import policy
 from portal.models import Clinic, Role, User
-from portal.params import int_param, parse_id
+from portal.params import int_param
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -39,6 +40,17 @@ def get_bookable_service(slug: str) -> Service:
         slug=slug,
         is_active=True,
     )
+
+
+def visitor_patient(request: HttpRequest) -> User | None:
+    """Who the public booking pages are for: the signed-in patient, the team's ``for``
+    patient, or None (a visitor, or a team member looking without a patient chosen)."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    if not is_team(user):
+        return signed_in_user(request)
+    return patient_for(request) if request.GET.get("for") else None
 
 
 def patient_for(request: HttpRequest) -> User:
@@ -72,11 +84,8 @@ def moving_booking(request: HttpRequest) -> Booking | None:
 
 
 def carry_query(request: HttpRequest, **extra: Any) -> str:
-    """Query string that keeps the booking context (for whom, what we are moving)."""
-    keep = {
-        k: v
-        for k in ("for", "reschedule", "with")
-        if (v := request.GET.get(k, "")) and (parse_id(v) is not None or (k, v) == ("with", "any"))
-    }
+    """Query string that keeps the booking context (for whom, with whom, what is moved)."""
+    query = BookingQueryForm(request.GET)
+    keep = {k: v for k in ("for", "reschedule", "with") if (v := query.get(k)) is not None}
     keep.update({k: v for k, v in extra.items() if v is not None})
     return urlencode(keep)

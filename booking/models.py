@@ -12,9 +12,10 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.templatetags.static import static
 from django.utils import timezone
 
 from booking.cache_version import AvailabilityQuerySet, BookingQuerySet
@@ -40,7 +41,27 @@ class Practitioner(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="practitioners")
     display_name = models.CharField(max_length=120)
     title = models.CharField(max_length=120, blank=True, help_text="e.g. Acupuncturist, BAcC")
-    bio = models.TextField(blank=True)
+    bio = models.TextField(
+        blank=True, help_text="A few lines patients read when choosing who to see."
+    )
+    style = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="How they like to treat, in a line: e.g. gentle Japanese-style needling, "
+        "good for sensitive patients.",
+    )
+    photo = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^(?!.*\.\.)[A-Za-z0-9_/-]+\.(jpg|jpeg|png|webp|svg)$",
+                "A path under the static folder, such as img/practitioners/mei-chen.jpg.",
+            )
+        ],
+        help_text="Optional: a square photo's path under the static folder, such as "
+        "img/practitioners/mei-chen.jpg. Without one their initials are shown.",
+    )
     is_bookable = models.BooleanField(default=True)
 
     objects = AvailabilityQuerySet["Practitioner"].as_manager()
@@ -50,6 +71,21 @@ class Practitioner(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def initials(self) -> str:
+        return "".join(word[0] for word in self.display_name.split()[:2]).upper()
+
+    @property
+    def photo_url(self) -> str:
+        """The photo's address, or "" when there is none or the file is missing (production's
+        manifest storage would otherwise fail the whole page)."""
+        if not self.photo:
+            return ""
+        try:
+            return static(self.photo)
+        except ValueError:
+            return ""
 
 
 class ServiceKind(models.TextChoices):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from booking.models import ACTIVE_STATUSES, Booking
+from booking.models import ACTIVE_STATUSES, Booking, ServiceKind
+from booking.services import is_new_patient
 from portal.models import Clinic, User
 
 
@@ -18,6 +20,36 @@ def upcoming_for_patient(patient: User, *, limit: int = 5) -> QuerySet[Booking]:
         )
         .select_related("service", "practitioner")
         .order_by("starts_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class Journey:
+    """Where a patient is on the way to treatment, for the dashboard's next steps."""
+
+    returning: bool  # has attended a treatment: no "before your first visit"
+    has_upcoming: bool
+    assessment_booked: bool  # an upcoming free assessment: no "book a free assessment"
+    new_patient_limit: int  # the clinic's rule while new (0: none, or not new)
+    at_limit: bool  # a new patient already holding as many visits as the rule allows
+
+
+def patient_journey(patient: User) -> Journey:
+    """The patient's journey facts in two queries."""
+    now = timezone.now()
+    upcoming = list(
+        Booking.objects.filter(
+            patient=patient, status__in=ACTIVE_STATUSES, ends_at__gte=now
+        ).values_list("kind", flat=True)
+    )
+    returning = not is_new_patient(patient, now)
+    limit = 0 if returning else Clinic.objects.current().new_patient_booking_limit
+    return Journey(
+        returning=returning,
+        has_upcoming=bool(upcoming),
+        assessment_booked=ServiceKind.ASSESSMENT in upcoming,
+        new_patient_limit=limit,
+        at_limit=bool(limit) and len(upcoming) >= limit,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from booking import services
 from booking.availability_cache import cached_bookable_service
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
-from booking.forms import ConfirmBookingForm, PatientSearchForm, parse_practitioner, parse_start
+from booking.forms import (
+    BookingQueryForm,
+    ConfirmBookingForm,
+    PatientSearchForm,
+    parse_practitioner,
+)
 from booking.gates import Gate, gates_for
 from booking.lookups import (
     carry_query,
@@ -26,38 +32,52 @@ from booking.lookups import (
     moving_booking,
     patient_for,
     signed_in_user,
+    visitor_patient,
 )
 from booking.models import (
     ACTIVE_STATUSES,
     Booking,
     BookingStatus,
     PaymentMode,
+    Practitioner,
     PriceRule,
     Service,
 )
+from booking.summaries import patient_journey
 from booking.week_page import build_week, open_week
 from portal.access import team_required
 from portal.models import Clinic, Role, User
 from portal.phones import e164
 
 
-@login_required
 @require_safe
 def service_list(request: HttpRequest) -> HttpResponse:
-    patient = patient_for(request)
-    services_ = Service.objects.filter(clinic=Clinic.objects.current(), is_active=True)
+    """Public: every service with its price and who offers it; no account needed to look."""
+    patient = visitor_patient(request)
+    clinic = Clinic.objects.current()
+    services_ = Service.objects.filter(clinic=clinic, is_active=True)
+    team = (
+        Practitioner.objects.filter(clinic=clinic, is_bookable=True, services__in=services_)
+        .distinct()
+        .order_by("display_name")
+    )
     return render(
         request,
         "booking/service_list.html",
-        {"services": services_, "patient": patient, "carry": carry_query(request)},
+        {
+            "services": services_,
+            "practitioners": team,
+            **_patient_context(request, patient),
+            "carry": carry_query(request),
+        },
     )
 
 
-@login_required
 @require_safe
 def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
+    """Public: who offers the service, with their profiles."""
     service = get_bookable_service(slug)
-    patient = patient_for(request)
+    patient = visitor_patient(request)
     practitioners = list(service.practitioners.filter(is_bookable=True))
     if service.is_multibed or len(practitioners) == 1:
         only = practitioners[0].pk if len(practitioners) == 1 else "any"
@@ -70,43 +90,42 @@ def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "service": service,
             "practitioners": practitioners,
-            "patient": patient,
+            **_patient_context(request, patient),
             "carry": carry_query(request),
         },
     )
 
 
-@login_required
 @require_safe
 def week(request: HttpRequest, slug: str) -> HttpResponse:
-    """A week of open start times, Monday to Sunday, in the clinic's time zone."""
+    """Public: a week of open start times, Monday to Sunday, in the clinic's time zone, one
+    button per time; choosing one asks a visitor to sign in (the confirm page needs it)."""
     service = cached_bookable_service(slug)
-    patient = patient_for(request)
-    moving = moving_booking(request)
-    gates = _gates(request, patient, service, moving)
+    patient = visitor_patient(request)
+    moving = moving_booking(request) if patient is not None else None
+    gates = _gates(request, patient, service, moving) if patient is not None else []
     if gates and not is_team(request.user):
         return _gate_page(request, service, gates)
     tz = service.clinic.tz
     now = timezone.now()
-    wanted = request.GET.get("with")
+    query = BookingQueryForm(request.GET)
+    wanted = query.get("with")
     practitioner = parse_practitioner(service, wanted)
     carry = carry_query(request)
-    if practitioner is None and wanted and wanted != "any":
+    if practitioner is None and isinstance(wanted, int):
         carry = carry_query(request, **{"with": "any"})
         messages.info(
             request,
             f"That practitioner does not take {service.name} bookings online, so these are "
             "everyone's open times.",
         )
-    monday, slots = open_week(
+    monday, slots, next_open = open_week(
         service,
-        asked=request.GET.get("week"),
+        asked=query.get("week"),
         now=now,
         practitioner=practitioner,
         exclude_booking_id=moving.pk if moving else None,
     )
-    chosen = f"practitioner={practitioner.pk if practitioner else 'any'}"
-    query = "&".join(filter(None, (carry, chosen, "start=")))
     shown = build_week(
         slots,
         monday=monday,
@@ -115,21 +134,22 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
         .astimezone(tz)
         .date(),
         tz=tz,
-        link=f"{reverse('booking:confirm', args=[slug])}?{query}",
-        # With "any practitioner", each private time says who it is with.
-        names=None
-        if practitioner
-        else {p.pk: p.display_name for p in service.practitioners.all()},  # prefetched
     )
+    # Each time's link names its practitioner, so "any practitioner" books who it says.
+    link = f"{reverse('booking:confirm', args=[slug])}?{'&'.join(filter(None, (carry, 'start=')))}"
     return render(
         request,
         "booking/week.html",
         {
             "service": service,
-            "patient": patient,
+            **_patient_context(request, patient),
             "week": shown,
+            "next_open": next_open,
+            "link": link,
             "tz": tz,
             "practitioner": practitioner,
+            # Everyone offering the service, for "who you may see" (prefetched with it).
+            "offered_by": [p.display_name for p in service.practitioners.all() if p.is_bookable],
             "moving": moving,
             "moving_label": moving.starts_at.astimezone(tz).strftime("%A %-d %B, %H:%M")
             if moving
@@ -142,6 +162,28 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _patient_context(request: HttpRequest, patient: User | None) -> dict[str, Any]:
+    """Who the public booking pages speak to: a visitor, a patient (new or returning), or
+    the team booking ``for`` a patient; and the new-patient rule, said up front."""
+    if patient is None:
+        limit = Clinic.objects.current().new_patient_booking_limit
+        return {
+            "patient": None,
+            "booking_for": None,
+            "is_new_patient": True,
+            "new_patient_limit": limit,
+            "at_limit": False,
+        }
+    journey = patient_journey(patient)
+    return {
+        "patient": patient,
+        "booking_for": patient if patient != request.user else None,
+        "is_new_patient": not journey.returning,
+        "new_patient_limit": journey.new_patient_limit,
+        "at_limit": journey.at_limit,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, slug: str) -> HttpResponse:
@@ -152,9 +194,9 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     gates = _gates(request, patient, service, moving)
     if gates and not is_team(request.user):
         return _gate_page(request, service, gates)
-    source = request.POST if request.method == "POST" else request.GET
-    start = parse_start(source.get("start"))
-    practitioner = chosen_practitioner(service, source.get("practitioner") or source.get("with"))
+    query = BookingQueryForm(request.POST if request.method == "POST" else request.GET)
+    start = query.get("start")
+    practitioner = chosen_practitioner(service, query.get("practitioner") or query.get("with"))
     if start is None:
         messages.error(request, "That time could not be read. Please pick a time again.")
         return redirect(week_url(request, service))

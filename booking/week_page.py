@@ -1,8 +1,10 @@
-"""What the week of open times shows: days, their times as links, the weeks either side.
+"""What the week of open times shows: days split into morning, afternoon and evening, one
+choice per start time, and the weeks either side (the markup is in booking/week.html).
 
-The page is the busiest a patient opens, so labels and links are made here once, in
-Python, rather than by template tags and filters per time (measured: the template
-loop was most of the page's cost).
+With "any practitioner" each start time is offered once, and its link names the
+practitioner it books, so the confirm step can say who the visit is with and the booking is
+made with them. Times are ordered by instant; a wall-clock time the clocks repeat (the
+October night) carries its zone abbreviation ("01:30 BST", "01:30 GMT").
 """
 
 from __future__ import annotations
@@ -13,24 +15,41 @@ from datetime import date, datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
-
 from booking.availability import Slot, find_open_slots, slots_by_day
 from booking.availability_cache import cached_open_slots
-from booking.forms import parse_week
 from booking.models import Practitioner, Service
+
+# Where each part of the day starts, in the clinic's hours (the last part runs to midnight).
+PARTS = (("Morning", 0), ("Afternoon", 12), ("Evening", 17))
+
+
+@dataclass(frozen=True)
+class TimeChoice:
+    """One button: a start time and the practitioner it books."""
+
+    start: str  # ISO instant, for data-start
+    start_q: str  # the same, quoted for the link
+    label: str  # "09:00", or "01:30 BST" in a repeated hour
+    hour: int  # the local hour, for the part of the day
+    practitioner_id: int
+    places_left: int | None  # multibed: recliners free for the whole stay
+
+
+@dataclass(frozen=True)
+class DayPart:
+    name: str  # "Morning"
+    times: list[TimeChoice]
 
 
 @dataclass(frozen=True)
 class WeekDay:
-    """One column of the week: its heading and its open times, ready to show."""
+    """One column of the week: its heading and its open times by part of the day."""
 
     day: date
     weekday: str  # "Monday"
     label: str  # "23 Nov"
     is_today: bool
-    times: SafeString  # the <li> items, or "" for a day with nothing open
+    parts: list[DayPart]  # only the parts with times
     count: int
 
 
@@ -41,6 +60,7 @@ class Week:
     days: list[WeekDay]
     prev_monday: date | None  # None: this week is the first that can be booked
     next_monday: date | None  # None: the next week is past the booking horizon
+    count: int  # open times in the whole week; 0 is "fully booked"
 
 
 def monday_of(day: date) -> date:
@@ -50,19 +70,20 @@ def monday_of(day: date) -> date:
 def open_week(
     service: Service,
     *,
-    asked: str | None,
+    asked: date | None,
     now: datetime,
     practitioner: Practitioner | None,
     exclude_booking_id: int | None = None,
-) -> tuple[date, list[Slot]]:
-    """The Monday to show and that week's open times.
+) -> tuple[date, list[Slot], date | None]:
+    """The Monday to show, that week's open times, and the Monday of the next week with a
+    place when this one has none (None when it has some, or nothing opens before the horizon).
 
     ``asked`` is the ``week`` the page was asked for (a date in it); without one, a
     week with nothing open gives way to the week of the next open time.
     """
     tz = service.clinic.tz
     today = now.astimezone(tz).date()
-    monday = max(parse_week(asked, today), monday_of(today))
+    monday = max(monday_of(asked or today), monday_of(today))
 
     def open_times(first: date, last: date) -> list[Slot]:
         if exclude_booking_id is None:
@@ -79,36 +100,59 @@ def open_week(
 
     sunday = monday + timedelta(days=6)
     slots = open_times(monday, sunday)
-    if not slots and not asked:
-        later = open_times(sunday, today + timedelta(days=service.clinic.booking_horizon_days))
-        if later:
-            monday = monday_of(later[0].starts_at.astimezone(tz).date())
-            sunday = monday + timedelta(days=6)
-            slots = [s for s in later if s.starts_at.astimezone(tz).date() <= sunday]
-    return monday, slots
+    if slots:
+        return monday, slots, None
+    horizon = today + timedelta(days=service.clinic.booking_horizon_days)
+    later = open_times(sunday + timedelta(days=1), horizon) if sunday < horizon else []
+    next_open = monday_of(later[0].starts_at.astimezone(tz).date()) if later else None
+    if next_open is not None and asked is None:
+        sunday = next_open + timedelta(days=6)
+        return next_open, [s for s in later if s.starts_at.astimezone(tz).date() <= sunday], None
+    return monday, [], next_open
 
 
-_TIME_ITEM = '<li><a class="slot" data-start="{}" href="{}{}"><strong>{}</strong>{}</a></li>'
-
-
-def _time_item(slot: Slot, tz: ZoneInfo, link: str, who: str | None) -> tuple[object, ...]:
-    starts = slot.starts_at.isoformat()
-    if slot.places_left is not None:
-        plural = "" if slot.places_left == 1 else "s"
-        note = format_html(
-            '<span class="small">{} recliner{} left</span>', slot.places_left, plural
-        )
-    elif who:
-        note = format_html('<span class="small">{}</span>', who)
-    else:
-        note = SafeString("")
+def _repeated(at: datetime, tz: ZoneInfo) -> bool:
+    """Whether the wall-clock time of ``at`` happens twice that night (clocks going back)."""
+    local = at.astimezone(tz).replace(tzinfo=None)
     return (
-        starts,
-        link,
-        quote(starts, safe=""),
-        slot.starts_at.astimezone(tz).strftime("%H:%M"),
-        note,
+        local.replace(tzinfo=tz, fold=0).utcoffset() != local.replace(tzinfo=tz, fold=1).utcoffset()
     )
+
+
+def day_choices(slots: Sequence[Slot], tz: ZoneInfo) -> list[TimeChoice]:
+    """One choice per start instant, in time order. With several practitioners free at once
+    the first (lowest id) is offered, and the link books exactly that practitioner."""
+    chosen: dict[datetime, Slot] = {}
+    for slot in sorted(slots, key=lambda s: (s.starts_at, s.practitioner_id)):
+        chosen.setdefault(slot.starts_at, slot)
+    choices = []
+    for at, slot in chosen.items():
+        local = at.astimezone(tz)
+        label = local.strftime("%H:%M")
+        if _repeated(at, tz):
+            label = f"{label} {local.tzname()}"
+        starts = at.isoformat()
+        choices.append(
+            TimeChoice(
+                start=starts,
+                start_q=quote(starts, safe=""),
+                label=label,
+                hour=local.hour,
+                practitioner_id=slot.practitioner_id,
+                places_left=slot.places_left,
+            )
+        )
+    return choices
+
+
+def _parts(choices: list[TimeChoice]) -> list[DayPart]:
+    bounds = [start for _, start in PARTS[1:]] + [24]
+    grouped: list[DayPart] = []
+    for (name, first), last in zip(PARTS, bounds, strict=True):
+        times = [c for c in choices if first <= c.hour < last]
+        if times:
+            grouped.append(DayPart(name, times))
+    return grouped
 
 
 def build_week(
@@ -118,35 +162,23 @@ def build_week(
     today: date,
     horizon_end: date,
     tz: ZoneInfo,
-    link: str,
-    names: dict[int, str] | None,
 ) -> Week:
-    """The week starting ``monday``, each open time linking to ``link`` + its start.
-
-    ``link`` ends with ``start=`` left open; ``names`` (practitioner id to name) labels each
-    private time with who it is with, for "any practitioner"; None leaves them unlabelled.
-    """
+    """The week starting ``monday``: each day's open times, one per start, by part of day."""
     by_day = slots_by_day(slots, tz)
     days = []
+    total = 0
     for offset in range(7):
         day = monday + timedelta(days=offset)
-        open_times = by_day.get(day, [])
-        items = (
-            _time_item(slot, tz, link, names.get(slot.practitioner_id) if names else None)
-            for slot in open_times
-        )
+        choices = day_choices(by_day.get(day, []), tz)
+        total += len(choices)
         days.append(
             WeekDay(
                 day=day,
                 weekday=day.strftime("%A"),
                 label=f"{day.day} {day:%b}",
                 is_today=day == today,
-                times=format_html_join(
-                    "\n",
-                    _TIME_ITEM,
-                    items,
-                ),
-                count=len(open_times),
+                parts=_parts(choices),
+                count=len(choices),
             )
         )
     next_monday = monday + timedelta(days=7)
@@ -156,4 +188,5 @@ def build_week(
         days=days,
         prev_monday=monday - timedelta(days=7) if monday > today else None,
         next_monday=next_monday if next_monday <= horizon_end else None,
+        count=total,
     )

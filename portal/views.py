@@ -49,7 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @patient_required
 def patient_dashboard(request: HttpRequest) -> HttpResponse:
-    from booking.summaries import upcoming_for_patient
+    from booking.summaries import patient_journey, upcoming_for_patient
     from followup.summaries import open_checkins
     from intake.services import has_complete_intake
 
@@ -60,6 +60,7 @@ def patient_dashboard(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming_for_patient(request.user),  # type: ignore[arg-type]
             "intake_done": has_complete_intake(request.user),  # type: ignore[arg-type]
             "open_checkins": open_checkins(request.user),  # type: ignore[arg-type]
+            "journey": patient_journey(request.user),  # type: ignore[arg-type]
         },
     )
 

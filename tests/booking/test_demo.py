@@ -41,3 +41,15 @@ def test_seed_is_idempotent_and_bookable(clinic: Clinic) -> None:
     assert all(s.places_left == 5 for s in slots)
     follow_up = Service.objects.get(slug="follow-up")
     assert find_open_slots(follow_up, tuesday, tuesday, now=NOW)
+
+
+def test_demo_practitioners_have_profiles(clinic: Clinic) -> None:
+    from booking.demo import PROFILES
+    from booking.models import Practitioner
+
+    for email in PROFILES:
+        UserFactory.create(email=email, role=Role.PRACTITIONER)
+    seed_booking(clinic)
+    mei = Practitioner.objects.get(user__email="mei@clinic.example")
+    assert "Japanese-style" in mei.style and "turn the volume down" in mei.bio
+    assert all(p.style and p.bio for p in Practitioner.objects.all())

@@ -67,9 +67,24 @@ def page_urls(private: Service, booking: Booking) -> dict[str, str]:
 
 
 PAGES = ["services", "practitioners", "week", "confirm", "mine", "detail", "cancel"]
+PUBLIC_PAGES = ["services", "practitioners", "week"]
 
 
-@pytest.mark.parametrize("page", [*PAGES, "for_a_patient"])
+@pytest.mark.parametrize("page", PUBLIC_PAGES)
+def test_a_visitor_sees_services_prices_and_times_without_an_account(
+    client: Client, private: Service, booking: Booking, page: str
+) -> None:
+    response = client.get(page_urls(private, booking)[page], follow=True)
+    assert response.status_code == 200
+    assert not any("/accounts/login/" in url for url, _ in response.redirect_chain)
+    content = response.content.decode()
+    # Nothing about any patient or their visits on a public page.
+    assert booking.patient.email not in content
+    assert booking.patient.last_name not in content
+    assert client.post(page_urls(private, booking)[page]).status_code == 405
+
+
+@pytest.mark.parametrize("page", ["confirm", "mine", "detail", "cancel", "for_a_patient"])
 def test_anonymous_is_sent_to_sign_in(
     client: Client, private: Service, booking: Booking, page: str
 ) -> None:
@@ -355,7 +370,8 @@ def test_week_page_shows_recliners_left_and_never_other_patients(
 def test_staff_books_for_a_patient(private: Service, patient: User, front_desk: User) -> None:
     client = client_for(front_desk)
     assert client.get(f"/book/?for={patient.pk}").status_code == 200
-    assert client.get("/book/").status_code == 404  # no patient chosen
+    # No patient chosen: the public list, as a visitor sees it.
+    assert client.get("/book/").status_code == 200
     response = post_confirm(client, private, local(WED, 9), data={"for": str(patient.pk)})
     booking = Booking.objects.get()
     assert response["Location"] == f"/bookings/{booking.pk}/"

@@ -221,7 +221,7 @@ def log_in(page: Page, base_url: str, email: str, password: str = TEST_PASSWORD)
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     user = User.objects.filter(email__iexact=email).first()
     if user is None or not user.check_password(password):
         return  # the login page shows its error

@@ -56,7 +56,11 @@ def test_a_patient_picks_what_to_pay_and_pays_by_card(
     # An amount below the range is refused on the same page, and nothing is booked.
     page.get_by_label(re.compile("Or another amount")).fill("9")
     page.get_by_role("button", name="Continue to payment").click()
-    expect(page.get_by_text("The lowest amount for this visit is £15")).to_be_visible()
+    # Said beside the field and in the error summary, which links to the field.
+    expect(page.locator("#amount-error")).to_contain_text("The lowest amount for this visit is £15")
+    expect(page.locator(".error-summary a[href='#id_amount_other']")).to_contain_text(
+        "The lowest amount for this visit is £15"
+    )
     assert not Booking.objects.exists()
     shot(page, "payments-amount-refused-laptop")
 

@@ -337,3 +337,13 @@ def test_a_booking_paid_at_the_clinic_shows_no_payment_panel(
     assert booking.payment_mode == PaymentMode.AT_CLINIC
     page = client_for(patient).get(f"/bookings/{booking.pk}/").content.decode()
     assert "paid at the clinic" in page and "payment-heading" not in page
+
+
+@pytest.mark.usefixtures("stripe_settings")
+def test_a_refused_amount_is_also_in_the_error_summary(sliding: Service, patient: User) -> None:
+    page = checkout(client_for(patient), sliding, amount="25", amount_other="500").content.decode()
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S)
+    assert summary, page
+    assert 'href="#id_amount_other"' in summary.group(0)
+    assert "Amount:" in summary.group(0)
+    assert 'id="id_amount_other"' in page

@@ -80,10 +80,12 @@ EXPECTED: dict[str, Expect] = {
     "desk_export_handover": DESK,
     "desk_add_caller": DESK,
     # booking
-    "booking:services": BOOKING_FLOW,
+    # Services, prices, practitioners and open times are public (a team member without a
+    # patient chosen sees what a visitor sees); choosing a time (confirm) needs an account.
+    "booking:services": PUBLIC,
     "booking:book_for_patient": TEAM,
-    "booking:practitioners": BOOKING_FLOW,
-    "booking:week": BOOKING_FLOW,
+    "booking:practitioners": PUBLIC,
+    "booking:week": PUBLIC,
     "booking:confirm": BOOKING_FLOW,
     "booking:mine": SIGNED_IN,
     "booking:detail": BOOKING,
