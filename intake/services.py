@@ -125,8 +125,9 @@ def flag_raise(*, patient: User, kind: FlagKind, reason: str) -> tuple[PatientFl
     return flag, True
 
 
-def flag_clear(*, flag: PatientFlag, by: User, note: str = "") -> bool:
-    """Clear an open flag; clearing twice changes nothing."""
+def flag_clear(*, flag: PatientFlag, by: User, note: str = "", because: str = "by_hand") -> bool:
+    """Clear an open flag; clearing twice changes nothing. ``because`` says in the audit trail
+    how it was cleared (by hand, or a rule such as a gentler treatment recorded)."""
     with transaction.atomic():
         changed = PatientFlag.objects.filter(pk=flag.pk, cleared_at__isnull=True).update(
             cleared_at=timezone.now(), cleared_by=by, clear_note=note[:300]
@@ -136,7 +137,7 @@ def flag_clear(*, flag: PatientFlag, by: User, note: str = "") -> bool:
                 action=AuditAction.FLAG_CLEARED,
                 actor=by,
                 subject=flag.patient,
-                detail={"flag": flag.pk, "kind": flag.kind},
+                detail={"flag": flag.pk, "kind": flag.kind, "because": because},
             )
     return bool(changed)
 
