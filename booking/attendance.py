@@ -27,8 +27,6 @@ ATTENDANCE_OUTCOMES = (
 # Attended and did not attend can be corrected into each other (a mistaken click is common at
 # a busy desk); a late cancellation only from confirmed.
 MARKABLE_FROM = (BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
-# A treatment record goes with a visit that went ahead: never a did-not-attend one.
-RECORDABLE_FROM = (BookingStatus.CONFIRMED, BookingStatus.ATTENDED)
 
 
 def _same_clinic_day(booking: Booking, now: datetime) -> bool:
@@ -72,10 +70,11 @@ def may_keep_record(booking: Booking, *, now: datetime | None = None) -> bool:
     assessment) that has started and went ahead or may still be marked attended; never a visit
     marked as did not attend, which must be corrected to attended first."""
     now = now or timezone.now()
-    return (
-        booking.kind != ServiceKind.ASSESSMENT
-        and booking.starts_at <= now
-        and booking.status in RECORDABLE_FROM
+    if booking.kind == ServiceKind.ASSESSMENT:
+        return False
+    # Saving the record marks a confirmed visit attended, so it must have started.
+    return booking.status == BookingStatus.ATTENDED or (
+        booking.status == BookingStatus.CONFIRMED and booking.starts_at <= now
     )
 
 

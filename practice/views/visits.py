@@ -18,10 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from booking import attendance
 from booking import services as booking_services
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, ServiceKind
+from followup.summaries import latest_checkin_note
 from intake.access import OutsideCare, offers_see_anyway
 from intake.charts import pain_chart
 from intake.models import Alert, FlagKind, PatientFlag
-from intake.services import latest_submitted, log_health_access
+from intake.services import contact_phone, latest_submitted, log_health_access
 from intake.summary import intake_summary
 from payments.models import FeeReduction, Payment
 from payments.services import cancel_with_refund, payment_for_booking
@@ -93,15 +94,16 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )[:5]
         )
         intake = latest_submitted(booking.patient)
+        checkin_note = latest_checkin_note(booking.patient)
         mark_edits([record, last])
         log_health_access(
             viewer=user,
             patient=booking.patient,
-            what="visit details and treatment records",
+            what="visit details, treatment records and the latest check-in",
             request=request,
         )
     else:
-        record, last, flags, alerts, intake = None, None, [], [], None
+        record, last, flags, alerts, intake, checkin_note = None, None, [], [], None, None
     choices = attendance.attendance_choices(booking, now=now)
     return render(
         request,
@@ -125,6 +127,9 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and not TreatmentRecord.objects.filter(booking=booking).exists(),
             "can_change": booking.is_changeable and booking.starts_at > now,
             "summary": intake_summary(intake) if intake is not None else None,
+            "checkin_note": checkin_note,
+            # Who they are, not their health: the desk phones patients too.
+            "phone": contact_phone(booking.patient),
             "chart": pain_chart(booking.patient, days=60, now=now) if health else None,
             "health": health,
             "may_ask": policy.may_ask_to_see_anyway(user, booking.patient),
@@ -249,9 +254,10 @@ def treatment_record(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Treatment record saved.")
-            if gently is not None and not PatientFlag.objects.filter(
-                pk=gently.pk, cleared_at__isnull=True
-            ).exists():
+            if (
+                gently is not None
+                and not PatientFlag.objects.filter(pk=gently.pk, cleared_at__isnull=True).exists()
+            ):
                 messages.success(
                     request,
                     "“Treat more gently” is cleared: this treatment was gentler than the one "
@@ -332,7 +338,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     log_health_access(
         viewer=user,
         patient=patient,
-        what="patient overview and treatment records",
+        what="patient overview, treatment records and the latest check-in",
         request=request,
     )
     glance = glance_for(upcoming + past)
@@ -352,6 +358,8 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tz": (user.clinic or Clinic.objects.current()).tz,
             "first_visit": min((b.starts_at for b in past), default=None),
             "summary": intake_summary(intake) if intake is not None else None,
+            "checkin_note": latest_checkin_note(patient),
+            "phone": contact_phone(patient),
             "chart": pain_chart(patient, now=now),
             "fee_reductions": list(FeeReduction.objects.filter(patient=patient)[:3]),
             "payments": list(

@@ -129,6 +129,8 @@ EXPECTED: dict[str, Expect] = {
     "practice:cancel": PRACTICE_BOOKING,
     "practice:record": RECORD_WRITE,
     "practice:record_versions": rule("login", 403, 403, "ok", 404, 403, 403),
+    # Finding a patient: the team (each finds whom the policy lets them, no health data).
+    "practice:patients": TEAM,
     "practice:patient": RECORD,
     # Hours and time off: a practitioner's own (David's remove of Mei's is a no-op), any for
     # the desk. Empty forms are refused kindly (400).
