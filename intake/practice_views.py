@@ -83,7 +83,11 @@ def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(
         request,
         "intake/practice_diary.html",
-        {"patient": patient, "chart": pain_chart(patient)},
+        {
+            "patient": patient,
+            "chart": pain_chart(patient),
+            "diary_changes": services.diary_changes(patient),
+        },
     )
 
 

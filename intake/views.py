@@ -17,7 +17,7 @@ from intake import breakglass, services
 from intake.access import no_store
 from intake.charts import pain_chart
 from intake.forms import DiaryForm, raw_from_post, section_form, validate_all
-from intake.models import DiaryEntry, HealthAccess, IntakeResponse, ResponseStatus
+from intake.models import DiaryEntry, DiarySource, HealthAccess, IntakeResponse, ResponseStatus
 from intake.questionnaire import CURRENT, FULL, KINDS, SHORT, Questionnaire, current
 from intake.summary import answers_by_section
 from intake.triage import Level
@@ -280,18 +280,23 @@ def diary(request: HttpRequest) -> HttpResponse:
     patient = _user(request)
     form = DiaryForm(
         request.POST or None,
+        patient=patient,
         initial={"recorded_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
     )
     if request.method == "POST" and form.is_valid():
-        services.diary_add(
-            patient=patient,
-            pain=form.cleaned_data["pain"],
-            note=form.cleaned_data["note"],
-            tags=form.cleaned_data["tags"],
-            recorded_at=form.cleaned_data["recorded_at"],
-        )
-        messages.success(request, "Added to your pain diary.")
-        return redirect("intake:diary")
+        try:
+            services.diary_add(
+                patient=patient,
+                pain=form.cleaned_data["pain"],
+                note=form.cleaned_data["note"],
+                tags=form.cleaned_data["tags"],
+                recorded_at=form.cleaned_data["recorded_at"],
+            )
+        except services.IntakeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Added to your pain diary.")
+            return redirect("intake:diary")
     return render(
         request,
         "intake/diary.html",
@@ -299,8 +304,68 @@ def diary(request: HttpRequest) -> HttpResponse:
             "form": form,
             "chart": pain_chart(patient),
             "entry_count": DiaryEntry.objects.filter(patient=patient).count(),
+            "entries": DiaryEntry.objects.filter(
+                patient=patient, source=DiarySource.DIARY
+            ).order_by("-recorded_at")[:20],
         },
     )
+
+
+def _own_entry(request: HttpRequest, pk: int) -> DiaryEntry:
+    """The signed-in patient's own diary score (not a check-in's), or 404."""
+    return get_object_or_404(DiaryEntry, pk=pk, patient=_user(request), source=DiarySource.DIARY)
+
+
+@no_store
+@patient_required
+@require_http_methods(["GET", "POST"])
+def diary_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct one of the patient's diary scores; the team keeps the version before."""
+    patient = _user(request)
+    entry = _own_entry(request, pk)
+    form = DiaryForm(
+        request.POST or None,
+        patient=patient,
+        initial={
+            "pain": entry.pain,
+            "note": entry.note,
+            "tags": entry.tags,
+            "recorded_at": timezone.localtime(entry.recorded_at).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.diary_edit(
+                patient=patient,
+                entry_id=entry.pk,
+                pain=form.cleaned_data["pain"],
+                note=form.cleaned_data["note"],
+                tags=form.cleaned_data["tags"],
+                recorded_at=form.cleaned_data["recorded_at"] or entry.recorded_at,
+            )
+        except services.IntakeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your diary entry is updated.")
+            return redirect("intake:diary")
+    return render(
+        request,
+        "intake/diary_edit.html",
+        {"form": form, "entry": entry},
+    )
+
+
+@no_store
+@patient_required
+@require_http_methods(["GET", "POST"])
+def diary_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then delete one of the patient's diary scores (the team keeps a copy)."""
+    entry = _own_entry(request, pk)
+    if request.method == "POST":
+        if services.diary_delete(patient=_user(request), entry_id=entry.pk):
+            messages.success(request, "The entry is deleted from your diary.")
+        return redirect("intake:diary")
+    return render(request, "intake/diary_delete.html", {"entry": entry})
 
 
 @no_store

@@ -94,6 +94,9 @@ EXPECTED: dict[str, Expect] = {
     # The autosave answers htmx: 401 rather than a redirect to sign in, 404 for anyone else's.
     "intake:autosave": rule(401, "ok", 404, 404, 404, 404, 404),
     "intake:diary": PATIENTS,
+    # A diary score: its patient alone (the walk's is Alex's); anyone else 404 or 403.
+    "intake:diary_edit": OWN_PATIENT_OBJECT,
+    "intake:diary_delete": OWN_PATIENT_OBJECT,
     "intake:privacy": PATIENTS,
     # intake: the team's side of the record
     "intake:practice_intake": RECORD,
