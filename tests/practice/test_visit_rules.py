@@ -221,3 +221,17 @@ def test_the_record_page_says_the_flag_cleared(
         )
     assert "“Treat more gently” is cleared" in response.content.decode()
     assert not PatientFlag.objects.filter(cleared_at__isnull=True).exists()
+
+
+def test_the_patient_reads_did_not_attend_too(visit: Booking, practitioner: User) -> None:
+    after = visit.starts_at + timedelta(minutes=30)
+    booking_mark_attendance(
+        booking=visit, outcome=BookingStatus.NO_SHOW, by=practitioner, now=after
+    )
+    with time_machine.travel(after + timedelta(days=1), tick=False):
+        client = client_for(visit.patient)
+        listed = client.get("/bookings/").content.decode()
+        detail = client.get(f"/bookings/{visit.pk}/").content.decode()
+    for page in (listed, detail):
+        assert "Did not attend" in page
+        assert "no show" not in page.lower() and "no-show" not in page.lower()
