@@ -7,13 +7,14 @@ once, changes the row once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from booking.models import Booking, BookingStatus
+from booking.models import Booking, BookingStatus, ServiceKind
 from booking.services import ChangeNotAllowed
 from portal.models import User
 
@@ -23,14 +24,64 @@ ATTENDANCE_OUTCOMES = (
     BookingStatus.LATE_CANCELLED,
 )
 
+# Attended and did not attend can be corrected into each other (a mistaken click is common at
+# a busy desk); a late cancellation only from confirmed.
+MARKABLE_FROM = (BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
+
+
+def _same_clinic_day(booking: Booking, now: datetime) -> bool:
+    tz = booking.clinic.tz
+    return booking.starts_at.astimezone(tz).date() == now.astimezone(tz).date()
+
+
+def _inside_cutoff(booking: Booking, now: datetime) -> bool:
+    return booking.starts_at - now < timedelta(hours=booking.clinic.cancellation_cutoff_hours)
+
+
+@dataclass(frozen=True)
+class AttendanceChoices:
+    """What may be recorded about a visit now: the buttons a visit page offers, decided by the
+    same rules the writes below enforce."""
+
+    arrive: bool
+    attend: bool
+    no_show: bool
+    late_cancel: bool
+    record: bool
+
+
+def attendance_choices(booking: Booking, *, now: datetime | None = None) -> AttendanceChoices:
+    """The attendance actions open on ``booking`` at ``now`` (the one place they are decided)."""
+    now = now or timezone.now()
+    started = booking.starts_at <= now
+    status = booking.status
+    confirmed = status == BookingStatus.CONFIRMED
+    return AttendanceChoices(
+        arrive=confirmed and booking.arrived_at is None and _same_clinic_day(booking, now),
+        attend=started and status in (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW),
+        no_show=started and status in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED),
+        late_cancel=confirmed and not started and _inside_cutoff(booking, now),
+        record=may_keep_record(booking, now=now),
+    )
+
+
+def may_keep_record(booking: Booking, *, now: datetime | None = None) -> bool:
+    """Whether a treatment record may be written for ``booking``: a treatment (not the free
+    assessment) that has started and went ahead or may still be marked attended; never a visit
+    marked as did not attend, which must be corrected to attended first."""
+    now = now or timezone.now()
+    if booking.kind == ServiceKind.ASSESSMENT:
+        return False
+    # Saving the record marks a confirmed visit attended, so it must have started.
+    return booking.status == BookingStatus.ATTENDED or (
+        booking.status == BookingStatus.CONFIRMED and booking.starts_at <= now
+    )
+
 
 def booking_mark_arrived(*, booking: Booking, by: User, now: datetime | None = None) -> Booking:
     """Note that the patient is in the waiting room (a confirmed visit on its day)."""
     now = now or timezone.now()
-    if (
-        booking.starts_at.astimezone(booking.clinic.tz).date()
-        != now.astimezone(booking.clinic.tz).date()
-    ):
+    if not _same_clinic_day(booking, now):
         raise ChangeNotAllowed("A patient can only be marked as arrived on the day of the visit.")
     # Conditional UPDATE: a second click (or the desk and the practitioner at once) is a no-op.
     changed = Booking.objects.filter(
@@ -39,7 +90,7 @@ def booking_mark_arrived(*, booking: Booking, by: User, now: datetime | None = N
     if not changed:
         booking.refresh_from_db()
         if booking.status != BookingStatus.CONFIRMED:
-            raise ChangeNotAllowed(f"This visit is {booking.get_status_display().lower()}.")
+            raise ChangeNotAllowed(f"This visit is {booking.status_phrase}.")
         return booking  # already marked as arrived
     booking.refresh_from_db()
     return booking
@@ -60,15 +111,14 @@ def booking_mark_attendance(
     if outcome in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW):
         if booking.starts_at > now:
             raise ChangeNotAllowed(
-                "This visit has not started yet, so it cannot be marked as attended or missed."
+                "This visit has not started yet, so attendance cannot be recorded."
             )
-        allowed_from = [BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW]
+        allowed_from = list(MARKABLE_FROM)
         changes: dict[str, object] = {"status": outcome, "attendance_marked_at": now}
         if outcome == BookingStatus.ATTENDED:
             changes["arrived_at"] = Coalesce(F("arrived_at"), Value(now))
     else:
-        cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
-        if booking.starts_at - now >= cutoff:
+        if not _inside_cutoff(booking, now):
             raise ChangeNotAllowed(
                 f"This visit is more than {booking.clinic.cancellation_cutoff_hours} hours away: "
                 "cancel it normally instead, with no late-cancellation charge."
@@ -84,6 +134,6 @@ def booking_mark_attendance(
     booking.refresh_from_db()
     if not changed and booking.status != outcome:
         raise ChangeNotAllowed(
-            f"This visit is {booking.get_status_display().lower()}, so that cannot be recorded."
+            f"This visit is {booking.status_phrase}, so that cannot be recorded."
         )
     return booking

@@ -15,14 +15,9 @@ from django.shortcuts import get_object_or_404
 from booking.forms import BookingQueryForm
 from booking.models import Booking, Service
 from portal import policy
+from portal.access import signed_in_user as signed_in_user  # re-exported for the pages
 from portal.models import Clinic, Role, User
 from portal.params import int_param
-
-
-def signed_in_user(request: HttpRequest) -> User:
-    """The signed-in user (views using this are behind ``login_required``)."""
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def is_team(user: Any) -> bool:

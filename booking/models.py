@@ -386,6 +386,18 @@ class BookingStatus(models.TextChoices):
     EXPIRED = "expired", "Hold expired"
 
 
+# How each status reads inside a sentence ("This visit is ..."), for the team and the patient.
+STATUS_PHRASES = {
+    BookingStatus.HELD: "awaiting payment",
+    BookingStatus.CONFIRMED: "confirmed",
+    BookingStatus.ATTENDED: "marked as attended",
+    BookingStatus.NO_SHOW: "marked as did not attend",
+    BookingStatus.CANCELLED: "cancelled",
+    BookingStatus.LATE_CANCELLED: "cancelled late",
+    BookingStatus.RESCHEDULED: "moved to another time",
+    BookingStatus.EXPIRED: "no longer held (the time to pay ran out)",
+}
+
 # Statuses that occupy the practitioner's time or a recliner.
 ACTIVE_STATUSES = (
     BookingStatus.HELD,
@@ -492,6 +504,11 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def status_phrase(self) -> str:
+        """The status inside a sentence: "This visit is marked as did not attend"."""
+        return STATUS_PHRASES[BookingStatus(self.status)]
 
     @property
     def is_changeable(self) -> bool:

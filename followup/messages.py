@@ -108,12 +108,12 @@ def _booking_context(
     if kind in (MessageKind.BOOKING_CONFIRMED, MessageKind.BOOKING_MOVED) and (
         status != BookingStatus.CONFIRMED
     ):
-        return Skip(f"The visit is {booking.get_status_display().lower()}, not confirmed.")
+        return Skip(f"The visit is {booking.status_phrase}, not confirmed.")
     if kind == MessageKind.BOOKING_CANCELLED and status not in CANCELLED:
-        return Skip(f"The visit is {booking.get_status_display().lower()}, not cancelled.")
+        return Skip(f"The visit is {booking.status_phrase}, not cancelled.")
     if kind in (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT):
         if status != BookingStatus.CONFIRMED:
-            return Skip(f"The visit is {booking.get_status_display().lower()}.")
+            return Skip(f"The visit is {booking.status_phrase}.")
         if booking.starts_at <= now:
             return Skip("The visit has already started.")
         if is_treatment(booking) and booking_paused(booking.patient):
@@ -126,7 +126,7 @@ def _booking_context(
     stage = CHECKIN_STAGE.get(MessageKind(kind))
     if stage is not None:
         if not went_ahead(booking, now):
-            return Skip(f"The visit is {booking.get_status_display().lower()}: no check-in.")
+            return Skip(f"The visit is {booking.status_phrase}: no check-in.")
         if CheckIn.objects.filter(booking=booking, stage=stage).exists():
             return Skip("Already answered.")
         context["link"] = checkin_url(booking_id=booking.pk, stage=stage)

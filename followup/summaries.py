@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Booking
+from followup.forms import REACTIONS
 from followup.links import make_token, max_age
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
+from intake.checkin_triage import CHECKIN_SIGNS, COMPARISONS, LEGACY_SIGNS
 from intake.models import PAUSING_FLAGS, AlertLevel
 from portal import policy
 from portal.models import User
@@ -94,6 +96,59 @@ def patient_history(patient: User) -> dict[str, object]:
         .order_by("-sent_at")[:20]
     )
     return {"checkins": checkins, "guidance": guidance}
+
+
+@dataclass(frozen=True)
+class CheckinNote:
+    """A patient's latest check-in answer in words, for the practitioner's visit and patient
+    pages (health data: only where ``policy.may_read_record``, and the read is logged)."""
+
+    checkin: CheckIn
+    comparison: str
+    pain_now: int | None
+    after_effects: list[str]
+    signs: list[str]
+    note: str
+    wants_call: bool
+
+
+_SIGN_WORDS = dict(CHECKIN_SIGNS)
+
+
+def latest_checkin_note(patient: User) -> CheckinNote | None:
+    """The patient's most recent check-in (48-hour or re-check): its answers and free text."""
+    checkin = (
+        CheckIn.objects.filter(patient=patient)
+        .select_related("booking__service", "booking__practitioner")
+        .order_by("-submitted_at")
+        .first()
+    )
+    if checkin is None:
+        return None
+    answers = checkin.answers if isinstance(checkin.answers, dict) else {}
+    effects = [
+        words
+        for key, words in (
+            ("needle_site_soreness", "Soreness where the needles went in"),
+            ("bruising", "A bruise where a needle went in"),
+        )
+        if answers.get(key)
+    ]
+    effects += [dict(REACTIONS).get(str(r), str(r)) for r in answers.get("reactions", [])]
+    signs = []
+    for key in answers.get("red_flags", []):
+        key = LEGACY_SIGNS.get(str(key), str(key))
+        signs.append(_SIGN_WORDS.get(key, key.replace("_", " ").capitalize()))
+    pain = answers.get("pain_now")
+    return CheckinNote(
+        checkin=checkin,
+        comparison=dict(COMPARISONS).get(str(answers.get("comparison", "")), ""),
+        pain_now=pain if isinstance(pain, int) else None,
+        after_effects=effects,
+        signs=list(dict.fromkeys(signs)),
+        note=str(answers.get("note", "")),
+        wants_call=bool(answers.get("wants_call")),
+    )
 
 
 def practitioner_followup(user: User) -> dict[str, object]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from intake import breakglass
 from intake.access import no_store
 from portal import policy
-from portal.access import owner_required, practitioner_required
+from portal.access import owner_required, practitioner_required, signed_in_user
 from portal.models import Clinic, Role, User
 from portal.params import safe_next
 
@@ -36,11 +36,6 @@ class SeeAnywayForm(forms.Form):
     )
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _next(request: HttpRequest, patient: User) -> str:
     wanted = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     return wanted or reverse("practice:patient", args=[patient.pk])
@@ -54,7 +49,7 @@ def _next(request: HttpRequest, patient: User) -> str:
 @require_http_methods(["GET", "POST"])
 def see_anyway(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Ask to read a patient's record outside the care relationship, with a reason."""
-    viewer = _user(request)
+    viewer = signed_in_user(request)
     patient = get_object_or_404(User, pk=patient_id, role=Role.PATIENT)
     if not policy.may_ask_to_see_anyway(viewer, patient):
         raise Http404("No such patient")
@@ -88,6 +83,6 @@ def see_anyway(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_safe
 def record_access(request: HttpRequest) -> HttpResponse:
     """The owner's list of every "see this record anyway", newest first."""
-    owner = _user(request)
+    owner = signed_in_user(request)
     grants = breakglass.all_grants(owner.clinic_id or Clinic.objects.current().pk)[:300]
     return render(request, "intake/record_access.html", {"grants": grants})

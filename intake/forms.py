@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
+from intake.diary import diary_when_problem
 from intake.models import DIARY_TAGS
 from intake.questionnaire import NONE, Question, Questionnaire, Section
 from portal.phones import INVALID_PHONE, parse_phone
@@ -315,10 +316,17 @@ class DiaryForm(forms.Form):
         },
     )
 
+    def __init__(self, *args: Any, patient: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
     def clean_recorded_at(self) -> datetime | None:
         value: datetime | None = self.cleaned_data.get("recorded_at")
-        if value is not None and value > timezone.now() + timedelta(minutes=5):
-            raise forms.ValidationError("That time is in the future. Please pick a past time.")
+        if value is None:
+            return value
+        problem = diary_when_problem(self.patient, value, now=timezone.now())
+        if problem:
+            raise forms.ValidationError(problem)
         return value
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from intake.triage import CALL_REQUESTED
 from portal.crypto import EncryptedJSONField, EncryptedTextField
@@ -321,6 +322,10 @@ class DiaryEntry(models.Model):
         "booking.Booking", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # A patient may correct or delete their own entries; every version (and the last one
+    # before a delete) is kept for the team (django-simple-history), encrypted like the entry.
+    history = HistoricalRecords()
 
     class Meta:
         ordering: ClassVar = ["-recorded_at"]

@@ -19,14 +19,9 @@ from intake.forms import FlagClearForm
 from intake.models import SAME_DAY_LEVELS, IntakeResponse, ResponseStatus
 from intake.summary import intake_summary
 from portal import policy
-from portal.access import team_required
+from portal.access import signed_in_user, team_required
 from portal.models import Role, User
 from portal.params import int_param, safe_next
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _dashboard_for(viewer: User) -> str:
@@ -45,7 +40,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @require_safe
 def patient_intake(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A patient's intake summary (what changes treatment first) and their response history."""
-    viewer = _user(request)
+    viewer = signed_in_user(request)
     patient = patient_for_viewer(viewer, patient_id)
     history = list(
         IntakeResponse.objects.filter(patient=patient, status=ResponseStatus.SUBMITTED).order_by(
@@ -82,13 +77,17 @@ def patient_intake(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_safe
 def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A patient's pain over time with their visits marked."""
-    viewer = _user(request)
+    viewer = signed_in_user(request)
     patient = patient_for_viewer(viewer, patient_id)
     services.log_health_access(viewer=viewer, patient=patient, what="pain diary", request=request)
     return render(
         request,
         "intake/practice_diary.html",
-        {"patient": patient, "chart": pain_chart(patient)},
+        {
+            "patient": patient,
+            "chart": pain_chart(patient),
+            "diary_changes": services.diary_changes(patient),
+        },
     )
 
 
@@ -101,7 +100,7 @@ def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
     clinic's team may act on them; others only someone who may read the patient's record
     (``portal.policy.alerts_to_act_on``).
     """
-    viewer = _user(request)
+    viewer = signed_in_user(request)
     alert = get_object_or_404(policy.alerts_to_act_on(viewer).select_related("patient"), pk=pk)
     task = alert.level in SAME_DAY_LEVELS
     if services.alert_acknowledge(alert=alert, by=viewer):
@@ -119,7 +118,7 @@ def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_alert(request: HttpRequest, pk: int) -> HttpResponse:
     """ "I'll handle this": the first team member to click has the alert; anyone later is told
     who has it. Who may: as for acknowledging (``portal.policy.alerts_to_act_on``)."""
-    viewer = _user(request)
+    viewer = signed_in_user(request)
     alert = get_object_or_404(policy.alerts_to_act_on(viewer).select_related("patient"), pk=pk)
     alert, won = services.alert_claim(alert=alert, by=viewer)
     holder = alert.claimed_by
@@ -139,7 +138,7 @@ def claim_alert(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
     """Clear a flag; once no flag holds treatment, the patient's treatment resumes."""
-    viewer = _user(request)
+    viewer = signed_in_user(request)
     # Only a practitioner who may read the record sees its flags (``portal.policy``): a hold
     # on treatment is a clinical decision.
     flag = get_object_or_404(policy.flags_for(viewer).select_related("patient"), pk=pk)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("me/intake/<int:pk>/<slug:slug>/", views.intake_step, name="step"),
     path("me/intake/<int:pk>/<slug:slug>/autosave/", views.intake_autosave, name="autosave"),
     path("me/diary/", views.diary, name="diary"),
+    path("me/diary/<int:pk>/edit/", views.diary_edit, name="diary_edit"),
+    path("me/diary/<int:pk>/delete/", views.diary_delete, name="diary_delete"),
     path("me/privacy/", views.privacy, name="privacy"),
     path(
         "practice/patients/<int:patient_id>/intake/",

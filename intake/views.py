@@ -17,20 +17,15 @@ from intake import breakglass, services
 from intake.access import no_store
 from intake.charts import pain_chart
 from intake.forms import DiaryForm, raw_from_post, section_form, validate_all
-from intake.models import DiaryEntry, HealthAccess, IntakeResponse, ResponseStatus
+from intake.models import DiaryEntry, DiarySource, HealthAccess, IntakeResponse, ResponseStatus
 from intake.questionnaire import CURRENT, FULL, KINDS, SHORT, Questionnaire, current
 from intake.summary import answers_by_section
 from intake.triage import Level
-from portal.access import patient_required
-from portal.models import DataExport, User
+from portal.access import patient_required, signed_in_user
+from portal.models import DataExport
 from portal.params import safe_next
 
 NEXT_KEY = "intake_next"
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _get_response_for_patient(request: HttpRequest, pk: int) -> IntakeResponse:
@@ -47,7 +42,7 @@ def _step_url(response: IntakeResponse, slug: str) -> str:
 @require_safe
 def intake_home(request: HttpRequest) -> HttpResponse:
     """Start, resume or update the questionnaire, and see what was sent before."""
-    patient = _user(request)
+    patient = signed_in_user(request)
     wanted = request.GET.get("kind")
     next_url = safe_next(request, request.GET.get("next"))
     if next_url:
@@ -81,7 +76,7 @@ def intake_start(request: HttpRequest) -> HttpResponse:
     if kind not in CURRENT:
         messages.error(request, "Please choose which questionnaire to fill in.")
         return redirect("intake:home")
-    draft = services.intake_start(patient=_user(request), kind=kind)
+    draft = services.intake_start(patient=signed_in_user(request), kind=kind)
     questionnaire = current(kind)
     if not draft.last_step:
         return redirect(_step_url(draft, questionnaire.sections[0].slug))
@@ -277,21 +272,26 @@ def intake_response(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def diary(request: HttpRequest) -> HttpResponse:
     """Add a pain score and see the chart of pain over time with visits marked."""
-    patient = _user(request)
+    patient = signed_in_user(request)
     form = DiaryForm(
         request.POST or None,
+        patient=patient,
         initial={"recorded_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
     )
     if request.method == "POST" and form.is_valid():
-        services.diary_add(
-            patient=patient,
-            pain=form.cleaned_data["pain"],
-            note=form.cleaned_data["note"],
-            tags=form.cleaned_data["tags"],
-            recorded_at=form.cleaned_data["recorded_at"],
-        )
-        messages.success(request, "Added to your pain diary.")
-        return redirect("intake:diary")
+        try:
+            services.diary_add(
+                patient=patient,
+                pain=form.cleaned_data["pain"],
+                note=form.cleaned_data["note"],
+                tags=form.cleaned_data["tags"],
+                recorded_at=form.cleaned_data["recorded_at"],
+            )
+        except services.IntakeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Added to your pain diary.")
+            return redirect("intake:diary")
     return render(
         request,
         "intake/diary.html",
@@ -299,8 +299,70 @@ def diary(request: HttpRequest) -> HttpResponse:
             "form": form,
             "chart": pain_chart(patient),
             "entry_count": DiaryEntry.objects.filter(patient=patient).count(),
+            "entries": DiaryEntry.objects.filter(
+                patient=patient, source=DiarySource.DIARY
+            ).order_by("-recorded_at")[:20],
         },
     )
+
+
+def _own_entry(request: HttpRequest, pk: int) -> DiaryEntry:
+    """The signed-in patient's own diary score (not a check-in's), or 404."""
+    return get_object_or_404(
+        DiaryEntry, pk=pk, patient=signed_in_user(request), source=DiarySource.DIARY
+    )
+
+
+@no_store
+@patient_required
+@require_http_methods(["GET", "POST"])
+def diary_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct one of the patient's diary scores; the team keeps the version before."""
+    patient = signed_in_user(request)
+    entry = _own_entry(request, pk)
+    form = DiaryForm(
+        request.POST or None,
+        patient=patient,
+        initial={
+            "pain": entry.pain,
+            "note": entry.note,
+            "tags": entry.tags,
+            "recorded_at": timezone.localtime(entry.recorded_at).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.diary_edit(
+                patient=patient,
+                entry_id=entry.pk,
+                pain=form.cleaned_data["pain"],
+                note=form.cleaned_data["note"],
+                tags=form.cleaned_data["tags"],
+                recorded_at=form.cleaned_data["recorded_at"] or entry.recorded_at,
+            )
+        except services.IntakeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your diary entry is updated.")
+            return redirect("intake:diary")
+    return render(
+        request,
+        "intake/diary_edit.html",
+        {"form": form, "entry": entry},
+    )
+
+
+@no_store
+@patient_required
+@require_http_methods(["GET", "POST"])
+def diary_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then delete one of the patient's diary scores (the team keeps a copy)."""
+    entry = _own_entry(request, pk)
+    if request.method == "POST":
+        if services.diary_delete(patient=signed_in_user(request), entry_id=entry.pk):
+            messages.success(request, "The entry is deleted from your diary.")
+        return redirect("intake:diary")
+    return render(request, "intake/diary_delete.html", {"entry": entry})
 
 
 @no_store
@@ -309,12 +371,12 @@ def diary(request: HttpRequest) -> HttpResponse:
 def privacy(request: HttpRequest) -> HttpResponse:
     """Who at the clinic has looked at the patient's health record, and when."""
     reads = (
-        HealthAccess.objects.filter(patient=_user(request))
+        HealthAccess.objects.filter(patient=signed_in_user(request))
         .select_related("viewer")
         .order_by("-at")[:200]
     )
-    grants = breakglass.grants_about(_user(request))[:100]
-    exports = DataExport.objects.filter(patient=_user(request)).defer("archive")[:5]
+    grants = breakglass.grants_about(signed_in_user(request))[:100]
+    exports = DataExport.objects.filter(patient=signed_in_user(request)).defer("archive")[:5]
     return render(
         request, "intake/privacy.html", {"reads": reads, "grants": grants, "exports": exports}
     )

@@ -56,6 +56,14 @@ KINDS: tuple[Kind, ...] = (
         OnAnonymise.DELETE,
     ),
     Kind("intake.DiaryEntry", "patient", "diary entries", "diary", OnAnonymise.DELETE),
+    Kind(
+        "intake.HistoricalDiaryEntry",
+        "patient",
+        "earlier versions of diary entries",
+        None,
+        OnAnonymise.DELETE,
+        not_exported="the export carries each entry as it stands now",
+    ),
     Kind("followup.CheckIn", "patient", "check-ins", "checkins", OnAnonymise.DELETE),
     Kind(
         "practice.TreatmentRecord",
@@ -160,6 +168,7 @@ OTHER_LINKS = frozenset(
         "intake.PatientFlag.cleared_by",
         "payments.Refund.created_by",
         "payments.FeeReduction.decided_by",
+        "intake.HistoricalDiaryEntry.history_user",
         "practice.HistoricalTreatmentRecord.written_by",
         "practice.HistoricalTreatmentRecord.history_user",
         "practice.TreatmentRecord.written_by",

@@ -167,6 +167,25 @@ def readable_among(user: Any, patient_ids: Iterable[int]) -> set[int]:
     return set(readable_patients(user).filter(pk__in=wanted).values_list("pk", flat=True))
 
 
+def findable_patients(user: Any, *, now: datetime | None = None) -> QuerySet[User]:
+    """Patients ``user`` may find by name, phone or date of birth (the workspace's patient
+    search, which shows who they are and their next visit, never health data): a practitioner
+    the patients of their own visits and those whose record they may read; the desk every
+    patient of the clinic, to book for them; nobody else."""
+    from booking.models import Booking
+
+    if is_desk(user) and user.clinic_id is not None:
+        return User.objects.filter(role=Role.PATIENT, clinic_id=user.clinic_id)
+    if not is_practitioner(user):
+        return User.objects.none()
+    theirs = Booking.objects.filter(practitioner__user=user, clinic_id=user.clinic_id).values(
+        "patient_id"
+    )
+    return User.objects.filter(role=Role.PATIENT, clinic_id=user.clinic_id).filter(
+        Q(pk__in=theirs) | Q(pk__in=readable_patients(user, now=now).values("pk"))
+    )
+
+
 def may_ask_to_see_anyway(user: Any, patient: User) -> bool:
     """Whether ``user`` may ask for a "see this record anyway" grant on ``patient``: a
     practitioner of the patient's clinic (the desk and owner read no health data)."""

@@ -16,14 +16,9 @@ from django.shortcuts import get_object_or_404
 from booking.models import Booking, Practitioner
 from intake.access import patient_for_viewer
 from portal import policy
+from portal.access import signed_in_user
 from portal.models import Role, User
 from portal.params import parse_id
-
-
-def team_user(request: HttpRequest) -> User:
-    """The signed-in team member (views using this are behind ``team_required``)."""
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def own_practitioner(user: User) -> Practitioner | None:
@@ -40,7 +35,7 @@ def visible_bookings(user: User) -> QuerySet[Booking]:
 
 def get_booking_for_team(request: HttpRequest, pk: int) -> Booking:
     """The booking if this team member may open it, with what its pages show; else 404."""
-    qs = visible_bookings(team_user(request)).select_related(
+    qs = visible_bookings(signed_in_user(request)).select_related(
         "service", "practitioner", "clinic", "patient", "room"
     )
     return get_object_or_404(qs, pk=pk)
@@ -48,12 +43,12 @@ def get_booking_for_team(request: HttpRequest, pk: int) -> Booking:
 
 def get_patient_for_team(request: HttpRequest, pk: int) -> User:
     """The patient if this team member may read their record (intake's one rule); else 404."""
-    return patient_for_viewer(team_user(request), pk)
+    return patient_for_viewer(signed_in_user(request), pk)
 
 
 def practitioner_for_request(request: HttpRequest) -> Practitioner:
     """The signed-in practitioner's own profile; 404 for anyone without one."""
-    practitioner = own_practitioner(team_user(request))
+    practitioner = own_practitioner(signed_in_user(request))
     if practitioner is None:
         raise Http404("No practitioner profile")
     return practitioner
@@ -63,7 +58,7 @@ def practitioner_to_manage(request: HttpRequest) -> Practitioner:
     """Whose hours and time off this request edits: a practitioner their own; staff any
     practitioner of the clinic, named by ``p`` (the first one when not named). An unknown
     or malformed id is a 404."""
-    user = team_user(request)
+    user = signed_in_user(request)
     if user.role != Role.STAFF:
         return practitioner_for_request(request)
     if user.clinic_id is None:

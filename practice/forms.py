@@ -10,6 +10,7 @@ from django import forms
 
 from booking.models import ExceptionKind, Weekday
 from practice.models import Depth, Stimulation
+from practice.patient_search import Query, read_query
 from practice.services import TreatmentDetails
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -190,3 +191,35 @@ class CancelVisitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Printed in the cancellation email (not sent for a late cancellation).",
     )
+
+
+class PatientFindForm(forms.Form):
+    """The workspace's patient search (GET): a name, a phone number or a date of birth."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Name, phone or date of birth",
+        help_text="For example: Leonard, 07700 900201 or 14/07/1986.",
+        error_messages={
+            "null_characters_not_allowed": "We could not search for that: it holds a character "
+            "that is not part of a name, phone number or date. Please type it again.",
+            "max_length": "We could not search for that: please type at most 100 characters.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")  # the page's input is id="q"
+        super().__init__(*args, **kwargs)
+
+    def clean_q(self) -> str:
+        text = " ".join(str(self.cleaned_data.get("q", "")).split())
+        if len(text) == 1:
+            raise forms.ValidationError("Type at least 2 letters of a name, or more digits.")
+        return text
+
+    def query(self) -> Query | None:
+        """What to search for; None when nothing (readable) was typed."""
+        if not self.is_valid() or not self.cleaned_data["q"]:
+            return None
+        return read_query(self.cleaned_data["q"])

@@ -248,6 +248,7 @@ def _delete_health_content(patient: User) -> None:
     TreatmentRecord.objects.filter(patient=patient).delete()
     # Then every kept version, including the copy simple-history writes on delete.
     TreatmentRecord.history.filter(patient=patient).delete()
+    DiaryEntry.history.filter(patient=patient).delete()
     RecordCorrection.objects.filter(patient=patient).delete()
     PatientFlag.objects.filter(patient=patient).delete()
     Alert.objects.filter(patient=patient).delete()

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from booking.attendance import booking_mark_attendance
+from booking.attendance import booking_mark_attendance, may_keep_record
 from booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -27,12 +27,14 @@ from booking.models import (
     WeeklyHours,
 )
 from booking.services import BookingError
+from intake.models import FlagKind, PatientFlag
+from intake.services import flag_clear
 from payments.models import Refund, RefundReason
 from payments.pricing import refund_due
 from payments.services import cancel_with_refund, payment_for_booking, refund_create
 from portal.audit import AuditAction, record_action
 from portal.models import User
-from practice.models import CalendarFeed, TreatmentRecord
+from practice.models import INTENSITY_RANK, CalendarFeed, TreatmentRecord
 
 
 class PracticeError(BookingError):
@@ -66,7 +68,22 @@ def treatment_record_save(
     """
     if booking.kind == ServiceKind.ASSESSMENT:
         raise PracticeError("The free assessment has no treatment record.")
+    now = now or timezone.now()
     with transaction.atomic():
+        # The visit's row is the lock: two first saves at once write one record, one version
+        # each, and a "did not attend" marked at the same moment is seen before writing.
+        booking = Booking.objects.select_for_update().select_related("clinic").get(pk=booking.pk)
+        if booking.status == BookingStatus.NO_SHOW:
+            raise PracticeError(
+                "This visit is marked as did not attend, so it has no treatment record. "
+                "If the patient was seen, correct it to attended first."
+            )
+        if not may_keep_record(booking, now=now):
+            if booking.starts_at > now:
+                raise PracticeError(
+                    "This visit has not started yet, so attendance cannot be recorded."
+                )
+            raise PracticeError(f"This visit is {booking.status_phrase}, so it has no record.")
         if booking.status != BookingStatus.ATTENDED:
             booking = booking_mark_attendance(
                 booking=booking, outcome=BookingStatus.ATTENDED, by=by, now=now
@@ -81,9 +98,6 @@ def treatment_record_save(
             "reaction": details.reaction,
             "plan_next_time": details.plan_next_time,
         }
-        # The visit's row is the lock: two first saves at once write one record, one version
-        # each, rather than the second failing on the one-record-per-visit constraint.
-        Booking.objects.select_for_update().filter(pk=booking.pk).values_list("pk").get()
         record = TreatmentRecord.objects.filter(booking=booking).first()
         if record is None:
             record = TreatmentRecord(
@@ -109,7 +123,72 @@ def treatment_record_save(
         # simple-history's documented way to name who made this version.
         record._history_user = by  # type: ignore[attr-defined]
         record.save()
+        treat_gently_clear_if_gentler(record=record, by=by)
     return record
+
+
+def gentler_than(new: TreatmentRecord, before: TreatmentRecord | None) -> bool:
+    """Whether ``new`` turned the volume down from ``before``: no stronger in depth,
+    stimulation or needle count and lower in at least one; or the lowest setting (shallow and
+    gentle), which is gentle whatever came before (and all there is to compare with when the
+    flag came from a reaction elsewhere, with no earlier record here)."""
+    depth, stimulation = INTENSITY_RANK[new.depth], INTENSITY_RANK[new.stimulation]
+    if depth == 0 and stimulation == 0:
+        return True
+    if before is None:
+        return False
+    then = (INTENSITY_RANK[before.depth], INTENSITY_RANK[before.stimulation], before.needles)
+    now = (depth, stimulation, new.needles)
+    return all(a <= b for a, b in zip(now, then, strict=True)) and now != then
+
+
+def treat_gently_clear_if_gentler(*, record: TreatmentRecord, by: User) -> PatientFlag | None:
+    """Clear the patient's open "treat more gently" flag when ``record`` is a gentler treatment
+    given after the flag was raised (clinical safety C1): compared with the last treatment
+    recorded before the flag, the one whose reaction raised it. Audited as any clear, saying
+    why. Runs in the record's transaction."""
+    flag = (
+        PatientFlag.objects.select_for_update()
+        .filter(patient_id=record.patient_id, kind=FlagKind.TREAT_GENTLY, cleared_at__isnull=True)
+        .select_related("patient")
+        .first()
+    )
+    if flag is None or record.visit_at < flag.raised_at:
+        return None
+    before = (
+        TreatmentRecord.objects.filter(patient_id=record.patient_id, visit_at__lt=flag.raised_at)
+        .exclude(pk=record.pk)
+        .order_by("-visit_at")
+        .first()
+    )
+    if not gentler_than(record, before):
+        return None
+    when = record.visit_at.astimezone(record.clinic.tz)
+    note = f"Cleared when a gentler treatment was recorded on {when:%-d %b %Y}: {record.intensity}."
+    if not flag_clear(flag=flag, by=by, note=note, because="gentler_treatment_recorded"):
+        return None
+    return flag
+
+
+def attendance_mark(
+    *, booking: Booking, outcome: BookingStatus, by: User, now: datetime | None = None
+) -> Booking:
+    """Record attended or did not attend from the workspace. A visit with a treatment record
+    was seen: marking it "did not attend" is refused, never the record deleted (a clinical
+    record is corrected, not removed), and the visit's row lock orders it against a record
+    being saved at the same moment."""
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().select_related("clinic").get(pk=booking.pk)
+        if (
+            outcome == BookingStatus.NO_SHOW
+            and TreatmentRecord.objects.filter(booking_id=locked.pk).exists()
+        ):
+            raise PracticeError(
+                "This visit has a treatment record, so the patient was seen and it cannot be "
+                "marked as did not attend. If the record was written on the wrong visit, "
+                "add a correction to it: treatment records are never deleted."
+            )
+        return booking_mark_attendance(booking=locked, outcome=outcome, by=by, now=now)
 
 
 def last_treatment_before(booking: Booking) -> TreatmentRecord | None:

@@ -2,7 +2,16 @@
 
 from django.urls import path, re_path
 
-from practice.views import availability, calendar, feeds, privacy, records, visits, waitlist
+from practice.views import (
+    availability,
+    calendar,
+    feeds,
+    patients,
+    privacy,
+    records,
+    visits,
+    waitlist,
+)
 
 app_name = "practice"
 
@@ -20,6 +29,7 @@ urlpatterns = [
         name="record_versions",
     ),
     path("practice/bookings/<int:pk>/cancel/", visits.cancel_visit, name="cancel"),
+    path("practice/patients/", patients.patients, name="patients"),
     path("practice/patients/<int:pk>/", visits.patient_detail, name="patient"),
     path("practice/availability/", availability.availability, name="availability"),
     path("practice/availability/hours/", availability.hours_add, name="hours_add"),

@@ -273,6 +273,13 @@ def _alex_offer_token(w: World) -> str:
     return offer_token(offer)
 
 
+def _diary_entry(w: World) -> int:
+    """A pain diary score of Alex's."""
+    from intake.services import diary_add
+
+    return diary_add(patient=w.alex, pain=4, note="Stiff this morning").pk
+
+
 # (URL name, kwarg) -> its value in the world. A pattern naming anything else is unfillable.
 FILLERS: dict[tuple[str, str], Filler] = {
     ("booking:practitioners", "slug"): lambda w: w.service.slug,
@@ -300,6 +307,8 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("intake:autosave", "slug"): lambda w: current("full").sections[0].slug,
     ("intake:practice_intake", "patient_id"): lambda w: w.alex.pk,
     ("intake:practice_diary", "patient_id"): lambda w: w.alex.pk,
+    ("intake:diary_edit", "pk"): _diary_entry,
+    ("intake:diary_delete", "pk"): _diary_entry,
     ("intake:see_anyway", "patient_id"): lambda w: w.alex.pk,
     ("intake:acknowledge_alert", "pk"): lambda w: w.alert_id,
     ("intake:claim_alert", "pk"): lambda w: w.alert_id,

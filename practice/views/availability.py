@@ -20,24 +20,24 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from booking.models import Booking, DateException, ExceptionKind, Practitioner, TimeOff
-from portal.access import team_required
+from portal.access import signed_in_user, team_required
 from portal.models import Role
 from practice import services
-from practice.access import practitioner_to_manage, team_user
+from practice.access import practitioner_to_manage
 from practice.forms import ExceptionForm, TimeOffDecisionForm, TimeOffForm, WeeklyHoursForm
 
 
 def _home(request: HttpRequest, practitioner: Practitioner, anchor: str = "") -> str:
     """The availability page of the practitioner being edited (staff name them in ``p``)."""
     url = reverse("practice:availability")
-    if team_user(request).role == Role.STAFF:
+    if signed_in_user(request).role == Role.STAFF:
         url += f"?p={practitioner.pk}"
     return url + anchor
 
 
 def _staff_context(request: HttpRequest, practitioner: Practitioner) -> dict[str, Any]:
     """For staff: the practitioner every form posts for, and the team to switch between."""
-    if team_user(request).role != Role.STAFF:
+    if signed_in_user(request).role != Role.STAFF:
         return {"whose": None, "team": []}
     return {
         "whose": practitioner.pk,
@@ -230,7 +230,7 @@ def time_off_add(request: HttpRequest) -> HttpResponse:
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 reason=data["reason"],
-                by=team_user(request),
+                by=signed_in_user(request),
                 expected_booking_ids=[],
                 cancel_affected=False,
                 now=now,
@@ -267,7 +267,7 @@ def time_off_confirm(request: HttpRequest) -> HttpResponse:
             starts_at=data["starts_at"],
             ends_at=data["ends_at"],
             reason=data["reason"],
-            by=team_user(request),
+            by=signed_in_user(request),
             expected_booking_ids=data["expected"],
             cancel_affected=cancel,
             note=data["note"].strip(),
@@ -294,7 +294,7 @@ def time_off_confirm(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, "Time off added. The visits in it are kept.")
     week = data["starts_at"].date().isoformat()
-    whose = f"&p={practitioner.pk}" if team_user(request).role == Role.STAFF else ""
+    whose = f"&p={practitioner.pk}" if signed_in_user(request).role == Role.STAFF else ""
     return redirect(f"{reverse('practice:week')}?week={week}{whose}")
 
 

@@ -13,10 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from booking.models import Practitioner, Room
-from portal.access import team_required
+from portal.access import signed_in_user, team_required
 from portal.models import Clinic, Role, User
 from portal.params import int_param, parse_date, parse_id
-from practice.access import own_practitioner, team_user
+from practice.access import own_practitioner
 from practice.calendar import build_grid, load_calendar
 from practice.glance import glance_for
 from practice.roomlane import load_room_lane
@@ -69,7 +69,7 @@ def _calendar(
     """The context the week and day pages share: ``days`` days from ``first_day`` of the
     date in ``param`` (or of today) for the chosen practitioners, laid out ``by`` day or
     practitioner, each visit with its badges."""
-    user = team_user(request)
+    user = signed_in_user(request)
     now = timezone.now()
     clinic = _clinic(user)
     team = list(Practitioner.objects.filter(clinic=clinic))
@@ -132,7 +132,7 @@ def day(request: HttpRequest) -> HttpResponse:
 @require_safe
 def room_lane(request: HttpRequest) -> HttpResponse:
     """The multibed room over a day's shift: recliners busy each quarter hour, who is next."""
-    user = team_user(request)
+    user = signed_in_user(request)
     clinic = _clinic(user)
     now = timezone.now()
     today = now.astimezone(clinic.tz).date()

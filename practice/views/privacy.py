@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from intake.access import no_store
-from portal.access import owner_required, patient_required, staff_required
-from portal.models import Clinic, User
+from portal.access import owner_required, patient_required, signed_in_user, staff_required
+from portal.models import Clinic
 from portal.team_security import sensitive_action
 from practice import privacy_requests, retention
 from practice.models import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus
@@ -23,18 +23,13 @@ from practice.privacy_forms import DecisionForm, RecordRequestForm, RectifyForm
 View = Callable[..., HttpResponse]
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @no_store
 @patient_required
 @sensitive_action
 @require_http_methods(["GET", "POST"])
 def close_account(request: HttpRequest) -> HttpResponse:
     """What closing the account deletes and what the clinic must keep; then, on confirm, close."""
-    patient = _user(request)
+    patient = signed_in_user(request)
     plan = retention.closing_plan(patient)
     if request.method == "POST" and request.POST.get("confirm") == "close":
         try:
@@ -65,7 +60,9 @@ def retention_review(request: HttpRequest) -> HttpResponse:
     """The owner's list of people past retention, with a dry run, and the approve button."""
     if request.method == "POST":
         case_id = request.POST.get("case", "")
-        if case_id.isdigit() and retention.approve(case_id=int(case_id), by=_user(request)):
+        if case_id.isdigit() and retention.approve(
+            case_id=int(case_id), by=signed_in_user(request)
+        ):
             from practice.tasks import anonymise_case
 
             transaction.on_commit(lambda: anonymise_case.delay(int(case_id)))
@@ -103,7 +100,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
             kind=form.cleaned_data["kind"],
             received_via=form.cleaned_data["received_via"],
             details=form.cleaned_data["details"],
-            by=_user(request),
+            by=signed_in_user(request),
         )
         messages.success(request, "Request recorded.")
         return redirect("practice:privacy_request", pk=created.pk)
@@ -127,13 +124,14 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     privacy_requests.decide(
                         request=item,
                         decision=decision_form.cleaned_data["decision"],
-                        by=_user(request),
+                        by=signed_in_user(request),
                     )
                     messages.success(request, "Decision recorded.")
                     return redirect("practice:privacy_request", pk=item.pk)
             elif action == "erase" and item.kind == PrivacyRequestKind.ERASURE:
                 messages.success(
-                    request, privacy_requests.complete_erasure(request=item, by=_user(request))
+                    request,
+                    privacy_requests.complete_erasure(request=item, by=signed_in_user(request)),
                 )
                 return redirect("practice:privacy_request", pk=item.pk)
             elif action == "rectify" and item.kind == PrivacyRequestKind.RECTIFICATION:
@@ -142,7 +140,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(
                         request,
                         privacy_requests.complete_rectification(
-                            request=item, by=_user(request), **rectify_form.cleaned_data
+                            request=item, by=signed_in_user(request), **rectify_form.cleaned_data
                         ),
                     )
                     return redirect("practice:privacy_request", pk=item.pk)

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_safe
 from intake.access import OutsideCare, offers_see_anyway
 from intake.services import log_health_access
 from portal import policy
-from portal.access import team_required
-from practice.access import get_booking_for_team, team_user
+from portal.access import signed_in_user, team_required
+from practice.access import get_booking_for_team
 from practice.models import TreatmentRecord
 from practice.record_history import versions_of
 
@@ -23,7 +23,7 @@ from practice.record_history import versions_of
 def record_versions(request: HttpRequest, pk: int) -> HttpResponse:
     """Every version of a visit's treatment record, newest first."""
     booking = get_booking_for_team(request, pk)
-    user = team_user(request)
+    user = signed_in_user(request)
     if not policy.may_read_record(user, booking.patient):
         raise OutsideCare(booking.patient)
     record = TreatmentRecord.objects.filter(booking=booking).first()

@@ -18,20 +18,21 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from booking import attendance
 from booking import services as booking_services
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, ServiceKind
+from followup.summaries import latest_checkin_note
 from intake.access import OutsideCare, offers_see_anyway
 from intake.charts import pain_chart
-from intake.models import Alert, PatientFlag
-from intake.services import latest_submitted, log_health_access
+from intake.models import Alert, FlagKind, PatientFlag
+from intake.services import contact_phone, latest_submitted, log_health_access
 from intake.summary import intake_summary
 from payments.models import FeeReduction, Payment
 from payments.services import cancel_with_refund, payment_for_booking
 from portal import policy
-from portal.access import practitioner_required, team_required
+from portal.access import practitioner_required, signed_in_user, team_required
 from portal.models import Clinic, Role
 from portal.params import safe_next
 from portal.templatetags.money import money
 from practice import services
-from practice.access import get_booking_for_team, get_patient_for_team, team_user
+from practice.access import get_booking_for_team, get_patient_for_team
 from practice.forms import CancelVisitForm, TreatmentRecordForm
 from practice.glance import glance_for
 from practice.models import INTENSITY_RANK, RecordCorrection, TreatmentRecord
@@ -77,7 +78,7 @@ def _gentler(last: TreatmentRecord | None) -> bool:
 @require_safe
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_booking_for_team(request, pk)
-    user = team_user(request)
+    user = signed_in_user(request)
     now = timezone.now()
     # The visit is theirs to run; its patient's health record only if the policy says so
     # (the desk never, a practitioner within the care relationship or a see-anyway grant).
@@ -93,19 +94,17 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )[:5]
         )
         intake = latest_submitted(booking.patient)
+        checkin_note = latest_checkin_note(booking.patient)
         mark_edits([record, last])
         log_health_access(
             viewer=user,
             patient=booking.patient,
-            what="visit details and treatment records",
+            what="visit details, treatment records and the latest check-in",
             request=request,
         )
     else:
-        record, last, flags, alerts, intake = None, None, [], [], None
-    started = booking.starts_at <= now
-    cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
-    confirmed = booking.status == BookingStatus.CONFIRMED
-    is_practitioner = user.role == Role.PRACTITIONER
+        record, last, flags, alerts, intake, checkin_note = None, None, [], [], None, None
+    choices = attendance.attendance_choices(booking, now=now)
     return render(
         request,
         "practice/booking_detail.html",
@@ -119,22 +118,18 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "flags": flags,
             "alerts": alerts,
             "tz": booking.clinic.tz,
-            "started": started,
-            "can_arrive": confirmed
-            and booking.arrived_at is None
-            and booking.starts_at.astimezone(booking.clinic.tz).date()
-            == now.astimezone(booking.clinic.tz).date(),
-            "can_attend": started
-            and booking.status in (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW),
-            "can_no_show": started
-            and booking.status in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED),
-            "can_late_cancel": confirmed and not started and booking.starts_at - now < cutoff,
-            "can_change": booking.is_changeable and not started,
-            "can_record": is_practitioner
-            and started
-            and booking.kind != ServiceKind.ASSESSMENT
-            and booking.status in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED),
+            "started": booking.starts_at <= now,
+            "choices": choices,
+            # Writing the record is the practitioner's; the desk marks attendance only.
+            "can_record": choices.record and user.role == Role.PRACTITIONER,
+            # A visit with a treatment record was seen (services.attendance_mark refuses it).
+            "can_no_show": choices.no_show
+            and not TreatmentRecord.objects.filter(booking=booking).exists(),
+            "can_change": booking.is_changeable and booking.starts_at > now,
             "summary": intake_summary(intake) if intake is not None else None,
+            "checkin_note": checkin_note,
+            # Who they are, not their health: the desk phones patients too.
+            "phone": contact_phone(booking.patient),
             "chart": pain_chart(booking.patient, days=60, now=now) if health else None,
             "health": health,
             "may_ask": policy.may_ask_to_see_anyway(user, booking.patient),
@@ -149,7 +144,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def mark_arrived(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_booking_for_team(request, pk)
     try:
-        attendance.booking_mark_arrived(booking=booking, by=team_user(request))
+        attendance.booking_mark_arrived(booking=booking, by=signed_in_user(request))
         messages.success(request, f"{booking.patient.get_short_name()} is marked as arrived.")
     except booking_services.BookingError as exc:
         messages.error(request, exc.message)
@@ -163,7 +158,7 @@ def _record_late_cancellation(
     """Record it with the clinic's late-cancellation rule applied, and say what happened to
     the money."""
     booking, refund = services.late_cancellation_record(
-        booking=booking, by=team_user(request), now=now
+        booking=booking, by=signed_in_user(request), now=now
     )
     done = OUTCOME_DONE[BookingStatus.LATE_CANCELLED]
     if refund is not None:
@@ -194,12 +189,12 @@ def mark_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         if outcome == BookingStatus.LATE_CANCELLED:
             _record_late_cancellation(request, booking)
             return redirect("practice:booking", pk=pk)
-        attendance.booking_mark_attendance(booking=booking, outcome=outcome, by=team_user(request))
+        services.attendance_mark(booking=booking, outcome=outcome, by=signed_in_user(request))
     except booking_services.BookingError as exc:
         messages.error(request, exc.message)
         return redirect("practice:booking", pk=pk)
     messages.success(request, OUTCOME_DONE[outcome])
-    user = team_user(request)
+    user = signed_in_user(request)
     if (
         outcome == BookingStatus.ATTENDED
         and user.role == Role.PRACTITIONER
@@ -217,9 +212,16 @@ def mark_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 def treatment_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Write or correct the record of an attended visit (saving also marks it attended)."""
     booking = get_booking_for_team(request, pk)
-    user = team_user(request)
+    user = signed_in_user(request)
     if booking.kind == ServiceKind.ASSESSMENT:
         raise Http404("The free assessment has no treatment record")
+    if booking.status == BookingStatus.NO_SHOW:
+        messages.error(
+            request,
+            "This visit is marked as did not attend, so it has no treatment record. "
+            "If the patient was seen, correct it to attended first.",
+        )
+        return redirect("practice:booking", pk=pk)
     if not policy.may_read_record(user, booking.patient):
         raise OutsideCare(booking.patient)
     record = TreatmentRecord.objects.filter(booking=booking).first()
@@ -243,12 +245,24 @@ def treatment_record(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = TreatmentRecordForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        gently = PatientFlag.objects.filter(
+            patient=booking.patient, kind=FlagKind.TREAT_GENTLY, cleared_at__isnull=True
+        ).first()
         try:
             services.treatment_record_save(booking=booking, by=user, details=form.details())
         except booking_services.BookingError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Treatment record saved.")
+            if (
+                gently is not None
+                and not PatientFlag.objects.filter(pk=gently.pk, cleared_at__isnull=True).exists()
+            ):
+                messages.success(
+                    request,
+                    "“Treat more gently” is cleared: this treatment was gentler than the one "
+                    "before the flag.",
+                )
             return redirect("practice:booking", pk=pk)
     return render(
         request,
@@ -279,7 +293,7 @@ def cancel_visit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 cancel_with_refund(
                     booking=booking,
-                    by=team_user(request),
+                    by=signed_in_user(request),
                     note=form.cleaned_data["note"].strip(),
                     now=now,
                 )
@@ -303,7 +317,7 @@ def cancel_visit(request: HttpRequest, pk: int) -> HttpResponse:
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The patient at a glance: visits, treatment records, flags and alerts."""
     patient = get_patient_for_team(request, pk)
-    user = team_user(request)
+    user = signed_in_user(request)
     now = timezone.now()
     # The read rule above only lets through patients of the viewer's clinic.
     visits = Booking.objects.filter(patient=patient).select_related(
@@ -324,7 +338,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     log_health_access(
         viewer=user,
         patient=patient,
-        what="patient overview and treatment records",
+        what="patient overview, treatment records and the latest check-in",
         request=request,
     )
     glance = glance_for(upcoming + past)
@@ -344,6 +358,8 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tz": (user.clinic or Clinic.objects.current()).tz,
             "first_visit": min((b.starts_at for b in past), default=None),
             "summary": intake_summary(intake) if intake is not None else None,
+            "checkin_note": latest_checkin_note(patient),
+            "phone": contact_phone(patient),
             "chart": pain_chart(patient, now=now),
             "fee_reductions": list(FeeReduction.objects.filter(patient=patient)[:3]),
             "payments": list(

@@ -156,8 +156,12 @@ def test_answers_go_into_the_pain_diary_once(visit: Booking) -> None:
 
 
 def test_diary_pain_counts_towards_pain_for_days(visit: Booking, patient: User) -> None:
+    import time_machine
+
     from intake.services import diary_add
 
-    for days in (2, 1):
-        diary_add(patient=patient, pain=8, recorded_at=CHECKIN_DUE - timedelta(days=days))
+    # The diary refuses times in the future: write the scores on the check-in's day.
+    with time_machine.travel(CHECKIN_DUE, tick=False):
+        for days in (2, 1):
+            diary_add(patient=patient, pain=8, recorded_at=CHECKIN_DUE - timedelta(days=days))
     assert submit(visit, comparison="same", pain_now=8).outcome.advise_gp

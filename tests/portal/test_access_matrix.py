@@ -108,6 +108,9 @@ EXPECTED: dict[str, Expect] = {
     # The autosave answers htmx: 401 rather than a redirect to sign in, 404 for anyone else's.
     "intake:autosave": rule(401, "ok", 404, 404, 404, 404, 404),
     "intake:diary": PATIENTS,
+    # A diary score: its patient alone (the walk's is Alex's); anyone else 404 or 403.
+    "intake:diary_edit": OWN_PATIENT_OBJECT,
+    "intake:diary_delete": OWN_PATIENT_OBJECT,
     "intake:privacy": PATIENTS,
     # intake: the team's side of the record
     "intake:practice_intake": RECORD,
@@ -144,6 +147,8 @@ EXPECTED: dict[str, Expect] = {
     "practice:cancel": PRACTICE_BOOKING,
     "practice:record": RECORD_WRITE,
     "practice:record_versions": rule("login", 403, 403, "ok", 404, 403, 403),
+    # Finding a patient: the team (each finds whom the policy lets them, no health data).
+    "practice:patients": TEAM,
     "practice:patient": RECORD,
     # Hours and time off: a practitioner's own (David's remove of Mei's is a no-op), any for
     # the desk. Empty forms are refused kindly (400).

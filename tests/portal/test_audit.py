@@ -66,7 +66,7 @@ def test_flag_clear_and_alert_acknowledgement_are_recorded_once(
     assert _actions(patient) == [AuditAction.FLAG_CLEARED, AuditAction.ALERT_ACKNOWLEDGED]
     cleared = AuditEvent.objects.get(action=AuditAction.FLAG_CLEARED)
     assert (cleared.actor, cleared.actor_email) == (practitioner, practitioner.email)
-    assert cleared.detail == {"flag": flag.pk, "kind": FlagKind.RED_FLAG}
+    assert cleared.detail == {"flag": flag.pk, "kind": FlagKind.RED_FLAG, "because": "by_hand"}
 
 
 def test_fee_decisions_are_recorded_without_the_patients_words(

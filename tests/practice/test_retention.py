@@ -180,6 +180,7 @@ def test_owner_approves_and_the_person_is_anonymised(
     for model in (IntakeResponse, DiaryEntry, CheckIn, TreatmentRecord, PatientFlag, Alert):
         assert not model.objects.filter(patient=old).exists(), model
     assert not TreatmentRecord.history.filter(patient=old).exists()  # no kept versions either
+    assert not DiaryEntry.history.filter(patient=old).exists()
     assert not OutboxMessage.objects.filter(recipient=old).exists()
     assert FeeReduction.objects.get(patient=old).reason == ""
     assert RecordAccessGrant.objects.get(patient=old).reason == ""
@@ -248,7 +249,8 @@ def test_never_booked_inactive_account_deleted_after_two_years_not_before(
         date_joined=_years_ago(5), last_login=_years_ago(2, days=1)
     )
     IntakeResponseFactory.create(patient=gone)
-    intake_services.diary_add(patient=gone, pain=3, note=MARKER, recorded_at=joined)
+    with time_machine.travel(NOW, tick=False):
+        intake_services.diary_add(patient=gone, pain=3, note=MARKER, recorded_at=joined)
     intake_services.log_health_access(viewer=practitioner, patient=gone, what="questionnaire")
     with time_machine.travel(NOW, tick=False):
         result = retention.run()
@@ -258,6 +260,7 @@ def test_never_booked_inactive_account_deleted_after_two_years_not_before(
     deleted = AuditEvent.objects.get(action=AuditAction.ACCOUNT_DELETED)
     assert deleted.actor_id is None and deleted.detail["account"] == str(gone.pk)
     assert not IntakeResponse.objects.filter(patient_id=gone.pk).exists()
+    assert not DiaryEntry.history.filter(patient_id=gone.pk).exists()
     assert User.objects.filter(pk=stays.pk).exists()
     # Two years and a day later the second one goes too.
     with time_machine.travel(NOW + timedelta(days=2), tick=False):

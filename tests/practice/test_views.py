@@ -259,7 +259,6 @@ def test_attended_leads_to_the_record_then_shows_it_on_the_next_visit(
     from tests.booking.factories import book
 
     following = book(visit.patient, private, local(WED + timedelta(days=7), 9), now=NOW)
-    flag_raise(patient=visit.patient, kind=FlagKind.TREAT_GENTLY, reason="Sore for days")
     client = client_for(practitioner)
     with time_machine.travel(visit.starts_at + timedelta(minutes=50), tick=False):
         response = client.post(
@@ -270,6 +269,8 @@ def test_attended_leads_to_the_record_then_shows_it_on_the_next_visit(
         assert response.status_code == 302
     record = TreatmentRecord.objects.get(booking=visit)
     assert record.needles == 8 and record.reaction == "Dozed off"
+    # The check-in after it asks for a gentler touch next time.
+    flag_raise(patient=visit.patient, kind=FlagKind.TREAT_GENTLY, reason="Sore for days")
     html = client.get(f"/practice/bookings/{following.pk}/").content.decode()
     # The next visit shows last time's intensity beside the "treat more gently" flag.
     assert 'data-flag="treat_gently"' in html
