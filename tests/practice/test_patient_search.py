@@ -108,8 +108,6 @@ def test_a_caller_the_desk_added_is_found_by_the_birth_date_on_the_account(
     caller = UserFactory.create(
         first_name="Nia", last_name="Hughes", date_of_birth=date(1951, 3, 2)
     )
-        first_name="Nia", last_name="Hughes", date_of_birth=date(1951, 3, 2)
-    )
     page = _search_page(front_desk, "02/03/1951")
     assert f'data-patient="{caller.pk}"' in page and "2 Mar 1951" in page
 
