@@ -36,7 +36,17 @@ _CONTRACTIONS = (
         r"\1 not",
     ),
     (re.compile(r"['\u2019](m|re|ve|ll|d|s)\b"), r" \1"),
+    # Text-speak and dialect: "cnt pee", "carnt", "cudnt", "dint", "aint", "cannae".
+    (re.compile(r"\b(cnt|carnt|kant|cannae)\b"), "can not"),
+    (re.compile(r"\b(dnt|dont)\b"), "do not"),
+    (re.compile(r"\b(dint|didn|dident)\b"), "did not"),
+    (re.compile(r"\b(cud|wud|shud)n['\u2019]?t\b"), r"\1 not"),
+    (re.compile(r"\b(couldn|wouldn|shouldn|wasn|isn|haven|hasn|doesn)\b"), r"\1 not"),
+    (re.compile(r"\b(havnt|hvnt|havint)\b"), "have not"),
+    (re.compile(r"\baint\b"), "am not"),
 )
+# "8kg", "39c", "10mg": a number and its unit are two words ("lost 8 kg", "39 c").
+_NUMBER_UNIT = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 # A full stop ends a sentence only before a space (so "38.5" stays one reading).
 _TOKEN = re.compile(r"[^\W_]+|[.!?;](?=\s|$)|\n")
 
@@ -49,6 +59,7 @@ def tokens(text: str, emoji: Mapping[str, str] | None = None) -> list[str]:
             text = text.replace(symbol, f" {words} ")
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
+    text = _NUMBER_UNIT.sub(" ", text)
     out = [SENTENCE_END if t in ".!?;\n" else t for t in _TOKEN.findall(text)]
     return out[:MAX_TOKENS]
 
@@ -219,6 +230,8 @@ class Hit:
     level: str
     phrase: str
     uncertain: bool = False
+    # The most a softening exception lets this hit raise ("numb for years": review at most).
+    cap: str = ""
 
 
 @dataclass(frozen=True)
@@ -246,6 +259,8 @@ class PhraseTable:
     foreign: frozenset[str] = frozenset()
     # Known words never read as a misspelling of a phrase word ("never" is not "fever").
     real: frozenset[str] = frozenset()
+    # Level names, least serious first (to compare softening exceptions' caps).
+    levels: tuple[str, ...] = ("review", "urgent", "emergency")
 
 
 def _overlaps(match: Match, others: Iterable[Match]) -> bool:
@@ -276,8 +291,11 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
     negated_ends: set[int] = set()
     negated: list[Match] = []
     for match in matches:
-        if _overlaps(match, exceptions.get(match.phrase.hazard, ())):
+        overlapping = [e for e in exceptions.get(match.phrase.hazard, ()) if _overlaps(match, [e])]
+        # An exception without a level cancels the hit; one with a level only caps it.
+        if any(not e.phrase.level for e in overlapping):
             continue
+        cap = min((e.phrase.level for e in overlapping), key=table.levels.index, default="")
         # Inside a negated phrase: "no saddle numbness" says nothing about numbness elsewhere.
         if any(n.start <= match.start and match.end <= n.end for n in negated):
             continue
@@ -292,8 +310,11 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
             negated.append(match)
             continue
         uncertain = state == "uncertain"
-        hits.append(Hit(match.phrase.hazard, match.phrase.level, match.phrase.text, uncertain))
-    hits += _combination_hits(table, words, exceptions)
+        hits.append(
+            Hit(match.phrase.hazard, match.phrase.level, match.phrase.text, uncertain, cap)
+        )
+    cancelling = {h: [m for m in ms if not m.phrase.level] for h, ms in exceptions.items()}
+    hits += _combination_hits(table, words, cancelling)
     return hits
 
 
@@ -358,7 +379,16 @@ def load(data: Mapping[str, object]) -> PhraseTable:
                 phrases.append(Phrase(str(entry["phrase"]), hazard, str(entry.get("level", level))))
             else:
                 phrases.append(Phrase(str(entry), hazard, level))
-        exceptions[hazard] = tuple(Phrase(str(e), hazard, level) for e in spec.get("except", ()))
+        # A plain exception cancels a hit (level ""); one with a level caps it at that level.
+        exceptions[hazard] = tuple(
+            Phrase(str(e["phrase"]), hazard, str(e["level"]))
+            if isinstance(e, dict)
+            else Phrase(str(e), hazard, "")
+            for e in spec.get("except", ())
+        )
+        for e in exceptions[hazard]:
+            if e.level and e.level not in PhraseTable.levels:
+                raise ValueError(f"Unknown level {e.level!r} on the exception {e.text!r}.")
     combos = []
     for combo in data.get("combinations", ()) or ():  # type: ignore[attr-defined]
         groups = tuple(
