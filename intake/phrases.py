@@ -301,13 +301,21 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
             continue
         state = table.negation.state(words, match.start, negated_ends)
         inside = match.between(words)
+        negated_from = match.start
         if not state and any(w in table.negation.negators for w in inside):
             # "my leg is not weak": the negation sits between the phrase's words.
             hedged = any(w in table.negation.hedges for w in inside)
             state = "uncertain" if hedged else "negated"
+            # What comes before that negation is not negated: in "peed myself, not funny"
+            # the negated "pee ... funny" must not hide "peed myself".
+            negated_from = next(
+                i
+                for i in range(match.start, match.end)
+                if i not in match.at and words[i] in table.negation.negators
+            )
         if state == "negated":
             negated_ends.add(match.end)
-            negated.append(match)
+            negated.append(Match(match.phrase, negated_from, match.end, match.at))
             continue
         uncertain = state == "uncertain"
         hits.append(
