@@ -201,13 +201,25 @@ class Negation:
     chain: frozenset[str]
     window: int = 6
 
-    def state(self, words: Sequence[str], start: int, negated_ends: set[int]) -> str:
-        """ "negated", "uncertain" or "" for a match starting at ``start``."""
+    def state(
+        self,
+        words: Sequence[str],
+        start: int,
+        negated_ends: set[int],
+        claimed: frozenset[int] | set[int] = frozenset(),
+    ) -> str:
+        """ "negated", "uncertain" or "" for a match starting at ``start``.
+
+        A negator that is itself a word of a hit (``claimed``: the "not" of "can't feel my
+        foot") is a symptom, not a negation of what follows ("... and it slaps").
+        """
         hedged = False
         seen = 0
         i = start - 1
         while i >= 0 and seen < self.window:
             token = words[i]
+            if token in self.negators and i in claimed:
+                return ""
             if token in self.negators:
                 return "uncertain" if hedged else "negated"
             # "no fever OR chills": "or" right after a negated phrase carries the negation on.
@@ -288,6 +300,7 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
         for hazard, phrases in table.exceptions.items()
     }
     hits: list[Hit] = []
+    claimed: set[int] = set()
     negated_ends: set[int] = set()
     negated: list[Match] = []
     for match in matches:
@@ -299,7 +312,7 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
         # Inside a negated phrase: "no saddle numbness" says nothing about numbness elsewhere.
         if any(n.start <= match.start and match.end <= n.end for n in negated):
             continue
-        state = table.negation.state(words, match.start, negated_ends)
+        state = table.negation.state(words, match.start, negated_ends, claimed)
         inside = match.between(words)
         negated_from = match.start
         if not state and any(w in table.negation.negators for w in inside):
@@ -318,6 +331,8 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
             negated.append(Match(match.phrase, negated_from, match.end, match.at))
             continue
         uncertain = state == "uncertain"
+        if not uncertain:
+            claimed.update(match.at)
         hits.append(
             Hit(match.phrase.hazard, match.phrase.level, match.phrase.text, uncertain, cap)
         )
