@@ -63,3 +63,61 @@ def test_any_text_is_screened_without_crashing(text: str) -> None:
 def test_the_phrase_file_rejects_unquoted_yes_and_no() -> None:
     with pytest.raises(ValueError, match="Quote"):
         phrases.load({"hazards": {}, "negation": {"negators": [False]}})
+
+
+def test_text_speak_negations_and_units_are_read_as_words() -> None:
+    assert phrases.tokens("i cnt pee")[:3] == ["i", "can", "not"]
+    assert phrases.tokens("cudnt get there")[:2] == ["cud", "not"]
+    assert phrases.tokens("lost 8kg, temp 39c") == ["lost", "8", "kg", "temp", "39", "c"]
+    assert screen_text("i cnt pee").level == Level.EMERGENCY
+    assert screen_text("dropped 8kg in two months").reasons == ("weight_loss",)
+
+
+def _table(**extra: object) -> phrases.PhraseTable:
+    return phrases.load(
+        {
+            "hazards": {
+                "new_numbness": {
+                    "level": "urgent",
+                    "phrases": ["numb*"],
+                    "except": [{"phrase": "numb* ... years", "level": "review"}, "numbing cold"],
+                },
+                "cauda_equina": {"level": "emergency", "phrases": ["pee myself", "pee ... funny"]},
+            },
+            "negation": {"negators": ["not", "no"], "fillers": ["a", "my"]},
+            **extra,
+        }
+    )
+
+
+def test_an_exception_with_a_level_caps_the_hit_and_one_without_cancels_it() -> None:
+    table = _table()
+    (capped,) = phrases.scan(table, "numb toe for years")
+    assert (capped.level, capped.cap) == ("urgent", "review")
+    assert phrases.scan(table, "a numbing cold car") == []
+    (plain,) = phrases.scan(table, "my toe is numb")
+    assert plain.cap == ""
+    # Through the real table: old numbness is read by a practitioner, not sent to 111.
+    assert screen_text("numbness in my little toe for years").level == Level.REVIEW
+    assert screen_text("my toe has gone numb").level == Level.URGENT
+
+
+def test_an_exception_level_must_be_a_real_level() -> None:
+    with pytest.raises(ValueError, match="Unknown level"):
+        phrases.load(
+            {"hazards": {"x": {"level": "urgent", "except": [{"phrase": "a", "level": "soon"}]}}}
+        )
+
+
+def test_a_negation_inside_a_longer_phrase_does_not_hide_a_hit_before_it() -> None:
+    # "pee ... funny" is negated by its inner "not"; "pee myself" before it still counts.
+    hits = phrases.scan(_table(), "pee myself lol not funny")
+    assert [h.phrase for h in hits] == ["pee myself"]
+    assert screen_text("pee'd myself lol not funny tho").level == Level.EMERGENCY
+
+
+def test_the_not_of_cant_feel_is_a_symptom_not_a_negation_of_what_follows() -> None:
+    found = screen_text("cant feel my foot hitting the ground and it slaps")
+    assert found.level == Level.EMERGENCY
+    assert "leg_weakness_worsening" in found.reasons
+    assert screen_text("my foot is not weak").found == ()
