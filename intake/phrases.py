@@ -333,9 +333,7 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
         uncertain = state == "uncertain"
         if not uncertain:
             claimed.update(match.at)
-        hits.append(
-            Hit(match.phrase.hazard, match.phrase.level, match.phrase.text, uncertain, cap)
-        )
+        hits.append(Hit(match.phrase.hazard, match.phrase.level, match.phrase.text, uncertain, cap))
     cancelling = {h: [m for m in ms if not m.phrase.level] for h, ms in exceptions.items()}
     hits += _combination_hits(table, words, cancelling)
     return hits
