@@ -121,3 +121,14 @@ def test_the_not_of_cant_feel_is_a_symptom_not_a_negation_of_what_follows() -> N
     assert found.level == Level.EMERGENCY
     assert "leg_weakness_worsening" in found.reasons
     assert screen_text("my foot is not weak").found == ()
+
+
+def test_every_phrase_is_hit_by_at_least_one_case() -> None:
+    # A phrase no case hits is usually broken: a space inside alternatives ("front bottom|lady"
+    # is three words) or an exception that swallows it. Add a case that must hit it.
+    table = phrase_table()
+    hit: set[str] = set()
+    for text, _, _ in CASES:
+        words = phrases.tokens(text, table.emoji)
+        hit |= {p.text for p in table.phrases if phrases.find(p, words, table.real)}
+    assert [p.text for p in table.phrases if p.text not in hit] == []
