@@ -132,3 +132,22 @@ def test_every_phrase_is_hit_by_at_least_one_case() -> None:
         words = phrases.tokens(text, table.emoji)
         hit |= {p.text for p in table.phrases if phrases.find(p, words, table.real)}
     assert [p.text for p in table.phrases if p.text not in hit] == []
+
+
+def test_every_exception_is_hit_by_at_least_one_case() -> None:
+    # "back stroke|backstroke|breast stroke" is three words and never matched "breast stroke";
+    # "shoulder blade" inside alternatives sent "tingling below my knee" to A&E.
+    table = phrase_table()
+    hit: set[tuple[str, str]] = set()
+    for text, _, _ in CASES:
+        words = phrases.tokens(text, table.emoji)
+        hit |= {
+            (hazard, e.text)
+            for hazard, excepts in table.exceptions.items()
+            for e in excepts
+            if phrases.find(e, words, table.real, exact=True)
+        }
+    unhit = [
+        (h, e.text) for h, es in table.exceptions.items() for e in es if (h, e.text) not in hit
+    ]
+    assert unhit == []
