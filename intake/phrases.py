@@ -310,7 +310,13 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
             continue
         cap = min((e.phrase.level for e in overlapping), key=table.levels.index, default="")
         # Inside a negated phrase: "no saddle numbness" says nothing about numbness elsewhere.
-        if any(n.start <= match.start and match.end <= n.end for n in negated):
+        # Only a match that starts on one of its words: in "not really sore, just can't catch
+        # my breath" the negated "sore ... breath" must not hide "can't catch my breath".
+        if any(
+            n.start <= match.start and match.end <= n.end and match.start in n.at for n in negated
+        ):
+            # Negated with it, so "or" after it carries the negation on ("no tingling or ...").
+            negated_ends.add(match.end)
             continue
         state = table.negation.state(words, match.start, negated_ends, claimed)
         inside = match.between(words)

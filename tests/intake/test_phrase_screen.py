@@ -151,3 +151,10 @@ def test_every_exception_is_hit_by_at_least_one_case() -> None:
         (h, e.text) for h, es in table.exceptions.items() for e in es if (h, e.text) not in hit
     ]
     assert unhit == []
+
+
+def test_a_negated_phrase_hides_only_matches_that_start_on_its_own_words() -> None:
+    # "not ... sore ... breath" is negated; "can't catch my breath" inside its gap is not.
+    assert screen_text("not really sore, just can't catch my breath").level == Level.EMERGENCY
+    # "no tingling" stays negated inside "no tingling ... groin", and "or" carries it on.
+    assert screen_text("no tingling or numbness in my groin").found == ()
