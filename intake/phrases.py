@@ -36,7 +36,17 @@ _CONTRACTIONS = (
         r"\1 not",
     ),
     (re.compile(r"['\u2019](m|re|ve|ll|d|s)\b"), r" \1"),
+    # Text-speak and dialect: "cnt pee", "carnt", "cudnt", "dint", "aint", "cannae".
+    (re.compile(r"\b(cnt|carnt|kant|cannae)\b"), "can not"),
+    (re.compile(r"\b(dnt|dont)\b"), "do not"),
+    (re.compile(r"\b(dint|didn|dident)\b"), "did not"),
+    (re.compile(r"\b(cud|wud|shud)n['\u2019]?t\b"), r"\1 not"),
+    (re.compile(r"\b(couldn|wouldn|shouldn|wasn|isn|haven|hasn|doesn)\b"), r"\1 not"),
+    (re.compile(r"\b(havnt|hvnt|havint)\b"), "have not"),
+    (re.compile(r"\baint\b"), "am not"),
 )
+# "8kg", "39c", "10mg": a number and its unit are two words ("lost 8 kg", "39 c").
+_NUMBER_UNIT = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 # A full stop ends a sentence only before a space (so "38.5" stays one reading).
 _TOKEN = re.compile(r"[^\W_]+|[.!?;](?=\s|$)|\n")
 
@@ -49,6 +59,7 @@ def tokens(text: str, emoji: Mapping[str, str] | None = None) -> list[str]:
             text = text.replace(symbol, f" {words} ")
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
+    text = _NUMBER_UNIT.sub(" ", text)
     out = [SENTENCE_END if t in ".!?;\n" else t for t in _TOKEN.findall(text)]
     return out[:MAX_TOKENS]
 
@@ -190,13 +201,25 @@ class Negation:
     chain: frozenset[str]
     window: int = 6
 
-    def state(self, words: Sequence[str], start: int, negated_ends: set[int]) -> str:
-        """ "negated", "uncertain" or "" for a match starting at ``start``."""
+    def state(
+        self,
+        words: Sequence[str],
+        start: int,
+        negated_ends: set[int],
+        claimed: frozenset[int] | set[int] = frozenset(),
+    ) -> str:
+        """ "negated", "uncertain" or "" for a match starting at ``start``.
+
+        A negator that is itself a word of a hit (``claimed``: the "not" of "can't feel my
+        foot") is a symptom, not a negation of what follows ("... and it slaps").
+        """
         hedged = False
         seen = 0
         i = start - 1
         while i >= 0 and seen < self.window:
             token = words[i]
+            if token in self.negators and i in claimed:
+                return ""
             if token in self.negators:
                 return "uncertain" if hedged else "negated"
             # "no fever OR chills": "or" right after a negated phrase carries the negation on.
@@ -219,6 +242,8 @@ class Hit:
     level: str
     phrase: str
     uncertain: bool = False
+    # The most a softening exception lets this hit raise ("numb for years": review at most).
+    cap: str = ""
 
 
 @dataclass(frozen=True)
@@ -246,6 +271,8 @@ class PhraseTable:
     foreign: frozenset[str] = frozenset()
     # Known words never read as a misspelling of a phrase word ("never" is not "fever").
     real: frozenset[str] = frozenset()
+    # Level names, least serious first (to compare softening exceptions' caps).
+    levels: tuple[str, ...] = ("review", "urgent", "emergency")
 
 
 def _overlaps(match: Match, others: Iterable[Match]) -> bool:
@@ -273,27 +300,48 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
         for hazard, phrases in table.exceptions.items()
     }
     hits: list[Hit] = []
+    claimed: set[int] = set()
     negated_ends: set[int] = set()
     negated: list[Match] = []
     for match in matches:
-        if _overlaps(match, exceptions.get(match.phrase.hazard, ())):
+        overlapping = [e for e in exceptions.get(match.phrase.hazard, ()) if _overlaps(match, [e])]
+        # An exception without a level cancels the hit; one with a level only caps it.
+        if any(not e.phrase.level for e in overlapping):
             continue
+        cap = min((e.phrase.level for e in overlapping), key=table.levels.index, default="")
         # Inside a negated phrase: "no saddle numbness" says nothing about numbness elsewhere.
-        if any(n.start <= match.start and match.end <= n.end for n in negated):
+        # Only a match that starts on one of its words: in "not really sore, just can't catch
+        # my breath" the negated "sore ... breath" must not hide "can't catch my breath".
+        if any(
+            n.start <= match.start and match.end <= n.end and match.start in n.at for n in negated
+        ):
+            # Negated with it, so "or" after it carries the negation on ("no tingling or ...").
+            negated_ends.add(match.end)
             continue
-        state = table.negation.state(words, match.start, negated_ends)
+        state = table.negation.state(words, match.start, negated_ends, claimed)
         inside = match.between(words)
+        negated_from = match.start
         if not state and any(w in table.negation.negators for w in inside):
             # "my leg is not weak": the negation sits between the phrase's words.
             hedged = any(w in table.negation.hedges for w in inside)
             state = "uncertain" if hedged else "negated"
+            # What comes before that negation is not negated: in "peed myself, not funny"
+            # the negated "pee ... funny" must not hide "peed myself".
+            negated_from = next(
+                i
+                for i in range(match.start, match.end)
+                if i not in match.at and words[i] in table.negation.negators
+            )
         if state == "negated":
             negated_ends.add(match.end)
-            negated.append(match)
+            negated.append(Match(match.phrase, negated_from, match.end, match.at))
             continue
         uncertain = state == "uncertain"
-        hits.append(Hit(match.phrase.hazard, match.phrase.level, match.phrase.text, uncertain))
-    hits += _combination_hits(table, words, exceptions)
+        if not uncertain:
+            claimed.update(match.at)
+        hits.append(Hit(match.phrase.hazard, match.phrase.level, match.phrase.text, uncertain, cap))
+    cancelling = {h: [m for m in ms if not m.phrase.level] for h, ms in exceptions.items()}
+    hits += _combination_hits(table, words, cancelling)
     return hits
 
 
@@ -358,7 +406,16 @@ def load(data: Mapping[str, object]) -> PhraseTable:
                 phrases.append(Phrase(str(entry["phrase"]), hazard, str(entry.get("level", level))))
             else:
                 phrases.append(Phrase(str(entry), hazard, level))
-        exceptions[hazard] = tuple(Phrase(str(e), hazard, level) for e in spec.get("except", ()))
+        # A plain exception cancels a hit (level ""); one with a level caps it at that level.
+        exceptions[hazard] = tuple(
+            Phrase(str(e["phrase"]), hazard, str(e["level"]))
+            if isinstance(e, dict)
+            else Phrase(str(e), hazard, "")
+            for e in spec.get("except", ())
+        )
+        for e in exceptions[hazard]:
+            if e.level and e.level not in PhraseTable.levels:
+                raise ValueError(f"Unknown level {e.level!r} on the exception {e.text!r}.")
     combos = []
     for combo in data.get("combinations", ()) or ():  # type: ignore[attr-defined]
         groups = tuple(

@@ -159,6 +159,8 @@ def screen_text(*texts: str) -> Screened:
         hits, readable, plainly_fine = _scan_one(text)
         for hit in hits:
             level = Level.REVIEW if hit.uncertain else Level(hit.level)
+            if hit.cap and rank(Level(hit.cap)) < rank(level):
+                level = Level(hit.cap)
             found[hit.hazard] = max(found.get(hit.hazard, level), level, key=rank)
         unreadable = unreadable or not readable
         benign = benign and plainly_fine

@@ -243,3 +243,50 @@ def test_the_questionnaire_sends_the_patient_their_levels_advice_once(
     alert = Alert.objects.get(patient=patient)
     tasks.hand_off_alert.delay(alert.pk)
     assert len([m for m in mail.outbox if m.to == [patient.email]]) == 1
+
+
+@pytest.mark.parametrize(
+    ("note", "level", "title"),
+    [
+        # A rambling "better" note where the red flag is one clause, in the patient's words.
+        (
+            "back much better thank you!! slept well, did my stretches, walked the dog twice. "
+            "bit puffed and tight in the chest since sat and cant take a deep breath but "
+            "probably the cold. x",
+            "emergency",
+            "Please get emergency help now",
+        ),
+        ("numb bits where i sit and i cnt pee", "emergency", "Please get emergency help now"),
+        (
+            "the spot where she put the needle in my back is hot and oozing",
+            "urgent",
+            "Please get medical advice today",
+        ),
+        (
+            "went woozy and banged my head on the door frame",
+            "urgent",
+            "Please get medical advice today",
+        ),
+    ],
+    ids=["puffed-in-a-better-note", "text-speak-cauda", "oozing-needle-site", "woozy-head"],
+)
+def test_held_out_red_flags_in_the_note_get_their_page_and_alert(
+    visit: Booking, note: str, level: str, title: str
+) -> None:
+    page = answer(visit, comparison="better", pain_now="2", note=note)
+    text = page.content.decode()
+    assert title in text and COMMON not in text
+    assert alerts(visit)["checkin_red_flag"] == level
+    assert booking_paused(visit.patient)
+
+
+def test_a_near_miss_note_is_read_today_but_sends_nobody_to_ae(visit: Booking) -> None:
+    answer(visit, comparison="better", pain_now="2", note="I felt tingly and relaxed after, lovely")
+    text_alerts = alerts(visit)
+    assert "checkin_red_flag" not in text_alerts or text_alerts["checkin_red_flag"] == "review"
+    assert (
+        PatientFlag.objects.filter(
+            patient=visit.patient, kind__in=[FlagKind.EMERGENCY, FlagKind.URGENT]
+        ).count()
+        == 0
+    )

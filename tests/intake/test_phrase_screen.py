@@ -63,3 +63,98 @@ def test_any_text_is_screened_without_crashing(text: str) -> None:
 def test_the_phrase_file_rejects_unquoted_yes_and_no() -> None:
     with pytest.raises(ValueError, match="Quote"):
         phrases.load({"hazards": {}, "negation": {"negators": [False]}})
+
+
+def test_text_speak_negations_and_units_are_read_as_words() -> None:
+    assert phrases.tokens("i cnt pee")[:3] == ["i", "can", "not"]
+    assert phrases.tokens("cudnt get there")[:2] == ["cud", "not"]
+    assert phrases.tokens("lost 8kg, temp 39c") == ["lost", "8", "kg", "temp", "39", "c"]
+    assert screen_text("i cnt pee").level == Level.EMERGENCY
+    assert screen_text("dropped 8kg in two months").reasons == ("weight_loss",)
+
+
+def _table(**extra: object) -> phrases.PhraseTable:
+    return phrases.load(
+        {
+            "hazards": {
+                "new_numbness": {
+                    "level": "urgent",
+                    "phrases": ["numb*"],
+                    "except": [{"phrase": "numb* ... years", "level": "review"}, "numbing cold"],
+                },
+                "cauda_equina": {"level": "emergency", "phrases": ["pee myself", "pee ... funny"]},
+            },
+            "negation": {"negators": ["not", "no"], "fillers": ["a", "my"]},
+            **extra,
+        }
+    )
+
+
+def test_an_exception_with_a_level_caps_the_hit_and_one_without_cancels_it() -> None:
+    table = _table()
+    (capped,) = phrases.scan(table, "numb toe for years")
+    assert (capped.level, capped.cap) == ("urgent", "review")
+    assert phrases.scan(table, "a numbing cold car") == []
+    (plain,) = phrases.scan(table, "my toe is numb")
+    assert plain.cap == ""
+    # Through the real table: old numbness is read by a practitioner, not sent to 111.
+    assert screen_text("numbness in my little toe for years").level == Level.REVIEW
+    assert screen_text("my toe has gone numb").level == Level.URGENT
+
+
+def test_an_exception_level_must_be_a_real_level() -> None:
+    with pytest.raises(ValueError, match="Unknown level"):
+        phrases.load(
+            {"hazards": {"x": {"level": "urgent", "except": [{"phrase": "a", "level": "soon"}]}}}
+        )
+
+
+def test_a_negation_inside_a_longer_phrase_does_not_hide_a_hit_before_it() -> None:
+    # "pee ... funny" is negated by its inner "not"; "pee myself" before it still counts.
+    hits = phrases.scan(_table(), "pee myself lol not funny")
+    assert [h.phrase for h in hits] == ["pee myself"]
+    assert screen_text("pee'd myself lol not funny tho").level == Level.EMERGENCY
+
+
+def test_the_not_of_cant_feel_is_a_symptom_not_a_negation_of_what_follows() -> None:
+    found = screen_text("cant feel my foot hitting the ground and it slaps")
+    assert found.level == Level.EMERGENCY
+    assert "leg_weakness_worsening" in found.reasons
+    assert screen_text("my foot is not weak").found == ()
+
+
+def test_every_phrase_is_hit_by_at_least_one_case() -> None:
+    # A phrase no case hits is usually broken: a space inside alternatives ("front bottom|lady"
+    # is three words) or an exception that swallows it. Add a case that must hit it.
+    table = phrase_table()
+    hit: set[str] = set()
+    for text, _, _ in CASES:
+        words = phrases.tokens(text, table.emoji)
+        hit |= {p.text for p in table.phrases if phrases.find(p, words, table.real)}
+    assert [p.text for p in table.phrases if p.text not in hit] == []
+
+
+def test_every_exception_is_hit_by_at_least_one_case() -> None:
+    # "back stroke|backstroke|breast stroke" is three words and never matched "breast stroke";
+    # "shoulder blade" inside alternatives sent "tingling below my knee" to A&E.
+    table = phrase_table()
+    hit: set[tuple[str, str]] = set()
+    for text, _, _ in CASES:
+        words = phrases.tokens(text, table.emoji)
+        hit |= {
+            (hazard, e.text)
+            for hazard, excepts in table.exceptions.items()
+            for e in excepts
+            if phrases.find(e, words, table.real, exact=True)
+        }
+    unhit = [
+        (h, e.text) for h, es in table.exceptions.items() for e in es if (h, e.text) not in hit
+    ]
+    assert unhit == []
+
+
+def test_a_negated_phrase_hides_only_matches_that_start_on_its_own_words() -> None:
+    # "not ... sore ... breath" is negated; "can't catch my breath" inside its gap is not.
+    assert screen_text("not really sore, just can't catch my breath").level == Level.EMERGENCY
+    # "no tingling" stays negated inside "no tingling ... groin", and "or" carries it on.
+    assert screen_text("no tingling or numbness in my groin").found == ()

@@ -276,3 +276,16 @@ def test_the_practitioner_summary_shows_the_level_and_where_it_came_from(
     assert "A fever, or feeling hot and shivery or unwell, with your back pain" in body
     assert "In their own words: feeling short of breath" in body
     assert "None reported" in body
+
+
+def test_a_red_flag_that_is_one_clause_of_a_long_complaint_is_an_emergency(patient) -> None:
+    answers = full_answers(
+        complaint="Work has been really stressful and the commute doesn't help, I sit all day "
+        "at a desk and the chair is awful. The pain goes down my leg to my foot and lately my "
+        "foot has started to drop so I trip on kerbs. I'd like to know if acupuncture can help."
+    )
+    page = send_through_the_pages(client_for(patient), patient, answers)
+    assert EMERGENCY_TITLE in page.content
+    assert b"Weakness in your legs that is getting worse" in page.content
+    assert level_of(patient) == ({FlagKind.EMERGENCY}, {"emergency"})
+    assert booking_paused(patient)
