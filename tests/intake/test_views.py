@@ -132,6 +132,8 @@ def test_review_lists_problems_then_sends(patient) -> None:
     assert response["Location"] == reverse("intake:sent", args=[draft.pk])
     sent = client.get(response["Location"])
     assert b"your answers are with the clinic" in sent.content
+    # Whatever the screen made of the words, the page says when not to wait for the visit.
+    assert b"data-intake-safety-net" in sent.content and b"go to A&amp;E now" in sent.content
     # The sent questionnaire's steps now lead to what was sent, not an editable form.
     assert client.get(step_url(draft, "pain"))["Location"] == reverse(
         "intake:response", args=[draft.pk]
