@@ -37,6 +37,7 @@ from booking.models import (
     Service,
     ServiceKind,
 )
+from portal.messaging import MessageKind, outbox_put
 from portal.models import User
 
 TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
@@ -235,12 +236,10 @@ def _place(
     return booking
 
 
-def send_confirmation_on_commit(booking: Booking) -> None:
-    """Queue the confirmation email for when the current transaction commits."""
-    from booking.tasks import send_booking_email
-
-    booking_id = booking.pk
-    transaction.on_commit(lambda: send_booking_email.delay(booking_id, "booking_confirmed"))
+def confirmation_put(booking: Booking) -> None:
+    """Put the confirmation email in the outbox, in the caller's transaction (it commits with the
+    booking, so no broker or worker outage can lose it); sent once the transaction commits."""
+    outbox_put(kind=MessageKind.BOOKING_CONFIRMED, to_user=booking.patient_id, booking=booking.pk)
 
 
 def booking_create(
@@ -301,7 +300,7 @@ def booking_create(
                 hold_until=now + hold_for if hold_for else None,
             )
             if not hold_for:
-                send_confirmation_on_commit(booking)
+                confirmation_put(booking)
     except SlotUnavailable as exc:
         exc.alternatives = nearest_alternatives(
             service, starts_at, practitioner=practitioner, now=now
@@ -342,10 +341,9 @@ def booking_cancel(
         if not changed:
             raise ChangeNotAllowed("This visit was already cancelled or moved.")
         booking.refresh_from_db()
-        from booking.tasks import send_booking_email
-
-        booking_id = booking.pk
-        transaction.on_commit(lambda: send_booking_email.delay(booking_id, "booking_cancelled"))
+        outbox_put(
+            kind=MessageKind.BOOKING_CANCELLED, to_user=booking.patient_id, booking=booking.pk
+        )
     return booking
 
 
@@ -392,7 +390,7 @@ def booking_reschedule(
                 price_minor=old.price_minor,
                 payment_mode=old.payment_mode,
             )
-            send_confirmation_on_commit(new)
+            confirmation_put(new)
     except SlotUnavailable as exc:
         exc.alternatives = nearest_alternatives(
             service, starts_at, practitioner=practitioner, now=now

@@ -113,8 +113,6 @@ def seed_followup(clinic: Clinic) -> None:
                 "blocked_until": starts + service.duration + service.buffer_after,
                 "status": BookingStatus.ATTENDED if attended else BookingStatus.CONFIRMED,
                 "attendance_marked_at": starts + service.duration if attended else None,
-                # Made before this feature existed: no confirmation to send now.
-                "confirmation_sent_at": starts - timedelta(days=7),
             },
         )
         if answers is not None:

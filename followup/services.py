@@ -1,4 +1,4 @@
-"""Follow-up writes: booking emails into the outbox, and answering a check-in.
+"""Follow-up writes: the questionnaire's advice email, and answering a check-in.
 
 ``checkin_submit`` stores the answers (encrypted), applies the check-in rules of
 ``intake.triage`` and carries out the outcome: alerts, flags, the re-check and the urgent
@@ -14,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from booking.models import Booking, BookingStatus
+from booking.models import Booking
 from followup.advice import INTAKE_SOURCE
 from followup.models import CheckIn, CheckInStage, MessageKind
 from followup.outbox import deliver, outbox_put
@@ -26,32 +26,6 @@ from intake.triage import INTAKE_RED_FLAG, Level, Outcome
 
 # Alerts raised from a check-in have source keys "checkin:<id>".
 CHECKIN_SOURCE = "checkin:"
-
-BOOKING_EMAILS = {
-    "booking_confirmed": (MessageKind.BOOKING_CONFIRMED, (BookingStatus.CONFIRMED,)),
-    "booking_cancelled": (
-        MessageKind.BOOKING_CANCELLED,
-        (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED),
-    ),
-}
-
-
-def booking_email_requested(booking_id: int, name: str) -> None:
-    """Put a booking's confirmation or cancellation in the outbox and send it now (once).
-
-    A held booking (awaiting online payment) gets no row: its confirmation is requested again
-    when it is paid, and must then find the key free.
-    """
-    if name not in BOOKING_EMAILS:
-        return
-    kind, statuses = BOOKING_EMAILS[name]
-    booking = Booking.objects.select_related("patient").filter(pk=booking_id).first()
-    if booking is None or booking.status not in statuses:
-        return
-    row, _ = outbox_put(
-        kind=kind, recipient=booking.patient, booking=booking, due_at=timezone.now()
-    )
-    deliver(row.pk)
 
 
 def intake_advice_requested(alert_id: int) -> None:

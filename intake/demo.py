@@ -227,7 +227,6 @@ def _seed_visits(clinic: Clinic, patients: dict[str, User]) -> None:
                 currency=clinic.currency,
                 booked_by=patient,
                 attendance_marked_at=starts + service.duration,
-                confirmation_sent_at=starts - timedelta(days=3),
             )
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from payments.models import FeeReduction, FeeReductionStatus
 from portal.audit import AuditAction, record_action
+from portal.messaging import MessageKind, outbox_put
 from portal.models import Clinic, User
 
 
@@ -74,12 +75,27 @@ def _decide(
             subject=reduction.patient,
             detail={"request": reduction.pk, "floor_minor": changes.get("floor_minor")},
         )
-        from payments.tasks import send_fee_reduction_email
-
-        reduction_id = reduction.pk
-        transaction.on_commit(lambda: send_fee_reduction_email.delay(reduction_id))
-    reduction.refresh_from_db()
+        reduction.refresh_from_db()
+        decision_email_put(reduction)
     return reduction
+
+
+def decision_email_put(reduction: FeeReduction) -> None:
+    """Put the answer to a fee-reduction request in the outbox, once, in the caller's
+    transaction (the decision's). The reply is the team's own words, stored encrypted."""
+    approved = reduction.status == FeeReductionStatus.APPROVED
+    outbox_put(
+        kind=(
+            MessageKind.FEE_REDUCTION_APPROVED if approved else MessageKind.FEE_REDUCTION_DECLINED
+        ),
+        to_user=reduction.patient_id,
+        dedupe_key=f"fee_reduction:{reduction.pk}",
+        context={
+            "floor_minor": reduction.floor_minor,
+            "ends_on": reduction.ends_on.isoformat() if reduction.ends_on else "",
+            "reply": reduction.reply or "",
+        },
+    )
 
 
 def fee_reduction_approve(
