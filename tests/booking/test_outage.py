@@ -35,9 +35,10 @@ def closed_port() -> int:
 
 
 def _forget_broker_connections() -> None:
-    # Celery keeps a pool of producers connected to the broker it was started with.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    # Celery keeps a pool of producers connected to the broker it was started with, and builds
+    # it again from the current broker_url when these are empty (no public way to reset it).
+    setattr(celery_app, "_pool", None)  # noqa: B010
+    setattr(celery_app.amqp, "_producer_pool", None)  # noqa: B010
 
 
 @pytest.fixture
@@ -47,13 +48,13 @@ def redis_down() -> Iterator[str]:
     cache = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
     conf = celery_app.conf
     before = (conf.broker_url, conf.task_always_eager)
-    conf.broker_url, conf.task_always_eager = url, False
+    conf.update(broker_url=url, task_always_eager=False)
     _forget_broker_connections()
     try:
         with override_settings(CACHES=cache):
             yield url
     finally:
-        conf.broker_url, conf.task_always_eager = before
+        conf.update(broker_url=before[0], task_always_eager=before[1])
         _forget_broker_connections()
 
 
