@@ -7,7 +7,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 from django.core import mail
-from django.db import OperationalError, connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import OperationalError
+from django.db import connection as db
 from django.test import override_settings
 
 from booking.models import Booking, Service
@@ -45,13 +47,15 @@ def confirmation(private: Service, patient: User) -> OutboxMessage:
 def test_the_connection_dropped_after_the_relay_accepted_is_marked_sent_on_a_new_one(
     confirmation: OutboxMessage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert connection.vendor == "postgresql"
+    assert db.vendor == "postgresql"
     sent = outbox.send_email
     dropped: list[int] = []
 
-    def send_then_lose_the_database(to: str, email: RenderedEmail, **kwargs: object) -> None:
-        sent(to, email, **kwargs)  # the relay accepted it
-        pid = connection.connection.info.backend_pid
+    def send_then_lose_the_database(
+        to: str, email: RenderedEmail, connection: BaseEmailBackend | None = None
+    ) -> None:
+        sent(to, email, connection)  # the relay accepted it
+        pid = db.connection.info.backend_pid
         terminate(pid)
         dropped.append(pid)
 
@@ -60,7 +64,7 @@ def test_the_connection_dropped_after_the_relay_accepted_is_marked_sent_on_a_new
     assert len(mail.outbox) == 1 and dropped
     row = OutboxMessage.objects.get(pk=confirmation.pk)
     assert row.status == OutboxStatus.SENT
-    assert connection.connection.info.backend_pid != dropped[0]  # a new connection marked it
+    assert db.connection.info.backend_pid != dropped[0]  # a new connection marked it
 
 
 def test_a_database_away_for_longer_than_the_retries_leaves_the_claim(
