@@ -21,7 +21,8 @@ from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, transaction
+from django.db import connection as db_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -171,10 +172,10 @@ def _mark_sent(message_id: int, *, subject: str) -> None:
             _finish(message_id, status=OutboxStatus.SENT, sent_at=timezone.now(), subject=subject)
             return
         except (OperationalError, InterfaceError) as exc:
-            if attempt == MARK_TRIES or connection.in_atomic_block:
+            if attempt == MARK_TRIES or db_connection.in_atomic_block:
                 raise
             log.warning("outbox %s: marking sent failed (%s); reconnecting", message_id, exc)
-            connection.close()
+            db_connection.close()
             time.sleep(MARK_PAUSE_SECONDS * attempt)
 
 

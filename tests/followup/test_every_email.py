@@ -157,3 +157,21 @@ def test_every_kind_renders_from_the_outbox(
     )
 
     assert set(seen) == template_names(), "every template rendered from an outbox row"
+
+
+def test_money_emails_wait_for_the_end_of_quiet_hours(patient: User) -> None:
+    from datetime import UTC
+
+    from followup.outbox import deliver
+
+    night = datetime(2027, 3, 2, 23, 0, tzinfo=UTC)  # 23:00 in London
+    row = put(
+        MessageKind.FEE_REDUCTION_DECLINED,
+        patient,
+        dedupe_key="fee_reduction:1",
+        context={"floor_minor": None, "ends_on": "", "reply": ""},
+        due_at=night,
+    )
+    assert deliver(row.pk, now=night) == "held"
+    row.refresh_from_db()
+    assert row.status == "held" and row.due_at.astimezone(UTC).hour == 8

@@ -34,6 +34,15 @@ from tests.booking.conftest import (  # noqa: F401 - fixtures shared with the bo
 from tests.booking.factories import ServiceFactory
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _no_quiet_hours(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Refund and fee emails are outbox rows, held during the clinic's quiet hours: these tests
+    # check what the emails say whatever the hour they run at (quiet hours: tests/followup).
+    monkeypatch.setattr("followup.outbox.quiet_until", lambda *args, **kwargs: None)
+
+
 WEBHOOK_SECRET = "whsec_portal_tests"
 
 
