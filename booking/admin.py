@@ -68,8 +68,6 @@ class BookingAdmin(admin.ModelAdmin[Booking]):
         "blocked_until",
         "request_key",
         "created_at",
-        "confirmation_sent_at",
-        "cancellation_sent_at",
     )
 
     def has_add_permission(self, request: object) -> bool:

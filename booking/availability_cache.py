@@ -24,7 +24,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache as cache_once
 
 import django
-from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 
 from booking.availability import (
@@ -36,7 +35,14 @@ from booking.availability import (
     with_bookings,
     within_policy,
 )
-from booking.cache_version import DIARY_KEY, VERSION_KEY, cached_under, current_version
+from booking.cache_version import (
+    DIARY_KEY,
+    VERSION_KEY,
+    cached_under,
+    current_version,
+    read_many,
+    write_many,
+)
 from booking.lookups import get_bookable_service
 from booking.models import MultibedShift, Practitioner, Room, Service
 from portal.models import Clinic
@@ -118,9 +124,11 @@ def cached_open_slots(
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     keys = {day: f"slots:{service.pk}:{who}:{day.isoformat()}" for day in days}
     # The version and the days in one round trip; a day stored under another version is stale.
-    found = cache.get_many([VERSION_KEY, *keys.values()])
+    found = read_many([VERSION_KEY, *keys.values()])
+    reachable = found is not None
+    found = found or {}
     version = found.pop(VERSION_KEY, None)
-    if version is None:
+    if version is None and reachable:
         version = current_version()
     fresh: dict[str, list[Packed]] = {
         key: packed for key, (at, packed) in found.items() if at == version
@@ -135,9 +143,10 @@ def cached_open_slots(
             keys[day]: [_pack(slot) for slot in slots]
             for day, slots in day_slots(schedule, low, high).items()
         }
-        cache.set_many(
-            {key: (version, packed) for key, packed in computed.items()}, timeout=TTL_SECONDS
-        )
+        if reachable:
+            write_many(
+                {key: (version, packed) for key, packed in computed.items()}, timeout=TTL_SECONDS
+            )
         fresh.update(computed)
     slots = (_unpack(packed) for day in days for packed in fresh.get(keys[day], []))
     return within_policy(slots, now=now, policy=Policy.for_clinic(service.clinic))

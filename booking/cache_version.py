@@ -9,10 +9,16 @@ Model saves and deletes bump them through ``booking.signals``; bulk writes
 (``update``, ``bulk_create``) skip signals, so the booking querysets bump them
 themselves. A bump waits for the commit: a reader that sees the new number
 also sees the new rows.
+
+The cache is only ever a copy of the database, so an outage of it costs speed, never a page:
+reads fall back to computing, writes and bumps are logged and dropped (``CACHE_ERRORS``).
+A bump lost that way leaves entries up to their TTL old; they can show a time that was just
+taken, which booking refuses under its locks, never an overbooking.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -20,9 +26,15 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import models, transaction
+from redis.exceptions import RedisError
 
 VERSION_KEY = "availability:version"
 DIARY_KEY = "availability:diary"
+
+# What a cache that cannot be reached raises: Redis's own errors, or OSError (the file cache).
+CACHE_ERRORS = (RedisError, OSError)
+
+log = logging.getLogger(__name__)
 
 _M = TypeVar("_M", bound=models.Model)
 _T = TypeVar("_T")
@@ -37,11 +49,32 @@ def current_version(key: str = VERSION_KEY) -> int:
     return int(version)
 
 
-def _bump(key: str) -> None:
+def read_many(keys: Sequence[str]) -> dict[str, Any] | None:
+    """``cache.get_many``, or None when the cache cannot be reached (the caller computes)."""
     try:
-        cache.incr(key)
-    except ValueError:  # evicted or never set
-        cache.set(key, time.time_ns(), timeout=None)
+        return cache.get_many(keys)
+    except CACHE_ERRORS as exc:
+        log.warning("cache unreachable, computing instead: %s", exc)
+        return None
+
+
+def write_many(entries: dict[str, Any], *, timeout: int) -> None:
+    """``cache.set_many``, dropped with a log line when the cache cannot be reached."""
+    try:
+        cache.set_many(entries, timeout=timeout)
+    except CACHE_ERRORS as exc:
+        log.warning("cache unreachable, not storing: %s", exc)
+
+
+def _bump(key: str) -> None:
+    # Runs after the commit: an unreachable cache must not turn a done booking into an error.
+    try:
+        try:
+            cache.incr(key)
+        except ValueError:  # evicted or never set
+            cache.set(key, time.time_ns(), timeout=None)
+    except CACHE_ERRORS as exc:
+        log.warning("cache unreachable, %s not moved on: %s", key, exc)
 
 
 def _bump_all() -> None:
@@ -71,7 +104,9 @@ def cached_under(
     ``compute`` reads the database: a write landing in between moves a version past the
     stamp the new entry is filed under, so that entry is never used after the write.
     """
-    found = cache.get_many([*versions, key])
+    found = read_many([*versions, key])
+    if found is None:
+        return compute()
     stamp = tuple(current_version(v) if found.get(v) is None else int(found[v]) for v in versions)
     entry = found.get(key)
     if entry is not None and entry[0] == stamp:
@@ -79,7 +114,7 @@ def cached_under(
         if usable is None or usable(value):
             return value
     value = compute()
-    cache.set(key, (stamp, value), timeout=timeout)
+    write_many({key: (stamp, value)}, timeout=timeout)
     return value
 
 
@@ -122,7 +157,7 @@ class AvailabilityQuerySet(models.QuerySet[_M]):
 
 class BookingQuerySet(AvailabilityQuerySet[Any]):
     in_diary = False
-    # Only what moves someone's open times: sent-email stamps, notes, arrival and price do not.
+    # Only what moves someone's open times: notes, arrival and price do not.
     watched = frozenset(
         {
             "status",

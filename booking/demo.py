@@ -306,8 +306,6 @@ def seed_history(clinic: Clinic, *, now: datetime | None = None) -> list[Booking
                     "attendance_marked_at": (
                         ends if status in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW) else None
                     ),
-                    # Booked before the demo started: no confirmation to send now.
-                    "confirmation_sent_at": min(now, starts - timedelta(days=7)),
                 },
             )
             made.append(booking)

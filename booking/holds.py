@@ -15,12 +15,7 @@ from django.utils import timezone
 
 from booking.availability import find_open_slots
 from booking.models import Booking, BookingStatus, PaymentMode, Practitioner, Service
-from booking.services import (
-    booking_create,
-    lock_capacity,
-    patient_clash,
-    send_confirmation_on_commit,
-)
+from booking.services import booking_create, confirmation_put, lock_capacity, patient_clash
 from booking.waitlist import queue_offer_check
 from portal.models import User
 
@@ -66,7 +61,7 @@ def booking_confirm_held(*, booking_id: int) -> bool:
             status=BookingStatus.CONFIRMED, hold_expires_at=None
         )
         if changed:
-            send_confirmation_on_commit(Booking(pk=booking_id))
+            confirmation_put(Booking.objects.get(pk=booking_id))
     return bool(changed)
 
 
@@ -119,5 +114,5 @@ def booking_reinstate_expired(*, booking_id: int, now: datetime | None = None) -
             status=BookingStatus.CONFIRMED, hold_expires_at=None, cancelled_at=None
         )
         if changed:
-            send_confirmation_on_commit(booking)
+            confirmation_put(booking)
     return bool(changed)

@@ -465,8 +465,6 @@ class Booking(models.Model):
     calendar_sequence = models.PositiveIntegerField(default=0)
     # One per submitted form, so a double-submit finds the first booking.
     request_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
-    cancellation_sent_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # A message from the clinic when it cancels (e.g. the practitioner is ill), for the email.
     cancellation_note = models.TextField(blank=True)

@@ -39,6 +39,7 @@ from booking.models import (
     ServiceKind,
 )
 from booking.waitlist import place_booked, queue_offer_check, take_claimed_place
+from portal.messaging import MessageKind, outbox_put
 from portal.models import User
 
 TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
@@ -290,16 +291,16 @@ def _place(
     return booking
 
 
-def send_confirmation_on_commit(booking: Booking) -> None:
-    """Queue the confirmation email for when the current transaction commits."""
-    _send_on_commit(booking, "booking_confirmed")
+def confirmation_put(booking: Booking) -> None:
+    """Put the confirmation email in the outbox, in the caller's transaction (it commits with the
+    booking, so no broker or worker outage can lose it); sent once the transaction commits."""
+    outbox_put(kind=MessageKind.BOOKING_CONFIRMED, to_user=booking.patient_id, booking=booking.pk)
 
 
-def _send_on_commit(booking: Booking, name: str) -> None:
-    from booking.tasks import send_booking_email
-
-    booking_id = booking.pk
-    transaction.on_commit(lambda: send_booking_email.delay(booking_id, name))
+def moved_put(booking: Booking) -> None:
+    """Put the "moved" email for the visit's new time in the outbox, in the caller's
+    transaction; its calendar file keeps the first booking's UID with a higher SEQUENCE."""
+    outbox_put(kind=MessageKind.BOOKING_MOVED, to_user=booking.patient_id, booking=booking.pk)
 
 
 def booking_create(
@@ -360,7 +361,7 @@ def booking_create(
                 hold_until=now + hold_for if hold_for else None,
             )
             if not hold_for:
-                send_confirmation_on_commit(booking)
+                confirmation_put(booking)
     except SlotUnavailable as exc:
         exc.alternatives = nearest_alternatives(
             service, starts_at, practitioner=practitioner, now=now
@@ -401,10 +402,9 @@ def booking_cancel(
         if not changed:
             raise ChangeNotAllowed("This visit was already cancelled or moved.")
         booking.refresh_from_db()
-        from booking.tasks import send_booking_email
-
-        booking_id = booking.pk
-        transaction.on_commit(lambda: send_booking_email.delay(booking_id, "booking_cancelled"))
+        outbox_put(
+            kind=MessageKind.BOOKING_CANCELLED, to_user=booking.patient_id, booking=booking.pk
+        )
         queue_offer_check(booking.service_id)
     return booking
 
@@ -456,7 +456,7 @@ def booking_reschedule(
                 price_minor=old.price_minor,
                 payment_mode=old.payment_mode,
             )
-            _send_on_commit(new, "booking_moved")
+            moved_put(new)
             queue_offer_check(service.pk)
     except SlotUnavailable as exc:
         exc.alternatives = nearest_alternatives(

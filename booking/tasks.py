@@ -1,36 +1,35 @@
-"""Booking emails, sent by the worker after the booking is committed.
+"""Booking tasks: only the hand-over of requests queued by an older version.
 
-The follow-up app's outbox sends them (once, with retries and a record staff can see). It
-imports booking, never the other way round, so it registers itself here when Django starts
-(``FollowupConfig.ready``) and this task, whose name and arguments other code relies on,
-hands each request over.
+Confirmations and cancellations are outbox rows written in the booking's own transaction
+(``booking.services.confirmation_put``); a ``send_booking_email`` message still on the broker
+from before that change puts the same row (a no-op if it exists), and the outbox sends it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from celery import shared_task
-from django.core.exceptions import ImproperlyConfigured
 
-BookingEmailHandler = Callable[[int, str], None]
-_handlers: list[BookingEmailHandler] = []
+from booking.models import Booking, BookingStatus
+from portal.messaging import MessageKind, outbox_put
 
-
-def register_email_handler(handler: BookingEmailHandler) -> None:
-    """Let another app send booking emails (called once from its AppConfig.ready)."""
-    if handler not in _handlers:
-        _handlers.append(handler)
+LEGACY_EMAILS = {
+    "booking_confirmed": (MessageKind.BOOKING_CONFIRMED, (BookingStatus.CONFIRMED,)),
+    "booking_cancelled": (
+        MessageKind.BOOKING_CANCELLED,
+        (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED),
+    ),
+}
 
 
 @shared_task(ignore_result=True)
 def send_booking_email(booking_id: int, name: str) -> None:
-    """Send a booking's confirmation ("booking_confirmed"), move ("booking_moved") or
-    cancellation ("booking_cancelled") email once."""
-    if not _handlers:
-        raise ImproperlyConfigured("No app sends booking emails: is 'followup' installed?")
-    for handler in _handlers:
-        handler(booking_id, name)
+    """Put a booking's confirmation or cancellation in the outbox (queued by an older version)."""
+    if name not in LEGACY_EMAILS:
+        return
+    kind, statuses = LEGACY_EMAILS[name]
+    booking = Booking.objects.filter(pk=booking_id, status__in=statuses).first()
+    if booking is not None:
+        outbox_put(kind=kind, to_user=booking.patient_id, booking=booking)
 
 
 @shared_task(ignore_result=True)
@@ -42,11 +41,3 @@ def offer_waitlist_places(service_id: int | None = None) -> int:
     from booking.waitlist import offer_free_places
 
     return len(offer_free_places(service_id=service_id))
-
-
-@shared_task(ignore_result=True)
-def send_waitlist_offer(offer_id: int) -> None:
-    """Email one waiting-list offer through the registered handlers (the outbox, once)."""
-    from booking.waitlist import send_offer
-
-    send_offer(offer_id)

@@ -11,20 +11,19 @@ patient's claimed place under its usual locks, so every rule (gates, eligibility
 the amount and payment) still applies. A place nobody confirmed in time lapses and the scan
 offers it to the next people. The scan is idempotent: run it on demand and from beat.
 
-Emails go through the apps registered with ``register_offer_handler`` (follow-up's outbox),
-because booking never imports the apps above it.
+Offer emails are outbox rows (``portal.messaging.outbox_put``) written in the transaction
+that holds the place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -49,6 +48,7 @@ from booking.waitlist_models import (
     WaitlistPlace,
 )
 from portal.audit import record_action
+from portal.messaging import MessageKind, outbox_put
 from portal.models import AuditAction, User
 
 OFFER_SALT = "booking.waitlist.offer"
@@ -56,9 +56,6 @@ OFFER_SALT = "booking.waitlist.offer"
 OFFER_LINK_MAX_AGE = timedelta(days=3)
 AFTERNOON_FROM = time(12)
 EVENING_FROM = time(17)
-
-OfferHandler = Callable[[int], None]
-_handlers: list[OfferHandler] = []
 
 
 class WaitlistError(Exception):
@@ -78,20 +75,6 @@ class PlaceGone(WaitlistError):
             "confirm ran out. You are still on the waiting list and we will email you when "
             "another place frees."
         )
-
-
-def register_offer_handler(handler: OfferHandler) -> None:
-    """Let another app email offers (called once from its AppConfig.ready)."""
-    if handler not in _handlers:
-        _handlers.append(handler)
-
-
-def send_offer(offer_id: int) -> None:
-    """Hand one offer to every registered handler (follow-up puts it in the outbox once)."""
-    if not _handlers:
-        raise ImproperlyConfigured("No app sends waiting-list emails: is 'followup' installed?")
-    for handler in _handlers:
-        handler(offer_id)
 
 
 # Wishes ------------------------------------------------------------------------------------
@@ -346,8 +329,9 @@ def _offer_service(service: Service, now: datetime) -> list[int]:
                 created.append(
                     WaitlistOffer.objects.create(place=place, entry=entry, created_at=now)
                 )
+        for offer in created:
+            _offer_put(offer)
         ids = [offer.pk for offer in created]
-        _send_on_commit(ids)
     return ids
 
 
@@ -374,16 +358,14 @@ def _hold(service: Service, slot: Slot, *, now: datetime, by: User | None) -> Wa
     )
 
 
-def _send_on_commit(offer_ids: list[int]) -> None:
-    if not offer_ids:
-        return
-    from booking.tasks import send_waitlist_offer
-
-    def send() -> None:
-        for offer_id in offer_ids:
-            send_waitlist_offer.delay(offer_id)
-
-    transaction.on_commit(send)
+def _offer_put(offer: WaitlistOffer) -> None:
+    """Put the offer's email in the outbox, in the transaction that holds the place: the
+    email and the hold commit together (the outbox's key is the offer)."""
+    outbox_put(
+        kind=MessageKind.WAITLIST_OFFER,
+        to_user=offer.entry.patient_id,
+        dedupe_key=f"offer:{offer.pk}",
+    )
 
 
 def offer_by_hand(
@@ -427,7 +409,7 @@ def offer_by_hand(
             subject=current.patient,
             detail={"offer": offer.pk, "starts_at": starts_at.isoformat()},
         )
-        _send_on_commit([offer.pk])
+        _offer_put(offer)
     return offer
 
 

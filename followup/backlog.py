@@ -41,7 +41,6 @@ ROUTINE_KINDS = frozenset(
 )
 # "How are you after your visit?" messages: only the newest visit's is worth asking.
 CHECKIN_KINDS = frozenset({MessageKind.CHECKIN, MessageKind.CHECKIN_CHASER, MessageKind.RECHECK})
-GUIDANCE_KINDS = frozenset({MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT})
 # Alerts during which a cheerful routine email would be wrong: the team is calling the patient.
 BLOCKING_ALERT_LEVELS = PAGING_LEVELS | {AlertLevel.TODAY}
 # How often a held routine row is looked at again while its alert or hold is open.

@@ -7,7 +7,6 @@ was planned never gets the old visit's messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,7 +29,7 @@ from intake.models import Alert, AlertLevel
 from intake.services import booking_paused
 from intake.triage import INTAKE_RED_FLAG
 from portal.export import link_context
-from portal.messaging import Attachment, RenderedEmail, render_email
+from portal.messaging import TEMPLATES, Attachment, RenderedEmail, render_email
 from portal.models import Clinic
 from portal.params import parse_id
 
@@ -43,29 +42,8 @@ class Skip:
 @dataclass
 class Prepared:
     email: RenderedEmail
-    # Run after the server accepted the email (e.g. stamp the booking's own "sent" field).
-    after_send: Callable[[datetime], None] | None = None
 
 
-TEMPLATES = {
-    MessageKind.BOOKING_CONFIRMED: "booking_confirmed",
-    MessageKind.BOOKING_CANCELLED: "booking_cancelled",
-    MessageKind.BOOKING_MOVED: "booking_moved",
-    MessageKind.PRE_VISIT: "followup_pre_visit",
-    MessageKind.FIRST_VISIT: "followup_first_visit",
-    MessageKind.CHECKIN: "followup_checkin",
-    MessageKind.CHECKIN_CHASER: "followup_checkin_chaser",
-    MessageKind.RECHECK: "followup_recheck",
-    MessageKind.URGENT_ADVICE: "followup_urgent_advice",
-    MessageKind.INTAKE_ADVICE: "followup_intake_advice",
-    MessageKind.ALERT_URGENT: "followup_alert_urgent",
-    MessageKind.ALERT_CHASE: "followup_alert_chase",
-    MessageKind.ALERT_DIGEST: "followup_alert_digest",
-    MessageKind.TREATMENT_HOLD: "followup_treatment_hold",
-    MessageKind.DATA_EXPORT: "data_export_ready",
-    MessageKind.TEAM_INVITATION: "team_invitation",
-    MessageKind.WAITLIST_OFFER: "waitlist_offer",
-}
 # Why guidance was not sent: the patient's treatment is on hold. The planner puts such a row
 # back in the queue once the hold is cleared (``planner.plan_guidance``).
 ON_HOLD = "The patient's treatment is on hold until a practitioner clears a flag."
@@ -77,12 +55,15 @@ CHECKIN_STAGE = {
     MessageKind.RECHECK: CheckInStage.RECHECK,
 }
 CANCELLED = (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)
-# Emails that carry the visit's calendar file and stamp the booking once sent.
-CALENDAR_EMAILS = {
-    MessageKind.BOOKING_CONFIRMED: "confirmation_sent_at",
-    MessageKind.BOOKING_MOVED: "confirmation_sent_at",
-    MessageKind.BOOKING_CANCELLED: "cancellation_sent_at",
-}
+# Kinds whose context the app that put them wrote on the row (``OutboxMessage.context``):
+# nothing about them changes before sending, and followup cannot import payments to look.
+STORED_CONTEXT_KINDS = frozenset(
+    {
+        MessageKind.PAYMENT_REFUNDED,
+        MessageKind.FEE_REDUCTION_APPROVED,
+        MessageKind.FEE_REDUCTION_DECLINED,
+    }
+)
 
 
 def _load_booking(booking_id: int) -> Booking | None:
@@ -91,13 +72,6 @@ def _load_booking(booking_id: int) -> Booking | None:
         .filter(pk=booking_id)
         .first()
     )
-
-
-def _stamp(booking_id: int, field: str) -> Callable[[datetime], None]:
-    def stamp(at: datetime) -> None:
-        Booking.objects.filter(pk=booking_id).update(**{field: at})
-
-    return stamp
 
 
 def _booking_context(
@@ -257,6 +231,12 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         context = _invitation_context(message)
     elif kind == MessageKind.WAITLIST_OFFER:
         context = _waitlist_context(message, clinic, now)
+    elif kind in STORED_CONTEXT_KINDS:
+        context = {**message.context, "patient": message.recipient}
+        if context.get("ends_on"):  # JSON keeps the fee reduction's end date as ISO text
+            context["ends_on"] = date.fromisoformat(context["ends_on"])
+        if message.booking_id:
+            context["booking"] = _load_booking(message.booking_id)
     else:
         booking = _load_booking(message.booking_id) if message.booking_id else None
         if booking is None:
@@ -272,10 +252,12 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
     if kind == MessageKind.ALERT_URGENT:
         template = URGENT_ALERT_TEMPLATES.get(context["alert"].kind, template)
     email = render_email(template, context)
-    after_send = None
-    if kind in CALENDAR_EMAILS:
+    if kind in (
+        MessageKind.BOOKING_CONFIRMED,
+        MessageKind.BOOKING_MOVED,
+        MessageKind.BOOKING_CANCELLED,
+    ):
         email.attachments.append(
             Attachment("visit.ics", booking_ics(context["booking"]), "text/calendar")
         )
-        after_send = _stamp(context["booking"].pk, CALENDAR_EMAILS[kind])
-    return Prepared(email=email, after_send=after_send)
+    return Prepared(email=email)

@@ -1,4 +1,4 @@
-"""Messages around a visit: the outbox every follow-up email goes through, and check-ins.
+"""Messages around a visit: the outbox every email goes through, and check-ins.
 
 The outbox is the source of truth for "was this sent?": one row per (kind, booking or
 recipient, extra), unique, so planning twice or a duplicated task cannot make a second
@@ -15,45 +15,10 @@ from django.db.models import Q
 
 from portal.crypto import EncryptedJSONField
 
-
-class MessageKind(models.TextChoices):
-    BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmation"
-    BOOKING_CANCELLED = "booking_cancelled", "Cancellation"
-    BOOKING_MOVED = "booking_moved", "Visit moved"
-    PRE_VISIT = "pre_visit", "Pre-visit guidance"
-    FIRST_VISIT = "first_visit", "First-visit guidance"
-    CHECKIN = "checkin", "48-hour check-in"
-    CHECKIN_CHASER = "checkin_chaser", "Check-in reminder"
-    RECHECK = "recheck", "Day-5 re-check"
-    URGENT_ADVICE = "urgent_advice", "Urgent care advice"
-    INTAKE_ADVICE = "intake_advice", "Advice after the health questionnaire"
-    ALERT_URGENT = "alert_urgent", "Emergency or urgent alert (team)"
-    ALERT_CHASE = "alert_chase", "Alert not acknowledged: sent again (team and owner)"
-    ALERT_DIGEST = "alert_digest", "Daily alert digest (practitioner)"
-    TREATMENT_HOLD = "treatment_hold", "Treatment on hold until a practitioner has talked with you"
-    DATA_EXPORT = "data_export", "Your data is ready to download"
-    TEAM_INVITATION = "team_invitation", "New team account: choose your password"
-    WAITLIST_OFFER = "waitlist_offer", "A place from the waiting list"
-
-
-# Sent whatever the hour: a red flag or the confirmation of something just done.
-URGENT_KINDS = frozenset(
-    {
-        MessageKind.BOOKING_CONFIRMED,
-        MessageKind.BOOKING_CANCELLED,
-        MessageKind.BOOKING_MOVED,
-        MessageKind.URGENT_ADVICE,
-        MessageKind.INTAKE_ADVICE,
-        MessageKind.ALERT_URGENT,
-        MessageKind.ALERT_CHASE,
-        # The answer to something the patient just asked for, with a link that lapses.
-        MessageKind.DATA_EXPORT,
-        # The owner just added this person and is waiting for them to sign in.
-        MessageKind.TEAM_INVITATION,
-        # A held place that lapses in hours: waiting for the morning would waste it.
-        MessageKind.WAITLIST_OFFER,
-    }
-)
+# The kinds live beside ``portal.messaging.outbox_put`` so every app can name them.
+from portal.messaging import GUIDANCE_KINDS as GUIDANCE_KINDS
+from portal.messaging import URGENT_KINDS as URGENT_KINDS
+from portal.messaging import MessageKind as MessageKind
 
 
 class OutboxStatus(models.TextChoices):
@@ -98,6 +63,9 @@ class OutboxMessage(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     subject = models.CharField(max_length=200, blank=True)
+    # What the template needs beyond the recipient and the booking, given by the app that put
+    # the message (a refund's amount, a fee decision's reply); encrypted, it may quote the team.
+    context: Any = EncryptedJSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,7 +3,9 @@
 Exactly once, as far as email allows: a row is unique per (kind, booking or recipient,
 extra), so planning twice adds nothing; a worker claims a row with a conditional UPDATE
 (pending/held -> sending) so a duplicated or retried task finds it claimed and sends
-nothing; the row is marked sent straight after the mail server accepts it. A worker killed
+nothing; the row is marked sent straight after the mail server accepts it (on a new database
+connection if the old one dropped). Rows are put by every app through
+``portal.messaging.outbox_put``, in the transaction of what they announce. A worker killed
 mid-send leaves its claim behind; once the claim is older than the lease the dispatcher puts
 the row back. The one gap email cannot close: a worker killed after the server accepted a
 message but before the mark is committed sends that message again (at least once, never lost).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -20,16 +23,17 @@ from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import IntegrityError, transaction
+from django.db import InterfaceError, OperationalError, transaction
+from django.db import connection as db_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
 from booking.models import Booking
 from followup import backlog
-from followup.backlog import GUIDANCE_KINDS
 from followup.messages import Skip, prepare
 from followup.models import WAITING_STATUSES, MessageKind, OutboxMessage, OutboxStatus
 from followup.schedule import quiet_until, retry_delay
+from portal import messaging
 from portal.messaging import send_email
 from portal.models import Clinic, User
 
@@ -57,29 +61,17 @@ def outbox_put(
     booking: Booking | None = None,
     extra: str = "",
 ) -> tuple[OutboxMessage, bool]:
-    """Add a message unless one with the same key exists; returns the row and whether it is new."""
-    try:
-        with transaction.atomic():
-            row = OutboxMessage.objects.create(
-                kind=kind, recipient=recipient, booking=booking, extra=extra, due_at=due_at
-            )
-            return row, True
-    except IntegrityError:
-        # Another planner or a retried task made it first: the unique key is the guard.
-        if booking is not None:
-            same = OutboxMessage.objects.filter(kind=kind, booking=booking, extra=extra).first()
-            if same is None and kind in GUIDANCE_KINDS:
-                # The visit already has its guidance under the other kind (one per visit).
-                same = OutboxMessage.objects.get(booking=booking, kind__in=GUIDANCE_KINDS)
-            if same is None:
-                raise
-            return same, False
-        return (
-            OutboxMessage.objects.get(
-                kind=kind, recipient=recipient, extra=extra, booking__isnull=True
-            ),
-            False,
-        )
+    """The planner's spelling of ``portal.messaging.outbox_put``: add a message unless one with
+    the same key exists (no hand-off to a worker: the dispatcher queues planned rows)."""
+    row, created = messaging.outbox_put(
+        kind=kind,
+        to_user=recipient,
+        dedupe_key=extra,
+        booking=booking,
+        due_at=due_at,
+        send_now=False,
+    )
+    return row, created
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -167,11 +159,33 @@ def deliver(
             last_error=error,
         )
         return "retry"
-    sent_at = timezone.now()
-    _finish(message_id, status=OutboxStatus.SENT, sent_at=sent_at, subject=prepared.email.subject)
-    if prepared.after_send is not None:
-        prepared.after_send(sent_at)
+    _mark_sent(message_id, subject=prepared.email.subject)
     return "sent"
+
+
+# Marking a message sent after the relay accepted it: tries, and the pause before each retry.
+MARK_TRIES = 5
+MARK_PAUSE_SECONDS = 0.2
+
+
+def _mark_sent(message_id: int, *, subject: str) -> None:
+    """Mark the claimed row sent, surviving a dropped database connection.
+
+    The mail is already with the relay, so giving up here would leave the claim to expire and
+    the message to go again: a connection terminated under us (a database restart, a failover,
+    ``pg_terminate_backend``) is closed and the one update retried on a fresh connection. Only a
+    database away for longer than the retries (or a dead worker) leaves the lease to expire.
+    """
+    for attempt in range(1, MARK_TRIES + 1):
+        try:
+            _finish(message_id, status=OutboxStatus.SENT, sent_at=timezone.now(), subject=subject)
+            return
+        except (OperationalError, InterfaceError) as exc:
+            if attempt == MARK_TRIES or db_connection.in_atomic_block:
+                raise
+            log.warning("outbox %s: marking sent failed (%s); reconnecting", message_id, exc)
+            db_connection.close()
+            time.sleep(MARK_PAUSE_SECONDS * attempt)
 
 
 def deliver_batch(message_ids: list[int], *, now: datetime | None = None) -> dict[str, int]:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import CharField, Exists, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import CharField, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
 
-from booking.models import Booking, BookingStatus, WaitlistOffer
-from booking.waitlist_models import OfferStatus, PlaceStatus
+from booking.models import Booking, BookingStatus
 from followup.advice import INTAKE_SOURCE
 from followup.alerts import ack_deadline, alert_chase, clinic_practitioners, urgent_alert_put
 from followup.messages import ON_HOLD, digest_alerts
@@ -274,38 +273,6 @@ def plan_digests(clinic: Clinic, now: datetime) -> int:
     return made
 
 
-def plan_waitlist_offers(clinic: Clinic, now: datetime) -> int:
-    """The email for every waiting-list offer still open that has none yet.
-
-    Booking hands each new offer over on commit (``followup.services.waitlist_offer_requested``);
-    this catches one whose hand-off was lost, while its place is still held.
-    """
-    offers = (
-        WaitlistOffer.objects.filter(
-            place__clinic=clinic,
-            status=OfferStatus.SENT,
-            place__status=PlaceStatus.OPEN,
-            place__expires_at__gt=now,
-        )
-        .annotate(key=Concat(Value("offer:"), Cast("pk", CharField())))
-        .exclude(
-            Exists(
-                OutboxMessage.objects.filter(kind=MessageKind.WAITLIST_OFFER, extra=OuterRef("key"))
-            )
-        )
-        .select_related("entry__patient")
-    )
-    return sum(
-        outbox_put(
-            kind=MessageKind.WAITLIST_OFFER,
-            recipient=o.entry.patient,
-            extra=f"offer:{o.pk}",
-            due_at=now,
-        )[1]
-        for o in offers
-    )
-
-
 RULES = (
     plan_guidance,
     plan_checkins,
@@ -315,7 +282,6 @@ RULES = (
     plan_alert_chases,
     plan_holds,
     plan_digests,
-    plan_waitlist_offers,
 )
 
 

@@ -1,4 +1,4 @@
-"""Follow-up writes: booking emails into the outbox, and answering a check-in.
+"""Follow-up writes: the questionnaire's advice email, and answering a check-in.
 
 ``checkin_submit`` stores the answers (encrypted), applies the check-in rules of
 ``intake.triage`` and carries out the outcome: alerts, flags, the re-check and the urgent
@@ -14,7 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from booking.models import Booking, BookingStatus, WaitlistOffer
+from booking.models import Booking
 from followup.advice import INTAKE_SOURCE
 from followup.models import CheckIn, CheckInStage, MessageKind
 from followup.outbox import deliver, outbox_put
@@ -26,33 +26,6 @@ from intake.triage import INTAKE_RED_FLAG, Level, Outcome
 
 # Alerts raised from a check-in have source keys "checkin:<id>".
 CHECKIN_SOURCE = "checkin:"
-
-BOOKING_EMAILS = {
-    "booking_confirmed": (MessageKind.BOOKING_CONFIRMED, (BookingStatus.CONFIRMED,)),
-    "booking_cancelled": (
-        MessageKind.BOOKING_CANCELLED,
-        (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED),
-    ),
-    "booking_moved": (MessageKind.BOOKING_MOVED, (BookingStatus.CONFIRMED,)),
-}
-
-
-def booking_email_requested(booking_id: int, name: str) -> None:
-    """Put a booking's confirmation, move or cancellation in the outbox and send it now (once).
-
-    A held booking (awaiting online payment) gets no row: its confirmation is requested again
-    when it is paid, and must then find the key free.
-    """
-    if name not in BOOKING_EMAILS:
-        return
-    kind, statuses = BOOKING_EMAILS[name]
-    booking = Booking.objects.select_related("patient").filter(pk=booking_id).first()
-    if booking is None or booking.status not in statuses:
-        return
-    row, _ = outbox_put(
-        kind=kind, recipient=booking.patient, booking=booking, due_at=timezone.now()
-    )
-    deliver(row.pk)
 
 
 def intake_advice_requested(alert_id: int) -> None:
@@ -72,24 +45,6 @@ def intake_advice_requested(alert_id: int) -> None:
         kind=MessageKind.INTAKE_ADVICE,
         recipient=alert.patient,
         extra=str(alert.pk),
-        due_at=timezone.now(),
-    )
-    deliver(row.pk)
-
-
-def waitlist_offer_requested(offer_id: int) -> None:
-    """Email a waiting-list offer once, now (booking's offer hand-off, on commit).
-
-    The outbox's unique key (kind, patient, offer id) makes a repeated hand-off send nothing
-    more; whether the place is still held is checked again when it is sent.
-    """
-    offer = WaitlistOffer.objects.select_related("entry__patient").filter(pk=offer_id).first()
-    if offer is None:
-        return
-    row, _ = outbox_put(
-        kind=MessageKind.WAITLIST_OFFER,
-        recipient=offer.entry.patient,
-        extra=f"offer:{offer.pk}",
         due_at=timezone.now(),
     )
     deliver(row.pk)

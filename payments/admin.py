@@ -109,4 +109,4 @@ class FeeReductionAdmin(admin.ModelAdmin[FeeReduction]):
     list_filter = ("status",)
     search_fields = ("patient__email", "patient__last_name")
     raw_id_fields = ("patient", "decided_by")
-    readonly_fields = ("created_at", "decided_at", "patient_told_at")
+    readonly_fields = ("created_at", "decided_at")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from payments.models import FeeReduction, FeeReductionStatus
 from payments.pricing import format_money
 from portal.audit import AuditAction, record_action
+from portal.messaging import MessageKind, outbox_put
 from portal.models import Clinic, User
 
 
@@ -105,12 +106,31 @@ def _decide(
             subject=reduction.patient,
             detail={"request": reduction.pk, "floor_minor": changes.get("floor_minor")},
         )
-        from payments.tasks import send_fee_reduction_email
-
-        reduction_id = reduction.pk
-        transaction.on_commit(lambda: send_fee_reduction_email.delay(reduction_id))
-    reduction.refresh_from_db()
+        reduction.refresh_from_db()
+        decision_email_put(reduction)
     return reduction
+
+
+def decision_email_put(reduction: FeeReduction, *, changed_at: datetime | None = None) -> None:
+    """Put the answer to a fee-reduction request in the outbox, once, in the caller's
+    transaction (the decision's). The reply is the team's own words, stored encrypted;
+    ``changed_at`` marks a later change of the decision, emailed again."""
+    approved = reduction.status == FeeReductionStatus.APPROVED
+    key = f"fee_reduction:{reduction.pk}"
+    if changed_at is not None:
+        key += f":changed:{changed_at.isoformat()}"
+    outbox_put(
+        kind=(
+            MessageKind.FEE_REDUCTION_APPROVED if approved else MessageKind.FEE_REDUCTION_DECLINED
+        ),
+        to_user=reduction.patient_id,
+        dedupe_key=key,
+        context={
+            "floor_minor": reduction.floor_minor,
+            "ends_on": reduction.ends_on.isoformat() if reduction.ends_on else "",
+            "reply": reduction.reply or "",
+        },
+    )
 
 
 def fee_reduction_approve(
@@ -177,8 +197,6 @@ def fee_reduction_change(
             reply=reply.strip(),
             decided_by=by,
             decided_at=now,
-            # Told again: the email task sends once per decision.
-            patient_told_at=None,
         )
         record_action(
             action=AuditAction.FEE_REDUCTION_CHANGED,
@@ -190,10 +208,9 @@ def fee_reduction_change(
                 "now": {"status": status, "floor_minor": floor_minor if approve else None},
             },
         )
-        from payments.tasks import send_fee_reduction_email
-
-        reduction_id = current.pk
-        transaction.on_commit(lambda: send_fee_reduction_email.delay(reduction_id))
+        current.refresh_from_db()
+        # Each change is its own email: the key carries the moment of the new decision.
+        decision_email_put(current, changed_at=now)
     reduction.refresh_from_db()
     return reduction
 

@@ -110,7 +110,6 @@ class Refund(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    patient_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["created_at"]
@@ -171,7 +170,6 @@ class FeeReduction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    patient_told_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

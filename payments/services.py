@@ -31,6 +31,7 @@ from payments.models import Payment, PaymentStatus, Refund, RefundReason, Refund
 from payments.pricing import PriceRange, payment_mode_for, refund_due, service_price_range
 from payments.pricing import validate_amount as _validate_amount
 from portal.audit import AuditAction, record_action
+from portal.messaging import MessageKind, outbox_put
 from portal.models import User
 
 logger = logging.getLogger(__name__)
@@ -313,7 +314,24 @@ def refund_send(*, refund_id: int, now: datetime | None = None) -> bool:
                 else PaymentStatus.PARTLY_REFUNDED
             )
             payment.save(update_fields=["refunded_minor", "status"])
+            refund_email_put(refund, payment)
     return bool(done)
+
+
+def refund_email_put(refund: Refund, payment: Payment) -> None:
+    """Put "your money is on its way back" in the outbox, once per refund, in the caller's
+    transaction (the one that records the refund as done)."""
+    outbox_put(
+        kind=MessageKind.PAYMENT_REFUNDED,
+        to_user=payment.patient_id,
+        booking=payment.booking_id,
+        dedupe_key=f"refund:{refund.pk}",
+        context={
+            "amount_minor": refund.amount_minor,
+            "currency": payment.currency,
+            "place_gone": refund.reason == RefundReason.PLACE_GONE,
+        },
+    )
 
 
 def is_late(booking: Booking, now: datetime) -> bool:

@@ -8,6 +8,9 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 
 HEARTBEAT_KEY = "portal:beat-heartbeat"
+# Beat queues the heartbeat every minute; three minutes without one means beat (or every worker)
+# has stopped, and with it the outbox dispatcher, hold expiry and refund retries.
+BEAT_STALE_SECONDS = 180
 
 
 def check_database() -> str:
@@ -51,3 +54,9 @@ def seconds_since_heartbeat() -> int | None:
     except Exception:  # a cache outage must not break the health check itself
         return None
     return None if last is None else max(0, int(time.time() - float(last)))
+
+
+def beat_is_stale(seconds_ago: int | None) -> bool:
+    """Beat has not run for ``BEAT_STALE_SECONDS``. No heartbeat at all (a new deployment, a
+    flushed cache) is not stale: the beat container's own check says whether it started."""
+    return seconds_ago is not None and seconds_ago > BEAT_STALE_SECONDS

@@ -99,13 +99,20 @@ def staff_dashboard(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker reachability for load balancers: 200 when both answer, else 503."""
+    """Database and broker reachability and beat's heartbeat: 200 "ok" when all is well, 503
+    "unavailable" when the database or broker is down, 503 "degraded" when beat has not run for
+    three minutes (nothing due is being sent)."""
     checks = {"database": health.check_database(), "broker": health.check_broker()}
-    healthy = all(value == "ok" for value in checks.values())
+    beat_seconds_ago = health.seconds_since_heartbeat()
+    if not all(value == "ok" for value in checks.values()):
+        status = "unavailable"
+    elif health.beat_is_stale(beat_seconds_ago):
+        status = "degraded"
+    else:
+        status = "ok"
     body: dict[str, object] = {
-        "status": "ok" if healthy else "unavailable",
+        "status": status,
         "checks": checks,
-        # Informational only: beat may legitimately not be running next to every web node.
-        "beat_seconds_ago": health.seconds_since_heartbeat(),
+        "beat_seconds_ago": beat_seconds_ago,
     }
-    return JsonResponse(body, status=200 if healthy else 503)
+    return JsonResponse(body, status=200 if status == "ok" else 503)

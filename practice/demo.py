@@ -128,7 +128,6 @@ def _place(
             "status": BookingStatus.ATTENDED if ends_at <= now else BookingStatus.CONFIRMED,
             "price_minor": service.price_minor,
             "currency": service.clinic.currency,
-            "confirmation_sent_at": now,  # demo data: no emails for the seeded week
             "arrived_at": starts_at if ends_at <= now else None,
             "attendance_marked_at": ends_at if ends_at <= now else None,
         },

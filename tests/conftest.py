@@ -68,3 +68,10 @@ def _booking_gates(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
         import booking.gates
 
         monkeypatch.setattr(booking.gates, "_GATES", [])
+
+
+@pytest.fixture
+def no_quiet_hours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Send routine outbox emails (refunds, fee decisions...) whatever the hour the test runs at;
+    quiet hours themselves are tested in tests/followup."""
+    monkeypatch.setattr("followup.outbox.quiet_until", lambda *args, **kwargs: None)

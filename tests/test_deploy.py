@@ -228,6 +228,19 @@ def test_worker_and_beat_commands(services: dict[str, dict[str, Any]]) -> None:
     )
 
 
+def test_worker_and_beat_have_health_checks(services: dict[str, dict[str, Any]]) -> None:
+    from django.core.management import get_commands
+
+    worker = services["worker"]["healthcheck"]
+    assert shlex.join(worker["test"][1:]).startswith("'celery -A portal inspect ping ")
+    assert "--destination celery@$$HOSTNAME" in worker["test"][1]
+    beat = services["beat"]["healthcheck"]
+    assert beat["test"] == ["CMD", "python", "manage.py", "check_beat"]
+    assert get_commands()["check_beat"] == "portal"
+    # Beat's first heartbeat fires a minute after it starts: the start period must cover it.
+    assert int(beat["start_period"].removesuffix("s")) > 60
+
+
 def test_app_services_read_the_env_file_and_are_wired_together(
     services: dict[str, dict[str, Any]],
 ) -> None:

@@ -151,6 +151,15 @@ def book(
     )
 
 
+def without_confirmation(booking: Booking) -> Booking:
+    """Drop the confirmation row ``booking_create`` put in the outbox, for tests that count the
+    rows and emails of later steps (the confirmation is tested in tests/booking/test_tasks.py)."""
+    from followup.models import MessageKind, OutboxMessage
+
+    OutboxMessage.objects.filter(booking=booking, kind=MessageKind.BOOKING_CONFIRMED).delete()
+    return booking
+
+
 def visit_at(
     *,
     patient: User,

@@ -128,14 +128,14 @@ def test_schedule_edits_through_save_and_bulk_update_both_invalidate(
     assert moved == times(find_open_slots(private, friday, friday, now=NOW))
 
 
-def test_sent_email_stamps_arrival_and_price_do_not_throw_the_cache_away(
+def test_arrival_notes_and_price_do_not_throw_the_cache_away(
     private: Service, patient: User, commits, django_assert_num_queries
 ):
     with commits():
         booking = book(patient, private, local(WED, 9), now=NOW)
     cached_open_slots(private, MON, SUN, now=NOW)
     with commits():
-        Booking.objects.filter(pk=booking.pk).update(confirmation_sent_at=NOW)
+        Booking.objects.filter(pk=booking.pk).update(cancellation_note="Ring the bell")
         Booking.objects.filter(pk=booking.pk).update(arrived_at=NOW, price_minor=0)
     with django_assert_num_queries(0):
         cached_open_slots(private, MON, SUN, now=NOW)

@@ -1,5 +1,6 @@
-"""booking.tasks: confirmation and cancellation emails, with a calendar file, sent once
-(through the follow-up outbox, which registers itself as their sender)."""
+"""Confirmation and cancellation emails, with a calendar file: outbox rows written in the
+booking's own transaction, sent once after the commit; ``booking.tasks.send_booking_email`` only
+turns a request queued by an older version into the same row."""
 
 from __future__ import annotations
 
@@ -8,19 +9,25 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar
 
 from booking.models import Booking, Service
 from booking.services import booking_cancel, booking_reschedule
 from booking.tasks import send_booking_email
-from followup.models import OutboxMessage
-from followup.outbox import deliver
+from followup.models import MessageKind, OutboxMessage, OutboxStatus
+from followup.outbox import deliver, dispatch_due
+from followup.tasks import enqueue_batches
 from portal.models import User
 from tests.booking.conftest import NOW, WED
 from tests.booking.factories import book, local
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
+
+
+def row(booking: Booking, kind: str = MessageKind.BOOKING_CONFIRMED) -> OutboxMessage:
+    return OutboxMessage.objects.get(booking=booking, kind=kind)
 
 
 def calendar_event(message: mail.EmailMessage) -> tuple[Calendar, Any]:
@@ -38,6 +45,8 @@ def test_confirmation_goes_out_after_the_booking_commits(
     with django_capture_on_commit_callbacks(execute=True):
         booking = book(patient, private, local(WED, 9), now=NOW)
         assert mail.outbox == []  # nothing is sent before the commit
+        # ...but the outbox row is already there, in the booking's transaction.
+        assert row(booking).status == OutboxStatus.PENDING
     (message,) = mail.outbox
     assert message.to == [patient.email]
     assert "Treatment" in message.body
@@ -47,8 +56,27 @@ def test_confirmation_goes_out_after_the_booking_commits(
     assert event.decoded("DTSTART") == datetime(2027, 3, 3, 9, tzinfo=UTC)
     assert event.decoded("DTEND") == datetime(2027, 3, 3, 10, tzinfo=UTC)
     assert str(event["STATUS"]) == "CONFIRMED"
-    booking.refresh_from_db()
-    assert booking.confirmation_sent_at is not None
+    assert row(booking).status == OutboxStatus.SENT
+
+
+def test_a_booking_rolled_back_leaves_no_confirmation(private: Service, patient: User) -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        book(patient, private, local(WED, 9), now=NOW)
+        raise RuntimeError("the caller's transaction fails after booking")
+    assert not Booking.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_lost_hand_off_is_sent_by_the_dispatcher(
+    private: Service, patient: User, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):  # the broker message never arrives
+        booking = book(patient, private, local(WED, 9), now=NOW)
+    assert mail.outbox == []
+    assert dispatch_due(now=timezone.now(), enqueue=enqueue_batches) == 1
+    (message,) = mail.outbox
+    assert message.to == [patient.email]
+    assert row(booking).status == OutboxStatus.SENT
 
 
 def test_calendar_time_is_utc_in_summer_time(
@@ -64,11 +92,15 @@ def test_calendar_time_is_utc_in_summer_time(
     assert "09:00" in message.body  # shown in the clinic's time
 
 
-def test_running_the_task_twice_sends_one_email(private: Service, patient: User) -> None:
+def test_an_old_versions_task_and_a_second_delivery_send_one_email(
+    private: Service, patient: User
+) -> None:
     booking = book(patient, private, local(WED, 9), now=NOW)  # its on_commit never runs here
     send_booking_email(booking.pk, "booking_confirmed")
-    send_booking_email(booking.pk, "booking_confirmed")
     send_booking_email.delay(booking.pk, "booking_confirmed")
+    assert OutboxMessage.objects.count() == 1
+    deliver(row(booking).pk)
+    deliver(row(booking).pk)
     assert len(mail.outbox) == 1
 
 
@@ -81,9 +113,8 @@ def test_a_cancelled_visits_queued_confirmation_is_not_sent(
     for callback in queued:  # the worker gets to the confirmation only now
         callback()
     assert mail.outbox == []
-    booking.refresh_from_db()
-    assert booking.confirmation_sent_at is None
-    send_booking_email(booking.pk, "booking_cancelled")
+    assert row(booking).status == OutboxStatus.SKIPPED
+    deliver(row(booking, MessageKind.BOOKING_CANCELLED).pk)
     (message,) = mail.outbox
     cal, event = calendar_event(message)
     assert str(cal["METHOD"]) == "CANCEL"
@@ -113,9 +144,9 @@ def test_a_moved_visit_confirms_the_new_time_only(
     (message,) = mail.outbox
     _, event = calendar_event(message)
     assert event.decoded("DTSTART") == datetime(2027, 3, 3, 13, tzinfo=UTC)
-    send_booking_email(old.pk, "booking_confirmed")  # the old visit's late confirmation
+    assert deliver(row(old).pk) == "skipped"  # the old visit's late confirmation
     assert len(mail.outbox) == 1
-    assert Booking.objects.get(pk=new.pk).confirmation_sent_at is not None
+    assert row(new).status == OutboxStatus.SENT
 
 
 def test_a_failed_send_is_kept_for_a_retry(
@@ -127,22 +158,20 @@ def test_a_failed_send_is_kept_for_a_retry(
         raise OSError("SMTP down")
 
     monkeypatch.setattr("followup.outbox.send_email", broken)
-    send_booking_email(booking.pk, "booking_confirmed")  # the outbox keeps it; no exception
-    booking.refresh_from_db()
-    assert booking.confirmation_sent_at is None
+    assert deliver(row(booking).pk) == "retry"  # the outbox keeps it; no exception
     monkeypatch.undo()
-    send_booking_email(booking.pk, "booking_confirmed")  # before the retry is due: nothing
+    assert deliver(row(booking).pk) == "not-claimed"  # before the retry is due: nothing
     assert mail.outbox == []
-    row = OutboxMessage.objects.get(booking=booking)
-    assert row.due_at > timezone.now()
-    deliver(row.pk, now=row.due_at)  # the dispatcher's retry
+    due = row(booking).due_at
+    assert due > timezone.now()
+    deliver(row(booking).pk, now=due)  # the dispatcher's retry
     assert len(mail.outbox) == 1
-    booking.refresh_from_db()
-    assert booking.confirmation_sent_at is not None
+    assert row(booking).status == OutboxStatus.SENT
 
 
-def test_unknown_email_or_booking_sends_nothing(private: Service, patient: User) -> None:
+def test_unknown_email_or_booking_puts_nothing(private: Service, patient: User) -> None:
     booking = book(patient, private, local(WED, 9), now=NOW)
+    OutboxMessage.objects.all().delete()
     send_booking_email(booking.pk, "something_else")
     send_booking_email(booking.pk + 1000, "booking_confirmed")
-    assert mail.outbox == []
+    assert not OutboxMessage.objects.exists()

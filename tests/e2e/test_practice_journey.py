@@ -57,7 +57,6 @@ def _direct_visit(
         starts_at=at,
         price_minor=service.price_minor,
         currency=service.clinic.currency,
-        confirmation_sent_at=at - timedelta(days=2),
     )
 
 

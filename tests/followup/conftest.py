@@ -7,11 +7,13 @@ the clocks change). Its check-in is due on Friday 5 March at 10:00.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from booking.models import Booking, BookingStatus, Service
 from portal.models import User
+from tests.booking import factories
 from tests.booking.conftest import (  # noqa: F401 - fixtures used by the follow-up tests
     NOW,
     WED,
@@ -23,9 +25,15 @@ from tests.booking.conftest import (  # noqa: F401 - fixtures used by the follow
     policies,
     private,
 )
-from tests.booking.factories import book, local
+from tests.booking.factories import local, without_confirmation
 
 CHECKIN_DUE = datetime(2027, 3, 5, 10, 0, tzinfo=UTC)
+
+
+def book(patient: User, service: Service, starts_at: datetime, **kwargs: Any) -> Booking:
+    """``tests.booking.factories.book`` without the confirmation row: these tests count the
+    rows and emails of the steps after booking (the confirmation: tests/booking/test_tasks.py)."""
+    return without_confirmation(factories.book(patient, service, starts_at, **kwargs))
 
 
 def set_status(booking: Booking, status: BookingStatus) -> Booking:

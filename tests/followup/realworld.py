@@ -50,6 +50,10 @@ class SmtpSink:
         # connections racing past the threshold cannot both slip through
         self._hold_after: int | None = None
         self._released = threading.Event()
+        # Called with the running total once a message is accepted (the fault tests kill the
+        # worker there); ``data_delay`` slows each DATA, like a busy relay.
+        self.on_accept: Callable[[int], None] | None = None
+        self.data_delay = 0.0
         self.port = free_port()
         # A fixed server name: the default looks up the host name for every connection.
         self.controller = Controller(
@@ -96,10 +100,25 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         with self.lock:
             for rcpt in envelope.rcpt_tos:
                 self.deliveries[rcpt.lower()] += 1
+            total = sum(self.deliveries.values())
+        if self.on_accept is not None:
+            self.on_accept(total)
         return "250 Message accepted for delivery"
+
+
+def tally(expected: set[str], deliveries: dict[str, int]) -> dict[str, int]:
+    """Expected, delivered (distinct), duplicated (extra copies) and lost messages of a run."""
+    return {
+        "expected": len(expected),
+        "delivered": len(expected & set(deliveries)),
+        "duplicated": sum(n - 1 for n in deliveries.values() if n > 1),
+        "lost": len(expected - set(deliveries)),
+    }
 
 
 def database_url() -> str:

@@ -22,10 +22,10 @@ from intake.models import AlertLevel, FlagKind, PatientFlag
 from intake.services import alert_raise, flag_raise
 from portal.models import Clinic, Role, User
 from tests.booking.conftest import NOW, WED
-from tests.booking.factories import book, local
+from tests.booking.factories import local
 from tests.conftest import client_for
 from tests.factories import UserFactory
-from tests.followup.conftest import past_visit
+from tests.followup.conftest import book, past_visit
 from tests.intake.factories import IntakeResponseFactory
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ from followup.models import MessageKind, OutboxMessage, OutboxStatus
 from followup.outbox import deliver, dispatch_due, outbox_put, recover_stale_claims
 from portal.models import User
 from tests.booking.conftest import NOW, WED
-from tests.booking.factories import book, local
-from tests.followup.conftest import set_status
+from tests.booking.factories import local
+from tests.followup.conftest import book, set_status
 
 pytestmark = pytest.mark.django_db
 

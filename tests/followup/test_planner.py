@@ -15,8 +15,8 @@ from intake.models import Alert, AlertLevel
 from intake.services import alert_acknowledge, alert_raise
 from portal.models import User
 from tests.booking.conftest import NOW, WED
-from tests.booking.factories import PractitionerFactory, book, local
-from tests.followup.conftest import CHECKIN_DUE, past_visit, set_status
+from tests.booking.factories import PractitionerFactory, local
+from tests.followup.conftest import CHECKIN_DUE, book, past_visit, set_status
 
 pytestmark = pytest.mark.django_db
 

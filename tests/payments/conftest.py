@@ -34,6 +34,14 @@ from tests.booking.conftest import (  # noqa: F401 - fixtures shared with the bo
 from tests.booking.factories import ServiceFactory
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _no_quiet_hours(no_quiet_hours: None) -> None:
+    # Refund and fee emails wait out quiet hours: these tests check them at any hour.
+    pass
+
+
 WEBHOOK_SECRET = "whsec_portal_tests"
 
 

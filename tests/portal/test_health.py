@@ -179,13 +179,45 @@ def test_heartbeat_task_updates_beat_seconds_ago(client: Client) -> None:
         assert _healthz(client)[1]["beat_seconds_ago"] == 0
 
 
-def test_a_stale_heartbeat_does_not_fail_the_check(client: Client) -> None:
-    # Beat need not run beside every web node: the age is information only.
+def test_a_stale_heartbeat_says_degraded(client: Client) -> None:
+    # Beat stopped: nothing due (confirmations swept, check-ins, hold expiry) is being sent.
     with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
         heartbeat()
     status, body, _ = _healthz(client)
-    assert status == 200
+    assert status == 503
+    assert body["status"] == "degraded"
+    assert body["checks"] == {"database": "ok", "broker": "ok"}
     assert body["beat_seconds_ago"] > 3600
+
+
+def test_degraded_after_three_minutes_not_before(client: Client) -> None:
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        heartbeat()
+    with time_machine.travel(start + timedelta(seconds=180), tick=False):
+        status, body, _ = _healthz(client)
+        assert (status, body["status"]) == (200, "ok")
+    with time_machine.travel(start + timedelta(seconds=181), tick=False):
+        status, body, _ = _healthz(client)
+        assert (status, body["status"]) == (503, "degraded")
+        heartbeat()  # beat is back
+        assert _healthz(client)[0] == 200
+
+
+def test_the_beat_containers_check_follows_the_heartbeat() -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No heartbeat yet"):
+        call_command("check_beat")
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        heartbeat()
+        call_command("check_beat")
+    with (
+        time_machine.travel(start + timedelta(minutes=4), tick=False),
+        pytest.raises(CommandError, match="240 s ago"),
+    ):
+        call_command("check_beat")
 
 
 def test_a_cache_outage_does_not_break_the_health_check(

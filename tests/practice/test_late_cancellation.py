@@ -22,7 +22,7 @@ from tests.payments.factories import checkout_for, pay_and_deliver, reload
 # Real commits: the refund task is queued on commit, as in production.
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("eager_celery", "stripe_settings"),
+    pytest.mark.usefixtures("eager_celery", "stripe_settings", "no_quiet_hours"),
 ]
 
 
