@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from anymail.exceptions import AnymailError
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 from portal.crypto import decrypt_text, encrypt_text
 from portal.messaging import from_address
 from portal.models import Clinic, Role
+
+log = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -28,6 +33,22 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth's own emails (verify your address, reset your password) go out at once, in
+        the request, because their links are made for it: a mail server that is down must
+        not turn signing up into an error page, so the person is told to try again."""
+        try:
+            super().send_mail(template_prefix, email, context)
+        except (OSError, AnymailError):  # smtplib's errors are OSErrors
+            log.warning("account email %s could not be sent", template_prefix, exc_info=True)
+            request = context.get("request") or getattr(self, "request", None)
+            if isinstance(request, HttpRequest):
+                messages.warning(
+                    request,
+                    "We could not send you an email just now. Please try again in a few "
+                    "minutes, or call the clinic if it still does not arrive.",
+                )
 
     def get_from_email(self) -> str:
         """allauth's emails (verification, password reset) come from the clinic too."""
