@@ -135,7 +135,7 @@ def test_cancellation_email_goes_out_on_commit(
     assert len(mail.outbox) == 1
 
 
-def test_a_moved_visit_confirms_the_new_time_only(
+def test_a_moved_visit_emails_the_new_time_only(
     private: Service, patient: User, django_capture_on_commit_callbacks
 ) -> None:
     old = book(patient, private, local(WED, 9), now=NOW)
@@ -146,7 +146,7 @@ def test_a_moved_visit_confirms_the_new_time_only(
     assert event.decoded("DTSTART") == datetime(2027, 3, 3, 13, tzinfo=UTC)
     assert deliver(row(old).pk) == "skipped"  # the old visit's late confirmation
     assert len(mail.outbox) == 1
-    assert row(new).status == OutboxStatus.SENT
+    assert row(new, MessageKind.BOOKING_MOVED).status == OutboxStatus.SENT
 
 
 def test_a_failed_send_is_kept_for_a_retry(

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus, Service
-from booking.services import booking_cancel
+from booking.services import booking_cancel, booking_reschedule
+from booking.waitlist_models import WaitlistEntry, WaitlistOffer, WaitlistPlace
 from followup.messages import URGENT_ALERT_TEMPLATES, Prepared, prepare
 from followup.models import MessageKind, OutboxMessage
 from intake.models import Alert, AlertLevel
@@ -155,6 +156,33 @@ def test_every_kind_renders_from_the_outbox(
             OutboxMessage.objects.get(kind=MessageKind.FEE_REDUCTION_APPROVED), now
         ).email.text
     )
+
+    # A visit moved: its row is put by the move itself.
+    third = book(other_patient, private, local(WED, 11), now=NOW)
+    moved = booking_reschedule(booking=third, starts_at=local(WED, 15), by=other_patient, now=NOW)
+    check(OutboxMessage.objects.get(kind=MessageKind.BOOKING_MOVED, booking=moved), NOW)
+
+    # A new team member's invitation (they have not signed in yet).
+    check(put(MessageKind.TEAM_INVITATION, practitioner), now)
+
+    # A place from the waiting list, held for the patient.
+    entry = WaitlistEntry.objects.create(
+        clinic=clinic, patient=patient, service=private, weekdays=[2], joined_at=now
+    )
+    starts = local(WED, 16)
+    place = WaitlistPlace.objects.create(
+        clinic=clinic,
+        service=private,
+        practitioner=private.practitioners.get(),
+        starts_at=starts,
+        ends_at=starts + private.duration,
+        blocked_from=starts,
+        blocked_until=starts + private.duration,
+        expires_at=now + timedelta(hours=2),
+        created_at=now,
+    )
+    offer = WaitlistOffer.objects.create(place=place, entry=entry, created_at=now)
+    check(put(MessageKind.WAITLIST_OFFER, patient, dedupe_key=f"offer:{offer.pk}"), now)
 
     assert set(seen) == template_names(), "every template rendered from an outbox row"
 
