@@ -69,6 +69,12 @@ def clinic_details(clinic: Clinic) -> Clinic:
     return clinic
 
 
+@pytest.fixture(autouse=True)
+def _any_hour(no_quiet_hours: None) -> None:
+    """Journeys run at whatever hour CI does: routine emails (refunds, fee decisions) are not
+    held for the clinic's quiet hours here; quiet hours are tested in tests/followup."""
+
+
 @pytest.fixture
 def eager_celery() -> Iterator[None]:
     """Run queued tasks (emails, refunds) in the live server's thread right after the commit.

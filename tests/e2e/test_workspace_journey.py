@@ -40,7 +40,6 @@ def _visit(patient: User, service: Service, mei: Practitioner, at: datetime) -> 
         starts_at=at,
         price_minor=service.price_minor,
         currency=service.clinic.currency,
-        confirmation_sent_at=at - timedelta(days=2),
     )
 
 
