@@ -18,13 +18,7 @@ from followup.models import CheckIn
 from followup.summaries import open_checkins, patient_history
 from followup.visits import why_not_checked_in
 from intake.checkin_triage import COMPARISONS
-from portal.access import patient_required
-from portal.models import User
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+from portal.access import patient_required, signed_in_user
 
 
 def _problem(request: HttpRequest, kind: str, status: int, **context: object) -> HttpResponse:
@@ -83,7 +77,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 def my_followup(request: HttpRequest) -> HttpResponse:
     """The patient's check-ins (open and answered) and the guidance we sent them."""
-    patient = _user(request)
+    patient = signed_in_user(request)
     return render(
         request,
         "followup/my_followup.html",

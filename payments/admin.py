@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from payments.models import FeeReduction, Payment, Refund, RefundReason, StripeEvent
 from payments.services import PaymentError, refund_create
-from portal.models import User
+from portal.access import signed_in_user
 from portal.team_security import require_recent_authentication
 
 
@@ -61,7 +61,7 @@ class PaymentAdmin(admin.ModelAdmin[Payment]):
         # Re-enter the password or a code first (the selection is replayed afterwards).
         require_recent_authentication(request)
         done = 0
-        assert isinstance(request.user, User)
+        by = signed_in_user(request)
         for payment in queryset:
             left = payment.amount_minor - sum(
                 r.amount_minor for r in payment.refunds.exclude(status="failed")
@@ -70,9 +70,7 @@ class PaymentAdmin(admin.ModelAdmin[Payment]):
                 messages.warning(request, f"Payment {payment.pk}: nothing is left to refund.")
                 continue
             try:
-                refund_create(
-                    payment=payment, amount_minor=left, reason=RefundReason.STAFF, by=request.user
-                )
+                refund_create(payment=payment, amount_minor=left, reason=RefundReason.STAFF, by=by)
                 done += 1
             except PaymentError as exc:
                 messages.warning(request, f"Payment {payment.pk}: {exc.message}")

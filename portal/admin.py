@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from portal.access import signed_in_user
 from portal.models import AuditEvent, Clinic, Role, User
 from portal.roles import change_role, is_owner, reset_second_factor
 from portal.services import user_set_role
@@ -96,8 +97,8 @@ class UserAdmin(BaseUserAdmin):
         # Someone who lost their phone: the owner, having re-entered their password or a code,
         # removes the old authenticator; each reset goes in the audit trail.
         require_recent_authentication(request)
-        assert isinstance(request.user, User)
-        reset = [u for u in queryset if reset_second_factor(actor=request.user, user=u)]
+        owner = signed_in_user(request)
+        reset = [u for u in queryset if reset_second_factor(actor=owner, user=u)]
         self.message_user(
             request,
             f"Second factor reset for {len(reset)} account(s): they set up a new authenticator "
@@ -156,8 +157,7 @@ class UserAdmin(BaseUserAdmin):
             obj.role = old_role
         super().save_model(request, obj, form, change)
         if new_role != old_role:
-            assert isinstance(request.user, User)
-            change_role(actor=request.user, user=obj, role=new_role, clinic=obj.clinic)
+            change_role(actor=signed_in_user(request), user=obj, role=new_role, clinic=obj.clinic)
         else:
             # Keep admin access and the staff group in step with the role.
             user_set_role(user=obj, role=new_role, clinic=obj.clinic)

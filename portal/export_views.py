@@ -11,14 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import export
-from portal.access import patient_required, staff_required
+from portal.access import patient_required, signed_in_user, staff_required
 from portal.models import Clinic, ExportChannel, Role, User
 from portal.team_security import sensitive_action
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @never_cache
@@ -29,7 +24,7 @@ def _user(request: HttpRequest) -> User:
 @require_http_methods(["GET", "POST"])
 def export_request(request: HttpRequest) -> HttpResponse:
     """Ask for a copy of everything the clinic holds; the link comes by email."""
-    patient = _user(request)
+    patient = signed_in_user(request)
     if request.method == "POST":
         export.request_export(patient=patient, requested_by=patient, channel=ExportChannel.ONLINE)
         messages.success(
@@ -47,7 +42,7 @@ def export_request(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_download(request: HttpRequest, token: str) -> HttpResponse:
     """The zip, once, for the patient the link was made for; otherwise a page saying why."""
-    taken = export.take_download(token=token, user=_user(request))
+    taken = export.take_download(token=token, user=signed_in_user(request))
     if isinstance(taken, export.Refused):
         status = 404 if taken.why == "unknown" else 410
         return render(request, "portal/export_refused.html", {"why": taken.why}, status=status)
@@ -120,7 +115,7 @@ class DeskExportForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def desk_export(request: HttpRequest) -> HttpResponse:
     """The front desk records a request made by post, phone or in person and sends the export."""
-    desk = _user(request)
+    desk = signed_in_user(request)
     clinic = desk.clinic or Clinic.objects.current()
     form = DeskExportForm(request.POST if request.method == "POST" else None, clinic=clinic)
     if request.method == "POST" and form.is_valid() and form.patient is not None:
@@ -157,7 +152,7 @@ def desk_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def desk_export_handover(request: HttpRequest, pk: int) -> HttpResponse:
     """The desk downloads a hand-over export, once, to post or give to the patient."""
-    taken = export.take_handover(export_id=pk, by=_user(request))
+    taken = export.take_handover(export_id=pk, by=signed_in_user(request))
     if isinstance(taken, export.Refused):
         status = 404 if taken.why == "unknown" else 410
         return render(request, "portal/export_refused.html", {"why": taken.why}, status=status)
