@@ -89,14 +89,18 @@ def test_a_cancelled_visit_does_not_count(
 
     first = book(patient, private, local(WED, 9), now=NOW)
     booking_cancel(booking=first, by=patient, now=NOW)
-    book(patient, with_ravi, local(WED, 9), now=NOW)
+    second = book(patient, with_ravi, local(WED, 9), now=NOW)
+    assert second.status == BookingStatus.CONFIRMED
+    assert second.starts_at == first.starts_at and second.pk != first.pk
 
 
 def test_another_patient_is_not_affected(
     busy_multibed: Service, patient: User, other_patient: User
 ) -> None:
-    book(patient, busy_multibed, local(TUE, 17, 30), now=NOW)
-    book(other_patient, busy_multibed, local(TUE, 17, 30), now=NOW)
+    mine = book(patient, busy_multibed, local(TUE, 17, 30), now=NOW)
+    theirs = book(other_patient, busy_multibed, local(TUE, 17, 30), now=NOW)
+    assert mine.status == theirs.status == BookingStatus.CONFIRMED
+    assert mine.starts_at == theirs.starts_at
 
 
 def test_moving_a_visit_onto_part_of_its_own_time_is_fine(private: Service, patient: User) -> None:
