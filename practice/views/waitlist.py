@@ -39,10 +39,9 @@ def _open_times(service: Service, now: datetime) -> list[Slot]:
 
 
 def _time_choices(
-    slots: list[Slot], service: Service, practitioner_id: int | None
+    slots: list[Slot], service: Service, practitioner_id: int | None, names: dict[int, str]
 ) -> list[tuple[str, str]]:
     tz = service.clinic.tz
-    names = {p.pk: p.display_name for p in service.practitioners.all()}
     return [
         (
             f"{s.starts_at.isoformat()}|{s.practitioner_id}",
@@ -51,6 +50,10 @@ def _time_choices(
         for s in slots
         if practitioner_id is None or s.practitioner_id == practitioner_id
     ][:TIMES_OFFERED_BY_HAND]
+
+
+def practitioner_names(service: Service) -> dict[int, str]:
+    return {p.pk: p.display_name for p in service.practitioners.all()}
 
 
 @team_required
@@ -79,12 +82,17 @@ def waitlist_page(request: HttpRequest) -> HttpResponse:
     )
     by_service: dict[int, dict[str, Any]] = {}
     open_times: dict[int, list[Slot]] = {}
+    names: dict[int, dict[int, str]] = {}
     for entry in entries:
         service = entry.service
         if service.pk not in by_service:
+            # Once per service, not per entry: the open times and who they are with.
             open_times[service.pk] = _open_times(service, now)
+            names[service.pk] = practitioner_names(service)
             by_service[service.pk] = {"service": service, "rows": [], "places": []}
-        times = _time_choices(open_times[service.pk], service, entry.practitioner_id)
+        times = _time_choices(
+            open_times[service.pk], service, entry.practitioner_id, names[service.pk]
+        )
         by_service[service.pk]["rows"].append(
             {
                 "entry": entry,
@@ -136,7 +144,9 @@ def offer_place(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     form = OfferByHandForm(
         request.POST,
-        times=_time_choices(_open_times(service, now), service, entry.practitioner_id),
+        times=_time_choices(
+            _open_times(service, now), service, entry.practitioner_id, practitioner_names(service)
+        ),
     )
     if not form.is_valid():
         for error in form.errors.get("start", []):
