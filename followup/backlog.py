@@ -204,8 +204,13 @@ def next_morning(now: datetime, clinic: Clinic) -> datetime:
     return datetime.combine(tomorrow, clinic.quiet_hours_end, clinic.tz).astimezone(now.tzinfo)
 
 
-def take_daily_slot(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Hold | None:
+def take_daily_slot(
+    message: OutboxMessage, *, clinic: Clinic, now: datetime, batch: frozenset[int] = frozenset()
+) -> Hold | None:
     """Let ``message`` be the patient's one routine message of the clinic day, or hold it.
+
+    ``batch``: rows the same worker claimed with this one and sends after it, in turn; they are
+    not "being sent" yet, so they do not take the slot (the first of them to be sent will).
 
     The patient's row is locked for the check so two workers sending two of their messages at
     once cannot both see "nothing sent today"; the loser is moved to the next morning in the same
@@ -222,7 +227,7 @@ def take_daily_slot(message: OutboxMessage, *, clinic: Clinic, now: datetime) ->
         ).exclude(pk=message.pk)
         taken = (
             others.filter(status=OutboxStatus.SENT, sent_at__gte=day_start).exists()
-            or others.filter(status=OutboxStatus.SENDING).exists()
+            or others.filter(status=OutboxStatus.SENDING).exclude(pk__in=batch).exists()
         )
         if not taken:
             return None

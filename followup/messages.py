@@ -66,14 +66,6 @@ STORED_CONTEXT_KINDS = frozenset(
 )
 
 
-def _load_booking(booking_id: int) -> Booking | None:
-    return (
-        Booking.objects.select_related("service", "practitioner", "clinic", "patient", "room")
-        .filter(pk=booking_id)
-        .first()
-    )
-
-
 def _booking_context(
     message: OutboxMessage, booking: Booking, now: datetime
 ) -> dict[str, Any] | Skip:
@@ -236,9 +228,9 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         if context.get("ends_on"):  # JSON keeps the fee reduction's end date as ISO text
             context["ends_on"] = date.fromisoformat(context["ends_on"])
         if message.booking_id:
-            context["booking"] = _load_booking(message.booking_id)
+            context["booking"] = message.booking
     else:
-        booking = _load_booking(message.booking_id) if message.booking_id else None
+        booking = message.booking
         if booking is None:
             return Skip("The visit no longer exists.")
         context = _booking_context(message, booking, now)
@@ -251,7 +243,7 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
     template = TEMPLATES[kind]
     if kind == MessageKind.ALERT_URGENT:
         template = URGENT_ALERT_TEMPLATES.get(context["alert"].kind, template)
-    email = render_email(template, context)
+    email = render_email(template, context, clinic=clinic)
     if kind in (
         MessageKind.BOOKING_CONFIRMED,
         MessageKind.BOOKING_MOVED,

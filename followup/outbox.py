@@ -1,10 +1,10 @@
 """The outbox: put a message in once, find what is due, claim it, send it, mark it.
 
 Exactly once, as far as email allows: a row is unique per (kind, booking or recipient,
-extra), so planning twice adds nothing; a worker claims a row with a conditional UPDATE
-(pending/held -> sending) so a duplicated or retried task finds it claimed and sends
-nothing; the row is marked sent straight after the mail server accepts it (on a new database
-connection if the old one dropped). Rows are put by every app through
+extra), so planning twice adds nothing; a worker claims its batch of rows at once (a locking
+read that skips rows another worker holds, then pending/held -> sending) so a duplicated or
+retried task finds them claimed and sends nothing; it then sends them in turn, each marked sent
+straight after the mail server accepts it (on a new database connection if the old one dropped). Rows are put by every app through
 ``portal.messaging.outbox_put``, in the transaction of what they announce. A worker killed
 mid-send leaves its claim behind; once the claim is older than the lease the dispatcher puts
 the row back. The one gap email cannot close: a worker killed after the server accepted a
@@ -93,8 +93,49 @@ def _finish(message_id: int, **fields: object) -> None:
     OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(**fields)
 
 
+# What sending a message reads besides its row, in the one query that loads it after the claim.
+MESSAGE_RELATIONS = (
+    "recipient",
+    "booking__service",
+    "booking__practitioner",
+    "booking__clinic",
+    "booking__patient",
+    "booking__room",
+)
+
+
+def claim(message_ids: list[int], *, now: datetime) -> list[OutboxMessage]:
+    """Claim the due, waiting ones of ``message_ids`` for this worker, loaded with what sending
+    them reads (one locking read and one UPDATE for the lot).
+
+    SKIP LOCKED and the status filter make a duplicated or retried task, or a second worker
+    handed the same ids, claim nothing that is already taken, sent or not due.
+    """
+    with transaction.atomic():
+        messages = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related(*MESSAGE_RELATIONS)
+            .filter(pk__in=message_ids, status__in=WAITING_STATUSES, due_at__lte=now)
+            .order_by("due_at", "pk")
+        )
+        if not messages:
+            return []
+        claimed_at = timezone.now()
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
+            status=OutboxStatus.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1
+        )
+    for message in messages:
+        message.status, message.claimed_at = OutboxStatus.SENDING, claimed_at
+        message.attempts += 1
+    return messages
+
+
 def deliver(
-    message_id: int, *, now: datetime | None = None, connection: BaseEmailBackend | None = None
+    message_id: int,
+    *,
+    now: datetime | None = None,
+    connection: BaseEmailBackend | None = None,
+    clinic: Clinic | None = None,
 ) -> str:
     """Claim one due message, re-check it still makes sense, send it, mark it; returns the outcome.
 
@@ -104,21 +145,31 @@ def deliver(
     reschedule the row with backoff here, so the caller never needs a broker-side retry.
     """
     now = now or timezone.now()
-    claimed = OutboxMessage.objects.filter(
-        pk=message_id, status__in=WAITING_STATUSES, due_at__lte=now
-    ).update(status=OutboxStatus.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
+    claimed = claim([message_id], now=now)
     if not claimed:
         return "not-claimed"
-    message = OutboxMessage.objects.select_related("recipient", "booking").get(pk=message_id)
+    return send_claimed(claimed[0], now=now, connection=connection, clinic=clinic)
+
+
+def send_claimed(
+    message: OutboxMessage,
+    *,
+    now: datetime,
+    connection: BaseEmailBackend | None = None,
+    clinic: Clinic | None = None,
+    batch: frozenset[int] = frozenset(),
+) -> str:
+    """Re-check, send and mark one message this worker has claimed (``claim``); returns the
+    outcome as ``deliver`` does. ``batch``: the other rows this worker claimed with it."""
+    message_id = message.pk
     if not message.recipient.has_email:
         # A caller the desk added without an email address: nothing to send to, ever.
         _finish(message_id, status=OutboxStatus.SKIPPED, last_error=NO_EMAIL_REASON)
         return "skipped"
-    clinic = (
-        Clinic.objects.get(pk=message.booking.clinic_id)
-        if message.booking is not None
-        else Clinic.objects.current()
-    )
+    if message.booking is not None:
+        clinic = message.booking.clinic
+    elif clinic is None:
+        clinic = Clinic.objects.current()
     verdict = backlog.before_sending(message, booking=message.booking, clinic=clinic, now=now)
     if isinstance(verdict, backlog.Expire):
         backlog.expire(message_id, verdict.reason)
@@ -138,13 +189,10 @@ def deliver(
         _finish(message_id, status=OutboxStatus.SKIPPED, last_error=prepared.reason[:500])
         return "skipped"
     # Last, under a lock on the patient: the check and the send must be as close as they can be.
-    if backlog.take_daily_slot(message, clinic=clinic, now=now) is not None:
+    if backlog.take_daily_slot(message, clinic=clinic, now=now, batch=batch) is not None:
         return "held"
     try:
-        if connection is None:
-            send_email(message.recipient.email, prepared.email)
-        else:
-            send_email(message.recipient.email, prepared.email, connection=connection)
+        send_email(message.recipient.email, prepared.email, connection=connection, clinic=clinic)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
         if _is_permanent(exc) or message.attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
@@ -189,18 +237,37 @@ def _mark_sent(message_id: int, *, subject: str) -> None:
 
 
 def deliver_batch(message_ids: list[int], *, now: datetime | None = None) -> dict[str, int]:
-    """Deliver each message in turn over one mail-server connection; returns outcome counts.
+    """Claim the due ones of ``message_ids`` together, then send them in turn over one
+    mail-server connection, each marked as soon as the server took it; returns outcome counts.
 
-    Each row is still claimed, sent and marked on its own (``deliver``), so a worker killed
-    mid-batch leaves at most the one message it was sending; the rest of the batch stays
-    waiting and is queued again by the dispatcher.
+    A worker killed mid-batch leaves its unsent claims for the dispatcher to put back after the
+    lease, and at most the one message it was sending may go twice. A batch that runs slow (a
+    stalled relay) gives back what it has not reached by half the lease, so no claim it still
+    means to use can expire under it and be sent by another worker too.
     """
+    claimed = claim(message_ids, now=now or timezone.now())
     outcomes: dict[str, int] = {}
+    if len(claimed) < len(message_ids):
+        outcomes["not-claimed"] = len(message_ids) - len(claimed)
+    if not claimed:
+        return outcomes
+    batch = frozenset(m.pk for m in claimed)
+    give_back_at = timezone.now() + lease() / 2
+    clinic = Clinic.objects.current()
     connection = get_connection()
     _open(connection)
     try:
-        for message_id in message_ids:
-            outcome = deliver(message_id, now=now, connection=connection)
+        for index, message in enumerate(claimed):
+            if timezone.now() > give_back_at:
+                outcomes["given-back"] = _give_back([m.pk for m in claimed[index:]])
+                break
+            outcome = send_claimed(
+                message,
+                now=now or timezone.now(),
+                connection=connection,
+                clinic=clinic,
+                batch=batch,
+            )
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             if outcome in ("retry", "failed"):
                 # The session may be broken: the next message starts a fresh one.
@@ -209,6 +276,13 @@ def deliver_batch(message_ids: list[int], *, now: datetime | None = None) -> dic
     finally:
         connection.close()
     return outcomes
+
+
+def _give_back(message_ids: list[int]) -> int:
+    # Not a try: the attempt the claim counted is returned with the row.
+    return OutboxMessage.objects.filter(pk__in=message_ids, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.PENDING, enqueued_at=None, attempts=F("attempts") - 1
+    )
 
 
 def _open(connection: BaseEmailBackend) -> None:

@@ -199,8 +199,10 @@ class RenderedEmail:
     attachments: list[Attachment] = field(default_factory=list)
 
 
-def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
-    context = {"clinic": Clinic.objects.current(), "site_url": settings.SITE_URL, **context}
+def render_email(name: str, context: dict[str, Any], clinic: Clinic | None = None) -> RenderedEmail:
+    """Render ``templates/email/<name>*`` for ``clinic`` (default: the current one)."""
+    clinic = clinic or Clinic.objects.current()
+    context = {"clinic": clinic, "site_url": settings.SITE_URL, **context}
     subject = " ".join(
         render_to_string(f"email/{name}_subject.txt", context, using=TEXT_ENGINE).split()
     )
@@ -217,10 +219,15 @@ def from_address(clinic: Clinic | None = None) -> str:
     return clinic.email_from or settings.DEFAULT_FROM_EMAIL
 
 
-def send_email(to: str, email: RenderedEmail, connection: BaseEmailBackend | None = None) -> None:
+def send_email(
+    to: str,
+    email: RenderedEmail,
+    connection: BaseEmailBackend | None = None,
+    clinic: Clinic | None = None,
+) -> None:
     """Send one rendered email to one address (raises on transport errors so tasks can retry);
     pass an open ``connection`` to send many over one mail-server session."""
-    clinic = Clinic.objects.current()
+    clinic = clinic or Clinic.objects.current()
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.text,

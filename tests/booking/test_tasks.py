@@ -154,7 +154,7 @@ def test_a_failed_send_is_kept_for_a_retry(
 ) -> None:
     booking = book(patient, private, local(WED, 9), now=NOW)
 
-    def broken(to: str, email: object) -> None:
+    def broken(to: str, email: object, **kwargs: object) -> None:
         raise OSError("SMTP down")
 
     monkeypatch.setattr("followup.outbox.send_email", broken)

@@ -89,7 +89,7 @@ def test_a_failed_send_is_retried_by_the_outbox_and_sent_once(
 ) -> None:
     calls: list[str] = []
 
-    def flaky(to: str, email: object) -> None:
+    def flaky(to: str, email: object, **kwargs: object) -> None:
         calls.append(to)
         if len(calls) == 1:
             raise OSError("SMTP down")

@@ -64,10 +64,10 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[Sent]:
         current[:] = [message]
         return real_prepare(message, **kwargs)  # type: ignore[arg-type]
 
-    def send_email(to: str, email: object, connection: object = None) -> None:
+    def send_email(to: str, email: object, **kwargs: object) -> None:
         (message,) = current
         assert to == message.recipient.email
-        real_send(to, email, connection=connection)  # type: ignore[arg-type]
+        real_send(to, email, **kwargs)  # type: ignore[arg-type]
         record.append(Sent(message.recipient_id, message.booking_id, message.kind, timezone.now()))
 
     monkeypatch.setattr(outbox, "prepare", prepare)

@@ -4,10 +4,11 @@ would send it again). Real PostgreSQL: the worker's connection is terminated by 
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
 from django.db import OperationalError
 from django.db import connection as db
 from django.test import override_settings
@@ -51,10 +52,8 @@ def test_the_connection_dropped_after_the_relay_accepted_is_marked_sent_on_a_new
     sent = outbox.send_email
     dropped: list[int] = []
 
-    def send_then_lose_the_database(
-        to: str, email: RenderedEmail, connection: BaseEmailBackend | None = None
-    ) -> None:
-        sent(to, email, connection)  # the relay accepted it
+    def send_then_lose_the_database(to: str, email: RenderedEmail, **kwargs: Any) -> None:
+        sent(to, email, **kwargs)  # the relay accepted it
         pid = db.connection.info.backend_pid
         terminate(pid)
         dropped.append(pid)

@@ -5,16 +5,24 @@ left by a dead worker, and dispatch without queueing a row twice."""
 from __future__ import annotations
 
 import smtplib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import override_settings
 
 from booking.models import Booking, BookingStatus, Service
 from booking.services import booking_cancel, booking_reschedule
+from followup import outbox
 from followup.models import MessageKind, OutboxMessage, OutboxStatus
-from followup.outbox import deliver, dispatch_due, outbox_put, recover_stale_claims
+from followup.outbox import (
+    deliver,
+    deliver_batch,
+    dispatch_due,
+    outbox_put,
+    recover_stale_claims,
+)
 from portal.models import User
 from tests.booking.conftest import NOW, WED
 from tests.booking.factories import local
@@ -92,6 +100,57 @@ def test_deliver_sends_marks_and_never_sends_twice(upcoming: Booking) -> None:
     assert row.sent_at is not None and row.subject == message.subject
 
 
+def test_a_batch_is_claimed_once_and_each_message_sent_once(
+    upcoming: Booking, private: Service, other_patient: User
+) -> None:
+    rows = [guidance(upcoming), guidance(book(other_patient, private, local(WED, 11), now=NOW))]
+    ids = [r.pk for r in rows]
+    assert deliver_batch(ids, now=DAYTIME) == {"sent": 2}
+    # The same batch delivered again (a redelivered task): nothing is claimed twice.
+    assert deliver_batch(ids, now=DAYTIME) == {"not-claimed": 2}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(r.recipient.email for r in rows)
+    assert [refreshed(r).attempts for r in rows] == [1, 1]
+
+
+def test_one_patients_two_routine_messages_in_one_batch_send_one_today(
+    upcoming: Booking, private: Service, patient: User
+) -> None:
+    thursday = book(patient, private, local(date(2027, 3, 4), 9), now=NOW)
+    rows = [guidance(upcoming), guidance(thursday)]
+    with time_machine.travel(DAYTIME, tick=False):  # "today" is when the first was sent
+        outcomes = deliver_batch([r.pk for r in rows], now=DAYTIME)
+    assert outcomes == {"sent": 1, "held": 1}
+    assert len(mail.outbox) == 1
+    # The first due goes; the batch's other row did not block it by being claimed alongside.
+    first, second = (refreshed(r) for r in rows)
+    assert first.status == OutboxStatus.SENT
+    assert second.status == OutboxStatus.HELD and second.due_at > DAYTIME  # the next morning
+
+
+def test_a_slow_batch_gives_back_the_claims_it_has_not_reached(
+    upcoming: Booking, private: Service, other_patient: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    others = [book(other_patient, private, local(WED, h), now=NOW) for h in (13, 15)]
+    rows = [guidance(upcoming), *(guidance(b) for b in others)]
+    real_send = outbox.send_email
+    with time_machine.travel(DAYTIME, tick=False) as clock:
+
+        def stalled_relay(*args: object, **kwargs: object) -> None:
+            real_send(*args, **kwargs)  # type: ignore[arg-type]
+            clock.shift(timedelta(minutes=3))  # over half the five-minute lease
+
+        monkeypatch.setattr(outbox, "send_email", stalled_relay)
+        with override_settings(FOLLOWUP_SENDING_LEASE_SECONDS=300):
+            outcomes = deliver_batch([r.pk for r in rows])
+    assert outcomes == {"sent": 1, "given-back": 2}
+    assert len(mail.outbox) == 1
+    given_back = [refreshed(r) for r in rows[1:]]
+    # Waiting again, not a spent try, for the dispatcher to queue before the lease could lapse.
+    assert {(r.status, r.attempts, r.enqueued_at) for r in given_back} == {
+        (OutboxStatus.PENDING, 0, None)
+    }
+
+
 def test_a_message_not_yet_due_is_not_claimed(upcoming: Booking) -> None:
     row = guidance(upcoming, due_at=DAYTIME + timedelta(hours=1))
     assert deliver(row.pk, now=DAYTIME) == "not-claimed"
@@ -146,7 +205,7 @@ def test_urgent_messages_ignore_quiet_hours(upcoming: Booking) -> None:
 def _failing(monkeypatch: pytest.MonkeyPatch, exc: Exception) -> list[int]:
     calls: list[int] = []
 
-    def send(to: str, email: object, connection: object = None) -> None:
+    def send(to: str, email: object, **kwargs: object) -> None:
         calls.append(1)
         raise exc
 

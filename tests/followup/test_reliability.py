@@ -114,7 +114,9 @@ def test_a_worker_killed_mid_batch_sends_nothing_twice_and_loses_nothing(
         delivered_before = sink.total
         claimed = OutboxMessage.objects.filter(status=OutboxStatus.SENDING).count()
         assert delivered_before == KILL_AFTER
-        assert claimed == CONCURRENCY, "the killed worker's claims should be left behind"
+        # Each pool process had claimed its batch of 8 and was inside the SMTP conversation
+        # of one of them: what those batches had not sent yet is left claimed behind them.
+        assert CONCURRENCY <= claimed <= 2 * 8 * CONCURRENCY - KILL_AFTER, claimed
         assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == KILL_AFTER
         sink.release()
 
