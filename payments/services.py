@@ -31,10 +31,22 @@ from payments.models import Payment, PaymentStatus, Refund, RefundReason, Refund
 from payments.pricing import PriceRange, payment_mode_for, refund_due, service_price_range
 from payments.pricing import validate_amount as _validate_amount
 from portal.audit import AuditAction, record_action
+from portal.celery import app as celery_app
 from portal.messaging import MessageKind, outbox_put
 from portal.models import User
 
 logger = logging.getLogger(__name__)
+
+# The worker's tasks (``payments/tasks.py``) call this module, and their work queues tasks again
+# (an expired hold paid after all writes a refund), so this module queues them by name instead
+# of importing them: the imports stay one way, tasks -> services. ``PaymentsConfig.ready``
+# registers the tasks in every process, so an eager Celery (the tests) still runs them in place.
+SEND_REFUND_TASK = "payments.tasks.send_refund"
+CANCEL_PAYMENT_TASK = "payments.tasks.cancel_payment"
+
+
+def _queue_after_commit(task_name: str, object_id: int) -> None:
+    transaction.on_commit(lambda: celery_app.signature(task_name, args=(object_id,)).delay())
 
 
 class PaymentError(Exception):
@@ -267,10 +279,7 @@ def refund_create(
                 "reason": str(reason),
             },
         )
-        from payments.tasks import send_refund
-
-        refund_id = refund.pk
-        transaction.on_commit(lambda: send_refund.delay(refund_id))
+        _queue_after_commit(SEND_REFUND_TASK, refund.pk)
     return refund
 
 
@@ -367,10 +376,7 @@ def cancel_with_refund(
     with transaction.atomic():
         booking = booking_cancel(booking=booking, by=by, note=note, now=now)
         if payment is not None and payment.status == PaymentStatus.PENDING:
-            from payments.tasks import cancel_payment
-
-            payment_id = payment.pk
-            transaction.on_commit(lambda: cancel_payment.delay(payment_id))
+            _queue_after_commit(CANCEL_PAYMENT_TASK, payment.pk)
         due = refund_on_cancel(booking=booking, payment=payment, now=now)
         if payment is not None and due:
             reason = (

@@ -1,4 +1,7 @@
-"""Home, the role dashboards and the health check."""
+"""Home, the privacy notice, the way to each role's dashboard and the health check.
+
+The dashboards themselves are ``practice.views.dashboards``: they gather every app's facts.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,9 @@ from django.views.decorators.http import require_safe
 
 from portal import health
 from portal import privacy_notice as notice
-from portal.access import patient_required, practitioner_required, staff_required
-from portal.models import Clinic, Role
+from portal.models import Role
 
+# URL names, not views: the dashboards are practice's (``practice/dashboard_urls.py``).
 DASHBOARD_FOR_ROLE = {
     Role.PATIENT: "patient_dashboard",
     Role.PRACTITIONER: "practitioner_dashboard",
@@ -45,55 +48,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Send each person to their own dashboard after signing in."""
     role = getattr(request.user, "role", Role.PATIENT)
     return redirect(DASHBOARD_FOR_ROLE.get(role, "patient_dashboard"))
-
-
-@patient_required
-def patient_dashboard(request: HttpRequest) -> HttpResponse:
-    from booking.summaries import patient_journey, upcoming_for_patient
-    from followup.summaries import open_checkins
-    from intake.services import has_complete_intake
-
-    return render(
-        request,
-        "portal/dashboard_patient.html",
-        {
-            "upcoming": upcoming_for_patient(request.user),  # type: ignore[arg-type]
-            "intake_done": has_complete_intake(request.user),  # type: ignore[arg-type]
-            "open_checkins": open_checkins(request.user),  # type: ignore[arg-type]
-            "journey": patient_journey(request.user),  # type: ignore[arg-type]
-        },
-    )
-
-
-@practitioner_required
-def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
-    from booking.summaries import day_list
-    from followup.summaries import practitioner_followup
-    from intake.dashboard import team_attention
-    from practice.glance import glance_for
-
-    clinic = Clinic.objects.current()
-    today = list(day_list(clinic, practitioner_user=request.user))  # type: ignore[arg-type]
-    attention = team_attention(request.user)  # type: ignore[arg-type]
-    followup = practitioner_followup(request.user)  # type: ignore[arg-type]
-    return render(
-        request,
-        "portal/dashboard_practitioner.html",
-        {"today": today, "glance": glance_for(today, viewer=request.user), **attention, **followup},
-    )
-
-
-@staff_required
-def staff_dashboard(request: HttpRequest) -> HttpResponse:
-    from booking.summaries import day_list
-    from intake.dashboard import team_attention
-
-    attention = team_attention(request.user)  # type: ignore[arg-type]
-    return render(
-        request,
-        "portal/dashboard_staff.html",
-        {"today": day_list(Clinic.objects.current()), **attention},
-    )
 
 
 @never_cache

@@ -1,14 +1,21 @@
-"""payments.tasks: the hold-expiry sweep, stalled refunds re-sent, the beat schedule."""
+"""payments.tasks: the hold-expiry sweep, stalled refunds re-sent, the beat schedule, the tasks
+the services queue by name."""
 
 from __future__ import annotations
 
+import ast
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.core import mail
 
 from booking.models import BookingStatus, Service
+from payments import services
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 from payments.tasks import expire_holds, retry_pending_refunds
 from portal.celery import app
@@ -65,3 +72,42 @@ def test_a_refund_stalled_while_stripe_was_away_is_sent_later(
     assert refund.status == RefundStatus.SUCCEEDED
     assert Payment.objects.get().status == PaymentStatus.REFUNDED
     assert [m.subject for m in mail.outbox] == ["Refund of £50"]
+
+
+def test_the_services_queue_tasks_by_names_the_worker_knows() -> None:
+    assert services.SEND_REFUND_TASK in app.tasks
+    assert services.CANCEL_PAYMENT_TASK in app.tasks
+
+
+def test_the_services_never_import_the_tasks() -> None:
+    # tasks -> services only: the services queue tasks by name (no import circle).
+    tree = ast.parse(Path(services.__file__).read_text())
+    imported = {
+        name
+        for node in ast.walk(tree)
+        for name in (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else []
+        )
+    }
+    assert "payments.tasks" not in imported
+    assert not any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "payments"
+        and any(alias.name == "tasks" for alias in node.names)
+        for node in ast.walk(tree)
+    )
+
+
+def test_a_fresh_process_knows_the_tasks_without_importing_them() -> None:
+    # Nothing in the web process imports payments.tasks but PaymentsConfig.ready; without it an
+    # eager Celery would send the refund task by name to the broker instead of running it.
+    code = (
+        "import django; django.setup(); from portal.celery import app; "
+        f"assert {services.SEND_REFUND_TASK!r} in app.tasks"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=os.environ.copy(), check=False)
+    assert done.returncode == 0
