@@ -4,11 +4,12 @@ Exactly once, as far as email allows: a row is unique per (kind, booking or reci
 extra), so planning twice adds nothing; a worker claims its batch of rows at once (a locking
 read that skips rows another worker holds, then pending/held -> sending) so a duplicated or
 retried task finds them claimed and sends nothing; it then sends them in turn, each marked sent
-straight after the mail server accepts it (on a new database connection if the old one dropped). Rows are put by every app through
-``portal.messaging.outbox_put``, in the transaction of what they announce. A worker killed
-mid-send leaves its claim behind; once the claim is older than the lease the dispatcher puts
-the row back. The one gap email cannot close: a worker killed after the server accepted a
-message but before the mark is committed sends that message again (at least once, never lost).
+straight after the mail server accepts it (on a new database connection if the old one
+dropped). Rows are put by every app through ``portal.messaging.outbox_put``, in the transaction
+of what they announce. A worker killed mid-send leaves its claims behind; once a claim is
+older than the lease the dispatcher puts the row back. The one gap email cannot close: a
+worker killed after the server accepted a message but before the mark is committed sends that
+message again (at least once, never lost).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 
@@ -20,7 +21,7 @@ from followup.alerts import ack_deadline, alert_chase, clinic_practitioners, urg
 from followup.messages import ON_HOLD, digest_alerts
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from followup.outbox import outbox_put
-from followup.visits import TREATMENT_KINDS, treatment_number
+from followup.visits import TREATMENT_KINDS, earlier_treatments
 from intake.models import PAGING_LEVELS, Alert, PatientFlag
 from intake.services import HANDED_OFF
 from intake.triage import INTAKE_RED_FLAG
@@ -33,6 +34,20 @@ FIRST_VISIT_GUIDANCE_UP_TO = 2
 
 
 GUIDANCE_KINDS = (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT)
+# Rows written per INSERT when a rule plans many at once (a morning after a backlog).
+PUT_BATCH = 1000
+
+
+def put_many(rows: list[OutboxMessage]) -> int:
+    """Add planned rows in bulk, in one transaction; returns how many were handed over.
+
+    The unique keys still decide: a row another planner added meanwhile is dropped by the
+    database (``ignore_conflicts``) rather than failing the batch. The rules only hand over
+    rows they found missing, so the count is exact unless two planners run at once.
+    """
+    with transaction.atomic():
+        OutboxMessage.objects.bulk_create(rows, batch_size=PUT_BATCH, ignore_conflicts=True)
+    return len(rows)
 
 
 def _has_row(kinds: tuple[MessageKind, ...]) -> Exists:
@@ -61,14 +76,20 @@ def plan_guidance(clinic: Clinic, now: datetime) -> int:
     made = OutboxMessage.objects.filter(
         booking__in=due, kind__in=GUIDANCE_KINDS, status=OutboxStatus.SKIPPED, last_error=ON_HOLD
     ).update(status=OutboxStatus.PENDING, due_at=now, enqueued_at=None, last_error="")
-    visits = due.exclude(_has_row(GUIDANCE_KINDS)).select_related("patient")
-    for visit in visits:
+    visits = due.exclude(_has_row(GUIDANCE_KINDS)).annotate(earlier=earlier_treatments())
+    rows = []
+    for visit in visits.values("pk", "patient_id", "kind", "earlier"):
+        # The first and second treatments get the fuller guidance (``treatment_number``).
         first = (
-            visit.kind in TREATMENT_KINDS and treatment_number(visit) <= FIRST_VISIT_GUIDANCE_UP_TO
+            visit["kind"] in TREATMENT_KINDS and visit["earlier"] + 1 <= FIRST_VISIT_GUIDANCE_UP_TO
         )
         kind = MessageKind.FIRST_VISIT if first else MessageKind.PRE_VISIT
-        made += outbox_put(kind=kind, recipient=visit.patient, booking=visit, due_at=now)[1]
-    return made
+        rows.append(_row(kind, visit["patient_id"], visit["pk"], now))
+    return made + put_many(rows)
+
+
+def _row(kind: MessageKind, recipient_id: int, booking_id: int, now: datetime) -> OutboxMessage:
+    return OutboxMessage(kind=kind, recipient_id=recipient_id, booking_id=booking_id, due_at=now)
 
 
 def plan_checkins(clinic: Clinic, now: datetime) -> int:
@@ -84,14 +105,9 @@ def plan_checkins(clinic: Clinic, now: datetime) -> int:
         # Attended, or not marked yet: never a no-show, a cancelled or a moved visit.
         .filter(Q(status=BookingStatus.ATTENDED) | Q(status=BookingStatus.CONFIRMED))
         .exclude(_has_row((MessageKind.CHECKIN,)))
-        .select_related("patient")
+        .values_list("pk", "patient_id")
     )
-    made = 0
-    for visit in visits:
-        made += outbox_put(
-            kind=MessageKind.CHECKIN, recipient=visit.patient, booking=visit, due_at=now
-        )[1]
-    return made
+    return put_many([_row(MessageKind.CHECKIN, patient, pk, now) for pk, patient in visits])
 
 
 def plan_chasers(clinic: Clinic, now: datetime) -> int:
@@ -115,17 +131,11 @@ def plan_chasers(clinic: Clinic, now: datetime) -> int:
                 )
             )
         )
-        .select_related("booking", "recipient")
+        .values_list("booking_id", "recipient_id")
     )
-    made = 0
-    for row in unanswered:
-        made += outbox_put(
-            kind=MessageKind.CHECKIN_CHASER,
-            recipient=row.recipient,
-            booking=row.booking,
-            due_at=now,
-        )[1]
-    return made
+    return put_many(
+        [_row(MessageKind.CHECKIN_CHASER, recipient, pk, now) for pk, recipient in unanswered]
+    )
 
 
 def plan_urgent_alerts(clinic: Clinic, now: datetime) -> int:

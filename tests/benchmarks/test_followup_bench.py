@@ -20,14 +20,17 @@ from collections.abc import Iterator
 from datetime import time as clock
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus
 from followup.models import MessageKind, OutboxMessage, OutboxStatus
 from followup.outbox import dispatch_due
+from followup.planner import plan
 from followup.tasks import enqueue_batches
 from portal.celery import app
 from tests.benchmarks.fanout_tasks import noop
@@ -173,3 +176,85 @@ def test_outbox_fanout_against_noop_tasks(due_rows: list[int], tmp_path: Path) -
     record(Result("outbox: messages per second, 1 worker", rate, "msg/s"))
     record(Result("baseline: no-op Celery tasks per second, 1 worker", base_rate, "task/s"))
     assert drain / base <= TARGET_RATIO * 1.2
+
+
+# --- Planning: a morning's worth of due rows -------------------------------------------------
+
+PLANNED = int(os.environ.get("BENCH_PLAN_ROWS", "100000"))
+
+
+@pytest.fixture
+def due_visits(world: World, live_db: None) -> Iterator[list[int]]:
+    """``PLANNED`` visits that each need one row now: half a check-in (treated two days ago),
+    half their guidance (starting within the guidance window), spread over the seed's
+    returning patients and the practitioners."""
+    clinic, service = world.clinic, world.private
+    now = timezone.now()
+    checkin_end = now - timedelta(hours=clinic.checkin_after_hours, minutes=5)
+    guidance_start = now + timedelta(hours=clinic.pre_visit_guidance_hours - 1)
+    length = timedelta(minutes=service.duration_minutes)
+
+    def visit(i: int) -> Booking:
+        start = checkin_end - length if i % 2 else guidance_start
+        return Booking(
+            clinic=clinic,
+            patient_id=world.returning[i % len(world.returning)],
+            service=service,
+            kind=service.kind,
+            practitioner=world.practitioners[i % len(world.practitioners)],
+            starts_at=start,
+            ends_at=start + length,
+            blocked_from=start,
+            blocked_until=start + length,
+            status=BookingStatus.CONFIRMED,
+            price_minor=service.price_minor,
+        )
+
+    made = Booking.objects.bulk_create((visit(i) for i in range(PLANNED)), batch_size=5000)
+    ids = [b.pk for b in made]
+    yield ids
+    OutboxMessage.objects.filter(booking_id__in=ids).delete()
+    for start in range(0, len(ids), 10000):
+        Booking.objects.filter(pk__in=ids[start : start + 10000]).delete()
+
+
+def test_planning_a_mornings_rows(due_visits: list[int]) -> None:
+    queries = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    now = timezone.now()
+    before = OutboxMessage.objects.count()
+    with connection.execute_wrapper(count):
+        started = time.perf_counter()
+        plan(now)
+        planned_s = time.perf_counter() - started
+    made = OutboxMessage.objects.count() - before
+    assert made >= PLANNED, f"planned {made} rows for {PLANNED} due visits"
+
+    # The floor: writing the same number of rows in bulk, with no decision made.
+    rows = list(
+        OutboxMessage.objects.filter(booking_id__in=due_visits).values(
+            "kind", "recipient_id", "booking_id", "due_at"
+        )
+    )
+    OutboxMessage.objects.filter(booking_id__in=due_visits).delete()
+    started = time.perf_counter()
+    OutboxMessage.objects.bulk_create((OutboxMessage(**r) for r in rows), batch_size=2000)
+    floor_s = time.perf_counter() - started
+
+    record(
+        Result(
+            f"planner: {made:,} due rows planned",
+            planned_s,
+            "s",
+            baseline=floor_s,
+            note=(
+                f"{queries:,} queries ({queries / made:.2f} a row), {made / planned_s:,.0f} rows/s;"
+                f" baseline: the same rows bulk-inserted ({floor_s:.1f} s)"
+            ),
+        )
+    )
