@@ -16,7 +16,7 @@ from django.utils import timezone
 from booking.availability import find_open_slots
 from booking.models import Booking, BookingStatus, PaymentMode, Practitioner, Service
 from booking.services import booking_create, confirmation_put, lock_capacity, patient_clash
-from booking.waitlist import queue_offer_check
+from booking.waitlist.offers import queue_offer_check
 from portal.models import User
 
 

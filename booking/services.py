@@ -38,7 +38,8 @@ from booking.models import (
     Service,
     ServiceKind,
 )
-from booking.waitlist import place_booked, queue_offer_check, take_claimed_place
+from booking.waitlist.claims import place_booked, take_claimed_place
+from booking.waitlist.offers import queue_offer_check
 from portal.messaging import MessageKind, outbox_put
 from portal.models import User
 

@@ -38,6 +38,6 @@ def offer_waitlist_places(service_id: int | None = None) -> int:
 
     Idempotent: a second run finds the places already held and the people already offered.
     """
-    from booking.waitlist import offer_free_places
+    from booking.waitlist.offers import offer_free_places
 
     return len(offer_free_places(service_id=service_id))

@@ -160,7 +160,7 @@ LIVE_OFFER_STATUSES = (OfferStatus.SENT, OfferStatus.CLAIMED)
 
 
 class WaitlistOffer(models.Model):
-    """A place offered to one entry; its signed link is ``booking.waitlist.offer_url``."""
+    """A place offered to one entry; its signed link is ``booking.waitlist.links.offer_url``."""
 
     place = models.ForeignKey(WaitlistPlace, on_delete=models.CASCADE, related_name="offers")
     entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")

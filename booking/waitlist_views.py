@@ -13,9 +13,12 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from booking import waitlist
 from booking.lookups import carry_query, get_bookable_service, is_team, patient_for, signed_in_user
 from booking.services import BookingError
+from booking.waitlist.claims import needs_checkout, offer_claim
+from booking.waitlist.entries import waitlist_join, waitlist_leave
+from booking.waitlist.errors import PlaceGone, WaitlistError
+from booking.waitlist.links import offer_from_token
 from booking.waitlist_forms import WaitlistJoinForm
 from booking.waitlist_models import EntryStatus, OfferStatus, PlaceStatus, WaitlistPlace
 from portal.access import patient_required
@@ -43,7 +46,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     form = WaitlistJoinForm(request.POST or None, service=service, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            waitlist.waitlist_join(
+            waitlist_join(
                 patient=patient,
                 service=service,
                 weekdays=form.cleaned_data["weekdays"],
@@ -51,7 +54,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
                 practitioner=form.chosen_practitioner(),
                 by=signed_in_user(request),
             )
-        except waitlist.WaitlistError as exc:
+        except WaitlistError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -81,7 +84,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 def leave(request: HttpRequest, pk: int) -> HttpResponse:
     """The patient takes themself off the list."""
     entry = get_object_or_404(waitlist_entries_for(signed_in_user(request)), pk=pk)
-    if waitlist.waitlist_leave(entry=entry, by=signed_in_user(request)):
+    if waitlist_leave(entry=entry, by=signed_in_user(request)):
         messages.success(request, f"You have left the waiting list for {entry.service.name}.")
     else:
         messages.info(request, "You were no longer on that waiting list.")
@@ -93,7 +96,7 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def offer(request: HttpRequest, token: str) -> HttpResponse:
     """The offer email's link: see the held place and confirm it (the first to confirm gets it)."""
-    found = waitlist.offer_from_token(token)
+    found = offer_from_token(token)
     if found is None:
         raise Http404("This link is not valid or is too old.")
     user = signed_in_user(request)
@@ -105,10 +108,10 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
     gone = ""
     if request.method == "POST":
         try:
-            claimed = waitlist.offer_claim(offer=found, patient=user)
-        except waitlist.PlaceGone as exc:
+            claimed = offer_claim(offer=found, patient=user)
+        except PlaceGone as exc:
             gone = exc.message
-        except (waitlist.WaitlistError, BookingError) as exc:
+        except (WaitlistError, BookingError) as exc:
             messages.error(request, exc.message)
         else:
             if claimed.booking is not None:
@@ -129,7 +132,7 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
         found.status in (OfferStatus.GONE, OfferStatus.EXPIRED, OfferStatus.WITHDRAWN)
         or (found.status == OfferStatus.SENT and (not place.is_holding or place.expires_at <= now))
     ):
-        gone = waitlist.PlaceGone().message
+        gone = PlaceGone().message
     return render(
         request,
         "booking/waitlist_offer.html",
@@ -141,7 +144,7 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
             "gone": gone,
             "claimed": found.status == OfferStatus.CLAIMED and place.status == PlaceStatus.CLAIMED,
             "booked": found.status == OfferStatus.BOOKED,
-            "needs_checkout": waitlist.needs_checkout(service),
+            "needs_checkout": needs_checkout(service),
             "confirm_query": _confirm_query(place),
         },
         status=410 if gone else 200,

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from booking.ics import booking_ics
 from booking.models import Booking, BookingStatus, WaitlistOffer
-from booking.waitlist import offer_url
+from booking.waitlist.links import offer_url
 from booking.waitlist_models import OfferStatus, PlaceStatus
 from followup.advice import advice_context, intake_advice_context
 from followup.links import checkin_url

@@ -141,36 +141,53 @@ class SectionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for question in self.section.questions:
-            value = data.get(question.key)
-            if question.show_if is not None:
-                if not question.is_shown(data):
-                    data.pop(question.key, None)
-                    self.errors.pop(question.key, None)
-                    continue
-                if question.required and value in (None, "", [], False):
-                    self.add_error(question.key, "Please answer this, as it applies to you.")
-            if question.exclusive and isinstance(value, list) and len(value) > 1:
-                alone = [v for v in value if v in question.exclusive]
-                if alone:
-                    label = question.choice_label(alone[0])
-                    self.add_error(
-                        question.key, f"'{label}' cannot be ticked together with other answers."
-                    )
-        born = data.get("date_of_birth")
-        if isinstance(born, date):
-            today = timezone.localdate()
-            if born > today:
-                self.add_error("date_of_birth", "That date is in the future. Please check it.")
-            elif born.year < today.year - 120:
-                self.add_error("date_of_birth", "Please check the year you were born.")
-        now, worst, best = data.get("pain_now"), data.get("pain_worst"), data.get("pain_best")
-        if isinstance(worst, int) and isinstance(best, int) and best > worst:
+            if self._applies(question, data):
+                self._check_exclusive(question, data.get(question.key))
+        self._check_date_of_birth(data.get("date_of_birth"))
+        self._check_pain(data.get("pain_now"), data.get("pain_worst"), data.get("pain_best"))
+        return data
+
+    def _applies(self, question: Question, data: dict[str, Any]) -> bool:
+        """Whether ``question`` applies given the answers so far. One that does not is dropped
+        with its errors; a required one that does must be answered."""
+        if question.show_if is None:
+            return True
+        if not question.is_shown(data):
+            data.pop(question.key, None)
+            self.errors.pop(question.key, None)
+            return False
+        if question.required and data.get(question.key) in (None, "", [], False):
+            self.add_error(question.key, "Please answer this, as it applies to you.")
+        return True
+
+    def _check_exclusive(self, question: Question, value: Any) -> None:
+        """An answer such as "None of these" is ticked alone."""
+        if not (question.exclusive and isinstance(value, list) and len(value) > 1):
+            return
+        alone = [v for v in value if v in question.exclusive]
+        if alone:
+            label = question.choice_label(alone[0])
+            self.add_error(question.key, f"'{label}' cannot be ticked together with other answers.")
+
+    def _check_date_of_birth(self, born: Any) -> None:
+        if not isinstance(born, date):
+            return
+        today = timezone.localdate()
+        if born > today:
+            self.add_error("date_of_birth", "That date is in the future. Please check it.")
+        elif born.year < today.year - 120:
+            self.add_error("date_of_birth", "Please check the year you were born.")
+
+    def _check_pain(self, now: Any, worst: Any, best: Any) -> None:
+        """The pain scores agree: at its best no higher, right now no higher, than at its worst."""
+        if not isinstance(worst, int):
+            return
+        if isinstance(best, int) and best > worst:
             self.add_error("pain_best", "Your pain at its best cannot be higher than at its worst.")
-        if isinstance(worst, int) and isinstance(now, int) and now > worst:
+        if isinstance(now, int) and now > worst:
             self.add_error(
                 "pain_worst", "Your pain at its worst cannot be lower than your pain right now."
             )
-        return data
 
     def typed_answers(self) -> dict[str, object]:
         """The answers given (empty optional ones left out), for a form that is valid."""

@@ -31,7 +31,7 @@ from booking.models import (
     TimeOff,
     WeeklyHours,
 )
-from booking.waitlist import offer_token
+from booking.waitlist.links import offer_token
 from booking.waitlist_models import EntryStatus, WaitlistEntry, WaitlistOffer, WaitlistPlace
 from followup.links import make_token
 from followup.models import CheckInStage

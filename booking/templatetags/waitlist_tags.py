@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from booking.waitlist import wishes_text
+from booking.waitlist.wishes import wishes_text
 from booking.waitlist_models import LIVE_OFFER_STATUSES, EntryStatus, WaitlistOffer
 from portal.policy import waitlist_entries_for
 

@@ -10,11 +10,20 @@ from datetime import time, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from booking import waitlist
 from booking.availability import find_open_slots
 from booking.models import Booking, BookingStatus, MultibedShift, PriceRule, Room, Service
 from booking.services import NotEligible, SlotUnavailable, booking_cancel
+from booking.waitlist.board import chosen_time, waitlist_board
+from booking.waitlist.claims import offer_claim
+from booking.waitlist.entries import waitlist_join, waitlist_leave
+from booking.waitlist.errors import PlaceGone, WaitlistError
+from booking.waitlist.links import offer_from_token, offer_token
+from booking.waitlist.offers import offer_by_hand, offer_free_places
+from booking.waitlist.places import open_starts
+from booking.waitlist.wishes import wishes_text
 from booking.waitlist_models import (
     EntryStatus,
     OfferStatus,
@@ -52,7 +61,7 @@ def full(multibed: Service, one_start: MultibedShift) -> list[Booking]:
 
 
 def join(patient: User, service: Service, *, minutes: int = 0, **wishes) -> WaitlistEntry:
-    return waitlist.waitlist_join(
+    return waitlist_join(
         patient=patient,
         service=service,
         **(wishes or TUESDAY_EVENINGS),
@@ -72,7 +81,7 @@ def test_joining_twice_changes_the_wishes_and_keeps_the_place_in_the_queue(
     multibed: Service, patient: User
 ) -> None:
     first = join(patient, multibed)
-    again = waitlist.waitlist_join(
+    again = waitlist_join(
         patient=patient,
         service=multibed,
         weekdays=[1, 3],
@@ -81,7 +90,7 @@ def test_joining_twice_changes_the_wishes_and_keeps_the_place_in_the_queue(
     )
     assert again.pk == first.pk
     assert again.joined_at == NOW
-    assert waitlist.wishes_text(again) == "Tuesday or Thursday, mornings or evenings"
+    assert wishes_text(again) == "Tuesday or Thursday, mornings or evenings"
 
 
 @pytest.mark.parametrize(
@@ -92,8 +101,8 @@ def test_joining_twice_changes_the_wishes_and_keeps_the_place_in_the_queue(
     ],
 )
 def test_joining_needs_a_day_and_a_time(multibed: Service, patient: User, wishes, message) -> None:
-    with pytest.raises(waitlist.WaitlistError, match=message):
-        waitlist.waitlist_join(patient=patient, service=multibed, **wishes, now=NOW)
+    with pytest.raises(WaitlistError, match=message):
+        waitlist_join(patient=patient, service=multibed, **wishes, now=NOW)
     assert not WaitlistEntry.objects.exists()
 
 
@@ -104,10 +113,10 @@ def test_a_freed_recliner_is_offered_to_the_first_matching_people_and_held(
     mondays = join(UserFactory.create(), multibed, weekdays=[0], day_parts=["evening"])
     mornings = join(UserFactory.create(), multibed, weekdays=[1], day_parts=["morning"])
     entries = queue(multibed, 5)
-    assert waitlist.offer_free_places(now=NOW) == []  # nothing free yet
+    assert offer_free_places(now=NOW) == []  # nothing free yet
     free_one(full, front_desk)
 
-    offered = waitlist.offer_free_places(now=NOW)
+    offered = offer_free_places(now=NOW)
 
     offers = WaitlistOffer.objects.filter(pk__in=offered).select_related("place")
     assert [o.entry_id for o in offers] == [e.pk for e in entries[:3]]  # offers per place: 3
@@ -120,7 +129,7 @@ def test_a_freed_recliner_is_offered_to_the_first_matching_people_and_held(
     with pytest.raises(SlotUnavailable):
         book(UserFactory.create(), multibed, START, now=NOW)
     # Idempotent: a second scan offers nothing more.
-    assert waitlist.offer_free_places(now=NOW) == []
+    assert offer_free_places(now=NOW) == []
     assert WaitlistPlace.objects.count() == 1
 
 
@@ -130,16 +139,16 @@ def test_the_first_to_confirm_books_it_and_the_others_are_told_it_has_gone(
 ) -> None:
     entries = queue(multibed, 3)
     free_one(full, front_desk)
-    offers = WaitlistOffer.objects.filter(pk__in=waitlist.offer_free_places(now=NOW))
+    offers = WaitlistOffer.objects.filter(pk__in=offer_free_places(now=NOW))
     second, first, third = offers[1], offers[0], offers[2]
 
-    claimed = waitlist.offer_claim(offer=second, patient=entries[1].patient, now=NOW)
+    claimed = offer_claim(offer=second, patient=entries[1].patient, now=NOW)
 
     assert claimed.booking is not None
     assert claimed.booking.status == BookingStatus.CONFIRMED
     assert claimed.booking.starts_at == START
-    with pytest.raises(waitlist.PlaceGone, match="this place has gone"):
-        waitlist.offer_claim(offer=first, patient=entries[0].patient, now=NOW)
+    with pytest.raises(PlaceGone, match="this place has gone"):
+        offer_claim(offer=first, patient=entries[0].patient, now=NOW)
     states = dict(WaitlistOffer.objects.values_list("pk", "status"))
     assert states == {
         first.pk: OfferStatus.GONE,
@@ -162,18 +171,18 @@ def test_an_unanswered_place_lapses_and_passes_to_the_next_people(
     entries = queue(multibed, 5)
     free_one(full, front_desk)
     with time_machine.travel(NOW, tick=False):
-        first_round = WaitlistOffer.objects.filter(pk__in=waitlist.offer_free_places())
+        first_round = WaitlistOffer.objects.filter(pk__in=offer_free_places())
     assert [o.entry_id for o in first_round] == [entries[0].pk, entries[1].pk]
 
     hold = timedelta(minutes=policies.waitlist_hold_minutes)
     with time_machine.travel(NOW + hold - timedelta(seconds=1), tick=False):
-        assert waitlist.offer_free_places() == []  # still held
+        assert offer_free_places() == []  # still held
 
     with time_machine.travel(NOW + hold, tick=False):
-        second_round = WaitlistOffer.objects.filter(pk__in=waitlist.offer_free_places())
-        assert waitlist.offer_free_places() == []  # idempotent
-        with pytest.raises(waitlist.PlaceGone):
-            waitlist.offer_claim(offer=first_round[0], patient=entries[0].patient)
+        second_round = WaitlistOffer.objects.filter(pk__in=offer_free_places())
+        assert offer_free_places() == []  # idempotent
+        with pytest.raises(PlaceGone):
+            offer_claim(offer=first_round[0], patient=entries[0].patient)
     assert [o.entry_id for o in second_round] == [entries[2].pk, entries[3].pk]
     assert set(
         WaitlistOffer.objects.filter(pk__in=first_round).values_list("status", flat=True)
@@ -193,14 +202,14 @@ def test_a_refused_booking_leaves_the_place_to_the_others(
     policies.save()
     book(entries[0].patient, private, local(TUE, 9), now=NOW)
     free_one(full, front_desk)
-    offers = WaitlistOffer.objects.filter(pk__in=waitlist.offer_free_places(now=NOW))
+    offers = WaitlistOffer.objects.filter(pk__in=offer_free_places(now=NOW))
 
     with pytest.raises(NotEligible):
-        waitlist.offer_claim(offer=offers[0], patient=entries[0].patient, now=NOW)
+        offer_claim(offer=offers[0], patient=entries[0].patient, now=NOW)
     assert WaitlistPlace.objects.get().status == PlaceStatus.OPEN
     assert offers[1].status == OfferStatus.SENT
 
-    assert waitlist.offer_claim(offer=offers[1], patient=entries[1].patient, now=NOW).booking
+    assert offer_claim(offer=offers[1], patient=entries[1].patient, now=NOW).booking
 
 
 @pytest.mark.usefixtures("frozen")
@@ -212,15 +221,15 @@ def test_a_sliding_scale_place_is_claimed_then_booked_from_the_confirm_page(
     multibed.save()
     entries = queue(multibed, 2)
     free_one(full, front_desk)
-    offers = WaitlistOffer.objects.filter(pk__in=waitlist.offer_free_places(now=NOW))
+    offers = WaitlistOffer.objects.filter(pk__in=offer_free_places(now=NOW))
 
-    claimed = waitlist.offer_claim(offer=offers[0], patient=entries[0].patient, now=NOW)
+    claimed = offer_claim(offer=offers[0], patient=entries[0].patient, now=NOW)
     assert claimed.booking is None and claimed.place.status == PlaceStatus.CLAIMED
     # Still held for the claimant: nobody else, not even the others offered it.
     with pytest.raises(SlotUnavailable):
         book(entries[1].patient, multibed, START, now=NOW)
-    with pytest.raises(waitlist.PlaceGone):
-        waitlist.offer_claim(offer=offers[1], patient=entries[1].patient, now=NOW)
+    with pytest.raises(PlaceGone):
+        offer_claim(offer=offers[1], patient=entries[1].patient, now=NOW)
 
     booking = book(entries[0].patient, multibed, START, now=NOW)
     assert booking.status == BookingStatus.CONFIRMED
@@ -236,13 +245,13 @@ def test_leaving_withdraws_the_offer_and_the_place_goes_to_the_next(
     policies.save()
     entries = queue(multibed, 2)
     free_one(full, front_desk)
-    [offer] = WaitlistOffer.objects.filter(pk__in=waitlist.offer_free_places(now=NOW))
+    [offer] = WaitlistOffer.objects.filter(pk__in=offer_free_places(now=NOW))
     assert offer.entry_id == entries[0].pk
 
-    assert waitlist.waitlist_leave(entry=entries[0], by=entries[0].patient, now=NOW)
-    assert not waitlist.waitlist_leave(entry=entries[0], by=entries[0].patient, now=NOW)
+    assert waitlist_leave(entry=entries[0], by=entries[0].patient, now=NOW)
+    assert not waitlist_leave(entry=entries[0], by=entries[0].patient, now=NOW)
 
-    [nxt] = WaitlistOffer.objects.filter(pk__in=waitlist.offer_free_places(now=NOW))
+    [nxt] = WaitlistOffer.objects.filter(pk__in=offer_free_places(now=NOW))
     assert nxt.entry_id == entries[1].pk
     assert WaitlistEntry.objects.get(pk=entries[0].pk).status == EntryStatus.LEFT
 
@@ -256,13 +265,13 @@ def test_a_private_time_freed_goes_to_those_who_asked_for_that_practitioner_or_a
 
     TimeOff.objects.create(practitioner=mei, starts_at=NOW, ends_at=NOW + timedelta(days=60))
     entry = join(patient, private, weekdays=[1], day_parts=["morning"])
-    assert waitlist.offer_free_places(now=NOW) == []
+    assert offer_free_places(now=NOW) == []
     TimeOff.objects.all().update(starts_at=local(TUE, 10, 15))  # Tuesday 09:00 opens
-    [offer] = WaitlistOffer.objects.filter(pk__in=waitlist.offer_free_places(now=NOW))
+    [offer] = WaitlistOffer.objects.filter(pk__in=offer_free_places(now=NOW))
     assert offer.entry_id == entry.pk
     assert offer.place.starts_at == local(TUE, 9) and offer.place.room_id is None
     assert local(TUE, 9) not in {s.starts_at for s in find_open_slots(private, TUE, TUE, now=NOW)}
-    booking = waitlist.offer_claim(offer=offer, patient=patient, now=NOW).booking
+    booking = offer_claim(offer=offer, patient=patient, now=NOW).booking
     assert booking is not None and booking.practitioner_id == mei.pk
 
 
@@ -271,22 +280,63 @@ def test_the_team_offers_an_open_time_by_hand(
     multibed: Service, full: list[Booking], front_desk: User, patient: User
 ) -> None:
     entry = join(patient, multibed, weekdays=[4], day_parts=["morning"])
-    with pytest.raises(waitlist.WaitlistError, match="no longer open"):
-        waitlist.offer_by_hand(entry=entry, starts_at=START, by=front_desk, now=NOW)
+    with pytest.raises(WaitlistError, match="no longer open"):
+        offer_by_hand(entry=entry, starts_at=START, by=front_desk, now=NOW)
     free_one(full, front_desk)
-    offer = waitlist.offer_by_hand(entry=entry, starts_at=START, by=front_desk, now=NOW)
+    offer = offer_by_hand(entry=entry, starts_at=START, by=front_desk, now=NOW)
     assert offer.place.offered_by == front_desk
-    with pytest.raises(waitlist.WaitlistError, match="already has a place offered"):
-        waitlist.offer_by_hand(entry=entry, starts_at=START, by=front_desk, now=NOW)
-    assert waitlist.offer_claim(offer=offer, patient=patient, now=NOW).booking
+    with pytest.raises(WaitlistError, match="already has a place offered"):
+        offer_by_hand(entry=entry, starts_at=START, by=front_desk, now=NOW)
+    assert offer_claim(offer=offer, patient=patient, now=NOW).booking
 
 
 def test_offer_links_are_signed(multibed: Service, full, front_desk: User) -> None:
     queue(multibed, 1)
     free_one(full, front_desk)
     with time_machine.travel(NOW, tick=False):
-        [offer] = WaitlistOffer.objects.filter(pk__in=waitlist.offer_free_places())
-    token = waitlist.offer_token(offer)
-    assert waitlist.offer_from_token(token) == offer
-    assert waitlist.offer_from_token(token[:-2] + "xx") is None
-    assert waitlist.offer_from_token("not-a-token") is None
+        [offer] = WaitlistOffer.objects.filter(pk__in=offer_free_places())
+    token = offer_token(offer)
+    assert offer_from_token(token) == offer
+    assert offer_from_token(token[:-2] + "xx") is None
+    assert offer_from_token("not-a-token") is None
+
+
+@pytest.mark.usefixtures("frozen")
+def test_the_team_board_groups_entries_per_service_with_the_places_in_flight(
+    multibed: Service, private: Service, full: list[Booking], front_desk: User, patient: User
+) -> None:
+    # The community clinic's only person leaves after its place was offered: the place is
+    # still held until the next scan, so the service shows with a place and nobody waiting.
+    gone = join(UserFactory.create(), multibed)
+    free_one(full, front_desk)
+    [community_offer] = WaitlistOffer.objects.filter(
+        pk__in=offer_free_places(service_id=multibed.pk, now=NOW)
+    )
+    waitlist_leave(entry=gone, by=gone.patient, now=NOW)
+    first = join(patient, private, weekdays=[1], day_parts=["morning"])
+    second = join(UserFactory.create(), private, minutes=1, weekdays=[1], day_parts=["morning"])
+    by_hand = offer_by_hand(
+        entry=first, starts_at=open_starts(private, NOW)[0].starts_at, by=front_desk, now=NOW
+    )
+
+    with CaptureQueriesContext(connection) as two_waiting:
+        board = waitlist_board(front_desk, now=NOW)
+
+    # Services with people waiting first, then those with only places in flight.
+    assert [g.service for g in board] == [private, multibed]
+    treatment, community = board
+    assert [(r.entry, r.offer) for r in treatment.rows] == [(first, by_hand), (second, None)]
+    assert treatment.rows[1].wishes == "Tuesday, mornings"
+    assert treatment.places == [by_hand.place]
+    assert community.rows == [] and community.places == [community_offer.place]
+    open_now = {s.starts_at for s in open_starts(private, NOW)}
+    offerable = [chosen_time(value) for value, _ in treatment.rows[1].times]
+    assert offerable and all(
+        at in open_now and pk == by_hand.place.practitioner_id for at, pk in offerable
+    )
+
+    queue(private, 3)
+    with CaptureQueriesContext(connection) as five_waiting:
+        assert len(waitlist_board(front_desk, now=NOW)[0].rows) == 5
+    # The open times and names are read once per service, not once per person waiting.
+    assert len(five_waiting) == len(two_waiting)

@@ -17,9 +17,11 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from booking import waitlist
 from booking.models import Booking, BookingStatus, PaymentMode, Room, ServiceKind
 from booking.services import booking_cancel
+from booking.waitlist.claims import offer_claim
+from booking.waitlist.entries import waitlist_join
+from booking.waitlist.errors import PlaceGone
 from booking.waitlist_models import (
     EntryStatus,
     OfferStatus,
@@ -52,7 +54,7 @@ def race(attempts: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
         try:
             barrier.wait()
             results[i] = ("claimed", attempt())
-        except waitlist.PlaceGone as exc:
+        except PlaceGone as exc:
             results[i] = ("gone", exc)
         except Exception as exc:  # reported by the assertions below
             results[i] = ("error", exc)
@@ -98,7 +100,7 @@ def test_twenty_confirm_one_freed_recliner_and_exactly_one_books_it(
         taken = [book(UserFactory.create(), service, at, now=NOW) for _ in range(3)]
         people = [UserFactory.create(email=f"waiting{i}@example.com") for i in range(RACERS)]
         for person in people:
-            waitlist.waitlist_join(
+            waitlist_join(
                 patient=person, service=service, weekdays=[1], day_parts=["evening"], now=NOW
             )
         assert not WaitlistOffer.objects.exists()  # the room is full
@@ -119,7 +121,7 @@ def test_twenty_confirm_one_freed_recliner_and_exactly_one_books_it(
 
         results = race(
             [
-                partial(waitlist.offer_claim, offer=offer, patient=offer.entry.patient, now=NOW)
+                partial(offer_claim, offer=offer, patient=offer.entry.patient, now=NOW)
                 for offer in offers
             ]
         )

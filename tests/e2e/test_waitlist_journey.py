@@ -13,10 +13,10 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from booking import waitlist
 from booking.availability import find_open_slots
 from booking.models import Booking, BookingStatus, Service
 from booking.services import booking_cancel, booking_create
+from booking.waitlist.entries import waitlist_join
 from booking.waitlist_models import EntryStatus, WaitlistEntry
 from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic, User
@@ -104,7 +104,7 @@ def test_a_patient_joins_the_waiting_list_and_books_a_freed_place(
     expect(section).to_contain_text("Tuesday or Thursday, evenings")
     shot_both(page, "waitlist-my-bookings")
     # Jordan joined after Alex for the same evenings (by phone with the desk, say).
-    waitlist.waitlist_join(patient=jordan, service=service, weekdays=[1, 3], day_parts=["evening"])
+    waitlist_join(patient=jordan, service=service, weekdays=[1, 3], day_parts=["evening"])
 
     # The latest place is cancelled: both are emailed a link that holds it.
     mail.outbox.clear()

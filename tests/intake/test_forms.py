@@ -15,7 +15,7 @@ from intake.forms import (
     section_form,
     validate_all,
 )
-from intake.questionnaire import FULL_V1, SHORT_V1
+from intake.questionnaire import FULL_V1, FULL_V2, SHORT_V1
 from tests.intake.factories import full_answers, raw
 
 PAIN, HISTORY, _MEDICATION, SAFETY = FULL_V1.sections[:4]
@@ -56,6 +56,19 @@ def test_contradictory_pain_scores_are_refused() -> None:
         "Your pain at its best cannot be higher than at its worst."
     ]
     assert "pain_worst" in errors(PAIN, full_answers(pain_now=9, pain_worst=7, pain_best=2))
+
+
+def test_a_date_of_birth_in_the_future_or_too_long_ago_is_questioned() -> None:
+    pain_v2 = FULL_V2.sections[0]
+    today = timezone.localdate()
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert errors(pain_v2, full_answers(date_of_birth=tomorrow))["date_of_birth"] == [
+        "That date is in the future. Please check it."
+    ]
+    assert errors(pain_v2, full_answers(date_of_birth="1890-01-01"))["date_of_birth"] == [
+        "Please check the year you were born."
+    ]
+    assert "date_of_birth" not in errors(pain_v2, full_answers(date_of_birth="1985-06-01"))
 
 
 def test_none_of_these_cannot_be_ticked_with_something_else() -> None:

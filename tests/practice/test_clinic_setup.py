@@ -22,7 +22,8 @@ from booking.models import MultibedShift, PriceRule, Room, Service, ServiceKind,
 from followup.models import MessageKind, OutboxMessage
 from followup.outbox import deliver
 from portal.models import Clinic, Role, User
-from practice.clinic_setup import SetupError, parse_hours
+from practice.clinic_setup.hours import parse_hours
+from practice.clinic_setup.spec import SetupError
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,10 @@ from django.urls import reverse
 
 from booking.models import Practitioner, Room, Service
 from portal.models import Clinic, User
-from practice.clinic_setup import CLINIC_FIELDS, SetupError, apply_spec, parse_hours, parse_spec
+from practice.clinic_setup.apply import apply_spec
+from practice.clinic_setup.hours import parse_hours
+from practice.clinic_setup.parse import parse_spec
+from practice.clinic_setup.spec import CLINIC_FIELDS, SetupError
 
 CLINIC_PROMPTS = {
     "name": "Clinic name",

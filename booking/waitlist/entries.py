@@ -1,0 +1,99 @@
+"""Joining and leaving the waiting list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from booking.models import Practitioner, Service
+from booking.waitlist.errors import WaitlistError
+from booking.waitlist.offers import queue_offer_check
+from booking.waitlist.wishes import in_day_order
+from booking.waitlist_models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
+from portal.audit import record_action
+from portal.models import AuditAction, User
+
+
+def waitlist_join(
+    *,
+    patient: User,
+    service: Service,
+    weekdays: Iterable[int],
+    day_parts: Iterable[str],
+    practitioner: Practitioner | None = None,
+    by: User | None = None,
+    now: datetime | None = None,
+) -> WaitlistEntry:
+    """Put ``patient`` on the list for ``service`` (or change the wishes of their entry, which
+    keeps its place in the queue)."""
+    now = now or timezone.now()
+    days = sorted({int(d) for d in weekdays if 0 <= int(d) <= 6})
+    parts = in_day_order(day_parts)
+    _check_wishes(service, days, parts, practitioner)
+    wishes = {"weekdays": days, "day_parts": parts, "practitioner": practitioner}
+    try:
+        with transaction.atomic():
+            entry, _ = WaitlistEntry.objects.select_for_update().update_or_create(
+                patient=patient,
+                service=service,
+                status=EntryStatus.WAITING,
+                defaults=wishes,
+                create_defaults={
+                    **wishes,
+                    "clinic": service.clinic,
+                    "joined_at": now,
+                    "added_by": by or patient,
+                },
+            )
+    except IntegrityError:
+        # The same form posted twice at once: the first made the entry, update it.
+        entry = WaitlistEntry.objects.get(
+            patient=patient, service=service, status=EntryStatus.WAITING
+        )
+        WaitlistEntry.objects.filter(pk=entry.pk).update(**wishes)
+        entry.refresh_from_db()
+    queue_offer_check(service.pk)
+    return entry
+
+
+def _check_wishes(
+    service: Service, days: list[int], parts: list[str], practitioner: Practitioner | None
+) -> None:
+    if not days:
+        raise WaitlistError("Please choose at least one day.")
+    if not parts:
+        raise WaitlistError("Please choose at least one time of day.")
+    if not service.is_active:
+        raise WaitlistError("This service is not taking bookings.")
+    if practitioner is not None and not service.practitioners.filter(pk=practitioner.pk).exists():
+        raise WaitlistError(f"{practitioner} does not offer {service.name}.")
+
+
+def waitlist_leave(*, entry: WaitlistEntry, by: User, now: datetime | None = None) -> bool:
+    """Take ``entry`` off the list (the patient leaving or the team removing it); False if it
+    had already left. An offer still out to it is withdrawn, so the place goes to the next."""
+    now = now or timezone.now()
+    status = EntryStatus.LEFT if by.pk == entry.patient_id else EntryStatus.REMOVED
+    with transaction.atomic():
+        # The patient's row first, as a confirmation does: leaving and confirming at once
+        # queue here instead of deadlocking on the entry and the offer.
+        User.objects.select_for_update().filter(pk=entry.patient_id).first()
+        changed = WaitlistEntry.objects.filter(pk=entry.pk, status=EntryStatus.WAITING).update(
+            status=status, ended_at=now, ended_by=by
+        )
+        if changed:
+            WaitlistOffer.objects.filter(entry=entry, status=OfferStatus.SENT).update(
+                status=OfferStatus.WITHDRAWN, answered_at=now
+            )
+            if status == EntryStatus.REMOVED:
+                record_action(
+                    action=AuditAction.WAITLIST_REMOVED,
+                    actor=by,
+                    subject=entry.patient,
+                    detail={"entry": entry.pk, "service": entry.service_id},
+                )
+            queue_offer_check(entry.service_id)
+    return bool(changed)
