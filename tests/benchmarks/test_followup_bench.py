@@ -98,7 +98,10 @@ def _reset(ids: list[int]) -> None:
     )
 
 
-def test_outbox_fanout_against_noop_tasks(due_rows: list[int], tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2], ids=["1-worker", "2-workers"])
+def test_outbox_fanout_against_noop_tasks(
+    due_rows: list[int], tmp_path: Path, workers: int
+) -> None:
     assert app.conf.broker_url.startswith("redis://")
     queue = f"followup-bench-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "worker.log"
@@ -114,7 +117,7 @@ def test_outbox_fanout_against_noop_tasks(due_rows: list[int], tmp_path: Path) -
             queue=queue,
             env=worker_env(smtp_port=sink.port),
             log=log,
-            concurrency=1,
+            concurrency=workers,
             include="tests.benchmarks.fanout_tasks",
         )
         try:
@@ -159,13 +162,15 @@ def test_outbox_fanout_against_noop_tasks(due_rows: list[int], tmp_path: Path) -
 
     drain, base = statistics.median(drain_s), statistics.median(noop_s)
     rate, base_rate = MESSAGES / drain, MESSAGES / base
+    who = "1 worker" if workers == 1 else f"{workers} worker processes"
     record(
         Result(
-            f"outbox: {MESSAGES:,} due messages drained, 1 worker",
+            f"outbox: {MESSAGES:,} due messages drained, {who}",
             drain,
             "s",
             baseline=base,
-            target_ratio=TARGET_RATIO,
+            # The target is for one worker; two show how it scales on the same broker.
+            target_ratio=TARGET_RATIO if workers == 1 else None,
             note=(
                 f"{rate:.0f} messages/s against {base_rate:.0f} no-op tasks/s "
                 f"(median of {REPEAT}; runs {', '.join(f'{s:.1f}' for s in drain_s)} s, "
@@ -173,9 +178,10 @@ def test_outbox_fanout_against_noop_tasks(due_rows: list[int], tmp_path: Path) -
             ),
         )
     )
-    record(Result("outbox: messages per second, 1 worker", rate, "msg/s"))
-    record(Result("baseline: no-op Celery tasks per second, 1 worker", base_rate, "task/s"))
-    assert drain / base <= TARGET_RATIO * 1.2
+    record(Result(f"outbox: messages per second, {who}", rate, "msg/s"))
+    record(Result(f"baseline: no-op Celery tasks per second, {who}", base_rate, "task/s"))
+    if workers == 1:
+        assert drain / base <= TARGET_RATIO * 1.2
 
 
 # --- Planning: a morning's worth of due rows -------------------------------------------------
