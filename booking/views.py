@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import services
+from booking.availability import runs_between
 from booking.availability_cache import cached_bookable_service
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
 from booking.forms import (
@@ -135,6 +136,10 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
         .date(),
         tz=tz,
     )
+    # No open time: fully booked, or no session at all (closed days, nobody working)?
+    no_sessions = not slots and not runs_between(
+        service, monday, monday + timedelta(days=6), now=now, practitioner=practitioner
+    )
     # Each time's link names its practitioner, so "any practitioner" books who it says.
     link = f"{reverse('booking:confirm', args=[slug])}?{'&'.join(filter(None, (carry, 'start=')))}"
     return render(
@@ -145,6 +150,7 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
             **_patient_context(request, patient),
             "week": shown,
             "next_open": next_open,
+            "no_sessions": no_sessions,
             "link": link,
             "tz": tz,
             "practitioner": practitioner,

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from booking.availability import find_open_slots
 from booking.models import (
     Booking,
     BookingStatus,
@@ -198,7 +199,7 @@ def test_times_are_grouped_by_morning_afternoon_and_evening() -> None:
 
 
 @pytest.mark.usefixtures("frozen")
-def test_a_fully_booked_week_says_so_and_links_the_next_week_with_places(
+def test_a_week_with_no_session_says_so_not_fully_booked_and_links_the_next_week_with_places(
     private: Service, mei: Practitioner, patient: User
 ) -> None:
     asked = date(2027, 3, 8)
@@ -207,10 +208,24 @@ def test_a_fully_booked_week_says_so_and_links_the_next_week_with_places(
     for offset in range(5):
         closed_day(mei, date(2027, 3, 15 + offset))
     page = client_for(patient).get(f"/book/{private.slug}/times/?week={asked}").content.decode()
-    assert "Fully booked this week" in page
+    assert "No sessions this week" in page and "Fully booked" not in page
+    assert f"{private.name} does not run this week" in page
     assert "week=2027-03-22" in page and "See the week of 22 March" in page
     assert 'class="slot"' not in page
     assert "Next week" in page
+
+
+@pytest.mark.usefixtures("frozen")
+def test_a_week_whose_every_time_is_taken_is_fully_booked(
+    private: Service, mei: Practitioner, patient: User
+) -> None:
+    asked, sunday = date(2027, 3, 8), date(2027, 3, 14)
+    # Book the first open time until none is left (each visit also blocks its neighbours).
+    while open_now := find_open_slots(private, asked, sunday, now=NOW):
+        book(UserFactory.create(), private, open_now[0].starts_at, now=NOW)
+    page = client_for(patient).get(f"/book/{private.slug}/times/?week={asked}").content.decode()
+    assert "Fully booked this week" in page and "No sessions" not in page
+    assert 'data-week="full"' in page
 
 
 # --- Clock changes (Europe/London, the real 2026 dates) ---------------------------------
