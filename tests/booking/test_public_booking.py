@@ -319,6 +319,22 @@ def test_the_dashboard_stops_offering_an_assessment_once_one_is_booked(
 
 
 @pytest.mark.usefixtures("frozen")
+def test_the_dashboard_offers_no_booking_button_to_a_new_patient_at_the_limit(
+    private: Service, patient: User, policies: Clinic
+) -> None:
+    policies.new_patient_booking_limit = 1
+    policies.save()
+    client = client_for(patient)
+    book(patient, private, local(WED, 9), now=NOW)
+    page = client.get("/me/").content.decode()
+    assert 'data-rule="at-limit"' in page and ">Book a visit</a>" not in page
+    policies.new_patient_booking_limit = 2
+    policies.save()
+    page = client.get("/me/").content.decode()
+    assert 'data-rule="at-limit"' not in page and ">Book a visit</a>" in page
+
+
+@pytest.mark.usefixtures("frozen")
 def test_the_dashboard_treats_a_returning_patient_as_returning(
     private: Service, patient: User, policies: Clinic
 ) -> None:
