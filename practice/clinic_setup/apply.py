@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from booking.models import MultibedShift, Room, Service, ServiceKind
 from booking.models import Practitioner as PractitionerProfile
-from portal.models import Clinic, Role
+from portal.models import Clinic, Role, User
 from practice.clinic_setup.spec import ClinicSpec, RoomSpec, ServiceSpec, SetupError, SetupReport
 from practice.clinic_setup.team import (
     apply_person,
@@ -35,6 +35,7 @@ def apply_spec(
     now = now or timezone.now()
     report = SetupReport()
     clinic = _apply_clinic(spec.clinic, report)
+    _refuse_a_second_owner(spec.owner.email)
     owner = apply_person(spec.owner, Role.STAFF, clinic, report, superuser=True)
     if owner_password:
         set_owner_password(owner, owner_password, report)
@@ -44,6 +45,21 @@ def apply_spec(
         _apply_room(room, clinic, people, services[room.service], report)
     invite([owner, *(p.user for p in people.values())], report, now)
     return report
+
+
+def _refuse_a_second_owner(email: str) -> None:
+    # A file edited to correct the owner's address would otherwise leave the old account a
+    # superuser beside the new one: a file never mints a second owner.
+    others = User.objects.filter(is_superuser=True).exclude(email__iexact=email)
+    if others.exists() and not User.objects.filter(email__iexact=email, is_superuser=True).exists():
+        current = ", ".join(others.order_by("pk").values_list("email", flat=True))
+        raise SetupError(
+            [
+                f"owner.email: this clinic already has an owner ({current}). To correct their "
+                "address, change it on their account in the admin (Users), then run this again "
+                "with the new one; a second owner is added in the admin, not by this file."
+            ]
+        )
 
 
 def _apply_clinic(values: dict[str, str], report: SetupReport) -> Clinic:

@@ -260,6 +260,23 @@ def test_a_weak_owner_password_is_refused_and_nothing_written(
     assert not User.objects.exists()
 
 
+def test_a_changed_owner_address_is_refused_rather_than_making_a_second_owner(
+    tmp_path: Path,
+) -> None:
+    setup("--file", str(EXAMPLE), "--no-input")
+    before = counts()
+    path = tmp_path / "clinic.toml"
+    path.write_text(EXAMPLE.read_text().replace(OWNER, "new-owner@riverside-acupuncture.example"))
+    with pytest.raises(CommandError, match=rf"already has an owner \({re.escape(OWNER)}\)"):
+        setup("--file", str(path), "--no-input")
+    assert counts() == before
+    assert list(User.objects.filter(is_superuser=True).values_list("email", flat=True)) == [OWNER]
+    # Corrected on the account first (the message's advice), the file then matches it.
+    User.objects.filter(email=OWNER).update(email="new-owner@riverside-acupuncture.example")
+    setup("--file", str(path), "--no-input")
+    assert User.objects.filter(is_superuser=True).count() == 1
+
+
 def test_a_patients_account_is_not_turned_into_the_team(tmp_path: Path, clinic: Clinic) -> None:
     email = UserFactory.create(role=Role.PATIENT).email
     path = tmp_path / "clinic.toml"
