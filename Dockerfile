@@ -44,6 +44,7 @@ COPY --from=assets /build/static/vendor/htmx.min.js static/vendor/htmx.min.js
 RUN DEBUG=false \
     SECRET_KEY=collectstatic-at-build-time-only-this-is-not-a-real-secret-key \
     ALLOWED_HOSTS=build \
+    SITE_URL=https://build.invalid \
     FIELD_ENCRYPTION_KEYS=YnVpbGQtdGltZS1vbmx5LW5vdC1hLXNlY3JldC1rZXk= \
     python manage.py collectstatic --noinput \
     && mkdir -p var \

@@ -55,7 +55,7 @@ test: setup browser lint
 
 bench: setup
 	DEBUG=false SECRET_KEY=$${SECRET_KEY:-bench-secret-key-that-is-long-enough-for-the-production-profile} \
-	ALLOWED_HOSTS=testserver,127.0.0.1,localhost SECURE_SSL_REDIRECT=false \
+	ALLOWED_HOSTS=testserver,127.0.0.1,localhost SECURE_SSL_REDIRECT=false SITE_URL=http://testserver \
 	FIELD_ENCRYPTION_KEYS=$${FIELD_ENCRYPTION_KEYS:-$$($(BIN)/python -c "import base64;print(base64.urlsafe_b64encode(b'b'*32).decode())")} \
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \

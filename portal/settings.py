@@ -12,6 +12,7 @@ import base64
 import hashlib
 import zoneinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import django_stubs_ext
 from csp.constants import NONCE as CSP_NONCE
@@ -67,7 +68,19 @@ def _demo_site_url() -> str:
     return written or "http://127.0.0.1:8000"
 
 
-SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000" if PRODUCTION else _demo_site_url())
+if PRODUCTION:
+    # Every email's links (check-ins, confirmations, password resets) start with it: a default
+    # would send patients to an address that is not the clinic's.
+    SITE_URL = env.required(
+        "SITE_URL", "the address patients reach the portal at, e.g. https://portal.clinic.example"
+    )
+    if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).hostname:
+        raise ImproperlyConfigured(
+            f"SITE_URL must be the portal's address with http(s)://, e.g. https://portal.clinic"
+            f".example (it is {SITE_URL!r})"
+        )
+else:
+    SITE_URL = env.string("SITE_URL", _demo_site_url())
 SITE_URL = SITE_URL.rstrip("/")
 
 INSTALLED_APPS = [

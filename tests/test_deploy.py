@@ -782,6 +782,7 @@ def production_server(tmp_path: Path, services: dict[str, dict[str, Any]]) -> It
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "portal.clinic.example,.clinic.example",
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "SITE_URL": "https://portal.clinic.example",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
             "CELERY_BROKER_URL": "memory://",
             "WEB_CONCURRENCY": "1",

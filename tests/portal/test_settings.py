@@ -47,6 +47,7 @@ def production(**overrides: str | None) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "portal.clinic.example",
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "SITE_URL": "https://portal.clinic.example",
     }
     values.update(overrides)
     return clean_env(**values)
@@ -113,6 +114,8 @@ def test_production_starts_with_its_secrets() -> None:
     ("overrides", "variable"),
     [
         pytest.param({"SECRET_KEY": None}, "SECRET_KEY", id="no-secret-key"),
+        pytest.param({"SITE_URL": None}, "SITE_URL", id="no-site-url"),
+        pytest.param({"SITE_URL": "portal.clinic.example"}, "SITE_URL", id="site-url-no-scheme"),
         pytest.param({"SECRET_KEY": "   "}, "SECRET_KEY", id="blank-secret-key"),
         pytest.param({"SECRET_KEY": "x" * 49}, "SECRET_KEY", id="short-secret-key"),
         pytest.param(
