@@ -236,7 +236,6 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
             "booking": booking,
             "payment": payment,
             "refund_minor": services.refund_on_cancel(booking=booking, payment=payment, now=now),
-            "late": services.is_late(booking, now),
             "tz": booking.clinic.tz,
             "can_change": booking_services.can_change_online(booking, now) or is_team(request.user),
         },

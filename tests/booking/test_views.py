@@ -407,6 +407,19 @@ def test_patient_cancels(booking: Booking, patient: User) -> None:
     assert booking.status == "cancelled"
 
 
+def test_the_cancel_page_speaks_to_whoever_opens_it(
+    booking: Booking, patient: User, front_desk: User
+) -> None:
+    url = f"/bookings/{booking.pk}/cancel/"
+    own = client_for(patient).get(url).content.decode()
+    assert "Cancel your visit?" in own and "we will email you to confirm" in own
+    desk = client_for(front_desk).get(url).content.decode()
+    assert "Cancel this visit?" in desk and "we will email to confirm" in desk
+    assert f"for {patient.get_full_name() or patient.email}" in desk
+    # Paid at the clinic: nothing about a refund (that part is payments' page).
+    assert "What happens to the payment" not in own
+
+
 def test_patient_cannot_cancel_after_the_cutoff_but_staff_can(
     private: Service, patient: User, front_desk: User
 ) -> None:
