@@ -180,6 +180,19 @@ class Service(models.Model):
     def is_multibed(self) -> bool:
         return self.kind == ServiceKind.MULTIBED
 
+    @property
+    def paid_by(self) -> str:
+        """How a priced visit of this service is paid: its own mode, else the clinic's."""
+        return self.payment_mode or self.clinic.default_payment_mode
+
+    @property
+    def needs_checkout(self) -> bool:
+        """A new booking needs an amount chosen (sliding scale) or paying online first, so it
+        is made by payments' checkout, not straight from the confirm page."""
+        return self.price_rule == PriceRule.SLIDING or (
+            self.paid_by == PaymentMode.ONLINE and self.price_minor > 0
+        )
+
     def clean(self) -> None:
         if self.kind == ServiceKind.ASSESSMENT and self.price_minor:
             raise ValidationError({"price_minor": "The assessment is free: set the price to 0."})

@@ -41,7 +41,6 @@ from booking.models import (
     BookingStatus,
     PaymentMode,
     Practitioner,
-    PriceRule,
     Service,
 )
 from booking.summaries import patient_journey
@@ -214,7 +213,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         },
     )
     refusal: services.BookingError | None = None
-    if request.method == "POST" and moving is None and _needs_checkout(service):
+    if request.method == "POST" and moving is None and service.needs_checkout:
         # The amount and the online payment are settled by checkout (the page posts there).
         messages.error(request, "Please choose how much to pay, then confirm.")
     elif request.method == "POST" and form.is_valid():
@@ -360,11 +359,3 @@ def _gates(
 def _gate_page(request: HttpRequest, service: Service, gates: list[Gate]) -> HttpResponse:
     """A patient booking for themself is stopped by a gate, with what to do next."""
     return render(request, "booking/gated.html", {"service": service, "gates": gates})
-
-
-def _needs_checkout(service: Service) -> bool:
-    """A new booking of this service needs an amount chosen or an online payment."""
-    mode = service.payment_mode or service.clinic.default_payment_mode
-    return service.price_rule == PriceRule.SLIDING or (
-        mode == PaymentMode.ONLINE and service.price_minor > 0
-    )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from booking.lookups import carry_query, get_bookable_service, is_team, patient_for, signed_in_user
 from booking.services import BookingError
-from booking.waitlist.claims import needs_checkout, offer_claim
+from booking.waitlist.claims import offer_claim
 from booking.waitlist.entries import waitlist_join, waitlist_leave
 from booking.waitlist.errors import PlaceGone, WaitlistError
 from booking.waitlist.links import offer_from_token
@@ -144,7 +144,7 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
             "gone": gone,
             "claimed": found.status == OfferStatus.CLAIMED and place.status == PlaceStatus.CLAIMED,
             "booked": found.status == OfferStatus.BOOKED,
-            "needs_checkout": needs_checkout(service),
+            "needs_checkout": service.needs_checkout,
             "confirm_query": _confirm_query(place),
         },
         status=410 if gone else 200,

@@ -193,7 +193,7 @@ def payment_mode_for(service: Service, amount_minor: int) -> str:
     """How this booking is paid: nothing to pay is free; else the service's or clinic's mode."""
     if amount_minor == 0:
         return PaymentMode.FREE
-    return service.payment_mode or service.clinic.default_payment_mode
+    return service.paid_by
 
 
 def refund_due(

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from booking.models import Booking, PaymentMode, PriceRule, Service
+from booking.models import Booking, Service
 from booking.waitlist.errors import PlaceGone, WaitlistError
 from booking.waitlist_models import (
     EntryStatus,
@@ -29,15 +29,6 @@ class Claimed:
 
     place: WaitlistPlace
     booking: Booking | None
-
-
-def needs_checkout(service: Service) -> bool:
-    """A booking of ``service`` needs an amount chosen or an online payment (the confirm page's
-    rule, ``booking.views._needs_checkout``): then a claimed place is booked from there."""
-    mode = service.payment_mode or service.clinic.default_payment_mode
-    return service.price_rule == PriceRule.SLIDING or (
-        mode == PaymentMode.ONLINE and service.price_minor > 0
-    )
 
 
 def offer_claim(
@@ -76,7 +67,7 @@ def offer_claim(
             raise PlaceGone()
         _claim(place, current, now)
         booking = None
-        if not needs_checkout(service):
+        if not service.needs_checkout:
             booking = booking_create(
                 patient=patient,
                 service=service,
