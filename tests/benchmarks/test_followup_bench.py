@@ -2,9 +2,10 @@
 real Redis broker, PostgreSQL and an SMTP sink on loopback, against 10,000 no-op Celery tasks
 on the same broker and worker in the same run. Run with `make bench`.
 
-Each drained message is the full path: the dispatcher marks and publishes it, the worker claims
-it (conditional UPDATE), re-reads the visit, renders the three templates, hands it to SMTP and
-marks it sent. The messages are 10,000 booking confirmations for one seeded visit (told apart
+Each drained message is the full path: the dispatcher marks and publishes it in tasks of 50,
+the worker claims each task's rows with their visits (one locking read, one UPDATE), renders
+the three templates and the calendar file, hands it to SMTP over the batch's one connection and
+marks it sent (one UPDATE and commit). The messages are 10,000 booking confirmations for one seeded visit (told apart
 by ``extra``), so the seed's bookings are untouched; not guidance, which is once per visit and
 one routine message per patient per day (``followup.backlog``), so 10,000 of it to one patient
 would be held, not sent.
@@ -47,9 +48,13 @@ from tests.followup.realworld import (
 
 MESSAGES = int(os.environ.get("BENCH_FANOUT_MESSAGES", "10000"))
 REPEAT = int(os.environ.get("BENCH_FANOUT_REPEAT", "3"))
-# The outbox does real work per message (claim, re-read, three templates, an SMTP conversation
-# on a fresh connection, mark): measured 12x the no-op task (23 against 281 per second, 2 CPUs).
-TARGET_RATIO = 15.0
+# A message costs more than a no-op task by its nature: three templates, a calendar file, a MIME
+# message, an SMTP conversation (four round trips to the relay, which shares the 2 CPUs here)
+# and a committed mark per message, which is what keeps a crash from sending a batch twice.
+# Measured 3.9x on a quiet machine (176 against 685 per second; 2.7-3.0x under load, where the
+# no-op slows more); issue 15 asked for 2x, which this design does not reach (docs/architecture.md
+# section 6 says where the time goes). Before batching the claims: 7.7x.
+TARGET_RATIO = 5.0
 
 
 @pytest.fixture
