@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from booking.models import Practitioner, Service, Weekday
+from booking.waitlist.entries import DEFAULT_WAITING_WEEKS, WAITING_WEEKS
 from booking.waitlist_models import DayPart
 
 
@@ -29,6 +30,16 @@ class WaitlistJoinForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose a practitioner from the list."},
     )
+    weeks = forms.TypedChoiceField(
+        label="For how long?",
+        choices=[(w, f"{w} weeks") for w in WAITING_WEEKS],
+        coerce=int,
+        # Not sent (an older page, a script): the usual length rather than an error.
+        required=False,
+        initial=DEFAULT_WAITING_WEEKS,
+        widget=forms.Select(attrs={"aria-describedby": "id_weeks-help"}),
+        error_messages={"invalid_choice": "Choose how long to stay on the list."},
+    )
 
     def __init__(self, *args: Any, service: Service, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,6 +53,9 @@ class WaitlistJoinForm(forms.Form):
         if service.is_multibed or len(self.practitioners) < 2:
             # The community clinic is whoever runs the shift; one practitioner needs no choice.
             del self.fields["practitioner"]
+
+    def clean_weeks(self) -> int:
+        return self.cleaned_data.get("weeks") or DEFAULT_WAITING_WEEKS
 
     def chosen_practitioner(self) -> Practitioner | None:
         return self.practitioners.get(self.cleaned_data.get("practitioner") or "")

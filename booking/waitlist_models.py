@@ -30,6 +30,7 @@ class EntryStatus(models.TextChoices):
     BOOKED = "booked", "Booked from the list"
     LEFT = "left", "Left the list"
     REMOVED = "removed", "Removed by the clinic"
+    ENDED = "ended", "Ended on the date the patient chose"
 
 
 class WaitlistEntry(models.Model):
@@ -50,6 +51,10 @@ class WaitlistEntry(models.Model):
         max_length=10, choices=EntryStatus.choices, default=EntryStatus.WAITING
     )
     joined_at = models.DateTimeField()
+    # The last clinic date the patient wants places for (chosen when joining, 2-12 weeks
+    # ahead): no offer for a later start, and the entry ends once it has passed. Null only
+    # for entries from before end dates.
+    until = models.DateField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     # Who ended it (the patient leaving, or the team member who removed it).
     ended_by = models.ForeignKey(

@@ -52,6 +52,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
                 weekdays=form.cleaned_data["weekdays"],
                 day_parts=form.cleaned_data["day_parts"],
                 practitioner=form.chosen_practitioner(),
+                weeks=form.cleaned_data["weeks"],
                 by=signed_in_user(request),
             )
         except WaitlistError as exc:
@@ -60,7 +61,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(
                 request,
                 "You are on the waiting list. We will email you as soon as a place frees "
-                "on the days you chose.",
+                "on the days you chose, until the date you chose.",
             )
             if is_team(request.user):
                 return redirect("practice:waitlist")

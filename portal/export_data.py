@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from portal.models import Clinic, User
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -144,6 +144,7 @@ def collect(patient: User, *, now: datetime | None = None) -> dict[str, Any]:
                 "day_parts": list(w.day_parts or []),
                 "status": w.status,
                 "joined_at": _iso(w.joined_at),
+                "until": w.until.isoformat() if w.until else None,
                 "ended_at": _iso(w.ended_at),
             }
             for w in WaitlistEntry.objects.filter(patient=patient)

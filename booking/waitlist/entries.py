@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,6 +16,11 @@ from booking.waitlist_models import EntryStatus, OfferStatus, WaitlistEntry, Wai
 from portal.audit import record_action
 from portal.models import AuditAction, User
 
+# How long a patient may stay on the list before asking again, in weeks (the join form's
+# choices); a wish from months ago is rarely still true, and offers to it waste held places.
+WAITING_WEEKS = (2, 4, 8, 12)
+DEFAULT_WAITING_WEEKS = 8
+
 
 def waitlist_join(
     *,
@@ -24,16 +29,20 @@ def waitlist_join(
     weekdays: Iterable[int],
     day_parts: Iterable[str],
     practitioner: Practitioner | None = None,
+    weeks: int = DEFAULT_WAITING_WEEKS,
     by: User | None = None,
     now: datetime | None = None,
 ) -> WaitlistEntry:
-    """Put ``patient`` on the list for ``service`` (or change the wishes of their entry, which
-    keeps its place in the queue)."""
+    """Put ``patient`` on the list for ``service`` for ``weeks`` from today (or change the
+    wishes and end date of their entry, which keeps its place in the queue)."""
     now = now or timezone.now()
     days = sorted({int(d) for d in weekdays if 0 <= int(d) <= 6})
     parts = in_day_order(day_parts)
     _check_wishes(service, days, parts, practitioner)
-    wishes = {"weekdays": days, "day_parts": parts, "practitioner": practitioner}
+    if weeks not in WAITING_WEEKS:
+        raise WaitlistError("Please choose how long to stay on the list.")
+    until = now.astimezone(service.clinic.tz).date() + timedelta(weeks=weeks)
+    wishes = {"weekdays": days, "day_parts": parts, "practitioner": practitioner, "until": until}
     try:
         with transaction.atomic():
             entry, _ = WaitlistEntry.objects.select_for_update().update_or_create(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from booking.availability import Slot, find_open_slots
 from booking.models import Practitioner, Service
 from booking.waitlist.errors import WaitlistError
+from booking.waitlist.lapses import end_lapsed_entries
 from booking.waitlist.places import expire_places, hold_place, offer_email_put, open_starts
 from booking.waitlist.wishes import matches
 from booking.waitlist_models import (
@@ -43,6 +44,7 @@ def offer_free_places(*, service_id: int | None = None, now: datetime | None = N
     """
     now = now or timezone.now()
     expire_places(now=now)
+    end_lapsed_entries(now=now)
     waiting = WaitlistEntry.objects.filter(status=EntryStatus.WAITING)
     if service_id is not None:
         waiting = waiting.filter(service_id=service_id)

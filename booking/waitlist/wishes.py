@@ -35,6 +35,8 @@ def matches(entry: WaitlistEntry, slot: Slot, tz: ZoneInfo) -> bool:
     local = slot.starts_at.astimezone(tz)
     if entry.practitioner_id is not None and entry.practitioner_id != slot.practitioner_id:
         return False
+    if entry.until is not None and local.date() > entry.until:
+        return False
     return local.weekday() in entry.weekdays and day_part(local.time()) in entry.day_parts
 
 

@@ -5,10 +5,10 @@ on the same broker and worker in the same run. Run with `make bench`.
 Each drained message is the full path: the dispatcher marks and publishes it in tasks of 50,
 the worker claims each task's rows with their visits (one locking read, one UPDATE), renders
 the three templates and the calendar file, hands it to SMTP over the batch's one connection and
-marks it sent (one UPDATE and commit). The messages are 10,000 booking confirmations for one seeded visit (told apart
-by ``extra``), so the seed's bookings are untouched; not guidance, which is once per visit and
-one routine message per patient per day (``followup.backlog``), so 10,000 of it to one patient
-would be held, not sent.
+marks it sent (one UPDATE and commit). The messages are 10,000 booking confirmations for one
+seeded visit (told apart by ``extra``), so the seed's bookings are untouched; not guidance,
+which is once per visit and one routine message per patient per day (``followup.backlog``),
+so 10,000 of it to one patient would be held, not sent.
 """
 
 from __future__ import annotations

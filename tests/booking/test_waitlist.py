@@ -106,6 +106,54 @@ def test_joining_needs_a_day_and_a_time(multibed: Service, patient: User, wishes
     assert not WaitlistEntry.objects.exists()
 
 
+def test_joining_is_for_a_chosen_number_of_weeks(multibed: Service, patient: User) -> None:
+    entry = join(patient, multibed)
+    assert entry.until == NOW.date() + timedelta(weeks=8)  # the usual length
+    again = waitlist_join(
+        patient=patient, service=multibed, weekdays=[1], day_parts=["evening"], weeks=2, now=NOW
+    )
+    assert again.pk == entry.pk and again.until == NOW.date() + timedelta(weeks=2)
+    with pytest.raises(WaitlistError, match="how long to stay on the list"):
+        waitlist_join(
+            patient=patient,
+            service=multibed,
+            weekdays=[1],
+            day_parts=["evening"],
+            weeks=52,
+            now=NOW,
+        )
+    entry.refresh_from_db()
+    assert entry.until == NOW.date() + timedelta(weeks=2)  # the refused change changed nothing
+
+
+@pytest.mark.usefixtures("frozen")
+def test_nobody_is_offered_a_place_after_their_chosen_date_and_lapsed_entries_end(
+    multibed: Service, full: list[Booking], front_desk: User
+) -> None:
+    def joined(days_ago: int) -> WaitlistEntry:
+        return waitlist_join(
+            patient=UserFactory.create(),
+            service=multibed,
+            weekdays=[1],
+            day_parts=["evening"],
+            weeks=2,
+            now=NOW - timedelta(days=days_ago),
+        )
+
+    lapsed = joined(15)  # until Sunday 28 February: over
+    until_today = joined(14)  # until Monday 1 March: still waiting, but not for Tuesday
+    until_tuesday = joined(13)  # until Tuesday 2 March: the freed place is theirs to take
+    free_one(full, front_desk)
+    offered = offer_free_places(now=NOW)
+    assert list(WaitlistOffer.objects.filter(pk__in=offered).values_list("entry", flat=True)) == [
+        until_tuesday.pk
+    ]
+    for entry in (lapsed, until_today, until_tuesday):
+        entry.refresh_from_db()
+    assert lapsed.status == EntryStatus.ENDED and lapsed.ended_at == NOW
+    assert until_today.status == EntryStatus.WAITING == until_tuesday.status
+
+
 @pytest.mark.usefixtures("frozen")
 def test_a_freed_recliner_is_offered_to_the_first_matching_people_and_held(
     multibed: Service, full: list[Booking], front_desk: User, policies: Clinic

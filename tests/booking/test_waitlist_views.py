@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 import pytest
@@ -67,6 +67,22 @@ def test_joining_without_a_day_keeps_the_answers_and_says_what_is_missing(
     assert "There is a problem" in html and "Choose at least one day." in html
     assert re.search(r'value="evening"[^>]*checked', html)  # the answer is kept
     assert not WaitlistEntry.objects.exists()
+
+
+@pytest.mark.usefixtures("frozen")
+def test_the_patient_chooses_how_long_to_wait_and_sees_until_when(
+    multibed: Service, patient: User
+) -> None:
+    client = client_for(patient)
+    url = f"/book/{multibed.slug}/waiting-list/"
+    refused = client.post(url, {**WISHES, "weeks": "52"})
+    assert refused.status_code == 400
+    assert "Choose how long to stay on the list." in refused.content.decode()
+    assert not WaitlistEntry.objects.exists()
+    assert client.post(url, {**WISHES, "weeks": "4"}).status_code == 302
+    entry = WaitlistEntry.objects.get()
+    assert entry.until == date(2027, 3, 29)  # four weeks from Monday 1 March
+    assert "until 29 March 2027" in client.get("/bookings/").content.decode()
 
 
 def test_a_patient_joins_sees_and_leaves_the_list(multibed: Service, patient: User) -> None:
