@@ -505,7 +505,7 @@ def _row_axis(
     two wall-clock minutes), the zone names of a repeated hour's rows, and per day the instant
     each of its rows starts at."""
     passes = {day: _day_quarters(day, first_minute, last_minute, tz) for day in days}
-    names = _zone_names([quarter for seen in passes.values() for quarter in seen], tz)
+    names = _zone_names(passes, tz)
     axis = _in_clock_order({key for seen in passes.values() for _, key in seen})
     index = {key: i for i, key in enumerate(axis)}
     day_rows = {
@@ -515,9 +515,19 @@ def _row_axis(
     return axis, names, day_rows
 
 
-def _zone_names(quarters: list[tuple[datetime, RowKey]], tz: ZoneInfo) -> dict[RowKey, str]:
-    """The zone's name ("BST", "GMT") for the row keys of a repeated hour."""
-    return {key: at.astimezone(tz).tzname() or "" for at, key in quarters if is_repeated(at, tz)}
+def _zone_names(
+    passes: dict[date, list[tuple[datetime, RowKey]]], tz: ZoneInfo
+) -> dict[RowKey, str]:
+    """The zone's name ("BST", "GMT") for the row keys of a repeated hour. Only a day whose
+    clock passes a quarter twice (a second pass, fold 1) has any: the others are not
+    asked about each quarter."""
+    names: dict[RowKey, str] = {}
+    for seen in passes.values():
+        if any(fold for _, (_, fold) in seen):
+            names |= {
+                key: at.astimezone(tz).tzname() or "" for at, key in seen if is_repeated(at, tz)
+            }
+    return names
 
 
 def _in_clock_order(keys: set[RowKey]) -> list[RowKey]:
