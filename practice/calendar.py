@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from booking.availability import shift_days
 from booking.models import (
@@ -92,9 +92,13 @@ class ShiftBlock:
     booked: int = 0  # active stays starting in the shift
 
 
+# Per practitioner and clinic date: a practitioner's column on that day looks its rows up here.
+Cell = tuple[int, date]
+
+
 @dataclass
 class CalendarData:
-    """Everything a grid needs, loaded once."""
+    """Everything a grid needs, loaded once and filed by the column that draws it."""
 
     clinic: Clinic
     tz: ZoneInfo
@@ -102,12 +106,12 @@ class CalendarData:
     last: date
     now: datetime
     practitioners: list[Practitioner]
-    bookings: list[Booking]
-    hours: dict[tuple[int, int], list[tuple[time, time]]]
-    extra: dict[tuple[int, date], list[tuple[time, time]]]
-    closed: set[tuple[int, date]]
+    visits: dict[Cell, list[Booking]]  # by the clinic date they start on, in time order
+    hours: dict[tuple[int, int], list[tuple[time, time]]]  # by practitioner and weekday
+    extra: dict[Cell, list[tuple[time, time]]]
+    closed: set[Cell]
     time_off: dict[int, list[TimeOff]]
-    shift_blocks: dict[tuple[int, date], list[ShiftBlock]]
+    shift_blocks: dict[Cell, list[ShiftBlock]]
 
 
 def load_calendar(
@@ -118,8 +122,7 @@ def load_calendar(
     practitioners: list[Practitioner],
     now: datetime,
 ) -> CalendarData:
-    """Read the range for these practitioners in a fixed number of queries (one more only
-    if a multibed stay lies outside every shift)."""
+    """Read the range for these practitioners in six queries, however many visits."""
     tz = clinic.tz
     start, end = utc_range(first, last, tz)
     ids = [p.pk for p in practitioners]
@@ -130,23 +133,52 @@ def load_calendar(
         starts_at__lt=end,
         ends_at__gt=start,
     )
-    bookings = list(
-        shown.exclude(kind=ServiceKind.MULTIBED)
-        .select_related("patient", "service", "room")
-        .order_by("starts_at", "pk")
+    hours, extra, closed = _working_hours(ids, first, last)
+    blocks = _shift_blocks(ids, first, last, tz, closed)
+    # Stays are counted into their shift; one outside every shift (the shift was changed
+    # since) is drawn as a visit.
+    drawn = ~Q(kind=ServiceKind.MULTIBED)
+    strays = _count_stays(shown, blocks, tz)
+    if strays:
+        drawn |= Q(pk__in=strays)
+    visits: dict[Cell, list[Booking]] = defaultdict(list)
+    for booking in (
+        shown.filter(drawn).select_related("patient", "service").order_by("starts_at", "pk")
+    ):
+        visits[(booking.practitioner_id, booking.starts_at.astimezone(tz).date())].append(booking)
+    time_off: dict[int, list[TimeOff]] = defaultdict(list)
+    for off in TimeOff.objects.filter(
+        practitioner_id__in=ids, starts_at__lt=end, ends_at__gt=start
+    ):
+        time_off[off.practitioner_id].append(off)
+    return CalendarData(
+        clinic=clinic,
+        tz=tz,
+        first=first,
+        last=last,
+        now=now,
+        practitioners=practitioners,
+        visits=dict(visits),
+        hours=hours,
+        extra=extra,
+        closed=closed,
+        time_off=dict(time_off),
+        shift_blocks=blocks,
     )
-    # A busy room has dozens of stays a shift: the grid only counts them (the room lane
-    # shows who), so they are read as bare rows rather than full bookings.
-    stays = list(
-        shown.filter(kind=ServiceKind.MULTIBED).values_list(
-            "pk", "practitioner_id", "starts_at", "status"
-        )
-    )
+
+
+def _working_hours(
+    ids: list[int], first: date, last: date
+) -> tuple[
+    dict[tuple[int, int], list[tuple[time, time]]], dict[Cell, list[tuple[time, time]]], set[Cell]
+]:
+    """Weekly hours by (practitioner, weekday), extra hours by (practitioner, date) and the
+    closed days, in two queries."""
     hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
     for h in WeeklyHours.objects.filter(practitioner_id__in=ids):
         hours[(h.practitioner_id, h.weekday)].append((h.start_time, h.end_time))
-    extra: dict[tuple[int, date], list[tuple[time, time]]] = defaultdict(list)
-    closed: set[tuple[int, date]] = set()
+    extra: dict[Cell, list[tuple[time, time]]] = defaultdict(list)
+    closed: set[Cell] = set()
     for ex in DateException.objects.filter(
         practitioner_id__in=ids, date__gte=first, date__lte=last
     ):
@@ -154,16 +186,18 @@ def load_calendar(
             closed.add((ex.practitioner_id, ex.date))
         elif ex.start_time and ex.end_time:
             extra[(ex.practitioner_id, ex.date)].append((ex.start_time, ex.end_time))
-    time_off: dict[int, list[TimeOff]] = defaultdict(list)
-    for off in TimeOff.objects.filter(
-        practitioner_id__in=ids, starts_at__lt=end, ends_at__gt=start
-    ):
-        time_off[off.practitioner_id].append(off)
-    blocks: dict[tuple[int, date], list[ShiftBlock]] = defaultdict(list)
+    return dict(hours), dict(extra), closed
+
+
+def _shift_blocks(
+    ids: list[int], first: date, last: date, tz: ZoneInfo, closed: set[Cell]
+) -> dict[Cell, list[ShiftBlock]]:
+    """The multibed shifts each practitioner runs each day (none on a closed day)."""
+    blocks: dict[Cell, list[ShiftBlock]] = defaultdict(list)
     shifts = MultibedShift.objects.filter(practitioner_id__in=ids).filter(
         Q(date__isnull=True) | Q(date__gte=first, date__lte=last)
     )
-    for shift in shifts.select_related("room", "service"):
+    for shift in shifts.select_related("room"):
         for day in shift_days(shift, first, last):
             if (shift.practitioner_id, day) in closed:
                 continue
@@ -175,40 +209,33 @@ def load_calendar(
                     ends_at=wall_to_utc(day, shift.end_time, tz),
                 )
             )
-    orphans = []
+    return dict(blocks)
+
+
+def _count_stays(
+    shown: QuerySet[Booking], blocks: dict[Cell, list[ShiftBlock]], tz: ZoneInfo
+) -> list[int]:
+    """Count each active multibed stay into the shift it starts in; the ids of those that
+    start in none. A busy room has dozens of stays a shift: the grid only counts them (the
+    room lane shows who), so they are read as bare rows rather than full bookings."""
+    strays = []
+    stays = shown.filter(kind=ServiceKind.MULTIBED).values_list(
+        "pk", "practitioner_id", "starts_at", "status"
+    )
     for pk, pid, starts_at, status in stays:
-        local = starts_at.astimezone(tz)
         home = next(
             (
                 b
-                for b in blocks.get((pid, local.date()), [])
+                for b in blocks.get((pid, starts_at.astimezone(tz).date()), [])
                 if b.starts_at <= starts_at < b.ends_at
             ),
             None,
         )
         if home is None:
-            orphans.append(pk)  # a stay outside any shift (the shift was changed): draw it
+            strays.append(pk)
         elif status in ACTIVE_STATUSES:
             home.booked += 1
-    if orphans:
-        bookings += Booking.objects.filter(pk__in=orphans).select_related(
-            "patient", "service", "room"
-        )
-        bookings.sort(key=lambda b: (b.starts_at, b.pk))
-    return CalendarData(
-        clinic=clinic,
-        tz=tz,
-        first=first,
-        last=last,
-        now=now,
-        practitioners=practitioners,
-        bookings=bookings,
-        hours=dict(hours),
-        extra=dict(extra),
-        closed=closed,
-        time_off=dict(time_off),
-        shift_blocks=dict(blocks),
-    )
+    return strays
 
 
 # --- Layout (pure) -----------------------------------------------------------------------
@@ -251,11 +278,11 @@ class Entry:
 
 @dataclass
 class Column:
-    key: str
     day: date
     practitioner: Practitioner
     is_today: bool
     entries: list[Entry] = field(default_factory=list)
+    hours: list[tuple[time, time]] = field(default_factory=list)  # working, on the wall clock
     # Working hours as (row, span) bands, drawn behind the entries.
     open_bands: list[tuple[int, int]] = field(default_factory=list)
     closed_all_day: bool = False
@@ -345,12 +372,7 @@ def _column_entries(data: CalendarData, practitioner: Practitioner, day: date) -
     tz = data.tz
     pid = practitioner.pk
     entries: list[Entry] = []
-    blocks = data.shift_blocks.get((pid, day), [])
-    for booking in data.bookings:
-        if booking.practitioner_id != pid:
-            continue
-        if booking.starts_at.astimezone(tz).date() != day:
-            continue
+    for booking in data.visits.get((pid, day), []):
         entries.append(
             Entry(
                 kind="visit",
@@ -362,7 +384,7 @@ def _column_entries(data: CalendarData, practitioner: Practitioner, day: date) -
                 tz=tz,
             )
         )
-    for block in blocks:
+    for block in data.shift_blocks.get((pid, day), []):
         count = block.booked
         entries.append(
             Entry(
@@ -406,64 +428,66 @@ def build_grid(data: CalendarData, *, by: str = "day") -> Grid:
     instant: the hour the clocks go back gets a second set of rows (labelled BST, then GMT)
     and the hour they skip has no rows on that day (``_row_axis``).
     """
-    tz = data.tz
-    today = data.now.astimezone(tz).date()
+    today = data.now.astimezone(data.tz).date()
+    days = list(days_between(data.first, data.last))
     pairs = (
-        [(p, d) for p in data.practitioners for d in days_between(data.first, data.last)]
+        [(p, d) for p in data.practitioners for d in days]
         if by == "practitioner"
-        else [(p, d) for d in days_between(data.first, data.last) for p in data.practitioners]
+        else [(p, d) for d in days for p in data.practitioners]
     )
-    columns: list[Column] = []
-    ranges_of: dict[str, list[tuple[time, time]]] = {}
-    lo, hi = 24 * 60, 0
-    for practitioner, day in pairs:
-        column = Column(
-            key=f"{practitioner.pk}-{day.isoformat()}",
+    columns = [
+        Column(
             day=day,
             practitioner=practitioner,
             is_today=day == today,
             closed_all_day=(practitioner.pk, day) in data.closed,
+            entries=_column_entries(data, practitioner, day),
+            hours=_open_ranges(data, practitioner.pk, day),
         )
-        column.entries = _column_entries(data, practitioner, day)
-        ranges = ranges_of[column.key] = _open_ranges(data, practitioner.pk, day)
-        for start_t, end_t in ranges:
+        for practitioner, day in pairs
+    ]
+    first_minute, last_minute = _wall_span(columns, data.tz)
+    axis, zone_names, day_rows = _row_axis(days, first_minute, last_minute, data.tz)
+    rows = max(1, len(axis))
+    for column in columns:
+        _place(column, day_rows[column.day], rows, data.tz)
+    return Grid(
+        first_minute=first_minute, rows=rows, columns=columns, axis=axis, zone_names=zone_names
+    )
+
+
+def _wall_span(columns: list[Column], tz: ZoneInfo) -> tuple[int, int]:
+    """The whole hours of the clinic's clock the grid shows (minutes after midnight): every
+    column's working hours and entries, or ``DEFAULT_DAY`` when there are none."""
+    lo, hi = 24 * 60, 0
+    for column in columns:
+        for start_t, end_t in column.hours:
             lo, hi = min(lo, start_t.hour * 60), max(hi, end_t.hour * 60 + end_t.minute)
         for entry in column.entries:
             if entry.kind == "off" and entry.ends_at - entry.starts_at >= timedelta(hours=20):
                 continue  # a whole day off should not stretch the grid to midnight
-            lo = min(lo, _minute_of(entry.starts_at.astimezone(tz), day))
-            hi = max(hi, _minute_of(entry.ends_at.astimezone(tz), day))
-        columns.append(column)
+            lo = min(lo, _minute_of(entry.starts_at.astimezone(tz), column.day))
+            hi = max(hi, _minute_of(entry.ends_at.astimezone(tz), column.day))
     if lo >= hi:
         lo, hi = DEFAULT_DAY
-    first_minute = (lo // 60) * 60
-    last_minute = min(24 * 60, -(-hi // 60) * 60)
-    days = sorted({c.day for c in columns})
-    axis, zone_names, day_rows = _row_axis(days, first_minute, last_minute, tz)
-    rows = max(1, len(axis))
-    for column in columns:
-        instants = day_rows[column.day]
-        column.open_bands = [
-            _rows(
-                instants,
-                rows,
-                wall_to_utc(column.day, start_t, tz),
-                wall_to_utc(column.day, end_t, tz),
-            )
-            for start_t, end_t in ranges_of[column.key]
-        ]
-        column.gap_bands = _gaps(set(instants.rows), rows)
-        before, after = (
-            local_midnight(d, tz).utcoffset() or timedelta()
-            for d in (column.day, column.day + timedelta(days=1))
-        )
-        column.clocks_forward = bool(column.gap_bands) and after > before
-        for entry in column.entries:
-            entry.row, entry.span = _rows(instants, rows, entry.starts_at, entry.ends_at)
-        _assign_lanes(column.entries)
-    return Grid(
-        first_minute=first_minute, rows=rows, columns=columns, axis=axis, zone_names=zone_names
+    return (lo // 60) * 60, min(24 * 60, -(-hi // 60) * 60)
+
+
+def _place(column: Column, day: DayRows, rows: int, tz: ZoneInfo) -> None:
+    """Put the column's working hours, missing rows and entries on its day's rows."""
+    column.open_bands = [
+        _rows(day, rows, wall_to_utc(column.day, start_t, tz), wall_to_utc(column.day, end_t, tz))
+        for start_t, end_t in column.hours
+    ]
+    column.gap_bands = _gaps(set(day.rows), rows)
+    before, after = (
+        local_midnight(d, tz).utcoffset() or timedelta()
+        for d in (column.day, column.day + timedelta(days=1))
     )
+    column.clocks_forward = bool(column.gap_bands) and after > before
+    for entry in column.entries:
+        entry.row, entry.span = _rows(day, rows, entry.starts_at, entry.ends_at)
+    _assign_lanes(column.entries)
 
 
 @dataclass(frozen=True)
@@ -480,37 +504,60 @@ def _row_axis(
     """The grid's rows (one per quarter hour any shown day's clock passes through between the
     two wall-clock minutes), the zone names of a repeated hour's rows, and per day the instant
     each of its rows starts at."""
-    passes: dict[date, list[tuple[datetime, RowKey]]] = {}
-    names: dict[RowKey, str] = {}
-    for day in days:
-        start = wall_to_utc(day, time(first_minute // 60, first_minute % 60), tz)
-        end = (
-            local_midnight(day + timedelta(days=1), tz).astimezone(UTC)
-            if last_minute >= 24 * 60
-            else wall_to_utc(day, time(last_minute // 60, last_minute % 60), tz)
-        )
-        at, seen = start, []
-        while at < end:
-            local = at.astimezone(tz)
-            key = (local.hour * 60 + local.minute, local.fold)
-            seen.append((at, key))
-            if is_repeated(at, tz):
-                names[key] = local.tzname() or ""
-            at += timedelta(minutes=QUARTER)
-        passes[day] = seen
-    plain = sorted({key for seen in passes.values() for _, key in seen if key[1] == 0})
-    second = sorted({key for seen in passes.values() for _, key in seen if key[1] == 1})
-    axis = plain
-    if second:
-        # The clock's second pass through the hour follows its first.
-        cut = next((i for i, key in enumerate(plain) if key[0] > second[-1][0]), len(plain))
-        axis = plain[:cut] + second + plain[cut:]
+    passes = {day: _day_quarters(day, first_minute, last_minute, tz) for day in days}
+    names = _zone_names(passes, tz)
+    axis = _in_clock_order({key for seen in passes.values() for _, key in seen})
     index = {key: i for i, key in enumerate(axis)}
     day_rows = {
         day: DayRows([at for at, _ in seen], [index[key] for _, key in seen])
         for day, seen in passes.items()
     }
     return axis, names, day_rows
+
+
+def _zone_names(
+    passes: dict[date, list[tuple[datetime, RowKey]]], tz: ZoneInfo
+) -> dict[RowKey, str]:
+    """The zone's name ("BST", "GMT") for the row keys of a repeated hour. Only a day whose
+    clock passes a quarter twice (a second pass, fold 1) has any: the others are not
+    asked about each quarter."""
+    names: dict[RowKey, str] = {}
+    for seen in passes.values():
+        if any(fold for _, (_, fold) in seen):
+            names |= {
+                key: at.astimezone(tz).tzname() or "" for at, key in seen if is_repeated(at, tz)
+            }
+    return names
+
+
+def _in_clock_order(keys: set[RowKey]) -> list[RowKey]:
+    """Row keys as the clock passes them: the second pass through a repeated hour follows
+    the first."""
+    plain = sorted(key for key in keys if key[1] == 0)
+    second = sorted(key for key in keys if key[1] == 1)
+    if not second:
+        return plain
+    cut = next((i for i, key in enumerate(plain) if key[0] > second[-1][0]), len(plain))
+    return plain[:cut] + second + plain[cut:]
+
+
+def _day_quarters(
+    day: date, first_minute: int, last_minute: int, tz: ZoneInfo
+) -> list[tuple[datetime, RowKey]]:
+    """Each quarter hour ``day``'s clock passes through between the two wall-clock minutes:
+    the instant (UTC) and its row key."""
+    start = wall_to_utc(day, time(first_minute // 60, first_minute % 60), tz)
+    end = (
+        local_midnight(day + timedelta(days=1), tz).astimezone(UTC)
+        if last_minute >= 24 * 60
+        else wall_to_utc(day, time(last_minute // 60, last_minute % 60), tz)
+    )
+    at, seen = start, []
+    while at < end:
+        local = at.astimezone(tz)
+        seen.append((at, (local.hour * 60 + local.minute, local.fold)))
+        at += timedelta(minutes=QUARTER)
+    return seen
 
 
 def _gaps(present: set[int], rows: int) -> list[tuple[int, int]]:

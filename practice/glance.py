@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from booking.models import (
@@ -123,12 +123,15 @@ def needs_record(booking: Booking) -> bool:
 
 
 def _live_facts(ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
-    """Per booking id, what other apps and later visits say about it, in one query."""
-    first_treatment = Booking.objects.filter(
-        patient_id=OuterRef("patient_id"), kind__in=TREATMENT_KINDS, status__in=KEPT_STATUSES
-    ).order_by("starts_at")
+    """Per booking id, what other apps and earlier visits say about it, in one query."""
+    earlier_treatment = Booking.objects.filter(
+        patient_id=OuterRef("patient_id"),
+        kind__in=TREATMENT_KINDS,
+        status__in=KEPT_STATUSES,
+        starts_at__lt=OuterRef("starts_at"),
+    )
     facts = {
-        "first_kept": Subquery(first_treatment.values("starts_at")[:1]),
+        "returning": Exists(earlier_treatment),
         "intake_sent": intake_submitted(OuterRef("patient_id")),
         "checkin_open": checkin_unanswered(OuterRef("patient_id"), now=now),
     }
@@ -160,30 +163,39 @@ def glance_for(
     visits = list(bookings)
     if not visits:
         return {}
-    now = now or timezone.now()
-    live = _live_facts([v.pk for v in visits], now)
+    live = _live_facts([v.pk for v in visits], now or timezone.now())
     flags = {v.patient_id: live[v.pk]["flags"] for v in visits if live[v.pk]["flags"]}
-    # Only asked when there are flags to hide: most pages then cost no extra query.
-    readable = None if viewer is None or not flags else policy.readable_among(viewer, set(flags))
-    out = {}
-    for v in visits:
-        facts = live[v.pk]
-        first: datetime | None = facts["first_kept"]
-        # A hold shows to everyone who sees the visit (it stops treatment); which flags, only
-        # to those who may read the record.
-        paused = any(k in PAUSING_FLAGS for k in flags.get(v.patient_id, []))
-        shown = readable is None or v.patient_id in readable
-        kinds = flags.get(v.patient_id, []) if shown else []
-        out[v.pk] = Glance(
-            is_new=first is None or first >= v.starts_at,
-            money=money_badge(v, facts["payment__status"]),
-            flags=[badge for kind, badge in FLAG_BADGES.items() if kind in kinds],
-            intake_missing=not facts["intake_sent"],
-            checkin_unanswered=facts["checkin_open"],
-            treat_gently=FlagKind.TREAT_GENTLY in kinds,
-            # Any flag that holds treatment marks the visit red on the calendar.
-            red_flag=paused,
-            record_missing=needs_record(v) and facts["treatment_record__id"] is None,
-            on_hold=paused and v.status in HOLDABLE,
-        )
-    return out
+    readable = _flags_readable(viewer, set(flags))
+    return {
+        v.pk: _glance(v, live[v.pk], flags.get(v.patient_id, []), v.patient_id in readable)
+        for v in visits
+    }
+
+
+def _flags_readable(viewer: Any, flagged: set[int]) -> set[int]:
+    """Which of the flagged patients' flags show: all without a viewer, else those whose
+    record the viewer may read (asked only when there are flags, so most pages cost no
+    extra query)."""
+    if viewer is None or not flagged:
+        return flagged
+    return policy.readable_among(viewer, flagged)
+
+
+def _glance(visit: Booking, facts: dict[str, Any], flags: list[str], readable: bool) -> Glance:
+    """One visit's badges from its row of ``_live_facts`` and its patient's open flags."""
+    # A hold shows to everyone who sees the visit (it stops treatment); which flags, only
+    # to those who may read the record.
+    paused = any(kind in PAUSING_FLAGS for kind in flags)
+    kinds = flags if readable else []
+    return Glance(
+        is_new=not facts["returning"],
+        money=money_badge(visit, facts["payment__status"]),
+        flags=[badge for kind, badge in FLAG_BADGES.items() if kind in kinds],
+        intake_missing=not facts["intake_sent"],
+        checkin_unanswered=facts["checkin_open"],
+        treat_gently=FlagKind.TREAT_GENTLY in kinds,
+        # Any flag that holds treatment marks the visit red on the calendar.
+        red_flag=paused,
+        record_missing=needs_record(visit) and facts["treatment_record__id"] is None,
+        on_hold=paused and visit.status in HOLDABLE,
+    )

@@ -114,64 +114,88 @@ def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) 
     )
     if not lane.shifts and not bookings:
         return lane
+    start, end = _span(lane.shifts, bookings, day, tz)
+    lane.starts_at, lane.ends_at, lane.minutes = start, end, _mins(end, start)
+    lane.stays = _seat(bookings, start, glance_for(bookings, viewer=viewer), tz)
+    lane.recliners = max(room.recliners, max((s.recliner for s in lane.stays), default=0))
+    lane.quarters = _quarters(lane.stays, start, end, tz)
+    lane.next_arrival = next(
+        (
+            s
+            for s in lane.stays
+            if s.booking.status == BookingStatus.CONFIRMED
+            and not s.arrived
+            and s.booking.starts_at >= now - timedelta(minutes=QUARTER)
+        ),
+        None,
+    )
+    return lane
+
+
+def _span(
+    shifts: list[MultibedShift], bookings: list[Booking], day: date, tz: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """Where the lane starts and ends: round its shifts and stays."""
     # Drawn by instants (UTC): on the night the clocks go back the repeated hour gets its own
     # quarters, and on the night they go forward the missing hour is simply not there.
-    times = [wall_to_utc(day, s.start_time, tz) for s in lane.shifts]
-    times += [wall_to_utc(day, s.end_time, tz) for s in lane.shifts]
+    times = [wall_to_utc(day, s.start_time, tz) for s in shifts]
+    times += [wall_to_utc(day, s.end_time, tz) for s in shifts]
     times += [b.starts_at for b in bookings] + [b.ends_at for b in bookings]
     first, last = min(times), max(times)
     # Whole quarter hours either side, so the header's marks line up with the clock (the
     # clinic's offset from UTC is a whole number of quarter hours).
-    lane.starts_at = _quarter_floor(first)
-    lane.ends_at = _quarter_floor(last + timedelta(minutes=QUARTER) - timedelta(microseconds=1))
-    lane.minutes = _mins(lane.ends_at, lane.starts_at)
-    glance = glance_for(bookings, viewer=viewer)
+    return _quarter_floor(first), _quarter_floor(
+        last + timedelta(minutes=QUARTER) - timedelta(microseconds=1)
+    )
+
+
+def _seat(
+    bookings: list[Booking], origin: datetime, glance: dict[int, Glance], tz: ZoneInfo
+) -> list[Stay]:
+    """A recliner for each stay in arrival order: the first one free when they arrive
+    (``origin`` is the lane's start, which offsets count from)."""
     free_at: list[datetime] = []  # per recliner: when it is free again
+    stays = []
     for booking in bookings:
         start, end = booking.starts_at.astimezone(UTC), booking.ends_at.astimezone(UTC)
-        for index, free in enumerate(free_at):
-            if free <= start:
-                free_at[index] = end
-                recliner = index + 1
-                break
-        else:
+        recliner = next((i for i, free in enumerate(free_at) if free <= start), len(free_at))
+        if recliner == len(free_at):
             free_at.append(end)
-            recliner = len(free_at)
-        lane.stays.append(
+        else:
+            free_at[recliner] = end
+        stays.append(
             Stay(
                 booking=booking,
                 starts_at=start,
                 ends_at=end,
-                recliner=recliner,
-                offset=_mins(start, lane.starts_at),
+                recliner=recliner + 1,
+                offset=_mins(start, origin),
                 length=_mins(end, start),
                 glance=glance.get(booking.pk),
                 tz=tz,
             )
         )
-    lane.recliners = max(room.recliners, len(free_at))
-    at = lane.starts_at
-    while at < lane.ends_at:
+    return stays
+
+
+def _quarters(stays: list[Stay], start: datetime, end: datetime, tz: ZoneInfo) -> list[Quarter]:
+    """Each quarter hour from ``start`` to ``end``: recliners busy at its fullest moment,
+    who arrives."""
+    quarters = []
+    at = start
+    while at < end:
         until = at + timedelta(minutes=QUARTER)
-        lane.quarters.append(
+        quarters.append(
             Quarter(
                 starts_at=at,
-                offset=_mins(at, lane.starts_at),
-                busy=_peak(lane.stays, at, until),
-                arrivals=[s.booking for s in lane.stays if at <= s.starts_at < until],
+                offset=_mins(at, start),
+                busy=_peak(stays, at, until),
+                arrivals=[s.booking for s in stays if at <= s.starts_at < until],
                 tz=tz,
             )
         )
         at = until
-    upcoming = [
-        s
-        for s in lane.stays
-        if s.booking.status == BookingStatus.CONFIRMED
-        and not s.arrived
-        and s.booking.starts_at >= now - timedelta(minutes=QUARTER)
-    ]
-    lane.next_arrival = upcoming[0] if upcoming else None
-    return lane
+    return quarters
 
 
 def _quarter_floor(moment: datetime) -> datetime:

@@ -2,9 +2,9 @@
 
 Target: within 8x the baseline (a signed-in view doing one primary-key query), timed turn
 about with the page so a noisy spell on the shared machine slows both alike. The page has
-no cache: every request reads the calendar's rows and the badges (at most 12 queries) and
-renders the grid template. The week is the seed's busy week for the practitioner with the
-most visits in it.
+no cache: every request reads the calendar's rows and the badges (at most 12 queries,
+checked here) and renders the grid template. The week is the seed's busy week for the
+practitioner with the most visits in it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from booking.models import ACTIVE_STATUSES, Booking
 from tests.benchmarks import report
@@ -23,6 +25,7 @@ from tests.benchmarks.seed import World
 from tests.conftest import client_for
 
 CALENDAR_TARGET = 8.0
+CALENDAR_QUERIES = 12  # the sign-in, the clinic and team, the calendar's rows, the badges
 
 
 @pytest.fixture(scope="session")
@@ -70,8 +73,12 @@ def test_practitioner_calendar(
             )
         client = client_for(staff)
         url = f"/practice/calendar/day/?date={(monday + timedelta(days=1)).isoformat()}&p=all"
-    response = client.get(url)
+    client.get(url)  # a first request may write the session: count a settled one
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    queries = len(captured)  # now: the next request empties the connection's log
     assert response.status_code == 200
+    assert queries <= CALENDAR_QUERIES, f"the calendar {page} read {queries} queries"
     shown = response.content.decode().count("data-booking=")
     assert shown > 10, "the busy calendar shows almost nothing: the page measured would be trivial"
     median, alongside = paired_median_ms(lambda: client.get(url), baseline_request)
@@ -83,7 +90,8 @@ def test_practitioner_calendar(
             baseline=alongside,  # timed turn about with the page
             target_ratio=CALENDAR_TARGET,
             note=(
-                f"{shown} visits drawn; busiest practitioner has {visits} in the week; "
+                f"{shown} visits drawn in {queries} queries; busiest practitioner has "
+                f"{visits} in the week; "
                 f"baseline timed turn about ({median / baseline_ms:.2f}x the start-of-run "
                 "baseline)"
             ),
