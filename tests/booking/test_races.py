@@ -19,7 +19,7 @@ from django.core import mail
 from django.db import connection
 
 from booking.models import Booking, Practitioner, Room, Service, ServiceKind
-from booking.services import NotEligible, SlotUnavailable, booking_create
+from booking.services import BookingRequest, NotEligible, SlotUnavailable, booking_create
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import (
@@ -173,10 +173,7 @@ def test_a_double_submitted_form_makes_one_booking(private: Service, patient: Us
             [
                 partial(
                     booking_create,
-                    patient=patient,
-                    service=private,
-                    starts_at=at,
-                    request_key=key,
+                    BookingRequest(patient=patient, service=private, starts_at=at, request_key=key),
                     now=NOW,
                 )
                 for _ in range(RACERS)

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from booking import waitlist
 from booking.availability import find_open_slots
 from booking.models import Booking, BookingStatus, Service
-from booking.services import booking_cancel, booking_create
+from booking.services import BookingRequest, booking_cancel, booking_create
 from booking.waitlist_models import EntryStatus, WaitlistEntry
 from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic, User
@@ -47,10 +47,11 @@ def fill_the_room(service: Service, clinic: Clinic) -> list[Booking]:
         for slot in slots:
             taken.append(
                 booking_create(
-                    patient=UserFactory.create(),
-                    service=service,
-                    starts_at=slot.starts_at,
-                    booked_by=None,
+                    BookingRequest(
+                        patient=UserFactory.create(),
+                        service=service,
+                        starts_at=slot.starts_at,
+                    ),
                     now=now,
                 )
             )
