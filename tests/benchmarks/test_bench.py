@@ -134,7 +134,6 @@ def test_open_times(
         )
 
 
-@pytest.mark.booking_gates  # the intake gate runs, as in production
 @pytest.mark.parametrize("label", list(SERVICES))
 def test_week_page(
     world: World,

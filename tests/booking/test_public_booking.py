@@ -34,7 +34,7 @@ from tests.booking.factories import (
     weekly_hours,
 )
 from tests.conftest import client_for
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +135,7 @@ def test_each_time_books_the_practitioner_the_confirm_page_names(
     mei, aisha = two_practitioners
     client = client_for(patient)
     # Mei is busy at 09:00 on Wednesday, so that time is Aisha's.
-    book(UserFactory.create(), private, local(WED, 9), now=NOW, practitioner=mei)
+    book(PatientFactory.create(), private, local(WED, 9), now=NOW, practitioner=mei)
     page = client.get(f"/book/{private.slug}/times/?with=any&week={WED}").content.decode()
     nine = next(s for s in slots_on(page) if s[0] == local(WED, 9).isoformat())
     assert nine[1] == aisha.pk

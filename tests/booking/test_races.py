@@ -31,7 +31,7 @@ from tests.booking.factories import (
     local,
     weekly_hours,
 )
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -85,7 +85,9 @@ def assert_one_winner(results: list[tuple[str, Any]], taken_at: Any) -> Booking:
 
 
 def new_patients(n: int) -> list[User]:
-    return [UserFactory.create(email=f"racer{uuid.uuid4().hex[:10]}@example.com") for _ in range(n)]
+    return [
+        PatientFactory.create(email=f"racer{uuid.uuid4().hex[:10]}@example.com") for _ in range(n)
+    ]
 
 
 @pytest.fixture
@@ -128,8 +130,8 @@ def test_the_last_recliner_goes_to_exactly_one(policies: Clinic, mei: Practition
     for r in range(ROUNDS):
         tuesday = TUE + timedelta(days=7 * r)
         at = local(tuesday, 17, 30)
-        book(UserFactory.create(), service, at, now=NOW)
-        book(UserFactory.create(), service, at, now=NOW)  # one recliner left at 17:30
+        book(PatientFactory.create(), service, at, now=NOW)
+        book(PatientFactory.create(), service, at, now=NOW)  # one recliner left at 17:30
         results = race([partial(book, p, service, at, now=NOW) for p in new_patients(RACERS)])
         assert_one_winner(results, at)
         in_room = Booking.objects.filter(room=room, starts_at=at, status="confirmed")

@@ -26,7 +26,7 @@ from booking.waitlist_models import (
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE
 from tests.booking.factories import ShiftFactory, book, local
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 START = local(TUE, 17, 30)
 TUESDAY_EVENINGS = {"weekdays": [1], "day_parts": ["evening"]}
@@ -48,7 +48,7 @@ def one_start(multibed: Service, room: Room, mei) -> MultibedShift:
 
 @pytest.fixture
 def full(multibed: Service, one_start: MultibedShift) -> list[Booking]:
-    return [book(UserFactory.create(), multibed, START, now=NOW) for _ in range(2)]
+    return [book(PatientFactory.create(), multibed, START, now=NOW) for _ in range(2)]
 
 
 def join(patient: User, service: Service, *, minutes: int = 0, **wishes) -> WaitlistEntry:
@@ -61,7 +61,7 @@ def join(patient: User, service: Service, *, minutes: int = 0, **wishes) -> Wait
 
 
 def queue(service: Service, n: int) -> list[WaitlistEntry]:
-    return [join(UserFactory.create(), service, minutes=i) for i in range(n)]
+    return [join(PatientFactory.create(), service, minutes=i) for i in range(n)]
 
 
 def free_one(full: list[Booking], front_desk: User) -> None:
@@ -101,8 +101,8 @@ def test_joining_needs_a_day_and_a_time(multibed: Service, patient: User, wishes
 def test_a_freed_recliner_is_offered_to_the_first_matching_people_and_held(
     multibed: Service, full: list[Booking], front_desk: User, policies: Clinic
 ) -> None:
-    mondays = join(UserFactory.create(), multibed, weekdays=[0], day_parts=["evening"])
-    mornings = join(UserFactory.create(), multibed, weekdays=[1], day_parts=["morning"])
+    mondays = join(PatientFactory.create(), multibed, weekdays=[0], day_parts=["evening"])
+    mornings = join(PatientFactory.create(), multibed, weekdays=[1], day_parts=["morning"])
     entries = queue(multibed, 5)
     assert waitlist.offer_free_places(now=NOW) == []  # nothing free yet
     free_one(full, front_desk)
@@ -118,7 +118,7 @@ def test_a_freed_recliner_is_offered_to_the_first_matching_people_and_held(
     # Held: nobody else can book it, and the page shows no open recliner.
     assert find_open_slots(multibed, TUE, TUE, now=NOW) == []
     with pytest.raises(SlotUnavailable):
-        book(UserFactory.create(), multibed, START, now=NOW)
+        book(PatientFactory.create(), multibed, START, now=NOW)
     # Idempotent: a second scan offers nothing more.
     assert waitlist.offer_free_places(now=NOW) == []
     assert WaitlistPlace.objects.count() == 1

@@ -20,7 +20,7 @@ from booking.services import BookingRequest, booking_create
 from booking.week_page import monday_of
 from payments.demo import seed_payments
 from portal.models import Clinic
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD, PatientFactory, UserFactory
 
 from .conftest import (
     CONFIRM_LINK,
@@ -144,7 +144,7 @@ def test_a_fully_booked_community_week_points_to_the_next_week_with_places(
     for slot in find_open_slots(community, full, full + timedelta(days=6), now=now):
         booking_create(
             BookingRequest(
-                patient=UserFactory.create(),
+                patient=PatientFactory.create(),
                 service=community,
                 starts_at=slot.starts_at,
                 request_key=str(uuid.uuid4()),

@@ -20,7 +20,7 @@ from booking.services import BookingRequest, booking_cancel, booking_create
 from booking.waitlist_models import EntryStatus, WaitlistEntry
 from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic, User
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 from .conftest import LAPTOP, log_in, log_out, shot_both, wait_for_mail
 
@@ -48,7 +48,7 @@ def fill_the_room(service: Service, clinic: Clinic) -> list[Booking]:
             taken.append(
                 booking_create(
                     BookingRequest(
-                        patient=UserFactory.create(),
+                        patient=PatientFactory.create(),
                         service=service,
                         starts_at=slot.starts_at,
                     ),
