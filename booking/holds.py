@@ -14,22 +14,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking.availability import find_open_slots
-from booking.models import Booking, BookingStatus, PaymentMode, Practitioner, Service
-from booking.services import booking_create, confirmation_put, lock_capacity, patient_clash
+from booking.models import Booking, BookingStatus, PaymentMode
+from booking.services import (
+    BookingRequest,
+    booking_create,
+    confirmation_put,
+    lock_capacity,
+    patient_clash,
+)
 from booking.waitlist.offers import queue_offer_check
 from portal.models import User
 
 
 def booking_hold(
-    *,
-    patient: User,
-    service: Service,
-    starts_at: datetime,
-    price_minor: int,
-    practitioner: Practitioner | None = None,
-    booked_by: User | None = None,
-    request_key: str | None = None,
-    now: datetime | None = None,
+    asked: BookingRequest, *, price_minor: int, now: datetime | None = None
 ) -> Booking:
     """Hold a place (HELD, taking its capacity) for the clinic's payment time, to be paid online.
 
@@ -37,16 +35,11 @@ def booking_hold(
     ``booking_confirm_held`` and lapses through ``booking_expire_hold``.
     """
     return booking_create(
-        patient=patient,
-        service=service,
-        starts_at=starts_at,
-        practitioner=practitioner,
-        booked_by=booked_by,
-        request_key=request_key,
+        asked,
         now=now,
         price_minor=price_minor,
         payment_mode=PaymentMode.ONLINE,
-        hold_for=timedelta(minutes=service.clinic.payment_hold_minutes),
+        hold_for=timedelta(minutes=asked.service.clinic.payment_hold_minutes),
     )
 
 

@@ -18,6 +18,7 @@ SQLite (the demo) takes its single write lock at BEGIN (IMMEDIATE mode).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -60,6 +61,40 @@ class SlotUnavailable(BookingError):
     def __init__(self, message: str, alternatives: list[Slot] | None = None) -> None:
         super().__init__(message)
         self.alternatives = alternatives or []
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What is asked for: ``service`` at ``starts_at`` for ``patient``, with ``practitioner``
+    (any who offers it if None), by ``booked_by`` (the patient themself if None).
+
+    ``request_key`` is the form's one-time key: a double submit finds the first booking.
+    """
+
+    patient: User
+    service: Service
+    starts_at: datetime
+    practitioner: Practitioner | None = None
+    booked_by: User | None = None
+    request_key: str | None = None
+
+    @property
+    def booker(self) -> User:
+        return self.booked_by or self.patient
+
+    @property
+    def by_patient(self) -> bool:
+        return self.booker.pk == self.patient.pk
+
+
+@dataclass(frozen=True)
+class _Terms:
+    # What was agreed besides the place: the amount (the service's price if None), how it
+    # is paid, until when an unpaid place is held, and the visit a move replaces.
+    price_minor: int | None = None
+    payment_mode: str = PaymentMode.AT_CLINIC
+    hold_until: datetime | None = None
+    replacing: Booking | None = None
 
 
 class NotEligible(BookingError):
@@ -221,66 +256,66 @@ def lock_capacity(service: Service, practitioner: Practitioner | None) -> list[i
     return ids
 
 
-def _place(
-    *,
-    patient: User,
-    service: Service,
-    starts_at: datetime,
-    practitioner: Practitioner | None,
-    booked_by: User | None,
-    now: datetime,
-    request_key: str | None,
-    replacing: Booking | None = None,
-    price_minor: int | None = None,
-    payment_mode: str = PaymentMode.AT_CLINIC,
-    hold_until: datetime | None = None,
-) -> Booking:
-    """Take the place inside the caller's transaction (locks already held for the patient)."""
-    if practitioner is not None and not service.practitioners.filter(pk=practitioner.pk).exists():
-        raise NotEligible(f"{practitioner} does not offer {service.name}.")
-    _check_booking_window(service, starts_at, now)
-    _check_eligibility(patient=patient, service=service, now=now, ignoring=replacing)
-    lock_capacity(service, practitioner)
-    # A place the patient claimed from the waiting list is held for them: release it first.
-    claimed = take_claimed_place(patient=patient, service=service, starts_at=starts_at, now=now)
-    day = starts_at.astimezone(service.clinic.tz).date()
-    open_now = [
-        s
-        for s in find_open_slots(service, day, day, now=now, practitioner=practitioner)
-        if s.starts_at == starts_at
-    ]
-    if not open_now:
-        raise SlotUnavailable("Sorry, that time has just been taken or is no longer open.")
-    slot = open_now[0]
-    _check_patient_free(
-        patient=patient, starts_at=slot.starts_at, ends_at=slot.ends_at, booked_by=booked_by
-    )
+def _open_slot(asked: BookingRequest, now: datetime) -> Slot:
+    """The open time asked for, re-computed under the caller's locks."""
+    service = asked.service
+    day = asked.starts_at.astimezone(service.clinic.tz).date()
+    for slot in find_open_slots(service, day, day, now=now, practitioner=asked.practitioner):
+        if slot.starts_at == asked.starts_at:
+            return slot
+    raise SlotUnavailable("Sorry, that time has just been taken or is no longer open.")
+
+
+def _new_booking(asked: BookingRequest, slot: Slot, terms: _Terms) -> Booking:
+    """The unsaved row for ``slot``; a move keeps the old visit's calendar identity."""
+    service = asked.service
+    before = timedelta() if service.is_multibed else service.buffer_before
+    after = timedelta() if service.is_multibed else service.buffer_after
     booking = Booking(
         clinic=service.clinic,
-        patient=patient,
+        patient=asked.patient,
         service=service,
         kind=service.kind,
         practitioner_id=slot.practitioner_id,
         room_id=slot.room_id,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
-        blocked_from=slot.starts_at
-        - (timedelta() if service.is_multibed else service.buffer_before),
-        blocked_until=slot.ends_at + (timedelta() if service.is_multibed else service.buffer_after),
-        price_minor=service.price_minor if price_minor is None else price_minor,
+        blocked_from=slot.starts_at - before,
+        blocked_until=slot.ends_at + after,
+        price_minor=service.price_minor if terms.price_minor is None else terms.price_minor,
         currency=service.clinic.currency,
-        payment_mode=payment_mode,
-        status=BookingStatus.HELD if hold_until else BookingStatus.CONFIRMED,
-        hold_expires_at=hold_until,
-        booked_by=booked_by,
-        rescheduled_from=replacing,
+        payment_mode=terms.payment_mode,
+        status=BookingStatus.HELD if terms.hold_until else BookingStatus.CONFIRMED,
+        hold_expires_at=terms.hold_until,
+        booked_by=asked.booker,
+        rescheduled_from=terms.replacing,
     )
-    if replacing is not None:
+    if terms.replacing is not None:
         # One visit that moved: the patient's calendar updates the event it already has.
-        booking.calendar_uid = calendar_uid(replacing)
-        booking.calendar_sequence = replacing.calendar_sequence + 1
-    if request_key:
-        booking.request_key = uuid.UUID(request_key)
+        booking.calendar_uid = calendar_uid(terms.replacing)
+        booking.calendar_sequence = terms.replacing.calendar_sequence + 1
+    if asked.request_key:
+        booking.request_key = uuid.UUID(asked.request_key)
+    return booking
+
+
+def _place(asked: BookingRequest, *, now: datetime, terms: _Terms) -> Booking:
+    """Take the place inside the caller's transaction (locks already held for the patient)."""
+    patient, service, practitioner = asked.patient, asked.service, asked.practitioner
+    if practitioner is not None and not service.practitioners.filter(pk=practitioner.pk).exists():
+        raise NotEligible(f"{practitioner} does not offer {service.name}.")
+    _check_booking_window(service, asked.starts_at, now)
+    _check_eligibility(patient=patient, service=service, now=now, ignoring=terms.replacing)
+    lock_capacity(service, practitioner)
+    # A place the patient claimed from the waiting list is held for them: release it first.
+    claimed = take_claimed_place(
+        patient=patient, service=service, starts_at=asked.starts_at, now=now
+    )
+    slot = _open_slot(asked, now)
+    _check_patient_free(
+        patient=patient, starts_at=slot.starts_at, ends_at=slot.ends_at, booked_by=asked.booker
+    )
+    booking = _new_booking(asked, slot, terms)
     try:
         with transaction.atomic():
             booking.save()
@@ -304,81 +339,71 @@ def moved_put(booking: Booking) -> None:
     outbox_put(kind=MessageKind.BOOKING_MOVED, to_user=booking.patient_id, booking=booking.pk)
 
 
+def _earlier_booking(asked: BookingRequest) -> Booking | None:
+    """The booking an earlier submit of the same form made (``request_key``), if any.
+
+    Someone else's key (a tampered form) is refused instead of answered with their booking.
+    """
+    if not asked.request_key:
+        return None
+    earlier = Booking.objects.filter(request_key=asked.request_key).first()
+    if earlier is not None and earlier.patient_id != asked.patient.pk:
+        raise NotEligible("That form has expired. Please pick the time again.")
+    return earlier
+
+
+def _check_gates(asked: BookingRequest) -> None:
+    """A patient booking for themself must pass every gate other apps registered; clinic staff
+    booking for a caller see them as warnings on the page and may go ahead."""
+    from booking.gates import gates_for
+
+    if asked.by_patient and (blocking := gates_for(asked.patient, asked.service)):
+        raise NotEligible(blocking[0].message)
+
+
 def booking_create(
+    asked: BookingRequest,
     *,
-    patient: User,
-    service: Service,
-    starts_at: datetime,
-    practitioner: Practitioner | None = None,
-    booked_by: User | None = None,
-    request_key: str | None = None,
     now: datetime | None = None,
     price_minor: int | None = None,
     payment_mode: str = PaymentMode.AT_CLINIC,
     hold_for: timedelta | None = None,
 ) -> Booking:
-    """Book ``service`` at ``starts_at`` for ``patient`` (with any practitioner if none given).
+    """Book what ``asked`` names; raises ``SlotUnavailable`` (with nearby alternatives) or
+    ``NotEligible``, and a repeated ``request_key`` returns the booking the first submit made.
 
-    Raises ``SlotUnavailable`` (with nearby alternatives) or ``NotEligible``. A repeated
-    ``request_key`` (a double-submitted form) returns the booking the first one made.
     ``price_minor`` is the amount agreed (the service's price if None); with ``hold_for``
     the place is only held (HELD, no confirmation email) until an online payment arrives.
-    A patient booking for themself must pass every registered gate (``booking.gates``);
-    clinic staff booking for a caller may go ahead.
     """
     now = now or timezone.now()
-    if booked_by is None or booked_by.pk == patient.pk:
-        from booking.gates import gates_for
-
-        blocking = gates_for(patient, service)
-        if blocking:
-            raise NotEligible(blocking[0].message)
-    if request_key:
-        existing = Booking.objects.filter(request_key=request_key).first()
-        if existing is not None:
-            if existing.patient_id != patient.pk:
-                # Someone else's key (a tampered form): refuse instead of a server error.
-                raise NotEligible("That form has expired. Please pick the time again.")
-            return existing
+    _check_gates(asked)
+    terms = _Terms(
+        price_minor=price_minor,
+        payment_mode=payment_mode,
+        hold_until=now + hold_for if hold_for else None,
+    )
+    if earlier := _earlier_booking(asked):
+        return earlier
     try:
         with transaction.atomic():
-            User.objects.select_for_update().filter(pk=patient.pk).first()
-            if request_key:
-                # Checked again under the patient's lock: a double submit that raced past the
-                # check above waits here for the first one to commit, then finds its booking.
-                existing = Booking.objects.filter(request_key=request_key, patient=patient).first()
-                if existing is not None:
-                    return existing
-            booking = _place(
-                patient=patient,
-                service=service,
-                starts_at=starts_at,
-                practitioner=practitioner,
-                booked_by=booked_by or patient,
-                now=now,
-                request_key=request_key,
-                price_minor=price_minor,
-                payment_mode=payment_mode,
-                hold_until=now + hold_for if hold_for else None,
-            )
+            User.objects.select_for_update().filter(pk=asked.patient.pk).first()
+            # Checked again under the patient's lock: a double submit that raced past the
+            # check above waits here for the first one to commit, then finds its booking.
+            if earlier := _earlier_booking(asked):
+                return earlier
+            booking = _place(asked, now=now, terms=terms)
             if not hold_for:
                 confirmation_put(booking)
     except SlotUnavailable as exc:
         exc.alternatives = nearest_alternatives(
-            service, starts_at, practitioner=practitioner, now=now
+            asked.service, asked.starts_at, practitioner=asked.practitioner, now=now
         )
         raise
     except IntegrityError:
         # Only the request key is left to collide: the same form was submitted twice at once.
-        if not request_key:
-            raise
-        existing = Booking.objects.filter(request_key=request_key, patient=patient).first()
-        if existing is None:
-            if Booking.objects.filter(request_key=request_key).exists():
-                # Someone else's key (a tampered form): refuse instead of a server error.
-                raise NotEligible("That form has expired. Please pick the time again.") from None
-            raise
-        return existing
+        if earlier := _earlier_booking(asked):
+            return earlier
+        raise
     return booking
 
 
@@ -444,19 +469,18 @@ def booking_reschedule(
             old.status = BookingStatus.RESCHEDULED
             old.cancelled_at = now
             old.save(update_fields=["status", "cancelled_at"])
-            new = _place(
+            asked = BookingRequest(
                 patient=old.patient,
                 service=service,
                 starts_at=starts_at,
                 practitioner=practitioner,
                 booked_by=by,
-                now=now,
-                request_key=None,
-                replacing=old,
-                # The moved visit keeps what was agreed (a sliding-scale amount, paid online).
-                price_minor=old.price_minor,
-                payment_mode=old.payment_mode,
             )
+            # The moved visit keeps what was agreed (a sliding-scale amount, paid online).
+            terms = _Terms(
+                price_minor=old.price_minor, payment_mode=old.payment_mode, replacing=old
+            )
+            new = _place(asked, now=now, terms=terms)
             moved_put(new)
             queue_offer_check(service.pk)
     except SlotUnavailable as exc:

@@ -229,7 +229,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
                     request, "Your visit has been moved. We have emailed the new time."
                 )
             else:
-                booking = services.booking_create(
+                asked = services.BookingRequest(
                     patient=patient,
                     service=service,
                     starts_at=start,
@@ -237,6 +237,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
                     booked_by=signed_in_user(request),
                     request_key=str(form.cleaned_data["request_key"]),
                 )
+                booking = services.booking_create(asked)
             return redirect("booking:detail", pk=booking.pk)
         except services.BookingError as exc:
             refusal = exc

@@ -24,7 +24,7 @@ from booking.holds import (
     booking_reinstate_expired,
 )
 from booking.models import Booking, BookingStatus, PaymentMode, Practitioner, Service
-from booking.services import booking_cancel, booking_create
+from booking.services import BookingRequest, booking_cancel, booking_create
 from payments import stripe_gateway as gateway
 from payments.fee_reductions import current_floor
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
@@ -108,19 +108,18 @@ def checkout(
     mode = checkout_mode(
         service=service, amount_minor=amount_minor, patient=patient, booked_by=booked_by
     )
-    common = dict(
+    asked = BookingRequest(
         patient=patient,
         service=service,
         starts_at=starts_at,
         practitioner=practitioner,
         booked_by=booked_by,
         request_key=request_key,
-        now=now,
-        price_minor=amount_minor,
     )
     if mode != PaymentMode.ONLINE:
-        return CheckoutResult(booking_create(payment_mode=mode, **common), None)  # type: ignore[arg-type]
-    booking = booking_hold(**common)  # type: ignore[arg-type]
+        booking = booking_create(asked, now=now, price_minor=amount_minor, payment_mode=mode)
+        return CheckoutResult(booking, None)
+    booking = booking_hold(asked, now=now, price_minor=amount_minor)
     if booking.status != BookingStatus.HELD or booking.payment_mode != PaymentMode.ONLINE:
         # A resubmitted form found the booking its first submit made.
         return CheckoutResult(booking, payment_for_booking(booking))

@@ -60,16 +60,6 @@ def client_for(user: User) -> Client:
     return client
 
 
-@pytest.fixture(autouse=True)
-def _booking_gates(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Tests about booking itself run without other apps' gates (a questionnaire before
-    # treatment); tests marked ``booking_gates`` (intake's) run with them.
-    if request.node.get_closest_marker("booking_gates") is None:
-        import booking.gates
-
-        monkeypatch.setattr(booking.gates, "_GATES", [])
-
-
 @pytest.fixture
 def no_quiet_hours(monkeypatch: pytest.MonkeyPatch) -> None:
     """Send routine outbox emails (refunds, fee decisions...) whatever the hour the test runs at;

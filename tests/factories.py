@@ -48,3 +48,12 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
             from tests.second_factor import give_authenticator
 
             give_authenticator(obj)
+
+
+class PatientFactory(UserFactory):
+    """A patient who has sent the full health questionnaire, so intake's gate
+    (``booking.gates``) lets them book; ``UserFactory`` makes one who has not."""
+
+    questionnaire = factory.RelatedFactory(
+        "tests.intake.factories.IntakeResponseFactory", factory_related_name="patient"
+    )

@@ -42,7 +42,7 @@ def offer_claim(
     marked gone (``PlaceGone`` for them). A service with nothing to pay online is booked in the
     same transaction, so a refusal (a gate, the new-patient limit) leaves the place to the
     others; otherwise the claimed place waits for the confirm page's booking."""
-    from booking.services import booking_create, lock_capacity
+    from booking.services import BookingRequest, booking_create, lock_capacity
 
     now = now or timezone.now()
     if offer.entry.patient_id != patient.pk:
@@ -68,15 +68,14 @@ def offer_claim(
         _claim(place, current, now)
         booking = None
         if not service.needs_checkout:
-            booking = booking_create(
+            asked = BookingRequest(
                 patient=patient,
                 service=service,
                 starts_at=place.starts_at,
                 practitioner=None if service.is_multibed else place.practitioner,
-                booked_by=patient,
                 request_key=request_key,
-                now=now,
             )
+            booking = booking_create(asked, now=now)
             place.refresh_from_db()
     return Claimed(place, booking)
 

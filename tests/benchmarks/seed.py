@@ -38,9 +38,10 @@ from booking.models import (
     Weekday,
     WeeklyHours,
 )
+from intake.models import IntakeResponse, ResponseStatus
 from intake.questionnaire import FULL
 from portal.models import Clinic, Role, User
-from tests.intake.factories import IntakeResponseFactory
+from tests.intake.factories import full_answers
 
 Interval = tuple[datetime, datetime]
 
@@ -300,10 +301,21 @@ def seed_world(now: datetime, *, rng_seed: int = 20261121) -> World:
         counts[f"{b.kind} {b.status}"] += 1
     counts["total"] = len(bookings)
 
-    patient = User.objects.get(pk=returning[0])
-    # The signed-in patient has sent the questionnaire, so the booking pages run the
-    # intake gate's checks and then show times, as they do for a returning patient.
-    IntakeResponseFactory(clinic=clinic, patient=patient, kind=FULL)
+    # Returning patients have sent the questionnaire: intake's gate runs its checks and lets
+    # them book, and the booking pages show them times, as in production.
+    IntakeResponse.objects.bulk_create(
+        IntakeResponse(
+            clinic=clinic,
+            patient_id=pid,
+            kind=FULL,
+            version=2,
+            status=ResponseStatus.SUBMITTED,
+            answers=full_answers(),
+            submitted_at=now,
+        )
+        for pid in returning
+    )
+    patient = User.objects.get(pk=returning[0])  # signs in for the pages
     return World(
         clinic=clinic,
         practitioners=practitioners,

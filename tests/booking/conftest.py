@@ -24,6 +24,7 @@ from tests.booking.factories import (
     ShiftFactory,
     weekly_hours,
 )
+from tests.intake.factories import IntakeResponseFactory
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a Monday
 MON = date(2027, 3, 1)
@@ -36,6 +37,20 @@ DAY_HOURS = ((time(9), time(12)), (time(13), time(17)))
 def _fast_passwords(settings: Any) -> None:
     # Every factory user gets a password; the production hasher would dominate the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def patient(patient: User) -> User:
+    """The cast's patient has sent the health questionnaire, so intake's gate lets them book as
+    in production (``tests/intake/test_gates.py`` is about patients who have not)."""
+    IntakeResponseFactory.create(patient=patient)
+    return patient
+
+
+@pytest.fixture
+def other_patient(other_patient: User) -> User:
+    IntakeResponseFactory.create(patient=other_patient)
+    return other_patient
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from booking.models import (
     TimeOff,
     WeeklyHours,
 )
-from booking.services import booking_create
+from booking.services import BookingRequest, booking_create
 from portal.models import Clinic, Role, User
 from tests.factories import UserFactory
 
@@ -140,15 +140,15 @@ def book(
     request_key: str | None = None,
 ) -> Booking:
     """Book through the service (the one way bookings are made), with a fresh request key."""
-    return booking_create(
+    asked = BookingRequest(
         patient=patient,
         service=service,
         starts_at=starts_at,
         practitioner=practitioner,
         booked_by=booked_by,
         request_key=request_key or str(uuid.uuid4()),
-        now=now,
     )
+    return booking_create(asked, now=now)
 
 
 def without_confirmation(booking: Booking) -> Booking:

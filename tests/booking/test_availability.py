@@ -21,7 +21,7 @@ from tests.booking.factories import (
     time_off,
     weekly_hours,
 )
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +183,7 @@ def test_multibed_places_left_counts_recliners_and_new_patients_per_start(
     shift.max_new_per_start = 2
     shift.save()
     assert multibed_starts(multibed, TUE)["17:30"] == 2
-    book(UserFactory.create(), multibed, local(TUE, 17, 30), now=NOW)
+    book(PatientFactory.create(), multibed, local(TUE, 17, 30), now=NOW)
     left = multibed_starts(multibed, TUE)
     # 17:30 has one recliner left; every start whose stay overlaps 17:30-18:20 too.
     assert left["17:30"] == 1
@@ -195,8 +195,8 @@ def test_a_multibed_start_needs_a_recliner_for_every_minute_of_the_stay(
     multibed: Service, shift: MultibedShift
 ) -> None:
     # Two recliners. Patients start at 18:00 and 18:15: both in the room 18:15-18:50.
-    book(UserFactory.create(), multibed, local(TUE, 18), now=NOW)
-    book(UserFactory.create(), multibed, local(TUE, 18, 15), now=NOW)
+    book(PatientFactory.create(), multibed, local(TUE, 18), now=NOW)
+    book(PatientFactory.create(), multibed, local(TUE, 18, 15), now=NOW)
     left = multibed_starts(multibed, TUE)
     # 17:30 is empty when it starts, but at 18:15 its stay (to 18:20) would be the third.
     assert "17:30" not in left
@@ -211,8 +211,8 @@ def test_a_multibed_start_needs_a_recliner_for_every_minute_of_the_stay(
 
 def test_multibed_full_and_staggered(multibed: Service, shift: MultibedShift) -> None:
     # 17:30 and 17:45 take both recliners until 18:20 and 18:35.
-    book(UserFactory.create(), multibed, local(TUE, 17, 30), now=NOW)
-    book(UserFactory.create(), multibed, local(TUE, 17, 45), now=NOW)
+    book(PatientFactory.create(), multibed, local(TUE, 17, 30), now=NOW)
+    book(PatientFactory.create(), multibed, local(TUE, 17, 45), now=NOW)
     left = multibed_starts(multibed, TUE)
     assert not {"17:30", "17:45", "18:00", "18:15"} & set(left)
     assert left["18:30"] == 1  # one recliner free from 18:20, the other from 18:35
@@ -324,8 +324,8 @@ def busy_clinic(
     policies.save()
     for week in range(8):
         tuesday = TUE + timedelta(days=7 * week)
-        book(UserFactory.create(), private, local(tuesday, 9), now=NOW)
-        book(UserFactory.create(), multibed, local(tuesday, 17, 30), now=NOW)
+        book(PatientFactory.create(), private, local(tuesday, 9), now=NOW)
+        book(PatientFactory.create(), multibed, local(tuesday, 17, 30), now=NOW)
         time_off(mei, local(tuesday + timedelta(days=1), 9), local(tuesday + timedelta(days=1), 10))
         closed_day(mei, tuesday + timedelta(days=2))
         extra_hours(mei, tuesday + timedelta(days=4), time(10), time(12))

@@ -35,7 +35,7 @@ from tests.booking.factories import (
     weekly_hours,
 )
 from tests.conftest import client_for
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +136,7 @@ def test_each_time_books_the_practitioner_the_confirm_page_names(
     mei, aisha = two_practitioners
     client = client_for(patient)
     # Mei is busy at 09:00 on Wednesday, so that time is Aisha's.
-    book(UserFactory.create(), private, local(WED, 9), now=NOW, practitioner=mei)
+    book(PatientFactory.create(), private, local(WED, 9), now=NOW, practitioner=mei)
     page = client.get(f"/book/{private.slug}/times/?with=any&week={WED}").content.decode()
     nine = next(s for s in slots_on(page) if s[0] == local(WED, 9).isoformat())
     assert nine[1] == aisha.pk
@@ -222,7 +222,7 @@ def test_a_week_whose_every_time_is_taken_is_fully_booked(
     asked, sunday = date(2027, 3, 8), date(2027, 3, 14)
     # Book the first open time until none is left (each visit also blocks its neighbours).
     while open_now := find_open_slots(private, asked, sunday, now=NOW):
-        book(UserFactory.create(), private, open_now[0].starts_at, now=NOW)
+        book(PatientFactory.create(), private, open_now[0].starts_at, now=NOW)
     page = client_for(patient).get(f"/book/{private.slug}/times/?week={asked}").content.decode()
     assert "Fully booked this week" in page and "No sessions" not in page
     assert 'data-week="full"' in page

@@ -19,7 +19,7 @@ from django.core import mail
 from django.db import connection
 
 from booking.models import Booking, Practitioner, Room, Service, ServiceKind
-from booking.services import NotEligible, SlotUnavailable, booking_create
+from booking.services import BookingRequest, NotEligible, SlotUnavailable, booking_create
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import (
@@ -31,7 +31,7 @@ from tests.booking.factories import (
     local,
     weekly_hours,
 )
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -85,7 +85,9 @@ def assert_one_winner(results: list[tuple[str, Any]], taken_at: Any) -> Booking:
 
 
 def new_patients(n: int) -> list[User]:
-    return [UserFactory.create(email=f"racer{uuid.uuid4().hex[:10]}@example.com") for _ in range(n)]
+    return [
+        PatientFactory.create(email=f"racer{uuid.uuid4().hex[:10]}@example.com") for _ in range(n)
+    ]
 
 
 @pytest.fixture
@@ -128,8 +130,8 @@ def test_the_last_recliner_goes_to_exactly_one(policies: Clinic, mei: Practition
     for r in range(ROUNDS):
         tuesday = TUE + timedelta(days=7 * r)
         at = local(tuesday, 17, 30)
-        book(UserFactory.create(), service, at, now=NOW)
-        book(UserFactory.create(), service, at, now=NOW)  # one recliner left at 17:30
+        book(PatientFactory.create(), service, at, now=NOW)
+        book(PatientFactory.create(), service, at, now=NOW)  # one recliner left at 17:30
         results = race([partial(book, p, service, at, now=NOW) for p in new_patients(RACERS)])
         assert_one_winner(results, at)
         in_room = Booking.objects.filter(room=room, starts_at=at, status="confirmed")
@@ -173,10 +175,7 @@ def test_a_double_submitted_form_makes_one_booking(private: Service, patient: Us
             [
                 partial(
                     booking_create,
-                    patient=patient,
-                    service=private,
-                    starts_at=at,
-                    request_key=key,
+                    BookingRequest(patient=patient, service=private, starts_at=at, request_key=key),
                     now=NOW,
                 )
                 for _ in range(RACERS)

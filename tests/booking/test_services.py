@@ -27,7 +27,8 @@ from tests.booking.factories import (
     local,
     weekly_hours,
 )
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
+from tests.intake.factories import IntakeResponseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_any_practitioner_takes_the_next_free_one_then_the_time_is_gone(
     second = book(other_patient, private, local(WED, 9), now=NOW)
     assert {first.practitioner, second.practitioner} == {mei, ben}
     with pytest.raises(SlotUnavailable):
-        book(UserFactory.create(), private, local(WED, 9), now=NOW)
+        book(PatientFactory.create(), private, local(WED, 9), now=NOW)
     assert Booking.objects.count() == 2
 
 
@@ -229,6 +230,7 @@ def test_new_patient_limit_applies_to_a_patient_record_without_a_clinic(
     policies.save()
     private = Service.objects.get(pk=private.pk)
     walk_in = User.objects.create_user("walk-in@example.com")  # e.g. added by staff, no clinic
+    IntakeResponseFactory.create(patient=walk_in)
     book(walk_in, private, local(WED, 9), now=NOW)
     with pytest.raises(NotEligible, match="new patient"):
         book(walk_in, private, local(WED, 13), now=NOW)
@@ -258,7 +260,7 @@ def test_multibed_last_recliner_and_per_start_limit(
     book(other_patient, multibed, local(TUE, 17, 45), now=NOW)
     # Two recliners, both in use until 18:20: the third person cannot start before 18:30.
     with pytest.raises(SlotUnavailable) as caught:
-        book(UserFactory.create(), multibed, local(TUE, 18), now=NOW)
+        book(PatientFactory.create(), multibed, local(TUE, 18), now=NOW)
     assert caught.value.alternatives[0].starts_at == local(TUE, 18, 30)
     assert Booking.objects.count() == 2
 

@@ -15,7 +15,7 @@ from portal.models import Clinic, Role, User
 from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import PractitionerFactory, book, closed_day, local, weekly_hours
 from tests.conftest import client_for
-from tests.factories import UserFactory
+from tests.factories import PatientFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -485,7 +485,7 @@ def test_week_page_queries_do_not_grow_with_bookings(
     with django_assert_max_num_queries(25) as empty:
         client.get(f"/book/{private.slug}/times/")
     for hour in (9, 13, 15):
-        book(UserFactory.create(), private, local(WED, hour), now=NOW)
+        book(PatientFactory.create(), private, local(WED, hour), now=NOW)
     with django_assert_max_num_queries(len(empty.captured_queries)):
         client.get(f"/book/{private.slug}/times/")
 

@@ -35,7 +35,7 @@ from booking.waitlist_models import (
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE
 from tests.booking.factories import ShiftFactory, book, local
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 START = local(TUE, 17, 30)
 TUESDAY_EVENINGS = {"weekdays": [1], "day_parts": ["evening"]}
@@ -57,7 +57,7 @@ def one_start(multibed: Service, room: Room, mei) -> MultibedShift:
 
 @pytest.fixture
 def full(multibed: Service, one_start: MultibedShift) -> list[Booking]:
-    return [book(UserFactory.create(), multibed, START, now=NOW) for _ in range(2)]
+    return [book(PatientFactory.create(), multibed, START, now=NOW) for _ in range(2)]
 
 
 def join(patient: User, service: Service, *, minutes: int = 0, **wishes) -> WaitlistEntry:
@@ -70,7 +70,7 @@ def join(patient: User, service: Service, *, minutes: int = 0, **wishes) -> Wait
 
 
 def queue(service: Service, n: int) -> list[WaitlistEntry]:
-    return [join(UserFactory.create(), service, minutes=i) for i in range(n)]
+    return [join(PatientFactory.create(), service, minutes=i) for i in range(n)]
 
 
 def free_one(full: list[Booking], front_desk: User) -> None:
@@ -132,7 +132,7 @@ def test_nobody_is_offered_a_place_after_their_chosen_date_and_lapsed_entries_en
 ) -> None:
     def joined(days_ago: int) -> WaitlistEntry:
         return waitlist_join(
-            patient=UserFactory.create(),
+            patient=PatientFactory.create(),
             service=multibed,
             weekdays=[1],
             day_parts=["evening"],
@@ -158,8 +158,8 @@ def test_nobody_is_offered_a_place_after_their_chosen_date_and_lapsed_entries_en
 def test_a_freed_recliner_is_offered_to_the_first_matching_people_and_held(
     multibed: Service, full: list[Booking], front_desk: User, policies: Clinic
 ) -> None:
-    mondays = join(UserFactory.create(), multibed, weekdays=[0], day_parts=["evening"])
-    mornings = join(UserFactory.create(), multibed, weekdays=[1], day_parts=["morning"])
+    mondays = join(PatientFactory.create(), multibed, weekdays=[0], day_parts=["evening"])
+    mornings = join(PatientFactory.create(), multibed, weekdays=[1], day_parts=["morning"])
     entries = queue(multibed, 5)
     assert offer_free_places(now=NOW) == []  # nothing free yet
     free_one(full, front_desk)
@@ -175,7 +175,7 @@ def test_a_freed_recliner_is_offered_to_the_first_matching_people_and_held(
     # Held: nobody else can book it, and the page shows no open recliner.
     assert find_open_slots(multibed, TUE, TUE, now=NOW) == []
     with pytest.raises(SlotUnavailable):
-        book(UserFactory.create(), multibed, START, now=NOW)
+        book(PatientFactory.create(), multibed, START, now=NOW)
     # Idempotent: a second scan offers nothing more.
     assert offer_free_places(now=NOW) == []
     assert WaitlistPlace.objects.count() == 1
@@ -355,14 +355,14 @@ def test_the_team_board_groups_entries_per_service_with_the_places_in_flight(
 ) -> None:
     # The community clinic's only person leaves after its place was offered: the place is
     # still held until the next scan, so the service shows with a place and nobody waiting.
-    gone = join(UserFactory.create(), multibed)
+    gone = join(PatientFactory.create(), multibed)
     free_one(full, front_desk)
     [community_offer] = WaitlistOffer.objects.filter(
         pk__in=offer_free_places(service_id=multibed.pk, now=NOW)
     )
     waitlist_leave(entry=gone, by=gone.patient, now=NOW)
     first = join(patient, private, weekdays=[1], day_parts=["morning"])
-    second = join(UserFactory.create(), private, minutes=1, weekdays=[1], day_parts=["morning"])
+    second = join(PatientFactory.create(), private, minutes=1, weekdays=[1], day_parts=["morning"])
     by_hand = offer_by_hand(
         entry=first, starts_at=open_starts(private, NOW)[0].starts_at, by=front_desk, now=NOW
     )

@@ -34,7 +34,7 @@ from followup.models import MessageKind, OutboxMessage
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE
 from tests.booking.factories import ServiceFactory, ShiftFactory, book, local
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -97,8 +97,8 @@ def test_twenty_confirm_one_freed_recliner_and_exactly_one_books_it(
     )
     at = local(TUE, 17, 30)
     with time_machine.travel(NOW, tick=False):
-        taken = [book(UserFactory.create(), service, at, now=NOW) for _ in range(3)]
-        people = [UserFactory.create(email=f"waiting{i}@example.com") for i in range(RACERS)]
+        taken = [book(PatientFactory.create(), service, at, now=NOW) for _ in range(3)]
+        people = [PatientFactory.create(email=f"waiting{i}@example.com") for i in range(RACERS)]
         for person in people:
             waitlist_join(
                 patient=person, service=service, weekdays=[1], day_parts=["evening"], now=NOW

@@ -18,7 +18,7 @@ from portal.models import AuditAction, AuditEvent, User
 from tests.booking.conftest import NOW, TUE
 from tests.booking.factories import ShiftFactory, book, local
 from tests.conftest import client_for
-from tests.factories import UserFactory
+from tests.factories import PatientFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "eager_celery")]
 
@@ -38,7 +38,7 @@ def full(multibed: Service, room: Room, mei: Any) -> list[Booking]:
         end_time=time(18, 20),
         max_new_per_start=2,
     )
-    return [book(UserFactory.create(), multibed, START, now=NOW) for _ in range(2)]
+    return [book(PatientFactory.create(), multibed, START, now=NOW) for _ in range(2)]
 
 
 def join(user: User, service: Service) -> Any:
@@ -256,7 +256,7 @@ def test_a_sliding_scale_place_is_held_then_booked_through_the_usual_checkout(
     other_path = other_link[other_link.index("/waiting-list/") :]
     assert client_for(other_patient).post(other_path).status_code == 410
     with pytest.raises(SlotUnavailable):
-        book(UserFactory.create(), multibed, START, now=NOW)
+        book(PatientFactory.create(), multibed, START, now=NOW)
 
     # The amount goes through checkout's own rules: too little is refused, kept on the page.
     form = {"start": START.isoformat(), "practitioner": "any", "request_key": str(uuid.uuid4())}

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from booking.availability import find_open_slots
 from booking.models import Booking, BookingStatus, Service
-from booking.services import booking_create
+from booking.services import BookingRequest, booking_create
 from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic, Role, User
 from tests.factories import UserFactory
@@ -187,7 +187,7 @@ def test_new_patient_limit_refuses_a_second_visit_kindly(
     now = timezone.now()
     today = now.astimezone(demo_clinic.tz).date()
     first = find_open_slots(community, today, today + timedelta(days=14), now=now)[0]
-    booking_create(patient=alex, service=community, starts_at=first.starts_at)
+    booking_create(BookingRequest(patient=alex, service=community, starts_at=first.starts_at))
 
     log_in(page, live_server.url, alex.email, DEMO_PASSWORD)
     expect(page.locator('[data-dashboard="patient"]')).to_be_visible()

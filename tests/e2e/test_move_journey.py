@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from booking.availability import find_open_slots
 from booking.ics import calendar_uid
 from booking.models import Booking, BookingStatus, MultibedShift, Room, Service
-from booking.services import booking_create
+from booking.services import BookingRequest, booking_create
 from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic, Role, User
 from tests.booking.factories import book
@@ -45,7 +45,7 @@ def test_patient_moves_a_visit_and_it_stays_one_visit(
         for s in find_open_slots(community, today, today + timedelta(days=21), now=now)
         if s.starts_at >= changeable_from
     )
-    old = booking_create(patient=alex, service=community, starts_at=first.starts_at)
+    old = booking_create(BookingRequest(patient=alex, service=community, starts_at=first.starts_at))
     wait_for_mail(1)
     booked_ics = Calendar.from_ical(ics_attachments(mail.outbox[0])[0])
     (booked_event,) = booked_ics.walk("VEVENT")

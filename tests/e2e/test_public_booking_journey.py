@@ -16,11 +16,11 @@ from playwright.sync_api import Page, expect
 
 from booking.availability import find_open_slots
 from booking.models import Booking, Practitioner, Service
-from booking.services import booking_create
+from booking.services import BookingRequest, booking_create
 from booking.week_page import monday_of
 from payments.demo import seed_payments
 from portal.models import Clinic
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD, PatientFactory, UserFactory
 
 from .conftest import (
     CONFIRM_LINK,
@@ -143,12 +143,12 @@ def test_a_fully_booked_community_week_points_to_the_next_week_with_places(
     # Every start of that week taken, one newcomer per start as the room allows.
     for slot in find_open_slots(community, full, full + timedelta(days=6), now=now):
         booking_create(
-            patient=UserFactory.create(),
-            service=community,
-            starts_at=slot.starts_at,
-            practitioner=None,
-            booked_by=None,
-            request_key=str(uuid.uuid4()),
+            BookingRequest(
+                patient=PatientFactory.create(),
+                service=community,
+                starts_at=slot.starts_at,
+                request_key=str(uuid.uuid4()),
+            )
         )
     assert not find_open_slots(community, full, full + timedelta(days=6), now=now)
 

@@ -15,12 +15,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from booking.availability import find_open_slots
 from booking.models import Booking, BookingStatus, Service
-from booking.services import booking_cancel, booking_create
+from booking.services import BookingRequest, booking_cancel, booking_create
 from booking.waitlist.entries import waitlist_join
 from booking.waitlist_models import EntryStatus, WaitlistEntry
 from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic, User
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 from .conftest import LAPTOP, log_in, log_out, shot_both, wait_for_mail
 
@@ -47,10 +47,11 @@ def fill_the_room(service: Service, clinic: Clinic) -> list[Booking]:
         for slot in slots:
             taken.append(
                 booking_create(
-                    patient=UserFactory.create(),
-                    service=service,
-                    starts_at=slot.starts_at,
-                    booked_by=None,
+                    BookingRequest(
+                        patient=PatientFactory.create(),
+                        service=service,
+                        starts_at=slot.starts_at,
+                    ),
                     now=now,
                 )
             )

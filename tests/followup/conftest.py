@@ -22,6 +22,8 @@ from tests.booking.conftest import (  # noqa: F401 - fixtures used by the follow
     eager_celery,
     frozen,
     mei,
+    other_patient,
+    patient,
     policies,
     private,
 )
@@ -30,7 +32,7 @@ from tests.booking.factories import local, without_confirmation
 CHECKIN_DUE = datetime(2027, 3, 5, 10, 0, tzinfo=UTC)
 
 
-def book(patient: User, service: Service, starts_at: datetime, **kwargs: Any) -> Booking:
+def book(patient: User, service: Service, starts_at: datetime, **kwargs: Any) -> Booking:  # noqa: F811
     """``tests.booking.factories.book`` without the confirmation row: these tests count the
     rows and emails of the steps after booking (the confirmation: tests/booking/test_tasks.py)."""
     return without_confirmation(factories.book(patient, service, starts_at, **kwargs))
@@ -42,7 +44,7 @@ def set_status(booking: Booking, status: BookingStatus) -> Booking:
     return booking
 
 
-def past_visit(patient: User, service: Service, *, weeks_ago: int = 0) -> Booking:
+def past_visit(patient: User, service: Service, *, weeks_ago: int = 0) -> Booking:  # noqa: F811
     """A treatment on Wednesday 3 March (or that many weeks earlier), 09:00-10:00."""
     booking = book(patient, service, local(WED, 9), now=NOW)
     if weeks_ago:

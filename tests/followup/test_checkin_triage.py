@@ -16,10 +16,10 @@ from booking.models import Booking
 from followup.links import make_token
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
 from followup.outbox import deliver
-from intake.models import Alert, FlagKind, PatientFlag
+from intake.models import Alert, FlagKind, IntakeResponse, PatientFlag
 from intake.services import booking_paused
 from tests.followup.conftest import CHECKIN_DUE
-from tests.intake.factories import IntakeResponseFactory, full_answers
+from tests.intake.factories import full_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,10 @@ def test_a_note_over_the_limit_is_refused_kindly_and_kept_in_the_box(visit: Book
 
 
 def test_an_old_cancer_is_not_paged_again_at_a_checkin(visit: Booking) -> None:
-    IntakeResponseFactory.create(patient=visit.patient, answers=full_answers(cancer_history=True))
+    # The questionnaire they sent before booking mentioned it.
+    sent = IntakeResponse.objects.get(patient=visit.patient)
+    sent.answers = full_answers(cancer_history=True)
+    sent.save()
     answer(visit, comparison="better", pain_now="3", note="remember my old cancer")
     assert "checkin_red_flag" not in alerts(visit)
     assert alerts(visit)["checkin_note"] == "today"

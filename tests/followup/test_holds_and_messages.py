@@ -26,7 +26,6 @@ from tests.booking.factories import local
 from tests.conftest import client_for
 from tests.factories import UserFactory
 from tests.followup.conftest import book, past_visit
-from tests.intake.factories import IntakeResponseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +42,6 @@ def beat(at: datetime) -> None:
 
 @pytest.fixture
 def upcoming(private: Service, patient: User) -> Booking:
-    IntakeResponseFactory.create(patient=patient)  # the questionnaire gate lets them book
     return book(patient, private, local(WED, 9), now=NOW)
 
 
@@ -55,7 +53,6 @@ def kinds_sent_to(person: User) -> list[str]:
     )
 
 
-@pytest.mark.booking_gates
 def test_an_open_flag_holds_booked_treatment_until_a_practitioner_clears_it(
     patient: User,
     mei: Practitioner,

@@ -24,6 +24,7 @@ from tests.booking.conftest import (  # noqa: F401 - fixtures shared with the bo
 )
 from tests.booking.factories import book, local
 from tests.conftest import client_for
+from tests.intake.factories import IntakeResponseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,9 @@ def _form_time(when: datetime) -> str:
 
 @pytest.fixture
 def first_visit(private: Service, patient: User) -> Booking:  # noqa: F811
-    """Alex's first visit: Wednesday 3 March 2027 at 09:00 (booked on Monday 1 March)."""
+    """Alex's first visit: Wednesday 3 March 2027 at 09:00 (booked on Monday 1 March, after
+    sending the questionnaire)."""
+    IntakeResponseFactory.create(patient=patient)
     return book(patient, private, local(WED, 9), now=NOW)
 
 

@@ -18,7 +18,7 @@ from tests.booking.factories import local
 from tests.conftest import client_for
 from tests.intake.factories import IntakeResponseFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.booking_gates]
+pytestmark = pytest.mark.django_db
 
 # The booking tests' clinic week (Mei's hours, a private treatment and an assessment).
 policies = week_fixtures.policies

@@ -28,6 +28,8 @@ from tests.booking.conftest import (  # noqa: F401 - fixtures shared with the bo
     eager_celery,
     frozen,
     mei,
+    other_patient,
+    patient,
     policies,
     private,
 )

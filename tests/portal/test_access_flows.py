@@ -30,8 +30,15 @@ from tests.booking.conftest import (  # noqa: F401 - fixtures shared with the bo
 from tests.booking.factories import PractitionerFactory, book, local, visit_at
 from tests.conftest import client_for
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.intake.factories import IntakeResponseFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+
+@pytest.fixture(autouse=True)
+def _questionnaire_sent(patient: User) -> None:
+    # Intake's gate runs, as in production: the patient who books has sent it.
+    IntakeResponseFactory.create(patient=patient)
 
 
 @pytest.fixture

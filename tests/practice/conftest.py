@@ -17,6 +17,8 @@ from tests.booking.conftest import (  # noqa: F401 - fixtures shared with the bo
     frozen,
     mei,
     multibed,
+    other_patient,
+    patient,
     policies,
     private,
     room,

@@ -12,7 +12,7 @@ from portal.models import Clinic, User
 from practice.calendar import Entry, _assign_lanes, build_grid, load_calendar
 from tests.booking.conftest import MON, NOW, TUE, WED
 from tests.booking.factories import book, local, time_off
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_multibed_stays_fold_into_one_shift_block(
 ) -> None:
     stays = []
     for minutes in (0, 15, 60):  # two recliners: the third comes as the first leaves
-        patient = UserFactory.create()
+        patient = PatientFactory.create()
         stays.append(
             book(patient, multibed, local(TUE, 17, 30) + timedelta(minutes=minutes), now=NOW)
         )
@@ -103,11 +103,11 @@ def test_load_calendar_reads_in_a_fixed_number_of_queries(
             load_calendar(clinic, MON, SUN, practitioners=[mei], now=NOW)
         return len(ctx.captured_queries)
 
-    book(UserFactory.create(), private, local(MON, 13), now=NOW)
+    book(PatientFactory.create(), private, local(MON, 13), now=NOW)
     few = count()
     for day in range(4):
         for hour in (9, 10, 13, 15):
-            patient: User = UserFactory.create()
+            patient: User = PatientFactory.create()
             book(
                 patient,
                 private,

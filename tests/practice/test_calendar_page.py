@@ -26,8 +26,10 @@ from intake.services import flag_raise
 from payments.models import Payment, PaymentStatus
 from portal.models import User
 from practice.services import TreatmentDetails, treatment_record_save, weekly_hours_add
-from tests.booking.conftest import MON, NOW
+from tests.booking.conftest import MON, NOW, WED
+from tests.booking.factories import book, local
 from tests.conftest import client_for
+from tests.factories import PatientFactory, UserFactory
 from tests.intake.factories import IntakeResponseFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -130,9 +132,16 @@ def test_a_flag_raised_after_a_visit_shows(
     assert "Treat more gently" in shown and "cal-entry--gentle" in shown
 
 
+@pytest.fixture
+def desk_booked(visit: Booking, front_desk: User) -> Booking:
+    """A caller the desk booked by phone (Wednesday 13:00) before they sent the questionnaire."""
+    return book(UserFactory.create(), visit.service, local(WED, 13), now=NOW, booked_by=front_desk)
+
+
 def test_intake_and_payment_badges_follow_their_apps(
-    mei_client: Client, visit: Booking, patient: User
+    desk_booked: Booking, mei_client: Client
 ) -> None:
+    visit, patient = desk_booked, desk_booked.patient
     assert 'data-badge="intake"' in entry_of(mei_client, visit)
     IntakeResponseFactory.create(patient=patient)
     payment = Payment.objects.create(
@@ -214,15 +223,13 @@ def test_the_busy_week_reads_a_fixed_number_of_queries(
     patient: User,
     django_assert_max_num_queries: Any,
 ) -> None:
-    from tests.booking.factories import UserFactory, book, local
-
     client = client_for(practitioner)
     client.get(WEEK)  # warm the session
     flag_raise(patient=patient, kind=FlagKind.TREAT_GENTLY, reason="Sore for days")
     for day in range(1, 5):
         for hour, minute in ((10, 30), (13, 0), (14, 30), (16, 0)):
             starts_at = local(MON + timedelta(days=day), hour, minute)
-            book(UserFactory.create(), visit.service, starts_at, now=NOW)
+            book(PatientFactory.create(), visit.service, starts_at, now=NOW)
     # The sign-in, the clinic and team, the calendar's rows, the badges and who may read flags.
     with django_assert_max_num_queries(12):
         html = client.get(WEEK).content.decode()

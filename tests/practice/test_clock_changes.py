@@ -13,7 +13,7 @@ from portal.models import Clinic
 from practice.calendar import build_grid, clock, load_calendar
 from practice.roomlane import load_room_lane
 from tests.booking.factories import ServiceFactory, ShiftFactory, book, extra_hours
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def test_the_autumn_lane_keeps_the_repeated_hour(night_room: tuple[Room, Service
     # Three arrive at 01:30 BST (00:30 UTC), three at 01:00 GMT (01:00 UTC): all six are in
     # the room together from 01:00 to 01:20 GMT.
     for at in [utc(AUTUMN, 0, 30)] * 3 + [utc(AUTUMN, 1)] * 3:
-        book(UserFactory.create(), service, at, now=now)
+        book(PatientFactory.create(), service, at, now=now)
     lane = load_room_lane(room, AUTUMN, now=now)
     assert [s.length for s in lane.stays] == [50] * 6  # not -10
     assert lane.peak == 6  # not 4
@@ -99,7 +99,7 @@ def test_the_autumn_lane_keeps_the_repeated_hour(night_room: tuple[Room, Service
 def test_the_spring_lane_has_no_missing_hour(night_room: tuple[Room, Service]) -> None:
     room, service = night_room
     now = a_week_before(SPRING)
-    book(UserFactory.create(), service, utc(SPRING, 0, 30), now=now)  # 00:30 GMT
+    book(PatientFactory.create(), service, utc(SPRING, 0, 30), now=now)  # 00:30 GMT
     lane = load_room_lane(room, SPRING, now=now)
     (stay,) = lane.stays
     assert stay.length == 50  # not 110
@@ -126,8 +126,8 @@ def test_the_autumn_day_grid_has_the_repeated_hour_labelled(
     london: Clinic, mei: Practitioner, night_visits: Service
 ) -> None:
     now = a_week_before(AUTUMN)
-    early = book(UserFactory.create(), night_visits, utc(AUTUMN, 0, 30), now=now)  # 01:30 BST
-    later = book(UserFactory.create(), night_visits, utc(AUTUMN, 1, 30), now=now)  # 01:30 GMT
+    early = book(PatientFactory.create(), night_visits, utc(AUTUMN, 0, 30), now=now)  # 01:30 BST
+    later = book(PatientFactory.create(), night_visits, utc(AUTUMN, 1, 30), now=now)  # 01:30 GMT
     grid = build_grid(load_calendar(london, AUTUMN, AUTUMN, practitioners=[mei], now=now))
     marks = dict((label, row) for row, label in grid.hour_marks)
     assert list(marks) == ["00:00", "01:00 BST", "01:00 GMT", "02:00"]
@@ -145,7 +145,7 @@ def test_the_autumn_week_grid_inserts_the_repeated_rows(
     london: Clinic, mei: Practitioner, night_visits: Service
 ) -> None:
     now = a_week_before(AUTUMN)
-    book(UserFactory.create(), night_visits, utc(AUTUMN, 0, 30), now=now)
+    book(PatientFactory.create(), night_visits, utc(AUTUMN, 0, 30), now=now)
     monday = AUTUMN - timedelta(days=6)
     grid = build_grid(load_calendar(london, monday, AUTUMN, practitioners=[mei], now=now))
     labels = [label for _, label in grid.hour_marks]
@@ -159,7 +159,7 @@ def test_the_spring_day_grid_skips_the_missing_hour(
     london: Clinic, mei: Practitioner, night_visits: Service
 ) -> None:
     now = a_week_before(SPRING)
-    book(UserFactory.create(), night_visits, utc(SPRING, 0, 30), now=now)  # 00:30 GMT
+    book(PatientFactory.create(), night_visits, utc(SPRING, 0, 30), now=now)  # 00:30 GMT
     grid = build_grid(load_calendar(london, SPRING, SPRING, practitioners=[mei], now=now))
     assert [label for _, label in grid.hour_marks] == ["00:00", "02:00"]
     (visit,) = grid.columns[0].visits
@@ -181,7 +181,7 @@ def test_the_spring_week_grid_marks_the_skipped_hour_on_its_day_only(
     now = a_week_before(SPRING)
     monday = SPRING - timedelta(days=6)
     extra_hours(mei, monday, time(0), time(3))  # a normal night: its clock has 01:00-01:59
-    book(UserFactory.create(), night_visits, utc(SPRING, 0, 30), now=now)
+    book(PatientFactory.create(), night_visits, utc(SPRING, 0, 30), now=now)
     grid = build_grid(load_calendar(london, monday, SPRING, practitioners=[mei], now=now))
     assert [label for _, label in grid.hour_marks][:3] == ["00:00", "01:00", "02:00"]
     sunday, others = grid.columns[-1], grid.columns[:-1]

@@ -16,6 +16,7 @@ from portal.models import User
 from practice.glance import glance_for
 from tests.booking.conftest import NOW, WED
 from tests.booking.factories import book, local
+from tests.factories import UserFactory
 from tests.intake.factories import IntakeResponseFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,10 @@ def test_new_means_the_first_treatment(private: Service, patient: User, visit: B
     assert glance_for([later])[later.pk].is_new
 
 
-def test_flags_and_intake(patient: User, visit: Booking) -> None:
+def test_flags_and_intake(private: Service, front_desk: User) -> None:
+    # A caller the desk booked by phone before they sent the questionnaire.
+    patient = UserFactory.create()
+    visit = book(patient, private, local(WED, 9), now=NOW, booked_by=front_desk)
     assert glance_for([visit])[visit.pk].intake_missing
     flag_raise(patient=patient, kind=FlagKind.RED_FLAG, reason="Saddle numbness")
     flag_raise(patient=patient, kind=FlagKind.TREAT_GENTLY, reason="Sore")

@@ -11,7 +11,7 @@ from booking.models import MultibedShift, Room, Service
 from practice.roomlane import load_room_lane
 from tests.booking.conftest import MON, NOW, TUE
 from tests.booking.factories import book, local
-from tests.factories import UserFactory
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_lane_assigns_recliners_and_counts_each_quarter(
 ) -> None:
     # Two recliners; stays of 50 minutes starting 17:30, 17:45 and 18:30.
     stays = [
-        book(UserFactory.create(), multibed, local(TUE, 17, 30) + timedelta(minutes=m), now=NOW)
+        book(PatientFactory.create(), multibed, local(TUE, 17, 30) + timedelta(minutes=m), now=NOW)
         for m in (0, 15, 60)
     ]
     lane = load_room_lane(room, TUE, now=NOW)
@@ -39,8 +39,8 @@ def test_lane_assigns_recliners_and_counts_each_quarter(
 def test_next_arrival_skips_people_already_here(
     room: Room, shift: MultibedShift, multibed: Service, practitioner: object
 ) -> None:
-    first = book(UserFactory.create(), multibed, local(TUE, 17, 30), now=NOW)
-    second = book(UserFactory.create(), multibed, local(TUE, 17, 45), now=NOW)
+    first = book(PatientFactory.create(), multibed, local(TUE, 17, 30), now=NOW)
+    second = book(PatientFactory.create(), multibed, local(TUE, 17, 45), now=NOW)
     arriving = local(TUE, 17, 25)
     booking_mark_arrived(booking=first, by=first.patient, now=arriving)
     lane = load_room_lane(room, TUE, now=arriving)

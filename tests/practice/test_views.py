@@ -209,14 +209,15 @@ def test_week_page_query_count_does_not_grow_with_bookings(
     django_assert_max_num_queries: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from tests.booking.factories import UserFactory, book
+    from tests.booking.factories import book
+    from tests.factories import PatientFactory
 
     client = client_for(practitioner)
     client.get("/practice/calendar/?week=2027-03-01")  # warm the session
     with django_capture_on_commit_callbacks(execute=True):  # the bookings commit
         for day in range(4):
             for hour, minute in ((9, 0), (10, 30), (13, 0), (14, 30), (16, 0)):
-                patient = UserFactory.create()
+                patient = PatientFactory.create()
                 book(patient, private, local(TUE + timedelta(days=day), hour, minute), now=NOW)
     # The sign-in, the clinic and team, the calendar's rows and the badges; no page cache.
     with django_assert_max_num_queries(12):
