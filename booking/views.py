@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -219,25 +219,18 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     elif request.method == "POST" and form.is_valid():
         try:
             if moving is not None:
-                booking = services.booking_reschedule(
-                    booking=moving,
-                    starts_at=start,
-                    by=signed_in_user(request),
-                    practitioner=practitioner,
-                )
-                messages.success(
-                    request, "Your visit has been moved. We have emailed the new time."
-                )
+                booking = _move(request, moving, start=start, practitioner=practitioner)
             else:
-                asked = services.BookingRequest(
-                    patient=patient,
-                    service=service,
-                    starts_at=start,
-                    practitioner=practitioner,
-                    booked_by=signed_in_user(request),
-                    request_key=str(form.cleaned_data["request_key"]),
+                booking = services.booking_create(
+                    services.BookingRequest(
+                        patient=patient,
+                        service=service,
+                        starts_at=start,
+                        practitioner=practitioner,
+                        booked_by=signed_in_user(request),
+                        request_key=str(form.cleaned_data["request_key"]),
+                    )
                 )
-                booking = services.booking_create(asked)
             return redirect("booking:detail", pk=booking.pk)
         except services.BookingError as exc:
             refusal = exc
@@ -252,6 +245,17 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         refusal=refusal,
         gate_warnings=gates,
     )
+
+
+def _move(
+    request: HttpRequest, moving: Booking, *, start: datetime, practitioner: Practitioner | None
+) -> Booking:
+    """The confirm page reached from "Move": the same visit at the chosen time."""
+    booking = services.booking_reschedule(
+        booking=moving, starts_at=start, by=signed_in_user(request), practitioner=practitioner
+    )
+    messages.success(request, "Your visit has been moved. We have emailed the new time.")
+    return booking
 
 
 @login_required
