@@ -70,6 +70,17 @@ def clinic_details(clinic: Clinic) -> Clinic:
 
 
 @pytest.fixture(autouse=True)
+def _journeys_without_booking_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The booking journeys here were written to go straight from a time to its booking; the
+    gates (the questionnaire before a first treatment) run in every other test, and the gate's
+    page is tested in tests/intake/test_gates.py. Making each journey fill in the
+    questionnaire first is still to do (issue 17 note)."""
+    import booking.gates
+
+    monkeypatch.setattr(booking.gates, "_GATES", [])
+
+
+@pytest.fixture(autouse=True)
 def _any_hour(no_quiet_hours: None) -> None:
     """Journeys run at whatever hour CI does: routine emails (refunds, fee decisions) are not
     held for the clinic's quiet hours here; quiet hours are tested in tests/followup."""
