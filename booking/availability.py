@@ -407,19 +407,11 @@ def find_open_slots(
     return open_slots(schedule, first, last, now=now, policy=Policy.for_clinic(service.clinic))
 
 
-def runs_between(
-    service: Service,
-    first: date,
-    last: date,
-    *,
-    now: datetime,
-    practitioner: Practitioner | None = None,
-) -> bool:
-    """Whether ``service`` has any bookable session between two clinic dates, taken or not, so
-    a week with no open time can say "fully booked" only when it is (not when nobody works)."""
-    diary = load_diary(service, first, last, practitioner=practitioner)
+def has_sessions(diary: Schedule, first: date, last: date, *, now: datetime) -> bool:
+    """Whether ``diary`` (``load_diary``: no bookings) has any bookable session between two
+    clinic dates, so a week with no open time can say "fully booked" only when it is."""
     sessions = (slot for slots in day_slots(diary, first, last).values() for slot in slots)
-    return bool(within_policy(sessions, now=now, policy=Policy.for_clinic(service.clinic)))
+    return bool(within_policy(sessions, now=now, policy=Policy.for_clinic(diary.service.clinic)))
 
 
 def slots_by_day(slots: Iterable[Slot], tz: ZoneInfo) -> dict[date, list[Slot]]:

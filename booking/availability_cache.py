@@ -31,6 +31,7 @@ from booking.availability import (
     Schedule,
     Slot,
     day_slots,
+    has_sessions,
     load_diary,
     with_bookings,
     within_policy,
@@ -150,3 +151,18 @@ def cached_open_slots(
         fresh.update(computed)
     slots = (_unpack(packed) for day in days for packed in fresh.get(keys[day], []))
     return within_policy(slots, now=now, policy=Policy.for_clinic(service.clinic))
+
+
+def cached_runs_between(
+    service: Service,
+    first: date,
+    last: date,
+    *,
+    now: datetime,
+    practitioner: Practitioner | None = None,
+) -> bool:
+    """``has_sessions`` on the diary the week page has just read (cached): a week with no open
+    time costs no query to tell "fully booked" from "nothing runs"."""
+    who = practitioner.pk if practitioner is not None else "any"
+    diary = _cached_diary(service, first, last, who=who, practitioner=practitioner)
+    return has_sessions(diary, first, last, now=now)

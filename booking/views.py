@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import services
-from booking.availability import runs_between
-from booking.availability_cache import cached_bookable_service
+from booking.availability_cache import cached_bookable_service, cached_runs_between
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
 from booking.forms import (
     BookingQueryForm,
@@ -136,7 +135,7 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
         tz=tz,
     )
     # No open time: fully booked, or no session at all (closed days, nobody working)?
-    no_sessions = not slots and not runs_between(
+    no_sessions = not slots and not cached_runs_between(
         service, monday, monday + timedelta(days=6), now=now, practitioner=practitioner
     )
     # Each time's link names its practitioner, so "any practitioner" books who it says.
