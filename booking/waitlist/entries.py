@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from booking.models import Practitioner, Service
 from booking.waitlist.errors import WaitlistError
+from booking.waitlist.lapses import end_entry
 from booking.waitlist.offers import queue_offer_check
 from booking.waitlist.wishes import in_day_order
-from booking.waitlist_models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
+from booking.waitlist_models import EntryStatus, WaitlistEntry
 from portal.audit import record_action
 from portal.models import AuditAction, User
 
@@ -87,22 +88,14 @@ def waitlist_leave(*, entry: WaitlistEntry, by: User, now: datetime | None = Non
     now = now or timezone.now()
     status = EntryStatus.LEFT if by.pk == entry.patient_id else EntryStatus.REMOVED
     with transaction.atomic():
-        # The patient's row first, as a confirmation does: leaving and confirming at once
-        # queue here instead of deadlocking on the entry and the offer.
-        User.objects.select_for_update().filter(pk=entry.patient_id).first()
-        changed = WaitlistEntry.objects.filter(pk=entry.pk, status=EntryStatus.WAITING).update(
-            status=status, ended_at=now, ended_by=by
-        )
-        if changed:
-            WaitlistOffer.objects.filter(entry=entry, status=OfferStatus.SENT).update(
-                status=OfferStatus.WITHDRAWN, answered_at=now
+        if not end_entry(entry, status=status, now=now, by=by):
+            return False
+        if status == EntryStatus.REMOVED:
+            record_action(
+                action=AuditAction.WAITLIST_REMOVED,
+                actor=by,
+                subject=entry.patient,
+                detail={"entry": entry.pk, "service": entry.service_id},
             )
-            if status == EntryStatus.REMOVED:
-                record_action(
-                    action=AuditAction.WAITLIST_REMOVED,
-                    actor=by,
-                    subject=entry.patient,
-                    detail={"entry": entry.pk, "service": entry.service_id},
-                )
-            queue_offer_check(entry.service_id)
-    return bool(changed)
+        queue_offer_check(entry.service_id)
+    return True

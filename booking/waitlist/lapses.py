@@ -1,41 +1,39 @@
-"""Entries whose chosen last date has passed: they end, and get no more offers."""
+"""Ending an entry: the patient leaving, the team removing it, or its chosen last date passing."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from booking.waitlist_models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
-from portal.models import User
+from portal.models import Clinic, User
 
 
-def end_lapsed_entries(*, now: datetime | None = None) -> int:
-    """End every waiting entry whose chosen last date has passed (in its clinic's zone); an
-    offer still out to one is withdrawn, as when the patient leaves. Returns how many."""
-    now = now or timezone.now()
-    ended = 0
-    for entry in WaitlistEntry.objects.filter(
-        status=EntryStatus.WAITING, until__isnull=False
-    ).select_related("clinic"):
-        if entry.until is not None and entry.until < _today(entry, now):
-            ended += _end(entry, now)
-    return ended
-
-
-def _today(entry: WaitlistEntry, now: datetime) -> date:
-    return now.astimezone(entry.clinic.tz).date()
-
-
-def _end(entry: WaitlistEntry, now: datetime) -> int:
+def end_entry(
+    entry: WaitlistEntry, *, status: EntryStatus, now: datetime, by: User | None = None
+) -> bool:
+    """Take ``entry`` off the list with ``status``; an offer still out to it is withdrawn, so
+    the place goes to the next. False if it had already left."""
     with transaction.atomic():
+        # The patient's row first, as a confirmation does: ending and confirming at once
+        # queue here instead of deadlocking on the entry and the offer.
         User.objects.select_for_update().filter(pk=entry.patient_id).first()
         changed = WaitlistEntry.objects.filter(pk=entry.pk, status=EntryStatus.WAITING).update(
-            status=EntryStatus.ENDED, ended_at=now
+            status=status, ended_at=now, ended_by=by
         )
         if changed:
             WaitlistOffer.objects.filter(entry=entry, status=OfferStatus.SENT).update(
                 status=OfferStatus.WITHDRAWN, answered_at=now
             )
-    return changed
+    return bool(changed)
+
+
+def end_lapsed_entries(*, now: datetime | None = None) -> int:
+    """End every waiting entry whose chosen last date (in the clinic's zone) has passed; returns
+    how many."""
+    now = now or timezone.now()
+    today = now.astimezone(Clinic.objects.current().tz).date()
+    lapsed = WaitlistEntry.objects.filter(status=EntryStatus.WAITING, until__lt=today)
+    return sum(end_entry(entry, status=EntryStatus.ENDED, now=now) for entry in lapsed)
