@@ -74,7 +74,8 @@ if PRODUCTION:
     SITE_URL = env.required(
         "SITE_URL", "the address patients reach the portal at, e.g. https://portal.clinic.example"
     )
-    if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).hostname:
+    _site = urlsplit(SITE_URL)
+    if _site.scheme not in ("http", "https") or not _site.hostname:
         raise ImproperlyConfigured(
             f"SITE_URL must be the portal's address with http(s)://, e.g. https://portal.clinic"
             f".example (it is {SITE_URL!r})"

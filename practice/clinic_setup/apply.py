@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sites.models import Site
@@ -50,9 +51,11 @@ def apply_spec(
 def _refuse_a_second_owner(email: str) -> None:
     # A file edited to correct the owner's address would otherwise leave the old account a
     # superuser beside the new one: a file never mints a second owner.
-    others = User.objects.filter(is_superuser=True).exclude(email__iexact=email)
-    if others.exists() and not User.objects.filter(email__iexact=email, is_superuser=True).exists():
-        current = ", ".join(others.order_by("pk").values_list("email", flat=True))
+    owners = list(
+        User.objects.filter(is_superuser=True).order_by("pk").values_list("email", flat=True)
+    )
+    if owners and email.lower() not in (o.lower() for o in owners):
+        current = ", ".join(owners)
         raise SetupError(
             [
                 f"owner.email: this clinic already has an owner ({current}). To correct their "
@@ -74,7 +77,7 @@ def _apply_clinic(values: dict[str, str], report: SetupReport) -> Clinic:
             [f"clinic.{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()]
         ) from None
     clinic.save()
-    domain = settings.SITE_URL.split("://", 1)[-1] or "localhost"
+    domain = urlsplit(settings.SITE_URL).netloc or "localhost"
     Site.objects.update_or_create(
         pk=settings.SITE_ID, defaults={"domain": domain, "name": clinic.name}
     )
