@@ -290,12 +290,18 @@ def test_malformed_query_values_read_as_not_given(
 # --- The new-patient rule and the dashboard -----------------------------------------------
 
 
-@pytest.mark.usefixtures("frozen")
-def test_the_new_patient_rule_is_said_on_the_service_list(
-    client: Client, private: Service, policies: Clinic
-) -> None:
+@pytest.fixture
+def one_visit_limit(policies: Clinic) -> Clinic:
+    """The clinic's new-patient rule: one upcoming visit at a time until the first."""
     policies.new_patient_booking_limit = 1
     policies.save()
+    return policies
+
+
+@pytest.mark.usefixtures("frozen")
+def test_the_new_patient_rule_is_said_on_the_service_list(
+    client: Client, private: Service, one_visit_limit: Clinic
+) -> None:
     page = client.get("/book/").content.decode()
     assert "you can hold one upcoming visit at a time" in page
     assert "Start with the free 15-minute assessment, or book one treatment" in page
@@ -303,10 +309,8 @@ def test_the_new_patient_rule_is_said_on_the_service_list(
 
 @pytest.mark.usefixtures("frozen")
 def test_the_dashboard_stops_offering_an_assessment_once_one_is_booked(
-    assessment: Service, patient: User, policies: Clinic
+    assessment: Service, patient: User, one_visit_limit: Clinic
 ) -> None:
-    policies.new_patient_booking_limit = 1
-    policies.save()
     client = client_for(patient)
     before = client.get("/me/").content.decode()
     assert "Book a free assessment" in before
@@ -320,26 +324,22 @@ def test_the_dashboard_stops_offering_an_assessment_once_one_is_booked(
 
 @pytest.mark.usefixtures("frozen")
 def test_the_dashboard_offers_no_booking_button_to_a_new_patient_at_the_limit(
-    private: Service, patient: User, policies: Clinic
+    private: Service, patient: User, one_visit_limit: Clinic
 ) -> None:
-    policies.new_patient_booking_limit = 1
-    policies.save()
     client = client_for(patient)
     book(patient, private, local(WED, 9), now=NOW)
     page = client.get("/me/").content.decode()
     assert 'data-rule="at-limit"' in page and ">Book a visit</a>" not in page
-    policies.new_patient_booking_limit = 2
-    policies.save()
+    one_visit_limit.new_patient_booking_limit = 2
+    one_visit_limit.save()
     page = client.get("/me/").content.decode()
     assert 'data-rule="at-limit"' not in page and ">Book a visit</a>" in page
 
 
 @pytest.mark.usefixtures("frozen")
 def test_the_dashboard_treats_a_returning_patient_as_returning(
-    private: Service, patient: User, policies: Clinic
+    private: Service, patient: User, one_visit_limit: Clinic
 ) -> None:
-    policies.new_patient_booking_limit = 1
-    policies.save()
     with time_machine.travel(datetime(2027, 2, 1, 8, tzinfo=UTC), tick=False):
         visit = book(patient, private, local(date(2027, 2, 3), 9), now=NOW.replace(month=2))
     visit.status = BookingStatus.ATTENDED
@@ -353,10 +353,8 @@ def test_the_dashboard_treats_a_returning_patient_as_returning(
 
 @pytest.mark.usefixtures("frozen")
 def test_a_new_patient_holding_their_one_visit_is_told_on_the_service_list(
-    private: Service, patient: User, policies: Clinic
+    private: Service, patient: User, one_visit_limit: Clinic
 ) -> None:
-    policies.new_patient_booking_limit = 1
-    policies.save()
     client = client_for(patient)
     assert (
         "You already have your upcoming visit booked" not in client.get("/book/").content.decode()
