@@ -1,8 +1,7 @@
 """Calendar grids for the practitioner workspace, in the clinic's time zone.
 
-``load_calendar`` reads a date range for some practitioners in a fixed number
-of queries (bookings, hours, exceptions, time off, shifts), whatever the range;
-``build_grid`` is pure and lays the result out as
+``practice.calendar_data.load_calendar`` reads a date range in a fixed number of queries;
+``build_grid`` here is pure and lays the result out as
 columns of quarter-hour rows: one column per day (a practitioner's week) or one
 per practitioner (the clinic's day). Visits that overlap share their column
 side by side. A multibed shift shows as one block that links to the room lane,
@@ -15,228 +14,25 @@ Everything here reads booking and schedule rows only; the badges other apps' row
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
-
-from booking.availability import shift_days
-from booking.models import (
-    ACTIVE_STATUSES,
-    Booking,
-    BookingStatus,
-    DateException,
-    ExceptionKind,
-    MultibedShift,
-    Practitioner,
-    ServiceKind,
-    TimeOff,
-    WeeklyHours,
+from booking.models import Booking, Practitioner
+from practice.calendar_data import (
+    CalendarData,
+    ShiftBlock,
+    clock,
+    days_between,
+    is_repeated,
+    local_midnight,
+    utc_range,
+    wall_to_utc,
 )
-from portal.models import Clinic
 from practice.glance import Glance
 
 QUARTER = 15  # minutes per grid row
 DEFAULT_DAY = (8 * 60, 18 * 60)  # the grid shown when nothing is scheduled
-SHOWN_STATUSES = (*ACTIVE_STATUSES, BookingStatus.LATE_CANCELLED)
-
-
-def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=tz)
-
-
-def wall_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """A wall-clock time on ``day`` as an instant (a time the clocks skip counts as before)."""
-    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
-
-
-def is_repeated(moment: datetime, tz: ZoneInfo) -> bool:
-    """Whether the clinic's clock shows this time twice that night (the clocks going back)."""
-    local = moment.astimezone(tz)
-    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
-
-
-def clock(moment: datetime, tz: ZoneInfo) -> str:
-    """ "09:30" on the clinic's clock; in the hour the clocks go back, "01:30 BST" / "01:30 GMT"."""
-    local = moment.astimezone(tz)
-    text = f"{local:%H:%M}"
-    return f"{text} {local.tzname()}" if is_repeated(moment, tz) else text
-
-
-def utc_range(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The instants from the start of ``first`` to the end of ``last`` in the clinic's zone."""
-    return (
-        local_midnight(first, tz).astimezone(UTC),
-        local_midnight(last + timedelta(days=1), tz).astimezone(UTC),
-    )
-
-
-def days_between(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
-
-
-@dataclass
-class ShiftBlock:
-    """One multibed shift on one day, with the stays booked into it."""
-
-    shift: MultibedShift
-    day: date
-    starts_at: datetime  # UTC
-    ends_at: datetime
-    booked: int = 0  # active stays starting in the shift
-
-
-# Per practitioner and clinic date: a practitioner's column on that day looks its rows up here.
-Cell = tuple[int, date]
-
-
-@dataclass
-class CalendarData:
-    """Everything a grid needs, loaded once and filed by the column that draws it."""
-
-    clinic: Clinic
-    tz: ZoneInfo
-    first: date
-    last: date
-    now: datetime
-    practitioners: list[Practitioner]
-    visits: dict[Cell, list[Booking]]  # by the clinic date they start on, in time order
-    hours: dict[tuple[int, int], list[tuple[time, time]]]  # by practitioner and weekday
-    extra: dict[Cell, list[tuple[time, time]]]
-    closed: set[Cell]
-    time_off: dict[int, list[TimeOff]]
-    shift_blocks: dict[Cell, list[ShiftBlock]]
-
-
-def load_calendar(
-    clinic: Clinic,
-    first: date,
-    last: date,
-    *,
-    practitioners: list[Practitioner],
-    now: datetime,
-) -> CalendarData:
-    """Read the range for these practitioners in six queries, however many visits."""
-    tz = clinic.tz
-    start, end = utc_range(first, last, tz)
-    ids = [p.pk for p in practitioners]
-    shown = Booking.objects.filter(
-        clinic=clinic,
-        practitioner_id__in=ids,
-        status__in=SHOWN_STATUSES,
-        starts_at__lt=end,
-        ends_at__gt=start,
-    )
-    hours, extra, closed = _working_hours(ids, first, last)
-    blocks = _shift_blocks(ids, first, last, tz, closed)
-    # Stays are counted into their shift; one outside every shift (the shift was changed
-    # since) is drawn as a visit.
-    drawn = ~Q(kind=ServiceKind.MULTIBED)
-    strays = _count_stays(shown, blocks, tz)
-    if strays:
-        drawn |= Q(pk__in=strays)
-    visits: dict[Cell, list[Booking]] = defaultdict(list)
-    for booking in (
-        shown.filter(drawn).select_related("patient", "service").order_by("starts_at", "pk")
-    ):
-        visits[(booking.practitioner_id, booking.starts_at.astimezone(tz).date())].append(booking)
-    time_off: dict[int, list[TimeOff]] = defaultdict(list)
-    for off in TimeOff.objects.filter(
-        practitioner_id__in=ids, starts_at__lt=end, ends_at__gt=start
-    ):
-        time_off[off.practitioner_id].append(off)
-    return CalendarData(
-        clinic=clinic,
-        tz=tz,
-        first=first,
-        last=last,
-        now=now,
-        practitioners=practitioners,
-        visits=dict(visits),
-        hours=hours,
-        extra=extra,
-        closed=closed,
-        time_off=dict(time_off),
-        shift_blocks=blocks,
-    )
-
-
-def _working_hours(
-    ids: list[int], first: date, last: date
-) -> tuple[
-    dict[tuple[int, int], list[tuple[time, time]]], dict[Cell, list[tuple[time, time]]], set[Cell]
-]:
-    """Weekly hours by (practitioner, weekday), extra hours by (practitioner, date) and the
-    closed days, in two queries."""
-    hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-    for h in WeeklyHours.objects.filter(practitioner_id__in=ids):
-        hours[(h.practitioner_id, h.weekday)].append((h.start_time, h.end_time))
-    extra: dict[Cell, list[tuple[time, time]]] = defaultdict(list)
-    closed: set[Cell] = set()
-    for ex in DateException.objects.filter(
-        practitioner_id__in=ids, date__gte=first, date__lte=last
-    ):
-        if ex.kind == ExceptionKind.CLOSED:
-            closed.add((ex.practitioner_id, ex.date))
-        elif ex.start_time and ex.end_time:
-            extra[(ex.practitioner_id, ex.date)].append((ex.start_time, ex.end_time))
-    return dict(hours), dict(extra), closed
-
-
-def _shift_blocks(
-    ids: list[int], first: date, last: date, tz: ZoneInfo, closed: set[Cell]
-) -> dict[Cell, list[ShiftBlock]]:
-    """The multibed shifts each practitioner runs each day (none on a closed day)."""
-    blocks: dict[Cell, list[ShiftBlock]] = defaultdict(list)
-    shifts = MultibedShift.objects.filter(practitioner_id__in=ids).filter(
-        Q(date__isnull=True) | Q(date__gte=first, date__lte=last)
-    )
-    for shift in shifts.select_related("room"):
-        for day in shift_days(shift, first, last):
-            if (shift.practitioner_id, day) in closed:
-                continue
-            blocks[(shift.practitioner_id, day)].append(
-                ShiftBlock(
-                    shift=shift,
-                    day=day,
-                    starts_at=wall_to_utc(day, shift.start_time, tz),
-                    ends_at=wall_to_utc(day, shift.end_time, tz),
-                )
-            )
-    return dict(blocks)
-
-
-def _count_stays(
-    shown: QuerySet[Booking], blocks: dict[Cell, list[ShiftBlock]], tz: ZoneInfo
-) -> list[int]:
-    """Count each active multibed stay into the shift it starts in; the ids of those that
-    start in none. A busy room has dozens of stays a shift: the grid only counts them (the
-    room lane shows who), so they are read as bare rows rather than full bookings."""
-    strays = []
-    stays = shown.filter(kind=ServiceKind.MULTIBED).values_list(
-        "pk", "practitioner_id", "starts_at", "status"
-    )
-    for pk, pid, starts_at, status in stays:
-        home = next(
-            (
-                b
-                for b in blocks.get((pid, starts_at.astimezone(tz).date()), [])
-                if b.starts_at <= starts_at < b.ends_at
-            ),
-            None,
-        )
-        if home is None:
-            strays.append(pk)
-        elif status in ACTIVE_STATUSES:
-            home.booked += 1
-    return strays
-
 
 # --- Layout (pure) -----------------------------------------------------------------------
 

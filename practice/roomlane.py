@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from booking.availability import shift_days
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, MultibedShift, Room
-from practice.calendar import QUARTER, clock, utc_range, wall_to_utc
+from practice.calendar import QUARTER
+from practice.calendar_data import clock, utc_range, wall_to_utc
 from practice.glance import Glance, glance_for
 
 

@@ -17,7 +17,8 @@ from portal.access import signed_in_user, team_required
 from portal.models import Clinic, Role, User
 from portal.params import int_param, parse_date, parse_id
 from practice.access import own_practitioner
-from practice.calendar import build_grid, load_calendar
+from practice.calendar import build_grid
+from practice.calendar_data import load_calendar
 from practice.glance import glance_for
 from practice.roomlane import load_room_lane
 

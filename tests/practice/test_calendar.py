@@ -9,7 +9,8 @@ import pytest
 
 from booking.models import Booking, MultibedShift, Practitioner, Service
 from portal.models import Clinic, User
-from practice.calendar import Entry, _assign_lanes, build_grid, load_calendar
+from practice.calendar import Entry, _assign_lanes, build_grid
+from practice.calendar_data import load_calendar
 from tests.booking.conftest import MON, NOW, TUE, WED
 from tests.booking.factories import book, local, time_off
 from tests.factories import PatientFactory

@@ -10,7 +10,8 @@ import pytest
 
 from booking.models import Practitioner, Room, Service, ServiceKind
 from portal.models import Clinic
-from practice.calendar import build_grid, clock, load_calendar
+from practice.calendar import build_grid
+from practice.calendar_data import clock, load_calendar
 from practice.roomlane import load_room_lane
 from tests.booking.factories import ServiceFactory, ShiftFactory, book, extra_hours
 from tests.factories import PatientFactory
