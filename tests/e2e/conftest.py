@@ -33,8 +33,9 @@ from playwright.sync_api import (
 from booking.demo import seed_booking
 from portal.authenticators import totp_code, totp_secret
 from portal.demo import seed_clinic
-from portal.models import Clinic, User
+from portal.models import Clinic, Role, User
 from tests.factories import TEST_PASSWORD
+from tests.intake.factories import IntakeResponseFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -70,17 +71,6 @@ def clinic_details(clinic: Clinic) -> Clinic:
 
 
 @pytest.fixture(autouse=True)
-def _journeys_without_booking_gates(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The booking journeys here were written to go straight from a time to its booking; the
-    gates (the questionnaire before a first treatment) run in every other test, and the gate's
-    page is tested in tests/intake/test_gates.py. Making each journey fill in the
-    questionnaire first is still to do (issue 17 note)."""
-    import booking.gates
-
-    monkeypatch.setattr(booking.gates, "_GATES", [])
-
-
-@pytest.fixture(autouse=True)
 def _any_hour(no_quiet_hours: None) -> None:
     """Journeys run at whatever hour CI does: routine emails (refunds, fee decisions) are not
     held for the clinic's quiet hours here; quiet hours are tested in tests/followup."""
@@ -103,9 +93,13 @@ def eager_celery() -> Iterator[None]:
 
 @pytest.fixture
 def demo_clinic(clinic_details: Clinic) -> Clinic:
-    """The demo team and patients, four services, weekly hours and the community room."""
+    """The demo team and patients, four services, weekly hours and the community room. The
+    patients have sent their questionnaires, as in ``make run``'s demo, so booking's gates let
+    them book; the gate's own journey is in test_public_booking_journey.py."""
     clinic, _ = seed_clinic()
     seed_booking(clinic)
+    for patient in User.objects.filter(role=Role.PATIENT):
+        IntakeResponseFactory.create(patient=patient)
     return clinic
 
 
@@ -223,6 +217,58 @@ def sign_up(page: Page, base_url: str) -> User:
     page.get_by_role("button", name="Confirm").click()
     expect(page.locator('[data-dashboard="patient"]')).to_be_visible()
     return User.objects.get(email="robin.hale@example.com")
+
+
+def _pick(page: Page, question: str, label: str) -> None:
+    page.get_by_role("group", name=question).get_by_label(label, exact=True).check()
+
+
+def send_questionnaire(page: Page) -> None:
+    """From the questionnaire's first page, send the full questionnaire as a 41-year-old with
+    ordinary back pain and nothing of note, as a newcomer does before a first treatment."""
+    page.get_by_role("button", name="Start the questionnaire").click()
+    next_step = page.get_by_role("button", name=re.compile("Save and continue|Check your answers"))
+    page.get_by_label("Your date of birth").fill("1985-06-01")
+    page.get_by_label("What is the main problem you would like help with?").fill(
+        "Stiff lower back after long days at a desk."
+    )
+    _pick(page, "Where do you feel it?", "Lower back")
+    _pick(page, "Which side?", "Both sides or the middle")
+    _pick(page, "Does the pain spread into your buttock or down your leg?", "No")
+    _pick(page, "How long have you had it?", "More than a year")
+    _pick(page, "How bad is the pain right now?", "4")
+    _pick(page, "How bad is it at its worst?", "6")
+    _pick(page, "How bad is it at its best?", "2")
+    next_step.click()
+    _pick(page, "Has a doctor told you that you have any of these?", "None that I know of")
+    _pick(page, "Have you had any scans of your back?", "No scans")
+    _pick(page, "Have you had an operation on your back?", "No")
+    next_step.click()
+    _pick(page, "Do you take any of these?", "None of these")
+    next_step.click()
+    _pick(page, "Do any of these apply to you?", "None of these")
+    next_step.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Important symptoms")
+    for group in page.get_by_role("group").all():
+        group.get_by_label("No", exact=True).check()
+    next_step.click()
+    _pick(page, "Have you had acupuncture before?", "No")
+    next_step.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Worries and hopes")
+    next_step.click()
+    page.get_by_label("A phone number we can reach you on").fill("07700 900123")
+    page.get_by_label("Your GP (family doctor) or practice").fill("Redland Surgery")
+    page.get_by_label("Emergency contact's name").fill("Sam Hale")
+    page.get_by_label("Emergency contact's phone").fill("07700 900124")
+    next_step.click()
+    page.get_by_label(re.compile("^I agree to be assessed")).check()
+    page.get_by_label(re.compile("^I agree that the clinic may keep")).check()
+    next_step.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    page.get_by_role("button", name="Send to the clinic").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Thank you, your answers are with the clinic"
+    )
 
 
 # (email, time step) of codes already typed: a code signs in once, so a second sign-in in the

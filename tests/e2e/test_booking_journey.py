@@ -18,6 +18,7 @@ from booking.services import BookingRequest, booking_create
 from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic, Role, User
 from tests.factories import UserFactory
+from tests.intake.factories import IntakeResponseFactory
 
 from .conftest import confirm, log_in, pick_slot, shot, shot_both, sign_up, wait_for_mail
 
@@ -63,6 +64,8 @@ def test_new_patient_books_moves_and_cancels(page: Page, live_server, demo_clini
     changeable_from = timezone.now() + timedelta(hours=clinic.cancellation_cutoff_hours, minutes=30)
 
     patient = sign_up(page, base)
+    # Sending the questionnaire in the browser is test_public_booking_journey's; here it is sent.
+    IntakeResponseFactory.create(patient=patient)
     mail.outbox.clear()
 
     # A community clinic place: only David runs the room, so the week page opens directly.

@@ -30,6 +30,7 @@ from .conftest import (
     confirm,
     fill_signup,
     log_in,
+    send_questionnaire,
     shot_both,
     wait_for_mail,
 )
@@ -113,10 +114,18 @@ def test_a_visitor_sees_prices_signs_up_and_books_the_time_they_chose(
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your email address")
     page.get_by_role("button", name="Confirm").click()
 
+    # A first treatment needs the health questionnaire: the booking page says so, and after
+    # sending it the newcomer is brought back to the time they chose.
+    expect(page.get_by_role("heading", level=1)).to_have_text("One step before booking")
+    shot_both(page, "public-booking-06-questionnaire-first")
+    page.get_by_role("link", name="Fill in the questionnaire").click()
+    send_questionnaire(page)
+    page.get_by_role("link", name="Continue booking").click()
+
     # Back on the time they chose, told who the visit is with before confirming.
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your booking")
     expect(page.locator("[data-with]")).to_contain_text(named)
-    shot_both(page, "public-booking-06-confirm")
+    shot_both(page, "public-booking-07-confirm")
     confirm(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Follow-up treatment")
     booking = Booking.objects.get(patient__email="robin.hale@example.com")
@@ -129,7 +138,7 @@ def test_a_visitor_sees_prices_signs_up_and_books_the_time_they_chose(
     expect(steps).to_contain_text("First visit booked")
     expect(page.get_by_text("Book a free assessment")).to_have_count(0)
     expect(page.locator('[data-rule="new-patient"]')).to_contain_text("you have it booked")
-    shot_both(page, "public-booking-07-dashboard")
+    shot_both(page, "public-booking-08-dashboard")
 
 
 def test_a_fully_booked_community_week_points_to_the_next_week_with_places(

@@ -13,12 +13,12 @@ from playwright.sync_api import Page, expect
 from booking.models import Booking, BookingStatus, Practitioner, Service
 from followup.models import CheckInStage
 from followup.services import checkin_submit
-from intake.models import DiaryEntry
+from intake.models import DiaryEntry, IntakeResponse
 from intake.services import diary_add
 from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic, User
 from tests.booking.factories import visit_at
-from tests.intake.factories import IntakeResponseFactory, full_answers
+from tests.intake.factories import full_answers
 
 from .conftest import PHONE, laptop, log_in, log_out, shot, shot_both
 
@@ -57,11 +57,11 @@ def test_practitioner_header_search_visit_and_patient_diary_edit(
     follow_up = Service.objects.get(slug="follow-up")
     priya = User.objects.get(email="priya@patient.example")
     now = timezone.now()
-    IntakeResponseFactory.create(
-        patient=priya,
-        answers=full_answers(date_of_birth="1986-07-14", phone="07700 900201"),
-        submitted_at=now - timedelta(days=20),
-    )
+    # The demo's Priya has sent her questionnaire; these are the answers the search finds.
+    questionnaire = IntakeResponse.objects.get(patient=priya)
+    questionnaire.answers = full_answers(date_of_birth="1986-07-14", phone="07700 900201")
+    questionnaire.submitted_at = now - timedelta(days=20)
+    questionnaire.save()
     # Treated three days ago and answered the 48-hour check-in; seen again in two days.
     past = _visit(priya, follow_up, mei, (now - timedelta(days=3)).replace(second=0))
     Booking.objects.filter(pk=past.pk).update(
