@@ -27,7 +27,7 @@ from booking.services import BookingRequest, SlotUnavailable, booking_create
 from portal.models import User
 from tests.benchmarks import report
 from tests.benchmarks.report import SLACK, Result, median_ms, paired_median_ms, record
-from tests.benchmarks.seed import World, count_overbookings
+from tests.benchmarks.seed import World, count_overbookings, remove_bookings
 
 AVAILABILITY_TARGET = 5.0
 WEEK_PAGE_TARGET = 3.0
@@ -191,7 +191,7 @@ def test_booking_create(world: World, live_db: None, baseline_ms: float, label: 
     try:
         median, _ = median_ms(book, repeat=15)
     finally:
-        Booking.objects.filter(pk__in=made).delete()
+        remove_bookings(made)
     assert len(made) == runs
     record(
         Result(

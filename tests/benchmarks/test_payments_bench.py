@@ -27,7 +27,7 @@ from booking.models import Booking, BookingStatus, PaymentMode
 from payments.models import Payment, StripeEvent
 from tests.benchmarks import report
 from tests.benchmarks.report import SLACK, Result, record
-from tests.benchmarks.seed import World
+from tests.benchmarks.seed import World, remove_bookings
 
 SECRET = "whsec_bench"
 SAMPLES = 300
@@ -129,8 +129,7 @@ def test_webhook_ingestion(world: World, live_db: None, baseline_ms: float) -> N
     finally:
         ids = [p.booking_id for p in payments]
         StripeEvent.objects.filter(event_id__startswith="evt_bench_").delete()
-        Payment.objects.filter(booking_id__in=ids).delete()
-        Booking.objects.filter(pk__in=ids).delete()
+        remove_bookings(ids)
     assert outcomes == ["handled"] * runs
     assert set(duplicates) == {"duplicate"}
     assert confirmed == runs
