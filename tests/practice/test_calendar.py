@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from booking.models import Booking, MultibedShift, Practitioner, Service
+from booking.models import Booking, BookingStatus, MultibedShift, Practitioner, Service
 from portal.models import Clinic, User
 from practice.calendar import Entry, _assign_lanes, build_grid
 from practice.calendar_data import load_calendar
@@ -71,6 +71,39 @@ def test_multibed_stays_fold_into_one_shift_block(
     assert block.detail == "3 patients booked"
     assert block.block is not None and block.block.booked == 3
     assert grid.first_minute + grid.rows * 15 >= 20 * 60 + 30  # the evening shift fits
+
+
+def test_stays_are_counted_by_start_and_one_outside_every_shift_is_drawn(
+    clinic: Clinic, mei: Practitioner, shift: MultibedShift, multibed: Service
+) -> None:
+    """Two stays starting together count as two; a late-cancelled one is not counted; a stay
+    the shift no longer covers (its hours were changed since) is drawn as a visit."""
+    start = local(TUE, 17, 30)
+    shift.max_new_per_start = 2
+    shift.save()
+    shift.room.recliners = 4
+    shift.room.save()
+    together = [book(PatientFactory.create(), multibed, start, now=NOW) for _ in range(2)]
+    late = book(PatientFactory.create(), multibed, start + timedelta(minutes=15), now=NOW)
+    Booking.objects.filter(pk=late.pk).update(status=BookingStatus.LATE_CANCELLED)
+    stray = book(PatientFactory.create(), multibed, start + timedelta(minutes=30), now=NOW)
+    shift.start_time = (start + timedelta(minutes=45)).astimezone(clinic.tz).time()
+    shift.save()  # the 17:30 and 18:00 starts are now before the shift
+
+    grid = build_grid(load_calendar(clinic, MON, SUN, practitioners=[mei], now=NOW), by="day")
+    tue = grid.columns[1]
+    drawn = {e.booking.pk for e in tue.visits if e.booking is not None}
+    assert drawn == {*(b.pk for b in together), late.pk, stray.pk}
+    (block,) = [e for e in tue.entries if e.kind == "shift"]
+    assert block.block is not None and block.block.booked == 0
+
+    shift.start_time = start.astimezone(clinic.tz).time()
+    shift.save()
+    grid = build_grid(load_calendar(clinic, MON, SUN, practitioners=[mei], now=NOW), by="day")
+    tue = grid.columns[1]
+    assert tue.visits == []
+    (block,) = [e for e in tue.entries if e.kind == "shift"]
+    assert block.block is not None and block.block.booked == 3  # the late cancel not counted
 
 
 def test_time_off_and_closed_days_show(clinic: Clinic, mei: Practitioner) -> None:
