@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connections
+from django.db.models import Q
 from django.test import Client
 from django.utils import timezone
 
@@ -41,8 +42,15 @@ def _service(world: World, slug: str) -> Service:
     return world.services[slug]
 
 
-def _returning_with_history(world: World, now: datetime) -> list[int]:
-    """Patients with a past treatment kept: no new-patient limit on what they book."""
+def _returning_with_history(
+    world: World, now: datetime, *, free_at: list[tuple[datetime, datetime]]
+) -> list[int]:
+    """Patients with a past treatment kept (no new-patient limit on what they book) and no
+    visit overlapping any of ``free_at`` (one patient cannot be in two places at once)."""
+    overlapping = Q()
+    for starts_at, ends_at in free_at:
+        overlapping |= Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
+    busy = Booking.objects.filter(overlapping, status__in=ACTIVE_STATUSES).values("patient_id")
     ids = (
         Booking.objects.filter(
             patient_id__in=world.returning,
@@ -50,6 +58,7 @@ def _returning_with_history(world: World, now: datetime) -> list[int]:
             status__in=ACTIVE_STATUSES,
             starts_at__lt=now,
         )
+        .exclude(patient_id__in=busy)
         .order_by("patient_id")
         .values_list("patient_id", flat=True)
         .distinct()
@@ -178,7 +187,10 @@ def test_booking_create(world: World, live_db: None, baseline_ms: float, label: 
     runs = report.WARMUP + 15
     free = find_open_slots(service, first, first + timedelta(weeks=4), now=now)
     slots = _spread(free, apart=timedelta(minutes=90), count=runs)
-    patients = list(User.objects.filter(pk__in=_returning_with_history(world, now))[:runs])
+    free_at = [(slot.starts_at, slot.ends_at) for slot in slots]
+    patients = list(
+        User.objects.filter(pk__in=_returning_with_history(world, now, free_at=free_at))[:runs]
+    )
     assert len(slots) == runs, f"only {len(slots)} well-spread free slots to book"
     assert len(patients) == runs
     made: list[int] = []
@@ -260,8 +272,6 @@ def _last_places(world: World, service: Service, now: datetime) -> list[Slot]:
 def test_race_for_the_last_place(world: World) -> None:
     """Both races in one test: the teardown of a transactional test empties every table."""
     now = timezone.now()
-    racers = _returning_with_history(world, now)[-RACERS:]
-    assert len(racers) == RACERS
     races = {
         "multibed last recliner": world.multibed,
         "private (any) last slot": world.private,
@@ -270,6 +280,9 @@ def test_race_for_the_last_place(world: World) -> None:
     for label, service in races.items():
         targets = _last_places(world, service, now)
         assert len(targets) == RACE_ROUNDS, f"only {len(targets)} last places to race for"
+        free_at = [(target.starts_at, target.ends_at) for target in targets]
+        racers = _returning_with_history(world, now, free_at=free_at)[-RACERS:]
+        assert len(racers) == RACERS
         winners, errors = [], []
         for target in targets:
             outcomes = _race(service.pk, target.starts_at, racers)
