@@ -82,11 +82,13 @@ def _instant(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def _to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+def wall_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """A wall-clock time on ``day`` as an instant (a time the clocks skip counts as before)."""
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
-def _days(first: date, last: date) -> Iterator[date]:
+def days_between(first: date, last: date) -> Iterator[date]:
+    """Each date from ``first`` to ``last``, both included."""
     day = first
     while day <= last:
         yield day
@@ -116,14 +118,14 @@ def shift_days(shift: MultibedShift, first: date, last: date) -> Iterator[date]:
         if first <= shift.date <= last:
             yield shift.date
         return
-    for day in _days(first, last):
+    for day in days_between(first, last):
         if day.weekday() == shift.weekday:
             yield day
 
 
 def _window(first: date, last: date, tz: ZoneInfo) -> Interval:
     # A day's grid may start before midnight UTC or run past it: widen by a day.
-    return _to_utc(first - timedelta(days=1), time.min, tz), _to_utc(
+    return wall_to_utc(first - timedelta(days=1), time.min, tz), wall_to_utc(
         last + timedelta(days=2), time.min, tz
     )
 
@@ -155,19 +157,9 @@ def load_diary(
     ids = list(offering.order_by("pk").values_list("pk", flat=True))
     schedule = Schedule(service=service, tz=tz, practitioner_ids=ids)
 
-    for h in WeeklyHours.objects.filter(practitioner_id__in=ids):
-        schedule.hours.setdefault((h.practitioner_id, h.weekday), []).append(
-            (h.start_time, h.end_time)
-        )
-    for ex in DateException.objects.filter(
-        practitioner_id__in=ids, date__gte=first - timedelta(days=1), date__lte=last
-    ):
-        if ex.kind == ExceptionKind.CLOSED:
-            schedule.closed.add((ex.practitioner_id, ex.date))
-        elif ex.start_time and ex.end_time:
-            schedule.extra.setdefault((ex.practitioner_id, ex.date), []).append(
-                (ex.start_time, ex.end_time)
-            )
+    schedule.hours, schedule.extra, schedule.closed = working_hours(
+        ids, first - timedelta(days=1), last
+    )
 
     busy: dict[int, list[Interval]] = defaultdict(list)
     for off in TimeOff.objects.filter(
@@ -186,7 +178,7 @@ def load_diary(
     for shift in shifts:
         for day in shift_days(shift, first - timedelta(days=1), last):
             busy[shift.practitioner_id].append(
-                (_to_utc(day, shift.start_time, tz), _to_utc(day, shift.end_time, tz))
+                (wall_to_utc(day, shift.start_time, tz), wall_to_utc(day, shift.end_time, tz))
             )
         if shift.service_id == service.pk:
             schedule.shifts.append(shift)
@@ -195,6 +187,29 @@ def load_diary(
     schedule.busy = {pid: _merge(intervals) for pid, intervals in busy.items()}
     schedule.off = {pid: _merge(intervals) for pid, intervals in schedule.off.items()}
     return schedule
+
+
+Hours = list[tuple[time, time]]  # wall-clock (start, end) pairs
+
+
+def working_hours(
+    ids: list[int], first: date, last: date
+) -> tuple[dict[tuple[int, int], Hours], dict[tuple[int, date], Hours], set[tuple[int, date]]]:
+    """These practitioners' weekly hours by (practitioner, weekday), their extra hours by
+    (practitioner, date) and their closed days between two dates, in two queries."""
+    hours: dict[tuple[int, int], Hours] = {}
+    for h in WeeklyHours.objects.filter(practitioner_id__in=ids):
+        hours.setdefault((h.practitioner_id, h.weekday), []).append((h.start_time, h.end_time))
+    extra: dict[tuple[int, date], Hours] = {}
+    closed: set[tuple[int, date]] = set()
+    for ex in DateException.objects.filter(
+        practitioner_id__in=ids, date__gte=first, date__lte=last
+    ):
+        if ex.kind == ExceptionKind.CLOSED:
+            closed.add((ex.practitioner_id, ex.date))
+        elif ex.start_time and ex.end_time:
+            extra.setdefault((ex.practitioner_id, ex.date), []).append((ex.start_time, ex.end_time))
+    return hours, extra, closed
 
 
 def with_bookings(
@@ -289,7 +304,7 @@ def _private_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
         busy = schedule.busy.get(pid, [])
         seen: set[datetime] = set()  # extra hours may overlap the weekly ones
         for start_t, end_t in sorted(set(ranges)):
-            start, end = _to_utc(day, start_t, tz), _to_utc(day, end_t, tz)
+            start, end = wall_to_utc(day, start_t, tz), wall_to_utc(day, end_t, tz)
             at = start
             while at + duration <= end:
                 blocked = _busy_until(busy, at - before, at + duration + after)
@@ -353,8 +368,8 @@ def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
         # Stepped in epoch seconds: real elapsed time, as the clocks-change days need,
         # and a busy month has thousands of starts to try.
         step = shift.start_interval_minutes * 60
-        at = int(_to_utc(day, shift.start_time, tz).timestamp())
-        end = int(_to_utc(day, shift.end_time, tz).timestamp())
+        at = int(wall_to_utc(day, shift.start_time, tz).timestamp())
+        end = int(wall_to_utc(day, shift.end_time, tz).timestamp())
         duration = int(service.duration.total_seconds())
         while at + duration <= end:
             stay_end = at + duration
@@ -370,7 +385,7 @@ def _multibed_slots(schedule: Schedule, day: date) -> Iterator[Slot]:
 def day_slots(schedule: Schedule, first: date, last: date) -> dict[date, list[Slot]]:
     """Every start time each clinic date offers, before notice and horizon are applied."""
     generate = _multibed_slots if schedule.service.is_multibed else _private_slots
-    return {day: list(generate(schedule, day)) for day in _days(first, last)}
+    return {day: list(generate(schedule, day)) for day in days_between(first, last)}
 
 
 def within_policy(slots: Iterable[Slot], *, now: datetime, policy: Policy) -> list[Slot]:

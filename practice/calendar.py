@@ -18,16 +18,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from booking.availability import days_between, wall_to_utc
 from booking.models import Booking, Practitioner
 from practice.calendar_data import (
     CalendarData,
     ShiftBlock,
     clock,
-    days_between,
     is_repeated,
     local_midnight,
     utc_range,
-    wall_to_utc,
 )
 from practice.glance import Glance
 

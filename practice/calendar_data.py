@@ -5,25 +5,21 @@ time off, shifts), whatever the range. ``practice.calendar`` lays the result out
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
-from booking.availability import shift_days
+from booking.availability import shift_days, wall_to_utc, working_hours
 from booking.models import (
     ACTIVE_STATUSES,
     Booking,
     BookingStatus,
-    DateException,
-    ExceptionKind,
     MultibedShift,
     Practitioner,
     ServiceKind,
     TimeOff,
-    WeeklyHours,
 )
 from portal.models import Clinic
 
@@ -32,11 +28,6 @@ SHOWN_STATUSES = (*ACTIVE_STATUSES, BookingStatus.LATE_CANCELLED)
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)
-
-
-def wall_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """A wall-clock time on ``day`` as an instant (a time the clocks skip counts as before)."""
-    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
 def is_repeated(moment: datetime, tz: ZoneInfo) -> bool:
@@ -58,13 +49,6 @@ def utc_range(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime
         local_midnight(first, tz).astimezone(UTC),
         local_midnight(last + timedelta(days=1), tz).astimezone(UTC),
     )
-
-
-def days_between(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
 
 
 @dataclass
@@ -119,7 +103,7 @@ def load_calendar(
         starts_at__lt=end,
         ends_at__gt=start,
     )
-    hours, extra, closed = _working_hours(ids, first, last)
+    hours, extra, closed = working_hours(ids, first, last)
     blocks = _shift_blocks(ids, first, last, tz, closed)
     # Stays are counted into their shift; one outside every shift (the shift was changed
     # since) is drawn as a visit.
@@ -151,28 +135,6 @@ def load_calendar(
         time_off=dict(time_off),
         shift_blocks=blocks,
     )
-
-
-def _working_hours(
-    ids: list[int], first: date, last: date
-) -> tuple[
-    dict[tuple[int, int], list[tuple[time, time]]], dict[Cell, list[tuple[time, time]]], set[Cell]
-]:
-    """Weekly hours by (practitioner, weekday), extra hours by (practitioner, date) and the
-    closed days, in two queries."""
-    hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
-    for h in WeeklyHours.objects.filter(practitioner_id__in=ids):
-        hours[(h.practitioner_id, h.weekday)].append((h.start_time, h.end_time))
-    extra: dict[Cell, list[tuple[time, time]]] = defaultdict(list)
-    closed: set[Cell] = set()
-    for ex in DateException.objects.filter(
-        practitioner_id__in=ids, date__gte=first, date__lte=last
-    ):
-        if ex.kind == ExceptionKind.CLOSED:
-            closed.add((ex.practitioner_id, ex.date))
-        elif ex.start_time and ex.end_time:
-            extra[(ex.practitioner_id, ex.date)].append((ex.start_time, ex.end_time))
-    return dict(hours), dict(extra), closed
 
 
 def _shift_blocks(

@@ -16,10 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from booking.availability import shift_days
+from booking.availability import shift_days, wall_to_utc
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, MultibedShift, Room
 from practice.calendar import QUARTER
-from practice.calendar_data import clock, utc_range, wall_to_utc
+from practice.calendar_data import clock, utc_range
 from practice.glance import Glance, glance_for
 
 
