@@ -38,8 +38,10 @@ from booking.models import (
     Weekday,
     WeeklyHours,
 )
+from followup.models import OutboxMessage
 from intake.models import IntakeResponse, ResponseStatus
 from intake.questionnaire import FULL
+from payments.models import Payment
 from portal.models import Clinic, Role, User
 from tests.intake.factories import full_answers
 
@@ -370,18 +372,19 @@ def count_overbookings() -> int:
     return clashes + excess
 
 
+def vacuum_outbox() -> None:
+    """Clear the outbox's dead rows after a benchmark rewrote tens of thousands of them: left to
+    autovacuum, they slow what runs next, and PostgreSQL's foreign-key check on each deleted
+    booking (a plan made while the table was small) scans them all: minutes, not milliseconds."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {OutboxMessage._meta.db_table}")
+
+
 def remove_bookings(ids: list[int]) -> None:
     """Delete bookings a benchmark made, with what protects them: the outbox rows written in
     the booking's own transaction (confirmations) and their payments."""
-    from followup.models import OutboxMessage
-    from payments.models import Payment
-
     OutboxMessage.objects.filter(booking_id__in=ids).delete()
     Payment.objects.filter(booking_id__in=ids).delete()
-    # Deleting a booking makes PostgreSQL check the outbox for rows still pointing at it, with
-    # a plan made while the table was small: a scan of every row, dead ones included. After a
-    # benchmark's tens of thousands of messages, that is minutes unless the table is vacuumed.
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {OutboxMessage._meta.db_table}")
+    vacuum_outbox()
     for start in range(0, len(ids), 10000):
         Booking.objects.filter(pk__in=ids[start : start + 10000]).delete()

@@ -36,7 +36,7 @@ from followup.tasks import enqueue_batches
 from portal.celery import app
 from tests.benchmarks.fanout_tasks import noop
 from tests.benchmarks.report import Result, record
-from tests.benchmarks.seed import World, remove_bookings
+from tests.benchmarks.seed import World, remove_bookings, vacuum_outbox
 from tests.followup.realworld import (
     SmtpSink,
     purge_queue,
@@ -88,11 +88,7 @@ def due_rows(world: World, live_db: None) -> Iterator[list[int]]:
     )
     yield [r.pk for r in rows]
     OutboxMessage.objects.filter(extra__startswith="bench-").delete()
-    # Each drain rewrites every row four times: hundreds of thousands of dead rows that
-    # autovacuum has not reached yet. Stale, they make PostgreSQL's foreign-key checks scan the
-    # table for every booking a later benchmark deletes (minutes, not milliseconds).
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {OutboxMessage._meta.db_table}")
+    vacuum_outbox()  # each drain rewrote every row four times
     clinic.quiet_hours_start, clinic.quiet_hours_end = saved
     clinic.save()
 
