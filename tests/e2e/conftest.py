@@ -219,7 +219,8 @@ def sign_up(page: Page, base_url: str) -> User:
     return User.objects.get(email="robin.hale@example.com")
 
 
-def _pick(page: Page, question: str, label: str) -> None:
+def choose(page: Page, question: str, label: str) -> None:
+    """Tick the answer labelled ``label`` in the questionnaire's group for ``question``."""
     page.get_by_role("group", name=question).get_by_label(label, exact=True).check()
 
 
@@ -232,27 +233,27 @@ def send_questionnaire(page: Page) -> None:
     page.get_by_label("What is the main problem you would like help with?").fill(
         "Stiff lower back after long days at a desk."
     )
-    _pick(page, "Where do you feel it?", "Lower back")
-    _pick(page, "Which side?", "Both sides or the middle")
-    _pick(page, "Does the pain spread into your buttock or down your leg?", "No")
-    _pick(page, "How long have you had it?", "More than a year")
-    _pick(page, "How bad is the pain right now?", "4")
-    _pick(page, "How bad is it at its worst?", "6")
-    _pick(page, "How bad is it at its best?", "2")
+    choose(page, "Where do you feel it?", "Lower back")
+    choose(page, "Which side?", "Both sides or the middle")
+    choose(page, "Does the pain spread into your buttock or down your leg?", "No")
+    choose(page, "How long have you had it?", "More than a year")
+    choose(page, "How bad is the pain right now?", "4")
+    choose(page, "How bad is it at its worst?", "6")
+    choose(page, "How bad is it at its best?", "2")
     next_step.click()
-    _pick(page, "Has a doctor told you that you have any of these?", "None that I know of")
-    _pick(page, "Have you had any scans of your back?", "No scans")
-    _pick(page, "Have you had an operation on your back?", "No")
+    choose(page, "Has a doctor told you that you have any of these?", "None that I know of")
+    choose(page, "Have you had any scans of your back?", "No scans")
+    choose(page, "Have you had an operation on your back?", "No")
     next_step.click()
-    _pick(page, "Do you take any of these?", "None of these")
+    choose(page, "Do you take any of these?", "None of these")
     next_step.click()
-    _pick(page, "Do any of these apply to you?", "None of these")
+    choose(page, "Do any of these apply to you?", "None of these")
     next_step.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Important symptoms")
     for group in page.get_by_role("group").all():
         group.get_by_label("No", exact=True).check()
     next_step.click()
-    _pick(page, "Have you had acupuncture before?", "No")
+    choose(page, "Have you had acupuncture before?", "No")
     next_step.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Worries and hopes")
     next_step.click()

@@ -18,21 +18,13 @@ from tests.factories import TEST_PASSWORD, UserFactory
 from tests.intake.conftest import past_visit
 from tests.intake.factories import DiaryEntryFactory
 
-from .conftest import log_in, log_out, shot, shot_both
+from .conftest import choose, log_in, log_out, shot, shot_both
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("eager_celery"),
 ]
-
-
-def scale(page: Page, question: str, value: int) -> None:
-    page.get_by_role("group", name=question).get_by_label(str(value), exact=True).check()
-
-
-def yes_no(page: Page, question: str, answer: str) -> None:
-    page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
 
 
 def tick(page: Page, question: str, *labels: str) -> None:
@@ -66,8 +58,8 @@ def test_patient_fills_in_part_leaves_resumes_and_sends(page: Page, live_server)
         "Low back pain for three years, no pain-free moment."
     )
     tick(page, "Where do you feel it?", "Lower back", "Buttock")
-    scale(page, "How bad is the pain right now?", 7)
-    scale(page, "How bad is it at its worst?", 5)
+    choose(page, "How bad is the pain right now?", "7")
+    choose(page, "How bad is it at its worst?", "5")
     save_and_continue(page)
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     expect(page.get_by_label("What is the main problem you would like help with?")).to_have_value(
@@ -91,10 +83,10 @@ def test_patient_fills_in_part_leaves_resumes_and_sends(page: Page, live_server)
     ).to_be_checked()
 
     tick(page, "Which side?", "Both sides or the middle")
-    yes_no(page, "Does the pain spread into your buttock or down your leg?", "No")
+    choose(page, "Does the pain spread into your buttock or down your leg?", "No")
     tick(page, "How long have you had it?", "More than a year")
-    scale(page, "How bad is it at its worst?", 9)
-    scale(page, "How bad is it at its best?", 4)
+    choose(page, "How bad is it at its worst?", "9")
+    choose(page, "How bad is it at its best?", "4")
     shot_both(page, "intake-step-pain")
     save_and_continue(page)
 
@@ -108,9 +100,9 @@ def test_patient_fills_in_part_leaves_resumes_and_sends(page: Page, live_server)
     )
     tick(page, "Have you had any scans of your back?", "MRI scan")
     expect(page.get_by_text("Which operation?")).to_be_hidden()
-    yes_no(page, "Have you had an operation on your back?", "Yes")
+    choose(page, "Have you had an operation on your back?", "Yes")
     expect(page.get_by_text("Which operation?")).to_be_visible()
-    yes_no(page, "Have you had an operation on your back?", "No")
+    choose(page, "Have you had an operation on your back?", "No")
     save_and_continue(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Medication")
@@ -131,7 +123,7 @@ def test_patient_fills_in_part_leaves_resumes_and_sends(page: Page, live_server)
     save_and_continue(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Acupuncture before")
-    yes_no(page, "Have you had acupuncture before?", "Yes")
+    choose(page, "Have you had acupuncture before?", "Yes")
     tick(page, "How did you feel in the days afterwards?", "Worse for several days or longer")
     save_and_continue(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Worries and hopes")
@@ -169,7 +161,7 @@ def test_patient_fills_in_part_leaves_resumes_and_sends(page: Page, live_server)
         )
     past_visit(patient, mei, starts_at=now - timedelta(days=12))
     page.goto(f"{base}/me/diary/")
-    scale(page, "How bad is your pain?", 3)
+    choose(page, "How bad is your pain?", "3")
     page.get_by_label("After treatment").check()
     page.get_by_label("Note").fill("Sat through a whole film")
     page.get_by_role("button", name="Add to my diary").click()
@@ -224,11 +216,11 @@ def test_a_red_flag_answer_shows_urgent_advice_and_alerts_the_practitioners(
     page.get_by_label("Your date of birth").fill("1990-02-01")
     page.get_by_label("What is the main problem you would like help with?").fill("Back pain")
     tick(page, "How long have you had it?", "More than a year")
-    scale(page, "How bad is the pain right now?", 8)
+    choose(page, "How bad is the pain right now?", "8")
     save_and_continue(page)
     for group in page.get_by_role("group").all():
         group.get_by_label("No", exact=True).check()
-    yes_no(page, "A fever, or feeling hot and shivery or unwell, with your back pain?", "Yes")
+    choose(page, "A fever, or feeling hot and shivery or unwell, with your back pain?", "Yes")
     save_and_continue(page)
     page.get_by_label(re.compile("^I agree to be assessed")).check()
     page.get_by_label(re.compile("^I agree that the clinic may keep")).check()

@@ -20,7 +20,7 @@ from portal.models import Clinic, User
 from tests.booking.factories import visit_at
 from tests.intake.factories import full_answers
 
-from .conftest import PHONE, laptop, log_in, log_out, shot, shot_both
+from .conftest import PHONE, choose, laptop, log_in, log_out, shot, shot_both
 
 pytestmark = [
     pytest.mark.e2e,
@@ -156,7 +156,7 @@ def test_practitioner_header_search_visit_and_patient_diary_edit(
     laptop(page)
     entry.get_by_role("link", name="Change").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Change this score")
-    page.get_by_role("group", name="How bad is your pain?").get_by_label("2", exact=True).check()
+    choose(page, "How bad is your pain?", "2")
     page.get_by_label("Note").fill("A good day: 2 out of 10")
     shot_both(page, "workspace-diary-edit")
     page.get_by_role("button", name="Save changes").click()
