@@ -14,8 +14,8 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from booking.errors import ChangeNotAllowed
 from booking.models import Booking, BookingStatus, ServiceKind
-from booking.services import ChangeNotAllowed
 from portal.models import User
 
 ATTENDANCE_OUTCOMES = (

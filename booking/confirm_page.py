@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from booking import services
+from booking.errors import BookingError, SlotUnavailable
 from booking.forms import parse_practitioner
 from booking.gates import Gate
 from booking.lookups import carry_query
@@ -45,7 +45,7 @@ def render_confirm(
     practitioner: Practitioner | None,
     form: Form,
     moving: Booking | None = None,
-    refusal: services.BookingError | None = None,
+    refusal: BookingError | None = None,
     gate_warnings: Sequence[Gate] = (),
     amount_value: str = "",
     amount_error: str = "",
@@ -67,11 +67,9 @@ def render_confirm(
             "form": form,
             "moving": moving,
             "tz": service.clinic.tz,
-            "alternatives": refusal.alternatives
-            if isinstance(refusal, services.SlotUnavailable)
-            else [],
+            "alternatives": refusal.alternatives if isinstance(refusal, SlotUnavailable) else [],
             "week_url": week_url(request, service),
-            "refused": refusal is not None and not isinstance(refusal, services.SlotUnavailable),
+            "refused": refusal is not None and not isinstance(refusal, SlotUnavailable),
             "carry": carry_query(request),
             "gate_warnings": gate_warnings,
             "amount_value": amount_value,

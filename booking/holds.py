@@ -14,14 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking.availability import find_open_slots
+from booking.eligibility import patient_clash
 from booking.models import Booking, BookingStatus, PaymentMode
-from booking.services import (
-    BookingRequest,
-    booking_create,
-    confirmation_put,
-    lock_capacity,
-    patient_clash,
-)
+from booking.services import BookingRequest, booking_create, confirmation_put, lock_capacity
 from booking.waitlist.offers import queue_offer_check
 from portal.models import User
 

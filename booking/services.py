@@ -25,42 +25,26 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from booking.availability import Policy, Slot, find_open_slots
+from booking.eligibility import (
+    check_booking_window,
+    check_eligibility,
+    check_patient_free,
+)
+from booking.errors import ChangeNotAllowed, NotEligible, SlotUnavailable
 from booking.ics import calendar_uid
 from booking.models import (
-    ACTIVE_STATUSES,
     CHANGEABLE_STATUSES,
-    KEPT_STATUSES,
-    RELEASED_STATUSES,
     Booking,
     BookingStatus,
     PaymentMode,
     Practitioner,
     Room,
     Service,
-    ServiceKind,
 )
 from booking.waitlist.claims import place_booked, take_claimed_place
 from booking.waitlist.offers import queue_offer_check
 from portal.messaging import MessageKind, outbox_put
 from portal.models import User
-
-TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
-
-
-class BookingError(Exception):
-    """A booking request that cannot be met, with a message fit to show the patient."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class SlotUnavailable(BookingError):
-    """The time was taken (or never open); ``alternatives`` are the nearest open times."""
-
-    def __init__(self, message: str, alternatives: list[Slot] | None = None) -> None:
-        super().__init__(message)
-        self.alternatives = alternatives or []
 
 
 @dataclass(frozen=True)
@@ -97,30 +81,11 @@ class _Terms:
     replacing: Booking | None = None
 
 
-class NotEligible(BookingError):
-    pass
-
-
-class ChangeNotAllowed(BookingError):
-    pass
-
-
-class PatientBusy(NotEligible):
-    """The patient already holds a visit that overlaps the time asked for."""
-
-
 def can_change_online(booking: Booking, now: datetime | None = None) -> bool:
     """Whether the patient may still cancel or move this visit themselves."""
     now = now or timezone.now()
     cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
     return booking.is_changeable and booking.starts_at - now >= cutoff
-
-
-def is_new_patient(patient: User, now: datetime) -> bool:
-    """Not yet treated: no past treatment visit that was kept."""
-    return not Booking.objects.filter(
-        patient=patient, kind__in=TREATMENT_KINDS, status__in=KEPT_STATUSES, starts_at__lt=now
-    ).exists()
 
 
 def nearest_alternatives(
@@ -143,104 +108,6 @@ def nearest_alternatives(
     )
     later = [s for s in slots if s.starts_at >= around] or slots
     return later[:limit]
-
-
-def _check_eligibility(
-    *, patient: User, service: Service, now: datetime, ignoring: Booking | None
-) -> None:
-    upcoming = Booking.objects.filter(
-        patient=patient, status__in=ACTIVE_STATUSES, starts_at__gte=now
-    )
-    if ignoring is not None:
-        upcoming = upcoming.exclude(pk=ignoring.pk)
-    if service.kind == ServiceKind.ASSESSMENT:
-        previous = Booking.objects.filter(patient=patient, kind=ServiceKind.ASSESSMENT).exclude(
-            status__in=RELEASED_STATUSES
-        )
-        if ignoring is not None:
-            previous = previous.exclude(pk=ignoring.pk)
-        if previous.exists():
-            raise NotEligible(
-                "You have already booked your free assessment. You can move it from My bookings, "
-                "or book a treatment instead."
-            )
-        if not is_new_patient(patient, now):
-            raise NotEligible(
-                "The free assessment is for people who have not been treated here yet. "
-                "Please book a treatment instead."
-            )
-    # The clinic being booked sets the policy (the patient's own record may have no clinic).
-    limit = service.clinic.new_patient_booking_limit
-    if limit and is_new_patient(patient, now) and upcoming.count() >= limit:
-        visits = "one upcoming visit" if limit == 1 else f"{limit} upcoming visits"
-        raise NotEligible(
-            f"As a new patient you can hold {visits} at a time. Once you have been to your "
-            "first visit you can book more, or you can move a visit you have."
-        )
-
-
-def _minutes_text(minutes: int) -> str:
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minutes"
-
-
-def _check_booking_window(service: Service, starts_at: datetime, now: datetime) -> None:
-    """Say plainly why a time outside the booking window cannot be taken."""
-    clinic = service.clinic
-    policy = Policy.for_clinic(clinic)
-    if starts_at < now:
-        raise SlotUnavailable("That time has already passed. Please pick another time.")
-    if starts_at < now + policy.min_notice:
-        raise SlotUnavailable(
-            f"Visits can be booked online up to {_minutes_text(clinic.min_notice_minutes)} "
-            "before they start. Please pick a later time, or call the clinic."
-        )
-    if starts_at > now + policy.horizon:
-        raise SlotUnavailable(
-            f"Visits can be booked up to {clinic.booking_horizon_days} days ahead. "
-            "Please pick an earlier time."
-        )
-
-
-def patient_clash(
-    *, patient_id: int, starts_at: datetime, ends_at: datetime, excluding: int | None = None
-) -> Booking | None:
-    """The patient's first active visit overlapping [starts_at, ends_at), if any."""
-    visits = Booking.objects.filter(
-        patient_id=patient_id,
-        status__in=ACTIVE_STATUSES,
-        starts_at__lt=ends_at,
-        ends_at__gt=starts_at,
-    )
-    if excluding is not None:
-        visits = visits.exclude(pk=excluding)
-    return visits.select_related("service", "clinic").order_by("starts_at").first()
-
-
-def _check_patient_free(
-    *, patient: User, starts_at: datetime, ends_at: datetime, booked_by: User | None
-) -> None:
-    """One patient, one place at a time: refuse a visit overlapping one they already hold.
-
-    Any service and any practitioner count. The caller holds the patient's row lock, so two
-    bookings for the same patient cannot both pass this check.
-    """
-    clash = patient_clash(patient_id=patient.pk, starts_at=starts_at, ends_at=ends_at)
-    if clash is None:
-        return
-    when = clash.starts_at.astimezone(clash.clinic.tz)
-    what = f"{clash.service.name} on {when:%A} {when.day} {when:%B} at {when:%H:%M}"
-    if booked_by is not None and booked_by.pk != patient.pk:
-        raise PatientBusy(
-            f"This patient already has a visit at that time ({what}). "
-            "Please pick another time, or move that visit."
-        )
-    raise PatientBusy(
-        f"You already have a visit at that time ({what}). "
-        "Please pick another time, or move that visit from My bookings."
-    )
 
 
 def lock_capacity(service: Service, practitioner: Practitioner | None) -> list[int]:
@@ -304,15 +171,15 @@ def _place(asked: BookingRequest, *, now: datetime, terms: _Terms) -> Booking:
     patient, service, practitioner = asked.patient, asked.service, asked.practitioner
     if practitioner is not None and not service.practitioners.filter(pk=practitioner.pk).exists():
         raise NotEligible(f"{practitioner} does not offer {service.name}.")
-    _check_booking_window(service, asked.starts_at, now)
-    _check_eligibility(patient=patient, service=service, now=now, ignoring=terms.replacing)
+    check_booking_window(service, asked.starts_at, now)
+    check_eligibility(patient=patient, service=service, now=now, ignoring=terms.replacing)
     lock_capacity(service, practitioner)
     # A place the patient claimed from the waiting list is held for them: release it first.
     claimed = take_claimed_place(
         patient=patient, service=service, starts_at=asked.starts_at, now=now
     )
     slot = _open_slot(asked, now)
-    _check_patient_free(
+    check_patient_free(
         patient=patient, starts_at=slot.starts_at, ends_at=slot.ends_at, booked_by=asked.booker
     )
     booking = _new_booking(asked, slot, terms)

@@ -8,8 +8,8 @@ from datetime import datetime, time, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from booking.eligibility import is_new_patient
 from booking.models import ACTIVE_STATUSES, Booking, ServiceKind
-from booking.services import is_new_patient
 from portal.models import Clinic, User
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from booking import services
 from booking.availability_cache import cached_bookable_service, cached_runs_between
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
+from booking.errors import BookingError
 from booking.forms import (
     BookingQueryForm,
     ConfirmBookingForm,
@@ -211,7 +212,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
             "practitioner": practitioner.pk if practitioner else "any",
         },
     )
-    refusal: services.BookingError | None = None
+    refusal: BookingError | None = None
     if request.method == "POST" and moving is None and service.needs_checkout:
         # The amount and the online payment are settled by checkout (the page posts there).
         messages.error(request, "Please choose how much to pay, then confirm.")
@@ -231,7 +232,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
                     )
                 )
             return redirect("booking:detail", pk=booking.pk)
-        except services.BookingError as exc:
+        except BookingError as exc:
             refusal = exc
     return render_confirm(
         request,
@@ -310,7 +311,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
             services.booking_cancel(booking=booking, by=signed_in_user(request))
             messages.success(request, "Your visit is cancelled. We have emailed you to confirm.")
             return redirect("booking:detail", pk=booking.pk)
-        except services.BookingError as exc:
+        except BookingError as exc:
             messages.error(request, exc.message)
     return render(
         request,

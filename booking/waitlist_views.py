@@ -13,8 +13,8 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from booking.errors import BookingError
 from booking.lookups import carry_query, get_bookable_service, is_team, patient_for, signed_in_user
-from booking.services import BookingError
 from booking.waitlist.claims import offer_claim
 from booking.waitlist.entries import waitlist_join, waitlist_leave
 from booking.waitlist.errors import PlaceGone, WaitlistError

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from booking import services as booking_services
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
+from booking.errors import BookingError
 from booking.forms import ConfirmBookingForm
 from booking.lookups import (
     get_bookable_service,
@@ -121,7 +122,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     # A typed amount wins over the quick choices.
     amount = request.POST.get("amount_other") or request.POST.get("amount", "")
     amount_error = ""
-    refusal: booking_services.BookingError | None = None
+    refusal: BookingError | None = None
     try:
         result = services.checkout(
             patient=patient,
@@ -135,7 +136,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except PriceError as exc:
         amount_error = exc.message
-    except booking_services.BookingError as exc:
+    except BookingError as exc:
         refusal = exc
     else:
         if result.booking.status == BookingStatus.HELD and result.payment is not None:
@@ -220,7 +221,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
             booking, refund = services.cancel_with_refund(
                 booking=booking, by=signed_in_user(request), now=now
             )
-        except booking_services.BookingError as exc:
+        except BookingError as exc:
             messages.error(request, exc.message)
         else:
             text = "The visit is cancelled. We have emailed to confirm."

@@ -21,8 +21,9 @@ from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from booking.errors import ChangeNotAllowed
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, WaitlistEntry
-from booking.services import ChangeNotAllowed, booking_cancel
+from booking.services import booking_cancel
 from followup.models import CheckIn, OutboxMessage
 from intake.models import (
     Alert,

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from booking.attendance import booking_mark_attendance, may_keep_record
+from booking.errors import BookingError
 from booking.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -26,7 +27,6 @@ from booking.models import (
     TimeOff,
     WeeklyHours,
 )
-from booking.services import BookingError
 from intake.models import FlagKind, PatientFlag
 from intake.services import flag_clear
 from payments.models import Refund, RefundReason

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from booking import attendance
-from booking import services as booking_services
+from booking.errors import BookingError
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, ServiceKind
 from followup.summaries import latest_checkin_note
 from intake.access import OutsideCare, offers_see_anyway
@@ -146,7 +146,7 @@ def mark_arrived(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         attendance.booking_mark_arrived(booking=booking, by=signed_in_user(request))
         messages.success(request, f"{booking.patient.get_short_name()} is marked as arrived.")
-    except booking_services.BookingError as exc:
+    except BookingError as exc:
         messages.error(request, exc.message)
     back = safe_next(request, request.POST.get("next"))
     return HttpResponseRedirect(back or reverse("practice:booking", args=[pk]))
@@ -190,7 +190,7 @@ def mark_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             _record_late_cancellation(request, booking)
             return redirect("practice:booking", pk=pk)
         services.attendance_mark(booking=booking, outcome=outcome, by=signed_in_user(request))
-    except booking_services.BookingError as exc:
+    except BookingError as exc:
         messages.error(request, exc.message)
         return redirect("practice:booking", pk=pk)
     messages.success(request, OUTCOME_DONE[outcome])
@@ -250,7 +250,7 @@ def treatment_record(request: HttpRequest, pk: int) -> HttpResponse:
         ).first()
         try:
             services.treatment_record_save(booking=booking, by=user, details=form.details())
-        except booking_services.BookingError as exc:
+        except BookingError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Treatment record saved.")
@@ -301,7 +301,7 @@ def cancel_visit(request: HttpRequest, pk: int) -> HttpResponse:
                     request, "The visit is cancelled and the patient has been emailed."
                 )
             return redirect("practice:booking", pk=pk)
-        except booking_services.BookingError as exc:
+        except BookingError as exc:
             form.add_error(None, exc.message)
     return render(
         request,

@@ -23,8 +23,9 @@ from django.utils import timezone
 from booking.availability import Slot, find_open_slots
 from booking.availability_cache import cached_open_slots
 from booking.cache_version import VERSION_KEY, current_version
+from booking.errors import SlotUnavailable
 from booking.models import ACTIVE_STATUSES, Booking, Service, ServiceKind
-from booking.services import BookingRequest, SlotUnavailable, booking_create
+from booking.services import BookingRequest, booking_create
 from portal.models import User
 from tests.benchmarks import report
 from tests.benchmarks.report import SLACK, Result, median_ms, paired_median_ms, record

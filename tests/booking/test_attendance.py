@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from booking.attendance import booking_mark_arrived, booking_mark_attendance
+from booking.errors import ChangeNotAllowed
 from booking.models import Booking, BookingStatus, Service
-from booking.services import ChangeNotAllowed, booking_cancel
+from booking.services import booking_cancel
 from portal.models import User
 from tests.booking.conftest import NOW, WED
 from tests.booking.factories import book, local

@@ -8,8 +8,9 @@ from datetime import time
 
 import pytest
 
+from booking.errors import PatientBusy
 from booking.models import Booking, BookingStatus, Practitioner, Room, Service, ServiceKind
-from booking.services import PatientBusy, booking_reschedule
+from booking.services import booking_reschedule
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import (

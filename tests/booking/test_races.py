@@ -18,8 +18,9 @@ import pytest
 from django.core import mail
 from django.db import connection
 
+from booking.errors import NotEligible, SlotUnavailable
 from booking.models import Booking, Practitioner, Room, Service, ServiceKind
-from booking.services import BookingRequest, NotEligible, SlotUnavailable, booking_create
+from booking.services import BookingRequest, booking_create
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import (

@@ -8,16 +8,10 @@ from datetime import time, timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
+from booking.eligibility import is_new_patient
+from booking.errors import ChangeNotAllowed, NotEligible, SlotUnavailable
 from booking.models import Booking, BookingStatus, MultibedShift, Practitioner, Service
-from booking.services import (
-    ChangeNotAllowed,
-    NotEligible,
-    SlotUnavailable,
-    booking_cancel,
-    booking_reschedule,
-    can_change_online,
-    is_new_patient,
-)
+from booking.services import booking_cancel, booking_reschedule, can_change_online
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import (

@@ -14,8 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from booking.availability import find_open_slots
+from booking.errors import NotEligible, SlotUnavailable
 from booking.models import Booking, BookingStatus, MultibedShift, PriceRule, Room, Service
-from booking.services import NotEligible, SlotUnavailable, booking_cancel
+from booking.services import booking_cancel
 from booking.waitlist.board import chosen_time, waitlist_board
 from booking.waitlist.claims import offer_claim
 from booking.waitlist.entries import waitlist_join, waitlist_leave

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from django.core import mail
 
+from booking.errors import SlotUnavailable
 from booking.models import Booking, PriceRule, Room, Service
-from booking.services import SlotUnavailable, booking_cancel
+from booking.services import booking_cancel
 from booking.waitlist_models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 from portal.models import AuditAction, AuditEvent, User
 from tests.booking.conftest import NOW, TUE

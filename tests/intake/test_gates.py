@@ -140,7 +140,7 @@ def test_booking_never_imports_intake() -> None:
 def test_the_booking_service_itself_refuses_a_gated_patient_but_not_staff(
     patient, front_desk, private
 ) -> None:
-    from booking.services import NotEligible
+    from booking.errors import NotEligible
     from tests.booking.factories import book
 
     flag_raise(patient=patient, kind=FlagKind.RED_FLAG, reason="r")

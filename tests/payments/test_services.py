@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from django.core import mail
 
+from booking.errors import ChangeNotAllowed, SlotUnavailable
 from booking.models import BookingStatus, PaymentMode, Service
-from booking.services import ChangeNotAllowed, SlotUnavailable, booking_reschedule
+from booking.services import booking_reschedule
 from payments import services
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 from payments.pricing import PriceError
