@@ -110,17 +110,17 @@ def nearest_alternatives(
     return later[:limit]
 
 
-def lock_capacity(service: Service, practitioner: Practitioner | None) -> list[int]:
-    """Lock the practitioners (and rooms) whose time this booking could take (in id order)."""
-    candidates = service.practitioners.filter(is_bookable=True)
+def lock_capacity(service: Service, practitioner: Practitioner | None) -> None:
+    """Lock the practitioners (and rooms) whose time this booking could take, in id order,
+    one query each."""
+    practitioners = Practitioner.objects.filter(services=service, is_bookable=True)
     if practitioner is not None:
-        candidates = candidates.filter(pk=practitioner.pk)
-    ids = list(candidates.values_list("pk", flat=True))
-    list(Practitioner.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        practitioners = practitioners.filter(pk=practitioner.pk)
+    # ``of``: lock the practitioners, not the service links they were found through.
+    list(practitioners.select_for_update(of=("self",)).order_by("pk").values_list("pk"))
     if service.is_multibed:
-        room_ids = list(service.shifts.values_list("room_id", flat=True))
-        list(Room.objects.select_for_update().filter(pk__in=room_ids).order_by("pk"))
-    return ids
+        rooms = Room.objects.filter(pk__in=service.shifts.values("room_id"))
+        list(rooms.select_for_update().order_by("pk").values_list("pk"))
 
 
 def _open_slot(asked: BookingRequest, now: datetime) -> Slot:
@@ -184,7 +184,8 @@ def _place(asked: BookingRequest, *, now: datetime, terms: _Terms) -> Booking:
     )
     booking = _new_booking(asked, slot, terms)
     try:
-        with transaction.atomic():
+        # No savepoint: a refused insert ends the caller's whole transaction anyway.
+        with transaction.atomic(savepoint=False):
             booking.save()
     except IntegrityError as exc:
         if "one_free_assessment_per_patient" in str(exc):

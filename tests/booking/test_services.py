@@ -161,6 +161,20 @@ def test_one_free_assessment_per_patient(assessment: Service, patient: User) -> 
     assert Booking.objects.count() == 1
 
 
+def test_the_database_refusing_a_second_assessment_is_the_same_friendly_refusal(
+    assessment: Service, patient: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The constraint behind the rule (a race the check above lost): the insert has no
+    savepoint of its own, so booking_create's block must roll back and leave an outer
+    transaction usable."""
+    book(patient, assessment, local(WED, 9), now=NOW)
+    monkeypatch.setattr("booking.services.check_eligibility", lambda **kwargs: None)
+    with transaction.atomic():
+        with pytest.raises(NotEligible, match="already booked your free assessment"):
+            book(patient, assessment, local(WED, 10), now=NOW)
+        assert Booking.objects.count() == 1  # the outer transaction still works
+
+
 def test_a_cancelled_assessment_can_be_booked_again(
     assessment: Service, patient: User, front_desk: User
 ) -> None:
