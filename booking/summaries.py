@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from booking.eligibility import is_new_patient
+from booking.eligibility import new_patient_standing
 from booking.models import ACTIVE_STATUSES, Booking, ServiceKind
 from portal.models import Clinic, User
 
@@ -34,22 +34,22 @@ class Journey:
     at_limit: bool  # a new patient already holding as many visits as the rule allows
 
 
-def patient_journey(patient: User) -> Journey:
-    """The patient's journey facts in two queries."""
+def patient_journey(patient: User, clinic: Clinic) -> Journey:
+    """The patient's journey facts: two queries for a returning patient, three for a new one
+    at a clinic that caps a new patient's visits (``booking.eligibility``'s rule)."""
     now = timezone.now()
     upcoming = list(
         Booking.objects.filter(
             patient=patient, status__in=ACTIVE_STATUSES, ends_at__gte=now
         ).values_list("kind", flat=True)
     )
-    returning = not is_new_patient(patient, now)
-    limit = 0 if returning else Clinic.objects.current().new_patient_booking_limit
+    standing = new_patient_standing(patient, clinic, now)
     return Journey(
-        returning=returning,
+        returning=not standing.is_new,
         has_upcoming=bool(upcoming),
         assessment_booked=ServiceKind.ASSESSMENT in upcoming,
-        new_patient_limit=limit,
-        at_limit=bool(limit) and len(upcoming) >= limit,
+        new_patient_limit=standing.limit,
+        at_limit=standing.at_limit,
     )
 
 

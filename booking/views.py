@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from booking import services
 from booking.availability_cache import cached_bookable_service, cached_runs_between
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
+from booking.eligibility import new_patient_standing
 from booking.errors import BookingError
 from booking.forms import (
     BookingQueryForm,
@@ -43,7 +44,6 @@ from booking.models import (
     Practitioner,
     Service,
 )
-from booking.summaries import patient_journey
 from booking.week_page import build_week, open_week
 from portal.access import team_required
 from portal.models import Clinic, Role, User
@@ -67,7 +67,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
         {
             "services": services_,
             "practitioners": team,
-            **_patient_context(request, patient),
+            **_patient_context(request, patient, clinic),
             "carry": carry_query(request),
         },
     )
@@ -90,7 +90,7 @@ def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "service": service,
             "practitioners": practitioners,
-            **_patient_context(request, patient),
+            **_patient_context(request, patient, service.clinic),
             "carry": carry_query(request),
         },
     )
@@ -146,7 +146,7 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
         "booking/week.html",
         {
             "service": service,
-            **_patient_context(request, patient),
+            **_patient_context(request, patient, service.clinic),
             "week": shown,
             "next_open": next_open,
             "no_sessions": no_sessions,
@@ -167,25 +167,24 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _patient_context(request: HttpRequest, patient: User | None) -> dict[str, Any]:
+def _patient_context(request: HttpRequest, patient: User | None, clinic: Clinic) -> dict[str, Any]:
     """Who the public booking pages speak to: a visitor, a patient (new or returning), or
     the team booking ``for`` a patient; and the new-patient rule, said up front."""
     if patient is None:
-        limit = Clinic.objects.current().new_patient_booking_limit
         return {
             "patient": None,
             "booking_for": None,
             "is_new_patient": True,
-            "new_patient_limit": limit,
+            "new_patient_limit": clinic.new_patient_booking_limit,
             "at_limit": False,
         }
-    journey = patient_journey(patient)
+    standing = new_patient_standing(patient, clinic, timezone.now())
     return {
         "patient": patient,
         "booking_for": patient if patient != request.user else None,
-        "is_new_patient": not journey.returning,
-        "new_patient_limit": journey.new_patient_limit,
-        "at_limit": journey.at_limit,
+        "is_new_patient": standing.is_new,
+        "new_patient_limit": standing.limit,
+        "at_limit": standing.at_limit,
     }
 
 

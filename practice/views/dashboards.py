@@ -22,6 +22,7 @@ from practice.glance import glance_for
 @patient_required
 def patient_dashboard(request: HttpRequest) -> HttpResponse:
     patient = signed_in_user(request)
+    clinic = Clinic.objects.current()
     return render(
         request,
         "portal/dashboard_patient.html",
@@ -29,7 +30,8 @@ def patient_dashboard(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming_for_patient(patient),
             "intake_done": has_complete_intake(patient),
             "open_checkins": open_checkins(patient),
-            "journey": patient_journey(patient),
+            "journey": patient_journey(patient, clinic),
+            "clinic": clinic,
         },
     )
 

@@ -8,7 +8,7 @@ from datetime import time, timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from booking.eligibility import is_new_patient
+from booking.eligibility import NewPatientStanding, is_new_patient, new_patient_standing
 from booking.errors import ChangeNotAllowed, NotEligible, SlotUnavailable
 from booking.models import Booking, BookingStatus, MultibedShift, Practitioner, Service
 from booking.services import booking_cancel, booking_reschedule, can_change_online
@@ -229,6 +229,24 @@ def test_new_patient_limit_of_upcoming_bookings(
     after = local(WED, 15)
     assert book(patient, private, local(WED + timedelta(days=1), 9), now=after).pk
     assert book(patient, private, local(WED + timedelta(days=1), 13), now=after).pk
+
+
+def test_the_new_patient_standing_the_pages_show_is_the_rule_booking_enforces(
+    private: Service, patient: User, policies: Clinic, django_assert_num_queries
+) -> None:
+    policies.new_patient_booking_limit = 1
+    policies.save()
+    private = Service.objects.get(pk=private.pk)
+    assert new_patient_standing(patient, policies, NOW) == NewPatientStanding(True, 1, 0)
+    first = book(patient, private, local(WED, 9), now=NOW)
+    standing = new_patient_standing(patient, policies, NOW)
+    assert standing.at_limit and standing.held == 1
+    # The visit being moved does not count against itself.
+    assert not new_patient_standing(patient, policies, NOW, ignoring=first).at_limit
+    # Treated (the visit is over): not new, no cap, and one query to say so.
+    with django_assert_num_queries(1):
+        after = new_patient_standing(patient, policies, local(WED, 15))
+    assert after == NewPatientStanding(is_new=False) and not after.at_limit
 
 
 def test_new_patient_limit_applies_to_a_patient_record_without_a_clinic(
