@@ -126,8 +126,11 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
         practitioner=practitioner,
         exclude_booking_id=moving.pk if moving else None,
     )
+    # Each time's link names its practitioner, so "any practitioner" books who it says.
+    link = f"{reverse('booking:confirm', args=[slug])}?{'&'.join(filter(None, (carry, 'start=')))}"
     shown = build_week(
         slots,
+        link=link,
         monday=monday,
         today=now.astimezone(tz).date(),
         horizon_end=(now + timedelta(days=service.clinic.booking_horizon_days))
@@ -139,8 +142,6 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     no_sessions = not slots and not cached_runs_between(
         service, monday, monday + timedelta(days=6), now=now, practitioner=practitioner
     )
-    # Each time's link names its practitioner, so "any practitioner" books who it says.
-    link = f"{reverse('booking:confirm', args=[slug])}?{'&'.join(filter(None, (carry, 'start=')))}"
     return render(
         request,
         "booking/week.html",
@@ -150,7 +151,6 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
             "week": shown,
             "next_open": next_open,
             "no_sessions": no_sessions,
-            "link": link,
             "tz": tz,
             "practitioner": practitioner,
             # Everyone offering the service, for "who you may see" (prefetched with it).

@@ -28,7 +28,7 @@ class TimeChoice:
     """One button: a start time and the practitioner it books."""
 
     start: str  # ISO instant, for data-start
-    start_q: str  # the same, quoted for the link
+    href: str  # the confirm page for this time and practitioner
     label: str  # "09:00", or "01:30 BST" in a repeated hour
     hour: int  # the local hour, for the part of the day
     practitioner_id: int
@@ -119,9 +119,10 @@ def _repeated(at: datetime, tz: ZoneInfo) -> bool:
     )
 
 
-def day_choices(slots: Sequence[Slot], tz: ZoneInfo) -> list[TimeChoice]:
+def day_choices(slots: Sequence[Slot], tz: ZoneInfo, *, link: str = "") -> list[TimeChoice]:
     """One choice per start instant, in time order. With several practitioners free at once
-    the first (lowest id) is offered, and the link books exactly that practitioner."""
+    the first (lowest id) is offered, and the link (``link`` + start and practitioner) books
+    exactly that practitioner."""
     chosen: dict[datetime, Slot] = {}
     for slot in sorted(slots, key=lambda s: (s.starts_at, s.practitioner_id)):
         chosen.setdefault(slot.starts_at, slot)
@@ -135,7 +136,7 @@ def day_choices(slots: Sequence[Slot], tz: ZoneInfo) -> list[TimeChoice]:
         choices.append(
             TimeChoice(
                 start=starts,
-                start_q=quote(starts, safe=""),
+                href=f"{link}{quote(starts, safe='')}&practitioner={slot.practitioner_id}",
                 label=label,
                 hour=local.hour,
                 practitioner_id=slot.practitioner_id,
@@ -162,14 +163,16 @@ def build_week(
     today: date,
     horizon_end: date,
     tz: ZoneInfo,
+    link: str = "",
 ) -> Week:
-    """The week starting ``monday``: each day's open times, one per start, by part of day."""
+    """The week starting ``monday``: each day's open times, one per start, by part of day;
+    ``link`` is the confirm page's address up to the start time's value."""
     by_day = slots_by_day(slots, tz)
     days = []
     total = 0
     for offset in range(7):
         day = monday + timedelta(days=offset)
-        choices = day_choices(by_day.get(day, []), tz)
+        choices = day_choices(by_day.get(day, []), tz, link=link)
         total += len(choices)
         days.append(
             WeekDay(

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from booking.models import Booking
 from tests.benchmarks import report
+from tests.benchmarks.browser import Browser, Page
 from tests.benchmarks.seed import World, count_overbookings, seed_world
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -121,10 +122,16 @@ def patient_client(world: World, django_db_blocker: Any) -> Client:
 
 
 @pytest.fixture(scope="session")
-def baseline_request(world: World, patient_client: Client) -> Callable[[], object]:
+def patient_browser(patient_client: Client) -> Browser:
+    """The same patient, requesting pages through the production WSGI handler."""
+    return Browser(patient_client)
+
+
+@pytest.fixture(scope="session")
+def baseline_request(world: World, patient_browser: Browser) -> Callable[[], Page]:
     """The trivial signed-in view every ratio is measured against, as one call."""
     url = f"/bench/baseline/{world.private.pk}/"
-    return lambda: patient_client.get(url)
+    return lambda: patient_browser.get(url)
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,6 @@ import pytest
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import Q
-from django.test import Client
 from django.utils import timezone
 
 from booking.availability import Slot, find_open_slots
@@ -28,6 +27,7 @@ from booking.models import ACTIVE_STATUSES, Booking, Service, ServiceKind
 from booking.services import BookingRequest, booking_create
 from portal.models import User
 from tests.benchmarks import report
+from tests.benchmarks.browser import Browser
 from tests.benchmarks.report import SLACK, Result, median_ms, paired_median_ms, record
 from tests.benchmarks.seed import World, count_overbookings, remove_bookings
 
@@ -148,18 +148,18 @@ def test_open_times(
 def test_week_page(
     world: World,
     live_db: None,
-    patient_client: Client,
+    patient_browser: Browser,
     baseline_request: Callable[[], object],
     baseline_ms: float,
     label: str,
 ) -> None:
     slug = SERVICES[label]
     url = f"/book/{slug}/times/?with=any&week={world.busy_monday.isoformat()}"
-    response = patient_client.get(url)
+    response = patient_browser.get(url)
     assert response.status_code == 200
     shown = response.content.decode().count('class="slot"')
     assert shown > 0, "the busy week shows no open time: the page measured would be trivial"
-    median, alongside = paired_median_ms(lambda: patient_client.get(url), baseline_request)
+    median, alongside = paired_median_ms(lambda: patient_browser.get(url), baseline_request)
     result = record(
         Result(
             f"week page (HTTP): {label}",
@@ -171,7 +171,7 @@ def test_week_page(
             f"({median / baseline_ms:.2f}x the start-of-run baseline)",
         )
     )
-    report.profile(f"week page {label}", lambda: patient_client.get(url))
+    report.profile(f"week page {label}", lambda: patient_browser.get(url))
     assert result.ratio is not None
     assert result.ratio <= WEEK_PAGE_TARGET * SLACK, (
         f"the week page took {median:.1f} ms, {result.ratio:.1f}x the baseline "

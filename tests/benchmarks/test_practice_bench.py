@@ -15,11 +15,11 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.db.models import Count
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from booking.models import ACTIVE_STATUSES, Booking
 from tests.benchmarks import report
+from tests.benchmarks.browser import Browser
 from tests.benchmarks.report import SLACK, Result, paired_median_ms, record
 from tests.benchmarks.seed import World
 from tests.conftest import client_for
@@ -29,8 +29,8 @@ CALENDAR_QUERIES = 12  # the sign-in, the clinic and team, the calendar's rows, 
 
 
 @pytest.fixture(scope="session")
-def busiest(world: World, django_db_blocker: object) -> tuple[Client, int]:
-    """A signed-in client for the practitioner with most visits in the busy week."""
+def busiest(world: World, django_db_blocker: object) -> tuple[Browser, int]:
+    """The practitioner with most visits in the busy week, signed in."""
     monday = world.busy_monday
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         counts = (
@@ -46,8 +46,8 @@ def busiest(world: World, django_db_blocker: object) -> tuple[Client, int]:
         )
         top = counts[0]
         practitioner = next(p for p in world.practitioners if p.pk == top["practitioner"])
-        client = client_for(practitioner.user)
-    return client, top["n"]
+        browser = Browser(client_for(practitioner.user))
+    return browser, top["n"]
 
 
 @pytest.mark.parametrize("page", ["week", "day (everyone, as staff)"])
@@ -56,7 +56,7 @@ def test_practitioner_calendar(
     live_db: None,
     baseline_request: Callable[[], object],
     baseline_ms: float,
-    busiest: tuple[Client, int],
+    busiest: tuple[Browser, int],
     page: str,
 ) -> None:
     client, visits = busiest
@@ -71,7 +71,7 @@ def test_practitioner_calendar(
             staff = User.objects.create_user(
                 "bench-desk@example.com", None, role=Role.STAFF, clinic=world.clinic
             )
-        client = client_for(staff)
+        client = Browser(client_for(staff))
         url = f"/practice/calendar/day/?date={(monday + timedelta(days=1)).isoformat()}&p=all"
     client.get(url)  # a first request may write the session: count a settled one
     with CaptureQueriesContext(connection) as captured:
