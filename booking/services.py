@@ -244,14 +244,16 @@ def booking_create(
     the place is only held (HELD, no confirmation email) until an online payment arrives.
     """
     now = now or timezone.now()
+    # The same form again (a double click) is answered with what it made, even if a gate
+    # closed in between: that booking exists, and an error page would say it does not.
+    if earlier := _earlier_booking(asked):
+        return earlier
     _check_gates(asked)
     terms = _Terms(
         price_minor=price_minor,
         payment_mode=payment_mode,
         hold_until=now + hold_for if hold_for else None,
     )
-    if earlier := _earlier_booking(asked):
-        return earlier
     try:
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=asked.patient.pk).first()

@@ -12,6 +12,7 @@ from booking.eligibility import NewPatientStanding, is_new_patient, new_patient_
 from booking.errors import ChangeNotAllowed, NotEligible, SlotUnavailable
 from booking.models import Booking, BookingStatus, MultibedShift, Practitioner, Service
 from booking.services import booking_cancel, booking_reschedule, can_change_online
+from intake.models import FlagKind, PatientFlag
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import (
@@ -138,6 +139,21 @@ def test_same_request_key_returns_the_first_booking(private: Service, patient: U
     # The resubmit even names another time: it is still the same form, the same booking.
     again = book(patient, private, local(WED, 11), now=NOW, request_key=key)
     assert again.pk == first.pk
+    assert Booking.objects.count() == 1
+
+
+def test_a_resubmit_after_a_gate_closed_still_finds_the_first_booking(
+    private: Service, patient: User
+) -> None:
+    key = str(uuid.uuid4())
+    first = book(patient, private, local(WED, 9), now=NOW, request_key=key)
+    # Between the two submits the patient's answers pause treatment booking.
+    PatientFlag.objects.create(
+        clinic=patient.clinic, patient=patient, kind=FlagKind.EMERGENCY, reason="x"
+    )
+    assert book(patient, private, local(WED, 9), now=NOW, request_key=key).pk == first.pk
+    with pytest.raises(NotEligible, match="needs to talk with you"):  # a new form: the gate
+        book(patient, private, local(WED, 11), now=NOW)
     assert Booking.objects.count() == 1
 
 
