@@ -18,13 +18,11 @@ plus one query for the bookings.
 
 from __future__ import annotations
 
-import zlib
-from dataclasses import fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache as cache_once
+from typing import Any, TypeVar
 
-import django
-from django.db.models import prefetch_related_objects
+from django.db import models
 
 from booking.availability import (
     Policy,
@@ -45,7 +43,7 @@ from booking.cache_version import (
     write_many,
 )
 from booking.lookups import get_bookable_service
-from booking.models import MultibedShift, Practitioner, Room, Service
+from booking.models import MultibedShift, Practitioner, Service
 from portal.models import Clinic
 
 # Entries also expire, so a missed invalidation (a raw SQL fix) heals itself.
@@ -75,40 +73,112 @@ def _unpack(packed: Packed) -> Slot:
     )
 
 
-@cache_once
-def _shape() -> str:
-    """A fingerprint of what the pickled entries are made of, in their keys, so code deployed
-    with another shape of ``Schedule`` or of these models never unpickles old entries."""
-    parts = [django.get_version(), *(f.name for f in fields(Schedule))]
-    for model in (Service, Clinic, Practitioner, MultibedShift, Room):
-        parts += [model.__name__, *(f.attname for f in model._meta.concrete_fields)]
-    return f"{zlib.crc32(' '.join(parts).encode()):08x}"
+# A model row as plain values: its column names (attnames) and their values. Entries hold rows,
+# never pickled model instances, and a row whose columns are not the model's current ones (a
+# deploy changed the model) is read as a miss.
+Row = tuple[tuple[str, ...], tuple[Any, ...]]
 
 
-def cached_bookable_service(slug: str) -> Service:
-    """``get_bookable_service`` for pages that only read: the service with its clinic and
-    practitioners loaded, kept under the diary version (their saves bump it, bookings not)."""
-
-    def load() -> Service:
-        service = get_bookable_service(slug)  # 404 for an unknown or inactive service
-        prefetch_related_objects([service], "practitioners")
-        return service
-
-    return cached_under(
-        f"service:{_shape()}:{slug}", load, versions=[DIARY_KEY], timeout=TTL_SECONDS
+def _row(instance: models.Model) -> Row:
+    columns = type(instance)._meta.concrete_fields
+    return (
+        tuple(f.attname for f in columns),
+        tuple(getattr(instance, f.attname) for f in columns),
     )
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _from_row(model: type[M], row: Row) -> M | None:
+    names, values = row
+    if names != tuple(f.attname for f in model._meta.concrete_fields):
+        return None
+    return model.from_db("default", names, values)
+
+
+@dataclass(frozen=True)
+class BookableService:
+    """A bookable service for pages that only read it, with its clinic and who offers it."""
+
+    service: Service
+    practitioners: list[Practitioner]
+
+
+def cached_bookable_service(slug: str) -> BookableService:
+    """``get_bookable_service`` (404 for an unknown or inactive one) with its clinic and
+    practitioners, kept as rows under the diary version (their saves bump it, bookings not)."""
+
+    def load() -> dict[str, Any]:
+        service = get_bookable_service(slug)
+        return {
+            "service": _row(service),
+            "clinic": _row(service.clinic),
+            "practitioners": [_row(p) for p in service.practitioners.order_by("pk")],
+        }
+
+    rows = cached_under(f"service:{slug}", load, versions=[DIARY_KEY], timeout=TTL_SECONDS)
+    bookable = _bookable(rows)
+    if bookable is None:  # stored by code with other models
+        bookable = _bookable(load())
+    assert bookable is not None
+    return bookable
+
+
+def _bookable(rows: dict[str, Any]) -> BookableService | None:
+    service = _from_row(Service, rows["service"])
+    clinic = _from_row(Clinic, rows["clinic"])
+    practitioners = [_from_row(Practitioner, row) for row in rows["practitioners"]]
+    if service is None or clinic is None or None in practitioners:
+        return None
+    service.clinic = clinic
+    return BookableService(service, [p for p in practitioners if p is not None])
+
+
+def _diary_rows(diary: Schedule) -> dict[str, Any]:
+    # Everything but the service (the caller has it), its shifts as rows.
+    return {
+        "practitioner_ids": diary.practitioner_ids,
+        "hours": diary.hours,
+        "extra": diary.extra,
+        "closed": diary.closed,
+        "shifts": [_row(shift) for shift in diary.shifts],
+        "busy": diary.busy,
+        "off": diary.off,
+        "rooms": diary.rooms,
+    }
 
 
 def _cached_diary(
     service: Service, first: date, last: date, *, who: int | str, practitioner: Practitioner | None
 ) -> Schedule:
-    """``load_diary``, kept under the diary version: after a booking only the bookings are
-    read again."""
-    return cached_under(
-        f"diary:{_shape()}:{service.pk}:{who}:{first.isoformat()}:{last.isoformat()}",
-        lambda: load_diary(service, first, last, practitioner=practitioner),
+    """``load_diary``, kept as plain data under the diary version: after a booking only the
+    bookings are read again."""
+
+    def load() -> dict[str, Any]:
+        return _diary_rows(load_diary(service, first, last, practitioner=practitioner))
+
+    rows = cached_under(
+        f"diary:{service.pk}:{who}:{first.isoformat()}:{last.isoformat()}",
+        load,
         versions=[DIARY_KEY],
         timeout=TTL_SECONDS,
+    )
+    shifts = [_from_row(MultibedShift, row) for row in rows["shifts"]]
+    if None in shifts:
+        rows = load()  # stored by code with another MultibedShift
+        shifts = [_from_row(MultibedShift, row) for row in rows["shifts"]]
+    return Schedule(
+        service=service,
+        tz=service.clinic.tz,
+        practitioner_ids=rows["practitioner_ids"],
+        hours=rows["hours"],
+        extra=rows["extra"],
+        closed=rows["closed"],
+        shifts=[shift for shift in shifts if shift is not None],
+        busy=rows["busy"],
+        off=rows["off"],
+        rooms=rows["rooms"],
     )
 
 

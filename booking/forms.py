@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django import forms
 
-from booking.models import Practitioner, Service
+from booking.models import Practitioner
 from portal.params import EARLIEST, LATEST, parse_date, parse_id
 
 
@@ -31,13 +32,15 @@ def parse_start(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def parse_practitioner(service: Service, value: str | int | None) -> Practitioner | None:
-    """The chosen practitioner if they offer ``service``; None for "any" or a bad value."""
+def parse_practitioner(
+    offering: Iterable[Practitioner], value: str | int | None
+) -> Practitioner | None:
+    """The chosen practitioner if bookable among ``offering`` (who offers the service); None
+    for "any" or a bad value."""
     wanted = value if isinstance(value, int) else parse_id(value)
     if wanted is None:
         return None
-    # Through .all(), so a service loaded with its practitioners costs no query.
-    return next((p for p in service.practitioners.all() if p.pk == wanted and p.is_bookable), None)
+    return next((p for p in offering if p.pk == wanted and p.is_bookable), None)
 
 
 class _IdField(forms.Field):

@@ -100,7 +100,8 @@ def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
 def week(request: HttpRequest, slug: str) -> HttpResponse:
     """Public: a week of open start times, Monday to Sunday, in the clinic's time zone, one
     button per time; choosing one asks a visitor to sign in (the confirm page needs it)."""
-    service = cached_bookable_service(slug)
+    bookable = cached_bookable_service(slug)
+    service = bookable.service
     patient = visitor_patient(request)
     moving = moving_booking(request) if patient is not None else None
     gates = _gates(request, patient, service, moving) if patient is not None else []
@@ -110,7 +111,7 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     query = BookingQueryForm(request.GET)
     wanted = query.get("with")
-    practitioner = parse_practitioner(service, wanted)
+    practitioner = parse_practitioner(bookable.practitioners, wanted)
     carry = carry_query(request)
     if practitioner is None and isinstance(wanted, int):
         carry = carry_query(request, **{"with": "any"})
@@ -153,8 +154,8 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
             "no_sessions": no_sessions,
             "tz": tz,
             "practitioner": practitioner,
-            # Everyone offering the service, for "who you may see" (prefetched with it).
-            "offered_by": [p.display_name for p in service.practitioners.all() if p.is_bookable],
+            # Everyone offering the service, for "who you may see" (read with it).
+            "offered_by": [p.display_name for p in bookable.practitioners if p.is_bookable],
             "moving": moving,
             "moving_label": moving.starts_at.astimezone(tz).strftime("%A %-d %B, %H:%M")
             if moving

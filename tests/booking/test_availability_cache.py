@@ -148,20 +148,70 @@ def test_the_service_for_pages_is_read_once_then_kept_until_a_committed_change(
 
     from booking.availability_cache import cached_bookable_service
 
-    offering = [p.pk for p in private.practitioners.all()]
+    offering = sorted(p.pk for p in private.practitioners.all())
     first = cached_bookable_service(private.slug)
-    assert first.pk == private.pk and first.clinic.pk == private.clinic_id
+    assert first.service.pk == private.pk and first.service.clinic.pk == private.clinic_id
     with django_assert_num_queries(0):
         again = cached_bookable_service(private.slug)
         # Its clinic and practitioners came along: the week page asks both.
-        assert again.clinic.tz and [p.pk for p in again.practitioners.all()] == offering
+        assert again.service.clinic.tz and [p.pk for p in again.practitioners] == offering
+        assert again.service.name == private.name and not again.service._state.adding
 
     with commits():
         Service.objects.filter(pk=private.pk).update(name="Follow-up treatment (45 min)")
-    assert cached_bookable_service(private.slug).name == "Follow-up treatment (45 min)"
+    assert cached_bookable_service(private.slug).service.name == "Follow-up treatment (45 min)"
 
     with commits():
         private.is_active = False
         private.save()
     with pytest.raises(Http404):
         cached_bookable_service(private.slug)
+
+
+def test_entries_are_plain_data_never_model_instances(
+    multibed: Service, shift: MultibedShift, monkeypatch
+):
+    """What goes into the cache (the service, the diary, the days) is builtins, dates and
+    times: reading it back needs no model class, whatever a deploy changed."""
+    from booking import availability_cache
+
+    stored: list[object] = []
+    real = availability_cache.cached_under
+
+    def spy(key, load, **kwargs):
+        stored.append(real(key, load, **kwargs))
+        return stored[-1]
+
+    monkeypatch.setattr(availability_cache, "cached_under", spy)
+    availability_cache.cached_bookable_service(multibed.slug)
+    assert cached_open_slots(multibed, MON, SUN, now=NOW) == find_open_slots(
+        multibed, MON, SUN, now=NOW
+    )
+    assert len(stored) >= 2, "the service and the diary went through the cache"
+    for value in stored:
+        _assert_plain(value)
+
+
+def _assert_plain(value: object) -> None:
+    from datetime import datetime
+    from datetime import time as clock
+
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _assert_plain(key)
+            _assert_plain(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _assert_plain(item)
+    else:
+        assert value is None or type(value) in (int, str, bool, date, clock, datetime), value
+
+
+def test_a_row_stored_by_code_with_other_columns_is_not_misread(shift: MultibedShift) -> None:
+    from booking.availability_cache import _from_row, _row
+
+    names, values = _row(shift)
+    again = _from_row(MultibedShift, (names, values))
+    assert again is not None and (again.pk, again.start_time) == (shift.pk, shift.start_time)
+    renamed = tuple("begins_at" if n == "start_time" else n for n in names)
+    assert _from_row(MultibedShift, (renamed, values)) is None

@@ -149,7 +149,7 @@ def test_a_resubmit_after_a_gate_closed_still_finds_the_first_booking(
     first = book(patient, private, local(WED, 9), now=NOW, request_key=key)
     # Between the two submits the patient's answers pause treatment booking.
     PatientFlag.objects.create(
-        clinic=patient.clinic, patient=patient, kind=FlagKind.EMERGENCY, reason="x"
+        clinic=private.clinic, patient=patient, kind=FlagKind.EMERGENCY, reason="x"
     )
     assert book(patient, private, local(WED, 9), now=NOW, request_key=key).pk == first.pk
     with pytest.raises(NotEligible, match="needs to talk with you"):  # a new form: the gate
