@@ -73,6 +73,11 @@ def _unpack(packed: Packed) -> Slot:
     )
 
 
+# In the keys of the entries below: change it when what they store changes shape (a key added
+# to ``_diary_rows``, say), so a deploy never reads the old shape. Model columns need no such
+# care: rows check their own.
+LAYOUT = 1
+
 # A model row as plain values: its column names (attnames) and their values. Entries hold rows,
 # never pickled model instances, and a row whose columns are not the model's current ones (a
 # deploy changed the model) is read as a miss.
@@ -117,7 +122,7 @@ def cached_bookable_service(slug: str) -> BookableService:
             "practitioners": [_row(p) for p in service.practitioners.order_by("pk")],
         }
 
-    rows = cached_under(f"service:{slug}", load, versions=[DIARY_KEY], timeout=TTL_SECONDS)
+    rows = cached_under(f"service:{LAYOUT}:{slug}", load, versions=[DIARY_KEY], timeout=TTL_SECONDS)
     bookable = _bookable(rows)
     if bookable is None:  # stored by code with other models
         bookable = _bookable(load())
@@ -159,7 +164,7 @@ def _cached_diary(
         return _diary_rows(load_diary(service, first, last, practitioner=practitioner))
 
     rows = cached_under(
-        f"diary:{service.pk}:{who}:{first.isoformat()}:{last.isoformat()}",
+        f"diary:{LAYOUT}:{service.pk}:{who}:{first.isoformat()}:{last.isoformat()}",
         load,
         versions=[DIARY_KEY],
         timeout=TTL_SECONDS,
