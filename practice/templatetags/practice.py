@@ -28,8 +28,8 @@ def percent(part: int, whole: int) -> str:
 
 
 @register.inclusion_tag("practice/_badges.html")
-def glance_badges(glance: Glance | None, compact: bool = False) -> dict[str, Any]:
-    """The at-a-glance badges of one booking (``compact`` leaves out "Returning")."""
+def glance_badges(glance: Glance | None) -> dict[str, Any]:
+    """The at-a-glance badges of one booking (the calendar grid includes the compact ones)."""
     if glance is None:
         return {"badges": []}
-    return {"badges": glance.compact_badges if compact else glance.badges}
+    return {"badges": glance.badges}
