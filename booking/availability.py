@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -136,25 +136,36 @@ def load_schedule(
     last: date,
     *,
     practitioner: Practitioner | None = None,
+    offering: Sequence[int] | None = None,
     exclude_booking_id: int | None = None,
 ) -> Schedule:
-    """Read what ``open_slots`` needs for ``service`` between two clinic dates, in 6 queries."""
-    diary = load_diary(service, first, last, practitioner=practitioner)
+    """Read what ``open_slots`` needs for ``service`` between two clinic dates, in 6 queries
+    (5 given ``offering``)."""
+    diary = load_diary(service, first, last, practitioner=practitioner, offering=offering)
     return with_bookings(diary, first, last, exclude_booking_id=exclude_booking_id)
 
 
 def load_diary(
-    service: Service, first: date, last: date, *, practitioner: Practitioner | None = None
+    service: Service,
+    first: date,
+    last: date,
+    *,
+    practitioner: Practitioner | None = None,
+    offering: Sequence[int] | None = None,
 ) -> Schedule:
-    """Everything but the bookings, in 5 queries: who offers ``service``, their hours, dated
+    """Everything but the bookings, in 5 queries: who offers ``service`` (unless the caller
+    has just read them: ``offering``, bookable practitioner ids), their hours, dated
     exceptions, time off and multibed shifts. It changes far less often than bookings do."""
     tz = service.clinic.tz
     window_start, window_end = _window(first, last, tz)
 
-    offering = service.practitioners.filter(is_bookable=True)
-    if practitioner is not None:
-        offering = offering.filter(pk=practitioner.pk)
-    ids = list(offering.order_by("pk").values_list("pk", flat=True))
+    if offering is None:
+        offered = service.practitioners.filter(is_bookable=True)
+        if practitioner is not None:
+            offered = offered.filter(pk=practitioner.pk)
+        ids = list(offered.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(offering)
     schedule = Schedule(service=service, tz=tz, practitioner_ids=ids)
 
     schedule.hours, schedule.extra, schedule.closed = working_hours(

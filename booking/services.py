@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from booking.availability import Policy, Slot, find_open_slots
+from booking.availability import Policy, Slot, find_open_slots, load_schedule, open_slots
 from booking.eligibility import (
     check_booking_window,
     check_eligibility,
@@ -110,24 +110,29 @@ def nearest_alternatives(
     return later[:limit]
 
 
-def lock_capacity(service: Service, practitioner: Practitioner | None) -> None:
+def lock_capacity(service: Service, practitioner: Practitioner | None) -> list[int]:
     """Lock the practitioners (and rooms) whose time this booking could take, in id order,
-    one query each."""
+    one query each; returns the locked practitioners' ids (empty if ``practitioner`` does
+    not offer ``service``)."""
     practitioners = Practitioner.objects.filter(services=service, is_bookable=True)
     if practitioner is not None:
         practitioners = practitioners.filter(pk=practitioner.pk)
     # ``of``: lock the practitioners, not the service links they were found through.
-    list(practitioners.select_for_update(of=("self",)).order_by("pk").values_list("pk"))
+    ids = list(
+        practitioners.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True)
+    )
     if service.is_multibed:
         rooms = Room.objects.filter(pk__in=service.shifts.values("room_id"))
         list(rooms.select_for_update().order_by("pk").values_list("pk"))
+    return ids
 
 
-def _open_slot(asked: BookingRequest, now: datetime) -> Slot:
-    """The open time asked for, re-computed under the caller's locks."""
+def _open_slot(asked: BookingRequest, now: datetime, offering: list[int]) -> Slot:
+    """The open time asked for, re-computed under the caller's locks on ``offering``."""
     service = asked.service
     day = asked.starts_at.astimezone(service.clinic.tz).date()
-    for slot in find_open_slots(service, day, day, now=now, practitioner=asked.practitioner):
+    schedule = load_schedule(service, day, day, offering=offering)
+    for slot in open_slots(schedule, day, day, now=now, policy=Policy.for_clinic(service.clinic)):
         if slot.starts_at == asked.starts_at:
             return slot
     raise SlotUnavailable("Sorry, that time has just been taken or is no longer open.")
@@ -169,16 +174,16 @@ def _new_booking(asked: BookingRequest, slot: Slot, terms: _Terms) -> Booking:
 def _place(asked: BookingRequest, *, now: datetime, terms: _Terms) -> Booking:
     """Take the place inside the caller's transaction (locks already held for the patient)."""
     patient, service, practitioner = asked.patient, asked.service, asked.practitioner
-    if practitioner is not None and not service.practitioners.filter(pk=practitioner.pk).exists():
-        raise NotEligible(f"{practitioner} does not offer {service.name}.")
     check_booking_window(service, asked.starts_at, now)
     check_eligibility(patient=patient, service=service, now=now, ignoring=terms.replacing)
-    lock_capacity(service, practitioner)
+    offering = lock_capacity(service, practitioner)
+    if practitioner is not None and not offering:
+        raise NotEligible(f"{practitioner} does not offer {service.name} at the moment.")
     # A place the patient claimed from the waiting list is held for them: release it first.
     claimed = take_claimed_place(
         patient=patient, service=service, starts_at=asked.starts_at, now=now
     )
-    slot = _open_slot(asked, now)
+    slot = _open_slot(asked, now, offering)
     check_patient_free(
         patient=patient, starts_at=slot.starts_at, ends_at=slot.ends_at, booked_by=asked.booker
     )
@@ -195,10 +200,15 @@ def _place(asked: BookingRequest, *, now: datetime, terms: _Terms) -> Booking:
     return booking
 
 
-def confirmation_put(booking: Booking) -> None:
+def confirmation_put(booking: Booking, *, booking_is_new: bool = False) -> None:
     """Put the confirmation email in the outbox, in the caller's transaction (it commits with the
     booking, so no broker or worker outage can lose it); sent once the transaction commits."""
-    outbox_put(kind=MessageKind.BOOKING_CONFIRMED, to_user=booking.patient_id, booking=booking.pk)
+    outbox_put(
+        kind=MessageKind.BOOKING_CONFIRMED,
+        to_user=booking.patient_id,
+        booking=booking.pk,
+        booking_is_new=booking_is_new,
+    )
 
 
 def moved_put(booking: Booking) -> None:
@@ -244,11 +254,6 @@ def booking_create(
     the place is only held (HELD, no confirmation email) until an online payment arrives.
     """
     now = now or timezone.now()
-    # The same form again (a double click) is answered with what it made, even if a gate
-    # closed in between: that booking exists, and an error page would say it does not.
-    if earlier := _earlier_booking(asked):
-        return earlier
-    _check_gates(asked)
     terms = _Terms(
         price_minor=price_minor,
         payment_mode=payment_mode,
@@ -257,13 +262,15 @@ def booking_create(
     try:
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=asked.patient.pk).first()
-            # Checked again under the patient's lock: a double submit that raced past the
-            # check above waits here for the first one to commit, then finds its booking.
+            # Under the patient's lock, a double submit waits for the first to commit, then is
+            # answered with what it made, even if a gate closed in between: that booking
+            # exists, and an error page would say it does not.
             if earlier := _earlier_booking(asked):
                 return earlier
+            _check_gates(asked)
             booking = _place(asked, now=now, terms=terms)
             if not hold_for:
-                confirmation_put(booking)
+                confirmation_put(booking, booking_is_new=True)
     except SlotUnavailable as exc:
         exc.alternatives = nearest_alternatives(
             asked.service, asked.starts_at, practitioner=asked.practitioner, now=now

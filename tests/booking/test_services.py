@@ -130,6 +130,17 @@ def test_a_practitioner_who_does_not_offer_the_service(private: Service, patient
     assert Booking.objects.count() == 0
 
 
+def test_a_booking_asks_the_database_sixteen_times_at_most(
+    private: Service, mei: Practitioner, patient: User, django_assert_max_num_queries
+) -> None:
+    # Who offers the service is read once, as it is locked; the confirmation goes in without a
+    # savepoint. Inside the test's transaction BEGIN and COMMIT are a savepoint and its release.
+    book(patient, private, local(WED, 9), now=NOW)
+    with django_assert_max_num_queries(16):
+        booking = book(patient, private, local(WED, 11), now=NOW, practitioner=mei)
+    assert booking.status == BookingStatus.CONFIRMED
+
+
 # --- Double submits --------------------------------------------------------------------
 
 
