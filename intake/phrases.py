@@ -317,6 +317,18 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
         ):
             # Negated with it, so "or" after it carries the negation on ("no tingling or ...").
             negated_ends.add(match.end)
+            negated.append(match)
+            continue
+        # Starting on a negated phrase's own word and reaching past it: in "no chest pain or
+        # shortness of breath" the "pain ... breath" that begins on the negated "pain" is
+        # negated with it ("or" then carries the negation on to "shortness of breath").
+        # A negator among the negated phrase's own words starts a clause of its own ("can't
+        # poo and I can't feel my bum"): the negation reaches only the words before it.
+        if any(
+            n.start <= match.start in n.at
+            and not any(words[i] in negators for i in n.at if n.start < i <= match.start)
+            for n in negated
+        ):
             continue
         state = table.negation.state(words, match.start, negated_ends, claimed)
         inside = match.between(words)

@@ -137,9 +137,11 @@ def test_a_plainly_fine_note_is_reassured_without_a_task(visit: Booking) -> None
         "👍🙂",
         "Me duele mucho la espalda y no siento bien las piernas",
         "Болит спина",
+        "Bardzo boli mnie plecy i nie czuję nóg",
+        "میری کمر میں بہت درد ہے",
         "My back is a bit stiff in the mornings. " * 250,  # 10,000 characters
     ],
-    ids=["empty", "emoji", "spanish", "russian", "10000"],
+    ids=["empty", "emoji", "spanish", "russian", "polish", "urdu", "10000"],
 )
 def test_any_note_gets_a_clear_page_and_is_kept(visit: Booking, note: str) -> None:
     page = answer(visit, note=note)
@@ -270,8 +272,37 @@ def test_the_questionnaire_sends_the_patient_their_levels_advice_once(
             "urgent",
             "Please get medical advice today",
         ),
+        # Round 8 held-out notes: missed or under-levelled before that round's fixes, or a
+        # red flag buried in a friendly note.
+        (
+            "Hi, back is a lot better thanks, lovely session, only odd thing is I've had no "
+            "feeling when I go for a number two since Monday, see you next week",
+            "emergency",
+            "Please get emergency help now",
+        ),
+        ("passed out cold on the bathroom floor", "emergency", "Please get emergency help now"),
+        (
+            "Thanks for yesterday. The neck is much looser. I did notice I couldn't take a full "
+            "breath in last night and it's still a bit like that, probably nothing. Cheers",
+            "emergency",
+            "Please get emergency help now",
+        ),
+        (
+            "had a whitey after the needles and went down",
+            "urgent",
+            "Please get medical advice today",
+        ),
     ],
-    ids=["puffed-in-a-better-note", "text-speak-cauda", "oozing-needle-site", "woozy-head"],
+    ids=[
+        "puffed-in-a-better-note",
+        "text-speak-cauda",
+        "oozing-needle-site",
+        "woozy-head",
+        "number-two-in-a-better-note",
+        "out-cold",
+        "full-breath-probably-nothing",
+        "whitey",
+    ],
 )
 def test_held_out_red_flags_in_the_note_get_their_page_and_alert(
     visit: Booking, note: str, level: str, title: str
@@ -283,8 +314,17 @@ def test_held_out_red_flags_in_the_note_get_their_page_and_alert(
     assert booking_paused(visit.patient)
 
 
-def test_a_near_miss_note_is_read_today_but_sends_nobody_to_ae(visit: Booking) -> None:
-    answer(visit, comparison="better", pain_now="2", note="I felt tingly and relaxed after, lovely")
+@pytest.mark.parametrize(
+    "note",
+    [
+        "I felt tingly and relaxed after, lovely",
+        "no chest pain or shortness of breath",
+        "the shelf collapsed, no one hurt",
+        "my leg went dead from sitting cross legged but came back after a minute",
+    ],
+)
+def test_a_near_miss_note_is_read_today_but_sends_nobody_to_ae(visit: Booking, note: str) -> None:
+    answer(visit, comparison="better", pain_now="2", note=note)
     text_alerts = alerts(visit)
     assert "checkin_red_flag" not in text_alerts or text_alerts["checkin_red_flag"] == "review"
     assert (

@@ -158,3 +158,12 @@ def test_a_negated_phrase_hides_only_matches_that_start_on_its_own_words() -> No
     assert screen_text("not really sore, just can't catch my breath").level == Level.EMERGENCY
     # "no tingling" stays negated inside "no tingling ... groin", and "or" carries it on.
     assert screen_text("no tingling or numbness in my groin").found == ()
+
+
+def test_a_match_starting_on_a_negated_word_is_negated_with_it() -> None:
+    # "pain ... breath" begins on the negated "chest pain": it was read as a symptom.
+    assert screen_text("no chest pain or shortness of breath").found == ()
+    assert screen_text("no double vision or slurred speech").found == ()
+    # A symptom of its own after the negated words still counts.
+    assert screen_text("no chest pain but it hurts to breathe in").level == Level.EMERGENCY
+    assert screen_text("no double vision, but my speech is slurred").level == Level.EMERGENCY
