@@ -71,3 +71,28 @@ def test_a_form_without_its_csrf_token_gets_a_friendly_page(patient: User) -> No
     assert response.status_code == 403
     assert b"Please send that again" in response.content
     assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.parametrize("ticked", ["abc", "1\x00", "\u00b2", "1.5", ""])
+@pytest.mark.parametrize(
+    "changelist", ["admin:portal_user_changelist", "admin:booking_booking_changelist"]
+)
+def test_an_admin_action_on_rows_that_are_not_ids_is_a_friendly_400(
+    owner: User, ticked: str, changelist: str
+) -> None:
+    response = client_for(owner).post(
+        reverse(changelist),
+        {"action": "delete_selected", "_selected_action": [ticked], "index": "0"},
+    )
+    assert response.status_code == 400
+    assert b"Something in that address was not right" in response.content
+
+
+def test_an_admin_action_on_real_ids_still_asks_to_confirm(owner: User, patient: User) -> None:
+    response = client_for(owner).post(
+        reverse("admin:portal_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(patient.pk)], "index": "0"},
+    )
+    assert response.status_code == 200
+    assert b"<title>Delete multiple objects" in response.content
+    assert User.objects.filter(pk=patient.pk).exists()
