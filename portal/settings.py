@@ -374,6 +374,8 @@ STORAGES = {
 
 # --- Security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions that ignore a cookie no Django key could be (a NUL byte, portal/sessions.py).
+SESSION_ENGINE = "portal.sessions"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

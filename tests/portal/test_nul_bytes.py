@@ -96,3 +96,26 @@ def test_an_admin_action_on_real_ids_still_asks_to_confirm(owner: User, patient:
     assert response.status_code == 200
     assert b"<title>Delete multiple objects" in response.content
     assert User.objects.filter(pk=patient.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        'sessionid="\\000aaaaaaaaaaaaaaa"',
+        'sessionid="aaaaaaaa\\000aaaaaaa"',
+        "sessionid=" + "\u00b2" * 9,
+    ],
+)
+def test_a_session_cookie_no_django_key_could_be_is_no_session(cookie: str) -> None:
+    client = Client()
+    response = client.get(reverse("home"), HTTP_COOKIE=cookie)
+    assert response.status_code == 200
+    assert b"Something in that address" not in response.content
+
+
+def test_a_real_session_cookie_still_signs_in(patient: User) -> None:
+    client = client_for(patient)
+    key = client.cookies["sessionid"].value
+    assert client.session.session_key == key
+    response = Client().get(reverse("my_details"), HTTP_COOKIE=f"sessionid={key}")
+    assert response.status_code == 200
