@@ -119,3 +119,39 @@ def test_a_real_session_cookie_still_signs_in(patient: User) -> None:
     assert client.session.session_key == key
     response = Client().get(reverse("my_details"), HTTP_COOKIE=f"sessionid={key}")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year=9999",
+        "year=9999&{f}__month=12",
+        "year=9999&{f}__month=12&{f}__day=31",
+        "year=99999999999999999999",
+        "year=2026&{f}__month=99999999999999999999",
+        "year=2026&{f}__month=1&{f}__day=99999999999999999999",
+        "year=%C2%B2",
+    ],
+)
+@pytest.mark.parametrize(
+    ("changelist", "field"),
+    [
+        ("admin:booking_booking_changelist", "starts_at"),
+        ("admin:payments_payment_changelist", "created_at"),
+        ("admin:followup_outboxmessage_changelist", "due_at"),
+    ],
+)
+def test_an_admin_date_drill_down_past_the_calendar_is_a_friendly_400(
+    front_desk: User, changelist: str, field: str, query: str
+) -> None:
+    url = reverse(changelist) + f"?{field}__" + query.format(f=field)
+    response = client_for(front_desk).get(url)
+    assert response.status_code == 400
+    assert b"Something in that address was not right" in response.content
+
+
+def test_an_admin_date_drill_down_within_the_calendar_still_lists(front_desk: User) -> None:
+    url = reverse("admin:booking_booking_changelist")
+    client = client_for(front_desk)
+    assert client.get(url + "?starts_at__year=9998&starts_at__month=12").status_code == 200
+    assert client.get(url + "?starts_at__year=2026&starts_at__month=13").status_code == 302
