@@ -121,6 +121,8 @@ MIDDLEWARE = [
     # Before anything reads the query string (allauth's ?next, the admin's filters); after
     # the headers, so the "bad request" page carries them too.
     "portal.nul_bytes.RefuseNulBytesMiddleware",
+    # The admin's list actions filter by the ticked ids as posted: refuse ones that are not.
+    "portal.admin_input.RefuseBadAdminSelectionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # After allauth's: team members need a second factor and a short idle timeout.
     "portal.team_security.TeamSecurityMiddleware",
@@ -372,6 +374,8 @@ STORAGES = {
 
 # --- Security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions that ignore a cookie no Django key could be (a NUL byte, portal/sessions.py).
+SESSION_ENGINE = "portal.sessions"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

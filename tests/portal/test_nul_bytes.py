@@ -71,3 +71,87 @@ def test_a_form_without_its_csrf_token_gets_a_friendly_page(patient: User) -> No
     assert response.status_code == 403
     assert b"Please send that again" in response.content
     assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.parametrize("ticked", ["abc", "1\x00", "\u00b2", "1.5", ""])
+@pytest.mark.parametrize(
+    "changelist", ["admin:portal_user_changelist", "admin:booking_booking_changelist"]
+)
+def test_an_admin_action_on_rows_that_are_not_ids_is_a_friendly_400(
+    owner: User, ticked: str, changelist: str
+) -> None:
+    response = client_for(owner).post(
+        reverse(changelist),
+        {"action": "delete_selected", "_selected_action": [ticked], "index": "0"},
+    )
+    assert response.status_code == 400
+    assert b"Something in that address was not right" in response.content
+
+
+def test_an_admin_action_on_real_ids_still_asks_to_confirm(owner: User, patient: User) -> None:
+    response = client_for(owner).post(
+        reverse("admin:portal_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(patient.pk)], "index": "0"},
+    )
+    assert response.status_code == 200
+    assert b"<title>Delete multiple objects" in response.content
+    assert User.objects.filter(pk=patient.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        'sessionid="\\000aaaaaaaaaaaaaaa"',
+        'sessionid="aaaaaaaa\\000aaaaaaa"',
+        "sessionid=" + "\u00b2" * 9,
+    ],
+)
+def test_a_session_cookie_no_django_key_could_be_is_no_session(cookie: str) -> None:
+    client = Client()
+    response = client.get(reverse("home"), HTTP_COOKIE=cookie)
+    assert response.status_code == 200
+    assert b"Something in that address" not in response.content
+
+
+def test_a_real_session_cookie_still_signs_in(patient: User) -> None:
+    client = client_for(patient)
+    key = client.cookies["sessionid"].value
+    assert client.session.session_key == key
+    response = Client().get(reverse("my_details"), HTTP_COOKIE=f"sessionid={key}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year=9999",
+        "year=9999&{f}__month=12",
+        "year=9999&{f}__month=12&{f}__day=31",
+        "year=99999999999999999999",
+        "year=2026&{f}__month=99999999999999999999",
+        "year=2026&{f}__month=1&{f}__day=99999999999999999999",
+        "year=%C2%B2",
+    ],
+)
+@pytest.mark.parametrize(
+    ("changelist", "field"),
+    [
+        ("admin:booking_booking_changelist", "starts_at"),
+        ("admin:payments_payment_changelist", "created_at"),
+        ("admin:followup_outboxmessage_changelist", "due_at"),
+    ],
+)
+def test_an_admin_date_drill_down_past_the_calendar_is_a_friendly_400(
+    front_desk: User, changelist: str, field: str, query: str
+) -> None:
+    url = reverse(changelist) + f"?{field}__" + query.format(f=field)
+    response = client_for(front_desk).get(url)
+    assert response.status_code == 400
+    assert b"Something in that address was not right" in response.content
+
+
+def test_an_admin_date_drill_down_within_the_calendar_still_lists(front_desk: User) -> None:
+    url = reverse("admin:booking_booking_changelist")
+    client = client_for(front_desk)
+    assert client.get(url + "?starts_at__year=9998&starts_at__month=12").status_code == 200
+    assert client.get(url + "?starts_at__year=2026&starts_at__month=13").status_code == 302
