@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 
@@ -26,4 +27,18 @@ class RefuseNulBytesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if query_has_nul(request.META.get("QUERY_STRING", "")):
             raise BadRequest("A NUL byte in the query string.")
+        return self.get_response(request)
+
+
+class DropMalformedSessionCookieMiddleware:
+    """Treat a session cookie Django could not have made (its keys are ASCII letters and
+    digits) as no cookie: a NUL in it would otherwise reach PostgreSQL on every page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if key is not None and not (key.isascii() and key.isalnum()):
+            del request.COOKIES[settings.SESSION_COOKIE_NAME]
         return self.get_response(request)

@@ -110,6 +110,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session is read: a cookie Django could not have made is no session.
+    "portal.nul_bytes.DropMalformedSessionCookieMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -374,8 +376,6 @@ STORAGES = {
 
 # --- Security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-# Database sessions that ignore a cookie no Django key could be (a NUL byte, portal/sessions.py).
-SESSION_ENGINE = "portal.sessions"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
