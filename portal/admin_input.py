@@ -8,17 +8,15 @@
   a C int, and fails computing the range.
 
 No page the admin draws links to either, so the visitor gets the friendly "bad request" page
-instead. NUL bytes in the query string are ``portal.nul_bytes``'s; form fields are Django's.
+instead: ``portal.admin_site.ClinicAdminSite`` applies both checks to every model admin's
+view. NUL bytes in the query string are ``portal.nul_bytes``'s; form fields are Django's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import BadRequest, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
 
 from portal.params import has_nul
 
@@ -52,29 +50,3 @@ def valid_drill_down(model_admin: Any, query: Any) -> bool:
             if part == "year" and int(value) > LAST_DRILL_YEAR:
                 return False
     return True
-
-
-class RefuseBadAdminSelectionMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(
-        self,
-        request: HttpRequest,
-        view_func: Callable[..., Any],
-        view_args: tuple[Any, ...],
-        view_kwargs: dict[str, Any],
-    ) -> None:
-        model_admin = getattr(view_func, "model_admin", None)
-        if model_admin is None:
-            return None
-        if not valid_drill_down(model_admin, request.GET):
-            raise BadRequest("An admin date drill-down past the calendar.")
-        if request.method == "POST" and not valid_selection(
-            model_admin, request.POST.getlist(ACTION_CHECKBOX_NAME)
-        ):
-            raise BadRequest("An admin action on rows that are not ids.")
-        return None

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
@@ -23,3 +24,10 @@ class PortalConfig(AppConfig):
         team_security.connect_signals()
         audit.connect_signals()
         post_migrate.connect(_sync_staff_group, dispatch_uid="portal.sync_staff_group")
+
+
+class ClinicAdminConfig(admin_apps.AdminConfig):
+    """Django's admin app with the clinic's own site (INSTALLED_APPS names it)."""
+
+    default = False  # the "portal" app itself is PortalConfig
+    default_site = "portal.admin_site.ClinicAdminSite"

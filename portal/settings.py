@@ -85,7 +85,7 @@ else:
 SITE_URL = SITE_URL.rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -123,8 +123,6 @@ MIDDLEWARE = [
     # Before anything reads the query string (allauth's ?next, the admin's filters); after
     # the headers, so the "bad request" page carries them too.
     "portal.nul_bytes.RefuseNulBytesMiddleware",
-    # The admin's list actions filter by the ticked ids as posted: refuse ones that are not.
-    "portal.admin_input.RefuseBadAdminSelectionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # After allauth's: team members need a second factor and a short idle timeout.
     "portal.team_security.TeamSecurityMiddleware",

@@ -1,14 +1,7 @@
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from portal import audit_views, desk_views, export_views, profile_views, views
-
-admin.site.site_header = "Clinic administration"
-admin.site.site_title = "Clinic admin"
-# Staff sign in through allauth like everyone else, so its rate limits and
-# email verification also guard the admin.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -75,7 +75,14 @@ def test_a_form_without_its_csrf_token_gets_a_friendly_page(patient: User) -> No
 
 @pytest.mark.parametrize("ticked", ["abc", "1\x00", "\u00b2", "1.5", ""])
 @pytest.mark.parametrize(
-    "changelist", ["admin:portal_user_changelist", "admin:booking_booking_changelist"]
+    "changelist",
+    [
+        "admin:portal_user_changelist",
+        "admin:booking_booking_changelist",
+        # Third-party apps' admins go through the same site.
+        "admin:account_emailaddress_changelist",
+        "admin:mfa_authenticator_changelist",
+    ],
 )
 def test_an_admin_action_on_rows_that_are_not_ids_is_a_friendly_400(
     owner: User, ticked: str, changelist: str
@@ -86,6 +93,14 @@ def test_an_admin_action_on_rows_that_are_not_ids_is_a_friendly_400(
     )
     assert response.status_code == 400
     assert b"Something in that address was not right" in response.content
+
+
+def test_bad_admin_list_input_from_someone_signed_out_goes_to_sign_in() -> None:
+    response = Client().post(
+        reverse("admin:booking_booking_changelist"),
+        {"action": "delete_selected", "_selected_action": ["abc"], "index": "0"},
+    )
+    assert response.status_code == 302
 
 
 def test_an_admin_action_on_real_ids_still_asks_to_confirm(owner: User, patient: User) -> None:
