@@ -31,20 +31,32 @@ MAX_DEPTH = 64
 DECLINED = "The card was declined."
 
 
+def _clean(value: str) -> bool:
+    """Whether PostgreSQL can store the string: no NUL and no lone surrogate (JSON's
+    ``"\\ud800"`` escape reads as one, and UTF-8 cannot encode it)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text(value: object, limit: int | None = None) -> str | None:
     """``value`` if it is text PostgreSQL can store (in ``limit`` characters); else None."""
-    if not isinstance(value, str) or not value or "\x00" in value:
+    if not isinstance(value, str) or not value or not _clean(value):
         return None
     return value if limit is None or len(value) <= limit else None
 
 
 def _storable(value: object, depth: int = 0) -> bool:
-    """Whether jsonb can hold ``value``: no NUL in any string, no NaN or infinity (which
-    ``json`` reads from 1e400), not absurdly deep."""
+    """Whether jsonb can hold ``value``: no NUL or lone surrogate in any string, no NaN or
+    infinity (which ``json`` reads from 1e400), not absurdly deep."""
     if depth > MAX_DEPTH:
         return False
     if isinstance(value, str):
-        return "\x00" not in value
+        return _clean(value)
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, dict):

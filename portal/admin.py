@@ -23,6 +23,9 @@ from portal.roles import change_role, is_owner, reset_second_factor
 from portal.services import user_set_role
 from portal.team_security import require_recent_authentication
 
+# The clinic's security settings: the owner's alone (the desk sees them read-only).
+OWNER_ONLY_CLINIC_FIELDS = ("team_idle_minutes",)
+
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin[Clinic]):
@@ -39,6 +42,14 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
         ("Waiting list", {"fields": ("waitlist_hold_minutes", "waitlist_offers_per_place")}),
     )
     prepopulated_fields = {"slug": ("name",)}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Clinic | None = None) -> Any:
+        # How long a team session may sit unattended guards every team account, the owner's
+        # included: the front desk sees it, only the owner changes it (a read-only field is
+        # left out of the form, so a posted value is never read).
+        if is_owner(request.user):
+            return self.readonly_fields
+        return (*self.readonly_fields, *OWNER_ONLY_CLINIC_FIELDS)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # The duty contact is someone on the team, never a patient.

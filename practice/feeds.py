@@ -12,7 +12,8 @@ from icalendar import Calendar, Event
 
 from booking.ics import calendar_uid
 from booking.models import ACTIVE_STATUSES, Booking, Practitioner
-from portal.models import User
+from portal.models import Role, User
+from practice.models import CalendarFeed
 
 PAST = timedelta(days=30)
 AHEAD = timedelta(days=120)
@@ -24,6 +25,21 @@ def initials(person: User) -> str:
     if not letters:
         letters = [person.email[:1].upper()]
     return "".join(f"{letter}." for letter in letters)
+
+
+def live_feed(token: str) -> CalendarFeed | None:
+    """The feed at this secret address while its practitioner is still on the team: an
+    active account with the practitioner role. A deactivated account, or one moved to
+    another role, has no feed (the address lives on in a phone's calendar app)."""
+    return (
+        CalendarFeed.objects.filter(
+            token=token,
+            practitioner__user__is_active=True,
+            practitioner__user__role=Role.PRACTITIONER,
+        )
+        .select_related("practitioner")
+        .first()
+    )
 
 
 def feed_bookings(practitioner: Practitioner, now: datetime) -> list[Booking]:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from portal.access import practitioner_required
 from practice import services
 from practice.access import practitioner_for_request
-from practice.feeds import practitioner_feed
+from practice.feeds import live_feed, practitioner_feed
 from practice.models import CalendarFeed
 
 
@@ -50,7 +50,7 @@ def feed_settings(request: HttpRequest) -> HttpResponse:
 @require_safe
 def ics(request: HttpRequest, token: str) -> HttpResponse:
     """The feed itself; calendar apps fetch it without signing in, so the token is the key."""
-    feed = CalendarFeed.objects.filter(token=token).select_related("practitioner").first()
+    feed = live_feed(token)
     if feed is None:
         raise Http404("No such calendar feed")
     now = timezone.now()

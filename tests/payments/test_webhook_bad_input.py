@@ -106,8 +106,25 @@ def test_a_signed_event_of_the_wrong_shape_is_400_and_stores_nothing(
         b'{"id": "evt_1", "type": "payment_intent.succeeded", '
         b'"data": {"object": {"id": "pi_1", "n": 1e400}}}',
         b"[" * 100_000,
+        # JSON's \\u escapes can spell half a surrogate pair, which UTF-8 cannot encode.
+        b'{"id": "evt_\\ud800", "type": "customer.created"}',
+        b'{"id": "evt_1", "type": "customer.\\udfff"}',
+        b'{"id": "evt_1", "type": "payment_intent.succeeded", '
+        b'"data": {"object": {"id": "pi_\\ud800"}}}',
+        b'{"id": "evt_1", "type": "payment_intent.succeeded", '
+        b'"data": {"object": {"id": "pi_1", "\\ud800": "x", "note": "\\udfff"}}}',
+        b'{"id": "evt_1", "type": "payment_intent.payment_failed", "data": {"object": '
+        b'{"id": "pi_1", "last_payment_error": {"message": "\\ud800"}}}}',
     ],
-    ids=["infinite-number", "deeply-nested"],
+    ids=[
+        "infinite-number",
+        "deeply-nested",
+        "event-id-lone-surrogate",
+        "type-lone-surrogate",
+        "intent-id-lone-surrogate",
+        "lone-surrogates-in-the-payload",
+        "failure-message-lone-surrogate",
+    ],
 )
 def test_signed_json_the_database_cannot_hold_is_400(client: Client, body: bytes) -> None:
     response = post_raw(client, body)

@@ -268,3 +268,38 @@ def test_the_front_desk_cannot_reach_role_changes_in_the_admin_at_all(
     client.post(_change_url(patient), {"first_name": "A", "role": Role.STAFF})
     assert User.objects.get(pk=patient.pk).role == Role.PATIENT
     assert not AuditEvent.objects.exists()
+
+
+# --- the clinic's settings -------------------------------------------------------------------
+
+
+def _clinic_form_data(client: Client, clinic: Any) -> dict[str, Any]:
+    """What the clinic's change form would post back unchanged (its editable fields)."""
+    page = client.get(reverse("admin:portal_clinic_change", args=[clinic.pk]))
+    form = page.context["adminform"].form
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        prepared = field.prepare_value(value)
+        data[name] = "" if prepared is None else prepared
+    return data
+
+
+def test_the_desk_cannot_change_the_teams_sign_in_settings(front_desk: User, clinic: Any) -> None:
+    # How long a team session lives unattended guards every account, the owner's included:
+    # the owner's setting. The desk still edits the clinic's ordinary details.
+    client = client_for(front_desk)
+    data = {**_clinic_form_data(client, clinic), "team_idle_minutes": "480", "address": "1 High St"}
+    response = client.post(reverse("admin:portal_clinic_change", args=[clinic.pk]), data)
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert (clinic.address, clinic.team_idle_minutes) == ("1 High St", 30)
+
+
+def test_the_owner_changes_the_teams_idle_minutes(owner: User, clinic: Any) -> None:
+    client = client_for(owner)
+    data = {**_clinic_form_data(client, clinic), "team_idle_minutes": "15"}
+    response = client.post(reverse("admin:portal_clinic_change", args=[clinic.pk]), data)
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.team_idle_minutes == 15

@@ -9,6 +9,8 @@ from icalendar import Calendar
 from booking.models import Booking, Practitioner
 from intake.models import FlagKind
 from intake.services import flag_raise
+from portal.models import Role
+from portal.services import user_set_role
 from practice import services
 from practice.feeds import initials
 from practice.models import CalendarFeed
@@ -50,6 +52,26 @@ def test_a_revoked_or_made_up_token_is_404(client: Client, mei: Practitioner) ->
     assert client.get(f"/feeds/{feed.token}.ics").status_code == 404
     assert client.get("/feeds/not-a-real-token-at-all-xx.ics").status_code == 404
     assert client.get("/feeds/short.ics").status_code == 404
+
+
+@pytest.mark.parametrize("change", ["deactivated", "no_longer_a_practitioner"])
+def test_a_feed_stops_when_its_practitioner_leaves_the_team(
+    client: Client, mei: Practitioner, visit: Booking, change: str
+) -> None:
+    # The address lives on in a phone's calendar app: once the owner deactivates the account,
+    # or moves it off the practitioner role, it must stop showing the clinic's bookings.
+    feed = services.feed_enable(practitioner=mei)
+    url = f"/feeds/{feed.token}.ics"
+    assert client.get(url).status_code == 200
+    user = mei.user
+    if change == "deactivated":
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    else:
+        user_set_role(user=user, role=Role.PATIENT)
+    response = client.get(url)
+    assert response.status_code == 404
+    assert b"VEVENT" not in response.content
 
 
 def test_settings_page_turns_the_feed_on_renews_and_off(
