@@ -23,8 +23,16 @@ from portal.roles import change_role, is_owner, reset_second_factor
 from portal.services import user_set_role
 from portal.team_security import require_recent_authentication
 
-# The clinic's security settings: the owner's alone (the desk sees them read-only).
-OWNER_ONLY_CLINIC_FIELDS = ("team_idle_minutes",)
+# The clinic's security and safety settings: the owner's alone (the desk sees them
+# read-only). Who is paged and how fast, what an urgent patient is told and how long a team
+# session may sit unattended are clinical governance, not front-desk operations.
+OWNER_ONLY_CLINIC_FIELDS = (
+    "team_idle_minutes",
+    "urgent_care_advice",
+    "emergency_numbers",
+    "duty_contact",
+    "alert_ack_minutes",
+)
 
 
 @admin.register(Clinic)
@@ -44,9 +52,8 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
     prepopulated_fields = {"slug": ("name",)}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Clinic | None = None) -> Any:
-        # How long a team session may sit unattended guards every team account, the owner's
-        # included: the front desk sees it, only the owner changes it (a read-only field is
-        # left out of the form, so a posted value is never read).
+        # The front desk sees these, only the owner changes them (a read-only field is left
+        # out of the form, so a posted value is never read).
         if is_owner(request.user):
             return self.readonly_fields
         return (*self.readonly_fields, *OWNER_ONLY_CLINIC_FIELDS)

@@ -1,5 +1,6 @@
 """Secrets that travel in URLs kept out of logs: check-in links, calendar feed addresses,
-"download my data" links, and allauth's email confirmation and password reset keys.
+"download my data" links, waiting-list offers, and allauth's email confirmation and password
+reset keys.
 
 Whoever reads a log (a host's operator, a log service) must not be able to answer a
 patient's check-in or follow a practitioner's calendar. Used by the logging filter below
@@ -21,6 +22,7 @@ _SECRETS = [
     re.compile(r"(/accounts/confirm-email/)[^/?#\s\"']+"),
     re.compile(r"(/accounts/password/reset/key/)[^/?#\s\"']+"),
     re.compile(r"(/me/privacy/my-data/)[^/?#\s\"']+"),
+    re.compile(r"(/waiting-list/offer/)[^/?#\s\"']+"),
 ]
 
 

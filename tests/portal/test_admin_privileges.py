@@ -285,15 +285,38 @@ def _clinic_form_data(client: Client, clinic: Any) -> dict[str, Any]:
     return data
 
 
-def test_the_desk_cannot_change_the_teams_sign_in_settings(front_desk: User, clinic: Any) -> None:
-    # How long a team session lives unattended guards every account, the owner's included:
-    # the owner's setting. The desk still edits the clinic's ordinary details.
+@pytest.mark.parametrize(
+    ("field", "posted"),
+    [
+        ("team_idle_minutes", "480"),
+        ("urgent_care_advice", "Wait for your next visit."),
+        ("emergency_numbers", "0800 000 000"),
+        ("alert_ack_minutes", "600"),
+    ],
+)
+def test_the_desk_cannot_change_the_clinics_safety_and_security_settings(
+    front_desk: User, clinic: Any, field: str, posted: str
+) -> None:
+    # Session lifetime, what an urgent patient is told, and how fast alerts are chased are
+    # the owner's. The desk still edits the clinic's ordinary details.
+    before = getattr(clinic, field)
     client = client_for(front_desk)
-    data = {**_clinic_form_data(client, clinic), "team_idle_minutes": "480", "address": "1 High St"}
+    data = {**_clinic_form_data(client, clinic), field: posted, "address": "1 High St"}
     response = client.post(reverse("admin:portal_clinic_change", args=[clinic.pk]), data)
     assert response.status_code == 302
     clinic.refresh_from_db()
-    assert (clinic.address, clinic.team_idle_minutes) == ("1 High St", 30)
+    assert (clinic.address, getattr(clinic, field)) == ("1 High St", before)
+
+
+def test_the_desk_cannot_name_the_duty_contact(
+    front_desk: User, practitioner: User, clinic: Any
+) -> None:
+    client = client_for(front_desk)
+    data = {**_clinic_form_data(client, clinic), "duty_contact": str(front_desk.pk)}
+    response = client.post(reverse("admin:portal_clinic_change", args=[clinic.pk]), data)
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.duty_contact_id is None
 
 
 def test_the_owner_changes_the_teams_idle_minutes(owner: User, clinic: Any) -> None:
@@ -303,3 +326,12 @@ def test_the_owner_changes_the_teams_idle_minutes(owner: User, clinic: Any) -> N
     assert response.status_code == 302
     clinic.refresh_from_db()
     assert clinic.team_idle_minutes == 15
+
+
+def test_the_owner_names_the_duty_contact(owner: User, practitioner: User, clinic: Any) -> None:
+    client = client_for(owner)
+    data = {**_clinic_form_data(client, clinic), "duty_contact": str(practitioner.pk)}
+    response = client.post(reverse("admin:portal_clinic_change", args=[clinic.pk]), data)
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.duty_contact_id == practitioner.pk
