@@ -13,7 +13,12 @@ The rules, by role:
     ``CONFIRMED_GRACE`` after its end while attendance is unmarked: its check-ins go out), unless
     the practitioner made that booking themself (moving someone else's booking keeps it
     counting); or
-  - a visit with them marked attended in the last 12 months (``CARE_MONTHS``).
+  - a visit with them marked attended in the last 12 months (``CARE_MONTHS``), whoever booked
+    it: the visit happened (a walk-in, or the next visit booked at the end of a treatment).
+    Attendance can only be marked once the visit has started, the patient was emailed the
+    booking, and the mark is kept on the visit, so a practitioner who books a stranger to
+    read their record leaves a trail the patient sees; a clinic that wants more asks its
+    practitioners to use "see anyway".
 
   Held, cancelled, moved, expired and no-show visits do not count, so booking or cancelling a
   visit for a patient grants nothing by itself. Outside the relationship, a practitioner can
