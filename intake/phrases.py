@@ -44,6 +44,20 @@ _CONTRACTIONS = (
     (re.compile(r"\b(couldn|wouldn|shouldn|wasn|isn|haven|hasn|doesn)\b"), r"\1 not"),
     (re.compile(r"\b(havnt|hvnt|havint)\b"), "have not"),
     (re.compile(r"\baint\b"), "am not"),
+    # Scots: "nae feeling", "didnae ken", "dinnae", "couldnae" ("cannae" is above).
+    (re.compile(r"\bdinnae\b"), "do not"),
+    (re.compile(r"\b(did|could|would|should|is|was|does|has|have|had|wid|wis)nae\b"), r"\1 not"),
+    (re.compile(r"\bnae\b"), "no"),
+    # A dropped g on the words the table reads: "me legs are goin", "leakin", "faintin".
+    (
+        re.compile(
+            r"\b(go|gett|walk|feel|com|do|pee|wee|leak|tingl|dropp|tripp|breath|sleep|fall"
+            r"|dragg|giv|burn|shiver|sweat|swell|spread|worsen|pass|wett|lift|stand|collaps"
+            r"|faint|black|throbb|ooz|weep|stagger|wobbl|shak|stumbl|buckl|los|struggl|spinn"
+            r"|slurr)in['\u2019]?(?=\W|$)"
+        ),
+        r"\1ing",
+    ),
 )
 # "8kg", "39c", "10mg": a number and its unit are two words ("lost 8 kg", "39 c").
 _NUMBER_UNIT = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")

@@ -292,6 +292,38 @@ def test_the_questionnaire_sends_the_patient_their_levels_advice_once(
             "urgent",
             "Please get medical advice today",
         ),
+        # Round 9 held-out notes: missed or under-levelled before that round's fixes.
+        (
+            "Since yesterday my bum and the insides of my thighs feel like they've been at the "
+            "dentist, all numb like after an injection",
+            "emergency",
+            "Please get emergency help now",
+        ),
+        (
+            "me legs are goin, cannae walk right, worse than this morning",
+            "emergency",
+            "Please get emergency help now",
+        ),
+        (
+            "had a funny turn and went out like a light",
+            "urgent",
+            "Please get medical advice today",
+        ),
+        (
+            "everything went black and I came to on the sofa",
+            "urgent",
+            "Please get medical advice today",
+        ),
+        (
+            "little lump where the needle was is getting bigger and redder every day",
+            "urgent",
+            "Please get medical advice today",
+        ),
+        (
+            "been boiling hot then freezing cold all night with this back pain",
+            "urgent",
+            "Please get medical advice today",
+        ),
     ],
     ids=[
         "puffed-in-a-better-note",
@@ -302,6 +334,12 @@ def test_the_questionnaire_sends_the_patient_their_levels_advice_once(
         "out-cold",
         "full-breath-probably-nothing",
         "whitey",
+        "dentist-bum-and-thighs",
+        "legs-goin-cannae-walk",
+        "funny-turn-out-like-a-light",
+        "went-black-came-to",
+        "needle-lump-bigger-and-redder",
+        "boiling-then-freezing",
     ],
 )
 def test_held_out_red_flags_in_the_note_get_their_page_and_alert(
@@ -321,6 +359,12 @@ def test_held_out_red_flags_in_the_note_get_their_page_and_alert(
         "no chest pain or shortness of breath",
         "the shelf collapsed, no one hurt",
         "my leg went dead from sitting cross legged but came back after a minute",
+        # Round 9 near misses that went to urgent or A&E before that round's fixes.
+        "I nearly collapsed laughing at the physio's jokes",
+        "pins and needles in my patience waiting for the bus",
+        "The session knocked me out, slept like a log that night",
+        "numb from the dentist's injection yesterday, wore off by teatime",
+        "Our goat fainted at the show (it's a fainting goat, they do that)",
     ],
 )
 def test_a_near_miss_note_is_read_today_but_sends_nobody_to_ae(visit: Booking, note: str) -> None:

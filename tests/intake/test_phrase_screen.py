@@ -73,6 +73,17 @@ def test_text_speak_negations_and_units_are_read_as_words() -> None:
     assert screen_text("dropped 8kg in two months").reasons == ("weight_loss",)
 
 
+def test_scots_negatives_and_dropped_gs_are_read_as_words() -> None:
+    # Round 9: "nae feeling", "didnae notice", "me legs are goin".
+    assert phrases.tokens("nae feeling")[:2] == ["no", "feeling"]
+    assert phrases.tokens("didnae ken, dinnae")[:5] == ["did", "not", "ken", "do", "not"]
+    assert phrases.tokens("legs are goin, leakin'") == ["legs", "are", "going", "leaking"]
+    # Words that merely end in "in" are left alone.
+    assert phrases.tokens("again within brain nothin") == ["again", "within", "brain", "nothin"]
+    assert screen_text("Nae feeling in ma nether regions").level == Level.EMERGENCY
+    assert screen_text("I've nae numbness").found == ()
+
+
 def _table(**extra: object) -> phrases.PhraseTable:
     return phrases.load(
         {
