@@ -22,6 +22,8 @@ SENTENCE_END = "|"
 NEAR = 2
 # "..." in a phrase: up to this many words, within one sentence.
 FAR = 6
+# A "came back" this many words after a softening exception ends lifts its cap.
+RETURN_REACH = 12
 
 _CONTRACTIONS = (
     (re.compile(r"\b(can)['\u2019]?t\b"), r"\1 not"),
@@ -287,10 +289,36 @@ class PhraseTable:
     real: frozenset[str] = frozenset()
     # Level names, least serious first (to compare softening exceptions' caps).
     levels: tuple[str, ...] = ("review", "urgent", "emergency")
+    # "It came back": a symptom that had gone or settled is new again, so no cap applies.
+    returning: tuple[Phrase, ...] = ()
 
 
 def _overlaps(match: Match, others: Iterable[Match]) -> bool:
     return any(o.start < match.end and match.start < o.end for o in others)
+
+
+def _lift_caps_on_return(
+    table: PhraseTable, words: Sequence[str], exceptions: dict[str, list[Match]]
+) -> None:
+    """Drop the softening exceptions ("numbness had gone", "numb for years") that a return
+    follows ("... but now it is back"): what came back is new, and gets its hazard's level."""
+    negators = table.negation.negators
+    returns = [
+        m.start
+        for p in table.returning
+        for m in find(p, words, table.real, exact=True)
+        # "it has not come back" is no return.
+        if not any(w in negators for w in m.between(words))
+        and not (m.start > 0 and words[m.start - 1] in negators)
+    ]
+    if not returns:
+        return
+    for hazard, found in exceptions.items():
+        exceptions[hazard] = [
+            e
+            for e in found
+            if not e.phrase.level or not any(e.start < r <= e.end + RETURN_REACH for r in returns)
+        ]
 
 
 def scan(table: PhraseTable, text: str) -> list[Hit]:
@@ -313,6 +341,7 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
         ]
         for hazard, phrases in table.exceptions.items()
     }
+    _lift_caps_on_return(table, words, exceptions)
     hits: list[Hit] = []
     claimed: set[int] = set()
     negated_ends: set[int] = set()
@@ -481,6 +510,7 @@ def load(data: Mapping[str, object]) -> PhraseTable:
             chain=words("chain", neg),
         ),
         emoji={str(k): str(v) for k, v in (data.get("emoji") or {}).items()},  # type: ignore[attr-defined]
+        returning=tuple(Phrase(str(p), "", "") for p in data.get("returning") or ()),  # type: ignore[attr-defined]
         benign=words("benign_words", data),
         english=words("common_english", data),
         foreign=words("other_languages", data) - words("common_english", data),

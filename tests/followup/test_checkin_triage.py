@@ -324,6 +324,11 @@ def test_the_questionnaire_sends_the_patient_their_levels_advice_once(
             "urgent",
             "Please get medical advice today",
         ),
+        (
+            "the tingling in my foot had settled after the last session but now it is back",
+            "urgent",
+            "Please get medical advice today",
+        ),
     ],
     ids=[
         "puffed-in-a-better-note",
@@ -340,6 +345,7 @@ def test_the_questionnaire_sends_the_patient_their_levels_advice_once(
         "went-black-came-to",
         "needle-lump-bigger-and-redder",
         "boiling-then-freezing",
+        "settled-tingling-is-back",
     ],
 )
 def test_held_out_red_flags_in_the_note_get_their_page_and_alert(

@@ -84,6 +84,12 @@ def test_scots_negatives_and_dropped_gs_are_read_as_words() -> None:
     assert screen_text("I've nae numbness").found == ()
 
 
+# The real table's "it came back" phrases, for the small test table.
+_RETURNING = yaml.safe_load(
+    (Path(phrases.__file__).with_name("red_flag_phrases.yaml")).read_text(encoding="utf-8")
+)["returning"]
+
+
 def _table(**extra: object) -> phrases.PhraseTable:
     return phrases.load(
         {
@@ -111,6 +117,38 @@ def test_an_exception_with_a_level_caps_the_hit_and_one_without_cancels_it() -> 
     # Through the real table: old numbness is read by a practitioner, not sent to 111.
     assert screen_text("numbness in my little toe for years").level == Level.REVIEW
     assert screen_text("my toe has gone numb").level == Level.URGENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "numb toe for years and now it is back",
+        "numb toe for years, it came back",
+        "numb toe for years then it returned",
+        "numb toe for years, numbness returned",
+        "numb toe for years, back again",
+        "numb toe for years, started again",
+        "numb toe for years then recurred",
+    ],
+)
+def test_a_return_after_a_softening_exception_lifts_its_cap(text: str) -> None:
+    hits = phrases.scan(_table(returning=_RETURNING), text)
+    assert hits and all((h.level, h.cap) == ("urgent", "") for h in hits)
+    # Without the table's "returning" phrases the old numbness stays capped.
+    assert phrases.scan(_table(), text)[0].cap == "review"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "numb toe for years, it has not come back",
+        "numb toe for years, it did not come back",
+        "numb toe for years, the ache came back",
+    ],
+)
+def test_a_negated_or_unrelated_return_keeps_the_cap(text: str) -> None:
+    (hit,) = phrases.scan(_table(returning=_RETURNING), text)
+    assert hit.cap == "review"
 
 
 def test_an_exception_level_must_be_a_real_level() -> None:
