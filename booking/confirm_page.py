@@ -11,12 +11,14 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from booking.errors import BookingError, SlotUnavailable
 from booking.forms import parse_practitioner
 from booking.gates import Gate
 from booking.lookups import carry_query
 from booking.models import Booking, Practitioner, Service
+from booking.services import change_online_until
 from portal.models import User
 from portal.params import parse_id
 
@@ -55,6 +57,8 @@ def render_confirm(
     patient may not book it (confirming again cannot succeed)."""
     if refusal is not None:
         messages.error(request, refusal.message)
+    # Said before confirming, not only after: until when the patient can move or cancel it.
+    change_until = change_online_until(service.clinic, start)
     return render(
         request,
         "booking/confirm.html",
@@ -74,5 +78,8 @@ def render_confirm(
             "gate_warnings": gate_warnings,
             "amount_value": amount_value,
             "amount_error": amount_error,
+            "change_until": change_until,
+            "changeable_online": timezone.now() <= change_until,
+            "cutoff_hours": service.clinic.cancellation_cutoff_hours,
         },
     )

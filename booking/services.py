@@ -44,7 +44,7 @@ from booking.models import (
 from booking.waitlist.claims import place_booked, take_claimed_place
 from booking.waitlist.offers import queue_offer_check
 from portal.messaging import MessageKind, outbox_put
-from portal.models import User
+from portal.models import Clinic, User
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,15 @@ class _Terms:
     replacing: Booking | None = None
 
 
+def change_online_until(clinic: Clinic, starts_at: datetime) -> datetime:
+    """The last moment the patient may cancel or move a visit at ``starts_at`` themselves."""
+    return starts_at - timedelta(hours=clinic.cancellation_cutoff_hours)
+
+
 def can_change_online(booking: Booking, now: datetime | None = None) -> bool:
     """Whether the patient may still cancel or move this visit themselves."""
     now = now or timezone.now()
-    cutoff = timedelta(hours=booking.clinic.cancellation_cutoff_hours)
-    return booking.is_changeable and booking.starts_at - now >= cutoff
+    return booking.is_changeable and now <= change_online_until(booking.clinic, booking.starts_at)
 
 
 def nearest_alternatives(

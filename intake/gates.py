@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from booking.gates import Gate
 from booking.models import Service, ServiceKind
-from intake.questionnaire import FULL, SHORT
+from intake.questionnaire import FULL, SHORT, current
 from intake.services import intake_standing
 from portal.models import User
 
@@ -41,17 +41,19 @@ def intake_gate(patient: User, service: Service, return_url: str) -> Gate | None
         if FULL in standing.sent:
             return None
         kind = FULL
+        # The time is the questionnaire's own, as the questionnaire page shows it.
         message = (
             "Before your first treatment, please fill in the health questionnaire. It takes "
-            "about 10 minutes, saves as you go, and we bring you back here afterwards."
+            f"about {current(FULL).minutes} minutes, saves as you go, and we bring you back "
+            "here afterwards."
         )
     else:
         if standing.sent & {FULL, SHORT}:
             return None
         kind = SHORT
         message = (
-            "Before the free assessment, please answer a few short questions (about 3 minutes). "
-            "We bring you back here afterwards."
+            "Before the free assessment, please answer a few short questions (about "
+            f"{current(SHORT).minutes} minutes). We bring you back here afterwards."
         )
     query = {"kind": kind, **({"next": return_url} if return_url else {})}
     return Gate(

@@ -64,3 +64,40 @@ def test_checkout_with_a_practitioner_who_does_not_offer_the_service_is_not_foun
     response = post_checkout(client_for(patient), private, local(WED, 9), practitioner=str(far.pk))
     assert response.status_code == 404
     assert not Booking.objects.exists()
+
+
+def test_the_confirm_page_says_until_when_the_visit_can_be_changed_online(
+    private: Service, patient: User
+) -> None:
+    """Before confirming, the patient learns the clinic's cutoff; a visit inside it is flagged,
+    since once booked it could only be changed by phone (the demo's patient booked tomorrow
+    morning, or moved a visit there, and found out only afterwards)."""
+    from tests.booking.conftest import MON, TUE
+
+    client = client_for(patient)
+    url = f"/book/{private.slug}/confirm/"
+    later = client.get(url, {"start": local(TUE, 10).isoformat(), "with": "any"})
+    assert later.status_code == 200
+    page = later.content.decode()
+    assert 'data-change-policy="online"' in page
+    assert "online until Monday 1 March, 10:00" in page
+    assert "0117 496 0000" in page
+
+    soon = client.get(url, {"start": local(MON, 14).isoformat(), "with": "any"})
+    assert soon.status_code == 200
+    page = soon.content.decode()
+    assert 'data-change-policy="call"' in page
+    assert "less than 24 hours away" in page
+
+
+def test_the_team_booking_for_a_caller_is_not_told_the_patients_cutoff(
+    private: Service, patient: User, front_desk: User
+) -> None:
+    from tests.booking.conftest import TUE
+
+    page = client_for(front_desk).get(
+        f"/book/{private.slug}/confirm/",
+        {"start": local(TUE, 10).isoformat(), "with": "any", "for": str(patient.pk)},
+    )
+    assert page.status_code == 200
+    assert "data-change-policy" not in page.content.decode()

@@ -167,3 +167,29 @@ def test_desk_changes_a_fee_decision_and_a_500_pound_floor_is_refused(
     shot_both(page, "desk-fee-changed")
     assert FeeReduction.objects.get().floor_minor == 1500
     assert [m.to for m in mail.outbox] == [[jordan.email]]
+
+
+def _page_width_overflow(page: Page) -> int:
+    """How far the page is wider than the window (0 when nothing scrolls sideways)."""
+    return int(
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
+
+
+def test_a_table_of_answers_does_not_widen_the_phone_page(
+    phone_page: Page, live_server, demo_clinic: Clinic, patient: User
+) -> None:
+    """The answered fee requests' table scrolls inside its box; its hidden link text ("Change
+    the decision for ...") was placed against the page and made the whole page scroll sideways
+    on a phone (466 px wide at 390)."""
+    from django.utils import timezone
+
+    from tests.payments.factories import approved_floor
+
+    desk = _desk("frontdesk@example.com", "Sam", "Okafor")
+    approved_floor(patient, 1000, decided_by=desk, decided_at=timezone.now())
+    log_in(phone_page, live_server.url, desk.email)
+    phone_page.goto(f"{live_server.url}/fee-reductions/")
+    expect(phone_page.get_by_role("link", name="Change the decision for")).to_be_attached()
+    shot(phone_page, "desk-fee-requests-answered-phone")
+    assert _page_width_overflow(phone_page) == 0

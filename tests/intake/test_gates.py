@@ -166,3 +166,19 @@ def test_a_malformed_reschedule_does_not_slip_past_the_red_flag(
     )
     assert response.status_code == 404
     assert not patient.bookings.exists()
+
+
+@pytest.mark.parametrize("kind", ["full", "short"])
+def test_the_gate_names_the_time_the_questionnaire_page_shows(
+    kind, patient, private, assessment, frozen
+) -> None:
+    """The booking page said "about 10 minutes" (and 3) while the questionnaire it sent the
+    patient to said 12 (and 4): the estimate comes from the questionnaire itself."""
+    from intake.questionnaire import current
+
+    service = private if kind == "full" else assessment
+    page = client_for(patient).get(week(service)).content.decode()
+    intake = client_for(patient).get(reverse("intake:home")).content.decode()
+    minutes = current(kind).minutes
+    assert f"about {minutes} minutes" in page
+    assert f"About {minutes} minutes" in intake
