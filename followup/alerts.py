@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from followup.models import MessageKind, OutboxMessage
 from followup.outbox import deliver, outbox_put
-from followup.schedule import after_opening_minutes
 from intake.models import PAGING_LEVELS, Alert
 from portal.models import Clinic, Role, User
+from portal.opening_hours import after_opening_minutes
 
 
 def clinic_practitioners(clinic_id: int) -> QuerySet[User]:

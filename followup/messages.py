@@ -31,6 +31,7 @@ from intake.triage import INTAKE_RED_FLAG
 from portal.export import link_context
 from portal.messaging import TEMPLATES, Attachment, RenderedEmail, render_email
 from portal.models import Clinic
+from portal.opening_hours import callback_day
 from portal.params import parse_id
 
 
@@ -237,6 +238,11 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
         if not isinstance(context, Skip) and kind == MessageKind.URGENT_ADVICE:
             context["stage"] = message.extra
             context.update(advice_context(booking, message.extra))
+    if not isinstance(context, Skip) and kind in (
+        MessageKind.INTAKE_ADVICE,
+        MessageKind.URGENT_ADVICE,
+    ):
+        context["callback_day"] = callback_day(clinic, now)
     if isinstance(context, Skip):
         return context
     context["clinic"] = clinic

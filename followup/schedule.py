@@ -42,33 +42,3 @@ def retry_delay(attempts: int) -> timedelta:
     """How long to wait before the next try after ``attempts`` failed ones (exponential, capped)."""
     exponent = max(0, attempts - 1)
     return min(BACKOFF_BASE * (2 ** min(exponent, 12)), BACKOFF_CAP)
-
-
-def after_opening_minutes(
-    start: datetime,
-    minutes: int,
-    *,
-    opens: time,
-    closes: time,
-    open_days: frozenset[int],
-    tz: ZoneInfo,
-) -> datetime | None:
-    """The moment ``minutes`` of opening hours have passed since ``start`` (closed hours and
-    closed days do not count); None if the clinic is never open."""
-    if not open_days or opens >= closes:
-        return None
-    left = timedelta(minutes=minutes)
-    local = start.astimezone(tz)
-    day = local.date()
-    # A fortnight of days is more than any week of opening hours needs.
-    for _ in range(14 + minutes // 60):
-        if day.weekday() in open_days:
-            day_open = datetime.combine(day, opens, tzinfo=tz)
-            day_close = datetime.combine(day, closes, tzinfo=tz)
-            begin = max(day_open, local)
-            if begin < day_close:
-                if begin + left <= day_close:
-                    return (begin + left).astimezone(start.tzinfo)
-                left -= day_close - begin
-        day += timedelta(days=1)
-    return None

@@ -19,6 +19,7 @@ from followup.summaries import open_checkins, patient_history
 from followup.visits import why_not_checked_in
 from intake.checkin_triage import COMPARISONS
 from portal.access import patient_required, signed_in_user
+from portal.opening_hours import callback_day
 
 
 def _problem(request: HttpRequest, kind: str, status: int, **context: object) -> HttpResponse:
@@ -53,7 +54,12 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         # visit is shown and nothing can be answered in the patient's name.
         return _problem(request, "someone_else", 403, clinic=booking.clinic)
     clinic = booking.clinic
-    context = {"booking": booking, "stage": stage, "clinic": clinic}
+    context = {
+        "booking": booking,
+        "stage": stage,
+        "clinic": clinic,
+        "callback_day": callback_day(clinic, timezone.now()),
+    }
     if CheckIn.objects.filter(booking=booking, stage=stage).exists():
         return render(request, "followup/checkin_done.html", {**context, "again": True})
     reason = why_not_checked_in(booking, timezone.now())

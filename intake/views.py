@@ -22,7 +22,8 @@ from intake.questionnaire import CURRENT, FULL, KINDS, SHORT, Questionnaire, cur
 from intake.summary import answers_by_section
 from intake.triage import Level
 from portal.access import patient_required, signed_in_user
-from portal.models import DataExport
+from portal.models import Clinic, DataExport
+from portal.opening_hours import callback_day
 from portal.params import safe_next
 
 NEXT_KEY = "intake_next"
@@ -231,6 +232,7 @@ def intake_sent(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("intake:review", pk=response.pk)
     outcome = services.response_outcome(response)
     next_url = None if outcome.level else request.session.pop(NEXT_KEY, None)
+    clinic = Clinic.objects.current()
     return render(
         request,
         SENT_TEMPLATES[outcome.level] if outcome.level else "intake/sent.html",
@@ -238,6 +240,8 @@ def intake_sent(request: HttpRequest, pk: int) -> HttpResponse:
             "response": response,
             "outcome": outcome,
             "next_url": safe_next(request, next_url),
+            "clinic": clinic,
+            "callback_day": callback_day(clinic, timezone.now()),
         },
     )
 

@@ -190,6 +190,28 @@ def test_the_urgent_advice_email_lists_the_symptoms_for_its_level(visit: Booking
     assert "&amp;" not in sent.body
 
 
+@pytest.mark.parametrize(("open_days", "when"), [("0", "on Monday"), ("5", "tomorrow")])
+def test_out_of_hours_nobody_is_promised_a_read_or_a_call_today(
+    visit: Booking, open_days: str, when: str
+) -> None:
+    # The check-in is answered on a Friday the clinic is closed: the page and the advice email
+    # say when the clinic will actually read and call, so nobody waits for a call tonight.
+    visit.clinic.open_days = open_days
+    visit.clinic.save(update_fields=["open_days"])
+    page = answer(visit, note="Sore but no numbness").content.decode()
+    assert f"A practitioner will read this {when}" in page
+    assert "read this today" not in page and "wrote today" not in page
+    assert SAFETY_NET in page
+    CheckIn.objects.all().delete()
+    page = answer(visit, note="Fever since yesterday").content.decode()
+    assert f"The clinic will call you back {when}." in page
+    row = OutboxMessage.objects.get(kind=MessageKind.URGENT_ADVICE)
+    mail.outbox.clear()
+    deliver(row.pk, now=timezone.now())
+    (sent,) = mail.outbox
+    assert f"call you back {when}" in sent.body and "call you back today" not in sent.body
+
+
 def test_the_emergency_advice_email_says_ae_now(visit: Booking) -> None:
     answer(visit, red_flags=["cauda_equina"])
     row = OutboxMessage.objects.get(kind=MessageKind.URGENT_ADVICE)

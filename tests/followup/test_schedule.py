@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from followup.schedule import after_opening_minutes, in_quiet_hours, quiet_until, retry_delay
+from followup.schedule import in_quiet_hours, quiet_until, retry_delay
+from portal.opening_hours import after_opening_minutes
 
 LONDON = ZoneInfo("Europe/London")
 

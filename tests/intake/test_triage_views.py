@@ -415,3 +415,11 @@ def test_round_9_idioms_at_intake_get_the_thank_you_page(patient, words) -> None
     assert THANKS_TITLE in page.content
     assert level_of(patient) == (set(), set())
     assert not booking_paused(patient)
+
+
+@time_machine.travel("2027-03-06 20:00 +00:00", tick=False)  # a Saturday evening
+def test_an_urgent_questionnaire_out_of_hours_is_not_promised_a_call_today(patient) -> None:
+    page = send_through_the_pages(client_for(patient), patient, full_answers(new_numbness=True))
+    assert URGENT_TITLE in page.content
+    assert b"One of them will call you back on Monday." in page.content
+    assert b"call you back today" not in page.content

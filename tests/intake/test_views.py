@@ -1,6 +1,7 @@
 """Intake pages: anonymous, owner, stranger and wrong-method cases; nothing typed is lost."""
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -140,6 +141,7 @@ def test_review_lists_problems_then_sends(patient) -> None:
     )
 
 
+@time_machine.travel("2027-03-15 10:00 +00:00", tick=False)  # a Monday morning: open
 def test_a_red_flag_shows_the_clinics_urgent_advice(patient, clinic) -> None:
     clinic.urgent_care_advice = "Ring the out-of-hours doctor now."
     clinic.emergency_numbers = "112 · 116 117"
