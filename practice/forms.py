@@ -24,10 +24,30 @@ class TreatmentRecordForm(forms.Form):
         max_length=4000,
         help_text="For example: lower back, BL23, BL25, GB30 right.",
     )
-    needle_count = forms.IntegerField(label="Number of needles", min_value=0, max_value=200)
-    depth = forms.ChoiceField(label="Depth", choices=Depth.choices, widget=forms.RadioSelect)
+    needle_count = forms.IntegerField(
+        label="Number of needles",
+        min_value=0,
+        max_value=200,
+        error_messages={
+            "required": "Enter how many needles you used (0 if none).",
+            "invalid": "Enter a whole number of needles, such as 8.",
+            "min_value": "Enter a number of needles from 0 to 200.",
+            "max_value": "Enter a number of needles from 0 to 200.",
+        },
+    )
+    # No choice is made for the practitioner: how strongly they needled decides whether a
+    # "treat more gently" request is met, so a rushed record must not log a default.
+    depth = forms.ChoiceField(
+        label="Depth",
+        choices=Depth.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how deep you needled."},
+    )
     stimulation = forms.ChoiceField(
-        label="Stimulation", choices=Stimulation.choices, widget=forms.RadioSelect
+        label="Stimulation",
+        choices=Stimulation.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how strongly you stimulated the needles."},
     )
     style = forms.CharField(
         label="Style", required=False, max_length=200, help_text="For example: TCM, Japanese."

@@ -241,7 +241,7 @@ def treatment_record(request: HttpRequest, pk: int) -> HttpResponse:
             "plan_next_time": record.plan_next_time,
         }
         if record is not None
-        else {"depth": "standard", "stimulation": "moderate"}
+        else {}
     )
     form = TreatmentRecordForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -285,10 +285,29 @@ def test_record_form_keeps_what_was_typed_on_error(practitioner: User, visit: Bo
         )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "BL23, BL25, GB30 right" in html and "Enter a whole number" in html
+    assert "BL23, BL25, GB30 right" in html and "Enter a whole number of needles" in html
     assert not TreatmentRecord.objects.exists()
     visit.refresh_from_db()
     assert visit.status == BookingStatus.CONFIRMED
+
+
+def test_a_new_record_makes_no_choice_of_strength_for_the_practitioner(
+    practitioner: User, visit: Booking
+) -> None:
+    url = f"/practice/bookings/{visit.pk}/record/"
+    client = client_for(practitioner)
+    with time_machine.travel(visit.starts_at + timedelta(minutes=50), tick=False):
+        form = client.get(url).content.decode()
+        assert 'name="depth"' in form and "checked" not in form
+        missing = {k: v for k, v in RECORD.items() if k not in ("depth", "stimulation")}
+        response = client.post(url, {**missing, "needle_count": "-3"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Choose how deep you needled." in html
+    assert "Choose how strongly you stimulated the needles." in html
+    assert "Enter a number of needles from 0 to 200." in html
+    assert "BL23, BL25, GB30 right" in html
+    assert not TreatmentRecord.objects.exists()
 
 
 def test_record_for_a_future_visit_is_refused_and_nothing_written(
