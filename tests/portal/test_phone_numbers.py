@@ -17,6 +17,7 @@ from intake.questionnaire import FULL
 from intake.services import intake_start
 from portal.models import Clinic, User
 from portal.phones import as_typed, e164, parse_phone
+from tests.conftest import client_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +136,11 @@ def test_a_patient_changes_their_phone_and_sees_it_prefilled(patient: User) -> N
     assert saved.status_code == 302
     patient.refresh_from_db()
     assert patient.phone == "+447911123456" and patient.last_name == "Smith"
+
+
+def test_the_team_reads_a_callers_number_as_they_would_dial_it(front_desk: User) -> None:
+    # Stored as E.164; shown to the desk as a UK caller would say it, not "+447700900777".
+    caller = UserFactory(last_name="Quarrington", phone="+447700900777")
+    page = client_for(front_desk).get("/book/for-a-patient/?q=quarr").content.decode()
+    assert "07700 900777" in page and "+447700900777" not in page
+    assert caller.phone
