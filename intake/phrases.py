@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 # Far beyond any answer's length limit; only guards the screen's running time.
@@ -20,10 +20,17 @@ MAX_TOKENS = 20_000
 SENTENCE_END = "|"
 # Up to this many other words may sit between two words of a phrase ("numb [down] below").
 NEAR = 2
-# "..." in a phrase: up to this many words, within one sentence.
+# "..." in a phrase: up to this many words, within one sentence ("+": none at all).
 FAR = 6
 # A "came back" this many words after a softening exception ends lifts its cap.
 RETURN_REACH = 12
+# "No X or Y": up to this many unread words (X) may sit between "no" and the "or".
+CHAIN_SKIP = 3
+# A self-correction ("no numbness. Well, actually, a bit down below") is read this far on.
+CORRECTION_REACH = 14
+# A retraction ("had a temperature - no, sorry, that was my grandson") this far after a hit
+# caps it at review.
+RETRACT_REACH = 8
 
 _CONTRACTIONS = (
     (re.compile(r"\b(can)['\u2019]?t\b"), r"\1 not"),
@@ -151,6 +158,10 @@ class Phrase:
             if part == "...":
                 gap = FAR
                 continue
+            if part == "+":
+                # "chair + legs": the next word must follow at once.
+                gap = 0
+                continue
             if words:
                 gaps.append(gap)
             words.append(part)
@@ -229,6 +240,10 @@ class Negation:
         A negator that is itself a word of a hit (``claimed``: the "not" of "can't feel my
         foot") is a symptom, not a negation of what follows ("... and it slaps").
         """
+        # A phrase that starts with its own negator ("can't pee", "no feeling down below") is
+        # a symptom; an answer's "no" before it ("no, I haven't been able to pee") or a
+        # double negative does not clear it (a hedge still makes it unsure).
+        own_negator = start < len(words) and words[start] in self.negators
         hedged = False
         seen = 0
         i = start - 1
@@ -237,10 +252,22 @@ class Negation:
             if token in self.negators and i in claimed:
                 return ""
             if token in self.negators:
+                if own_negator:
+                    return "uncertain" if hedged else ""
                 return "uncertain" if hedged else "negated"
-            # "no fever OR chills": "or" right after a negated phrase carries the negation on.
-            if token in self.chain and i in negated_ends:
-                return "negated"
+            if token in self.chain and not own_negator:
+                # "no fever OR chills" carries the negation on, but not "or maybe I did".
+                if hedged:
+                    return ""
+                if i in negated_ends:
+                    return "negated"
+                # "no dizziness or double vision": the negated word need not be a phrase.
+                for j in range(i - 1, max(-1, i - 2 - CHAIN_SKIP), -1):
+                    if words[j] == SENTENCE_END or words[j] in self.chain:
+                        break
+                    if words[j] in self.negators:
+                        return "negated"
+                return ""
             if token in self.hedges:
                 hedged = True
             elif token not in self.fillers:
@@ -291,6 +318,12 @@ class PhraseTable:
     levels: tuple[str, ...] = ("review", "urgent", "emergency")
     # "It came back": a symptom that had gone or settled is new again, so no cap applies.
     returning: tuple[Phrase, ...] = ()
+    # "Well, actually, ...", "apart from": what follows a negated phrase takes it back, so the
+    # phrase's words are read again with the words after the correction.
+    correcting: tuple[Phrase, ...] = ()
+    # "No, sorry, that was my grandson", "I got the word wrong": a hit just before one of
+    # these is read by a practitioner (review), never sent to 111 or A&E.
+    retracting: tuple[Phrase, ...] = ()
 
 
 def _overlaps(match: Match, others: Iterable[Match]) -> bool:
@@ -326,6 +359,36 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
     words = tokens(text, table.emoji)
     if not words:
         return []
+    hits, spans, negated = _scan_words(table, words)
+    # "Had a temperature - no, sorry, that was my grandson": a retraction just after a hit
+    # caps it at review (a practitioner reads it; nothing is cleared).
+    retractions = [
+        m.start for p in table.retracting for m in find(p, words, table.real, exact=True)
+    ]
+    for k, end in enumerate(spans):
+        if any(end <= r <= end + RETRACT_REACH for r in retractions):
+            hits[k] = replace(hits[k], cap=table.levels[0])
+    # "No numbness. Well, actually, there is a bit down below": a correction after a negated
+    # phrase takes the negation back; the phrase's own words are read again followed by what
+    # the correction says ("numbness ... a bit down below").
+    corrections = [m for p in table.correcting for m in find(p, words, table.real, exact=True)]
+    for n in negated:
+        for c in corrections:
+            if n.end <= c.start <= n.end + CORRECTION_REACH:
+                after = list(words[c.end : c.end + CORRECTION_REACH])
+                ends = [i for i, w in enumerate(after) if w == SENTENCE_END]
+                if len(ends) > 1:
+                    after = after[: ends[1]]
+                again = [words[i] for i in n.at] + [w for w in after if w != SENTENCE_END]
+                hits += _scan_words(table, again)[0]
+                break
+    return hits
+
+
+def _scan_words(
+    table: PhraseTable, words: Sequence[str]
+) -> tuple[list[Hit], list[int], list[Match]]:
+    """The hits in ``words``, where each phrase hit ends, and the negated matches."""
     real = table.real
     matches = sorted(
         (m for p in table.phrases for m in find(p, words, real)), key=lambda m: (m.start, -m.end)
@@ -343,6 +406,7 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
     }
     _lift_caps_on_return(table, words, exceptions)
     hits: list[Hit] = []
+    spans: list[int] = []
     claimed: set[int] = set()
     negated_ends: set[int] = set()
     negated: list[Match] = []
@@ -395,9 +459,10 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
         if not uncertain:
             claimed.update(match.at)
         hits.append(Hit(match.phrase.hazard, match.phrase.level, match.phrase.text, uncertain, cap))
+        spans.append(match.end)
     cancelling = {h: [m for m in ms if not m.phrase.level] for h, ms in exceptions.items()}
     hits += _combination_hits(table, words, cancelling)
-    return hits
+    return hits, spans, negated
 
 
 def _combination_hits(
@@ -405,17 +470,24 @@ def _combination_hits(
 ) -> list[Hit]:
     hits: list[Hit] = []
     for combo in table.combinations:
-        spots: list[list[int]] = []
         excepted = exceptions.get(combo.hazard, [])
-        for group in combo.groups:
-            starts = [
-                m.start
+        # "not red or hot": "or" carries a negation on across the groups' words too.
+        found = sorted(
+            (
+                (m, g)
+                for g, group in enumerate(combo.groups)
                 for p in group
                 for m in find(p, words, table.real)
-                if table.negation.state(words, m.start, set()) != "negated"
-                and not _overlaps(m, excepted)
-            ]
-            spots.append(starts)
+            ),
+            key=lambda mg: mg[0].start,
+        )
+        negated_ends: set[int] = set()
+        spots: list[list[int]] = [[] for _ in combo.groups]
+        for m, g in found:
+            if table.negation.state(words, m.start, negated_ends) == "negated":
+                negated_ends.add(m.end)
+            elif not _overlaps(m, excepted):
+                spots[g].append(m.start)
         if any(not s for s in spots):
             continue
         # Every group within ``within`` words of the first group's hit.
@@ -511,6 +583,8 @@ def load(data: Mapping[str, object]) -> PhraseTable:
         ),
         emoji={str(k): str(v) for k, v in (data.get("emoji") or {}).items()},  # type: ignore[attr-defined]
         returning=tuple(Phrase(str(p), "", "") for p in data.get("returning") or ()),  # type: ignore[attr-defined]
+        correcting=tuple(Phrase(str(p), "", "") for p in data.get("correcting") or ()),  # type: ignore[attr-defined]
+        retracting=tuple(Phrase(str(p), "", "") for p in data.get("retracting") or ()),  # type: ignore[attr-defined]
         benign=words("benign_words", data),
         english=words("common_english", data),
         foreign=words("other_languages", data) - words("common_english", data),

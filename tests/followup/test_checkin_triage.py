@@ -351,6 +351,33 @@ def test_the_questionnaire_sends_the_patient_their_levels_advice_once(
             "urgent",
             "Please get medical advice today",
         ),
+        # Round 10 held-out notes: missed or under-levelled before that round's fixes.
+        ("short of puff since session", "emergency", "Please get emergency help now"),
+        (
+            "bladder fine - actually no, I haven't been able to go since last night really",
+            "emergency",
+            "Please get emergency help now",
+        ),
+        (
+            "yesterday I fall on floor and not wake up, my son call my name many times",
+            "emergency",
+            "Please get emergency help now",
+        ),
+        (
+            "didn't faint, or maybe I did, I woke up on the bathroom floor",
+            "emergency",
+            "Please get emergency help now",
+        ),
+        (
+            "Vasovagal syncope post-treatment, brief LOC.",
+            "urgent",
+            "Please get medical advice today",
+        ),
+        (
+            "my leg I cannot feel good since tuesday, is like sleeping",
+            "urgent",
+            "Please get medical advice today",
+        ),
     ],
     ids=[
         "puffed-in-a-better-note",
@@ -368,6 +395,12 @@ def test_the_questionnaire_sends_the_patient_their_levels_advice_once(
         "needle-lump-bigger-and-redder",
         "boiling-then-freezing",
         "settled-tingling-is-back",
+        "short-of-puff",
+        "bladder-fine-actually-no",
+        "fall-on-floor-not-wake-up",
+        "didnt-faint-or-maybe-i-did",
+        "vasovagal-syncope-loc",
+        "leg-cannot-feel-good",
     ],
 )
 def test_held_out_red_flags_in_the_note_get_their_page_and_alert(
@@ -393,6 +426,11 @@ def test_held_out_red_flags_in_the_note_get_their_page_and_alert(
         "The session knocked me out, slept like a log that night",
         "numb from the dentist's injection yesterday, wore off by teatime",
         "Our goat fainted at the show (it's a fainting goat, they do that)",
+        # Round 10 near misses that went to urgent or A&E before that round's fixes.
+        "A small bruise at one needle spot, not red or hot.",
+        "The news about the redundancies took my breath away, back is ok though",
+        "Mild COPD, breathless on hills as always, no change since treatment.",
+        "Bit numb - no, not numb, just stiff, I got the word wrong.",
     ],
 )
 def test_a_near_miss_note_is_read_today_but_sends_nobody_to_ae(visit: Booking, note: str) -> None:

@@ -216,3 +216,73 @@ def test_a_match_starting_on_a_negated_word_is_negated_with_it() -> None:
     # A symptom of its own after the negated words still counts.
     assert screen_text("no chest pain but it hurts to breathe in").level == Level.EMERGENCY
     assert screen_text("no double vision, but my speech is slurred").level == Level.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "hazard"),
+    [
+        # Round 10: a correction takes the negation back and is read with the negated words.
+        (
+            "No numbness. Well, actually, there is a bit down below, around my back passage.",
+            Level.EMERGENCY,
+            "cauda_equina",
+        ),
+        ("no numbness apart from my left foot since Friday", Level.URGENT, "new_numbness"),
+        ("didn't faint, or maybe I did, I woke up on the bathroom floor", None, "collapse"),
+    ],
+)
+def test_a_self_correction_takes_the_negation_back(
+    text: str, level: Level | None, hazard: str
+) -> None:
+    found = screen_text(text)
+    assert hazard in found.reasons
+    if level is not None:
+        assert found.level == level
+
+
+def test_a_plain_negation_without_a_correction_stays_negated() -> None:
+    assert screen_text("No numbness. Back is a bit better.").found == ()
+    assert screen_text("no numbness, actually I'm fine").found == ()
+
+
+def test_a_retraction_after_a_hit_caps_it_at_review() -> None:
+    found = screen_text("Had a temperature - no, sorry, that was my grandson, I'm fine.")
+    assert found.level == Level.REVIEW
+    assert screen_text("Bit numb - no, not numb, just stiff, I got the word wrong.").level == (
+        Level.REVIEW
+    )
+    # A hit after the retraction is not capped.
+    assert screen_text("sorry that was my son, but I have a fever too").level == Level.URGENT
+
+
+def test_no_x_or_y_negates_y_even_when_x_is_not_a_phrase() -> None:
+    assert screen_text("no pain or numbness").found == ()
+    assert screen_text("No dizziness or double vision").found == ()
+    # "or maybe" takes the negation back.
+    assert screen_text("no fever or maybe chills").level == Level.URGENT
+
+
+def test_an_answers_no_does_not_clear_a_phrase_that_starts_with_its_own_not() -> None:
+    assert screen_text("No, I haven't been able to pee").level == Level.EMERGENCY
+    assert screen_text("bladder fine - actually no, I haven't been able to go since last night")
+
+
+def test_a_plus_joins_words_side_by_side() -> None:
+    table = phrases.load(
+        {
+            "hazards": {
+                "leg_weakness_worsening": {
+                    "level": "emergency",
+                    "phrases": ["legs going"],
+                    "except": ["chair + legs"],
+                }
+            }
+        }
+    )
+    assert phrases.scan(table, "the chair legs going") == []
+    assert len(phrases.scan(table, "my chair now, the legs going")) == 1
+
+
+def test_a_negated_list_in_a_combination_is_negated_throughout() -> None:
+    assert screen_text("A small bruise at one needle spot, not red or hot.").found == ()
+    assert screen_text("the needle spot is red and hot").level == Level.URGENT
