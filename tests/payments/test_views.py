@@ -49,6 +49,8 @@ def test_the_confirm_page_offers_the_sliding_scale_kindly(sliding: Service, pati
     page = client_for(patient).get(confirm_url(sliding)).content.decode()
     assert "Pay what you can" in page
     assert "from £15 to £35" in page and "need to explain" in page, page
+    # The box for another amount says it takes the scale's steps, as the check does.
+    assert "from £15 to £35, in steps of £5)" in page
     assert 'value="25" checked' in page  # the suggested amount is chosen to start with
     assert "Continue to payment" in page and "/checkout/" in page
 
