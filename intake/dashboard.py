@@ -58,7 +58,7 @@ def team_attention(user: User, *, now: datetime | None = None) -> dict[str, Any]
     # The user's own clinic: already loaded for the request (portal.team_security).
     clinic = user.clinic or Clinic.objects.current()
     alerts = Alert.objects.filter(clinic_id=clinic.pk).select_related(
-        "patient", "practitioner", "acknowledged_by", "claimed_by"
+        "patient", "practitioner", "acknowledged_by", "claimed_by", "booking"
     )
     mine = Q()
     if user.role != Role.STAFF:

@@ -231,6 +231,9 @@ def test_a_note_to_read_today_is_on_the_practitioners_dashboard(visit: Booking) 
     assert page.status_code == 200
     assert "A check-in note to read today" in page.content.decode()
     assert "something feels off" not in page.content.decode()
+    # Several notes from one patient are told apart by the visit they are about.
+    when = timezone.localtime(visit.starts_at, visit.clinic.tz).strftime("%a %-d %b")
+    assert f"about the visit on {when}" in page.content.decode()
 
 
 @pytest.mark.parametrize(
