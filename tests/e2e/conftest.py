@@ -299,7 +299,7 @@ def log_in(page: Page, base_url: str, email: str, password: str = TEST_PASSWORD)
     step = int(time.time() // period)
     _codes_used.add((email, step))
     page.get_by_label("Code", exact=True).fill(totp_code(secret, at=step * period))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
 
 def log_out(page: Page) -> None:

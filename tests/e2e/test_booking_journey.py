@@ -217,7 +217,7 @@ def test_front_desk_books_for_a_caller(page: Page, live_server, demo_clinic: Cli
     expect(page.locator('[data-dashboard="staff"]')).to_be_visible()
 
     page.get_by_role("link", name="Book for a caller").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Book for a patient")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Book for a caller")
     page.get_by_label("Name, email or phone").fill("reid")
     page.get_by_role("button", name="Find patient").click()
     expect(page).to_have_url(re.compile(r"/book/for-a-patient/\?q=reid"))

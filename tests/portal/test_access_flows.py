@@ -220,6 +220,8 @@ def test_see_anyway_asks_a_reason_and_reauthentication_and_is_shown_to_patient_a
     response = client.post(ask, {"reason": "Covering for Mei today", "next": intake_url})
     assert response["Location"].startswith(reverse("account_reauthenticate"))
     assert not RecordAccessGrant.objects.exists()
+    confirm = client.get(reverse("account_reauthenticate")).content.decode()
+    assert "Confirm it is you" in confirm and "Confirm Access" not in confirm
     assert (
         client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD}).status_code
         == 302

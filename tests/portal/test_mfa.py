@@ -128,6 +128,10 @@ def test_sign_in_of_an_enrolled_practitioner_asks_for_the_code(practitioner: Use
     assert response["Location"] == CODE_STEP
     assert _signed_in_as(client) is None  # not signed in on the password alone
     assert client.get("/practice/")["Location"].startswith(LOGIN)
+    # The second step speaks as the rest of the portal does ("Log in", not "Sign In").
+    step = client.get(CODE_STEP).content.decode()
+    assert "Type the code from your authenticator app" in step
+    assert "Two-Factor Authentication" not in step and "Sign In" not in step
 
     response = client.post(CODE_STEP, {"code": current_code(practitioner)})
     assert response["Location"] == reverse("dashboard")
