@@ -96,6 +96,12 @@ def shifts_on(room: Room, day: date) -> list[MultibedShift]:
     ]
 
 
+def next_session_day(room: Room, after: date, *, within_days: int = 28) -> date | None:
+    """The first day after ``after`` (within four weeks) the room has a shift, if any."""
+    first, last = after + timedelta(days=1), after + timedelta(days=within_days)
+    return min((d for s in room.shifts.all() for d in shift_days(s, first, last)), default=None)
+
+
 def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) -> RoomLane:
     """The room on ``day``: recliner per stay, occupancy per quarter hour, the next arrival
     (flags only on patients ``viewer`` may read, when given)."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 
 from booking.attendance import booking_mark_arrived
 from booking.models import MultibedShift, Room, Service
-from practice.roomlane import load_room_lane
+from portal.models import User
+from practice.roomlane import load_room_lane, next_session_day
 from tests.booking.conftest import MON, NOW, TUE
 from tests.booking.factories import book, local
+from tests.conftest import client_for
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +53,15 @@ def test_next_arrival_skips_people_already_here(
 def test_a_day_without_a_shift_is_empty(room: Room, shift: MultibedShift) -> None:
     lane = load_room_lane(room, MON, now=NOW)
     assert lane.starts_at is None and lane.stays == [] and lane.shifts == []
+
+
+def test_a_day_without_a_shift_offers_the_next_session(
+    room: Room, shift: MultibedShift, practitioner: User
+) -> None:
+    # The shift runs on Tuesdays: Monday's page links Tuesday, not a dead end.
+    assert next_session_day(room, MON) == TUE
+    assert next_session_day(room, TUE) == TUE + timedelta(days=7)
+    with time_machine.travel(NOW, tick=False):
+        page = client_for(practitioner).get(f"/practice/room/?date={MON}").content.decode()
+    assert "not running on Monday" in page
+    assert f'href="?date={TUE.isoformat()}&amp;room={room.pk}" data-next-session' in page
