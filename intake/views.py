@@ -231,7 +231,14 @@ def intake_sent(request: HttpRequest, pk: int) -> HttpResponse:
     if response.is_draft:
         return redirect("intake:review", pk=response.pk)
     outcome = services.response_outcome(response)
-    next_url = None if outcome.level else request.session.pop(NEXT_KEY, None)
+    next_url = None
+    if not outcome.level:
+        # The time the patient was booking when sent here stays with this questionnaire's
+        # page, so a reload still offers it, and a later questionnaire never does.
+        kept = f"{NEXT_KEY}:{response.pk}"
+        next_url = request.session.pop(NEXT_KEY, None) or request.session.get(kept)
+        if next_url:
+            request.session[kept] = next_url
     clinic = Clinic.objects.current()
     return render(
         request,

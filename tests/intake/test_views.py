@@ -168,6 +168,14 @@ def test_the_next_link_returns_to_booking_after_sending(patient) -> None:
     draft.save()
     sent = client.post(reverse("intake:review", args=[draft.pk]), follow=True)
     assert b'href="/book/x/times/"' in sent.content
+    # A reload of the same page still offers it; a later questionnaire does not.
+    again = client.get(reverse("intake:sent", args=[draft.pk]))
+    assert b'href="/book/x/times/"' in again.content
+    later = intake_start(patient=patient, kind=FULL)
+    later.answers = raw(full_answers())
+    later.save()
+    sent_later = client.post(reverse("intake:review", args=[later.pk]), follow=True)
+    assert b'href="/book/x/times/"' not in sent_later.content
 
 
 def test_diary_adds_an_entry_and_refuses_bad_pain_keeping_the_note(patient) -> None:
