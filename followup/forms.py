@@ -26,7 +26,7 @@ class CheckInForm(forms.Form):
         label="Compared with before your visit, how is your pain?",
         choices=COMPARISONS,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how your pain is compared with before the visit"},
+        error_messages={"required": "Choose how your pain is compared with before the visit."},
     )
     pain_now = forms.TypedChoiceField(
         label="How bad is your pain right now?",
@@ -35,8 +35,8 @@ class CheckInForm(forms.Form):
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose a number from 0 to 10 for your pain now",
-            "invalid_choice": "Choose a number from 0 to 10 for your pain now",
+            "required": "Choose a number from 0 to 10 for your pain now.",
+            "invalid_choice": "Choose a number from 0 to 10 for your pain now.",
         },
     )
     needle_site_soreness = forms.BooleanField(
