@@ -482,6 +482,17 @@ class AuditEvent(models.Model):
         except ValueError:
             return self.action
 
+    @property
+    def detail_items(self) -> list[tuple[str, Any, bool]]:
+        """The detail as (label, value, is an amount in minor units) for people to read:
+        "floor_minor: 1000" becomes ("floor", 1000, True), shown as "floor: £10"."""
+        items = []
+        for key, value in (self.detail or {}).items():
+            money = key.endswith("_minor")
+            label = key.removesuffix("_minor").replace("_", " ")
+            items.append((label, value, money and isinstance(value, int)))
+        return items
+
 
 class ExportChannel(models.TextChoices):
     ONLINE = "online", "Asked online (signed in)"

@@ -311,3 +311,15 @@ def test_the_csv_holds_what_the_filters_show(owner: User, patient: User) -> None
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0] == ["when", "action", "by", "about", "detail"]
     assert [r[1:] for r in rows[1:]] == [["Flag cleared", owner.email, patient.email, "flag=7"]]
+
+
+def test_the_trail_shows_amounts_as_money(owner: User, patient: User) -> None:
+    record_action(
+        action=AuditAction.FEE_REDUCTION_APPROVED,
+        actor=owner,
+        subject=patient,
+        detail={"request": 2, "floor_minor": 1000},
+    )
+    page = client_for(owner).get(TRAIL).content.decode()
+    assert "floor: £10" in page and "floor_minor" not in page
+    assert "request: 2" in page
