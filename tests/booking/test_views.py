@@ -405,6 +405,11 @@ def test_patient_cancels(booking: Booking, patient: User) -> None:
     assert response.status_code == 302
     booking.refresh_from_db()
     assert booking.status == "cancelled"
+    # The cancelled visit owes nothing and offers to book again.
+    page = client_for(patient).get(f"/bookings/{booking.pk}/").content.decode()
+    assert "paid at the clinic" not in page
+    again = f"/book/{booking.service.slug}/times/?with={booking.practitioner_id}"
+    assert f'href="{again}"' in page
 
 
 def test_the_cancel_page_speaks_to_whoever_opens_it(
