@@ -103,6 +103,11 @@ def test_bad_admin_list_input_from_someone_signed_out_goes_to_sign_in() -> None:
     assert response.status_code == 302
 
 
+def test_the_admin_names_the_portals_icon(owner: User) -> None:
+    page = client_for(owner).get(reverse("admin:index")).content.decode()
+    assert 'rel="icon"' in page and "Clinic administration" in page
+
+
 def test_an_admin_action_on_real_ids_still_asks_to_confirm(owner: User, patient: User) -> None:
     response = client_for(owner).post(
         reverse("admin:portal_user_changelist"),
