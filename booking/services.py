@@ -302,6 +302,10 @@ def booking_cancel(
     if by_patient and booking.is_changeable and not can_change_online(booking, now):
         raise ChangeNotAllowed(_too_late_message(booking))
     with transaction.atomic():
+        # The patient first, as every writer of their visits does (a move locks the patient,
+        # then the visit): the cancellation email's row references the patient, so taking the
+        # visit first would deadlock against a move of the same visit.
+        User.objects.select_for_update().filter(pk=booking.patient_id).first()
         # The status in the WHERE clause makes a double click cancel once.
         changed = Booking.objects.filter(pk=booking.pk, status__in=CHANGEABLE_STATUSES).update(
             status=BookingStatus.CANCELLED, cancelled_at=now, cancellation_note=note[:1000]

@@ -45,8 +45,9 @@ from booking.models import (
     Service,
 )
 from booking.week_page import build_week, open_week
+from portal import policy
 from portal.access import team_required
-from portal.models import Clinic, Role, User
+from portal.models import Clinic, User
 from portal.phones import e164
 
 
@@ -327,13 +328,16 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @team_required
 @require_safe
 def book_for_patient(request: HttpRequest) -> HttpResponse:
-    """Clinic staff booking for a caller: find the patient, then the usual booking pages."""
+    """Clinic staff booking for a caller: find the patient, then the usual booking pages.
+
+    Found among ``policy.findable_patients``, as on the workspace's patient search: the desk
+    every patient of the clinic, a practitioner only their own patients."""
     form = PatientSearchForm(request.GET)
     query = form.search_text()
     patients = User.objects.none()
     if len(query) >= 2:
         patients = (
-            User.objects.filter(role=Role.PATIENT, clinic=signed_in_user(request).clinic)
+            policy.findable_patients(signed_in_user(request))
             .filter(
                 Q(email__icontains=query)
                 | Q(first_name__icontains=query)

@@ -79,16 +79,30 @@ def trail(
 CSV_HEADER = ("when", "action", "by", "about", "detail")
 
 
+# What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """``value`` as a spreadsheet shows it, never runs it: one that would start a formula
+    ("=HYPERLINK(...)", an email address such as "=1+2@example.com") gets a leading "'"."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def csv_rows(events: Iterable[AuditEvent], clinic: Clinic) -> Iterator[list[str]]:
-    """The trail as CSV rows (header first), times in the clinic's zone."""
+    """The trail as CSV rows (header first), times in the clinic's zone; any cell a
+    spreadsheet would read as a formula is written as text (``spreadsheet_text``)."""
     yield list(CSV_HEADER)
     for event in events:
         yield [
-            event.at.astimezone(clinic.tz).isoformat(timespec="seconds"),
-            event.action_label,
-            event.actor_email or "system",
-            _person(event.subject, event.subject_id),
-            "; ".join(f"{key}={value}" for key, value in sorted(event.detail.items())),
+            spreadsheet_text(cell)
+            for cell in (
+                event.at.astimezone(clinic.tz).isoformat(timespec="seconds"),
+                event.action_label,
+                event.actor_email or "system",
+                _person(event.subject, event.subject_id),
+                "; ".join(f"{key}={value}" for key, value in sorted(event.detail.items())),
+            )
         ]
 
 

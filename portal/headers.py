@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 HEADER = "Permissions-Policy"
 _OVERRIDE = "_permissions_policy"
@@ -63,4 +64,26 @@ class PermissionsPolicyMiddleware:
                 **getattr(response, _OVERRIDE, {}),
             }
             response[HEADER] = header_value(features)
+        return response
+
+
+class SignedInNoStoreMiddleware:
+    """``Cache-Control: private, no-store`` on every page drawn for someone signed in.
+
+    Health pages set it themselves (``intake.access.no_store``), but the team dashboards
+    carry alert summaries and the names of patients whose treatment is on hold, and the
+    patient's own pages their visits: none of it may stay in a shared clinic computer's
+    cache, or come back with the Back button after signing out. A response that sets its
+    own ``Cache-Control`` (a health page, the admin, static files) keeps it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if getattr(user, "is_authenticated", False) and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+            patch_cache_control(response, no_store=True, private=True)
         return response

@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.headers.PermissionsPolicyMiddleware",
+    # Pages drawn for someone signed in are never kept in a browser's or proxy's cache.
+    "portal.headers.SignedInNoStoreMiddleware",
     # Before anything reads the query string (allauth's ?next, the admin's filters); after
     # the headers, so the "bad request" page carries them too.
     "portal.nul_bytes.RefuseNulBytesMiddleware",

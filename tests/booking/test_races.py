@@ -18,9 +18,14 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from booking.errors import NotEligible, SlotUnavailable
+from booking.errors import ChangeNotAllowed, NotEligible, SlotUnavailable
 from booking.models import Booking, Practitioner, Room, Service, ServiceKind
-from booking.services import BookingRequest, booking_create
+from booking.services import (
+    BookingRequest,
+    booking_cancel,
+    booking_create,
+    booking_reschedule,
+)
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import (
@@ -226,3 +231,56 @@ def test_one_patient_never_holds_two_recliners_at_one_start(
         results = race([partial(book, patient, service, at, now=NOW) for _ in range(6)])
         assert [r[0] for r in results].count("booked") == 1, results
         assert Booking.objects.filter(patient=patient, starts_at=at).count() == 1
+
+
+def test_cancelling_and_moving_one_visit_at_once_never_deadlocks(
+    private: Service, mei: Practitioner
+) -> None:
+    """Two tabs: one cancels a visit while the other moves it. One wins, the other is told
+    it was already cancelled or moved; neither gets a deadlock (a 500) from PostgreSQL."""
+    patient = new_patients(1)[0]
+    for day in raced_days():
+        visit = book(patient, private, local(day, 9), now=NOW)
+
+        def cancel(pk: int = visit.pk) -> str:
+            booking_cancel(booking=Booking.objects.get(pk=pk), by=patient, now=NOW)
+            return "cancelled"
+
+        def move(pk: int = visit.pk, day: date = day) -> str:
+            booking_reschedule(
+                booking=Booking.objects.get(pk=pk), starts_at=local(day, 14), by=patient, now=NOW
+            )
+            return "moved"
+
+        outcomes = race_outcomes([cancel, move] * 3)
+        assert sorted(o for o in outcomes if o in ("cancelled", "moved")) in (
+            ["cancelled"],
+            ["moved"],
+        ), outcomes
+        assert outcomes.count("refused") == 5, outcomes
+
+
+def race_outcomes(attempts: list[Callable[[], str]]) -> list[str]:
+    """Run every attempt at once, each on its own connection: what each returned, "refused"
+    for a ``ChangeNotAllowed``, or the repr of any other error."""
+    barrier = threading.Barrier(len(attempts), timeout=30)
+    outcomes = ["not run"] * len(attempts)
+
+    def run(i: int, attempt: Callable[[], str]) -> None:
+        try:
+            barrier.wait()
+            outcomes[i] = attempt()
+        except ChangeNotAllowed:
+            outcomes[i] = "refused"
+        except Exception as exc:
+            outcomes[i] = repr(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a racer is stuck"
+    return outcomes

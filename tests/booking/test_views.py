@@ -162,6 +162,23 @@ def test_booking_for_a_patient_is_for_the_team(
     assert list(found.context["patients"]) == [other_patient]
 
 
+def test_a_practitioner_finds_only_their_own_patients_to_book_for(
+    private: Service, mei: Practitioner, patient: User, other_patient: User, front_desk: User
+) -> None:
+    """The same rule as the workspace's patient search (``policy.findable_patients``): the
+    desk finds every patient of the clinic, a practitioner not a stranger's email, phone
+    and date of birth by typing two letters."""
+    book(patient, private, local(WED, 9), now=NOW)
+    for person in (patient, other_patient):
+        User.objects.filter(pk=person.pk).update(last_name="Quarrington")
+    by_mei = client_for(mei.user).get("/book/for-a-patient/?q=quarr")
+    assert by_mei.status_code == 200
+    assert list(by_mei.context["patients"]) == [patient]
+    assert other_patient.email not in by_mei.content.decode()
+    by_desk = client_for(front_desk).get("/book/for-a-patient/?q=quarr")
+    assert set(by_desk.context["patients"]) == {patient, other_patient}
+
+
 # --- Booking through the pages --------------------------------------------------------
 
 

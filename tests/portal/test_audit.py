@@ -323,3 +323,15 @@ def test_the_trail_shows_amounts_as_money(owner: User, patient: User) -> None:
     page = client_for(owner).get(TRAIL).content.decode()
     assert "floor: £10" in page and "floor_minor" not in page
     assert "request: 2" in page
+
+
+def test_the_csv_never_hands_a_spreadsheet_a_formula(owner: User) -> None:
+    """An address a sign-up accepts ("=1+2@example.com" passes Django's email check) is
+    written as text, not run by Excel or Calc, whether it did something or was its subject."""
+    formula = UserFactory.create(email="=1+2@example.com")
+    record_action(action=AuditAction.ROLE_CHANGED, actor=owner, subject=formula)
+    record_action(action=AuditAction.FLAG_CLEARED, actor=formula, subject=formula)
+    body = client_for(owner).get(reverse("audit_trail_csv")).content.decode()
+    cells = [cell for row in csv.reader(io.StringIO(body)) for cell in row]
+    assert "'=1+2@example.com" in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")], cells

@@ -1,5 +1,6 @@
-"""Every page carries the Content-Security-Policy, Permissions-Policy and Referrer-Policy, and
-no page or template needs an inline script, style or event handler to work under it.
+"""Every page carries the Content-Security-Policy, Permissions-Policy and Referrer-Policy (and,
+for someone signed in, Cache-Control: no-store), and no page or template needs an inline
+script, style or event handler to work under it.
 
 The URL list comes from the resolver, so a new page is walked without touching this file.
 """
@@ -153,6 +154,11 @@ def test_every_page_carries_the_policies_for_every_visitor(demo: None) -> None:
         for url in urls:
             response = client.get(url)
             _check(response, url, problems)
+            # Nothing drawn for someone signed in stays in a cache (the team dashboards carry
+            # alert summaries; a shared clinic computer's Back button must not show them).
+            if visitor != "anonymous" and "no-store" not in response.get("Cache-Control", ""):
+                cached = response.get("Cache-Control")
+                problems.append(f"{url} for {visitor}: Cache-Control {cached!r}")
             html_pages += response.status_code == 200 and "text/html" in response["Content-Type"]
     assert not problems, "\n".join(sorted(set(problems)))
     assert html_pages > 100  # pages were drawn, not only refused
