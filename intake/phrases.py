@@ -68,6 +68,16 @@ _CONTRACTIONS = (
         r"\1ing",
     ),
 )
+# Round 11: a form's answer ("- numbness: no", "Fever? none", "bladder = normal") is the
+# patient's "no" to the question before it: read as "no numbness". Only a whole answer (to the
+# end of its line, or to a comma or semicolon) that plainly says no; "numb groin: yes" and
+# "bladder: can't empty it" are left as written.
+_FORM_ANSWER = re.compile(
+    r"(?m)(^|[,;]|(?<=[.!])[ \t])[ \t]*(?:[-*\u2022\u00b7>]+|\d{1,2}[.)])?[ \t]*"
+    r"([^:=?\n,;.!]{1,60}?)[ \t]*[:=?][ \t]*"
+    r"(?:no|nope|none|nil|n|normal|fine|negative|never|absent|not really|no change)"
+    r"[ \t]*([.!](?=\s|$)|(?=$|[,;]))"
+)
 # "8kg", "39c", "10mg": a number and its unit are two words ("lost 8 kg", "39 c").
 _NUMBER_UNIT = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 # A full stop ends a sentence only before a space (so "38.5" stays one reading).
@@ -77,6 +87,7 @@ _TOKEN = re.compile(r"[^\W_]+|[.!?;](?=\s|$)|\n")
 def tokens(text: str, emoji: Mapping[str, str] | None = None) -> list[str]:
     """The words of ``text`` as the screen reads them; sentence ends become ``|``."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = _FORM_ANSWER.sub(lambda m: f"{m.group(1)} no {m.group(2)}{m.group(3)}", text)
     for symbol, words in (emoji or {}).items():
         if symbol in text:
             text = text.replace(symbol, f" {words} ")

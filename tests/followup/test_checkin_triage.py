@@ -381,6 +381,32 @@ def test_the_questionnaire_sends_the_patient_their_levels_advice_once(
             "urgent",
             "Please get medical advice today",
         ),
+        # Round 11 held-out notes: missed before that round's fixes.
+        (
+            "sharp pain on the left side when I inhale, started 2 hrs after acupuncture",
+            "emergency",
+            "Please get emergency help now",
+        ),
+        (
+            "went down at 7am and was on the floor 20 minutes before I could move",
+            "emergency",
+            "Please get emergency help now",
+        ),
+        (
+            "I got lightheaded and my husband said I was out for a few seconds",
+            "urgent",
+            "Please get medical advice today",
+        ),
+        (
+            "the redness round the needle site was 1cm yesterday and is 5cm today",
+            "urgent",
+            "Please get medical advice today",
+        ),
+        (
+            "took a small spill and bonked my head on the doorframe, just a goose egg, fine really",
+            "urgent",
+            "Please get medical advice today",
+        ),
     ],
     ids=[
         "puffed-in-a-better-note",
@@ -404,6 +430,11 @@ def test_the_questionnaire_sends_the_patient_their_levels_advice_once(
         "didnt-faint-or-maybe-i-did",
         "vasovagal-syncope-loc",
         "leg-cannot-feel-good",
+        "pain-when-i-inhale",
+        "on-the-floor-20-minutes",
+        "out-for-a-few-seconds",
+        "redness-1cm-to-5cm",
+        "spill-bonked-head",
     ],
 )
 def test_held_out_red_flags_in_the_note_get_their_page_and_alert(
@@ -434,6 +465,11 @@ def test_held_out_red_flags_in_the_note_get_their_page_and_alert(
         "The news about the redundancies took my breath away, back is ok though",
         "Mild COPD, breathless on hills as always, no change since treatment.",
         "Bit numb - no, not numb, just stiff, I got the word wrong.",
+        # Round 11 near misses that went to urgent or A&E before that round's fixes.
+        "- fainted: no\n- chest pain: no\n- breathless: no",
+        "slight bruise where the needle went in, no redness",
+        "I had a hot bath and my skin went red all over, normal for me",
+        "pins and needles in my hand when I lean on my elbow, goes straight away",
     ],
 )
 def test_a_near_miss_note_is_read_today_but_sends_nobody_to_ae(visit: Booking, note: str) -> None:

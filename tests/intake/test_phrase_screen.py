@@ -286,3 +286,39 @@ def test_a_plus_joins_words_side_by_side() -> None:
 def test_a_negated_list_in_a_combination_is_negated_throughout() -> None:
     assert screen_text("A small bruise at one needle spot, not red or hot.").found == ()
     assert screen_text("the needle spot is red and hot").level == Level.URGENT
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("- numbness: no", ["no", "numbness"]),
+        ("* Fever? None.", ["no", "fever", "|"]),
+        ("1. bladder = normal", ["no", "bladder"]),
+        ("bladder: fine, bowels: nil", ["no", "bladder", "no", "bowels"]),
+        ("Dizzy? Not really. Numb? No", ["no", "dizzy", "|", "no", "numb"]),
+    ],
+)
+def test_a_forms_no_answer_is_read_as_no_before_its_question(text: str, read_as: list[str]) -> None:
+    # Round 11: "- numbness: no" is the patient's "no numbness".
+    assert phrases.tokens(text) == read_as
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- numb groin: yes",
+        "bladder: can't empty it",
+        "bladder: no control",
+        "Did I faint? No idea",
+        "temp: 38.9",
+    ],
+)
+def test_a_forms_yes_or_symptom_answer_is_left_as_written(text: str) -> None:
+    assert "no" not in phrases.tokens(text)[:1]
+    assert screen_text(text).found != ()
+
+
+def test_negated_form_lines_clear_only_their_own_question() -> None:
+    assert screen_text("- numbness: no\n- bladder problems: no\n- fever: no").found == ()
+    mixed = screen_text("- fever: no\n- numb groin: yes\n- fainted: no")
+    assert (mixed.level, mixed.reasons[0]) == (Level.EMERGENCY, "cauda_equina")
