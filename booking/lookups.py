@@ -56,7 +56,9 @@ def patient_for(request: HttpRequest) -> User:
     wanted = int_param(request, "for") or int_param(request, "for", post=True)
     if wanted is None:
         raise Http404("Choose a patient first")
-    return get_object_or_404(User, pk=wanted, role=Role.PATIENT, clinic=user.clinic)
+    # The same patients the team may find by name: a practitioner never learns a stranger's
+    # name by trying ids.
+    return get_object_or_404(policy.findable_patients(user), pk=wanted)
 
 
 def get_booking_for_user(request: HttpRequest, pk: int) -> Booking:

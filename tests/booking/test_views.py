@@ -177,6 +177,12 @@ def test_a_practitioner_finds_only_their_own_patients_to_book_for(
     assert other_patient.email not in by_mei.content.decode()
     by_desk = client_for(front_desk).get("/book/for-a-patient/?q=quarr")
     assert set(by_desk.context["patients"]) == {patient, other_patient}
+    # Nor by trying ids: booking "for" a stranger is a 404 that names nobody.
+    stranger = client_for(mei.user).get(f"/book/?for={other_patient.pk}")
+    assert stranger.status_code == 404
+    assert other_patient.get_full_name() not in stranger.content.decode()
+    assert client_for(mei.user).get(f"/book/?for={patient.pk}").status_code == 200
+    assert client_for(front_desk).get(f"/book/?for={other_patient.pk}").status_code == 200
 
 
 # --- Booking through the pages --------------------------------------------------------
