@@ -21,7 +21,8 @@ The rules, by role:
     practitioners to use "see anyway".
 
   Held, cancelled, moved, expired and no-show visits do not count, so booking or cancelling a
-  visit for a patient grants nothing by itself. Outside the relationship, a practitioner can
+  visit for a patient grants nothing by itself; a practitioner books only for patients they
+  may find (``findable_patients``: those of their own visits, or in their care). Outside the relationship, a practitioner can
   ask to "see this record anyway": with a reason and after re-authenticating they get the rest
   of the clinic's day (``intake.models.RecordAccessGrant``), and the patient and the owner see
   it. Flags and routine alerts follow the record: a practitioner sees those of patients they

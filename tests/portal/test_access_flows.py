@@ -59,6 +59,13 @@ def book_as(client: Client, service: Service, start: datetime, patient: User) ->
     return booking
 
 
+def known_to(patient: User, service: Service, mei: Practitioner) -> None:
+    """Give Mei a cancelled visit with the patient, booked by the patient: she may now find them
+    to book for (``policy.findable_patients``), and it grants nothing else."""
+    visit = book(patient, service, local(WED, 15), now=NOW, practitioner=mei)
+    Booking.objects.filter(pk=visit.pk).update(status=BookingStatus.CANCELLED)
+
+
 def record_urls(patient: User) -> list[str]:
     return [
         reverse("intake:practice_intake", args=[patient.pk]),
@@ -81,6 +88,9 @@ def test_book_then_cancel_opens_nothing(
     )
     flag, _ = flag_raise(patient=patient, kind=FlagKind.TREAT_GENTLY, reason="Sore for a week")
     client = client_for(practitioner)
+    # A stranger cannot even be booked for (nor found by name): a 404 that names nobody.
+    assert client.get(f"/book/?for={patient.pk}").status_code == 404
+    known_to(patient, private, mei)
     booking = book_as(client, private, local(WED, 9), patient)
     assert booking.booked_by == practitioner and booking.status == BookingStatus.CONFIRMED
     # Booking it themself grants nothing...
@@ -341,6 +351,7 @@ def test_a_hold_shows_to_whoever_runs_the_visit_even_without_the_record(
 ) -> None:
     # Mei booked the visit herself: no care relationship, so she cannot read the record.
     client = client_for(practitioner)
+    known_to(patient, private, mei)
     visit = book_as(client, private, local(WED, 9), patient)
     flag_raise(patient=patient, kind=FlagKind.URGENT, reason="Fever with back pain")
     day = f"/practice/calendar/day/?date={WED.isoformat()}&p=all"
