@@ -21,14 +21,15 @@ The rules, by role:
     practitioners to use "see anyway".
 
   Held, cancelled, moved, expired and no-show visits do not count, so booking or cancelling a
-  visit for a patient grants nothing by itself; a practitioner books only for patients they
-  may find (``findable_patients``: those of their own visits, or in their care). Outside the relationship, a practitioner can
-  ask to "see this record anyway": with a reason and after re-authenticating they get the rest
-  of the clinic's day (``intake.models.RecordAccessGrant``), and the patient and the owner see
-  it. Flags and routine alerts follow the record: a practitioner sees those of patients they
-  may read. Emergency, urgent and same-day alerts are the whole team's (``alerts_to_act_on``):
-  every team dashboard names the patient with the portal's one-line summary, never the
-  patient's answers, so whoever is on duty can act.
+  visit for a patient grants nothing by itself; a practitioner books only for patients they may
+  find (``findable_patients``: those of their own visits, or in their care). Outside the
+  relationship, a practitioner can ask to "see this record anyway": with a reason and after
+  re-authenticating they get the rest of the clinic's day
+  (``intake.models.RecordAccessGrant``), and the patient and the owner see it. Flags and
+  routine alerts follow the record: a practitioner sees those of patients they may read.
+  Emergency, urgent and same-day alerts are the whole team's (``alerts_to_act_on``): every team
+  dashboard names the patient with the portal's one-line summary, never the patient's answers,
+  so whoever is on duty can act.
   Fee requests follow the care relationship (the fee they may reduce is their own).
 - **Front desk** (role staff) runs every booking and payment of the clinic: books for callers,
   moves, cancels, marks arrival and attendance, issues receipts and answers fee requests

@@ -59,10 +59,10 @@ def book_as(client: Client, service: Service, start: datetime, patient: User) ->
     return booking
 
 
-def known_to(patient: User, service: Service, mei: Practitioner) -> None:
+def known_to(patient: User, service: Service, practitioner: Practitioner) -> None:
     """Give Mei a cancelled visit with the patient, booked by the patient: she may now find them
     to book for (``policy.findable_patients``), and it grants nothing else."""
-    visit = book(patient, service, local(WED, 15), now=NOW, practitioner=mei)
+    visit = book(patient, service, local(WED, 15), now=NOW, practitioner=practitioner)
     Booking.objects.filter(pk=visit.pk).update(status=BookingStatus.CANCELLED)
 
 
