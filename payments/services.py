@@ -252,16 +252,14 @@ def refund_create(
     staff refund at the same moment would otherwise both refund the same money.
     """
     with transaction.atomic():
+        # The patient first, as every writer of their visits does: a cancellation holds the
+        # patient, then wants this payment, while the refund's audit row references the
+        # patient; taking the payment first would deadlock against it.
+        User.objects.select_for_update().filter(pk=payment.patient_id).first()
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if not locked.is_paid:
             raise PaymentError("Only a payment that went through can be refunded.")
-        committed = (
-            locked.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount_minor"))[
-                "total"
-            ]
-            or 0
-        )
-        if amount_minor <= 0 or amount_minor > locked.amount_minor - committed:
+        if amount_minor <= 0 or amount_minor > left_to_refund(locked):
             raise PaymentError("That is more than is left to refund on this payment.")
         refund = Refund.objects.create(
             payment=locked, amount_minor=amount_minor, reason=reason, created_by=by
@@ -280,6 +278,18 @@ def refund_create(
         )
         _queue_after_commit(SEND_REFUND_TASK, refund.pk)
     return refund
+
+
+def left_to_refund(payment: Payment) -> int:
+    """What is still refundable: paid, less every refund written and not failed (pending ones
+    count, so two refunds at once never give back the same money). Lock the payment first."""
+    committed = (
+        payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount_minor"))[
+            "total"
+        ]
+        or 0
+    )
+    return payment.amount_minor - committed
 
 
 def refund_send(*, refund_id: int, now: datetime | None = None) -> bool:
@@ -304,6 +314,8 @@ def refund_send(*, refund_id: int, now: datetime | None = None) -> bool:
         )
         return False
     with transaction.atomic():
+        # The patient first (see refund_create): the refund email's row references them.
+        User.objects.select_for_update().filter(pk=refund.payment.patient_id).first()
         done = Refund.objects.filter(pk=refund_id, status=RefundStatus.PENDING).update(
             status=RefundStatus.SUCCEEDED, stripe_refund_id=stripe_id, completed_at=now
         )
@@ -378,6 +390,11 @@ def cancel_with_refund(
             _queue_after_commit(CANCEL_PAYMENT_TASK, payment.pk)
         due = refund_on_cancel(booking=booking, payment=payment, now=now)
         if payment is not None and due:
+            # A staff refund may have gone out (or be on its way) since the payment was read:
+            # give back by policy, never more than is left (the patient is locked, see above).
+            locked = Payment.objects.select_for_update().get(pk=payment.pk)
+            due = min(due, left_to_refund(locked))
+        if payment is not None and due > 0:
             reason = (
                 RefundReason.LATE_CANCELLED if is_late(booking, now) else RefundReason.CANCELLED
             )

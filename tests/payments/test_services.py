@@ -6,10 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from celery.result import allow_join_result
 from django.core import mail
 
 from booking.errors import ChangeNotAllowed, SlotUnavailable
-from booking.models import BookingStatus, PaymentMode, Service
+from booking.models import Booking, BookingStatus, PaymentMode, Service
 from booking.services import booking_reschedule
 from payments import services
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
@@ -17,6 +18,7 @@ from payments.pricing import PriceError
 from portal.models import User
 from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import book, local
+from tests.booking.test_races import race_outcomes
 from tests.payments.conftest import pay_with_test_card
 from tests.payments.factories import approved_floor, checkout_for, pay_and_deliver, reload
 
@@ -389,3 +391,38 @@ def test_a_paid_visit_moved_keeps_its_amount_and_its_refund(
 def test_a_booking_without_online_payment_has_none(private: Service, patient: User) -> None:
     booking = book(patient, private, local(WED, 9), now=NOW)
     assert services.payment_for_booking(booking) is None
+
+
+@pytest.mark.usefixtures("stripe_settings")
+def test_a_staff_refund_racing_a_cancellation_never_deadlocks(
+    online: Service, patient: User, front_desk: User, localstripe: str
+) -> None:
+    """The desk refunds what is left (the admin's action) while someone cancels the visit with
+    its refund, and each refund is sent to Stripe as soon as it commits: every step takes the
+    patient first, so one waits for the other instead of PostgreSQL killing one of them as a
+    deadlock, the cancellation still goes through, and never more than was paid goes back."""
+    for _ in range(3):
+        booking = paid_booking(online, patient, localstripe)
+        payment = Payment.objects.get(booking=booking)
+
+        def cancel(pk: int = booking.pk) -> str:
+            services.cancel_with_refund(booking=Booking.objects.get(pk=pk), by=front_desk, now=NOW)
+            return "cancelled"
+
+        def refund(pk: int = payment.pk) -> str:
+            services.refund_create(
+                payment=Payment.objects.get(pk=pk),
+                amount_minor=1000,
+                reason=RefundReason.STAFF,
+                by=front_desk,
+            )
+            return "refunded"
+
+        # Eager Celery keeps one process-wide "inside a task" flag, which tasks run on several
+        # threads at once can leave set: allow_join_result puts it back after the race.
+        with allow_join_result():
+            outcomes = race_outcomes([cancel, refund, cancel, refund])
+        assert not [o for o in outcomes if "eadlock" in o], outcomes
+        assert "cancelled" in outcomes, outcomes
+        payment.refresh_from_db()
+        assert payment.refunded_minor <= payment.amount_minor
