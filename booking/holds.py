@@ -18,7 +18,7 @@ from booking.eligibility import patient_clash
 from booking.models import Booking, BookingStatus, PaymentMode
 from booking.services import BookingRequest, booking_create, confirmation_put, lock_capacity
 from booking.waitlist.offers import queue_offer_check
-from portal.models import User
+from portal.services import lock_patient
 
 
 def booking_hold(
@@ -81,7 +81,7 @@ def booking_reinstate_expired(*, booking_id: int, now: datetime | None = None) -
         return False
     service = booking.service
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=booking.patient_id).first()
+        lock_patient(booking.patient_id)
         lock_capacity(service, booking.practitioner)
         day = booking.starts_at.astimezone(service.clinic.tz).date()
         still_open = any(

@@ -45,6 +45,7 @@ from booking.waitlist.claims import place_booked, take_claimed_place
 from booking.waitlist.offers import queue_offer_check
 from portal.messaging import MessageKind, outbox_put
 from portal.models import Clinic, User
+from portal.services import lock_patient
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ def booking_create(
     )
     try:
         with transaction.atomic():
-            User.objects.select_for_update().filter(pk=asked.patient.pk).first()
+            lock_patient(asked.patient.pk)
             # Under the patient's lock, a double submit waits for the first to commit, then is
             # answered with what it made, even if a gate closed in between: that booking
             # exists, and an error page would say it does not.
@@ -305,7 +306,7 @@ def booking_cancel(
         # The patient first, as every writer of their visits does (a move locks the patient,
         # then the visit): the cancellation email's row references the patient, so taking the
         # visit first would deadlock against a move of the same visit.
-        User.objects.select_for_update().filter(pk=booking.patient_id).first()
+        lock_patient(booking.patient_id)
         # The status in the WHERE clause makes a double click cancel once.
         changed = Booking.objects.filter(pk=booking.pk, status__in=CHANGEABLE_STATUSES).update(
             status=BookingStatus.CANCELLED, cancelled_at=now, cancellation_note=note[:1000]
@@ -341,7 +342,7 @@ def booking_reschedule(
     service = booking.service
     try:
         with transaction.atomic():
-            User.objects.select_for_update().filter(pk=booking.patient_id).first()
+            lock_patient(booking.patient_id)
             old = Booking.objects.select_for_update().get(pk=booking.pk)
             if not old.is_changeable:
                 raise ChangeNotAllowed("This visit was already cancelled or moved.")

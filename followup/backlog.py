@@ -27,7 +27,8 @@ from django.db.models import F
 from booking.models import Booking
 from followup.models import MessageKind, OutboxMessage, OutboxStatus
 from intake.models import PAGING_LEVELS, Alert, AlertLevel, PatientFlag
-from portal.models import Clinic, User
+from portal.models import Clinic
+from portal.services import lock_patient
 
 # Messages a patient can do without on a given day: the rules below may hold or expire them.
 ROUTINE_KINDS = frozenset(
@@ -221,7 +222,7 @@ def take_daily_slot(
     local = now.astimezone(clinic.tz)
     day_start = datetime.combine(local.date(), datetime.min.time(), clinic.tz)
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=message.recipient_id).exists()
+        lock_patient(message.recipient_id)
         others = OutboxMessage.objects.filter(
             recipient_id=message.recipient_id, kind__in=ROUTINE_KINDS
         ).exclude(pk=message.pk)

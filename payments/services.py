@@ -34,6 +34,7 @@ from portal.audit import AuditAction, record_action
 from portal.celery import app as celery_app
 from portal.messaging import MessageKind, outbox_put
 from portal.models import User
+from portal.services import lock_patient
 
 logger = logging.getLogger(__name__)
 
@@ -255,7 +256,7 @@ def refund_create(
         # The patient first, as every writer of their visits does: a cancellation holds the
         # patient, then wants this payment, while the refund's audit row references the
         # patient; taking the payment first would deadlock against it.
-        User.objects.select_for_update().filter(pk=payment.patient_id).first()
+        lock_patient(payment.patient_id)
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if not locked.is_paid:
             raise PaymentError("Only a payment that went through can be refunded.")
@@ -315,7 +316,7 @@ def refund_send(*, refund_id: int, now: datetime | None = None) -> bool:
         return False
     with transaction.atomic():
         # The patient first (see refund_create): the refund email's row references them.
-        User.objects.select_for_update().filter(pk=refund.payment.patient_id).first()
+        lock_patient(refund.payment.patient_id)
         done = Refund.objects.filter(pk=refund_id, status=RefundStatus.PENDING).update(
             status=RefundStatus.SUCCEEDED, stripe_refund_id=stripe_id, completed_at=now
         )

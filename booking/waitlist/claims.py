@@ -20,6 +20,7 @@ from booking.waitlist_models import (
     WaitlistPlace,
 )
 from portal.models import User
+from portal.services import lock_patient
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def offer_claim(
     with transaction.atomic():
         # booking_create's lock order (patient, practitioners, rooms), then the place: the
         # place's row lock is the race, and the scan takes the same order.
-        User.objects.select_for_update().filter(pk=patient.pk).first()
+        lock_patient(patient.pk)
         lock_capacity(service, None)
         place = WaitlistPlace.objects.select_for_update().get(pk=offer.place_id)
         current = WaitlistOffer.objects.select_for_update().get(pk=offer.pk)

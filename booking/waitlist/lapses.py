@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from booking.waitlist_models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 from portal.models import Clinic, User
+from portal.services import lock_patient
 
 
 def end_entry(
@@ -19,7 +20,7 @@ def end_entry(
     with transaction.atomic():
         # The patient's row first, as a confirmation does: ending and confirming at once
         # queue here instead of deadlocking on the entry and the offer.
-        User.objects.select_for_update().filter(pk=entry.patient_id).first()
+        lock_patient(entry.patient_id)
         changed = WaitlistEntry.objects.filter(pk=entry.pk, status=EntryStatus.WAITING).update(
             status=status, ended_at=now, ended_by=by
         )
