@@ -21,7 +21,7 @@ from followup.models import MessageKind, OutboxMessage
 from followup.outbox import deliver, outbox_put
 from intake.models import PAGING_LEVELS, Alert
 from portal.models import Clinic, Role, User
-from portal.opening_hours import after_opening_minutes
+from portal.opening_hours import acknowledge_by
 
 
 def clinic_practitioners(clinic_id: int) -> QuerySet[User]:
@@ -93,14 +93,7 @@ def alert_raised(alert_id: int) -> None:
 def ack_deadline(alert: Alert, clinic: Clinic) -> datetime | None:
     """When an unacknowledged paging alert is chased: the clinic's set minutes of opening
     hours after it was raised (None if the clinic has no opening hours)."""
-    return after_opening_minutes(
-        alert.created_at,
-        clinic.alert_ack_minutes,
-        opens=clinic.opens_at,
-        closes=clinic.closes_at,
-        open_days=clinic.open_weekdays,
-        tz=clinic.tz,
-    )
+    return acknowledge_by(clinic, alert.created_at)
 
 
 def chase_recipients(alert: Alert, clinic: Clinic) -> list[User]:

@@ -392,9 +392,9 @@ def cancel_with_refund(
         due = refund_on_cancel(booking=booking, payment=payment, now=now)
         if payment is not None and due:
             # A staff refund may have gone out (or be on its way) since the payment was read:
-            # give back by policy, never more than is left (the patient is locked, see above).
-            locked = Payment.objects.select_for_update().get(pk=payment.pk)
-            due = min(due, left_to_refund(locked))
+            # give back by policy, never more than is left. Every refund writer takes the
+            # patient's lock first, and booking_cancel holds it, so what is left cannot move.
+            due = min(due, left_to_refund(payment))
         if payment is not None and due > 0:
             reason = (
                 RefundReason.LATE_CANCELLED if is_late(booking, now) else RefundReason.CANCELLED

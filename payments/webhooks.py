@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from payments.models import Payment, PaymentStatus, StripeEvent
 from payments.services import record_payment_succeeded
+from portal.params import has_nul
 
 
 class MalformedEvent(ValueError):
@@ -34,7 +35,7 @@ DECLINED = "The card was declined."
 def _clean(value: str) -> bool:
     """Whether PostgreSQL can store the string: no NUL and no lone surrogate (JSON's
     ``"\\ud800"`` escape reads as one, and UTF-8 cannot encode it)."""
-    if "\x00" in value:
+    if has_nul(value):
         return False
     try:
         value.encode("utf-8")

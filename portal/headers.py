@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import add_never_cache_headers
 
 HEADER = "Permissions-Policy"
 _OVERRIDE = "_permissions_policy"
@@ -84,6 +84,6 @@ class SignedInNoStoreMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if getattr(user, "is_authenticated", False) and not response.has_header("Cache-Control"):
+            # Django's "never cache" already says no-store and private.
             add_never_cache_headers(response)
-            patch_cache_control(response, no_store=True, private=True)
         return response

@@ -41,6 +41,19 @@ def after_opening_minutes(
     return None
 
 
+def acknowledge_by(clinic: Clinic, start: datetime) -> datetime | None:
+    """When something raised at ``start`` must have been taken up: the clinic's
+    acknowledgement minutes of opening hours later (None if the clinic has no opening hours)."""
+    return after_opening_minutes(
+        start,
+        clinic.alert_ack_minutes,
+        opens=clinic.opens_at,
+        closes=clinic.closes_at,
+        open_days=clinic.open_weekdays,
+        tz=clinic.tz,
+    )
+
+
 def callback_day(clinic: Clinic, now: datetime) -> str:
     """When the clinic will call back a patient who needs a call: "today", "tomorrow",
     "on Monday"..., by the end of the clinic's acknowledgement minutes of opening hours.
@@ -48,14 +61,7 @@ def callback_day(clinic: Clinic, now: datetime) -> str:
     Never "today" after closing time or on a closed day: a patient told the clinic will
     call today may wait for that call.
     """
-    by = after_opening_minutes(
-        now,
-        clinic.alert_ack_minutes,
-        opens=clinic.opens_at,
-        closes=clinic.closes_at,
-        open_days=clinic.open_weekdays,
-        tz=clinic.tz,
-    )
+    by = acknowledge_by(clinic, now)
     if by is None:
         return "when the clinic next opens"
     days = (by.astimezone(clinic.tz).date() - now.astimezone(clinic.tz).date()).days
