@@ -525,6 +525,11 @@ class Booking(models.Model):
     def is_changeable(self) -> bool:
         return self.status in CHANGEABLE_STATUSES
 
+    @property
+    def owes_nothing(self) -> bool:
+        """A place given back with nothing to pay for it (a late cancellation may owe a fee)."""
+        return self.status in RELEASED_STATUSES and self.status != BookingStatus.LATE_CANCELLED
+
 
 # The waiting list's tables live in their own module; importing them here registers them.
 from booking.waitlist_models import WaitlistEntry, WaitlistOffer, WaitlistPlace  # noqa: E402

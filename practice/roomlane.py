@@ -73,6 +73,8 @@ class RoomLane:
     stays: list[Stay] = field(default_factory=list)
     quarters: list[Quarter] = field(default_factory=list)
     next_arrival: Stay | None = None
+    # On a day the room does not run: the day of its next session (a link, not a dead end).
+    next_session: date | None = None
     recliners: int = 0  # rows drawn: the room's recliners (more only if it was overbooked)
 
     @property
@@ -120,6 +122,7 @@ def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) 
         .order_by("starts_at", "pk")
     )
     if not lane.shifts and not bookings:
+        lane.next_session = next_session_day(room, day)
         return lane
     start, end = _span(lane.shifts, bookings, day, tz)
     lane.starts_at, lane.ends_at, lane.minutes = start, end, _mins(end, start)

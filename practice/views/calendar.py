@@ -20,7 +20,7 @@ from practice.access import own_practitioner
 from practice.calendar import build_grid
 from practice.calendar_data import load_calendar
 from practice.glance import glance_for
-from practice.roomlane import load_room_lane, next_session_day
+from practice.roomlane import load_room_lane
 
 
 def requested_day(value: str | None) -> date | None:
@@ -142,12 +142,6 @@ def room_lane(request: HttpRequest) -> HttpResponse:
     wanted = int_param(request, "room")
     room = next((r for r in rooms if r.pk == wanted), rooms[0] if rooms else None)
     lane = load_room_lane(room, shown_day, now=now, viewer=user) if room is not None else None
-    # A day the room does not run offers its next session instead of a dead end.
-    next_session = (
-        next_session_day(room, shown_day)
-        if room is not None and lane is not None and lane.starts_at is None
-        else None
-    )
     mine = own_practitioner(user)
     return render(
         request,
@@ -163,7 +157,6 @@ def room_lane(request: HttpRequest) -> HttpResponse:
             "tz": clinic.tz,
             "now": now,
             "mine": mine,
-            "next_session": next_session,
             "view": "room",
         },
     )
