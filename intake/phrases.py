@@ -4,20 +4,17 @@ Pure (the phrase table is data handed in; ``intake.triage`` loads it once from
 ``red_flag_phrases.yaml``). Built to read text as patients write it: lower case,
 contractions expanded, misspellings of longer words tolerated, a few filler words
 allowed between a phrase's words, and negation ("no numbness") honoured only when it
-plainly applies to the phrase. The syntax of a phrase is described in the YAML file.
+plainly applies to the phrase. The syntax of a phrase is described in the YAML file; the
+words come from ``intake.phrase_words``, the table from ``intake.phrase_file``.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
-# Far beyond any answer's length limit; only guards the screen's running time.
-MAX_TOKENS = 20_000
-SENTENCE_END = "|"
+from intake.phrase_words import SENTENCE_END, tokens, word_matches
+
 # Up to this many other words may sit between two words of a phrase ("numb [down] below").
 NEAR = 2
 # "..." in a phrase: up to this many words, within one sentence ("+": none at all).
@@ -31,123 +28,6 @@ CORRECTION_REACH = 14
 # A retraction ("had a temperature - no, sorry, that was my grandson") this far after a hit
 # caps it at review.
 RETRACT_REACH = 8
-
-_CONTRACTIONS = (
-    (re.compile(r"\b(can)['\u2019]?t\b"), r"\1 not"),
-    (re.compile(r"\bcannot\b"), "can not"),
-    (re.compile(r"\bwon['\u2019]?t\b"), "will not"),
-    (re.compile(r"\bain['\u2019]t\b"), "am not"),
-    (re.compile(r"['\u2019]?n['\u2019]t\b"), " not"),
-    (
-        re.compile(
-            r"\b(do|does|did|could|would|should|is|was|are|were|has|have|had|must|need)nt\b"
-        ),
-        r"\1 not",
-    ),
-    (re.compile(r"['\u2019](m|re|ve|ll|d|s)\b"), r" \1"),
-    # Text-speak and dialect: "cnt pee", "carnt", "cudnt", "dint", "aint", "cannae".
-    (re.compile(r"\b(cnt|carnt|kant|cannae)\b"), "can not"),
-    (re.compile(r"\b(dnt|dont)\b"), "do not"),
-    (re.compile(r"\b(dint|didn|dident)\b"), "did not"),
-    (re.compile(r"\b(cud|wud|shud)n['\u2019]?t\b"), r"\1 not"),
-    (re.compile(r"\b(couldn|wouldn|shouldn|wasn|isn|haven|hasn|doesn)\b"), r"\1 not"),
-    (re.compile(r"\b(havnt|hvnt|havint)\b"), "have not"),
-    (re.compile(r"\baint\b"), "am not"),
-    # Scots: "nae feeling", "didnae ken", "dinnae", "couldnae" ("cannae" is above).
-    (re.compile(r"\bdinnae\b"), "do not"),
-    (re.compile(r"\b(did|could|would|should|is|was|does|has|have|had|wid|wis)nae\b"), r"\1 not"),
-    (re.compile(r"\bnae\b"), "no"),
-    # A dropped g on the words the table reads: "me legs are goin", "leakin", "faintin".
-    (
-        re.compile(
-            r"\b(go|gett|walk|feel|com|do|pee|wee|leak|tingl|dropp|tripp|breath|sleep|fall"
-            r"|dragg|giv|burn|shiver|sweat|swell|spread|worsen|pass|wett|lift|stand|collaps"
-            r"|faint|black|throbb|ooz|weep|stagger|wobbl|shak|stumbl|buckl|los|struggl|spinn"
-            r"|slurr)in['\u2019]?(?=\W|$)"
-        ),
-        r"\1ing",
-    ),
-)
-# Round 11: a form's answer ("- numbness: no", "Fever? none", "bladder = normal") is the
-# patient's "no" to the question before it: read as "no numbness". Only a whole answer (to the
-# end of its line, or to a comma or semicolon) that plainly says no; "numb groin: yes" and
-# "bladder: can't empty it" are left as written.
-_FORM_ANSWER = re.compile(
-    r"(?m)(^|[,;]|(?<=[.!])[ \t])[ \t]*(?:[-*\u2022\u00b7>]+|\d{1,2}[.)])?[ \t]*"
-    r"([^:=?\n,;.!]{1,60}?)[ \t]*[:=?][ \t]*"
-    r"(?:no|nope|none|nil|n|normal|fine|negative|never|absent|not really|no change)"
-    r"[ \t]*([.!](?=\s|$)|(?=$|[,;]))"
-)
-# "8kg", "39c", "10mg": a number and its unit are two words ("lost 8 kg", "39 c").
-_NUMBER_UNIT = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
-# A full stop ends a sentence only before a space (so "38.5" stays one reading).
-_TOKEN = re.compile(r"[^\W_]+|[.!?;](?=\s|$)|\n")
-
-
-def tokens(text: str, emoji: Mapping[str, str] | None = None) -> list[str]:
-    """The words of ``text`` as the screen reads them; sentence ends become ``|``."""
-    text = unicodedata.normalize("NFKC", text or "").casefold()
-    text = _FORM_ANSWER.sub(lambda m: f"{m.group(1)} no {m.group(2)}{m.group(3)}", text)
-    for symbol, words in (emoji or {}).items():
-        if symbol in text:
-            text = text.replace(symbol, f" {words} ")
-    for pattern, replacement in _CONTRACTIONS:
-        text = pattern.sub(replacement, text)
-    text = _NUMBER_UNIT.sub(" ", text)
-    out = [SENTENCE_END if t in ".!?;\n" else t for t in _TOKEN.findall(text)]
-    return out[:MAX_TOKENS]
-
-
-def _distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment edit distance, giving up (returning limit + 1) past ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
-def _tolerance(word: str) -> int:
-    # Short words are matched exactly: "pus" must not match "bus", nor "ill" "all".
-    if len(word) >= 9:
-        return 2
-    return 1 if len(word) >= 5 else 0
-
-
-@lru_cache(maxsize=200_000)
-def word_matches(spec: str, token: str, real_word: bool = False) -> bool:
-    """Whether one text token matches one phrase word (``word``, ``prefix*``, ``a|b``).
-
-    A ``real_word`` (a known word, e.g. "never") is never read as a misspelling ("fever").
-    """
-    for alternative in spec.split("|"):
-        if alternative.endswith("*"):
-            stem = alternative[:-1]
-            if token.startswith(stem):
-                return True
-            # Stems under 6 letters are too close to everyday words ("faint", "paint").
-            allowed = _tolerance(stem) if len(stem) >= 6 and not real_word else 0
-            if allowed and len(token) >= len(stem) - 1:
-                heads = {token[: len(stem) + d] for d in (-1, 0, 1)}
-                if any(_distance(stem, h, allowed) <= allowed for h in heads):
-                    return True
-        elif token == alternative or (
-            not real_word
-            and (allowed := _tolerance(alternative))
-            and _distance(alternative, token, allowed) <= allowed
-        ):
-            return True
-    return False
 
 
 @dataclass(frozen=True)
@@ -341,6 +221,12 @@ def _overlaps(match: Match, others: Iterable[Match]) -> bool:
     return any(o.start < match.end and match.start < o.end for o in others)
 
 
+def _markers(table: PhraseTable, markers: Iterable[Phrase], words: Sequence[str]) -> list[Match]:
+    """Where the table's marker phrases (a return, a correction, a retraction) occur, spelled
+    exactly."""
+    return [m for p in markers for m in find(p, words, table.real, exact=True)]
+
+
 def _lift_caps_on_return(
     table: PhraseTable, words: Sequence[str], exceptions: dict[str, list[Match]]
 ) -> None:
@@ -349,8 +235,7 @@ def _lift_caps_on_return(
     negators = table.negation.negators
     returns = [
         m.start
-        for p in table.returning
-        for m in find(p, words, table.real, exact=True)
+        for m in _markers(table, table.returning, words)
         # "it has not come back" is no return.
         if not any(w in negators for w in m.between(words))
         and not (m.start > 0 and words[m.start - 1] in negators)
@@ -373,16 +258,14 @@ def scan(table: PhraseTable, text: str) -> list[Hit]:
     hits, spans, negated = _scan_words(table, words)
     # "Had a temperature - no, sorry, that was my grandson": a retraction just after a hit
     # caps it at review (a practitioner reads it; nothing is cleared).
-    retractions = [
-        m.start for p in table.retracting for m in find(p, words, table.real, exact=True)
-    ]
+    retractions = [m.start for m in _markers(table, table.retracting, words)]
     for k, end in enumerate(spans):
         if any(end <= r <= end + RETRACT_REACH for r in retractions):
             hits[k] = replace(hits[k], cap=table.levels[0])
     # "No numbness. Well, actually, there is a bit down below": a correction after a negated
     # phrase takes the negation back; the phrase's own words are read again followed by what
     # the correction says ("numbness ... a bit down below").
-    corrections = [m for p in table.correcting for m in find(p, words, table.real, exact=True)]
+    corrections = _markers(table, table.correcting, words)
     for n in negated:
         for c in corrections:
             if n.end <= c.start <= n.end + CORRECTION_REACH:
@@ -528,81 +411,3 @@ def benign_only(table: PhraseTable, text: str, limit: int = 40) -> bool:
     """Whether ``text`` is short and made only of words that plainly say all is well."""
     words = [w for w in tokens(text) if w != SENTENCE_END]
     return bool(words) and len(words) <= limit and all(w in table.benign for w in words)
-
-
-def load(data: Mapping[str, object]) -> PhraseTable:
-    """Build the table from the parsed YAML (see ``intake/red_flag_phrases.yaml``)."""
-    hazards = data.get("hazards")
-    if not isinstance(hazards, dict):
-        raise ValueError("The phrase table needs a 'hazards' mapping.")
-    phrases: list[Phrase] = []
-    exceptions: dict[str, tuple[Phrase, ...]] = {}
-    for hazard, spec in hazards.items():
-        level = str(spec["level"])
-        for entry in spec.get("phrases", ()):
-            if isinstance(entry, dict):
-                phrases.append(Phrase(str(entry["phrase"]), hazard, str(entry.get("level", level))))
-            else:
-                phrases.append(Phrase(str(entry), hazard, level))
-        # A plain exception cancels a hit (level ""); one with a level caps it at that level.
-        exceptions[hazard] = tuple(
-            Phrase(str(e["phrase"]), hazard, str(e["level"]))
-            if isinstance(e, dict)
-            else Phrase(str(e), hazard, "")
-            for e in spec.get("except", ())
-        )
-        for e in exceptions[hazard]:
-            if e.level and e.level not in PhraseTable.levels:
-                raise ValueError(f"Unknown level {e.level!r} on the exception {e.text!r}.")
-    combos = []
-    for combo in data.get("combinations", ()) or ():  # type: ignore[attr-defined]
-        groups = tuple(
-            tuple(Phrase(str(p), combo["hazard"], str(combo["level"])) for p in group)
-            for group in combo["all"]
-        )
-        combos.append(
-            Combination(combo["hazard"], str(combo["level"]), groups, int(combo.get("within", 30)))
-        )
-    # A word the table spells out exactly is itself, never a misspelling of another phrase
-    # word ("bladder" is not "ladder", "inject" not "infect").
-    spelled = frozenset(
-        alternative
-        for p in phrases
-        for word in p.words
-        for alternative in word.split("|")
-        if not alternative.endswith("*")
-    )
-    neg = data.get("negation") or {}
-    assert isinstance(neg, dict)
-
-    def words(key: str, source: Mapping[str, object]) -> frozenset[str]:
-        values = list(source.get(key) or ())  # type: ignore[call-overload]
-        if any(not isinstance(w, str) for w in values):
-            # YAML reads a bare no/yes/on/off as true or false: they must be quoted.
-            raise ValueError(f"Quote every word in '{key}' (e.g. \"no\"): {values}")
-        return frozenset(w.casefold() for w in values)
-
-    return PhraseTable(
-        phrases=tuple(phrases),
-        exceptions=exceptions,
-        combinations=tuple(combos),
-        negation=Negation(
-            negators=words("negators", neg),
-            fillers=words("fillers", neg),
-            hedges=words("hedges", neg),
-            chain=words("chain", neg),
-        ),
-        emoji={str(k): str(v) for k, v in (data.get("emoji") or {}).items()},  # type: ignore[attr-defined]
-        returning=tuple(Phrase(str(p), "", "") for p in data.get("returning") or ()),  # type: ignore[attr-defined]
-        correcting=tuple(Phrase(str(p), "", "") for p in data.get("correcting") or ()),  # type: ignore[attr-defined]
-        retracting=tuple(Phrase(str(p), "", "") for p in data.get("retracting") or ()),  # type: ignore[attr-defined]
-        benign=words("benign_words", data),
-        english=words("common_english", data),
-        foreign=words("other_languages", data) - words("common_english", data),
-        real=spelled
-        | words("real_words", data)
-        | words("common_english", data)
-        | words("benign_words", data)
-        | words("negators", neg)
-        | words("fillers", neg),
-    )

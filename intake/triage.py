@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from intake import phrases
+from intake import phrase_file, phrases
 
 
 class Level(StrEnum):
@@ -108,7 +108,7 @@ PHRASE_FILE = Path(__file__).with_name("red_flag_phrases.yaml")
 def phrase_table() -> phrases.PhraseTable:
     """The clinical lead's phrase table, read once."""
     with PHRASE_FILE.open(encoding="utf-8") as f:
-        table = phrases.load(yaml.safe_load(f))
+        table = phrase_file.load(yaml.safe_load(f))
     unknown = {p.hazard for p in table.phrases} - REASON_TEXT.keys()
     if unknown:
         raise ValueError(f"Phrase table names hazards with no reason text: {sorted(unknown)}")

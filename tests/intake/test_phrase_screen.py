@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake import phrases
+from intake import phrase_file, phrase_words, phrases
 from intake.triage import REASON_TEXT, Level, phrase_table, screen_text
 
 CASES = yaml.safe_load(
@@ -62,24 +62,29 @@ def test_any_text_is_screened_without_crashing(text: str) -> None:
 
 def test_the_phrase_file_rejects_unquoted_yes_and_no() -> None:
     with pytest.raises(ValueError, match="Quote"):
-        phrases.load({"hazards": {}, "negation": {"negators": [False]}})
+        phrase_file.load({"hazards": {}, "negation": {"negators": [False]}})
 
 
 def test_text_speak_negations_and_units_are_read_as_words() -> None:
-    assert phrases.tokens("i cnt pee")[:3] == ["i", "can", "not"]
-    assert phrases.tokens("cudnt get there")[:2] == ["cud", "not"]
-    assert phrases.tokens("lost 8kg, temp 39c") == ["lost", "8", "kg", "temp", "39", "c"]
+    assert phrase_words.tokens("i cnt pee")[:3] == ["i", "can", "not"]
+    assert phrase_words.tokens("cudnt get there")[:2] == ["cud", "not"]
+    assert phrase_words.tokens("lost 8kg, temp 39c") == ["lost", "8", "kg", "temp", "39", "c"]
     assert screen_text("i cnt pee").level == Level.EMERGENCY
     assert screen_text("dropped 8kg in two months").reasons == ("weight_loss",)
 
 
 def test_scots_negatives_and_dropped_gs_are_read_as_words() -> None:
     # Round 9: "nae feeling", "didnae notice", "me legs are goin".
-    assert phrases.tokens("nae feeling")[:2] == ["no", "feeling"]
-    assert phrases.tokens("didnae ken, dinnae")[:5] == ["did", "not", "ken", "do", "not"]
-    assert phrases.tokens("legs are goin, leakin'") == ["legs", "are", "going", "leaking"]
+    assert phrase_words.tokens("nae feeling")[:2] == ["no", "feeling"]
+    assert phrase_words.tokens("didnae ken, dinnae")[:5] == ["did", "not", "ken", "do", "not"]
+    assert phrase_words.tokens("legs are goin, leakin'") == ["legs", "are", "going", "leaking"]
     # Words that merely end in "in" are left alone.
-    assert phrases.tokens("again within brain nothin") == ["again", "within", "brain", "nothin"]
+    assert phrase_words.tokens("again within brain nothin") == [
+        "again",
+        "within",
+        "brain",
+        "nothin",
+    ]
     assert screen_text("Nae feeling in ma nether regions").level == Level.EMERGENCY
     assert screen_text("I've nae numbness").found == ()
 
@@ -91,7 +96,7 @@ _RETURNING = yaml.safe_load(
 
 
 def _table(**extra: object) -> phrases.PhraseTable:
-    return phrases.load(
+    return phrase_file.load(
         {
             "hazards": {
                 "new_numbness": {
@@ -153,7 +158,7 @@ def test_a_negated_or_unrelated_return_keeps_the_cap(text: str) -> None:
 
 def test_an_exception_level_must_be_a_real_level() -> None:
     with pytest.raises(ValueError, match="Unknown level"):
-        phrases.load(
+        phrase_file.load(
             {"hazards": {"x": {"level": "urgent", "except": [{"phrase": "a", "level": "soon"}]}}}
         )
 
@@ -178,7 +183,7 @@ def test_every_phrase_is_hit_by_at_least_one_case() -> None:
     table = phrase_table()
     hit: set[str] = set()
     for text, _, _ in CASES:
-        words = phrases.tokens(text, table.emoji)
+        words = phrase_words.tokens(text, table.emoji)
         hit |= {p.text for p in table.phrases if phrases.find(p, words, table.real)}
     assert [p.text for p in table.phrases if p.text not in hit] == []
 
@@ -189,7 +194,7 @@ def test_every_exception_is_hit_by_at_least_one_case() -> None:
     table = phrase_table()
     hit: set[tuple[str, str]] = set()
     for text, _, _ in CASES:
-        words = phrases.tokens(text, table.emoji)
+        words = phrase_words.tokens(text, table.emoji)
         hit |= {
             (hazard, e.text)
             for hazard, excepts in table.exceptions.items()
@@ -268,7 +273,7 @@ def test_an_answers_no_does_not_clear_a_phrase_that_starts_with_its_own_not() ->
 
 
 def test_a_plus_joins_words_side_by_side() -> None:
-    table = phrases.load(
+    table = phrase_file.load(
         {
             "hazards": {
                 "leg_weakness_worsening": {
@@ -300,7 +305,7 @@ def test_a_negated_list_in_a_combination_is_negated_throughout() -> None:
 )
 def test_a_forms_no_answer_is_read_as_no_before_its_question(text: str, read_as: list[str]) -> None:
     # Round 11: "- numbness: no" is the patient's "no numbness".
-    assert phrases.tokens(text) == read_as
+    assert phrase_words.tokens(text) == read_as
 
 
 @pytest.mark.parametrize(
@@ -314,7 +319,7 @@ def test_a_forms_no_answer_is_read_as_no_before_its_question(text: str, read_as:
     ],
 )
 def test_a_forms_yes_or_symptom_answer_is_left_as_written(text: str) -> None:
-    assert "no" not in phrases.tokens(text)[:1]
+    assert "no" not in phrase_words.tokens(text)[:1]
     assert screen_text(text).found != ()
 
 
