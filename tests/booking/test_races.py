@@ -7,7 +7,6 @@ time is gone, with fresh alternatives that do not offer it again.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import date, time, timedelta
@@ -37,6 +36,7 @@ from tests.booking.factories import (
     local,
     weekly_hours,
 )
+from tests.concurrency import at_once
 from tests.factories import PatientFactory
 
 pytestmark = [
@@ -51,29 +51,17 @@ ROUNDS = 3
 
 def race(attempts: list[Callable[[], Booking]]) -> list[tuple[str, Any]]:
     """Run every attempt at once, each on its own connection; return what each got."""
-    barrier = threading.Barrier(len(attempts), timeout=30)
-    results: list[tuple[str, Any]] = [("not run", None)] * len(attempts)
-
-    def run(i: int, attempt: Callable[[], Booking]) -> None:
-        try:
-            barrier.wait()
-            results[i] = ("booked", attempt())
-        except SlotUnavailable as exc:
-            results[i] = ("unavailable", exc)
-        except NotEligible as exc:
-            results[i] = ("not eligible", exc)
-        except Exception as exc:  # reported by the assertions below
-            results[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a racer is stuck (deadlock?)"
-    errors = [r for r in results if r[0] in ("error", "not run")]
+    results: list[tuple[str, Any]] = []
+    for outcome in at_once(attempts):
+        if outcome.error is None:
+            results.append(("booked", outcome.value))
+        elif isinstance(outcome.error, SlotUnavailable):
+            results.append(("unavailable", outcome.error))
+        elif isinstance(outcome.error, NotEligible):
+            results.append(("not eligible", outcome.error))
+        else:
+            results.append(("error", outcome.error))
+    errors = [r for r in results if r[0] == "error"]
     assert not errors, errors
     return results
 
@@ -263,24 +251,11 @@ def test_cancelling_and_moving_one_visit_at_once_never_deadlocks(
 def race_outcomes(attempts: list[Callable[[], str]]) -> list[str]:
     """Run every attempt at once, each on its own connection: what each returned, "refused"
     for a ``ChangeNotAllowed``, or the repr of any other error."""
-    barrier = threading.Barrier(len(attempts), timeout=30)
-    outcomes = ["not run"] * len(attempts)
-
-    def run(i: int, attempt: Callable[[], str]) -> None:
-        try:
-            barrier.wait()
-            outcomes[i] = attempt()
-        except ChangeNotAllowed:
-            outcomes[i] = "refused"
-        except Exception as exc:
-            outcomes[i] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a racer is stuck"
-    return outcomes
+    return [
+        o.value
+        if o.error is None
+        else "refused"
+        if isinstance(o.error, ChangeNotAllowed)
+        else repr(o.error)
+        for o in at_once(attempts)
+    ]

@@ -6,7 +6,6 @@ holds more people than it has recliners.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import time
 from functools import partial
@@ -34,6 +33,7 @@ from followup.models import MessageKind, OutboxMessage
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE
 from tests.booking.factories import ServiceFactory, ShiftFactory, book, local
+from tests.concurrency import at_once
 from tests.factories import PatientFactory
 
 pytestmark = [
@@ -47,27 +47,15 @@ RACERS = 20
 
 def race(attempts: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
     """Run every attempt at once, each on its own connection; return what each got."""
-    barrier = threading.Barrier(len(attempts), timeout=30)
-    results: list[tuple[str, Any]] = [("not run", None)] * len(attempts)
-
-    def run(i: int, attempt: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = ("claimed", attempt())
-        except PlaceGone as exc:
-            results[i] = ("gone", exc)
-        except Exception as exc:  # reported by the assertions below
-            results[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=90)
-    assert not any(t.is_alive() for t in threads), "a racer is stuck (deadlock?)"
-    errors = [r for r in results if r[0] in ("error", "not run")]
+    results: list[tuple[str, Any]] = []
+    for outcome in at_once(attempts, timeout=90):
+        if outcome.error is None:
+            results.append(("claimed", outcome.value))
+        elif isinstance(outcome.error, PlaceGone):
+            results.append(("gone", outcome.error))
+        else:
+            results.append(("error", outcome.error))
+    errors = [r for r in results if r[0] == "error"]
     assert not errors, errors
     return results
 

@@ -9,15 +9,21 @@ import pytest
 from portal.models import Clinic
 from portal.opening_hours import callback_day
 
-# Open Monday to Saturday, 08:00-18:00 London time; alerts acknowledged within 30 minutes.
-CLINIC = Clinic(
-    name="Test",
-    time_zone="Europe/London",
-    opens_at=time(8, 0),
-    closes_at=time(18, 0),
-    open_days="012345",
-    alert_ack_minutes=30,
-)
+
+def clinic_open(opens: time, closes: time, open_days: str) -> Clinic:
+    """A London clinic with these hours; alerts acknowledged within 30 minutes."""
+    return Clinic(
+        name="Test",
+        time_zone="Europe/London",
+        opens_at=opens,
+        closes_at=closes,
+        open_days=open_days,
+        alert_ack_minutes=30,
+    )
+
+
+# Open Monday to Saturday, 08:00-18:00.
+CLINIC = clinic_open(time(8, 0), time(18, 0), "012345")
 
 
 @pytest.mark.parametrize(
@@ -37,14 +43,7 @@ def test_the_callback_day_follows_opening_hours(now: datetime, expected: str) ->
 
 
 def test_a_clinic_without_opening_hours_promises_no_day() -> None:
-    clinic = Clinic(
-        name="Test",
-        time_zone="Europe/London",
-        opens_at=time(18, 0),
-        closes_at=time(8, 0),
-        open_days="0",
-        alert_ack_minutes=30,
-    )
+    clinic = clinic_open(time(18, 0), time(8, 0), "0")
     assert callback_day(clinic, datetime(2027, 3, 5, 10, 0, tzinfo=UTC)) == (
         "when the clinic next opens"
     )

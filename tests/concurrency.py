@@ -1,0 +1,41 @@
+"""Run attempts at the same moment, each on its own thread and database connection, as two
+browser tabs or two workers would: what each returned or raised."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+
+@dataclass
+class Outcome:
+    value: Any = None
+    error: Exception | None = None
+
+
+def at_once(attempts: Sequence[Callable[[], Any]], *, timeout: float = 60) -> list[Outcome]:
+    """Start every attempt together (a barrier) and wait for all; a racer still running after
+    ``timeout`` seconds fails the test (a deadlock the database did not break)."""
+    barrier = threading.Barrier(len(attempts), timeout=30)
+    outcomes = [Outcome(error=RuntimeError("not run")) for _ in attempts]
+
+    def run(i: int, attempt: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            outcomes[i] = Outcome(value=attempt())
+        except Exception as exc:  # reported by the caller's assertions
+            outcomes[i] = Outcome(error=exc)
+        finally:
+            connection.close()  # this thread's connection only
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), "a racer is stuck (deadlock?)"
+    return outcomes
