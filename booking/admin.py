@@ -63,7 +63,15 @@ class BookingAdmin(admin.ModelAdmin[Booking]):
     date_hierarchy = "starts_at"
     search_fields = ("patient__email", "patient__first_name", "patient__last_name")
     raw_id_fields = ("patient", "booked_by", "rescheduled_from")
+    # Where and when a visit is, and what it is, change only through the booking pages (a move
+    # re-checks capacity and the patient's other visits; the blocked time follows the service).
     readonly_fields = (
+        "service",
+        "kind",
+        "practitioner",
+        "room",
+        "starts_at",
+        "ends_at",
         "blocked_from",
         "blocked_until",
         "request_key",

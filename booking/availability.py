@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 
 from booking.models import (
     ACTIVE_STATUSES,
+    LONGEST_BLOCK,
     Booking,
     DateException,
     ExceptionKind,
@@ -140,7 +141,7 @@ def load_schedule(
     exclude_booking_id: int | None = None,
 ) -> Schedule:
     """Read what ``open_slots`` needs for ``service`` between two clinic dates, in 6 queries
-    (5 given ``offering``)."""
+    (one fewer given ``offering``, one fewer for a multibed service)."""
     diary = load_diary(service, first, last, practitioner=practitioner, offering=offering)
     return with_bookings(diary, first, last, exclude_booking_id=exclude_booking_id)
 
@@ -154,8 +155,9 @@ def load_diary(
     offering: Sequence[int] | None = None,
 ) -> Schedule:
     """Everything but the bookings, in 5 queries: who offers ``service`` (unless the caller
-    has just read them: ``offering``, bookable practitioner ids), their hours, dated
-    exceptions, time off and multibed shifts. It changes far less often than bookings do."""
+    has just read them: ``offering``, bookable practitioner ids), their weekly hours (not for a
+    multibed service), dated exceptions, time off and multibed shifts. It changes far less
+    often than bookings do."""
     tz = service.clinic.tz
     window_start, window_end = _window(first, last, tz)
 
@@ -168,16 +170,17 @@ def load_diary(
         ids = sorted(offering)
     schedule = Schedule(service=service, tz=tz, practitioner_ids=ids)
 
-    schedule.hours, schedule.extra, schedule.closed = working_hours(
-        ids, first - timedelta(days=1), last
-    )
+    # Multibed sessions run by the room's shifts: the weekly hours are the private diary's.
+    if not service.is_multibed:
+        schedule.hours = weekly_hours(ids)
+    schedule.extra, schedule.closed = date_exceptions(ids, first - timedelta(days=1), last)
 
     busy: dict[int, list[Interval]] = defaultdict(list)
-    for off in TimeOff.objects.filter(
+    for practitioner_id, starts_at, ends_at in TimeOff.objects.filter(
         practitioner_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
-    ):
-        busy[off.practitioner_id].append((off.starts_at, off.ends_at))
-        schedule.off.setdefault(off.practitioner_id, []).append((off.starts_at, off.ends_at))
+    ).values_list("practitioner_id", "starts_at", "ends_at"):
+        busy[practitioner_id].append((starts_at, ends_at))
+        schedule.off.setdefault(practitioner_id, []).append((starts_at, ends_at))
 
     # Every shift of these practitioners blocks their private time, whichever
     # service it runs; only this service's shifts produce multibed slots.
@@ -208,19 +211,35 @@ def working_hours(
 ) -> tuple[dict[tuple[int, int], Hours], dict[tuple[int, date], Hours], set[tuple[int, date]]]:
     """These practitioners' weekly hours by (practitioner, weekday), their extra hours by
     (practitioner, date) and their closed days between two dates, in two queries."""
+    extra, closed = date_exceptions(ids, first, last)
+    return weekly_hours(ids), extra, closed
+
+
+def weekly_hours(ids: list[int]) -> dict[tuple[int, int], Hours]:
+    """These practitioners' weekly hours by (practitioner, weekday), in one query."""
     hours: dict[tuple[int, int], Hours] = {}
-    for h in WeeklyHours.objects.filter(practitioner_id__in=ids):
-        hours.setdefault((h.practitioner_id, h.weekday), []).append((h.start_time, h.end_time))
+    for practitioner_id, weekday, start, end in WeeklyHours.objects.filter(
+        practitioner_id__in=ids
+    ).values_list("practitioner_id", "weekday", "start_time", "end_time"):
+        hours.setdefault((practitioner_id, weekday), []).append((start, end))
+    return hours
+
+
+def date_exceptions(
+    ids: list[int], first: date, last: date
+) -> tuple[dict[tuple[int, date], Hours], set[tuple[int, date]]]:
+    """These practitioners' extra hours by (practitioner, date) and their closed days between
+    two dates, in one query."""
     extra: dict[tuple[int, date], Hours] = {}
     closed: set[tuple[int, date]] = set()
-    for ex in DateException.objects.filter(
+    for practitioner_id, day, kind, start, end in DateException.objects.filter(
         practitioner_id__in=ids, date__gte=first, date__lte=last
-    ):
-        if ex.kind == ExceptionKind.CLOSED:
-            closed.add((ex.practitioner_id, ex.date))
-        elif ex.start_time and ex.end_time:
-            extra.setdefault((ex.practitioner_id, ex.date), []).append((ex.start_time, ex.end_time))
-    return hours, extra, closed
+    ).values_list("practitioner_id", "date", "kind", "start_time", "end_time"):
+        if kind == ExceptionKind.CLOSED:
+            closed.add((practitioner_id, day))
+        elif start and end:
+            extra.setdefault((practitioner_id, day), []).append((start, end))
+    return extra, closed
 
 
 def with_bookings(
@@ -236,7 +255,13 @@ def with_bookings(
     # Only what this kind of slot needs: multibed starts depend on the room's stays,
     # private ones on the practitioners' blocked time. Times come as epoch seconds:
     # parsing thousands of timestamps was most of a busy month's cost.
-    active = Booking.objects.filter(status__in=ACTIVE_STATUSES)
+    # Only visits starting within LONGEST_BLOCK of the window can overlap it: a range of the
+    # (practitioner or room, start) index rather than every visit the clinic has had.
+    active = Booking.objects.filter(
+        status__in=ACTIVE_STATUSES,
+        starts_at__gt=window_start - LONGEST_BLOCK,
+        starts_at__lt=window_end + LONGEST_BLOCK,
+    )
     if exclude_booking_id is not None:
         active = active.exclude(pk=exclude_booking_id)
     busy: dict[int, list[Interval]] = defaultdict(list)

@@ -106,6 +106,14 @@ class PriceRule(models.TextChoices):
     SLIDING = "sliding", "Sliding scale"
 
 
+# The longest a visit may last and the most time a service may keep free around it. Bounded so
+# the availability reads can look for visits overlapping a window by their start time, within
+# ``LONGEST_BLOCK`` of it (an index range), instead of scanning every visit ever booked.
+MAX_VISIT_MINUTES = 480
+MAX_BUFFER_MINUTES = 120
+LONGEST_BLOCK = timedelta(minutes=MAX_VISIT_MINUTES + 2 * MAX_BUFFER_MINUTES)
+
+
 class Service(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(max_length=120)
@@ -113,10 +121,14 @@ class Service(models.Model):
     kind = models.CharField(max_length=20, choices=ServiceKind.choices)
     description = models.TextField(blank=True)
     duration_minutes = models.PositiveIntegerField(
-        validators=[MinValueValidator(5), MaxValueValidator(480)]
+        validators=[MinValueValidator(5), MaxValueValidator(MAX_VISIT_MINUTES)]
     )
-    buffer_before_minutes = models.PositiveIntegerField(default=0)
-    buffer_after_minutes = models.PositiveIntegerField(default=0)
+    buffer_before_minutes = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_BUFFER_MINUTES)]
+    )
+    buffer_after_minutes = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_BUFFER_MINUTES)]
+    )
     slot_step_minutes = models.PositiveIntegerField(
         default=15,
         validators=[MinValueValidator(5), MaxValueValidator(120)],
@@ -155,6 +167,12 @@ class Service(models.Model):
         ordering: ClassVar = ["position", "name"]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["clinic", "slug"], name="service_slug_per_clinic"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__lte=MAX_VISIT_MINUTES)
+                & Q(buffer_before_minutes__lte=MAX_BUFFER_MINUTES)
+                & Q(buffer_after_minutes__lte=MAX_BUFFER_MINUTES),
+                name="service_visit_and_buffers_bounded",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -96,14 +96,16 @@ def take_claimed_place(
 ) -> list[int]:
     """Inside ``booking_create``'s transaction: release the place the patient claimed for this
     start, so the capacity check that follows can give it to them. Returns the places' ids."""
+    claimed = WaitlistPlace.objects.filter(
+        service=service, starts_at=starts_at, status=PlaceStatus.CLAIMED, expires_at__gt=now
+    )
+    # Nearly every booking has no claimed place at its time: find that out without the joins
+    # to the offers and entries (every booking asks, and building those joins costs more).
+    if not claimed.exists():
+        return []
     ids = list(
-        WaitlistPlace.objects.filter(
-            service=service,
-            starts_at=starts_at,
-            status=PlaceStatus.CLAIMED,
-            expires_at__gt=now,
-            offers__status=OfferStatus.CLAIMED,
-            offers__entry__patient=patient,
+        claimed.filter(
+            offers__status=OfferStatus.CLAIMED, offers__entry__patient=patient
         ).values_list("pk", flat=True)
     )
     if ids:

@@ -5,9 +5,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from booking.availability import Policy, find_open_slots, load_schedule, open_slots
-from booking.models import MultibedShift, Practitioner, Room, Service, ServiceKind
+from booking.models import (
+    LONGEST_BLOCK,
+    MAX_BUFFER_MINUTES,
+    MAX_VISIT_MINUTES,
+    MultibedShift,
+    Practitioner,
+    Room,
+    Service,
+    ServiceKind,
+)
 from portal.models import Clinic, User
 from tests.booking.conftest import MON, NOW, TUE, WED
 from tests.booking.factories import (
@@ -92,6 +103,36 @@ def test_buffers_before_and_after_block_the_practitioner(
     # Its 15 minutes before the visit may not overlap the 10:15 end of the blocked time.
     morning = [s for s in starts(careful, WED) if s < "12:00"]
     assert morning == grid("10:30", "11:30")
+
+
+@pytest.mark.parametrize(
+    "too_long",
+    [
+        {"duration_minutes": MAX_VISIT_MINUTES + 1},
+        {"buffer_before_minutes": MAX_BUFFER_MINUTES + 1},
+        {"buffer_after_minutes": MAX_BUFFER_MINUTES + 1},
+    ],
+    ids=["visit", "buffer-before", "buffer-after"],
+)
+def test_a_service_cannot_keep_more_time_than_the_reads_look_back_for(
+    mei: Practitioner, too_long: dict[str, int]
+) -> None:
+    """The open-time reads find a visit by its start, within LONGEST_BLOCK of the window."""
+    longest = ServiceFactory.create(
+        duration_minutes=MAX_VISIT_MINUTES,
+        buffer_before_minutes=MAX_BUFFER_MINUTES,
+        buffer_after_minutes=MAX_BUFFER_MINUTES,
+    )
+    assert longest.duration + longest.buffer_before + longest.buffer_after == LONGEST_BLOCK
+    for field, minutes in too_long.items():
+        setattr(longest, field, minutes)
+    # The form and the admin say so plainly...
+    with pytest.raises(ValidationError) as refused:
+        longest.full_clean()
+    assert set(refused.value.message_dict) == set(too_long)
+    # ...and the database refuses it from anywhere else.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        longest.save()
 
 
 def test_a_cancelled_booking_frees_its_time(
