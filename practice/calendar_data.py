@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from booking.availability import shift_days, wall_to_utc, working_hours
 from booking.models import (
     ACTIVE_STATUSES,
+    LONGEST_BLOCK,
     Booking,
     BookingStatus,
     MultibedShift,
@@ -100,6 +101,8 @@ def load_calendar(
         clinic=clinic,
         practitioner_id__in=ids,
         status__in=SHOWN_STATUSES,
+        # No visit is longer than LONGEST_BLOCK: a range of the (practitioner, start) index.
+        starts_at__gt=start - LONGEST_BLOCK,
         starts_at__lt=end,
         ends_at__gt=start,
     )
