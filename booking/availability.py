@@ -176,9 +176,13 @@ def load_diary(
     schedule.extra, schedule.closed = date_exceptions(ids, first - timedelta(days=1), last)
 
     busy: dict[int, list[Interval]] = defaultdict(list)
-    for practitioner_id, starts_at, ends_at in TimeOff.objects.filter(
-        practitioner_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
-    ).values_list("practitioner_id", "starts_at", "ends_at"):
+    for practitioner_id, starts_at, ends_at in (
+        TimeOff.objects.filter(
+            practitioner_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
+        )
+        .order_by()
+        .values_list("practitioner_id", "starts_at", "ends_at")
+    ):
         busy[practitioner_id].append((starts_at, ends_at))
         schedule.off.setdefault(practitioner_id, []).append((starts_at, ends_at))
 
@@ -188,6 +192,7 @@ def load_diary(
         MultibedShift.objects.filter(practitioner_id__in=ids)
         .filter(Q(date__isnull=True) | Q(date__gte=first - timedelta(days=1), date__lte=last))
         .select_related("room")
+        .order_by()
     )
     for shift in shifts:
         for day in shift_days(shift, first - timedelta(days=1), last):
@@ -217,10 +222,14 @@ def working_hours(
 
 def weekly_hours(ids: list[int]) -> dict[tuple[int, int], Hours]:
     """These practitioners' weekly hours by (practitioner, weekday), in one query."""
+    # The diary's reads are plain tuples in no order (the slots are sorted once made): every
+    # booking and page of open times makes them, and rows and ORDER BY cost more than the data.
     hours: dict[tuple[int, int], Hours] = {}
-    for practitioner_id, weekday, start, end in WeeklyHours.objects.filter(
-        practitioner_id__in=ids
-    ).values_list("practitioner_id", "weekday", "start_time", "end_time"):
+    for practitioner_id, weekday, start, end in (
+        WeeklyHours.objects.filter(practitioner_id__in=ids)
+        .order_by()
+        .values_list("practitioner_id", "weekday", "start_time", "end_time")
+    ):
         hours.setdefault((practitioner_id, weekday), []).append((start, end))
     return hours
 
@@ -232,9 +241,11 @@ def date_exceptions(
     two dates, in one query."""
     extra: dict[tuple[int, date], Hours] = {}
     closed: set[tuple[int, date]] = set()
-    for practitioner_id, day, kind, start, end in DateException.objects.filter(
-        practitioner_id__in=ids, date__gte=first, date__lte=last
-    ).values_list("practitioner_id", "date", "kind", "start_time", "end_time"):
+    for practitioner_id, day, kind, start, end in (
+        DateException.objects.filter(practitioner_id__in=ids, date__gte=first, date__lte=last)
+        .order_by()
+        .values_list("practitioner_id", "date", "kind", "start_time", "end_time")
+    ):
         if kind == ExceptionKind.CLOSED:
             closed.add((practitioner_id, day))
         elif start and end:
