@@ -89,26 +89,27 @@ class RoomLane:
         return max((q.busy for q in self.quarters), default=0)
 
 
-def shifts_on(room: Room, day: date) -> list[MultibedShift]:
-    """The room's shifts that run on ``day`` (weekly ones on its weekday, dated ones on it)."""
-    return [
-        s
-        for s in room.shifts.select_related("practitioner", "service").order_by("start_time")
-        if any(shift_days(s, day, day))
-    ]
+def shifts_on(shifts: list[MultibedShift], day: date) -> list[MultibedShift]:
+    """Those of a room's ``shifts`` that run on ``day`` (weekly ones on its weekday, dated ones
+    on it)."""
+    return [s for s in shifts if any(shift_days(s, day, day))]
 
 
-def next_session_day(room: Room, after: date, *, within_days: int = 28) -> date | None:
-    """The first day after ``after`` (within four weeks) the room has a shift, if any."""
+def next_session_day(
+    shifts: list[MultibedShift], after: date, *, within_days: int = 28
+) -> date | None:
+    """The first day after ``after`` (within four weeks) one of a room's ``shifts`` runs."""
     first, last = after + timedelta(days=1), after + timedelta(days=within_days)
-    return min((d for s in room.shifts.all() for d in shift_days(s, first, last)), default=None)
+    return min((d for s in shifts for d in shift_days(s, first, last)), default=None)
 
 
 def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) -> RoomLane:
     """The room on ``day``: recliner per stay, occupancy per quarter hour, the next arrival
     (flags only on patients ``viewer`` may read, when given)."""
     tz = room.clinic.tz
-    lane = RoomLane(room=room, day=day, shifts=shifts_on(room, day), recliners=room.recliners)
+    # The room's shifts, read once: the day's, or on a day it does not run, its next session.
+    shifts = list(room.shifts.select_related("practitioner", "service").order_by("start_time"))
+    lane = RoomLane(room=room, day=day, shifts=shifts_on(shifts, day), recliners=room.recliners)
     start_utc, end_utc = utc_range(day, day, tz)
     bookings = list(
         Booking.objects.filter(
@@ -122,7 +123,7 @@ def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) 
         .order_by("starts_at", "pk")
     )
     if not lane.shifts and not bookings:
-        lane.next_session = next_session_day(room, day)
+        lane.next_session = next_session_day(shifts, day)
         return lane
     start, end = _span(lane.shifts, bookings, day, tz)
     lane.starts_at, lane.ends_at, lane.minutes = start, end, _mins(end, start)

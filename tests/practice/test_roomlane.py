@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -50,17 +51,24 @@ def test_next_arrival_skips_people_already_here(
     assert lane.next_arrival is not None and lane.next_arrival.booking == second
 
 
-def test_a_day_without_a_shift_is_empty(room: Room, shift: MultibedShift) -> None:
-    lane = load_room_lane(room, MON, now=NOW)
+def test_a_day_without_a_shift_is_empty(
+    room: Room, shift: MultibedShift, django_assert_num_queries: Any
+) -> None:
+    # Two reads: the room's shifts (the day's, and its next session, from one list) and the
+    # day's stays.
+    with django_assert_num_queries(2):
+        lane = load_room_lane(room, MON, now=NOW)
     assert lane.starts_at is None and lane.stays == [] and lane.shifts == []
+    assert lane.next_session == TUE
 
 
 def test_a_day_without_a_shift_offers_the_next_session(
     room: Room, shift: MultibedShift, practitioner: User
 ) -> None:
     # The shift runs on Tuesdays: Monday's page links Tuesday, not a dead end.
-    assert next_session_day(room, MON) == TUE
-    assert next_session_day(room, TUE) == TUE + timedelta(days=7)
+    shifts = list(room.shifts.all())
+    assert next_session_day(shifts, MON) == TUE
+    assert next_session_day(shifts, TUE) == TUE + timedelta(days=7)
     with time_machine.travel(NOW, tick=False):
         page = client_for(practitioner).get(f"/practice/room/?date={MON}").content.decode()
     assert "not running on Monday" in page
