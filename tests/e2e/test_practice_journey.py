@@ -80,8 +80,19 @@ def test_practitioner_week_attendance_record_and_time_off(
     priya = User.objects.get(email="priya@patient.example")
     # A visit that started ten minutes ago, and one in ten days' time to take time off over.
     in_progress = _direct_visit(priya, follow_up, mei, now - timedelta(minutes=10))
+    # A weekday with no other visit of Mei's: the demo seeds this week and next, which reach
+    # ten days ahead on some days of the week.
     later_day = (now + timedelta(days=10)).astimezone(tz).date()
-    while later_day.weekday() >= 5:
+    while (
+        later_day.weekday() >= 5
+        or Booking.objects.filter(
+            practitioner=mei,
+            starts_at__gte=datetime.combine(later_day, datetime.min.time(), tzinfo=tz),
+            starts_at__lt=datetime.combine(
+                later_day + timedelta(days=1), datetime.min.time(), tzinfo=tz
+            ),
+        ).exists()
+    ):
         later_day += timedelta(days=1)
     tom = User.objects.get(email="tom@patient.example")
     later = _direct_visit(
