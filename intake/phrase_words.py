@@ -39,6 +39,9 @@ _CONTRACTIONS = (
     (re.compile(r"\bdinnae\b"), "do not"),
     (re.compile(r"\b(did|could|would|should|is|was|does|has|have|had|wid|wis)nae\b"), r"\1 not"),
     (re.compile(r"\bnae\b"), "no"),
+    # Jamaican patois: "mi cyaan feel", "mi nuh pass water" ("cyan" the colour is left alone).
+    (re.compile(r"\b(cyaan|kyaan|caan)\b"), "can not"),
+    (re.compile(r"\bnuh\b"), "not"),
     # A dropped g on the words the table reads: "me legs are goin", "leakin", "faintin".
     (
         re.compile(

@@ -88,24 +88,33 @@ def find(
     for start, token in enumerate(words):
         if token == SENTENCE_END or not word_matches(first, token, exact or token in real):
             continue
-        position = start
-        at = [start]
-        for spec, gap in zip(phrase.words[1:], phrase.gaps, strict=True):
-            nxt = None
-            for step in range(1, gap + 2):
-                i = position + step
-                if i >= len(words) or words[i] == SENTENCE_END:
-                    break
-                if word_matches(spec, words[i], exact or words[i] in real):
-                    nxt = i
-                    break
-            if nxt is None:
-                break
-            position = nxt
-            at.append(nxt)
-        else:
-            found.append(Match(phrase, start, position + 1, tuple(at)))
+        at = _complete(phrase, words, real, exact, [start])
+        if at:
+            found.append(Match(phrase, start, at[-1] + 1, tuple(at)))
     return found
+
+
+def _complete(
+    phrase: Phrase, words: Sequence[str], real: frozenset[str], exact: bool, at: list[int]
+) -> list[int]:
+    """The positions of the rest of ``phrase``'s words after ``at`` (earliest first), or [].
+
+    Backtracks: in "warm ... then + settled" read over "warm and then settled", the earliest
+    "then|and" ("and") cannot be followed by "settled", so the later "then" is tried.
+    """
+    k = len(at)
+    if k == len(phrase.words):
+        return at
+    spec, gap = phrase.words[k], phrase.gaps[k - 1]
+    for step in range(1, gap + 2):
+        i = at[-1] + step
+        if i >= len(words) or words[i] == SENTENCE_END:
+            break
+        if word_matches(spec, words[i], exact or words[i] in real):
+            done = _complete(phrase, words, real, exact, [*at, i])
+            if done:
+                return done
+    return []
 
 
 @dataclass(frozen=True)

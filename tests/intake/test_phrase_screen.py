@@ -89,6 +89,15 @@ def test_scots_negatives_and_dropped_gs_are_read_as_words() -> None:
     assert screen_text("I've nae numbness").found == ()
 
 
+def test_jamaican_patois_negatives_are_read_as_words() -> None:
+    # Round 14: "mi cyaan feel mi batty", "mi nuh pass water"; "cyan" the colour is left alone.
+    assert phrase_words.tokens("mi cyaan feel")[:4] == ["mi", "can", "not", "feel"]
+    assert phrase_words.tokens("mi nuh pass water") == ["mi", "not", "pass", "water"]
+    assert phrase_words.tokens("a cyan scarf") == ["a", "cyan", "scarf"]
+    assert screen_text("mi nuh pass water whole day").level == Level.EMERGENCY
+    assert screen_text("mi nuh have no fever").found == ()
+
+
 # The real table's "it came back" phrases, for the small test table.
 _RETURNING = yaml.safe_load(
     (Path(phrases.__file__).with_name("red_flag_phrases.yaml")).read_text(encoding="utf-8")
@@ -286,6 +295,18 @@ def test_a_plus_joins_words_side_by_side() -> None:
     )
     assert phrases.scan(table, "the chair legs going") == []
     assert len(phrases.scan(table, "my chair now, the legs going")) == 1
+
+
+def test_a_phrase_word_that_fails_later_tries_the_next_candidate() -> None:
+    # Round 14: "warm ... then + settled" over "warm and then settled": the first of "then|and"
+    # ("and") cannot be followed by "settled", so the matcher goes on to the later "then".
+    phrase = phrases.Phrase("warm ... then|and + settled", "x", "review")
+    words = phrase_words.tokens("warm round the spots and then settled")
+    found = phrases.find(phrase, words)
+    assert [(m.start, m.end) for m in found] == [(0, 7)]
+    assert phrases.find(phrase, phrase_words.tokens("warm and then it settled")) == []
+    # So an exception reaches past an early look-alike: "... so I need to cancel, I'm fine".
+    assert screen_text("my husband has a fever so I need to cancel, I'm fine myself").found == ()
 
 
 def test_a_negated_list_in_a_combination_is_negated_throughout() -> None:
