@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from intake.phrase_words import SENTENCE_END, tokens, word_matches
 
@@ -115,6 +116,48 @@ def _complete(
             if done:
                 return done
     return []
+
+
+class FirstWords:
+    """Phrases looked up by the word they start on, remembered per word.
+
+    Asking every phrase whether it starts on every word of a text was nearly all of a scan
+    (a long answer took most of a second); a text's words repeat, and so do patients', so
+    which phrases a word can start is worked out once per word and kept (up to ``LIMIT``
+    words, then forgotten and learnt again).
+    """
+
+    LIMIT = 50_000
+
+    def __init__(self, phrases: Iterable[Phrase], *, exact: bool = False) -> None:
+        self.phrases = tuple(p for p in phrases if p.words)
+        self.exact = exact
+        self._starting: dict[tuple[str, bool], tuple[Phrase, ...]] = {}
+
+    def starting(self, token: str, real_word: bool) -> tuple[Phrase, ...]:
+        """The phrases whose first word matches ``token``, in their order."""
+        key = (token, real_word)
+        found = self._starting.get(key)
+        if found is None:
+            if len(self._starting) >= self.LIMIT:
+                self._starting.clear()
+            exact = self.exact or real_word
+            found = tuple(p for p in self.phrases if word_matches(p.words[0], token, exact))
+            self._starting[key] = found
+        return found
+
+    def find(self, words: Sequence[str], real: frozenset[str] = frozenset()) -> list[Match]:
+        """Every place one of the phrases occurs in ``words``: what ``find`` gives for each
+        phrase, by where it starts (phrases in their order at the same start)."""
+        found: list[Match] = []
+        for start, token in enumerate(words):
+            if token == SENTENCE_END:
+                continue
+            for phrase in self.starting(token, token in real):
+                at = _complete(phrase, words, real, self.exact, [start])
+                if at:
+                    found.append(Match(phrase, start, at[-1] + 1, tuple(at)))
+        return found
 
 
 @dataclass(frozen=True)
@@ -225,6 +268,18 @@ class PhraseTable:
     # these is read by a practitioner (review), never sent to 111 or A&E.
     retracting: tuple[Phrase, ...] = ()
 
+    @cached_property
+    def phrase_index(self) -> FirstWords:
+        return FirstWords(self.phrases)
+
+    @cached_property
+    def exception_index(self) -> dict[str, FirstWords]:
+        return {h: FirstWords(ps, exact=True) for h, ps in self.exceptions.items()}
+
+    @cached_property
+    def combination_index(self) -> list[tuple[Combination, list[FirstWords]]]:
+        return [(c, [FirstWords(group) for group in c.groups]) for c in self.combinations]
+
 
 def _overlaps(match: Match, others: Iterable[Match]) -> bool:
     return any(o.start < match.end and match.start < o.end for o in others)
@@ -293,19 +348,14 @@ def _scan_words(
 ) -> tuple[list[Hit], list[int], list[Match]]:
     """The hits in ``words``, where each phrase hit ends, and the negated matches."""
     real = table.real
-    matches = sorted(
-        (m for p in table.phrases for m in find(p, words, real)), key=lambda m: (m.start, -m.end)
-    )
+    matches = sorted(table.phrase_index.find(words, real), key=lambda m: (m.start, -m.end))
     negators = table.negation.negators
     # An exception with a negation inside is no exception: "bladder NOT fine" still counts.
     exceptions = {
         hazard: [
-            m
-            for p in phrases
-            for m in find(p, words, real, exact=True)
-            if not any(w in negators for w in m.between(words))
+            m for m in index.find(words, real) if not any(w in negators for w in m.between(words))
         ]
-        for hazard, phrases in table.exceptions.items()
+        for hazard, index in table.exception_index.items()
     }
     _lift_caps_on_return(table, words, exceptions)
     hits: list[Hit] = []
@@ -372,16 +422,11 @@ def _combination_hits(
     table: PhraseTable, words: Sequence[str], exceptions: Mapping[str, list[Match]]
 ) -> list[Hit]:
     hits: list[Hit] = []
-    for combo in table.combinations:
+    for combo, groups in table.combination_index:
         excepted = exceptions.get(combo.hazard, [])
         # "not red or hot": "or" carries a negation on across the groups' words too.
         found = sorted(
-            (
-                (m, g)
-                for g, group in enumerate(combo.groups)
-                for p in group
-                for m in find(p, words, table.real)
-            ),
+            ((m, g) for g, group in enumerate(groups) for m in group.find(words, table.real)),
             key=lambda mg: mg[0].start,
         )
         negated_ends: set[int] = set()
