@@ -109,6 +109,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 @no_store
 @staff_required
+# Deciding, erasing (anonymise or close the account) and rectifying are final: the password or
+# a code again first, as for the owner's retention approval.
+@sensitive_action
 @require_http_methods(["GET", "POST"])
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One request: the answer for each kind of record, the decision, and completing it."""

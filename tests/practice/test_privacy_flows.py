@@ -178,7 +178,7 @@ def test_erasure_of_a_treated_patient_keeps_health_records_and_says_why(
     front_desk: User, patient: User, private: Service, practitioner: User
 ) -> None:
     treated_at(patient, private, practitioner, NOW - timedelta(days=30))
-    client = client_for(front_desk)
+    client = _reauthenticated(front_desk)
     request = _record(client, patient, "erasure")
     page = client.get(reverse("practice:privacy_request", args=[request.pk])).content.decode()
     assert 'data-verdict="keep"' in page and "Must be kept until" in page
@@ -215,7 +215,7 @@ def test_erasure_of_an_untreated_patient_erases_now(
 ) -> None:
     fee_reduction_request(patient=patient, clinic=clinic, reason=MARKER)
     IntakeResponseFactory.create(patient=patient)
-    client = client_for(owner)  # the owner works the requests too
+    client = _reauthenticated(owner)  # the owner works the requests too
     request = _record(client, patient, "erasure")
     page = client.get(reverse("practice:privacy_request", args=[request.pk])).content.decode()
     assert "Must be kept until" not in page
@@ -240,7 +240,7 @@ def test_rectification_corrects_details_and_adds_a_note_to_clinical_records(
     owner: User, patient: User, other_patient: User, practitioner: User, visit: Booking
 ) -> None:
     # The owner: a new sign-in address is theirs to set (the desk corrects the rest, below).
-    client = client_for(owner)
+    client = _reauthenticated(owner)
     request = _record(client, patient, "rectification")
     url = reverse("practice:privacy_request", args=[request.pk])
     page = client.get(url).content.decode()
@@ -306,7 +306,7 @@ def test_the_desk_cannot_move_a_patients_sign_in_to_an_address_it_holds(
     the patient's email; the owner (who may already set passwords) makes that change."""
     from django.core import mail
 
-    desk = client_for(front_desk)
+    desk = _reauthenticated(front_desk)
     request = _record(desk, patient, "rectification")
     url = reverse("practice:privacy_request", args=[request.pk])
     desk.post(url, {"action": "decide", "decision": "Correct the email."})
@@ -347,3 +347,26 @@ def test_the_desk_cannot_move_a_patients_sign_in_to_an_address_it_holds(
     rectify(owner, "their.new@example.com")
     other_patient.refresh_from_db()
     assert other_patient.email == "their.new@example.com"
+
+
+def test_erasing_asks_the_desk_for_its_password_again(front_desk: User, patient: User) -> None:
+    """Completing an erasure anonymises the patient (their questionnaire and diary deleted) or
+    closes their account: as final as the owner's retention approval, which asks for the
+    password again. An unlocked desk session left at reception must not do it alone."""
+    IntakeResponseFactory.create(patient=patient)
+    client = client_for(front_desk)
+    request = _record(client, patient, "erasure")
+    url = reverse("practice:privacy_request", args=[request.pk])
+    asked = client.post(url, {"action": "decide", "decision": "Erase what can be erased."})
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(url, {"action": "erase"})
+    patient.refresh_from_db()
+    assert patient.anonymised_at is None and patient.closed_at is None
+    assert IntakeResponse.objects.filter(patient=patient).exists()
+    # Having re-entered the password, the desk completes it.
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    client.post(url, {"action": "decide", "decision": "Erase what can be erased."})
+    client.post(url, {"action": "erase"})
+    patient.refresh_from_db()
+    assert patient.anonymised_at is not None
