@@ -38,6 +38,12 @@ SIGNING_SALT = "portal.export.download"
 # Requesting
 
 
+HANDOVER_REFUSED = (
+    "This patient can sign in, so their data goes to them as an emailed link they open after "
+    "signing in. Downloading it here is only for someone who cannot sign in."
+)
+
+
 def can_use_link(patient: User) -> bool:
     """Whether ``patient`` can sign in to use an emailed download link."""
     return bool(
@@ -46,6 +52,10 @@ def can_use_link(patient: User) -> bool:
         and patient.email
         and patient.has_usable_password()
     )
+
+
+class ExportRefused(Exception):
+    """A request the portal will not record, with a message fit for the desk."""
 
 
 def request_export(
@@ -58,11 +68,15 @@ def request_export(
 ) -> DataExport:
     """Record a request and queue its build; one already being prepared is returned instead.
 
-    ``handover``: the desk downloads the file to post or give to the patient, no link email."""
+    ``handover``: the desk downloads the file to post or give to the patient, no link email.
+    Only for a patient who cannot sign in to use a link (``can_use_link``): the desk reads no
+    health data, so anyone who can take the file themselves gets the link, never the desk."""
     from portal.tasks import build_data_export
 
     if channel not in ExportChannel.values:
         raise ValueError(f"Unknown channel {channel!r}")
+    if handover and can_use_link(patient):
+        raise ExportRefused(HANDOVER_REFUSED)
     existing = DataExport.objects.filter(patient=patient, status=ExportStatus.REQUESTED).first()
     if existing is not None:
         return existing

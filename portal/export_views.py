@@ -66,7 +66,11 @@ class DeskExportForm(forms.Form):
         label="How will they get it?",
         choices=[
             ("link", "Email them a download link (they sign in to use it)"),
-            ("handover", "I will download it here and post it or hand it over"),
+            (
+                "handover",
+                "I will download it here and post it or hand it over (only for someone "
+                "who cannot sign in)",
+            ),
         ],
         initial="link",
         required=False,  # left empty: a link, as before the choice existed
@@ -96,16 +100,17 @@ class DeskExportForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
-        if (
-            self.patient is not None
-            and cleaned.get("delivery", "link") in ("link", "")
-            and not export.can_use_link(self.patient)
-        ):
+        if self.patient is None:
+            return cleaned
+        handover = cleaned.get("delivery") == "handover"
+        if not handover and not export.can_use_link(self.patient):
             self.add_error(
                 "delivery",
                 "This patient cannot sign in (their account is closed or has no password), so "
                 "a link would not work for them. Choose to download it here and hand it over.",
             )
+        elif handover and export.can_use_link(self.patient):
+            self.add_error("delivery", export.HANDOVER_REFUSED)
         return cleaned
 
 
@@ -120,25 +125,29 @@ def desk_export(request: HttpRequest) -> HttpResponse:
     form = DeskExportForm(request.POST if request.method == "POST" else None, clinic=clinic)
     if request.method == "POST" and form.is_valid() and form.patient is not None:
         handover = form.cleaned_data["delivery"] == "handover"
-        export.request_export(
-            patient=form.patient,
-            requested_by=desk,
-            channel=form.cleaned_data["channel"],
-            handover=handover,
-        )
-        if handover:
-            messages.success(
-                request,
-                f"Preparing {form.patient}'s data. In a minute or two a download button "
-                "appears in the list below; it works once.",
+        try:
+            export.request_export(
+                patient=form.patient,
+                requested_by=desk,
+                channel=form.cleaned_data["channel"],
+                handover=handover,
             )
+        except export.ExportRefused as refused:
+            form.add_error("delivery", str(refused))
         else:
-            messages.success(
-                request,
-                f"Preparing {form.patient}'s data. They will be emailed a download link at "
-                f"{form.patient.email}; it works once, after they sign in.",
-            )
-        return redirect("desk_export")
+            if handover:
+                messages.success(
+                    request,
+                    f"Preparing {form.patient}'s data. In a minute or two a download button "
+                    "appears in the list below; it works once.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Preparing {form.patient}'s data. They will be emailed a download link at "
+                    f"{form.patient.email}; it works once, after they sign in.",
+                )
+            return redirect("desk_export")
     return render(
         request,
         "portal/desk_export.html",

@@ -66,7 +66,9 @@ class RectifyForm(forms.Form):
         help_text="Shown beside the record; the record itself is not changed.",
     )
 
-    def __init__(self, *args: Any, patient: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, patient: User, may_change_email: bool = True, **kwargs: Any
+    ) -> None:
         kwargs.setdefault(
             "initial",
             {
@@ -77,3 +79,8 @@ class RectifyForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+        if not may_change_email:
+            # Disabled: the address shown is kept whatever is posted (the owner changes it).
+            email = self.fields["email"]
+            email.disabled = True
+            email.help_text = "Only the clinic owner can change the address they sign in with."

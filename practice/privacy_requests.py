@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from payments.models import FeeReduction
+from portal import policy
 from portal.audit import AuditAction
 from portal.models import Clinic, User
 from practice import retention
@@ -217,6 +218,19 @@ def complete_erasure(*, request: PrivacyRequest, by: User) -> str:
     return what
 
 
+EMAIL_OWNER_ONLY = (
+    "Only the clinic owner can change the email address a patient signs in with: a password "
+    "reset goes to it, so it opens their account and their health record."
+)
+
+
+def may_change_email(user: User) -> bool:
+    """Whether ``user`` may move a patient's sign-in to another address: the owner, who may
+    already set anyone's password. Whoever holds the new address can reset the password and
+    read the patient's record, so the front desk (which reads no health data) may not."""
+    return policy.is_owner(user)
+
+
 @transaction.atomic
 def complete_rectification(
     *,
@@ -239,6 +253,8 @@ def complete_rectification(
     now = timezone.now()
     patient = User.objects.select_for_update().get(pk=locked.patient_id)
     email = email.strip().lower()
+    if email != patient.email and not may_change_email(by):
+        raise RequestError(EMAIL_OWNER_ONLY)
     if email != patient.email and User.objects.filter(email__iexact=email).exists():
         raise RequestError("Another account already uses that email address.")
     changed = [

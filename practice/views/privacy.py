@@ -109,12 +109,16 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 @no_store
 @staff_required
+# Deciding, erasing (anonymise or close the account) and rectifying are final: the password or
+# a code again first, as for the owner's retention approval.
+@sensitive_action
 @require_http_methods(["GET", "POST"])
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One request: the answer for each kind of record, the decision, and completing it."""
     item = get_object_or_404(PrivacyRequest.objects.select_related("patient"), pk=pk)
     decision_form = DecisionForm(None, initial={"decision": item.decision})
-    rectify_form = RectifyForm(None, patient=item.patient)
+    may_change_email = privacy_requests.may_change_email(signed_in_user(request))
+    rectify_form = RectifyForm(None, patient=item.patient, may_change_email=may_change_email)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -135,7 +139,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("practice:privacy_request", pk=item.pk)
             elif action == "rectify" and item.kind == PrivacyRequestKind.RECTIFICATION:
-                rectify_form = RectifyForm(request.POST, patient=item.patient)
+                rectify_form = RectifyForm(
+                    request.POST, patient=item.patient, may_change_email=may_change_email
+                )
                 if rectify_form.is_valid():
                     messages.success(
                         request,

@@ -451,6 +451,8 @@ def test_a_closed_account_gets_its_data_handed_over_by_the_desk(
 def test_a_practitioner_cannot_take_a_hand_over_file(
     patient: User, front_desk: User, practitioner: User, capture: Callable[[], Any]
 ) -> None:
+    User.objects.filter(pk=patient.pk).update(closed_at=timezone.now(), is_active=False)
+    patient.refresh_from_db()
     with capture():
         export.request_export(
             patient=patient, requested_by=front_desk, channel="phone", handover=True

@@ -16,6 +16,7 @@ from intake.models import DiaryEntry, IntakeResponse
 from payments.fee_reductions import fee_reduction_request
 from payments.models import FeeReduction
 from portal.models import AuditAction, AuditEvent, Clinic, User
+from practice import privacy_requests
 from practice.models import (
     PrivacyRequest,
     PrivacyRequestStatus,
@@ -177,7 +178,7 @@ def test_erasure_of_a_treated_patient_keeps_health_records_and_says_why(
     front_desk: User, patient: User, private: Service, practitioner: User
 ) -> None:
     treated_at(patient, private, practitioner, NOW - timedelta(days=30))
-    client = client_for(front_desk)
+    client = _reauthenticated(front_desk)
     request = _record(client, patient, "erasure")
     page = client.get(reverse("practice:privacy_request", args=[request.pk])).content.decode()
     assert 'data-verdict="keep"' in page and "Must be kept until" in page
@@ -214,7 +215,7 @@ def test_erasure_of_an_untreated_patient_erases_now(
 ) -> None:
     fee_reduction_request(patient=patient, clinic=clinic, reason=MARKER)
     IntakeResponseFactory.create(patient=patient)
-    client = client_for(owner)  # the owner works the requests too
+    client = _reauthenticated(owner)  # the owner works the requests too
     request = _record(client, patient, "erasure")
     page = client.get(reverse("practice:privacy_request", args=[request.pk])).content.decode()
     assert "Must be kept until" not in page
@@ -236,9 +237,10 @@ def test_erasure_of_an_untreated_patient_erases_now(
 
 
 def test_rectification_corrects_details_and_adds_a_note_to_clinical_records(
-    front_desk: User, patient: User, other_patient: User, practitioner: User, visit: Booking
+    owner: User, patient: User, other_patient: User, practitioner: User, visit: Booking
 ) -> None:
-    client = client_for(front_desk)
+    # The owner: a new sign-in address is theirs to set (the desk corrects the rest, below).
+    client = _reauthenticated(owner)
     request = _record(client, patient, "rectification")
     url = reverse("practice:privacy_request", args=[request.pk])
     page = client.get(url).content.decode()
@@ -293,3 +295,78 @@ def test_rectification_corrects_details_and_adds_a_note_to_clinical_records(
     assert AuditEvent.objects.filter(
         action=AuditAction.PRIVACY_REQUEST_COMPLETED, subject=patient
     ).exists()
+
+
+def test_the_desk_cannot_move_a_patients_sign_in_to_an_address_it_holds(
+    front_desk: User, owner: User, patient: User, other_patient: User
+) -> None:
+    """Changing the address someone signs in with hands their account (and their health
+    record) to whoever reads the new address: a password reset goes there. The front desk
+    reads no health data, so a "rectification" it records and decides itself must not move
+    the patient's email; the owner (who may already set passwords) makes that change."""
+    from django.core import mail
+
+    desk = _reauthenticated(front_desk)
+    request = _record(desk, patient, "rectification")
+    url = reverse("practice:privacy_request", args=[request.pk])
+    desk.post(url, {"action": "decide", "decision": "Correct the email."})
+    attempt = {"action": "rectify", "first_name": "Alexa", "last_name": "", "phone": ""}
+    desk.post(url, {**attempt, "email": "desk.attacker@example.net", "note": ""})
+    mail.outbox.clear()
+    Client().post(reverse("account_reset_password"), {"email": "desk.attacker@example.net"})
+    # (An address with no account is told so, to prevent enumeration: no reset link.)
+    reset_links = [
+        m
+        for m in mail.outbox
+        if "desk.attacker@example.net" in m.to and "/accounts/password/reset/key/" in str(m.body)
+    ]
+    assert not reset_links, "a password reset for the patient's account went to the desk"
+    patient.refresh_from_db()
+    # The name is corrected; the address is the one the patient signs in with.
+    assert (patient.first_name, patient.email) == ("Alexa", "patient@example.com")
+    assert EmailAddress.objects.get(user=patient).email == "patient@example.com"
+    # The rule is the service's, whatever form posts to it.
+    second = _record(desk, other_patient, "rectification")
+    privacy_requests.decide(request=second, decision="Correct the email.", by=front_desk)
+
+    def rectify(by: User, email: str) -> str:
+        return privacy_requests.complete_rectification(
+            request=second,
+            by=by,
+            first_name="",
+            last_name="",
+            email=email,
+            phone="",
+            date_of_birth=None,
+            note="",
+        )
+
+    with pytest.raises(privacy_requests.RequestError):
+        rectify(front_desk, "desk.attacker@example.net")
+    # The owner corrects a wrong address.
+    rectify(owner, "their.new@example.com")
+    other_patient.refresh_from_db()
+    assert other_patient.email == "their.new@example.com"
+
+
+def test_erasing_asks_the_desk_for_its_password_again(front_desk: User, patient: User) -> None:
+    """Completing an erasure anonymises the patient (their questionnaire and diary deleted) or
+    closes their account: as final as the owner's retention approval, which asks for the
+    password again. An unlocked desk session left at reception must not do it alone."""
+    IntakeResponseFactory.create(patient=patient)
+    client = client_for(front_desk)
+    request = _record(client, patient, "erasure")
+    url = reverse("practice:privacy_request", args=[request.pk])
+    asked = client.post(url, {"action": "decide", "decision": "Erase what can be erased."})
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(url, {"action": "erase"})
+    patient.refresh_from_db()
+    assert patient.anonymised_at is None and patient.closed_at is None
+    assert IntakeResponse.objects.filter(patient=patient).exists()
+    # Having re-entered the password, the desk completes it.
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    client.post(url, {"action": "decide", "decision": "Erase what can be erased."})
+    client.post(url, {"action": "erase"})
+    patient.refresh_from_db()
+    assert patient.anonymised_at is not None
