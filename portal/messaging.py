@@ -73,6 +73,20 @@ URGENT_KINDS = frozenset(
         MessageKind.WAITLIST_OFFER,
     }
 )
+# Kinds whose very existence says something about a patient's health (felt worse after a
+# treatment, a red flag, advice to seek care, a hold): the admin, where the front desk and the
+# owner (who read no health data) see the outbox, leaves them out.
+HEALTH_KINDS = frozenset(
+    {
+        MessageKind.RECHECK,
+        MessageKind.URGENT_ADVICE,
+        MessageKind.INTAKE_ADVICE,
+        MessageKind.ALERT_URGENT,
+        MessageKind.ALERT_CHASE,
+        MessageKind.ALERT_DIGEST,
+        MessageKind.TREATMENT_HOLD,
+    }
+)
 # Guidance before a visit: one per visit whichever kind (``outbox_one_guidance_per_visit``).
 GUIDANCE_KINDS = frozenset({MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT})
 

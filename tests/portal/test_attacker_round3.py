@@ -12,6 +12,7 @@ from intake.services import diary_add
 from portal import export
 from portal.models import DataExport, User
 from tests.booking.conftest import eager_celery  # noqa: F401 (a fixture)
+from tests.conftest import client_for
 from tests.portal.test_export import reauthenticated, unzip
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
@@ -47,3 +48,41 @@ def test_the_desk_cannot_take_the_record_of_a_patient_who_can_sign_in(
         export.request_export(
             patient=patient, requested_by=front_desk, channel="phone", handover=True
         )
+
+
+@pytest.mark.parametrize("who", ["front_desk", "owner"])
+def test_the_admin_outbox_shows_no_message_that_reveals_health(
+    request: pytest.FixtureRequest, patient: User, who: str
+) -> None:
+    """A day-5 re-check goes only to a patient who felt worse after a treatment: listing those
+    rows (the kind filter, a search) told the desk and the owner, who read no health data,
+    who that was. Such kinds are out of the admin; the rest of the outbox is still there."""
+    from django.utils import timezone
+
+    from followup.models import MessageKind, OutboxMessage
+    from portal.messaging import HEALTH_KINDS
+
+    now = timezone.now()
+    hidden = [
+        OutboxMessage.objects.create(
+            kind=kind, recipient=patient, extra=f"k-{kind}", due_at=now, subject=f"S-{kind}"
+        )
+        for kind in HEALTH_KINDS
+    ]
+    shown = OutboxMessage.objects.create(
+        kind=MessageKind.DATA_EXPORT, recipient=patient, extra="export:1", due_at=now
+    )
+    client = client_for(request.getfixturevalue(who))
+    changelist = reverse("admin:followup_outboxmessage_changelist")
+    page = client.get(changelist).content.decode()
+    assert f"/followup/outboxmessage/{shown.pk}/" in page
+    for row in hidden:
+        assert f"/followup/outboxmessage/{row.pk}/" not in page
+        listed = client.get(changelist, {"kind": row.kind}).content.decode()
+        assert f"/followup/outboxmessage/{row.pk}/" not in listed
+        assert patient.email not in listed
+        searched = client.get(changelist, {"q": f"S-{row.kind}"}).content.decode()
+        assert f"/followup/outboxmessage/{row.pk}/" not in searched
+        detail = client.get(reverse("admin:followup_outboxmessage_change", args=[row.pk]))
+        assert detail.status_code in (302, 404)
+        assert patient.email not in detail.content.decode()
