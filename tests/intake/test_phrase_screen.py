@@ -348,3 +348,26 @@ def test_negated_form_lines_clear_only_their_own_question() -> None:
     assert screen_text("- numbness: no\n- bladder problems: no\n- fever: no").found == ()
     mixed = screen_text("- fever: no\n- numb groin: yes\n- fainted: no")
     assert (mixed.level, mixed.reasons[0]) == (Level.EMERGENCY, "cauda_equina")
+
+
+def test_the_first_word_lookup_finds_what_asking_every_phrase_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``FirstWords`` (phrases looked up by the word they start on, kept per word) gives what
+    ``find`` gives phrase by phrase, also after it has forgotten what it kept (its limit)."""
+    table = phrase_table()
+    texts = [c[0] for c in CASES[:300]]
+    for text in texts:
+        words = phrase_words.tokens(text, table.emoji)
+        by_phrase = [m for p in table.phrases for m in phrases.find(p, words, table.real)]
+        looked_up = table.phrase_index.find(words, table.real)
+        key = lambda m: (m.start, m.end, m.phrase.text, m.phrase.hazard)  # noqa: E731
+        assert sorted(looked_up, key=key) == sorted(by_phrase, key=key), text
+    before = [screen_text(t) for t in texts]
+    monkeypatch.setattr(phrases.FirstWords, "LIMIT", 5)
+    fresh = phrases.FirstWords(table.phrases)
+    for text in texts[:40]:
+        words = phrase_words.tokens(text, table.emoji)
+        assert fresh.find(words, table.real) == table.phrase_index.find(words, table.real)
+    assert len(fresh._starting) <= 5
+    assert [screen_text(t) for t in texts] == before
