@@ -4,7 +4,7 @@ browser tabs or two workers would: what each returned or raised."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,3 +39,20 @@ def at_once(attempts: Sequence[Callable[[], Any]], *, timeout: float = 60) -> li
         t.join(timeout=timeout)
     assert not any(t.is_alive() for t in threads), "a racer is stuck (deadlock?)"
     return outcomes
+
+
+def labelled(
+    outcomes: Sequence[Outcome], *, ok: str, expected: Mapping[type[Exception], str]
+) -> list[tuple[str, Any]]:
+    """Each outcome as (label, value or error): ``ok`` for a value, the label of an expected
+    refusal for its error; any other error fails the test."""
+    results: list[tuple[str, Any]] = []
+    for outcome in outcomes:
+        if outcome.error is None:
+            results.append((ok, outcome.value))
+            continue
+        label = next((v for k, v in expected.items() if isinstance(outcome.error, k)), "error")
+        results.append((label, outcome.error))
+    errors = [r for r in results if r[0] == "error"]
+    assert not errors, errors
+    return results

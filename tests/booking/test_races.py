@@ -36,7 +36,7 @@ from tests.booking.factories import (
     local,
     weekly_hours,
 )
-from tests.concurrency import at_once
+from tests.concurrency import at_once, labelled
 from tests.factories import PatientFactory
 
 pytestmark = [
@@ -51,19 +51,11 @@ ROUNDS = 3
 
 def race(attempts: list[Callable[[], Booking]]) -> list[tuple[str, Any]]:
     """Run every attempt at once, each on its own connection; return what each got."""
-    results: list[tuple[str, Any]] = []
-    for outcome in at_once(attempts):
-        if outcome.error is None:
-            results.append(("booked", outcome.value))
-        elif isinstance(outcome.error, SlotUnavailable):
-            results.append(("unavailable", outcome.error))
-        elif isinstance(outcome.error, NotEligible):
-            results.append(("not eligible", outcome.error))
-        else:
-            results.append(("error", outcome.error))
-    errors = [r for r in results if r[0] == "error"]
-    assert not errors, errors
-    return results
+    return labelled(
+        at_once(attempts),
+        ok="booked",
+        expected={SlotUnavailable: "unavailable", NotEligible: "not eligible"},
+    )
 
 
 def assert_one_winner(results: list[tuple[str, Any]], taken_at: Any) -> Booking:

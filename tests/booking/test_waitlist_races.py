@@ -33,7 +33,7 @@ from followup.models import MessageKind, OutboxMessage
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE
 from tests.booking.factories import ServiceFactory, ShiftFactory, book, local
-from tests.concurrency import at_once
+from tests.concurrency import at_once, labelled
 from tests.factories import PatientFactory
 
 pytestmark = [
@@ -47,17 +47,7 @@ RACERS = 20
 
 def race(attempts: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
     """Run every attempt at once, each on its own connection; return what each got."""
-    results: list[tuple[str, Any]] = []
-    for outcome in at_once(attempts, timeout=90):
-        if outcome.error is None:
-            results.append(("claimed", outcome.value))
-        elif isinstance(outcome.error, PlaceGone):
-            results.append(("gone", outcome.error))
-        else:
-            results.append(("error", outcome.error))
-    errors = [r for r in results if r[0] == "error"]
-    assert not errors, errors
-    return results
+    return labelled(at_once(attempts, timeout=90), ok="claimed", expected={PlaceGone: "gone"})
 
 
 def test_twenty_confirm_one_freed_recliner_and_exactly_one_books_it(
