@@ -60,6 +60,19 @@ def client_for(user: User) -> Client:
     return client
 
 
+def reauthenticated(user: User) -> Client:
+    """``client_for`` that has just re-entered its password (allauth's reauthentication), as
+    the pages behind ``sensitive_action`` ask."""
+    from django.urls import reverse
+
+    from tests.factories import TEST_PASSWORD
+
+    client = client_for(user)
+    answer = client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    assert answer.status_code == 302
+    return client
+
+
 @pytest.fixture
 def no_quiet_hours(monkeypatch: pytest.MonkeyPatch) -> None:
     """Send routine outbox emails (refunds, fee decisions...) whatever the hour the test runs at;

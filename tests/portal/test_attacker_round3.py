@@ -12,8 +12,8 @@ from intake.services import diary_add
 from portal import export
 from portal.models import DataExport, User
 from tests.booking.conftest import eager_celery  # noqa: F401 (a fixture)
-from tests.conftest import client_for
-from tests.portal.test_export import reauthenticated, unzip
+from tests.conftest import client_for, reauthenticated
+from tests.portal.test_export import unzip
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 

@@ -50,8 +50,8 @@ from practice.models import RecordCorrection
 from practice.services import TreatmentDetails, treatment_record_save
 from tests.booking.conftest import eager_celery  # noqa: F401 (a fixture)
 from tests.booking.factories import PractitionerFactory, ServiceFactory, visit_at
-from tests.conftest import client_for
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.conftest import client_for, reauthenticated
+from tests.factories import UserFactory
 from tests.intake.factories import IntakeResponseFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
@@ -68,14 +68,6 @@ Capture = Callable[..., Any]
 def capture(django_capture_on_commit_callbacks: Capture) -> Callable[[], Any]:
     """Run on-commit work (the queued task, then its email) as the request's commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-def reauthenticated(user: User) -> Client:
-    """A signed-in browser that has just re-entered its password (allauth's reauthentication)."""
-    client = client_for(user)
-    answer = client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
-    assert answer.status_code == 302
-    return client
 
 
 def seed_everything(patient: User, practitioner: User, desk: User) -> None:

@@ -25,19 +25,12 @@ from practice.models import (
     TreatmentRecord,
 )
 from tests.booking.conftest import NOW
-from tests.conftest import client_for
+from tests.conftest import client_for, reauthenticated
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.intake.factories import IntakeResponseFactory
 from tests.practice.test_retention import MARKER, treated_at
 
 pytestmark = pytest.mark.usefixtures("frozen")
-
-
-def _reauthenticated(user: User) -> Client:
-    client = client_for(user)
-    response = client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 # -- Closing an account -------------------------------------------------------------------------
@@ -70,7 +63,7 @@ def test_close_explains_what_is_kept_then_closes_after_reauthentication(
     patient.refresh_from_db()
     assert patient.closed_at is None
 
-    client = _reauthenticated(patient)
+    client = reauthenticated(patient)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         done = client.post(reverse("practice:close_account"), {"confirm": "close"})
     assert done.status_code == 302 and done["Location"] == reverse("home")
@@ -92,7 +85,7 @@ def test_close_explains_what_is_kept_then_closes_after_reauthentication(
 def test_never_booked_patient_closing_is_deleted(clinic: Clinic) -> None:
     patient = UserFactory.create(email="brief@example.com")
     IntakeResponseFactory.create(patient=patient)
-    client = _reauthenticated(patient)
+    client = reauthenticated(patient)
     page = client.get(reverse("practice:close_account")).content.decode()
     assert "deleted now" in page and "data-kept" not in page
     client.post(reverse("practice:close_account"), {"confirm": "close"})
@@ -104,7 +97,7 @@ def test_never_booked_patient_closing_is_deleted(clinic: Clinic) -> None:
 
 
 def test_booked_but_never_treated_is_anonymised_now(patient: User, visit: Booking) -> None:
-    client = _reauthenticated(patient)
+    client = reauthenticated(patient)
     client.post(reverse("practice:close_account"), {"confirm": "close"})
     patient.refresh_from_db()
     assert patient.anonymised_at is not None and patient.first_name == ""
@@ -123,7 +116,7 @@ def test_a_visit_too_close_to_cancel_online_stops_closing(
         practitioner=private.practitioners.get(),
         starts_at=NOW + timedelta(hours=3),
     )
-    client = _reauthenticated(patient)
+    client = reauthenticated(patient)
     assert "data-too-late" in client.get(reverse("practice:close_account")).content.decode()
     response = client.post(reverse("practice:close_account"), {"confirm": "close"}, follow=True)
     assert "too close to cancel online" in response.content.decode()
@@ -178,7 +171,7 @@ def test_erasure_of_a_treated_patient_keeps_health_records_and_says_why(
     front_desk: User, patient: User, private: Service, practitioner: User
 ) -> None:
     treated_at(patient, private, practitioner, NOW - timedelta(days=30))
-    client = _reauthenticated(front_desk)
+    client = reauthenticated(front_desk)
     request = _record(client, patient, "erasure")
     page = client.get(reverse("practice:privacy_request", args=[request.pk])).content.decode()
     assert 'data-verdict="keep"' in page and "Must be kept until" in page
@@ -215,7 +208,7 @@ def test_erasure_of_an_untreated_patient_erases_now(
 ) -> None:
     fee_reduction_request(patient=patient, clinic=clinic, reason=MARKER)
     IntakeResponseFactory.create(patient=patient)
-    client = _reauthenticated(owner)  # the owner works the requests too
+    client = reauthenticated(owner)  # the owner works the requests too
     request = _record(client, patient, "erasure")
     page = client.get(reverse("practice:privacy_request", args=[request.pk])).content.decode()
     assert "Must be kept until" not in page
@@ -240,7 +233,7 @@ def test_rectification_corrects_details_and_adds_a_note_to_clinical_records(
     owner: User, patient: User, other_patient: User, practitioner: User, visit: Booking
 ) -> None:
     # The owner: a new sign-in address is theirs to set (the desk corrects the rest, below).
-    client = _reauthenticated(owner)
+    client = reauthenticated(owner)
     request = _record(client, patient, "rectification")
     url = reverse("practice:privacy_request", args=[request.pk])
     page = client.get(url).content.decode()
@@ -306,7 +299,7 @@ def test_the_desk_cannot_move_a_patients_sign_in_to_an_address_it_holds(
     the patient's email; the owner (who may already set passwords) makes that change."""
     from django.core import mail
 
-    desk = _reauthenticated(front_desk)
+    desk = reauthenticated(front_desk)
     request = _record(desk, patient, "rectification")
     url = reverse("practice:privacy_request", args=[request.pk])
     desk.post(url, {"action": "decide", "decision": "Correct the email."})

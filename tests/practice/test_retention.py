@@ -35,7 +35,7 @@ from practice.models import RecordCorrection, RetentionCase, TreatmentRecord
 from practice.services import TreatmentDetails, treatment_record_save
 from tests.booking.conftest import NOW
 from tests.booking.factories import visit_at
-from tests.conftest import client_for
+from tests.conftest import client_for, reauthenticated
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.intake.factories import IntakeResponseFactory
 
@@ -126,15 +126,6 @@ def younger(private: Service, other_patient: User, practitioner: User) -> User:
     return other_patient
 
 
-def _reauthenticated(user: User) -> Client:
-    client = client_for(user)
-    assert (
-        client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD}).status_code
-        == 302
-    )
-    return client
-
-
 def test_eight_years_and_a_day_is_listed_a_day_younger_is_not(old: User, younger: User) -> None:
     with time_machine.travel(NOW, tick=False):
         due = {d.patient.pk for d in retention.due_for_anonymisation()}
@@ -163,7 +154,7 @@ def test_owner_approves_and_the_person_is_anonymised(
     with time_machine.travel(NOW, tick=False):
         retention.run()
         case = RetentionCase.objects.get()
-        client = _reauthenticated(owner)
+        client = reauthenticated(owner)
         page = client.get(reverse("practice:retention")).content.decode()
         assert f'data-case="{case.pk}"' in page
         with django_capture_on_commit_callbacks(execute=True):
@@ -282,7 +273,7 @@ def test_retention_page_is_the_owners_only(
     assert client_for(practitioner).get(reverse("practice:retention")).status_code == 403
     case_post = client_for(front_desk).post(reverse("practice:retention"), {"case": "1"})
     assert case_post.status_code == 403
-    assert _reauthenticated(owner).get(reverse("practice:retention")).status_code == 200
+    assert reauthenticated(owner).get(reverse("practice:retention")).status_code == 200
 
 
 def test_approval_asks_for_the_password_again(old: User, owner: User) -> None:
