@@ -102,6 +102,8 @@ class DeskExportForm(forms.Form):
         cleaned = super().clean() or {}
         if self.patient is None:
             return cleaned
+        # A hand-over for someone who can sign in is the service's to refuse (ExportRefused,
+        # shown on this field by the view); a link for someone who cannot is this form's advice.
         handover = cleaned.get("delivery") == "handover"
         if not handover and not export.can_use_link(self.patient):
             self.add_error(
@@ -109,8 +111,6 @@ class DeskExportForm(forms.Form):
                 "This patient cannot sign in (their account is closed or has no password), so "
                 "a link would not work for them. Choose to download it here and hand it over.",
             )
-        elif handover and export.can_use_link(self.patient):
-            self.add_error("delivery", export.HANDOVER_REFUSED)
         return cleaned
 
 
