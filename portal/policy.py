@@ -89,6 +89,13 @@ def is_owner(user: Any) -> bool:
     return _active(user) and bool(user.is_superuser)
 
 
+def may_change_sign_in_email(user: Any) -> bool:
+    """Whether ``user`` may move a patient's sign-in to another address: the owner, who may
+    already set anyone's password. Whoever holds the new address can reset the password and
+    read the patient's record, so the front desk (which reads no health data) may not."""
+    return is_owner(user)
+
+
 def months_ago(now: datetime, months: int) -> datetime:
     """The same wall-clock moment ``months`` calendar months earlier (31 March -> 28/29 Feb)."""
     month0 = now.month - 1 - months

@@ -224,13 +224,6 @@ EMAIL_OWNER_ONLY = (
 )
 
 
-def may_change_email(user: User) -> bool:
-    """Whether ``user`` may move a patient's sign-in to another address: the owner, who may
-    already set anyone's password. Whoever holds the new address can reset the password and
-    read the patient's record, so the front desk (which reads no health data) may not."""
-    return policy.is_owner(user)
-
-
 @transaction.atomic
 def complete_rectification(
     *,
@@ -253,10 +246,11 @@ def complete_rectification(
     now = timezone.now()
     patient = User.objects.select_for_update().get(pk=locked.patient_id)
     email = email.strip().lower()
-    if email != patient.email and not may_change_email(by):
-        raise RequestError(EMAIL_OWNER_ONLY)
-    if email != patient.email and User.objects.filter(email__iexact=email).exists():
-        raise RequestError("Another account already uses that email address.")
+    if email != patient.email:
+        if not policy.may_change_sign_in_email(by):
+            raise RequestError(EMAIL_OWNER_ONLY)
+        if User.objects.filter(email__iexact=email).exists():
+            raise RequestError("Another account already uses that email address.")
     changed = [
         label
         for label, old, new in (

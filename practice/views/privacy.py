@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from intake.access import no_store
+from portal import policy
 from portal.access import owner_required, patient_required, signed_in_user, staff_required
 from portal.models import Clinic
 from portal.team_security import sensitive_action
@@ -117,7 +118,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One request: the answer for each kind of record, the decision, and completing it."""
     item = get_object_or_404(PrivacyRequest.objects.select_related("patient"), pk=pk)
     decision_form = DecisionForm(None, initial={"decision": item.decision})
-    may_change_email = privacy_requests.may_change_email(signed_in_user(request))
+    may_change_email = policy.may_change_sign_in_email(signed_in_user(request))
     rectify_form = RectifyForm(None, patient=item.patient, may_change_email=may_change_email)
     if request.method == "POST":
         action = request.POST.get("action")
