@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from intake.phrases import Combination, Negation, Phrase, PhraseTable
+from intake.phrase_find import Phrase
+from intake.phrases import Combination, Negation, PhraseTable
 
 
 def load(data: Mapping[str, object]) -> PhraseTable:

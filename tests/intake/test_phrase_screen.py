@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake import phrase_file, phrase_words, phrases
+from intake import phrase_file, phrase_find, phrase_words, phrases
 from intake.triage import REASON_TEXT, Level, phrase_table, screen_text
 
 CASES = yaml.safe_load(
@@ -193,7 +193,7 @@ def test_every_phrase_is_hit_by_at_least_one_case() -> None:
     hit: set[str] = set()
     for text, _, _ in CASES:
         words = phrase_words.tokens(text, table.emoji)
-        hit |= {p.text for p in table.phrases if phrases.find(p, words, table.real)}
+        hit |= {p.text for p in table.phrases if phrase_find.find(p, words, table.real)}
     assert [p.text for p in table.phrases if p.text not in hit] == []
 
 
@@ -208,7 +208,7 @@ def test_every_exception_is_hit_by_at_least_one_case() -> None:
             (hazard, e.text)
             for hazard, excepts in table.exceptions.items()
             for e in excepts
-            if phrases.find(e, words, table.real, exact=True)
+            if phrase_find.find(e, words, table.real, exact=True)
         }
     unhit = [
         (h, e.text) for h, es in table.exceptions.items() for e in es if (h, e.text) not in hit
@@ -300,11 +300,11 @@ def test_a_plus_joins_words_side_by_side() -> None:
 def test_a_phrase_word_that_fails_later_tries_the_next_candidate() -> None:
     # Round 14: "warm ... then + settled" over "warm and then settled": the first of "then|and"
     # ("and") cannot be followed by "settled", so the matcher goes on to the later "then".
-    phrase = phrases.Phrase("warm ... then|and + settled", "x", "review")
+    phrase = phrase_find.Phrase("warm ... then|and + settled", "x", "review")
     words = phrase_words.tokens("warm round the spots and then settled")
-    found = phrases.find(phrase, words)
+    found = phrase_find.find(phrase, words)
     assert [(m.start, m.end) for m in found] == [(0, 7)]
-    assert phrases.find(phrase, phrase_words.tokens("warm and then it settled")) == []
+    assert phrase_find.find(phrase, phrase_words.tokens("warm and then it settled")) == []
     # So an exception reaches past an early look-alike: "... so I need to cancel, I'm fine".
     assert screen_text("my husband has a fever so I need to cancel, I'm fine myself").found == ()
 
@@ -359,13 +359,13 @@ def test_the_first_word_lookup_finds_what_asking_every_phrase_finds(
     texts = [c[0] for c in CASES[:300]]
     for text in texts:
         words = phrase_words.tokens(text, table.emoji)
-        by_phrase = [m for p in table.phrases for m in phrases.find(p, words, table.real)]
+        by_phrase = [m for p in table.phrases for m in phrase_find.find(p, words, table.real)]
         looked_up = table.phrase_index.find(words, table.real)
         key = lambda m: (m.start, m.end, m.phrase.text, m.phrase.hazard)  # noqa: E731
         assert sorted(looked_up, key=key) == sorted(by_phrase, key=key), text
     before = [screen_text(t) for t in texts]
-    monkeypatch.setattr(phrases.FirstWords, "LIMIT", 5)
-    fresh = phrases.FirstWords(table.phrases)
+    monkeypatch.setattr(phrase_find.FirstWords, "LIMIT", 5)
+    fresh = phrase_find.FirstWords(table.phrases)
     for text in texts[:40]:
         words = phrase_words.tokens(text, table.emoji)
         assert fresh.find(words, table.real) == table.phrase_index.find(words, table.real)
