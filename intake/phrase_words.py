@@ -63,6 +63,13 @@ _FORM_ANSWER = re.compile(
     r"(?:no|nope|none|nil|n|normal|fine|negative|never|absent|not really|no change)"
     r"[ \t]*([.!](?=\s|$)|(?=$|[,;]))"
 )
+# Round 15: a "Q: ... A: ..." form ("Q: Fever? A: No.") is read without its markers, so its
+# answers are read like any other form's ("Fever? No."): a "Q:" or "A:" at the start of a line
+# or just after a sentence's end (".", "!" or the question's "?") is dropped.
+_QA_MARKER = re.compile(r"(?m)(?:^|(?<=[.!?]))([ \t]*)[qa][ \t]*:[ \t]*")
+# Round 15: a slash between words is "or" ("no bladder/bowel changes" is "no bladder or bowel
+# changes", so the negation carries on as it does through "or"); "24/7" is left alone.
+_SLASH = re.compile(r"(?<=[^\W\d_])[ \t]*/[ \t]*(?=[^\W\d_])")
 # "8kg", "39c", "10mg": a number and its unit are two words ("lost 8 kg", "39 c").
 _NUMBER_UNIT = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 # A full stop ends a sentence only before a space (so "38.5" stays one reading).
@@ -72,6 +79,8 @@ _TOKEN = re.compile(r"[^\W_]+|[.!?;](?=\s|$)|\n")
 def tokens(text: str, emoji: Mapping[str, str] | None = None) -> list[str]:
     """The words of ``text`` as the screen reads them; sentence ends become ``|``."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = _QA_MARKER.sub(r"\1", text)
+    text = _SLASH.sub(" or ", text)
     text = _FORM_ANSWER.sub(lambda m: f"{m.group(1)} no {m.group(2)}{m.group(3)}", text)
     for symbol, words in (emoji or {}).items():
         if symbol in text:

@@ -350,6 +350,38 @@ def test_negated_form_lines_clear_only_their_own_question() -> None:
     assert (mixed.level, mixed.reasons[0]) == (Level.EMERGENCY, "cauda_equina")
 
 
+def test_a_q_and_a_form_is_read_without_its_markers() -> None:
+    # Round 15: "Q: Fever? A: No." is "Fever? No.", a form's "no"; a "yes" is left as written,
+    # and an "a:" inside a sentence ("Plan A: ...") is kept.
+    assert phrase_words.tokens("Q: Fever? A: No. Q: Weight loss? A: No.") == [
+        "no",
+        "fever",
+        "|",
+        "no",
+        "weight",
+        "loss",
+        "|",
+    ]
+    assert phrase_words.tokens("Plan A: gentle needles")[:2] == ["plan", "a"]
+    assert screen_text("Q: Fever? A: No. Q: Bladder/bowel changes? A: No.").found == ()
+    assert screen_text("Q: Numb groin? A: yes").level == Level.EMERGENCY
+
+
+def test_a_slash_between_words_is_read_as_or() -> None:
+    # Round 15: "no bladder/bowel changes" carries its "no" on like "no bladder or bowel
+    # changes" (it was an emergency through "bowel changes"); "24/7" is left alone.
+    assert phrase_words.tokens("no bladder/bowel changes") == [
+        "no",
+        "bladder",
+        "or",
+        "bowel",
+        "changes",
+    ]
+    assert phrase_words.tokens("pain 24/7") == ["pain", "24", "7"]
+    assert screen_text("No numbness/tingling, no bladder/bowel problems.").found == ()
+    assert screen_text("numb/tingly bum since yesterday").level == Level.EMERGENCY
+
+
 def test_the_first_word_lookup_finds_what_asking_every_phrase_finds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
