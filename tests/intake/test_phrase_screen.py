@@ -403,3 +403,20 @@ def test_the_first_word_lookup_finds_what_asking_every_phrase_finds(
         assert fresh.find(words, table.real) == table.phrase_index.find(words, table.real)
     assert len(fresh._starting) <= 5
     assert [screen_text(t) for t in texts] == before
+
+
+def test_a_forms_yes_joins_its_answer_to_the_question() -> None:
+    # "Numbness? Yes, in the groin": the "?" no longer cuts the answer's detail off from the
+    # question's word, so the two are read as one sentence (a "no" is read as before).
+    assert phrase_words.tokens("Numbness? Yes, in the groin") == [
+        "numbness",
+        "yes",
+        "in",
+        "the",
+        "groin",
+    ]
+    assert phrase_words.tokens("Weakness?\nyes")[:2] == ["weakness", "yes"]
+    assert screen_text("Q: Numbness? A: yes in the groin").level == Level.EMERGENCY
+    assert screen_text("Numbness? No. Groin fine.").found == ()
+    # Only a yes: a question followed by another sentence keeps its end.
+    assert "|" in phrase_words.tokens("Is this normal? Yesterday was fine")
