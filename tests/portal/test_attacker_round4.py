@@ -1,0 +1,121 @@
+"""Round 4 of the attacker tests: holes an outside attacker found through the real views."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import BookingStatus, Practitioner, Service
+from portal import policy
+from portal.models import Role, User
+from tests.booking.conftest import (  # noqa: F401 (fixtures)
+    _fast_passwords,
+    mei,
+    policies,
+    private,
+)
+from tests.booking.factories import PractitionerFactory, visit_at
+from tests.conftest import client_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class _FormFields(HTMLParser):
+    """The values a browser would post back from the first form of an admin change page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, Any] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.data[name] = a.get("value") or "on"
+            else:
+                self.data[name] = a.get("value") or ""
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = a.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.data[self._textarea] += (
+                data.lstrip("\n") if not self.data[self._textarea] else data
+            )
+
+
+def admin_form(client: Client, url: str) -> dict[str, Any]:
+    page = client.get(url)
+    assert page.status_code == 200
+    parser = _FormFields()
+    parser.feed(page.content.decode())
+    return parser.data
+
+
+# --- The desk moves a practitioner's profile (and their patients) to another account ------
+
+
+@pytest.fixture
+def david(policies: Any) -> Practitioner:  # noqa: F811
+    user = UserFactory.create(email="david@example.com", first_name="David", role=Role.PRACTITIONER)
+    return PractitionerFactory.create(user=user, display_name="David Rhys")
+
+
+def test_the_desk_cannot_hand_a_practitioners_profile_to_another_account(
+    front_desk: User,
+    patient: User,
+    practitioner: User,
+    mei: Practitioner,  # noqa: F811
+    david: Practitioner,
+    private: Service,  # noqa: F811
+) -> None:
+    """Care relationships follow the practitioner profile's sign-in account (``care_visits``:
+    ``practitioner__user``). The desk could edit ``Practitioner.user`` in the admin: parking
+    Mei's profile on a patient's account, then giving David's profile (and so every patient
+    David treated) to Mei's account, let Mei read all of them, write their treatment records
+    and get David's calendar feed. Who a profile belongs to is not the desk's to change."""
+    private.practitioners.add(david)
+    visit_at(
+        patient=patient,
+        service=private,
+        practitioner=david,
+        starts_at=timezone.now() - timedelta(days=30),
+        status=BookingStatus.ATTENDED,
+    )
+    assert not policy.may_read_record(practitioner, patient)
+    david_user = david.user_id
+    desk = client_for(front_desk)
+    parking = UserFactory.create(email="parking@example.com")
+    for profile, new_user in ((mei, parking), (david, practitioner)):
+        url = reverse("admin:booking_practitioner_change", args=[profile.pk])
+        data = {**admin_form(desk, url), "user": str(new_user.pk), "display_name": "Renamed"}
+        desk.post(url, data)
+    mei.refresh_from_db()
+    david.refresh_from_db()
+    assert (mei.user_id, david.user_id) == (practitioner.pk, david_user)
+    assert not policy.may_read_record(User.objects.get(pk=practitioner.pk), patient)
+    # The desk still edits what patients read about the practitioner.
+    assert david.display_name == "Renamed"
