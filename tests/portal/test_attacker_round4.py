@@ -17,6 +17,7 @@ from portal.models import Role, User
 from tests.booking.conftest import (  # noqa: F401 (fixtures)
     _fast_passwords,
     mei,
+    patient,
     policies,
     private,
 )
@@ -86,7 +87,7 @@ def david(policies: Any) -> Practitioner:  # noqa: F811
 
 def test_the_desk_cannot_hand_a_practitioners_profile_to_another_account(
     front_desk: User,
-    patient: User,
+    patient: User,  # noqa: F811
     practitioner: User,
     mei: Practitioner,  # noqa: F811
     david: Practitioner,
@@ -119,3 +120,45 @@ def test_the_desk_cannot_hand_a_practitioners_profile_to_another_account(
     assert not policy.may_read_record(User.objects.get(pk=practitioner.pk), patient)
     # The desk still edits what patients read about the practitioner.
     assert david.display_name == "Renamed"
+
+
+# --- A check-in link keeps writing health data after the account is closed ----------------
+
+
+@pytest.mark.parametrize("how", ["closed", "anonymised"])
+def test_a_check_in_link_writes_nothing_once_the_account_is_closed_or_anonymised(
+    client: Client,
+    patient: User,  # noqa: F811
+    private: Service,  # noqa: F811
+    how: str,
+) -> None:
+    """The emailed check-in link opens without signing in for 14 days. A patient who closed
+    their account (or whose account was anonymised on an erasure request) must get nothing
+    more written about them: the old link still stored new answers, a diary entry, flags and
+    alerts to the team, on an account whose health content had been erased."""
+    import time_machine
+
+    from followup.links import make_token
+    from followup.models import CheckIn, CheckInStage
+    from intake.models import Alert, DiaryEntry
+    from practice import retention
+    from tests.followup.conftest import CHECKIN_DUE, past_visit, set_status
+
+    visit = set_status(past_visit(patient, private), BookingStatus.ATTENDED)
+    with time_machine.travel(CHECKIN_DUE, tick=False):
+        token = make_token(booking_id=visit.pk, stage=CheckInStage.CHECKIN)
+        url = reverse("followup:checkin", args=[token])
+        if how == "closed":
+            assert retention.close_account(patient=patient, by=patient) == "closed"
+        else:
+            retention.anonymise(patient_id=patient.pk, actor=None, why="erasure request")
+        diary_before = DiaryEntry.objects.filter(patient=patient).count()
+        page = client.get(url)
+        answer = client.post(
+            url, {"comparison": "worse", "pain_now": "9", "red_flags": ["fever"], "note": "x"}
+        )
+    assert page.status_code == 410 and answer.status_code == 410
+    assert "account" in answer.content.decode()
+    assert not CheckIn.objects.filter(patient=patient).exists()
+    assert DiaryEntry.objects.filter(patient=patient).count() == diary_before
+    assert not Alert.objects.filter(patient=patient).exists()
