@@ -162,3 +162,46 @@ def test_a_check_in_link_writes_nothing_once_the_account_is_closed_or_anonymised
     assert not CheckIn.objects.filter(patient=patient).exists()
     assert DiaryEntry.objects.filter(patient=patient).count() == diary_before
     assert not Alert.objects.filter(patient=patient).exists()
+
+
+# --- Trying patient ids at the "outside your care" pages lists the clinic's patients -------
+
+
+def test_trying_ids_outside_care_names_no_patient_the_practitioner_cannot_find(
+    patient: User,  # noqa: F811
+    david: Practitioner,
+    mei: Practitioner,  # noqa: F811
+    private: Service,  # noqa: F811
+) -> None:
+    """A practitioner opening /practice/patients/<id>/ (or its intake and diary) for a patient
+    outside their care got "Alex Morgan is not in your care" (or their email address) for any
+    id of the clinic, and the "see anyway" form named them too: walking the ids listed every
+    patient by name and email, which ``policy.findable_patients`` keeps from the patient
+    search and the booking pages' ``for``. Outside what they may find, or a team alert they
+    may act on, the pages say "this patient"; asking to see anyway still works."""
+    from intake.models import AlertLevel
+    from intake.services import alert_raise
+    from tests.conftest import reauthenticated
+
+    client = reauthenticated(david.user)
+    secrets = (patient.get_full_name(), patient.email, patient.first_name)
+    urls = [
+        reverse("practice:patient", args=[patient.pk]),
+        reverse("intake:practice_intake", args=[patient.pk]),
+        reverse("intake:practice_diary", args=[patient.pk]),
+    ]
+    for url in urls:
+        refused = client.get(url)
+        assert refused.status_code == 403
+        assert reverse("intake:see_anyway", args=[patient.pk]).encode() in refused.content
+        assert not any(s in refused.content.decode() for s in secrets), url
+    ask = client.get(reverse("intake:see_anyway", args=[patient.pk]))
+    assert ask.status_code == 200
+    assert not any(s in ask.content.decode() for s in secrets)
+    # Named when David may know who it is: an urgent alert on the team's dashboard.
+    alert_raise(patient=patient, level=AlertLevel.URGENT, kind="k", source_key="1", summary="S")
+    assert patient.get_full_name() in client.get(urls[0]).content.decode()
+    assert (
+        patient.get_full_name()
+        in client.get(reverse("intake:see_anyway", args=[patient.pk])).content.decode()
+    )
