@@ -205,3 +205,44 @@ def test_trying_ids_outside_care_names_no_patient_the_practitioner_cannot_find(
         patient.get_full_name()
         in client.get(reverse("intake:see_anyway", args=[patient.pk])).content.decode()
     )
+
+
+# --- A link's secret, percent-encoded in a ``next``, went into the access log ---------------
+
+
+@pytest.mark.parametrize(
+    "name", ["export_download", "booking:waitlist_offer", "followup:checkin", "practice:ics"]
+)
+def test_a_secret_link_carried_in_next_is_redacted_from_the_request_line(
+    client: Client, name: str
+) -> None:
+    """A patient not signed in who opens their "download my data" or waiting-list offer link is
+    sent to log in, and the login page's "Sign up" link carries the address on as
+    ``?next=%2Fme%2Fprivacy%2Fmy-data%2F<token>%2F`` (allauth quotes the slashes; so does the
+    team's idle sign-out). That request line went into gunicorn's and Django's logs with the
+    token whole: redaction only knew the paths with plain slashes."""
+    from portal.redaction import redact
+
+    secret = "MTIz:1tAbCd:S3cretT0kenS3cretT0ken"
+    url = reverse(name, args=[secret if name != "practice:ics" else "f" * 40])
+    secret = secret if name != "practice:ics" else "f" * 40
+    from urllib.parse import quote
+
+    encoded = quote(url, safe="")
+    for line in (
+        f"GET /accounts/signup/?next={encoded} HTTP/1.1",
+        f"GET /accounts/login/?next={encoded}&x=1 HTTP/1.1",
+        f"GET /accounts/login/?next={quote(url, safe='/')} HTTP/1.1",
+    ):
+        assert secret not in redact(line), line
+        assert secret.split(":")[-1] not in redact(line), line
+    # The real page: the login page's sign-up link, reached from an offer link.
+    if name == "export_download":
+        login = client.get(url, follow=True)
+        page = login.content.decode()
+        assert encoded in page or url in page
+        hrefs = [h for h in page.split('href="')[1:] if "signup" in h.split('"')[0]]
+        assert hrefs
+        for href in hrefs:
+            href = href.split('"')[0].replace("&amp;", "&")
+            assert secret.split(":")[-1] not in redact(f"GET {href} HTTP/1.1")
