@@ -246,3 +246,52 @@ def test_a_secret_link_carried_in_next_is_redacted_from_the_request_line(
         for href in hrefs:
             href = href.split('"')[0].replace("&amp;", "&")
             assert secret.split(":")[-1] not in redact(f"GET {href} HTTP/1.1")
+
+
+# --- Booking a closed account opens its record to a practitioner, unseen -------------------
+
+
+def test_no_visit_can_be_booked_for_a_closed_account(
+    front_desk: User,
+    patient: User,  # noqa: F811
+    practitioner: User,
+    mei: Practitioner,  # noqa: F811
+    david: Practitioner,
+    private: Service,  # noqa: F811
+) -> None:
+    """The desk could book a visit for a patient who had closed their account (they stay
+    findable, for their records); a confirmed visit the desk booked is a care relationship, so
+    the practitioner read the whole record of someone who had left, and the patient, who can
+    no longer sign in and gets no email, never saw the trail the design relies on."""
+    import uuid
+    from urllib.parse import urlencode
+
+    from booking.models import Booking
+    from practice import retention
+    from tests.booking.factories import local
+
+    private.practitioners.add(david)
+    visit_at(
+        patient=patient,
+        service=private,
+        practitioner=david,
+        starts_at=timezone.now() - timedelta(days=30),
+        status=BookingStatus.ATTENDED,
+    )
+    assert retention.close_account(patient=patient, by=patient) == "closed"
+    day = timezone.localdate() + timedelta(days=3)
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    start = local(day, 10)
+    url = f"/book/{private.slug}/confirm/?" + urlencode(
+        {"start": start.isoformat(), "for": patient.pk}
+    )
+    body = {
+        "start": start.isoformat(),
+        "practitioner": str(mei.pk),
+        "request_key": str(uuid.uuid4()),
+    }
+    answer = client_for(front_desk).post(url, body)
+    assert not Booking.objects.filter(patient=patient, status=BookingStatus.CONFIRMED).exists()
+    assert answer.status_code == 200 and "account is closed" in answer.content.decode()
+    assert not policy.may_read_record(practitioner, patient)
