@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from booking.models import (
     Booking,
@@ -12,6 +15,10 @@ from booking.models import (
     TimeOff,
     WeeklyHours,
 )
+from portal.policy import is_owner
+
+# Which account signs in as the practitioner, and their clinic: the owner's alone.
+OWNER_ONLY_PRACTITIONER_FIELDS = ("user", "clinic")
 
 
 class WeeklyHoursInline(admin.TabularInline[WeeklyHours, Practitioner]):
@@ -35,6 +42,15 @@ class PractitionerAdmin(admin.ModelAdmin[Practitioner]):
     fields = ("user", "clinic", "display_name", "title", "style", "bio", "photo", "is_bookable")
     inlines = (WeeklyHoursInline, DateExceptionInline, TimeOffInline)
     raw_id_fields = ("user",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Practitioner | None = None) -> Any:
+        # Whose sign-in a profile is decides whose patients that account may read (care
+        # relationships follow ``practitioner__user``) and where its calendar feed goes: the
+        # owner's to set, like a role. The desk edits what patients read and the hours (a
+        # read-only field is left out of the form, so a posted value is never read).
+        if is_owner(request.user):
+            return self.readonly_fields
+        return (*self.readonly_fields, *OWNER_ONLY_PRACTITIONER_FIELDS)
 
 
 @admin.register(Service)

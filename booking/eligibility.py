@@ -64,8 +64,16 @@ def new_patient_standing(
 def check_eligibility(
     *, patient: User, service: Service, now: datetime, ignoring: Booking | None
 ) -> None:
-    """Refuse a second free assessment, an assessment for someone already treated, and a new
-    patient's visit beyond the clinic's cap."""
+    """Refuse a closed account, a second free assessment, an assessment for someone already
+    treated, and a new patient's visit beyond the clinic's cap."""
+    if patient.closed_at is not None or patient.anonymised_at is not None or not patient.is_active:
+        # Whoever books (the desk, a practitioner): the person left. A visit would start a care
+        # relationship (their record opens to its practitioner) that they cannot see, since no
+        # email reaches a closed account and they cannot sign in to their privacy page.
+        raise NotEligible(
+            "This person's account is closed, so no visit can be booked for them. If they "
+            "want to come back, they can make a new account."
+        )
     if service.kind == ServiceKind.ASSESSMENT:
         previous = Booking.objects.filter(patient=patient, kind=ServiceKind.ASSESSMENT).exclude(
             status__in=RELEASED_STATUSES

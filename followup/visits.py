@@ -58,6 +58,14 @@ def went_ahead(booking: Booking, now: datetime) -> bool:
 
 def why_not_checked_in(booking: Booking, now: datetime) -> str | None:
     """A patient-facing reason this visit takes no check-in, or None if it does."""
+    patient = booking.patient
+    if patient.closed_at is not None or patient.anonymised_at is not None or not patient.is_active:
+        # The emailed link opens without signing in: once the account is closed (or its
+        # health content erased) nothing more is written about the person, whoever holds it.
+        return (
+            "This account is closed, so we no longer ask how visits went. If you need "
+            "help, please call the clinic."
+        )
     if booking.status in (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED):
         return "This visit was cancelled, so there is nothing to check in about."
     if booking.status == BookingStatus.RESCHEDULED:

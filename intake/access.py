@@ -58,7 +58,11 @@ def offers_see_anyway(view: View) -> View:
             return render(
                 request,
                 "intake/outside_care.html",
-                {"patient": refused.patient, "next": request.get_full_path()},
+                {
+                    "patient": refused.patient,
+                    "named": policy.may_name_patient(request.user, refused.patient),
+                    "next": request.get_full_path(),
+                },
                 status=403,
             )
 

@@ -74,7 +74,12 @@ def see_anyway(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(
         request,
         "intake/see_anyway.html",
-        {"patient": patient, "form": form, "next": _next(request, patient)},
+        {
+            "patient": patient,
+            "named": policy.may_name_patient(viewer, patient),
+            "form": form,
+            "next": _next(request, patient),
+        },
     )
 
 

@@ -211,6 +211,18 @@ def may_ask_to_see_anyway(user: Any, patient: User) -> bool:
     )
 
 
+def may_name_patient(user: Any, patient: User, *, now: datetime | None = None) -> bool:
+    """Whether a page outside the record (the "outside your care" refusal, the "see this record
+    anyway" form) may tell ``user`` who ``patient`` is: someone they may already find
+    (``findable_patients``) or one named on a team alert they may act on
+    (``alerts_to_act_on``). Anyone else is "this patient": trying ids at those pages must not
+    list the clinic's patients by name and email; a grant (recorded, and shown to the patient
+    and the owner) tells the rest."""
+    if findable_patients(user, now=now).filter(pk=patient.pk).exists():
+        return True
+    return alerts_to_act_on(user, now=now).filter(patient_id=patient.pk).exists()
+
+
 def alerts_for(user: Any, *, now: datetime | None = None) -> QuerySet[Alert]:
     """Alerts ``user`` may see: those about patients whose record they may read (the team's
     tool, so never a patient's own)."""

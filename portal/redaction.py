@@ -15,14 +15,31 @@ import re
 
 REDACTED = "[redacted]"
 
+# A slash as a path has it, or percent-encoded as a ``next`` carries it on: allauth's sign-up
+# and password links on the login page, and the team's idle sign-out, quote the address they
+# return to (``?next=%2Fme%2Fprivacy%2Fmy-data%2F<token>%2F``).
+_SLASH = r"(?:/|%2[Ff])"
+# Where a secret ends: the next slash (either form), the query or fragment, a parameter, a
+# space or a quote.
+_END = r"(?=/|%2[Ff]|[?#&\s\"']|$)"
+_HIDDEN_PART = r"[^/?#&\s\"']+?"
+
+
+def _after(*parts: str, suffix: str = "") -> re.Pattern[str]:
+    prefix = _SLASH + _SLASH.join(re.escape(part) for part in parts) + _SLASH
+    if suffix:
+        return re.compile(f"({prefix}){_HIDDEN_PART}({re.escape(suffix)})")
+    return re.compile(f"({prefix}){_HIDDEN_PART}{_END}")
+
+
 # The secret part of each URL that carries one, after its fixed prefix.
 _SECRETS = [
-    re.compile(r"(/checkin/)[^/?#\s\"']+"),
-    re.compile(r"(/feeds/)[^/?#\s\"']+?(\.ics)"),
-    re.compile(r"(/accounts/confirm-email/)[^/?#\s\"']+"),
-    re.compile(r"(/accounts/password/reset/key/)[^/?#\s\"']+"),
-    re.compile(r"(/me/privacy/my-data/)[^/?#\s\"']+"),
-    re.compile(r"(/waiting-list/offer/)[^/?#\s\"']+"),
+    _after("checkin"),
+    _after("feeds", suffix=".ics"),
+    _after("accounts", "confirm-email"),
+    _after("accounts", "password", "reset", "key"),
+    _after("me", "privacy", "my-data"),
+    _after("waiting-list", "offer"),
 ]
 
 
