@@ -78,22 +78,17 @@ class BookingAdmin(admin.ModelAdmin[Booking]):
     list_filter = ("status", "kind", "practitioner")
     date_hierarchy = "starts_at"
     search_fields = ("patient__email", "patient__first_name", "patient__last_name")
-    raw_id_fields = ("patient", "booked_by", "rescheduled_from")
-    # Where and when a visit is, and what it is, change only through the booking pages (a move
-    # re-checks capacity and the patient's other visits; the blocked time follows the service).
-    readonly_fields = (
-        "service",
-        "kind",
-        "practitioner",
-        "room",
-        "starts_at",
-        "ends_at",
-        "blocked_from",
-        "blocked_until",
-        "request_key",
-        "created_at",
-    )
 
     def has_add_permission(self, request: object) -> bool:
         # Bookings are made through the booking pages so capacity rules always apply.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
+        # Read-only for everyone, the owner included: a status set here would skip the
+        # attendance rules (attended only once the visit has started) and a patient or
+        # "booked by" changed here would open a record to a practitioner (care follows visits);
+        # the booking pages make each change with its checks, emails and audit.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
         return False

@@ -295,3 +295,36 @@ def test_no_visit_can_be_booked_for_a_closed_account(
     assert not Booking.objects.filter(patient=patient, status=BookingStatus.CONFIRMED).exists()
     assert answer.status_code == 200 and "account is closed" in answer.content.decode()
     assert not policy.may_read_record(practitioner, patient)
+
+
+# --- The owner's admin sets a visit's status or patient without the booking pages' rules --
+
+
+def test_the_admin_shows_bookings_but_changes_none_even_for_the_owner(
+    owner: User,
+    patient: User,  # noqa: F811
+    practitioner: User,
+    mei: Practitioner,  # noqa: F811
+    private: Service,  # noqa: F811
+) -> None:
+    """Marking a visit attended in the admin skipped the attendance rules (only once it has
+    started) and so opened the patient's record to its practitioner; changing its patient
+    or "booked by" did the same for another patient. Bookings change through the booking
+    pages only: the admin lists and shows them."""
+    visit = visit_at(
+        patient=patient,
+        service=private,
+        practitioner=mei,
+        starts_at=timezone.now() + timedelta(days=3),
+        status=BookingStatus.CONFIRMED,
+    )
+    admin = client_for(owner)
+    url = reverse("admin:booking_booking_change", args=[visit.pk])
+    page = admin.get(url)
+    assert page.status_code == 200 and b'name="status"' not in page.content
+    admin.post(url, {"status": BookingStatus.ATTENDED, "patient": str(patient.pk)})
+    visit.refresh_from_db()
+    assert visit.status == BookingStatus.CONFIRMED
+    delete = admin.post(reverse("admin:booking_booking_delete", args=[visit.pk]), {"post": "yes"})
+    assert delete.status_code == 403
+    assert admin.get(reverse("admin:booking_booking_changelist")).status_code == 200
