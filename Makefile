@@ -11,6 +11,9 @@ ADDR ?= 127.0.0.1:8000
 # Tests talk to the real services on this machine; override to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+# Test processes (pytest-xdist), each with its own test database and Redis database (counting up
+# from TEST_REDIS_URL's, plus one spare: tests/redis_dbs.py). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint typecheck bench setup assets browser clean lock
 
@@ -51,7 +54,7 @@ lint: setup
 test: setup browser lint
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
 
 bench: setup
 	DEBUG=false SECRET_KEY=$${SECRET_KEY:-bench-secret-key-that-is-long-enough-for-the-production-profile} \

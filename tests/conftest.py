@@ -1,10 +1,28 @@
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from portal.models import Clinic, Role, User
 from tests.factories import UserFactory
+from tests.redis_dbs import worker_environments
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config: pytest.Config, specs: list[Any]) -> None:
+    """pytest-xdist (``make test`` runs ``-n 2``): each worker process starts with a Redis
+    database of its own in its environment, set before it loads Django's settings
+    (``tests/redis_dbs.py``). Its PostgreSQL database is its own already: pytest-django adds
+    the worker's id to the test database's name (test_portal_gw0, test_portal_gw1)."""
+    try:
+        environments = worker_environments(dict(os.environ), len(specs))
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+    for spec, env in zip(specs, environments, strict=True):
+        spec.env.update(env)
 
 
 @pytest.fixture(autouse=True)

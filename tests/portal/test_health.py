@@ -26,6 +26,7 @@ from django.test import Client
 from portal import health
 from portal.celery import app
 from portal.tasks import heartbeat
+from tests.redis_dbs import spare_url
 
 pytestmark = pytest.mark.django_db
 
@@ -241,9 +242,9 @@ def test_heartbeat_is_scheduled_every_minute() -> None:
 
 @pytest.mark.slow
 def test_a_real_worker_with_beat_records_the_heartbeat_in_redis(tmp_path: Path) -> None:
-    # The worker gets a Redis database of its own, so its queue and heartbeat
-    # cannot mix with a test run or a demo sharing this Redis server.
-    redis_url = "redis://127.0.0.1:6379/12"
+    # The worker gets a Redis database of its own (the spare after every test process's), so
+    # its queue and heartbeat cannot mix with this or a parallel test process's.
+    redis_url = spare_url()
     worker_cache = RedisCache(redis_url, {"KEY_PREFIX": "portal"})
     worker_cache.clear()
     assert worker_cache.get(health.HEARTBEAT_KEY) is None

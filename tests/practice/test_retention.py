@@ -289,6 +289,9 @@ def test_approval_asks_for_the_password_again(old: User, owner: User) -> None:
 def test_monthly_task_is_in_the_beat_schedule() -> None:
     entry = celery_app.conf.beat_schedule["retention-monthly"]
     assert entry["task"] == "practice.tasks.retention_monthly"
+    # The tasks a worker knows: its start-up imports every app's tasks module (autodiscovery),
+    # whichever tests this process happened to run before.
+    celery_app.loader.import_default_modules()
     assert entry["task"] in celery_app.tasks
 
 
