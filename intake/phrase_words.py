@@ -70,7 +70,10 @@ _QA_MARKER = re.compile(r"(?m)(?:^|(?<=[.!?]))([ \t]*)[qa][ \t]*:[ \t]*")
 # A form's "yes" belongs to its question: "Numbness? Yes, in the groin" (or "Q: Weakness?
 # A: yes, both legs, worse") is read as "numbness: yes, in the groin", one sentence, so the
 # answer's detail meets the question's words instead of being cut off by the "?".
-_FORM_YES = re.compile(r"\?[ \t]*(?:\n[ \t]*)?(?=(?:yes+|yeah|yep|yup|ya|y)\b)")
+_FORM_YES = re.compile(r"(?:\?[ \t]*(?:\n[ \t]*)?|\n[ \t]*)(?=(?:yes+|yeah|yep|yup|ya|y)\b)")
+# ...and the yes's own full stop or line end does not cut off the detail after it either
+# ("Weakness? Yes. Both legs, getting worse").
+_FORM_YES_END = re.compile(r":[ \t]*(yes+|yeah|yep|yup|ya|y)[ \t]*(?:[.!]+[ \t]*|\n[ \t]*)+")
 # Round 15: a slash between words is "or" ("no bladder/bowel changes" is "no bladder or bowel
 # changes", so the negation carries on as it does through "or"); "24/7" is left alone.
 _SLASH = re.compile(r"(?<=[^\W\d_])[ \t]*/[ \t]*(?=[^\W\d_])")
@@ -84,7 +87,7 @@ def tokens(text: str, emoji: Mapping[str, str] | None = None) -> list[str]:
     """The words of ``text`` as the screen reads them; sentence ends become ``|``."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
     text = _QA_MARKER.sub(r"\1", text)
-    text = _FORM_YES.sub(": ", text)
+    text = _FORM_YES_END.sub(r": \1, ", _FORM_YES.sub(": ", text))
     text = _SLASH.sub(" or ", text)
     text = _FORM_ANSWER.sub(lambda m: f"{m.group(1)} no {m.group(2)}{m.group(3)}", text)
     for symbol, words in (emoji or {}).items():

@@ -416,6 +416,10 @@ def test_a_forms_yes_joins_its_answer_to_the_question() -> None:
         "groin",
     ]
     assert phrase_words.tokens("Weakness?\nyes")[:2] == ["weakness", "yes"]
+    # Nor does the yes's own full stop, or a yes on the line under its question.
+    assert phrase_words.tokens("Weakness? Yes. Both legs")[:3] == ["weakness", "yes", "both"]
+    assert phrase_words.tokens("Numbness\nyes - groin") == ["numbness", "yes", "groin"]
+    assert screen_text("Weakness? Yes. Both legs, getting worse").level == Level.EMERGENCY
     assert screen_text("Q: Numbness? A: yes in the groin").level == Level.EMERGENCY
     assert screen_text("Numbness? No. Groin fine.").found == ()
     # Only a yes: a question followed by another sentence keeps its end.
