@@ -56,11 +56,14 @@ _CONTRACTIONS = (
 # Round 11: a form's answer ("- numbness: no", "Fever? none", "bladder = normal") is the
 # patient's "no" to the question before it: read as "no numbness". Only a whole answer (to the
 # end of its line, or to a comma or semicolon) that plainly says no; "numb groin: yes" and
-# "bladder: can't empty it" are left as written.
+# "bladder: can't empty it" are left as written. Session 11: so do a clinician's "N/A",
+# "NAD", "denies" and "none known" (read before a slash becomes "or"). A dash is not a form's
+# separator: "had a temperature - no, sorry, that was my grandson" is a retraction (review).
 _FORM_ANSWER = re.compile(
     r"(?m)(^|[,;]|(?<=[.!])[ \t])[ \t]*(?:[-*\u2022\u00b7>]+|\d{1,2}[.)])?[ \t]*"
     r"([^:=?\n,;.!]{1,60}?)[ \t]*[:=?][ \t]*"
-    r"(?:no|nope|none|nil|n|normal|fine|negative|never|absent|not really|no change)"
+    r"(?:no|nope|none|nil|n|normal|fine|negative|never|absent|not really|no change"
+    r"|n/a|na|nad|not applicable|denies|denied|none known|nil known)"
     r"[ \t]*([.!](?=\s|$)|(?=$|[,;]))"
 )
 # Round 15: a "Q: ... A: ..." form ("Q: Fever? A: No.") is read without its markers, so its
@@ -88,8 +91,8 @@ def tokens(text: str, emoji: Mapping[str, str] | None = None) -> list[str]:
     text = unicodedata.normalize("NFKC", text or "").casefold()
     text = _QA_MARKER.sub(r"\1", text)
     text = _FORM_YES_END.sub(r": \1, ", _FORM_YES.sub(": ", text))
-    text = _SLASH.sub(" or ", text)
     text = _FORM_ANSWER.sub(lambda m: f"{m.group(1)} no {m.group(2)}{m.group(3)}", text)
+    text = _SLASH.sub(" or ", text)
     for symbol, words in (emoji or {}).items():
         if symbol in text:
             text = text.replace(symbol, f" {words} ")

@@ -424,3 +424,13 @@ def test_a_forms_yes_joins_its_answer_to_the_question() -> None:
     assert screen_text("Numbness? No. Groin fine.").found == ()
     # Only a yes: a question followed by another sentence keeps its end.
     assert "|" in phrase_words.tokens("Is this normal? Yesterday was fine")
+
+
+def test_a_clinicians_no_answers_a_form_question() -> None:
+    # "Saddle numbness: denies" sent a physio writing in shorthand to A&E.
+    assert phrase_words.tokens("Saddle numbness: denies")[:3] == ["no", "saddle", "numbness"]
+    for text in ("Saddle numbness: denies", "Cancer: N/A", "Bladder/bowel: NAD"):
+        assert screen_text(text).found == (), text
+    # A dash is not a form's separator: a sentence with one, or a yes after it, is as written.
+    assert screen_text("Numb groin - yes").level == Level.EMERGENCY
+    assert screen_text("Back pain - no better, and my groin is numb").level == Level.EMERGENCY
