@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from itertools import pairwise
 
 from intake.phrase_find import FirstWords, Match, Phrase, find
 from intake.phrase_words import SENTENCE_END, tokens
@@ -252,9 +253,11 @@ def _scan_words(
         # shortness of breath" the "pain ... breath" that begins on the negated "pain" is
         # negated with it ("or" then carries the negation on to "shortness of breath").
         # A negator among the negated phrase's own words starts a clause of its own ("can't
-        # poo and I can't feel my bum"): the negation reaches only the words before it.
+        # poo and I can't feel my bum"): the negation reaches only the words before it. Only
+        # the words the negator sits right before count ("chest pain"): in "no tingling, wait,
+        # my groin is numb" the negated "tingling ... groin" must not hide "groin is numb".
         if any(
-            n.start <= match.start in n.at
+            n.start <= match.start in _leading_run(n.at)
             and not any(words[i] in negators for i in n.at if n.start < i <= match.start)
             for n in negated
         ):
@@ -285,6 +288,17 @@ def _scan_words(
     cancelling = {h: [m for m in ms if not m.phrase.level] for h, ms in exceptions.items()}
     hits += _combination_hits(table, words, cancelling)
     return hits, spans, negated
+
+
+def _leading_run(at: Sequence[int]) -> set[int]:
+    """The first words of a match that sit side by side ("chest pain" of "chest pain ...
+    breath")."""
+    run = set(at[:1])
+    for previous, position in pairwise(at):
+        if position != previous + 1:
+            break
+        run.add(position)
+    return run
 
 
 def _combination_hits(

@@ -434,3 +434,11 @@ def test_a_clinicians_no_answers_a_form_question() -> None:
     # A dash is not a form's separator: a sentence with one, or a yes after it, is as written.
     assert screen_text("Numb groin - yes").level == Level.EMERGENCY
     assert screen_text("Back pain - no better, and my groin is numb").level == Level.EMERGENCY
+
+
+def test_a_negated_phrase_across_a_gap_hides_only_what_starts_on_its_first_words() -> None:
+    # "no tingling ... groin" is negated; "groin is numb" starts after its gap, so it is read.
+    assert screen_text("no tingling, wait, my groin is numb").level == Level.EMERGENCY
+    # The negator's own words still carry it on ("pain ... breath" starts on "chest pain").
+    assert screen_text("no chest pain or shortness of breath").found == ()
+    assert screen_text("no double vision or slurred speech").found == ()
