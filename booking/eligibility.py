@@ -66,7 +66,7 @@ def check_eligibility(
 ) -> None:
     """Refuse a closed account, a second free assessment, an assessment for someone already
     treated, and a new patient's visit beyond the clinic's cap."""
-    if patient.closed_at is not None or patient.anonymised_at is not None or not patient.is_active:
+    if patient.has_left:
         # Whoever books (the desk, a practitioner): the person left. A visit would start a care
         # relationship (their record opens to its practitioner) that they cannot see, since no
         # email reaches a closed account and they cannot sign in to their privacy page.

@@ -207,7 +207,7 @@ def digest_alerts(*, clinic: Clinic, recipient_id: int, day: date) -> list[Alert
 
 def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepared | Skip:
     """Render ``message`` as it should go out now, or say why it should not."""
-    if not message.recipient.is_active:
+    if message.recipient.has_left:
         return Skip("The recipient's account is closed.")
     kind = MessageKind(message.kind)
     context: dict[str, Any] | Skip

@@ -58,8 +58,7 @@ def went_ahead(booking: Booking, now: datetime) -> bool:
 
 def why_not_checked_in(booking: Booking, now: datetime) -> str | None:
     """A patient-facing reason this visit takes no check-in, or None if it does."""
-    patient = booking.patient
-    if patient.closed_at is not None or patient.anonymised_at is not None or not patient.is_active:
+    if booking.patient.has_left:
         # The emailed link opens without signing in: once the account is closed (or its
         # health content erased) nothing more is written about the person, whoever holds it.
         return (

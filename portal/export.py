@@ -46,12 +46,7 @@ HANDOVER_REFUSED = (
 
 def can_use_link(patient: User) -> bool:
     """Whether ``patient`` can sign in to use an emailed download link."""
-    return bool(
-        patient.is_active
-        and patient.closed_at is None
-        and patient.email
-        and patient.has_usable_password()
-    )
+    return bool(not patient.has_left and patient.email and patient.has_usable_password())
 
 
 class ExportRefused(Exception):

@@ -362,6 +362,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return bool(self.email) and not self.email.lower().endswith("@" + NO_EMAIL_DOMAIN)
 
     @property
+    def has_left(self) -> bool:
+        """Closed, anonymised or deactivated: nothing new is written about them or booked."""
+        return self.closed_at is not None or self.anonymised_at is not None or not self.is_active
+
+    @property
     def contact_email(self) -> str:
         """The email address to show people, or "" when the patient has none."""
         return self.email if self.has_email else ""
