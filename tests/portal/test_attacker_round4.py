@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import BookingStatus, Practitioner, Service
+from booking.models import Booking, BookingStatus, Practitioner, Service
 from portal import policy
 from portal.models import Role, User
+from practice import retention
 from tests.booking.conftest import (  # noqa: F401 (fixtures)
     _fast_passwords,
     mei,
@@ -21,7 +24,7 @@ from tests.booking.conftest import (  # noqa: F401 (fixtures)
     policies,
     private,
 )
-from tests.booking.factories import PractitionerFactory, visit_at
+from tests.booking.factories import PractitionerFactory, local, visit_at
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
@@ -85,19 +88,9 @@ def david(policies: Any) -> Practitioner:  # noqa: F811
     return PractitionerFactory.create(user=user, display_name="David Rhys")
 
 
-def test_the_desk_cannot_hand_a_practitioners_profile_to_another_account(
-    front_desk: User,
-    patient: User,  # noqa: F811
-    practitioner: User,
-    mei: Practitioner,  # noqa: F811
-    david: Practitioner,
-    private: Service,  # noqa: F811
-) -> None:
-    """Care relationships follow the practitioner profile's sign-in account (``care_visits``:
-    ``practitioner__user``). The desk could edit ``Practitioner.user`` in the admin: parking
-    Mei's profile on a patient's account, then giving David's profile (and so every patient
-    David treated) to Mei's account, let Mei read all of them, write their treatment records
-    and get David's calendar feed. Who a profile belongs to is not the desk's to change."""
+@pytest.fixture
+def treated_by_david(patient: User, private: Service, david: Practitioner) -> None:  # noqa: F811
+    """The patient was treated by David a month ago: in his care, not in Mei's."""
     private.practitioners.add(david)
     visit_at(
         patient=patient,
@@ -106,6 +99,21 @@ def test_the_desk_cannot_hand_a_practitioners_profile_to_another_account(
         starts_at=timezone.now() - timedelta(days=30),
         status=BookingStatus.ATTENDED,
     )
+
+
+@pytest.mark.usefixtures("treated_by_david")
+def test_the_desk_cannot_hand_a_practitioners_profile_to_another_account(
+    front_desk: User,
+    patient: User,  # noqa: F811
+    practitioner: User,
+    mei: Practitioner,  # noqa: F811
+    david: Practitioner,
+) -> None:
+    """Care relationships follow the practitioner profile's sign-in account (``care_visits``:
+    ``practitioner__user``). The desk could edit ``Practitioner.user`` in the admin: parking
+    Mei's profile on a patient's account, then giving David's profile (and so every patient
+    David treated) to Mei's account, let Mei read all of them, write their treatment records
+    and get David's calendar feed. Who a profile belongs to is not the desk's to change."""
     assert not policy.may_read_record(practitioner, patient)
     david_user = david.user_id
     desk = client_for(front_desk)
@@ -251,33 +259,18 @@ def test_a_secret_link_carried_in_next_is_redacted_from_the_request_line(
 # --- Booking a closed account opens its record to a practitioner, unseen -------------------
 
 
+@pytest.mark.usefixtures("treated_by_david")
 def test_no_visit_can_be_booked_for_a_closed_account(
     front_desk: User,
     patient: User,  # noqa: F811
     practitioner: User,
     mei: Practitioner,  # noqa: F811
-    david: Practitioner,
     private: Service,  # noqa: F811
 ) -> None:
     """The desk could book a visit for a patient who had closed their account (they stay
     findable, for their records); a confirmed visit the desk booked is a care relationship, so
     the practitioner read the whole record of someone who had left, and the patient, who can
     no longer sign in and gets no email, never saw the trail the design relies on."""
-    import uuid
-    from urllib.parse import urlencode
-
-    from booking.models import Booking
-    from practice import retention
-    from tests.booking.factories import local
-
-    private.practitioners.add(david)
-    visit_at(
-        patient=patient,
-        service=private,
-        practitioner=david,
-        starts_at=timezone.now() - timedelta(days=30),
-        status=BookingStatus.ATTENDED,
-    )
     assert retention.close_account(patient=patient, by=patient) == "closed"
     day = timezone.localdate() + timedelta(days=3)
     while day.weekday() > 4:
