@@ -90,7 +90,8 @@ def tokens(text: str, emoji: Mapping[str, str] | None = None) -> list[str]:
     """The words of ``text`` as the screen reads them; sentence ends become ``|``."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
     text = _QA_MARKER.sub(r"\1", text)
-    text = _FORM_YES_END.sub(r": \1, ", _FORM_YES.sub(": ", text))
+    text = _FORM_YES.sub(": ", text)
+    text = _FORM_YES_END.sub(r": \1, ", text)
     text = _FORM_ANSWER.sub(lambda m: f"{m.group(1)} no {m.group(2)}{m.group(3)}", text)
     text = _SLASH.sub(" or ", text)
     for symbol, words in (emoji or {}).items():
