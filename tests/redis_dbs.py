@@ -12,6 +12,7 @@ its queue and heartbeat mix with no test process.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 # Redis's default ``databases``: db 0 to db 15.
@@ -40,8 +41,7 @@ def with_db(url: str, db: int) -> str:
 def worker_environments(environ: dict[str, str], workers: int) -> list[dict[str, str]]:
     """The variables to set in each of ``workers`` processes: its own Redis databases (from
     the run's own, counting up) and the spare after them all."""
-    base_url = environ.get("REDIS_URL") or DEFAULT_URL
-    spare = with_db(base_url, db_of(base_url) + workers)
+    spare = _spare(environ, workers)
     envs: list[dict[str, str]] = []
     for index in range(workers):
         env = {SPARE_ENV: spare}
@@ -55,8 +55,10 @@ def worker_environments(environ: dict[str, str], workers: int) -> list[dict[str,
 
 def spare_url() -> str:
     """A Redis database no test process of this run uses (see the module's docstring)."""
-    given = os.environ.get(SPARE_ENV)
-    if given:
-        return given
-    base_url = os.environ.get("REDIS_URL") or DEFAULT_URL
-    return with_db(base_url, db_of(base_url) + 1)
+    return os.environ.get(SPARE_ENV) or _spare(os.environ, workers=1)
+
+
+def _spare(environ: Mapping[str, str], workers: int) -> str:
+    # The database after the ``workers`` the run's processes use (one when not in parallel).
+    base_url = environ.get("REDIS_URL") or DEFAULT_URL
+    return with_db(base_url, db_of(base_url) + workers)
