@@ -25,6 +25,24 @@ from booking.models import (
 from portal.models import Clinic
 
 SHOWN_STATUSES = (*ACTIVE_STATUSES, BookingStatus.LATE_CANCELLED)
+# What the grid and the badges (``practice.glance.money_badge``) read of a visit, its patient
+# and its service: the name, never the rest of the patient's account.
+VISIT_FIELDS = (
+    "kind",
+    "status",
+    "starts_at",
+    "ends_at",
+    "arrived_at",
+    "practitioner_id",
+    "price_minor",
+    "currency",
+    "payment_mode",
+    "patient__first_name",
+    "patient__last_name",
+    "patient__email",
+    "service__name",
+    "service__price_rule",
+)
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -116,7 +134,10 @@ def load_calendar(
         drawn |= Q(pk__in=strays)
     visits: dict[Cell, list[Booking]] = defaultdict(list)
     for booking in (
-        shown.filter(drawn).select_related("patient", "service").order_by("starts_at", "pk")
+        shown.filter(drawn)
+        .select_related("patient", "service")
+        .only(*VISIT_FIELDS)
+        .order_by("starts_at", "pk")
     ):
         visits[(booking.practitioner_id, booking.starts_at.astimezone(tz).date())].append(booking)
     time_off: dict[int, list[TimeOff]] = defaultdict(list)
