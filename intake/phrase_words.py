@@ -66,6 +66,18 @@ _FORM_ANSWER = re.compile(
     r"|n/a|na|nad|not applicable|denies|denied|none known|nil known)"
     r"[ \t]*([.!](?=\s|$)|(?=$|[,;]))"
 )
+# Round 17: a reply quoting the check-in email ("> Any numbness around your bottom?" then "No"
+# on its own line) answers the clinic's question, not the patient's symptom: a quoted question
+# (a line starting ">" and ending "?") answered with a bare no ("No", "None of those", "No to
+# all of those") on the next line is dropped with its answer. Any other answer ("Yes the fever
+# one", "No, but...") leaves both as written, so a symptom listed in the question still counts.
+_QUOTED_NO = re.compile(
+    r"(?m)^[ \t]*>[^\n]*\?[ \t]*\n[ \t]*"
+    r"(?:no|nope|none|nil|not at all|neither"
+    r"|no to (?:all|any|each|both|everything)(?: of (?:those|them|these|that|the above|it))?"
+    r"|none of (?:those|them|these|that|the above|it))"
+    r"[ \t]*[.!]*[ \t]*(?=\n|$)"
+)
 # Round 15: a "Q: ... A: ..." form ("Q: Fever? A: No.") is read without its markers, so its
 # answers are read like any other form's ("Fever? No."): a "Q:" or "A:" at the start of a line
 # or just after a sentence's end (".", "!" or the question's "?") is dropped.
@@ -89,6 +101,7 @@ _TOKEN = re.compile(r"[^\W_]+|[.!?;](?=\s|$)|\n")
 def tokens(text: str, emoji: Mapping[str, str] | None = None) -> list[str]:
     """The words of ``text`` as the screen reads them; sentence ends become ``|``."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = _QUOTED_NO.sub("", text)
     text = _QA_MARKER.sub(r"\1", text)
     text = _FORM_YES.sub(": ", text)
     text = _FORM_YES_END.sub(r": \1, ", text)

@@ -91,3 +91,34 @@ def test_a_clinicians_no_answers_a_form_question() -> None:
     # A dash is not a form's separator: a sentence with one, or a yes after it, is as written.
     assert screen_text("Numb groin - yes").level == Level.EMERGENCY
     assert screen_text("Back pain - no better, and my groin is numb").level == Level.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> Any numbness around your bottom or genitals?\nNo",
+        "> Did you have any of the following: fever, numbness, trouble passing urine?\n"
+        "No to all of those",
+        "> Any change in bladder or bowel?\nnone of those.\n> How is your pain?\nBetter",
+    ],
+)
+def test_a_quoted_check_in_question_answered_no_is_dropped(text: str) -> None:
+    # Round 17: a reply quoting the check-in email answers the clinic's question; the
+    # symptoms it lists are not the patient's.
+    assert screen_text(text).found == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Any answer but a bare no keeps the question, its listed symptoms included (an
+        # over-escalation kept on purpose: "the fever one" is read with the rest).
+        ("> Had fever, numbness or trouble passing urine?\nYes the fever one", "emergency"),
+        ("> Any numbness around your bottom?\nNo, but I can't pee", "emergency"),
+        # Not quoted: a patient's own question line is left as written.
+        ("Is it normal that I can't pee?\nNo idea", "emergency"),
+        ("> can't feel my bum, is that normal?\nthe back is worse", "emergency"),
+    ],
+)
+def test_a_quoted_question_with_any_other_answer_is_read_as_written(text: str, level: str) -> None:
+    assert screen_text(text).level == Level(level)
