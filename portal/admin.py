@@ -12,6 +12,8 @@ from typing import Any
 
 from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
 from allauth.account.models import EmailAddress
+from allauth.mfa.admin import AuthenticatorAdmin as BaseAuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -246,3 +248,25 @@ class EmailAddressAdmin(BaseEmailAddressAdmin):
     @admin.action(permissions=["change"], description="Mark selected email addresses as verified")
     def make_verified(self, request: HttpRequest, queryset: QuerySet[EmailAddress]) -> None:
         super().make_verified(request, queryset)
+
+
+# allauth's authenticators: the owner (a superuser) could delete a team member's app or change
+# its secret here, with no re-entered password and no audit row. The owner's way is "Reset
+# second factor" on People (``reset_second_factor``: re-authentication, audit trail); here
+# they only see who has set one up, never the secret (even encrypted).
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(BaseAuthenticatorAdmin):
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

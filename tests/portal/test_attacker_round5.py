@@ -119,3 +119,34 @@ def test_the_intake_page_logs_the_flags_it_shows_without_a_questionnaire(
     assert page.status_code == 200 and b"MARKER-FLAG" in page.content
     read = HealthAccess.objects.get()
     assert (read.viewer, read.patient) == (practitioner, newcomer)
+
+
+# --- The owner removes a practitioner's authenticator in the admin, unseen ------------------
+
+
+def test_the_admin_shows_authenticators_but_removes_none(owner: User, practitioner: User) -> None:
+    """allauth registers its authenticators in the admin, where the owner (a superuser) could
+    delete a team member's authenticator app, or change its secret, with no re-entered
+    password and no audit row: the owner's documented way, "Reset second factor" on People,
+    asks for both. With the password form, a session left open for a minute let someone
+    take over a practitioner's sign-in, their second factor included, without a trace."""
+    from allauth.mfa.models import Authenticator
+
+    from portal.audit import AuditAction
+    from portal.models import AuditEvent
+    from tests.second_factor import give_authenticator
+
+    app = give_authenticator(practitioner)
+    admin = client_for(owner)
+    change = reverse("admin:mfa_authenticator_change", args=[app.pk])
+    assert admin.get(reverse("admin:mfa_authenticator_changelist")).status_code == 200
+    shown = admin.get(change)
+    assert shown.status_code == 200 and b'name="data"' not in shown.content
+    before = Authenticator.objects.get(pk=app.pk).data
+    admin.post(change, {"user": str(owner.pk), "type": "totp", "data": '{"secret": "x"}'})
+    delete = admin.post(reverse("admin:mfa_authenticator_delete", args=[app.pk]), {"post": "yes"})
+    assert delete.status_code == 403
+    assert admin.get(reverse("admin:mfa_authenticator_add")).status_code == 403
+    app.refresh_from_db()
+    assert (app.user_id, app.data) == (practitioner.pk, before)
+    assert not AuditEvent.objects.filter(action=AuditAction.SECOND_FACTOR_RESET).exists()
