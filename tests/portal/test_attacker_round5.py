@@ -150,3 +150,62 @@ def test_the_admin_shows_authenticators_but_removes_none(owner: User, practition
     app.refresh_from_db()
     assert (app.user_id, app.data) == (practitioner.pk, before)
     assert not AuditEvent.objects.filter(action=AuditAction.SECOND_FACTOR_RESET).exists()
+
+
+# --- The owner rewrites fee decisions, refunds and Stripe events in the admin ---------------
+
+
+def test_the_admin_shows_fee_requests_refunds_and_stripe_events_but_changes_none(
+    owner: User,
+    patient: User,  # noqa: F811
+    other_patient: User,
+    mei: Practitioner,  # noqa: F811
+    private: Service,  # noqa: F811
+) -> None:
+    """Fee decisions and their later changes are audited and emailed to the patient
+    (``payments.fee_reductions``), refunds are the accounts, and a Stripe event's row is what
+    makes a replayed webhook a no-op. The owner could approve a request in the admin with no
+    audit row, no email and no check of the floor, rewrite the patient's own words or move the
+    request to another patient, and delete refunds and Stripe events. They are read here,
+    changed through the fee and refund pages."""
+    from payments.models import FeeReduction, Payment, Refund, StripeEvent
+
+    request = FeeReduction.objects.create(
+        clinic=private.clinic, patient=patient, reason="Out of work since the operation"
+    )
+    visit = visit_at(patient=patient, service=private, practitioner=mei, starts_at=timezone.now())
+    payment = Payment.objects.create(
+        booking=visit, clinic=visit.clinic, patient=patient, amount_minor=5000, currency="GBP"
+    )
+    refund = Refund.objects.create(
+        payment=payment, amount_minor=5000, reason="cancelled", status="succeeded"
+    )
+    event = StripeEvent.objects.create(event_id="evt_1", type="charge.refunded", payload={})
+    admin = client_for(owner)
+    change = reverse("admin:payments_feereduction_change", args=[request.pk])
+    assert admin.get(change).status_code == 200
+    from tests.portal.test_attacker_round4 import admin_form
+
+    posted = {
+        **admin_form(admin, change),
+        "patient": str(other_patient.pk),
+        "status": "approved",
+        "floor_minor": "0",
+        "reason": "rewritten",
+    }
+    admin.post(change, posted)
+    request.refresh_from_db()
+    assert (request.patient_id, request.status, request.reason) == (
+        patient.pk,
+        "pending",
+        "Out of work since the operation",
+    )
+    assert admin.get(reverse("admin:payments_feereduction_add")).status_code == 403
+    for name, row in (
+        ("payments_feereduction", request),
+        ("payments_refund", refund),
+        ("payments_stripeevent", event),
+    ):
+        gone = admin.post(reverse(f"admin:{name}_delete", args=[row.pk]), {"post": "yes"})
+        assert gone.status_code == 403, name
+        assert type(row).objects.filter(pk=row.pk).exists(), name
