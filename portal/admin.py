@@ -24,7 +24,7 @@ from django.http import HttpRequest, HttpResponse
 
 from portal.access import signed_in_user
 from portal.models import AuditEvent, Clinic, Role, User
-from portal.roles import change_role, is_owner, reset_second_factor
+from portal.roles import change_role, is_owner, record_owner_access_change, reset_second_factor
 from portal.services import user_set_role
 from portal.team_security import require_recent_authentication
 
@@ -173,12 +173,18 @@ class UserAdmin(BaseUserAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         new_role = Role(obj.role)
         old_role = Role(form.initial.get("role") or Role.PATIENT) if change else Role.PATIENT
-        if new_role != old_role:
+        # Making someone an owner (or no longer one) is more than a role: asked and recorded
+        # the same way (only the owner's form has the field).
+        owner_access = change and "is_superuser" in form.changed_data
+        if new_role != old_role or owner_access:
             # A role change is sensitive: the owner re-enters their password or a code, then
             # the change goes through the role service, which checks and records it.
             require_recent_authentication(request)
+        if new_role != old_role:
             obj.role = old_role
         super().save_model(request, obj, form, change)
+        if owner_access:
+            record_owner_access_change(actor=signed_in_user(request), user=obj)
         if new_role != old_role:
             change_role(actor=signed_in_user(request), user=obj, role=new_role, clinic=obj.clinic)
         else:

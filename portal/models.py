@@ -388,6 +388,7 @@ class AuditAction(models.TextChoices):
     """What the audit trail records (stored as text, so a new action needs no migration)."""
 
     ROLE_CHANGED = "role_changed", "Role changed"
+    OWNER_ACCESS_CHANGED = "owner_access_changed", "Made an owner (superuser) or no longer one"
     SECOND_FACTOR_ADDED = "second_factor_added", "Authenticator set up"
     SECOND_FACTOR_REMOVED = "second_factor_removed", "Authenticator removed"
     RECOVERY_CODES_RENEWED = "recovery_codes_renewed", "Recovery codes renewed"

@@ -62,6 +62,21 @@ def change_role(
     return record
 
 
+def record_owner_access_change(*, actor: User, user: User) -> AuditEvent:
+    """Record that the owner (``actor``) made ``user`` an owner (a superuser: every role,
+    grant and erasure is theirs) or took it away; the admin saves the flag, in the same
+    transaction, after asking the owner to re-authenticate as for a role change."""
+    if not is_owner(actor):
+        raise RoleChangeRefused()
+    logger.info("Owner access: %s set superuser=%s on %s", actor.email, user.is_superuser, user)
+    return record_action(
+        action=AuditAction.OWNER_ACCESS_CHANGED,
+        actor=actor,
+        subject=user,
+        detail={"from": not user.is_superuser, "to": user.is_superuser},
+    )
+
+
 @transaction.atomic
 def reset_second_factor(*, actor: User, user: User) -> int:
     """Remove ``user``'s authenticator and recovery codes (a lost phone) on the owner's say-so;

@@ -209,3 +209,40 @@ def test_the_admin_shows_fee_requests_refunds_and_stripe_events_but_changes_none
         gone = admin.post(reverse(f"admin:{name}_delete", args=[row.pk]), {"post": "yes"})
         assert gone.status_code == 403, name
         assert type(row).objects.filter(pk=row.pk).exists(), name
+
+
+# --- Making someone an owner in the admin asked for less than a role change ----------------
+
+
+def test_making_someone_an_owner_asks_to_re_authenticate_and_is_recorded(
+    owner: User,
+    patient: User,  # noqa: F811
+) -> None:
+    """A role change in the admin asks the owner for their password or a code and goes in the
+    audit trail; ticking "superuser" on a patient's account, which makes them a second owner
+    (every role, grant and erasure is theirs), asked for neither. An owner's session left open
+    on the desk's computer let anyone make their own patient account an owner, unseen."""
+    from portal.models import AuditEvent
+    from tests.factories import TEST_PASSWORD
+    from tests.portal.test_attacker_round4 import admin_form
+
+    admin = client_for(owner)
+    url = reverse("admin:portal_user_change", args=[patient.pk])
+    # No group ticked: the parser's empty value for the multiple select is not posted.
+    form = {k: v for k, v in admin_form(admin, url).items() if k != "groups"}
+    asked = admin.post(url, {**form, "is_superuser": "on"})
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    assert not User.objects.get(pk=patient.pk).is_superuser
+    assert not AuditEvent.objects.exists()
+
+    done = admin.post(asked["Location"], {"password": TEST_PASSWORD})
+    assert done.status_code == 302
+    assert User.objects.get(pk=patient.pk).is_superuser
+    granted = AuditEvent.objects.get()
+    assert (granted.actor, granted.subject, granted.action, granted.detail) == (
+        owner,
+        patient,
+        "owner_access_changed",
+        {"from": False, "to": True},
+    )
