@@ -19,12 +19,19 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from portal.access import signed_in_user
 from portal.models import AuditEvent, Clinic, Role, User
-from portal.roles import change_role, is_owner, record_owner_access_change, reset_second_factor
+from portal.roles import (
+    change_role,
+    is_owner,
+    record_owner_access_change,
+    record_password_set,
+    reset_second_factor,
+)
 from portal.services import user_set_role
 from portal.team_security import require_recent_authentication
 
@@ -168,7 +175,17 @@ class UserAdmin(BaseUserAdmin):
         # changes their own through the account pages).
         if not request.user.is_superuser:
             raise PermissionDenied("Only the clinic owner can set another person's password.")
-        return super().user_change_password(request, id, form_url)
+        if request.method != "POST":
+            return super().user_change_password(request, id, form_url)
+        # Whoever sets it can sign in as them: the owner re-enters their password or a code
+        # first, and the change is in the audit trail (same transaction).
+        require_recent_authentication(request)
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            person = User.objects.filter(pk=id).first() if response.status_code == 302 else None
+            if person is not None:
+                record_password_set(actor=signed_in_user(request), user=person)
+        return response
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         new_role = Role(obj.role)

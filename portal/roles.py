@@ -77,6 +77,16 @@ def record_owner_access_change(*, actor: User, user: User) -> AuditEvent:
     )
 
 
+def record_password_set(*, actor: User, user: User) -> AuditEvent:
+    """Record that the owner (``actor``) set ``user``'s password in the admin: whoever sets it
+    can sign in as them (a patient's own reads are not in their access log), so it is asked
+    for again and kept in the trail like a second-factor reset."""
+    if not is_owner(actor):
+        raise RoleChangeRefused()
+    logger.info("Password set: %s set the password of %s", actor.email, user.email)
+    return record_action(action=AuditAction.PASSWORD_SET_BY_OWNER, actor=actor, subject=user)
+
+
 @transaction.atomic
 def reset_second_factor(*, actor: User, user: User) -> int:
     """Remove ``user``'s authenticator and recovery codes (a lost phone) on the owner's say-so;

@@ -246,3 +246,39 @@ def test_making_someone_an_owner_asks_to_re_authenticate_and_is_recorded(
         "owner_access_changed",
         {"from": False, "to": True},
     )
+
+
+# --- Setting a patient's password in the admin: no re-entry, no trace ---------------------
+
+
+def test_setting_someones_password_asks_to_re_authenticate_and_is_recorded(
+    owner: User,
+    patient: User,  # noqa: F811
+) -> None:
+    """Setting another person's password is the owner's (``may_change_sign_in_email``), and
+    with it the owner, who reads no health data, can sign in as a patient and read their whole
+    record; the patient's access log never shows a patient's own reads. It asked for no
+    password and left no audit row, so an owner's session left open did it unseen."""
+    from portal.models import AuditEvent
+    from tests.factories import TEST_PASSWORD
+
+    admin = client_for(owner)
+    url = reverse("admin:auth_user_password_change", args=[patient.pk]).replace(
+        "/auth/", "/portal/"
+    )
+    chosen = {"password1": "Taken-0ver-99!", "password2": "Taken-0ver-99!"}
+    asked = admin.post(url, chosen)
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    assert User.objects.get(pk=patient.pk).check_password(TEST_PASSWORD)
+    assert not AuditEvent.objects.exists()
+
+    done = admin.post(asked["Location"], {"password": TEST_PASSWORD})
+    assert done.status_code == 302
+    assert User.objects.get(pk=patient.pk).check_password("Taken-0ver-99!")
+    set_by_owner = AuditEvent.objects.get()
+    assert (set_by_owner.actor, set_by_owner.subject, set_by_owner.action) == (
+        owner,
+        patient,
+        "password_set_by_owner",
+    )
