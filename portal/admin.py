@@ -30,6 +30,7 @@ from portal.roles import (
     is_owner,
     record_owner_access_change,
     record_password_set,
+    record_sign_in_email_change,
     reset_second_factor,
 )
 from portal.services import user_set_role
@@ -193,7 +194,9 @@ class UserAdmin(BaseUserAdmin):
         # Making someone an owner (or no longer one) is more than a role: asked and recorded
         # the same way (only the owner's form has the field).
         owner_access = change and "is_superuser" in form.changed_data
-        if new_role != old_role or owner_access:
+        # So is moving someone's sign-in to another address: its holder can reset the password.
+        email_moved = change and "email" in form.changed_data
+        if new_role != old_role or owner_access or email_moved:
             # A role change is sensitive: the owner re-enters their password or a code, then
             # the change goes through the role service, which checks and records it.
             require_recent_authentication(request)
@@ -202,6 +205,8 @@ class UserAdmin(BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if owner_access:
             record_owner_access_change(actor=signed_in_user(request), user=obj)
+        if email_moved:
+            record_sign_in_email_change(actor=signed_in_user(request), user=obj)
         if new_role != old_role:
             change_role(actor=signed_in_user(request), user=obj, role=new_role, clinic=obj.clinic)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -85,6 +86,19 @@ def record_password_set(*, actor: User, user: User) -> AuditEvent:
         raise RoleChangeRefused()
     logger.info("Password set: %s set the password of %s", actor.email, user.email)
     return record_action(action=AuditAction.PASSWORD_SET_BY_OWNER, actor=actor, subject=user)
+
+
+def record_sign_in_email_change(*, actor: User, user: User) -> AuditEvent:
+    """After the owner (``actor``) moved ``user``'s sign-in to ``user.email`` in the admin: put
+    allauth's addresses in step (only the new one, unverified until "forgot password" proves
+    it, as a rectification does) and record it. Whoever holds the address can reset the
+    password, so the admin asks the owner to re-authenticate first."""
+    if not is_owner(actor):
+        raise RoleChangeRefused()
+    EmailAddress.objects.filter(user=user).delete()
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    logger.info("Sign-in email: %s moved the sign-in of user %s", actor.email, user.pk)
+    return record_action(action=AuditAction.SIGN_IN_EMAIL_CHANGED, actor=actor, subject=user)
 
 
 @transaction.atomic

@@ -282,3 +282,40 @@ def test_setting_someones_password_asks_to_re_authenticate_and_is_recorded(
         patient,
         "password_set_by_owner",
     )
+
+
+# --- ... or moving their sign-in to another address ----------------------------------------
+
+
+def test_moving_someones_sign_in_email_asks_to_re_authenticate_and_is_recorded(
+    owner: User,
+    patient: User,  # noqa: F811
+) -> None:
+    """Whoever holds the sign-in address can reset the password ("forgot password") and sign
+    in as the patient, which is why the desk may not change it (``may_change_sign_in_email``)
+    and the owner's rectification asks for the password again. The owner's admin form changed
+    it with neither, and left the old address on the account, still verified and still
+    receiving password resets."""
+    from portal.models import AuditEvent
+    from tests.factories import TEST_PASSWORD
+    from tests.portal.test_attacker_round4 import admin_form
+
+    assert EmailAddress.objects.filter(user=patient, email=patient.email, verified=True).exists()
+    admin = client_for(owner)
+    url = reverse("admin:portal_user_change", args=[patient.pk])
+    form = {k: v for k, v in admin_form(admin, url).items() if k != "groups"}
+    asked = admin.post(url, {**form, "email": "attacker@example.net"})
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    assert User.objects.get(pk=patient.pk).email == "patient@example.com"
+    assert not AuditEvent.objects.exists()
+
+    done = admin.post(asked["Location"], {"password": TEST_PASSWORD})
+    assert done.status_code == 302
+    assert User.objects.get(pk=patient.pk).email == "attacker@example.net"
+    moved = AuditEvent.objects.get()
+    assert (moved.actor, moved.subject, moved.action) == (owner, patient, "sign_in_email_changed")
+    # allauth's addresses follow: the new one, unverified until "forgot password" proves it.
+    assert list(
+        EmailAddress.objects.filter(user=patient).values_list("email", "primary", "verified")
+    ) == [("attacker@example.net", True, False)]
