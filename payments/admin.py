@@ -42,7 +42,10 @@ class PaymentAdmin(admin.ModelAdmin[Payment]):
     list_select_related = ("patient", "booking__service")
     inlines = (RefundInline,)
     actions = ("refund_remaining",)
-    readonly_fields = [f.name for f in Payment._meta.fields]
+    # Every field, read-only, but Stripe's client secret: it completes or reads the payment
+    # from a browser and is for the paying patient's page alone.
+    exclude = ("client_secret",)
+    readonly_fields = [f.name for f in Payment._meta.fields if f.name != "client_secret"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Payments come from Stripe through the booking pages, never typed in.
