@@ -45,6 +45,11 @@ OWNER_ONLY_CLINIC_FIELDS = (
     "emergency_numbers",
     "duty_contact",
     "alert_ack_minutes",
+    # The acknowledgement minutes count opening hours (``portal.opening_hours``): hours set to
+    # one minute a week would mean an unacknowledged urgent alert is never chased.
+    "opens_at",
+    "closes_at",
+    "open_days",
 )
 
 

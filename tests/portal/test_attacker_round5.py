@@ -349,3 +349,36 @@ def test_the_admin_does_not_show_a_payments_client_secret(
     page = client_for(front_desk).get(reverse("admin:payments_payment_change", args=[payment.pk]))
     assert page.status_code == 200 and b"pi_123" in page.content
     assert b"MARKERSECRET" not in page.content
+
+
+# --- The desk switches off the chase of unacknowledged urgent alerts ------------------------
+
+
+def test_the_desk_cannot_change_the_opening_hours_that_time_the_alert_chase(
+    front_desk: User, owner: User
+) -> None:
+    """How soon an unacknowledged emergency or urgent alert is sent again and escalated to the
+    owner is the owner's setting (``alert_ack_minutes``), but it counts minutes of opening
+    hours, which the desk edited: one minute on Sundays and the chase never comes
+    (``acknowledge_by`` finds no moment), and patients are promised a call "when the clinic
+    next opens". The opening hours are the owner's like the minutes they time."""
+    from portal.models import Clinic
+    from portal.opening_hours import acknowledge_by
+    from tests.portal.test_admin_privileges import _clinic_form_data
+
+    clinic = Clinic.objects.current()
+    assert acknowledge_by(clinic, timezone.now()) is not None
+    url = reverse("admin:portal_clinic_change", args=[clinic.pk])
+    hours = {"open_days": "6", "opens_at": "08:00", "closes_at": "08:01"}
+    desk = client_for(front_desk)
+    answer = desk.post(url, {**_clinic_form_data(desk, clinic), **hours, "address": "1 High St"})
+    assert answer.status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.address == "1 High St"  # the desk still edits the ordinary details
+    assert acknowledge_by(clinic, timezone.now()) is not None
+    assert (clinic.open_days, clinic.opens_at.minute, clinic.closes_at.hour) == ("012345", 0, 18)
+    # The owner still sets them.
+    admin = client_for(owner)
+    admin.post(url, {**_clinic_form_data(admin, clinic), "open_days": "0123456"})
+    clinic.refresh_from_db()
+    assert clinic.open_days == "0123456"
