@@ -4,6 +4,7 @@ the access log."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -18,6 +19,7 @@ from practice import services
 from practice.services import TreatmentDetails
 from tests.booking.conftest import (  # noqa: F401 (fixtures)
     _fast_passwords,
+    eager_celery,
     mei,
     patient,
     policies,
@@ -382,3 +384,58 @@ def test_the_desk_cannot_change_the_opening_hours_that_time_the_alert_chase(
     admin.post(url, {**_clinic_form_data(admin, clinic), "open_days": "0123456"})
     clinic.refresh_from_db()
     assert clinic.open_days == "0123456"
+
+
+# --- The desk takes the record of a caller it added, who never chose a password ------------
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_the_desk_cannot_take_the_record_of_a_caller_it_added_with_an_email(
+    front_desk: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """ "Hand over" (the desk downloads the file) is for someone who cannot sign in; the desk
+    reads no health data. A caller the desk added has no password until they use "forgot
+    password", so ``can_use_link`` counted them as unable to sign in, and the desk could take
+    the diary, answers and treatment records of every caller it had added with an email
+    address by recording a phone request. They can sign in (setting a password first), so
+    they get the link; only a caller with no email address is handed the file."""
+    from datetime import date
+
+    from django.core import mail
+
+    from intake.services import diary_add
+    from portal import export
+    from portal.models import DataExport
+    from portal.patients import NewCaller, desk_add_patient
+    from tests.conftest import reauthenticated
+
+    caller = desk_add_patient(
+        by=front_desk,
+        caller=NewCaller(
+            first_name="Gwen",
+            last_name="Price",
+            phone="07700 900111",
+            date_of_birth=date(1970, 1, 1),
+            email="gwen@example.com",
+        ),
+    )
+    assert not caller.has_usable_password()
+    diary_add(patient=caller, pain=7, note="MARKER-DIARY", tags=[])
+    desk = reauthenticated(front_desk)
+    form = {"email": caller.email, "channel": "phone", "identity_checked": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = desk.post(reverse("desk_export"), {**form, "delivery": "handover"})
+    assert refused.status_code == 200 and b"can sign in" in refused.content
+    assert not DataExport.objects.filter(handover=True).exists()
+    with pytest.raises(export.ExportRefused):
+        export.request_export(
+            patient=caller, requested_by=front_desk, channel="phone", handover=True
+        )
+    # The link goes to them instead; the sign-in page's "forgot password" sets a password.
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = desk.post(reverse("desk_export"), {**form, "delivery": "link"})
+    assert sent.status_code == 302
+    assert DataExport.objects.get(patient=caller).handover is False
+    told = [m for m in mail.outbox if m.to == [caller.email]]
+    assert told and "Forgotten your password?" in told[-1].body
