@@ -11,7 +11,7 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import BookingStatus, Practitioner, Service
+from booking.models import Booking, BookingStatus, Practitioner, Service
 from intake.models import FlagKind, HealthAccess
 from intake.services import flag_raise
 from portal.models import User
@@ -439,3 +439,103 @@ def test_the_desk_cannot_take_the_record_of_a_caller_it_added_with_an_email(
     assert DataExport.objects.get(patient=caller).handover is False
     told = [m for m in mail.outbox if m.to == [caller.email]]
     assert told and "Forgotten your password?" in told[-1].body
+
+
+# --- A visit the practitioner booked themself, moved by the desk, opened the record ---------
+
+
+def _weekday(days_ahead: int) -> Any:
+    day = timezone.localdate() + timedelta(days=days_ahead)
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    return day
+
+
+def test_a_visit_the_practitioner_booked_counts_for_nothing_whoever_moves_it(
+    front_desk: User,
+    practitioner: User,
+    patient: User,  # noqa: F811
+    mei: Practitioner,  # noqa: F811
+    private: Service,  # noqa: F811
+) -> None:
+    """A booking a practitioner made themself is no evidence of care, and moving a visit does
+    not change who made it (``policy.care_visits``). But only the last move was looked at: Mei
+    books a patient she may find (one she treated two years ago) with herself, asks the desk
+    to move it, and the moved visit was "booked by the desk", so she read the whole record days
+    before any visit. The other way round, a visit the patient made that Mei moved twice
+    stopped counting. Who made a visit is now kept on every row a move makes."""
+    from booking.services import booking_reschedule
+    from portal import policy
+    from tests.booking.factories import book, local
+
+    visit_at(
+        patient=patient,
+        service=private,
+        practitioner=mei,
+        starts_at=timezone.now() - timedelta(days=730),
+        status=BookingStatus.ATTENDED,
+    )
+    assert policy.findable_patients(practitioner).filter(pk=patient.pk).exists()
+    assert not policy.may_read_record(practitioner, patient)
+    now = timezone.now()
+    mine = book(
+        patient, private, local(_weekday(3), 10), now=now, practitioner=mei, booked_by=practitioner
+    )
+    assert not policy.may_read_record(practitioner, patient)
+    moved = booking_reschedule(booking=mine, starts_at=local(_weekday(3), 14), by=front_desk)
+    booking_reschedule(booking=moved, starts_at=local(_weekday(3), 15), by=front_desk)
+    assert not policy.may_read_record(practitioner, patient)
+
+    # A visit the patient made stays theirs however often Mei moves it.
+    theirs = book(
+        patient, private, local(_weekday(10), 10), now=now, practitioner=mei, booked_by=patient
+    )
+    Booking.objects.filter(patient=patient, booked_by__in=[practitioner, front_desk]).update(
+        status=BookingStatus.CANCELLED
+    )
+    once = booking_reschedule(booking=theirs, starts_at=local(_weekday(10), 14), by=practitioner)
+    assert policy.may_read_record(practitioner, patient)
+    booking_reschedule(booking=once, starts_at=local(_weekday(10), 15), by=practitioner)
+    assert policy.may_read_record(practitioner, patient)
+
+
+def test_the_migration_fills_who_made_each_visit_from_its_first_row(
+    front_desk: User,
+    practitioner: User,
+    patient: User,  # noqa: F811
+    mei: Practitioner,  # noqa: F811
+    private: Service,  # noqa: F811
+) -> None:
+    """booking 0010 gives every existing row the booker of the first row of its chain of moves."""
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("booking.migrations.0010_booking_made_by").fill_made_by
+    start = timezone.now() + timedelta(days=3)
+    rows: list[Booking] = []
+    for n, (booked_by, status) in enumerate(
+        [
+            (practitioner, BookingStatus.RESCHEDULED),
+            (front_desk, BookingStatus.RESCHEDULED),
+            (front_desk, BookingStatus.CONFIRMED),
+        ]
+    ):
+        rows.append(
+            visit_at(
+                patient=patient,
+                service=private,
+                practitioner=mei,
+                starts_at=start + timedelta(hours=2 * n),
+                status=status,
+                booked_by=booked_by,
+                rescheduled_from=rows[-1] if rows else None,
+            )
+        )
+    alone = visit_at(
+        patient=patient, service=private, practitioner=mei, starts_at=start + timedelta(days=1)
+    )
+    fill(apps, None)
+    made = dict(Booking.objects.values_list("pk", "made_by_id"))
+    assert [made[r.pk] for r in rows] == [practitioner.pk] * 3
+    assert made[alone.pk] is None  # no booker recorded: none invented
