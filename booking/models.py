@@ -490,6 +490,17 @@ class Booking(models.Model):
     rescheduled_from = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rescheduled_to"
     )
+    # Who made the visit: the booker of its first row, kept by every move (``booked_by`` is who
+    # made this row, the mover for a moved one). The care relationship asks it
+    # (``portal.policy.care_visits``): a visit a practitioner booked themself stays theirs
+    # however often someone else moves it. Blank on rows written directly: ``booked_by``.
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # A moved visit is the same event in the patient's calendar: it keeps the first booking's
     # UID (blank: this booking's own, ``booking.ics.calendar_uid``) with a higher sequence.
     calendar_uid = models.CharField(max_length=120, blank=True, default="")

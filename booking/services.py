@@ -166,6 +166,12 @@ def _new_booking(asked: BookingRequest, slot: Slot, terms: _Terms) -> Booking:
         hold_expires_at=terms.hold_until,
         booked_by=asked.booker,
         rescheduled_from=terms.replacing,
+        # A move keeps who made the visit (the care relationship asks it, not the mover).
+        made_by_id=(
+            (terms.replacing.made_by_id or terms.replacing.booked_by_id)
+            if terms.replacing is not None
+            else asked.booker.pk
+        ),
     )
     if terms.replacing is not None:
         # One visit that moved: the patient's calendar updates the event it already has.

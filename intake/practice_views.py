@@ -51,10 +51,11 @@ def patient_intake(request: HttpRequest, patient_id: int) -> HttpResponse:
     wanted = int_param(request, "response")
     if wanted is not None:
         chosen = next((r for r in history if r.pk == wanted), None) or chosen
-    if chosen is not None:
-        services.log_health_access(
-            viewer=viewer, patient=patient, what="intake questionnaire", request=request
-        )
+    flags = services.open_flags(patient)
+    # The page shows the open flags' reasons too: a read even without a questionnaire.
+    if chosen is not None or flags:
+        what = "intake questionnaire" if chosen is not None else "flags on their record"
+        services.log_health_access(viewer=viewer, patient=patient, what=what, request=request)
     return render(
         request,
         "intake/practice_intake.html",
@@ -63,7 +64,7 @@ def patient_intake(request: HttpRequest, patient_id: int) -> HttpResponse:
             "summary": intake_summary(chosen) if chosen else None,
             "history": history,
             "chosen": chosen,
-            "flags": services.open_flags(patient),
+            "flags": flags,
             "has_draft": IntakeResponse.objects.filter(
                 patient=patient, status=ResponseStatus.DRAFT
             ).exists(),

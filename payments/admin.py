@@ -1,4 +1,5 @@
-"""Staff see payments, refunds, Stripe events and fee reductions; refunds by hand are an action."""
+"""Staff see payments, refunds, Stripe events and fee reductions, read-only; refunds by hand are
+an action (the owner's)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,10 @@ class PaymentAdmin(admin.ModelAdmin[Payment]):
     list_select_related = ("patient", "booking__service")
     inlines = (RefundInline,)
     actions = ("refund_remaining",)
-    readonly_fields = [f.name for f in Payment._meta.fields]
+    # Every field, read-only, but Stripe's client secret: it completes or reads the payment
+    # from a browser and is for the paying patient's page alone.
+    exclude = ("client_secret",)
+    readonly_fields = [f.name for f in Payment._meta.fields if f.name != "client_secret"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Payments come from Stripe through the booking pages, never typed in.
@@ -89,6 +93,14 @@ class RefundAdmin(admin.ModelAdmin[Refund]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    # The accounts: a refund row is what was sent back (and what "Refund what is left" counts),
+    # so nobody, the owner included, changes or deletes one here.
+    def has_change_permission(self, request: HttpRequest, obj: Refund | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Refund | None = None) -> bool:
+        return False
+
 
 @admin.register(StripeEvent)
 class StripeEventAdmin(admin.ModelAdmin[StripeEvent]):
@@ -100,11 +112,29 @@ class StripeEventAdmin(admin.ModelAdmin[StripeEvent]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    # A stored event is what makes Stripe's retry (or a replay) of it a no-op.
+    def has_change_permission(self, request: HttpRequest, obj: StripeEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: StripeEvent | None = None) -> bool:
+        return False
+
 
 @admin.register(FeeReduction)
 class FeeReductionAdmin(admin.ModelAdmin[FeeReduction]):
     list_display = ("patient", "status", "floor_minor", "ends_on", "decided_by", "created_at")
     list_filter = ("status",)
     search_fields = ("patient__email", "patient__last_name")
-    raw_id_fields = ("patient", "decided_by")
-    readonly_fields = ("created_at", "decided_at")
+
+    # Read-only for everyone, the owner included: a decision or its change goes through the
+    # fee pages (``payments.fee_reductions``), which check the floor, audit it and email the
+    # patient; here a status, floor, the patient's own words or the patient themself could be
+    # rewritten with none of that.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: FeeReduction | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: FeeReduction | None = None) -> bool:
+        return False

@@ -10,16 +10,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.mfa.admin import AuthenticatorAdmin as BaseAuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from portal.access import signed_in_user
 from portal.models import AuditEvent, Clinic, Role, User
-from portal.roles import change_role, is_owner, reset_second_factor
+from portal.roles import (
+    change_role,
+    is_owner,
+    record_owner_access_change,
+    record_password_set,
+    record_sign_in_email_change,
+    reset_second_factor,
+)
 from portal.services import user_set_role
 from portal.team_security import require_recent_authentication
 
@@ -32,6 +45,11 @@ OWNER_ONLY_CLINIC_FIELDS = (
     "emergency_numbers",
     "duty_contact",
     "alert_ack_minutes",
+    # The acknowledgement minutes count opening hours (``portal.opening_hours``): hours set to
+    # one minute a week would mean an unacknowledged urgent alert is never chased.
+    "opens_at",
+    "closes_at",
+    "open_days",
 )
 
 
@@ -163,17 +181,37 @@ class UserAdmin(BaseUserAdmin):
         # changes their own through the account pages).
         if not request.user.is_superuser:
             raise PermissionDenied("Only the clinic owner can set another person's password.")
-        return super().user_change_password(request, id, form_url)
+        if request.method != "POST":
+            return super().user_change_password(request, id, form_url)
+        # Whoever sets it can sign in as them: the owner re-enters their password or a code
+        # first, and the change is in the audit trail (same transaction).
+        require_recent_authentication(request)
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            person = User.objects.filter(pk=id).first() if response.status_code == 302 else None
+            if person is not None:
+                record_password_set(actor=signed_in_user(request), user=person)
+        return response
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         new_role = Role(obj.role)
         old_role = Role(form.initial.get("role") or Role.PATIENT) if change else Role.PATIENT
-        if new_role != old_role:
+        # Making someone an owner (or no longer one) is more than a role: asked and recorded
+        # the same way (only the owner's form has the field).
+        owner_access = change and "is_superuser" in form.changed_data
+        # So is moving someone's sign-in to another address: its holder can reset the password.
+        email_moved = change and "email" in form.changed_data
+        if new_role != old_role or owner_access or email_moved:
             # A role change is sensitive: the owner re-enters their password or a code, then
             # the change goes through the role service, which checks and records it.
             require_recent_authentication(request)
+        if new_role != old_role:
             obj.role = old_role
         super().save_model(request, obj, form, change)
+        if owner_access:
+            record_owner_access_change(actor=signed_in_user(request), user=obj)
+        if email_moved:
+            record_sign_in_email_change(actor=signed_in_user(request), user=obj)
         if new_role != old_role:
             change_role(actor=signed_in_user(request), user=obj, role=new_role, clinic=obj.clinic)
         else:
@@ -228,3 +266,40 @@ class GroupAdmin(BaseGroupAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)
+
+
+# allauth's email addresses: the desk's group may look (``STAFF_PERMISSIONS``: view only), but
+# allauth's "mark verified" action carries no permission, so the admin offered it to anyone
+# who may open the list. Verifying an address vouches that its holder owns it (mandatory
+# verification is what keeps an account from signing in with someone else's address): a
+# change, so the owner's.
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(BaseEmailAddressAdmin):
+    @admin.action(permissions=["change"], description="Mark selected email addresses as verified")
+    def make_verified(self, request: HttpRequest, queryset: QuerySet[EmailAddress]) -> None:
+        super().make_verified(request, queryset)
+
+
+# allauth's authenticators: the owner (a superuser) could delete a team member's app or change
+# its secret here, with no re-entered password and no audit row. The owner's way is "Reset
+# second factor" on People (``reset_second_factor``: re-authentication, audit trail); here
+# they only see who has set one up, never the secret (even encrypted).
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(BaseAuthenticatorAdmin):
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

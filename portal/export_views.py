@@ -108,8 +108,9 @@ class DeskExportForm(forms.Form):
         if not handover and not export.can_use_link(self.patient):
             self.add_error(
                 "delivery",
-                "This patient cannot sign in (their account is closed or has no password), so "
-                "a link would not work for them. Choose to download it here and hand it over.",
+                "This patient cannot sign in (their account is closed or has no email "
+                "address), so a link would not work for them. Choose to download it here and "
+                "hand it over.",
             )
         return cleaned
 

@@ -388,6 +388,9 @@ class AuditAction(models.TextChoices):
     """What the audit trail records (stored as text, so a new action needs no migration)."""
 
     ROLE_CHANGED = "role_changed", "Role changed"
+    OWNER_ACCESS_CHANGED = "owner_access_changed", "Made an owner (superuser) or no longer one"
+    PASSWORD_SET_BY_OWNER = "password_set_by_owner", "Password set by the owner"
+    SIGN_IN_EMAIL_CHANGED = "sign_in_email_changed", "Sign-in email changed by the owner"
     SECOND_FACTOR_ADDED = "second_factor_added", "Authenticator set up"
     SECOND_FACTOR_REMOVED = "second_factor_removed", "Authenticator removed"
     RECOVERY_CODES_RENEWED = "recovery_codes_renewed", "Recovery codes renewed"

@@ -158,6 +158,7 @@ OTHER_LINKS = frozenset(
         "portal.DataExport.requested_by",
         "booking.Practitioner.user",
         "booking.Booking.booked_by",
+        "booking.Booking.made_by",
         "booking.WaitlistEntry.added_by",
         "booking.WaitlistEntry.ended_by",
         "booking.WaitlistPlace.offered_by",

@@ -11,8 +11,8 @@ The rules, by role:
 
   - a confirmed visit with them that has not ended yet (it still counts for
     ``CONFIRMED_GRACE`` after its end while attendance is unmarked: its check-ins go out), unless
-    the practitioner made that booking themself (moving someone else's booking keeps it
-    counting); or
+    the practitioner made that booking themself (``Booking.made_by``, the booker of the
+    visit's first row: a move by anyone, however many, does not change who made it); or
   - a visit with them marked attended in the last 12 months (``CARE_MONTHS``), whoever booked
     it: the visit happened (a walk-in, or the next visit booked at the end of a treatment).
     Attendance can only be marked once the visit has started, the patient was emailed the
@@ -126,10 +126,12 @@ def care_visits(practitioner_user: User, *, now: datetime | None = None) -> Quer
     theirs = Booking.objects.filter(
         practitioner__user=practitioner_user, clinic_id=practitioner_user.clinic_id
     )
-    # A booking the practitioner made themself is no evidence of care; moving one someone
-    # else made does not change who made the visit.
-    made_by_someone_else = ~Q(booked_by=practitioner_user) | (
-        Q(rescheduled_from__isnull=False) & ~Q(rescheduled_from__booked_by=practitioner_user)
+    # A booking the practitioner made themself is no evidence of care, and moving a visit
+    # does not change who made it: ``made_by`` is the booker of its first row, however many
+    # moves ago and by whom (looking one move back let the desk's move of a visit the
+    # practitioner had booked open the record). Rows written directly have only ``booked_by``.
+    made_by_someone_else = (Q(made_by__isnull=False) & ~Q(made_by=practitioner_user)) | (
+        Q(made_by__isnull=True) & ~Q(booked_by=practitioner_user)
     )
     upcoming = Q(status=BookingStatus.CONFIRMED, ends_at__gte=now - CONFIRMED_GRACE)
     attended = Q(status=BookingStatus.ATTENDED, starts_at__gte=care_start(now))

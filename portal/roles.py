@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -60,6 +61,44 @@ def change_role(
     )
     logger.info("Role change: %s made %s a %s (was %s)", actor.email, locked.email, role, before)
     return record
+
+
+def record_owner_access_change(*, actor: User, user: User) -> AuditEvent:
+    """Record that the owner (``actor``) made ``user`` an owner (a superuser: every role,
+    grant and erasure is theirs) or took it away; the admin saves the flag, in the same
+    transaction, after asking the owner to re-authenticate as for a role change."""
+    if not is_owner(actor):
+        raise RoleChangeRefused()
+    logger.info("Owner access: %s set superuser=%s on %s", actor.email, user.is_superuser, user)
+    return record_action(
+        action=AuditAction.OWNER_ACCESS_CHANGED,
+        actor=actor,
+        subject=user,
+        detail={"from": not user.is_superuser, "to": user.is_superuser},
+    )
+
+
+def record_password_set(*, actor: User, user: User) -> AuditEvent:
+    """Record that the owner (``actor``) set ``user``'s password in the admin: whoever sets it
+    can sign in as them (a patient's own reads are not in their access log), so it is asked
+    for again and kept in the trail like a second-factor reset."""
+    if not is_owner(actor):
+        raise RoleChangeRefused()
+    logger.info("Password set: %s set the password of %s", actor.email, user.email)
+    return record_action(action=AuditAction.PASSWORD_SET_BY_OWNER, actor=actor, subject=user)
+
+
+def record_sign_in_email_change(*, actor: User, user: User) -> AuditEvent:
+    """After the owner (``actor``) moved ``user``'s sign-in to ``user.email`` in the admin: put
+    allauth's addresses in step (only the new one, unverified until "forgot password" proves
+    it, as a rectification does) and record it. Whoever holds the address can reset the
+    password, so the admin asks the owner to re-authenticate first."""
+    if not is_owner(actor):
+        raise RoleChangeRefused()
+    EmailAddress.objects.filter(user=user).delete()
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    logger.info("Sign-in email: %s moved the sign-in of user %s", actor.email, user.pk)
+    return record_action(action=AuditAction.SIGN_IN_EMAIL_CHANGED, actor=actor, subject=user)
 
 
 @transaction.atomic

@@ -225,10 +225,12 @@ def treatment_record(request: HttpRequest, pk: int) -> HttpResponse:
     if not policy.may_read_record(user, booking.patient):
         raise OutsideCare(booking.patient)
     record = TreatmentRecord.objects.filter(booking=booking).first()
-    if record is not None:
-        log_health_access(
-            viewer=user, patient=booking.patient, what="treatment record", request=request
-        )
+    last = services.last_treatment_before(booking)
+    # The form shows this visit's record and, above it, the last treatment's intensity and
+    # plan: either is a read of the record, even when this visit has none yet.
+    if record is not None or last is not None:
+        what = "treatment record" if record is not None else "the last treatment record"
+        log_health_access(viewer=user, patient=booking.patient, what=what, request=request)
     initial = (
         {
             "areas_and_points": record.areas_and_points,
@@ -271,7 +273,7 @@ def treatment_record(request: HttpRequest, pk: int) -> HttpResponse:
             "booking": booking,
             "form": form,
             "record": record,
-            "last": services.last_treatment_before(booking),
+            "last": last,
             "tz": booking.clinic.tz,
         },
     )

@@ -107,9 +107,9 @@ def test_a_visit_the_practitioner_booked_themself_grants_nothing(
         patient, mei, treatment, NOW + timedelta(days=5), status="confirmed", booked_by=practitioner
     )
     assert not policy.may_read_record(practitioner, patient)
-    # Moving a visit the patient made keeps it theirs.
+    # Moving a visit the patient made keeps it theirs (a move copies who made the visit).
     made = visit(patient, mei, treatment, NOW + timedelta(days=6), status="rescheduled")
-    booked.rescheduled_from = made
+    booked.rescheduled_from, booked.made_by = made, patient
     booked.save()
     assert policy.may_read_record(practitioner, patient)
 
