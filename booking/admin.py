@@ -60,6 +60,14 @@ class ServiceAdmin(admin.ModelAdmin[Service]):
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("practitioners",)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Service | None = None) -> Any:
+        # A service's kind decides the clinical rules its bookings meet (a free assessment is
+        # never held by a red flag; a treatment is): re-kinding a treatment is the owner's.
+        # The desk still names, prices and orders services, and adds new ones.
+        if obj is None or is_owner(request.user):
+            return self.readonly_fields
+        return (*self.readonly_fields, "kind")
+
 
 class ShiftInline(admin.TabularInline[MultibedShift, Room]):
     model = MultibedShift

@@ -50,6 +50,8 @@ OWNER_ONLY_CLINIC_FIELDS = (
     "opens_at",
     "closes_at",
     "open_days",
+    # The clock those hours, quiet hours and every visit are read on.
+    "time_zone",
 )
 
 

@@ -292,6 +292,7 @@ def _clinic_form_data(client: Client, clinic: Any) -> dict[str, Any]:
         ("urgent_care_advice", "Wait for your next visit."),
         ("emergency_numbers", "0800 000 000"),
         ("alert_ack_minutes", "600"),
+        ("time_zone", "Pacific/Kiritimati"),
     ],
 )
 def test_the_desk_cannot_change_the_clinics_safety_and_security_settings(

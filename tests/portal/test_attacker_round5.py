@@ -539,3 +539,39 @@ def test_the_migration_fills_who_made_each_visit_from_its_first_row(
     made = dict(Booking.objects.values_list("pk", "made_by_id"))
     assert [made[r.pk] for r in rows] == [practitioner.pk] * 3
     assert made[alone.pk] is None  # no booker recorded: none invented
+
+
+# --- The desk re-kinds a treatment as a free assessment, which no red flag holds ------------
+
+
+def _change_form_data(client: Any, url: str) -> dict[str, Any]:
+    """What an admin change form would post back unchanged (its editable fields)."""
+    form = client.get(url).context["adminform"].form
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        prepared = field.prepare_value(form.initial.get(name, field.initial))
+        if isinstance(prepared, list):
+            data[name] = [str(v.pk if hasattr(v, "pk") else v) for v in prepared]
+        else:
+            data[name] = "" if prepared is None else prepared
+    return data
+
+
+def test_the_desk_cannot_rekind_a_treatment_as_an_assessment(
+    front_desk: User,
+    owner: User,
+    private: Service,  # noqa: F811
+) -> None:
+    """Booking holds treatment, not a free assessment, for a patient with an open red flag:
+    the desk re-kinding the treatment service let flagged patients book it again. The kind is
+    the owner's; the desk still renames and reprices."""
+    url = reverse("admin:booking_service_change", args=[private.pk])
+    desk = client_for(front_desk)
+    data = {**_change_form_data(desk, url), "kind": "assessment", "name": "Follow-up visit"}
+    assert desk.post(url, data).status_code == 302
+    private.refresh_from_db()
+    assert (private.name, private.kind) == ("Follow-up visit", "private")
+    admin = client_for(owner)
+    assert admin.post(url, {**_change_form_data(admin, url), "kind": "multibed"}).status_code == 302
+    private.refresh_from_db()
+    assert private.kind == "multibed"
