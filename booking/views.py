@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from booking import services
 from booking.availability_cache import cached_bookable_service, cached_runs_between
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
-from booking.eligibility import new_patient_standing
+from booking.eligibility import check_eligibility, new_patient_standing
 from booking.errors import BookingError
 from booking.forms import (
     BookingQueryForm,
@@ -214,6 +214,13 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         },
     )
     refusal: BookingError | None = None
+    if request.method == "GET" and moving is None:
+        # Said before the patient picks an amount or presses Confirm: a new patient at the
+        # clinic's cap, or a second free assessment, is refused the same way on POST.
+        try:
+            check_eligibility(patient=patient, service=service, now=timezone.now(), ignoring=None)
+        except BookingError as exc:
+            refusal = exc
     if request.method == "POST" and moving is None and service.needs_checkout:
         # The amount and the online payment are settled by checkout (the page posts there).
         messages.error(request, "Please choose how much to pay, then confirm.")

@@ -122,7 +122,8 @@ def intake_step(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
                 request,
                 "Your answers are saved. Come back any time to carry on where you left off.",
             )
-            return redirect("intake:home")
+            # The kind keeps the booking banner right: the short one is enough for an assessment.
+            return redirect(f"{reverse('intake:home')}?kind={draft.kind}")
         previous = questionnaire.previous_section(section.slug)
         if request.POST.get("action") == "back" and previous is not None:
             return redirect(_step_url(draft, previous.slug))

@@ -18,6 +18,23 @@
       el.hidden = !shown;
     });
   }
+  // "None of these" stands alone: ticking it clears the other boxes of its question, and
+  // ticking another box clears it, so the patient never meets the server's error for both.
+  function keepExclusiveAlone(event) {
+    var box = event.target;
+    var group = box.closest && box.closest("[data-exclusive]");
+    if (!group || box.type !== "checkbox" || !box.checked) return false;
+    var alone = group.dataset.exclusive.split(" ");
+    var boxIsAlone = alone.indexOf(box.value) !== -1;
+    var cleared = false;
+    group.querySelectorAll('input[type="checkbox"]:checked').forEach(function (other) {
+      if (other !== box && (boxIsAlone || alone.indexOf(other.value) !== -1)) {
+        other.checked = false;
+        cleared = true;
+      }
+    });
+    return cleared;
+  }
   function snapshot() {
     var data = {};
     new FormData(form).forEach(function (value, name) {
@@ -44,8 +61,13 @@
     }
   } catch (e) { /* storage unavailable: the server copy is still there */ }
 
-  form.addEventListener("input", function () {
+  function backup() {
     try { sessionStorage.setItem(key, JSON.stringify(snapshot())); } catch (e) { /* ignore */ }
+  }
+
+  form.addEventListener("input", backup);
+  form.addEventListener("change", function (event) {
+    if (keepExclusiveAlone(event)) backup();
   });
   form.addEventListener("change", applyConditions);
   form.addEventListener("htmx:beforeRequest", function () { status.textContent = "Saving…"; });

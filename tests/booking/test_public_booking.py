@@ -32,6 +32,7 @@ from tests.booking.factories import (
     book,
     closed_day,
     local,
+    visit_at,
     weekly_hours,
 )
 from tests.conftest import client_for
@@ -349,6 +350,30 @@ def test_the_dashboard_treats_a_returning_patient_as_returning(
     assert "Book a free assessment" not in page
     assert "Book your next treatment" in page
     assert "upcoming visit at a time" not in page
+
+
+@pytest.mark.usefixtures("frozen")
+def test_a_returning_patient_with_nothing_booked_is_asked_for_a_next_visit_not_a_first(
+    private: Service, mei: Practitioner, patient: User
+) -> None:
+    """Between courses a returning patient's empty visit list said "No bookings yet: book your
+    first visit" above their own past visits; it now asks for the next one."""
+    client = client_for(patient)
+    assert "Book your first visit" in client.get("/me/").content.decode()
+    assert "book your first visit" in client.get("/bookings/").content.decode()
+    visit_at(
+        patient=patient,
+        service=private,
+        practitioner=mei,
+        starts_at=local(date(2027, 2, 22), 9),
+        status=BookingStatus.ATTENDED,
+    )
+    dashboard = client.get("/me/").content.decode()
+    assert "No visits booked" in dashboard and "Book your next visit" in dashboard
+    assert "No bookings yet" not in dashboard and "first visit" not in dashboard
+    bookings = client.get("/bookings/").content.decode()
+    assert "No visits coming up" in bookings and "book your next visit" in bookings
+    assert "No bookings yet" not in bookings
 
 
 @pytest.mark.usefixtures("frozen")

@@ -270,6 +270,36 @@ def test_new_patient_limit_on_the_page(private: Service, patient: User, policies
     assert Booking.objects.count() == 1
 
 
+def test_a_new_patient_at_the_limit_is_told_before_choosing_a_time_or_an_amount(
+    private: Service, patient: User, policies: Clinic
+) -> None:
+    """A new patient holding their one visit browsed a week, chose a time (and on a sliding
+    scale an amount) and was refused only on Confirm; the week says so first, and the confirm
+    page shows the refusal instead of its form."""
+    policies.new_patient_booking_limit = 1
+    policies.save()
+    client = client_for(patient)
+    week = client.get(f"/book/{private.slug}/times/").content.decode()
+    assert 'data-rule="at-limit"' not in week
+    book(patient, private, local(WED, 9), now=NOW)
+    week = client.get(f"/book/{private.slug}/times/").content.decode()
+    assert 'data-rule="at-limit"' in week and "You already have your upcoming visit booked" in week
+    response = client.get(confirm_url(private, local(WED, 13)))
+    assert "As a new patient you can hold one upcoming visit" in messages_of(response)
+    page = response.content.decode()
+    assert "Confirm booking" not in page and "See my bookings" in page
+
+
+def test_a_second_free_assessment_is_refused_on_the_confirm_page_itself(
+    assessment: Service, patient: User
+) -> None:
+    client = client_for(patient)
+    post_confirm(client, assessment, local(WED, 9))
+    response = client.get(confirm_url(assessment, local(WED, 10)))
+    assert "already booked your free assessment" in messages_of(response)
+    assert "Confirm booking" not in response.content.decode()
+
+
 def test_unknown_service_is_not_found(patient: User, private: Service) -> None:
     client = client_for(patient)
     for url in ("/book/nope/", "/book/nope/times/", "/book/nope/confirm/"):

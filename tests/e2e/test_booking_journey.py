@@ -197,13 +197,18 @@ def test_new_patient_limit_refuses_a_second_visit_kindly(
     page.goto(f"{live_server.url}/book/")
     page.get_by_role("link", name="Choose a time for Follow-up treatment").click()
     page.get_by_role("link", name="Show all times").click()
+    # Said above the times, and again on the chosen time in place of its Confirm button.
+    expect(page.locator('[data-rule="at-limit"]')).to_contain_text(
+        "You already have your upcoming visit booked"
+    )
     pick_slot(page)
-    confirm(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your booking")
     expect(page.get_by_role("status")).to_contain_text(
         "As a new patient you can hold one upcoming visit at a time"
     )
+    expect(page.get_by_role("button", name="Confirm booking")).to_have_count(0)
+    expect(page.get_by_role("link", name="See my bookings")).to_be_visible()
     shot(page, "booking-limit-refused-laptop")
     assert Booking.objects.filter(patient=alex).count() == 1
 

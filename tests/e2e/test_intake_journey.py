@@ -112,7 +112,15 @@ def test_patient_fills_in_part_leaves_resumes_and_sends(page: Page, live_server)
     )
     save_and_continue(page)
 
+    # "None of these" by reflex, then a real answer: the browser keeps "None" alone (ticking one
+    # clears the other), so the page does not come back with an error for ticking both.
     expect(page.get_by_role("heading", level=1)).to_have_text("Needling safety")
+    safety = page.get_by_role("group", name="Do any of these apply to you?")
+    tick(page, "Do any of these apply to you?", "None of these")
+    tick(page, "Do any of these apply to you?", "You are frightened of needles")
+    expect(safety.get_by_label("None of these")).not_to_be_checked()
+    tick(page, "Do any of these apply to you?", "None of these")
+    expect(safety.get_by_label("You are frightened of needles")).not_to_be_checked()
     tick(page, "Do any of these apply to you?", "You are frightened of needles")
     save_and_continue(page)
 

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from intake.models import Alert, AlertLevel, FlagKind, HealthAccess, IntakeResponse, PatientFlag
-from intake.questionnaire import FULL, FULL_V2
+from intake.questionnaire import FULL, FULL_V2, SHORT
 from intake.services import alert_raise, flag_raise, intake_start
 from tests.conftest import client_for
 from tests.intake.conftest import past_visit
@@ -90,11 +90,25 @@ def test_a_valid_step_moves_on_and_save_and_exit_goes_home(patient) -> None:
     response = client.post(
         step_url(draft, "history"), {"version": "2", "had_surgery": "yes", "action": "save_exit"}
     )
-    assert response["Location"] == reverse("intake:home")
+    assert response["Location"] == reverse("intake:home") + "?kind=full"
     assert IntakeResponse.objects.get(pk=draft.pk).answers["had_surgery"] == "yes"
     # Resuming opens the first step that still needs answers.
     resumed = client.post(reverse("intake:start"), {"kind": FULL})
     assert resumed["Location"] == step_url(draft, "history")
+
+
+def test_leaving_the_short_questionnaire_for_a_booking_keeps_its_banner(patient) -> None:
+    """Sent from a free assessment's booking, a patient who saved the short questionnaire for
+    later was told "Please fill in the questionnaire before your first treatment"."""
+    client = client_for(patient)
+    booking = "/book/free-assessment/confirm/?start=2027-03-03T09:00:00%2B00:00"
+    page = client.get(reverse("intake:home"), {"kind": SHORT, "next": booking})
+    assert b"the short questionnaire is enough" in page.content
+    draft = intake_start(patient=patient, kind=SHORT)
+    response = client.post(step_url(draft, "about"), {"version": "2", "action": "save_exit"})
+    home = client.get(response["Location"]).content.decode()
+    assert "For the free assessment the short questionnaire is enough" in home
+    assert "before your first treatment" not in home
 
 
 def test_a_stale_form_version_keeps_the_answers_and_asks_to_check(patient) -> None:

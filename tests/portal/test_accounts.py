@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import redis
@@ -316,6 +316,23 @@ def test_login_honours_a_safe_next_url_and_ignores_an_offsite_one(patient: User)
     )
     assert response.status_code == 302
     assert "evil.example" not in response["Location"]
+
+
+@pytest.mark.usefixtures("clinic")
+def test_the_headers_sign_up_and_log_in_links_keep_the_chosen_time() -> None:
+    """A newcomer sent to log in after choosing a time who pressed the header's Sign up lost
+    the time (the header linked to a bare /accounts/signup/); both header links carry next."""
+    chosen = "/book/follow-up/confirm/?with=1&start=2027-03-03T09:00:00+00:00"
+    wanted = "next=" + quote(chosen, safe="")
+    client = Client()
+    login_page = client.get(LOGIN_URL, {"next": chosen}).content.decode()
+    assert 'href="/accounts/signup/"' not in login_page
+    assert login_page.count(f'href="/accounts/signup/?{wanted}"') >= 3  # bar, menu, page
+    signup_page = client.get("/accounts/signup/", {"next": chosen}).content.decode()
+    assert 'href="/accounts/login/"' not in signup_page
+    assert f'href="/accounts/login/?{wanted}"' in signup_page
+    # Without a chosen time the links stay plain.
+    assert 'href="/accounts/signup/"' in client.get(LOGIN_URL).content.decode()
 
 
 def test_wrong_password_shows_an_error_and_does_not_log_in(patient: User) -> None:
