@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from booking.models import Booking, MultibedShift, Practitioner, Service
+from booking.models import Booking, MultibedShift, Practitioner, PriceRule, Service
 from portal.models import Clinic, Role, User
 from tests.booking.conftest import NOW, TUE, WED
 from tests.booking.factories import PractitionerFactory, book, closed_day, local, weekly_hours
@@ -288,6 +288,12 @@ def test_a_new_patient_at_the_limit_is_told_before_choosing_a_time_or_an_amount(
     assert "As a new patient you can hold one upcoming visit" in messages_of(response)
     page = response.content.decode()
     assert "Confirm booking" not in page and "See my bookings" in page
+    # Nothing follows to choose from, so the details promise no choice "below".
+    private.price_rule, private.price_minor = PriceRule.SLIDING, 2500
+    private.price_min_minor, private.price_max_minor = 1500, 3500
+    private.save()
+    page = client.get(confirm_url(private, local(WED, 13))).content.decode()
+    assert "See my bookings" in page and "you choose below" not in page
 
 
 def test_a_second_free_assessment_is_refused_on_the_confirm_page_itself(
