@@ -345,6 +345,10 @@ def booking_reschedule(
     # An inactive visit gets "already cancelled or moved" below, not the cutoff message.
     if by_patient and booking.is_changeable and not can_change_online(booking, now):
         raise ChangeNotAllowed(_too_late_message(booking))
+    same_practitioner = practitioner is None or practitioner.pk == booking.practitioner_id
+    if starts_at == booking.starts_at and same_practitioner:
+        # Nothing would change but the patient's inbox ("your visit has moved" to itself).
+        raise ChangeNotAllowed("Your visit is already at that time. Please pick another time.")
     service = booking.service
     try:
         with transaction.atomic():

@@ -126,7 +126,7 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
         asked=query.get("week"),
         now=now,
         practitioner=practitioner,
-        exclude_booking_id=moving.pk if moving else None,
+        moving=moving,
     )
     # Each time's link names its practitioner, so "any practitioner" books who it says.
     link = f"{reverse('booking:confirm', args=[slug])}?{'&'.join(filter(None, (carry, 'start=')))}"

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from booking.availability import Slot, find_open_slots, slots_by_day
 from booking.availability_cache import cached_open_slots
-from booking.models import Practitioner, Service
+from booking.models import Booking, Practitioner, Service
 
 # Where each part of the day starts, in the clinic's hours (the last part runs to midnight).
 PARTS = (("Morning", 0), ("Afternoon", 12), ("Evening", 17))
@@ -73,30 +73,36 @@ def open_week(
     asked: date | None,
     now: datetime,
     practitioner: Practitioner | None,
-    exclude_booking_id: int | None = None,
+    moving: Booking | None = None,
 ) -> tuple[date, list[Slot], date | None]:
     """The Monday to show, that week's open times, and the Monday of the next week with a
     place when this one has none (None when it has some, or nothing opens before the horizon).
 
     ``asked`` is the ``week`` the page was asked for (a date in it); without one, a
-    week with nothing open gives way to the week of the next open time.
+    week with nothing open gives way to the week of the next open time. When ``moving`` a
+    visit, its own place counts as free for other times but is not offered as a new one.
     """
     tz = service.clinic.tz
     today = now.astimezone(tz).date()
     monday = max(monday_of(asked or today), monday_of(today))
 
     def open_times(first: date, last: date) -> list[Slot]:
-        if exclude_booking_id is None:
+        if moving is None:
             return cached_open_slots(service, first, last, now=now, practitioner=practitioner)
         # Moving a visit frees its own place, which no cached week knows about.
-        return find_open_slots(
+        freed = find_open_slots(
             service,
             first,
             last,
             now=now,
             practitioner=practitioner,
-            exclude_booking_id=exclude_booking_id,
+            exclude_booking_id=moving.pk,
         )
+        return [
+            s
+            for s in freed
+            if (s.starts_at, s.practitioner_id) != (moving.starts_at, moving.practitioner_id)
+        ]
 
     sunday = monday + timedelta(days=6)
     slots = open_times(monday, sunday)

@@ -386,6 +386,17 @@ def test_reschedule_after_the_cutoff_is_for_staff_only(
     assert new.booked_by == front_desk
 
 
+def test_moving_a_visit_onto_its_own_time_changes_nothing(private: Service, patient: User):
+    old = book(patient, private, local(WED, 9), now=NOW)
+    with pytest.raises(ChangeNotAllowed, match="already at that time"):
+        booking_reschedule(booking=old, starts_at=local(WED, 9), by=patient, now=NOW)
+    with pytest.raises(ChangeNotAllowed, match="already at that time"):
+        booking_reschedule(
+            booking=old, starts_at=local(WED, 9), practitioner=old.practitioner, by=patient, now=NOW
+        )
+    assert list(Booking.objects.values_list("status", flat=True)) == ["confirmed"]
+
+
 def test_a_moved_visit_cannot_be_moved_or_cancelled_again(private: Service, patient: User):
     old = book(patient, private, local(WED, 9), now=NOW)
     booking_reschedule(booking=old, starts_at=local(WED, 13), by=patient, now=NOW)

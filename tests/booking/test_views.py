@@ -514,6 +514,21 @@ def test_patient_moves_a_visit(private: Service, booking: Booking, patient: User
     assert (new.starts_at, new.rescheduled_from) == (local(WED, 13), booking)
 
 
+def test_moving_offers_other_times_but_not_the_visits_own(
+    private: Service, booking: Booking, patient: User
+) -> None:
+    """The week of a move showed the visit's own time as free (its place is freed for
+    overlapping times); picking it "moved" the visit onto itself and emailed the patient."""
+    client = client_for(patient)
+    week = client.get(f"/book/{private.slug}/times/?reschedule={booking.pk}&week={WED}")
+    content = week.content.decode()
+    assert f'data-start="{local(WED, 9).isoformat()}"' not in content
+    assert f'data-start="{local(WED, 9, 30).isoformat()}"' in content  # overlaps it: offered
+    response = post_confirm(client, private, local(WED, 9), query={"reschedule": booking.pk})
+    assert "already at that time" in messages_of(response)
+    assert list(Booking.objects.values_list("pk", "status")) == [(booking.pk, "confirmed")]
+
+
 def test_moving_to_a_taken_time_keeps_the_old_visit(
     private: Service, booking: Booking, patient: User, other_patient: User
 ) -> None:
