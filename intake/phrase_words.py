@@ -78,6 +78,14 @@ _QUOTED_NO = re.compile(
     r"|none of (?:those|them|these|that|the above|it))"
     r"[ \t]*[.!]*[ \t]*(?=\n|$)"
 )
+# Round 18: a faint had is a faint: "had a little faint at the school gate" is read as "had a
+# little fainting", so the adjective's exception ("felt a little faint", no faint) does not
+# cancel it. Only a faint that ends its clause ("had a faint ache" is left alone).
+_NOUN_FAINT = re.compile(
+    r"\b(had|have|has|having)([ \t]+a[ \t]+(?:[a-z]+[ \t]+){0,3}?)faint"
+    r"(?=[ \t]*(?:[.,;:!?)\n]|$|(?:at|in|on|after|when|while|this|yesterday|last|and|but|earlier"
+    r"|today|so|then|during|before|outside|getting|standing)\b))"
+)
 # Round 15: a "Q: ... A: ..." form ("Q: Fever? A: No.") is read without its markers, so its
 # answers are read like any other form's ("Fever? No."): a "Q:" or "A:" at the start of a line
 # or just after a sentence's end (".", "!" or the question's "?") is dropped.
@@ -102,6 +110,7 @@ def tokens(text: str, emoji: Mapping[str, str] | None = None) -> list[str]:
     """The words of ``text`` as the screen reads them; sentence ends become ``|``."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
     text = _QUOTED_NO.sub("", text)
+    text = _NOUN_FAINT.sub(r"\1\2fainting", text)
     text = _QA_MARKER.sub(r"\1", text)
     text = _FORM_YES.sub(": ", text)
     text = _FORM_YES_END.sub(r": \1, ", text)

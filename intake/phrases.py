@@ -28,6 +28,8 @@ CORRECTION_REACH = 14
 # A retraction ("had a temperature - no, sorry, that was my grandson") this far after a hit
 # caps it at review.
 RETRACT_REACH = 8
+# Round 18: "if I had any numbness": these hedges before "any" make a hit a hypothetical.
+CONDITIONALS = frozenset({"if", "whether"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ class Negation:
                         return "negated"
                 return ""
             if token in self.hedges:
+                # "If I had any numbness I'd ring you": a condition on "any" of it is a
+                # hypothetical (the clinic's advice said back), unsure rather than a symptom.
+                if token in CONDITIONALS and "any" in words[i + 1 : start] and not own_negator:
+                    return "uncertain"
                 hedged = True
             elif token not in self.fillers:
                 return ""

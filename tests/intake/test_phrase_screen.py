@@ -343,3 +343,29 @@ def test_a_negated_phrase_across_a_gap_hides_only_what_starts_on_its_first_words
     # The negator's own words still carry it on ("pain ... breath" starts on "chest pain").
     assert screen_text("no chest pain or shortness of breath").found == ()
     assert screen_text("no double vision or slurred speech").found == ()
+
+
+def test_a_faint_had_is_a_faint_but_a_faint_ache_is_not() -> None:
+    # Round 18: "had a little faint" was cancelled by the adjective's exception ("felt a little
+    # faint"); a faint that ends its clause after "had a" is the noun, read as "fainting".
+    assert phrase_words.tokens("had a little faint at the gate")[:4] == [
+        "had",
+        "a",
+        "little",
+        "fainting",
+    ]
+    assert screen_text("Had a little faint at the school gate.").level == Level.URGENT
+    assert screen_text("I had a bit of a faint.").level == Level.URGENT
+    assert "fainting" not in phrase_words.tokens("I had a faint ache in my back")
+    assert screen_text("I felt a little faint after the needles").found == ()
+
+
+def test_a_condition_on_any_of_a_symptom_is_unsure_not_a_hit() -> None:
+    # Round 18: "If I had any numbness I'd ring you" repeats the clinic's advice: read by a
+    # practitioner (review), never sent to 111; without "any" (or the "if") it is a symptom.
+    assert screen_text("If I had any numbness I'd ring you, but there's none.").found == (
+        ("new_numbness", Level.REVIEW),
+    )
+    assert screen_text("If I get any fever I'll call").level == Level.REVIEW
+    assert screen_text("I had some numbness in my hand today").level == Level.URGENT
+    assert screen_text("If I press my thigh I have no feeling").level == Level.URGENT
