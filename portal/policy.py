@@ -96,6 +96,14 @@ def may_change_sign_in_email(user: Any) -> bool:
     return is_owner(user)
 
 
+def may_complete_erasure(user: Any) -> bool:
+    """Whether ``user`` may complete an erasure request (anonymise or close the account): the
+    owner, as for the retention approval. A closed account is one the desk may hand a data
+    export over for, so the desk closing one on a request it recorded itself could take the
+    whole record; it records and decides requests, and corrects names and phones."""
+    return is_owner(user)
+
+
 def months_ago(now: datetime, months: int) -> datetime:
     """The same wall-clock moment ``months`` calendar months earlier (31 March -> 28/29 Feb)."""
     month0 = now.month - 1 - months

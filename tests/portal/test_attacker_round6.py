@@ -1,0 +1,78 @@
+"""Round 6 of the attacker tests: trust, least privilege and privacy, through real requests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import Service
+from intake.services import diary_add
+from portal.models import DataExport, User
+from practice.models import PrivacyRequest
+from tests.booking.conftest import (  # noqa: F401 (fixtures)
+    _fast_passwords,
+    eager_celery,
+    mei,
+    patient,
+    policies,
+    private,
+)
+from tests.conftest import reauthenticated
+from tests.portal.test_export import unzip
+from tests.practice.test_retention import treated_at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def capture(django_capture_on_commit_callbacks: Callable[..., Any]) -> Callable[[], Any]:
+    """Run on-commit work (a queued task) as the request's commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+# --- The desk closes an account to take the record as a "hand-over" --------------------------
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_the_desk_cannot_close_an_account_to_hand_its_record_over(
+    patient: User,  # noqa: F811
+    private: Service,  # noqa: F811
+    practitioner: User,
+    front_desk: User,
+    owner: User,
+    capture: Callable[[], Any],
+) -> None:
+    """A hand-over export is for someone who cannot sign in; the desk could make anyone so by
+    recording an erasure request "by phone", deciding and completing it (which closes a treated
+    patient's account), then ask for a hand-over and download their diary, answers and
+    treatment records. Completing an erasure is the owner's, as the retention approval is."""
+    treated_at(patient, private, practitioner, timezone.now() - timedelta(days=30))
+    diary_add(patient=patient, pain=7, note="MARKER-DIARY after the chemo", tags=[])
+    desk = reauthenticated(front_desk)
+    new = {"patient_email": patient.email, "kind": "erasure", "received_via": "phone"}
+    desk.post(reverse("practice:privacy_request_new"), {**new, "details": "Delete me."})
+    request = PrivacyRequest.objects.get(patient=patient)
+    url = reverse("practice:privacy_request", args=[request.pk])
+    desk.post(url, {"action": "decide", "decision": "Close what can be closed."})
+    desk.post(url, {"action": "erase"})
+    patient.refresh_from_db()
+    form = {"email": patient.email, "channel": "phone", "identity_checked": "on"}
+    with capture():
+        desk.post(reverse("desk_export"), {**form, "delivery": "handover"})
+    made = DataExport.objects.filter(patient=patient).first()
+    if made is not None:
+        got = desk.post(reverse("desk_export_handover", args=[made.pk]))
+        if got.status_code == 200:
+            data, _ = unzip(got.content)
+            assert "MARKER-DIARY" not in str(data), "the desk downloaded the patient's diary"
+    assert patient.closed_at is None, "the desk closed a patient's account on its own"
+    assert b"data-owner-completes" in desk.get(url).content
+    # The owner completes it.
+    reauthenticated(owner).post(url, {"action": "erase"})
+    patient.refresh_from_db()
+    assert patient.closed_at is not None
