@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,7 +23,8 @@ from tests.booking.conftest import (  # noqa: F401 (fixtures)
     policies,
     private,
 )
-from tests.conftest import reauthenticated
+from tests.conftest import client_for, reauthenticated
+from tests.factories import TEST_PASSWORD
 from tests.portal.test_export import unzip
 from tests.practice.test_retention import treated_at
 
@@ -76,3 +78,29 @@ def test_the_desk_cannot_close_an_account_to_hand_its_record_over(
     reauthenticated(owner).post(url, {"action": "erase"})
     patient.refresh_from_db()
     assert patient.closed_at is not None
+
+
+# --- An unlocked session moves the account to another email address -------------------------
+
+
+def test_an_unlocked_session_cannot_move_the_account_to_another_address(
+    patient: User,  # noqa: F811
+) -> None:
+    """Whoever sits at an unlocked session could add their own address on allauth's email page,
+    confirm it from their inbox and make it the primary one, with no password asked: the
+    portal's emails (visits, check-in and data-export links) then went to them, and a password
+    reset from that address made the account theirs. Downloading the data asks for the password
+    again; this walked round it. Each change of address now asks for the password first (a
+    team account, with its authenticator app, may add no address at all: allauth's rule)."""
+    user = patient
+    browser = client_for(user)
+    answer = browser.post(
+        reverse("account_email"), {"action_add": "", "email": "taker@example.net"}
+    )
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(reverse("account_reauthenticate"))
+    assert not EmailAddress.objects.filter(email="taker@example.net").exists()
+    # Having re-entered the password, the person adds their own new address as before.
+    browser.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    browser.post(reverse("account_email"), {"action_add": "", "email": "mine@example.net"})
+    assert EmailAddress.objects.filter(user=user, email="mine@example.net").exists()
