@@ -11,20 +11,26 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import Service
+from booking.models import Booking, BookingStatus, Service
 from intake.services import diary_add
+from payments.models import Payment, PaymentStatus
 from portal.models import DataExport, User
 from practice.models import PrivacyRequest
 from tests.booking.conftest import (  # noqa: F401 (fixtures)
+    WED,
     _fast_passwords,
     eager_celery,
+    frozen,
     mei,
     patient,
     policies,
     private,
 )
+from tests.booking.factories import local
 from tests.conftest import client_for, reauthenticated
 from tests.factories import TEST_PASSWORD
+from tests.payments.conftest import localstripe, online, stripe_settings  # noqa: F401
+from tests.payments.factories import checkout_for, pay_and_deliver
 from tests.portal.test_export import unzip
 from tests.practice.test_retention import treated_at
 
@@ -104,3 +110,38 @@ def test_an_unlocked_session_cannot_move_the_account_to_another_address(
     browser.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
     browser.post(reverse("account_email"), {"action_add": "", "email": "mine@example.net"})
     assert EmailAddress.objects.filter(user=user, email="mine@example.net").exists()
+
+
+# --- The workspace's cancel button refunds without the password --------------------------------
+
+
+@pytest.mark.usefixtures("frozen", "eager_celery")
+def test_cancelling_a_paid_visit_from_the_workspace_asks_for_the_password(
+    stripe_settings: Any,  # noqa: F811
+    online: Service,  # noqa: F811
+    patient: User,  # noqa: F811
+    front_desk: User,
+    localstripe: str,  # noqa: F811
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """ "Cancel and refund" on the booking pages asks a team member for their password first
+    (``payments:cancel``, ``sensitive_team_action``): an unlocked desk session must not cancel
+    and refund patients' paid visits. The workspace's own Cancel button (``practice:cancel``)
+    makes the same refund through ``cancel_with_refund`` and asked nothing."""
+    held = checkout_for(patient, online, local(WED, 9))
+    assert held.payment is not None
+    pay_and_deliver(localstripe, held.payment)
+    desk = client_for(front_desk)
+    url = reverse("practice:cancel", args=[held.booking.pk])
+    assert desk.get(url).status_code == 200  # the page says what happens
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = desk.post(url, {"how": "clinic", "note": ""})
+    assert Payment.objects.get().status == PaymentStatus.SUCCEEDED, "refunded, nothing asked"
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    # Having re-entered the password, the desk cancels and the refund goes.
+    with django_capture_on_commit_callbacks(execute=True):
+        desk.post(asked["Location"], {"password": TEST_PASSWORD})
+    assert Booking.objects.get().status == BookingStatus.CANCELLED
+    assert Payment.objects.get().status == PaymentStatus.REFUNDED
