@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import Booking, BookingStatus, Service
+from booking.models import Booking, BookingStatus, Practitioner, Service
 from intake.services import diary_add
 from payments.models import Payment, PaymentStatus
-from portal.models import DataExport, User
-from practice.models import PrivacyRequest
+from portal.models import DataExport, Role, User
+from practice.models import CalendarFeed, PrivacyRequest
 from tests.booking.conftest import (  # noqa: F401 (fixtures)
     WED,
     _fast_passwords,
@@ -26,9 +27,9 @@ from tests.booking.conftest import (  # noqa: F401 (fixtures)
     policies,
     private,
 )
-from tests.booking.factories import local
+from tests.booking.factories import local, visit_at
 from tests.conftest import client_for, reauthenticated
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, UserFactory
 from tests.payments.conftest import localstripe, online, stripe_settings  # noqa: F401
 from tests.payments.factories import checkout_for, pay_and_deliver
 from tests.portal.test_export import unzip
@@ -145,3 +146,52 @@ def test_cancelling_a_paid_visit_from_the_workspace_asks_for_the_password(
         desk.post(asked["Location"], {"password": TEST_PASSWORD})
     assert Booking.objects.get().status == BookingStatus.CANCELLED
     assert Payment.objects.get().status == PaymentStatus.REFUNDED
+
+
+# --- A calendar feed outlives the move of its profile to another account ---------------------
+
+
+@pytest.mark.usefixtures("frozen")
+def test_a_calendar_feed_stops_when_its_profile_moves_to_another_account(
+    mei: Practitioner,  # noqa: F811
+    private: Service,  # noqa: F811
+    patient: User,  # noqa: F811
+    owner: User,
+) -> None:
+    """The owner may hand a practitioner profile (its visits and patients) to another account,
+    say a colleague taking over a list. The feed address belongs to the profile, and the old
+    account's calendar app kept fetching every visit of it, patients' initials included, and
+    the new holder's feed page showed the old address as theirs. A feed now works only for
+    the account it was made for; the new holder turns on their own."""
+    visit_at(patient=patient, service=private, practitioner=mei, starts_at=local(WED, 9))
+    mei_user = mei.user
+    assert (
+        client_for(mei_user).post(reverse("practice:feed"), {"action": "enable"}).status_code == 302
+    )
+    old_token = CalendarFeed.objects.get(practitioner=mei).token
+    nina = UserFactory.create(email="nina@example.com", role=Role.PRACTITIONER)
+    # The owner moves the profile (the admin's user field, the owner's alone).
+    Practitioner.objects.filter(pk=mei.pk).update(user=nina)
+    assert Client().get(f"/feeds/{old_token}.ics").status_code == 404
+    page = client_for(nina).get(reverse("practice:feed")).content.decode()
+    assert old_token not in page
+    client_for(nina).post(reverse("practice:feed"), {"action": "enable"})
+    new_token = CalendarFeed.objects.get(practitioner=mei).token
+    assert new_token != old_token
+    assert Client().get(f"/feeds/{new_token}.ics").status_code == 200
+
+
+def test_the_migration_keeps_existing_feeds_working_for_their_holders(
+    mei: Practitioner,  # noqa: F811
+) -> None:
+    """practice 0004 names, for each existing feed, the account holding its profile now."""
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("practice.migrations.0004_calendar_feed_made_for").fill_made_for
+    feed = CalendarFeed.objects.create(practitioner=mei)
+    fill(apps, None)
+    feed.refresh_from_db()
+    assert feed.made_for_id == mei.user_id
+    assert Client().get(f"/feeds/{feed.token}.ics").status_code == 200
