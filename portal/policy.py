@@ -212,10 +212,14 @@ def findable_patients(user: Any, *, now: datetime | None = None) -> QuerySet[Use
 
 def may_ask_to_see_anyway(user: Any, patient: User) -> bool:
     """Whether ``user`` may ask for a "see this record anyway" grant on ``patient``: a
-    practitioner of the patient's clinic (the desk and owner read no health data)."""
+    practitioner of the patient's clinic (the desk and owner read no health data), for a
+    patient who has not left. Someone who closed their account cannot sign in to the privacy
+    page that lists the grants, so such a read would be one they never see (as no visit can
+    be booked for them, ``booking.eligibility``)."""
     return (
         is_practitioner(user)
         and patient.role == Role.PATIENT
+        and not patient.has_left
         and patient.clinic_id is not None
         and patient.clinic_id == user.clinic_id
     )

@@ -195,3 +195,32 @@ def test_the_migration_keeps_existing_feeds_working_for_their_holders(
     feed.refresh_from_db()
     assert feed.made_for_id == mei.user_id
     assert Client().get(f"/feeds/{feed.token}.ics").status_code == 200
+
+
+# --- "See anyway" on someone who has left ------------------------------------------------------
+
+
+def test_no_one_sees_anyway_the_record_of_a_patient_who_has_left(
+    patient: User,  # noqa: F811
+    private: Service,  # noqa: F811
+    practitioner: User,
+) -> None:
+    """A closed account keeps its treatment records until the retention date, but its patient
+    can no longer sign in to their privacy page, where every "see anyway" grant is listed for
+    them. A practitioner who never treated them could still ask, give a reason and read their
+    diary, answers and treatment records, a read the patient could never see. As no visit can
+    be booked for someone who has left (round 4), no grant can be asked for them either."""
+    from intake.models import RecordAccessGrant
+    from practice import retention
+
+    treated_at(patient, private, practitioner, timezone.now() - timedelta(days=500))
+    assert retention.close_account(patient=patient, by=patient) == "closed"
+    david = UserFactory.create(email="david@example.com", role=Role.PRACTITIONER)
+    browser = reauthenticated(david)
+    url = reverse("intake:see_anyway", args=[patient.pk])
+    asked = browser.post(url, {"reason": "Covering for a colleague today."})
+    assert not RecordAccessGrant.objects.filter(viewer=david).exists(), (
+        "a grant on a closed account"
+    )
+    assert asked.status_code == 404
+    assert browser.get(reverse("intake:practice_intake", args=[patient.pk])).status_code == 404
