@@ -224,3 +224,37 @@ def test_no_one_sees_anyway_the_record_of_a_patient_who_has_left(
     )
     assert asked.status_code == 404
     assert browser.get(reverse("intake:practice_intake", args=[patient.pk])).status_code == 404
+
+
+# --- A closed account stays on the waiting list -------------------------------------------------
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_closing_the_account_takes_the_patient_off_the_waiting_list(
+    patient: User,  # noqa: F811
+    private: Service,  # noqa: F811
+    practitioner: User,
+    front_desk: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """A treated patient who closed their account stayed on the team's waiting list by name:
+    each freed place was held for someone who can neither read the offer nor sign in to take
+    it, keeping it from the next person, and the team could offer them places by hand or put
+    them back on the list. Closing ends their entries, and no one adds someone who has left."""
+    from booking.waitlist.entries import waitlist_join
+    from booking.waitlist.errors import WaitlistError
+    from booking.waitlist_models import EntryStatus, WaitlistEntry
+
+    treated_at(patient, private, practitioner, timezone.now() - timedelta(days=30))
+    waitlist_join(patient=patient, service=private, weekdays=[0, 1, 2, 3, 4], day_parts=["morning"])
+    with django_capture_on_commit_callbacks(execute=True):
+        reauthenticated(patient).post(reverse("practice:close_account"), {"confirm": "close"})
+    patient.refresh_from_db()
+    assert patient.closed_at is not None
+    assert not WaitlistEntry.objects.filter(patient=patient, status=EntryStatus.WAITING).exists()
+    page = client_for(front_desk).get(reverse("practice:waitlist")).content.decode()
+    assert patient.email not in page and patient.get_full_name() not in page
+    with pytest.raises(WaitlistError):
+        waitlist_join(
+            patient=patient, service=private, weekdays=[0], day_parts=["morning"], by=front_desk
+        )
