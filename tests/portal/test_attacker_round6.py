@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus, Practitioner, Service
+from intake.models import FlagKind
 from intake.services import diary_add
 from payments.models import Payment, PaymentStatus
 from portal.models import DataExport, Role, User
@@ -258,3 +259,44 @@ def test_closing_the_account_takes_the_patient_off_the_waiting_list(
         waitlist_join(
             patient=patient, service=private, weekdays=[0], day_parts=["morning"], by=front_desk
         )
+
+
+# --- The owner's audit trail names flags and alerts the owner may not read ----------------------
+
+
+def test_the_audit_trail_tells_the_owner_no_flag_or_alert_that_only_the_record_shows(
+    patient: User,  # noqa: F811
+    mei: Practitioner,  # noqa: F811
+    private: Service,  # noqa: F811
+    practitioner: User,
+    owner: User,
+) -> None:
+    """The owner reads no health data; the team's dashboards show everyone only the flags that
+    hold treatment and the emergency, urgent and same-day alerts. The audit trail (and its CSV)
+    named the kind of every cleared flag ("treat_gently": they reacted badly to needling;
+    "gentler_treatment_recorded") and the level of every acknowledged alert, so the owner read
+    there what only the record shows. Those rows now say which flag or alert, who and when."""
+    from intake.models import AlertLevel
+    from intake.services import alert_raise, flag_raise
+
+    visit_at(patient=patient, service=private, practitioner=mei, starts_at=local(WED, 9))
+    gently, _ = flag_raise(patient=patient, kind=FlagKind.TREAT_GENTLY, reason="Sore a week")
+    routine, _ = alert_raise(
+        patient=patient,
+        level=AlertLevel.ROUTINE,
+        kind="checkin_worse",
+        source_key="t:1",
+        summary="Worse after treatment",
+    )
+    mei_browser = client_for(practitioner)
+    mei_browser.post(reverse("intake:clear_flag", args=[gently.pk]), {"note": "Spoke to them."})
+    mei_browser.post(reverse("intake:acknowledge_alert", args=[routine.pk]))
+    gently.refresh_from_db()
+    routine.refresh_from_db()
+    assert gently.cleared_at is not None and routine.acknowledged_at is not None
+    owner_browser = client_for(owner)
+    for url in (reverse("audit_trail"), reverse("audit_trail_csv")):
+        shown = owner_browser.get(url).content.decode()
+        assert "flag_cleared" in shown or "Flag cleared" in shown
+        for health in ("treat_gently", "Treat more gently", "routine", "gentler"):
+            assert health not in shown, f"{health!r} on {url}"
