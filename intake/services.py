@@ -20,6 +20,7 @@ from intake.models import (
     DIARY_TAGS,
     PAGING_LEVELS,
     PAUSING_FLAGS,
+    SAME_DAY_LEVELS,
     Alert,
     AlertLevel,
     DiaryEntry,
@@ -106,11 +107,14 @@ def alert_acknowledge(*, alert: Alert, by: User) -> bool:
             acknowledged_at=timezone.now(), acknowledged_by=by
         )
         if changed:
+            # The level only where every team dashboard shows it: the owner reads the trail
+            # and no health data (a routine alert is a check-in note on the record).
+            shown = alert.level in PAGING_LEVELS | SAME_DAY_LEVELS
             record_action(
                 action=AuditAction.ALERT_ACKNOWLEDGED,
                 actor=by,
                 subject=alert.patient,
-                detail={"alert": alert.pk, "level": alert.level},
+                detail={"alert": alert.pk, **({"level": alert.level} if shown else {})},
             )
     return bool(changed)
 
@@ -146,11 +150,18 @@ def flag_clear(*, flag: PatientFlag, by: User, note: str = "", because: str = "b
             cleared_at=timezone.now(), cleared_by=by, clear_note=note[:300]
         )
         if changed:
+            # The kind and why only for a flag that holds treatment, which every team dashboard
+            # shows: the owner reads the trail and no health data ("treat more gently" says
+            # the patient reacted badly to a treatment).
+            shown = flag.kind in PAUSING_FLAGS
             record_action(
                 action=AuditAction.FLAG_CLEARED,
                 actor=by,
                 subject=flag.patient,
-                detail={"flag": flag.pk, "kind": flag.kind, "because": because},
+                detail={
+                    "flag": flag.pk,
+                    **({"kind": flag.kind, "because": because} if shown else {}),
+                },
             )
     return bool(changed)
 

@@ -174,6 +174,8 @@ OTHER_LINKS = frozenset(
         "practice.HistoricalTreatmentRecord.history_user",
         "practice.TreatmentRecord.written_by",
         "practice.RetentionCase.approved_by",
+        # The practitioner account a calendar feed was made for.
+        "practice.CalendarFeed.made_for",
         "practice.PrivacyRequest.recorded_by",
         "practice.PrivacyRequest.decided_by",
         "practice.PrivacyRequestStep.by",

@@ -96,6 +96,14 @@ def may_change_sign_in_email(user: Any) -> bool:
     return is_owner(user)
 
 
+def may_complete_erasure(user: Any) -> bool:
+    """Whether ``user`` may complete an erasure request (anonymise or close the account): the
+    owner, as for the retention approval. A closed account is one the desk may hand a data
+    export over for, so the desk closing one on a request it recorded itself could take the
+    whole record; it records and decides requests, and corrects names and phones."""
+    return is_owner(user)
+
+
 def months_ago(now: datetime, months: int) -> datetime:
     """The same wall-clock moment ``months`` calendar months earlier (31 March -> 28/29 Feb)."""
     month0 = now.month - 1 - months
@@ -204,10 +212,14 @@ def findable_patients(user: Any, *, now: datetime | None = None) -> QuerySet[Use
 
 def may_ask_to_see_anyway(user: Any, patient: User) -> bool:
     """Whether ``user`` may ask for a "see this record anyway" grant on ``patient``: a
-    practitioner of the patient's clinic (the desk and owner read no health data)."""
+    practitioner of the patient's clinic (the desk and owner read no health data), for a
+    patient who has not left. Someone who closed their account cannot sign in to the privacy
+    page that lists the grants, so such a read would be one they never see (as no visit can
+    be booked for them, ``booking.eligibility``)."""
     return (
         is_practitioner(user)
         and patient.role == Role.PATIENT
+        and not patient.has_left
         and patient.clinic_id is not None
         and patient.clinic_id == user.clinic_id
     )

@@ -283,6 +283,10 @@ MFA_TOTP_TOLERANCE = 1
 MFA_TRUST_ENABLED = False
 # How long a re-entered password or code unlocks sensitive actions (role changes, refunds).
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.integer("REAUTHENTICATION_SECONDS", 300, minimum=30)
+# Adding, removing or choosing the primary email address asks for the password (or a code)
+# again: an unlocked session could otherwise move the account to the taker's own address,
+# receive its emails and reset the password from there (allauth's default is not to ask).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env.optional("EMAIL_BACKEND") or (

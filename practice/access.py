@@ -13,12 +13,13 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from booking.models import Booking, Practitioner
+from booking.models import Booking, PaymentMode, Practitioner
 from intake.access import patient_for_viewer
 from portal import policy
 from portal.access import signed_in_user
 from portal.models import Role, User
 from portal.params import parse_id
+from portal.team_security import require_recent_authentication
 
 
 def own_practitioner(user: User) -> Practitioner | None:
@@ -74,3 +75,13 @@ def practitioner_to_manage(request: HttpRequest) -> Practitioner:
     if wanted is None:
         raise Http404("No such practitioner")
     return get_object_or_404(team, pk=wanted)
+
+
+def ask_password_before_refund(
+    request: HttpRequest, bookings: QuerySet[Booking] | list[Booking]
+) -> None:
+    """Before the clinic cancels visits paid online (each is refunded by the policy), the team
+    member re-enters their password or a code, as on the booking pages' "Cancel and refund"
+    (``payments:cancel``): an unlocked workspace must not cancel and refund unasked."""
+    if any(b.payment_mode == PaymentMode.ONLINE for b in bookings):
+        require_recent_authentication(request)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from django.db.models import F
 from icalendar import Calendar, Event
 
 from booking.ics import calendar_uid
@@ -29,11 +30,13 @@ def initials(person: User) -> str:
 
 def live_feed(token: str) -> CalendarFeed | None:
     """The feed at this secret address while its practitioner is still on the team: an
-    active account with the practitioner role. A deactivated account, or one moved to
-    another role, has no feed (the address lives on in a phone's calendar app)."""
+    active account with the practitioner role, the one the address was made for. A
+    deactivated account, one moved to another role, or a profile handed to another account
+    has no feed (the address lives on in a phone's calendar app)."""
     return (
         CalendarFeed.objects.filter(
             token=token,
+            made_for=F("practitioner__user"),
             practitioner__user__is_active=True,
             practitioner__user__role=Role.PRACTITIONER,
         )

@@ -119,6 +119,12 @@ class CalendarFeed(models.Model):
         Practitioner, on_delete=models.CASCADE, related_name="calendar_feed"
     )
     token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    # The account the address was made for: it works only while that account holds the
+    # profile. The owner may hand a profile to another account, and the old one's calendar app
+    # must not go on fetching its visits (``practice.feeds.live_feed``).
+    made_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_fetched_at = models.DateTimeField(null=True, blank=True)
 

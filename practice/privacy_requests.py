@@ -196,9 +196,18 @@ def _complete(locked: PrivacyRequest, by: User, what: str, now: datetime) -> Non
         )
 
 
+ERASURE_OWNER_ONLY = (
+    "Only the clinic owner can complete an erasure: it closes or anonymises the account, and "
+    "cannot be undone."
+)
+
+
 @transaction.atomic
 def complete_erasure(*, request: PrivacyRequest, by: User) -> str:
-    """Erase what can be erased now, through the retention functions; returns what was done."""
+    """Erase what can be erased now, through the retention functions; returns what was done.
+    The owner's (``policy.may_complete_erasure``)."""
+    if not policy.may_complete_erasure(by):
+        raise RequestError(ERASURE_OWNER_ONLY)
     locked = PrivacyRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status != PrivacyRequestStatus.DECIDED or locked.kind != PrivacyRequestKind.ERASURE:
         raise RequestError("Record the decision first (and only once).")

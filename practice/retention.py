@@ -24,6 +24,8 @@ from django.utils import timezone
 from booking.errors import ChangeNotAllowed
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, WaitlistEntry
 from booking.services import booking_cancel
+from booking.waitlist.entries import waitlist_leave
+from booking.waitlist_models import EntryStatus
 from followup.models import CheckIn, OutboxMessage
 from intake.models import (
     Alert,
@@ -438,6 +440,10 @@ def close_account(*, patient: User, by: User, now: datetime | None = None) -> st
         # Already cancelled or moved meanwhile: nothing left to cancel.
         with contextlib.suppress(ChangeNotAllowed):
             booking_cancel(booking=visit, by=by, note="", now=now)
+    # Off the waiting list too (an offer out to them is withdrawn, the place goes on): a
+    # closed account can neither read an offer nor sign in to take it.
+    for entry in WaitlistEntry.objects.filter(patient=patient, status=EntryStatus.WAITING):
+        waitlist_leave(entry=entry, by=by, now=now)
     if not plan.has_bookings:
         return delete_account(user_id=patient.pk, actor=by, why="account closed")
     if plan.keep_health_until is None:

@@ -382,9 +382,20 @@ def time_off_remove(*, practitioner: Practitioner, time_off_id: int) -> bool:
 
 
 def feed_enable(*, practitioner: Practitioner) -> CalendarFeed:
-    """Turn the private feed on (keeping the existing address if it is already on)."""
-    feed, _ = CalendarFeed.objects.get_or_create(practitioner=practitioner)
+    """Turn the private feed on (keeping the existing address if it is already on for this
+    profile's account; one made for the account that held the profile before is replaced)."""
+    feed = own_feed(practitioner)
+    if feed is None:
+        CalendarFeed.objects.filter(practitioner=practitioner).delete()
+        feed = CalendarFeed.objects.create(practitioner=practitioner, made_for=practitioner.user)
     return feed
+
+
+def own_feed(practitioner: Practitioner) -> CalendarFeed | None:
+    """The profile's feed if it was made for the account that holds the profile now."""
+    return CalendarFeed.objects.filter(
+        practitioner=practitioner, made_for_id=practitioner.user_id
+    ).first()
 
 
 def feed_revoke(*, practitioner: Practitioner) -> bool:

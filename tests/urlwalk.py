@@ -197,7 +197,7 @@ def build_world() -> World:
         hours=hours,
         exception=exception,
         time_off=time_off,
-        feed=CalendarFeed.objects.create(practitioner=mei),
+        feed=CalendarFeed.objects.create(practitioner=mei, made_for=mei.user),
         privacy_request=PrivacyRequest.objects.create(
             patient=alex, kind="erasure", received_via="email", details="x", recorded_at=now
         ),

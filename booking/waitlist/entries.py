@@ -37,6 +37,12 @@ def waitlist_join(
     """Put ``patient`` on the list for ``service`` for ``weeks`` from today (or change the
     wishes and end date of their entry, which keeps its place in the queue)."""
     now = now or timezone.now()
+    if patient.has_left:
+        # As for a visit (``booking.eligibility``): a place held for someone who cannot sign in
+        # or read the offer only keeps it from the next person.
+        raise WaitlistError(
+            "This person's account is closed, so they cannot go on the waiting list."
+        )
     days = sorted({int(d) for d in weekdays if 0 <= int(d) <= 6})
     parts = in_day_order(day_parts)
     _check_wishes(service, days, parts, practitioner)

@@ -23,7 +23,7 @@ from booking.models import Booking, DateException, ExceptionKind, Practitioner, 
 from portal.access import signed_in_user, team_required
 from portal.models import Role
 from practice import services
-from practice.access import practitioner_to_manage
+from practice.access import ask_password_before_refund, practitioner_to_manage
 from practice.forms import ExceptionForm, TimeOffDecisionForm, TimeOffForm, WeeklyHoursForm
 
 
@@ -261,6 +261,9 @@ def time_off_confirm(request: HttpRequest) -> HttpResponse:
         return _page(request, practitioner, time_off_form=form)
     data = form.cleaned_data
     cancel = data["decision"] == "cancel"
+    if cancel:
+        shown = Booking.objects.filter(pk__in=data["expected"], practitioner=practitioner)
+        ask_password_before_refund(request, list(shown))
     try:
         _, cancelled = services.time_off_add(
             practitioner=practitioner,

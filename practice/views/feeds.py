@@ -37,7 +37,7 @@ def feed_settings(request: HttpRequest) -> HttpResponse:
                     request, "Your calendar feed is off. The old address no longer works."
                 )
         return redirect("practice:feed")
-    feed = CalendarFeed.objects.filter(practitioner=practitioner).first()
+    feed = services.own_feed(practitioner)
     url = (
         request.build_absolute_uri(reverse("practice:ics", args=[feed.token]))
         if feed is not None

@@ -166,5 +166,6 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rectify_form": rectify_form,
             "decided": item.status == PrivacyRequestStatus.DECIDED,
             "completed": completed,
+            "may_erase": policy.may_complete_erasure(signed_in_user(request)),
         },
     )

@@ -32,7 +32,7 @@ from portal.models import Clinic, Role
 from portal.params import safe_next
 from portal.templatetags.money import money
 from practice import services
-from practice.access import get_booking_for_team, get_patient_for_team
+from practice.access import ask_password_before_refund, get_booking_for_team, get_patient_for_team
 from practice.forms import CancelVisitForm, TreatmentRecordForm
 from practice.glance import glance_for
 from practice.models import INTENSITY_RANK, RecordCorrection, TreatmentRecord
@@ -185,6 +185,8 @@ def mark_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     if outcome is None:
         messages.error(request, "Choose attended, did not attend or late cancellation.")
         return redirect("practice:booking", pk=pk)
+    if outcome == BookingStatus.LATE_CANCELLED:
+        ask_password_before_refund(request, [booking])
     try:
         if outcome == BookingStatus.LATE_CANCELLED:
             _record_late_cancellation(request, booking)
@@ -288,6 +290,8 @@ def cancel_visit(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     late = booking.starts_at - now < timedelta(hours=booking.clinic.cancellation_cutoff_hours)
     form = CancelVisitForm(request.POST or None)
+    if request.method == "POST":
+        ask_password_before_refund(request, [booking])
     if request.method == "POST" and form.is_valid():
         try:
             if late and form.cleaned_data["how"] == "late":

@@ -15,7 +15,7 @@ from payments.models import Payment, PaymentStatus, Refund, RefundReason, Refund
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, WED
 from tests.booking.factories import book, local
-from tests.conftest import client_for
+from tests.conftest import reauthenticated
 from tests.payments.conftest import localstripe, online, stripe_settings  # noqa: F401
 from tests.payments.factories import checkout_for, pay_and_deliver, reload
 
@@ -39,7 +39,9 @@ def paid(online: Service, patient: User, localstripe: str) -> Booking:  # noqa: 
 def record_late(user: User, booking: Booking, *, via: str = "visit") -> str:
     """Record the late cancellation three hours before the visit; the page's message."""
     with time_machine.travel(booking.starts_at - timedelta(hours=3), tick=False):
-        client = client_for(user)  # signed in then: a session from today would have expired
+        # Signed in then (a session from today would have expired), and the password re-entered:
+        # the refund of a visit paid online asks for it, as "Cancel and refund" does.
+        client = reauthenticated(user)
         if via == "visit":
             response = client.post(
                 f"/practice/bookings/{booking.pk}/attendance/",
@@ -107,7 +109,7 @@ def test_a_visit_paid_at_the_clinic_just_records_it(
 
 def test_outside_the_cutoff_nothing_changes(practitioner: User, paid: Booking) -> None:
     with time_machine.travel(paid.starts_at - timedelta(days=2), tick=False):
-        client = client_for(practitioner)
+        client = reauthenticated(practitioner)
         response = client.post(
             f"/practice/bookings/{paid.pk}/attendance/", {"outcome": "late_cancelled"}, follow=True
         )

@@ -168,10 +168,11 @@ def test_unknown_patient_gets_a_friendly_error(front_desk: User) -> None:
 
 
 def test_erasure_of_a_treated_patient_keeps_health_records_and_says_why(
-    front_desk: User, patient: User, private: Service, practitioner: User
+    owner: User, patient: User, private: Service, practitioner: User
 ) -> None:
     treated_at(patient, private, practitioner, NOW - timedelta(days=30))
-    client = reauthenticated(front_desk)
+    # The owner: completing an erasure closes the account (the desk records and decides).
+    client = reauthenticated(owner)
     request = _record(client, patient, "erasure")
     page = client.get(reverse("practice:privacy_request", args=[request.pk])).content.decode()
     assert 'data-verdict="keep"' in page and "Must be kept until" in page
@@ -342,12 +343,12 @@ def test_the_desk_cannot_move_a_patients_sign_in_to_an_address_it_holds(
     assert other_patient.email == "their.new@example.com"
 
 
-def test_erasing_asks_the_desk_for_its_password_again(front_desk: User, patient: User) -> None:
+def test_erasing_asks_the_owner_for_their_password_again(owner: User, patient: User) -> None:
     """Completing an erasure anonymises the patient (their questionnaire and diary deleted) or
     closes their account: as final as the owner's retention approval, which asks for the
-    password again. An unlocked desk session left at reception must not do it alone."""
+    password again. An unlocked session left at reception must not do it alone."""
     IntakeResponseFactory.create(patient=patient)
-    client = client_for(front_desk)
+    client = client_for(owner)
     request = _record(client, patient, "erasure")
     url = reverse("practice:privacy_request", args=[request.pk])
     asked = client.post(url, {"action": "decide", "decision": "Erase what can be erased."})
@@ -357,7 +358,7 @@ def test_erasing_asks_the_desk_for_its_password_again(front_desk: User, patient:
     patient.refresh_from_db()
     assert patient.anonymised_at is None and patient.closed_at is None
     assert IntakeResponse.objects.filter(patient=patient).exists()
-    # Having re-entered the password, the desk completes it.
+    # Having re-entered the password, the owner completes it.
     client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
     client.post(url, {"action": "decide", "decision": "Erase what can be erased."})
     client.post(url, {"action": "erase"})
