@@ -30,6 +30,8 @@ CORRECTION_REACH = 14
 RETRACT_REACH = 8
 # Round 18: "if I had any numbness": these hedges before "any" make a hit a hypothetical.
 CONDITIONALS = frozenset({"if", "whether"})
+# Round 19: "if I ever get numbness down below" is as hypothetical as "if I had any".
+HYPOTHETICAL = frozenset({"any", "ever"})
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class Negation:
             if token in self.hedges:
                 # "If I had any numbness I'd ring you": a condition on "any" of it is a
                 # hypothetical (the clinic's advice said back), unsure rather than a symptom.
-                if token in CONDITIONALS and "any" in words[i + 1 : start] and not own_negator:
+                between = words[i + 1 : start]
+                if token in CONDITIONALS and HYPOTHETICAL & set(between) and not own_negator:
                     return "uncertain"
                 hedged = True
             elif token not in self.fillers:

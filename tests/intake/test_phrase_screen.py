@@ -369,3 +369,16 @@ def test_a_condition_on_any_of_a_symptom_is_unsure_not_a_hit() -> None:
     assert screen_text("If I get any fever I'll call").level == Level.REVIEW
     assert screen_text("I had some numbness in my hand today").level == Level.URGENT
     assert screen_text("If I press my thigh I have no feeling").level == Level.URGENT
+
+
+def test_a_condition_on_ever_having_a_symptom_is_unsure_not_a_hit() -> None:
+    # Round 19: "if I ever get numbness down below" asks about the future, as "if I had any"
+    # does: read by a practitioner (review); "ever" outside a condition changes nothing.
+    assert screen_text("What should I do if I ever get numbness down below?").level == (
+        Level.REVIEW
+    )
+    assert screen_text("If I ever feel feverish I'll call").level in (None, Level.REVIEW)
+    assert screen_text("Worst numbness ever down below").level == Level.EMERGENCY
+    assert screen_text("I can't feel my bum, if that ever happens again I'll ring").level == (
+        Level.EMERGENCY
+    )
