@@ -227,11 +227,7 @@ def _mark_sent(message_id: int, *, subject: str) -> None:
     """
     for attempt in range(1, MARK_TRIES + 1):
         try:
-            with transaction.atomic():
-                _no_flush_wait()
-                _finish(
-                    message_id, status=OutboxStatus.SENT, sent_at=timezone.now(), subject=subject
-                )
+            _finish(message_id, status=OutboxStatus.SENT, sent_at=timezone.now(), subject=subject)
             return
         except (OperationalError, InterfaceError) as exc:
             if attempt == MARK_TRIES or db_connection.in_atomic_block:
@@ -239,22 +235,6 @@ def _mark_sent(message_id: int, *, subject: str) -> None:
             log.warning("outbox %s: marking sent failed (%s); reconnecting", message_id, exc)
             db_connection.close()
             time.sleep(MARK_PAUSE_SECONDS * attempt)
-
-
-def _no_flush_wait() -> None:
-    """Commit this transaction without waiting for the disk (PostgreSQL's ``synchronous_commit``,
-    for this transaction only).
-
-    The wait for the write-ahead log to reach the disk was a quarter of each message's time in
-    the fan-out benchmark. What it protects here is only the mark: should PostgreSQL itself
-    crash within a fraction of a second of the commit, the row is left "sending", its lease
-    expires and the message goes again, the same at-least-once duplicate as a worker killed
-    just after the relay accepted it. Nothing is lost; claims and every other write keep the
-    default, so the row is never sent by two workers at once.
-    """
-    if db_connection.vendor == "postgresql":
-        with db_connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def deliver_batch(message_ids: list[int], *, now: datetime | None = None) -> dict[str, int]:

@@ -12,7 +12,6 @@ from django.core import mail
 from django.db import OperationalError
 from django.db import connection as db
 from django.test import override_settings
-from django.test.utils import CaptureQueriesContext
 
 from booking.models import Booking, Service
 from followup import outbox
@@ -104,23 +103,3 @@ def test_a_mark_that_fails_once_is_retried_once(
     assert deliver(confirmation.pk, now=NOW) == "sent"
     assert [c["status"] for c in calls] == [OutboxStatus.SENT, OutboxStatus.SENT]
     assert len(mail.outbox) == 1
-
-
-def test_only_the_sent_mark_commits_without_waiting_for_the_disk(
-    confirmation: OutboxMessage,
-) -> None:
-    """The mark's commit skips the write-ahead log flush (a quarter of each message's time);
-    losing it in a database crash re-sends at most that message. The claim keeps the flush, so
-    two workers never hold one row."""
-    with CaptureQueriesContext(db) as queries:
-        assert deliver(confirmation.pk, now=NOW) == "sent"
-    sql = [q["sql"] for q in queries.captured_queries]
-    relaxed = [i for i, s in enumerate(sql) if "synchronous_commit" in s]
-    assert len(relaxed) == 1, sql
-    marked = next(i for i, s in enumerate(sql) if s.startswith("UPDATE") and "'sent'" in s)
-    claimed = next(i for i, s in enumerate(sql) if s.startswith("UPDATE") and "'sending'" in s)
-    assert claimed < relaxed[0] < marked
-    # The relaxed setting ended with the mark's transaction.
-    with db.cursor() as cursor:
-        cursor.execute("SHOW synchronous_commit")
-        assert cursor.fetchone() == ("on",)
