@@ -109,12 +109,14 @@ def alert_acknowledge(*, alert: Alert, by: User) -> bool:
         if changed:
             # The level only where every team dashboard shows it: the owner reads the trail
             # and no health data (a routine alert is a check-in note on the record).
-            shown = alert.level in PAGING_LEVELS | SAME_DAY_LEVELS
+            detail: dict[str, object] = {"alert": alert.pk}
+            if alert.level in PAGING_LEVELS | SAME_DAY_LEVELS:
+                detail["level"] = alert.level
             record_action(
                 action=AuditAction.ALERT_ACKNOWLEDGED,
                 actor=by,
                 subject=alert.patient,
-                detail={"alert": alert.pk, **({"level": alert.level} if shown else {})},
+                detail=detail,
             )
     return bool(changed)
 
@@ -153,15 +155,11 @@ def flag_clear(*, flag: PatientFlag, by: User, note: str = "", because: str = "b
             # The kind and why only for a flag that holds treatment, which every team dashboard
             # shows: the owner reads the trail and no health data ("treat more gently" says
             # the patient reacted badly to a treatment).
-            shown = flag.kind in PAUSING_FLAGS
+            detail: dict[str, object] = {"flag": flag.pk}
+            if flag.kind in PAUSING_FLAGS:
+                detail.update(kind=flag.kind, because=because)
             record_action(
-                action=AuditAction.FLAG_CLEARED,
-                actor=by,
-                subject=flag.patient,
-                detail={
-                    "flag": flag.pk,
-                    **({"kind": flag.kind, "because": because} if shown else {}),
-                },
+                action=AuditAction.FLAG_CLEARED, actor=by, subject=flag.patient, detail=detail
             )
     return bool(changed)
 

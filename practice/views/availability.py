@@ -262,8 +262,9 @@ def time_off_confirm(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     cancel = data["decision"] == "cancel"
     if cancel:
-        shown = Booking.objects.filter(pk__in=data["expected"], practitioner=practitioner)
-        ask_password_before_refund(request, list(shown))
+        ask_password_before_refund(
+            request, Booking.objects.filter(pk__in=data["expected"], practitioner=practitioner)
+        )
     try:
         _, cancelled = services.time_off_add(
             practitioner=practitioner,
