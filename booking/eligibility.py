@@ -1,11 +1,13 @@
-"""Who may book what, and when: the free assessment once, the new patient's limit, the booking
-window, and one patient in one place at a time. ``booking.services`` asks these under the
-patient's lock before it takes a place."""
+"""Who may book what, and when: the free assessment once, the limits on upcoming visits (a new
+patient's, and a returning patient's online), the booking window, and one patient in one place
+at a time. ``booking.services`` asks these under the patient's lock before it takes a place."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from django.db.models import Count, Q
 
 from booking.availability import Policy
 from booking.errors import NotEligible, PatientBusy, SlotUnavailable
@@ -22,17 +24,10 @@ from portal.models import Clinic, User
 TREATMENT_KINDS = (ServiceKind.PRIVATE, ServiceKind.MULTIBED)
 
 
-def is_new_patient(patient: User, now: datetime) -> bool:
-    """Not yet treated: no past treatment visit that was kept."""
-    return not Booking.objects.filter(
-        patient=patient, kind__in=TREATMENT_KINDS, status__in=KEPT_STATUSES, starts_at__lt=now
-    ).exists()
-
-
 @dataclass(frozen=True)
-class NewPatientStanding:
-    """Whether the patient is new, the clinic's cap on upcoming visits while they are (0: no
-    cap, or not new) and how many upcoming visits they hold against it."""
+class BookingStanding:
+    """Whether the patient is new, the clinic's cap on the upcoming visits they may hold (0: no
+    cap) and how many upcoming visits they hold against it."""
 
     is_new: bool
     limit: int = 0
@@ -43,29 +38,52 @@ class NewPatientStanding:
         return bool(self.limit) and self.held >= self.limit
 
 
-def new_patient_standing(
-    patient: User, clinic: Clinic, now: datetime, *, ignoring: Booking | None = None
-) -> NewPatientStanding:
-    """The new-patient rule for ``patient`` at ``clinic`` (``ignoring``: the visit being moved);
-    one query for a returning patient, two for a new one at a clinic with a cap."""
-    if not is_new_patient(patient, now):
-        return NewPatientStanding(is_new=False)
-    limit = clinic.new_patient_booking_limit
-    if not limit:
-        return NewPatientStanding(is_new=True)
-    upcoming = Booking.objects.filter(
-        patient=patient, status__in=ACTIVE_STATUSES, starts_at__gte=now
-    )
+def booking_standing(
+    patient: User,
+    clinic: Clinic,
+    now: datetime,
+    *,
+    by_patient: bool = True,
+    ignoring: Booking | None = None,
+) -> BookingStanding:
+    """The clinic's cap for ``patient`` (``ignoring``: the visit being moved), in one query.
+
+    Until their first treatment, the new-patient limit, whoever books. After it, the online
+    limit when they book for themselves (``by_patient``): the team may book a course beyond it.
+    """
+    upcoming = Q(status__in=ACTIVE_STATUSES, starts_at__gte=now)
     if ignoring is not None:
-        upcoming = upcoming.exclude(pk=ignoring.pk)
-    return NewPatientStanding(is_new=True, limit=limit, held=upcoming.count())
+        upcoming &= ~Q(pk=ignoring.pk)
+    facts = Booking.objects.filter(patient=patient).aggregate(
+        treated=Count(
+            "pk",
+            filter=Q(kind__in=TREATMENT_KINDS, status__in=KEPT_STATUSES, starts_at__lt=now),
+        ),
+        held=Count("pk", filter=upcoming),
+    )
+    is_new = not facts["treated"]
+    if is_new:
+        limit = clinic.new_patient_booking_limit
+    else:
+        limit = clinic.online_booking_limit if by_patient else 0
+    return BookingStanding(is_new=is_new, limit=limit, held=facts["held"])
+
+
+def visits_text(count: int) -> str:
+    """ "one upcoming visit" / "3 upcoming visits", as the limits are told."""
+    return "one upcoming visit" if count == 1 else f"{count} upcoming visits"
 
 
 def check_eligibility(
-    *, patient: User, service: Service, now: datetime, ignoring: Booking | None
+    *,
+    patient: User,
+    service: Service,
+    now: datetime,
+    ignoring: Booking | None,
+    by_patient: bool = True,
 ) -> None:
     """Refuse a closed account, a second free assessment, an assessment for someone already
-    treated, and a new patient's visit beyond the clinic's cap."""
+    treated, and a visit beyond the clinic's cap (``booking_standing``)."""
     if patient.has_left:
         # Whoever books (the desk, a practitioner): the person left. A visit would start a care
         # relationship (their record opens to its practitioner) that they cannot see, since no
@@ -86,18 +104,25 @@ def check_eligibility(
                 "or book a treatment instead."
             )
     # The clinic being booked sets the policy (the patient's own record may have no clinic).
-    standing = new_patient_standing(patient, service.clinic, now, ignoring=ignoring)
+    standing = booking_standing(
+        patient, service.clinic, now, by_patient=by_patient, ignoring=ignoring
+    )
     if service.kind == ServiceKind.ASSESSMENT and not standing.is_new:
         raise NotEligible(
             "The free assessment is for people who have not been treated here yet. "
             "Please book a treatment instead."
         )
-    if standing.at_limit:
-        limit = standing.limit
-        visits = "one upcoming visit" if limit == 1 else f"{limit} upcoming visits"
+    if standing.at_limit and standing.is_new:
         raise NotEligible(
-            f"As a new patient you can hold {visits} at a time. Once you have been to your "
-            "first visit you can book more, or you can move a visit you have."
+            f"As a new patient you can hold {visits_text(standing.limit)} at a time. Once you "
+            "have been to your first visit you can book more, or you can move a visit you have."
+        )
+    if standing.at_limit:
+        # A returning patient booking online: a hoard of places would keep others out.
+        raise NotEligible(
+            f"You already have {visits_text(standing.held)} booked, as many as can be held "
+            "online at once. To book another, move or cancel one from My bookings, or call "
+            "the clinic."
         )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from booking.eligibility import new_patient_standing
+from booking.eligibility import booking_standing
 from booking.models import ACTIVE_STATUSES, Booking, ServiceKind
 from portal.models import Clinic, User
 
@@ -31,24 +31,23 @@ class Journey:
     has_upcoming: bool
     assessment_booked: bool  # an upcoming free assessment: no "book a free assessment"
     new_patient_limit: int  # the clinic's rule while new (0: none, or not new)
-    at_limit: bool  # a new patient already holding as many visits as the rule allows
+    at_limit: bool  # already holding as many visits as the clinic's limit allows
 
 
 def patient_journey(patient: User, clinic: Clinic) -> Journey:
-    """The patient's journey facts: two queries for a returning patient, three for a new one
-    at a clinic that caps a new patient's visits (``booking.eligibility``'s rule)."""
+    """The patient's journey facts, in two queries (``booking.eligibility``'s limits)."""
     now = timezone.now()
     upcoming = list(
         Booking.objects.filter(
             patient=patient, status__in=ACTIVE_STATUSES, ends_at__gte=now
         ).values_list("kind", flat=True)
     )
-    standing = new_patient_standing(patient, clinic, now)
+    standing = booking_standing(patient, clinic, now)
     return Journey(
         returning=not standing.is_new,
         has_upcoming=bool(upcoming),
         assessment_booked=ServiceKind.ASSESSMENT in upcoming,
-        new_patient_limit=standing.limit,
+        new_patient_limit=standing.limit if standing.is_new else 0,
         at_limit=standing.at_limit,
     )
 

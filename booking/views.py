@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from booking import services
 from booking.availability_cache import cached_bookable_service, cached_runs_between
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
-from booking.eligibility import check_eligibility, new_patient_standing
+from booking.eligibility import booking_standing, check_eligibility
 from booking.errors import BookingError
 from booking.forms import (
     BookingQueryForm,
@@ -171,7 +171,7 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _patient_context(request: HttpRequest, patient: User | None, clinic: Clinic) -> dict[str, Any]:
     """Who the public booking pages speak to: a visitor, a patient (new or returning), or
-    the team booking ``for`` a patient; and the new-patient rule, said up front."""
+    the team booking ``for`` a patient; and the limit on upcoming visits, said up front."""
     if patient is None:
         return {
             "patient": None,
@@ -180,13 +180,15 @@ def _patient_context(request: HttpRequest, patient: User | None, clinic: Clinic)
             "new_patient_limit": clinic.new_patient_booking_limit,
             "at_limit": False,
         }
-    standing = new_patient_standing(patient, clinic, timezone.now())
+    booking_for = patient if patient != request.user else None
+    standing = booking_standing(patient, clinic, timezone.now(), by_patient=booking_for is None)
     return {
         "patient": patient,
-        "booking_for": patient if patient != request.user else None,
+        "booking_for": booking_for,
         "is_new_patient": standing.is_new,
-        "new_patient_limit": standing.limit,
+        "new_patient_limit": standing.limit if standing.is_new else 0,
         "at_limit": standing.at_limit,
+        "held": standing.held,
     }
 
 
@@ -218,7 +220,13 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         # Said before the patient picks an amount or presses Confirm: a new patient at the
         # clinic's cap, or a second free assessment, is refused the same way on POST.
         try:
-            check_eligibility(patient=patient, service=service, now=timezone.now(), ignoring=None)
+            check_eligibility(
+                patient=patient,
+                service=service,
+                now=timezone.now(),
+                ignoring=None,
+                by_patient=patient == request.user,
+            )
         except BookingError as exc:
             refusal = exc
     if request.method == "POST" and moving is None and service.needs_checkout:

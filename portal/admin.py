@@ -52,6 +52,20 @@ OWNER_ONLY_CLINIC_FIELDS = (
     "open_days",
     # The clock those hours, quiet hours and every visit are read on.
     "time_zone",
+    # When the check-in asks about soreness and when messages wait: the follow-up's safety net.
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "pre_visit_guidance_hours",
+    "checkin_after_hours",
+    "checkin_chaser_hours",
+    "recheck_after_days",
+    "alert_digest_time",
+    # Money taken from patients, and how long their health records are kept.
+    "default_payment_mode",
+    "payment_hold_minutes",
+    "late_cancellation_rule",
+    "late_cancellation_fee_minor",
+    "health_record_retention_years",
 )
 
 
@@ -66,8 +80,45 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
             "Alerts that cannot wait",
             {"fields": ("duty_contact", "alert_ack_minutes", "opens_at", "closes_at", "open_days")},
         ),
+        (
+            "Booking rules",
+            {
+                "fields": (
+                    "min_notice_minutes",
+                    "booking_horizon_days",
+                    "cancellation_cutoff_hours",
+                    "new_patient_booking_limit",
+                    "online_booking_limit",
+                )
+            },
+        ),
+        (
+            "Payments",
+            {
+                "fields": (
+                    "default_payment_mode",
+                    "payment_hold_minutes",
+                    "late_cancellation_rule",
+                    "late_cancellation_fee_minor",
+                )
+            },
+        ),
+        (
+            "Messages around a visit",
+            {
+                "fields": (
+                    ("quiet_hours_start", "quiet_hours_end"),
+                    "pre_visit_guidance_hours",
+                    "checkin_after_hours",
+                    "checkin_chaser_hours",
+                    "recheck_after_days",
+                    "alert_digest_time",
+                )
+            },
+        ),
         ("Team sign-in", {"fields": ("team_idle_minutes",)}),
         ("Waiting list", {"fields": ("waitlist_hold_minutes", "waitlist_offers_per_place")}),
+        ("Records", {"fields": ("health_record_retention_years",)}),
     )
     prepopulated_fields = {"slug": ("name",)}
 

@@ -120,19 +120,33 @@ class Clinic(models.Model):
     )
     # Booking policies.
     min_notice_minutes = models.PositiveIntegerField(
-        default=120, help_text="How soon before a visit it can still be booked online."
+        default=120,
+        validators=[MaxValueValidator(14 * 24 * 60)],
+        help_text="How soon before a visit it can still be booked online, in minutes.",
     )
     booking_horizon_days = models.PositiveIntegerField(
-        default=56, help_text="How far ahead patients can book (56 days = 8 weeks)."
+        default=56,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="How far ahead patients can book, in days (56 days = 8 weeks).",
     )
     cancellation_cutoff_hours = models.PositiveIntegerField(
         default=24,
+        validators=[MaxValueValidator(14 * 24)],
         help_text="Patients can cancel or move a visit online until this many hours before.",
     )
     new_patient_booking_limit = models.PositiveIntegerField(
         default=1,
+        validators=[MaxValueValidator(20)],
         help_text=(
             "Upcoming bookings a new patient (not yet treated) may hold at once; 0 means no limit."
+        ),
+    )
+    online_booking_limit = models.PositiveIntegerField(
+        default=12,
+        validators=[MaxValueValidator(100)],
+        help_text=(
+            "Upcoming bookings a returning patient may hold at once when booking online "
+            "themselves (the team can book more for them); 0 means no limit."
         ),
     )
     # Money.
@@ -143,7 +157,9 @@ class Clinic(models.Model):
         help_text="How patients pay for services that do not say otherwise.",
     )
     payment_hold_minutes = models.PositiveIntegerField(
-        default=15, help_text="How long a place is held while the patient pays online."
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(120)],
+        help_text="How long a place is held while the patient pays online, in minutes.",
     )
     waitlist_hold_minutes = models.PositiveIntegerField(
         default=120,
@@ -163,7 +179,9 @@ class Clinic(models.Model):
         help_text="What happens to an online payment when a visit is cancelled after the cutoff.",
     )
     late_cancellation_fee_minor = models.PositiveIntegerField(
-        default=1000, help_text="The fee kept for a late cancellation, in minor units (pence)."
+        default=1000,
+        validators=[MaxValueValidator(100_000)],
+        help_text="The fee kept for a late cancellation, in minor units (pence).",
     )
     # Messages around a visit.
     quiet_hours_start = models.TimeField(
@@ -171,16 +189,25 @@ class Clinic(models.Model):
     )
     quiet_hours_end = models.TimeField(default=time(8, 0), help_text="...until this time.")
     pre_visit_guidance_hours = models.PositiveIntegerField(
-        default=36, help_text="Send pre-visit guidance this many hours before a visit."
+        default=36,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24)],
+        help_text="Send pre-visit guidance this many hours before a visit.",
     )
+    # Bounded so the check-in still asks about this treatment's soreness, in time to act on it.
     checkin_after_hours = models.PositiveIntegerField(
-        default=48, help_text="Ask how the patient is this many hours after a visit."
+        default=48,
+        validators=[MinValueValidator(12), MaxValueValidator(96)],
+        help_text="Ask how the patient is this many hours after a visit.",
     )
     checkin_chaser_hours = models.PositiveIntegerField(
-        default=24, help_text="Remind once if the check-in is unanswered after this many hours."
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+        help_text="Remind once if the check-in is unanswered after this many hours.",
     )
     recheck_after_days = models.PositiveIntegerField(
-        default=5, help_text="Check again this many days after a visit that left them worse."
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text="Check again this many days after a visit that left them worse.",
     )
     alert_digest_time = models.TimeField(
         default=time(8, 0), help_text="When practitioners get the daily digest of routine alerts."

@@ -8,7 +8,7 @@ from datetime import time, timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from booking.eligibility import NewPatientStanding, is_new_patient, new_patient_standing
+from booking.eligibility import BookingStanding, booking_standing
 from booking.errors import ChangeNotAllowed, NotEligible, SlotUnavailable
 from booking.models import Booking, BookingStatus, MultibedShift, Practitioner, Service
 from booking.services import booking_cancel, booking_reschedule, can_change_online
@@ -231,7 +231,7 @@ def test_assessment_is_only_for_people_not_yet_treated(
 ) -> None:
     book(patient, private, local(WED - timedelta(days=2), 13), now=NOW)  # Monday afternoon
     later = local(WED, 8)
-    assert not is_new_patient(patient, later)
+    assert not booking_standing(patient, patient.clinic or Clinic.objects.current(), later).is_new
     with pytest.raises(NotEligible, match="not been treated"):
         book(patient, assessment, local(WED, 11), now=later)
 
@@ -264,16 +264,51 @@ def test_the_new_patient_standing_the_pages_show_is_the_rule_booking_enforces(
     policies.new_patient_booking_limit = 1
     policies.save()
     private = Service.objects.get(pk=private.pk)
-    assert new_patient_standing(patient, policies, NOW) == NewPatientStanding(True, 1, 0)
+    policies.online_booking_limit = 2
+    policies.save()
+    private = Service.objects.get(pk=private.pk)
+    assert booking_standing(patient, policies, NOW) == BookingStanding(True, 1, 0)
     first = book(patient, private, local(WED, 9), now=NOW)
-    standing = new_patient_standing(patient, policies, NOW)
+    standing = booking_standing(patient, policies, NOW)
     assert standing.at_limit and standing.held == 1
     # The visit being moved does not count against itself.
-    assert not new_patient_standing(patient, policies, NOW, ignoring=first).at_limit
-    # Treated (the visit is over): not new, no cap, and one query to say so.
+    assert not booking_standing(patient, policies, NOW, ignoring=first).at_limit
+    # Treated (the visit is over): not new, the online limit, and one query to say so.
     with django_assert_num_queries(1):
-        after = new_patient_standing(patient, policies, local(WED, 15))
-    assert after == NewPatientStanding(is_new=False) and not after.at_limit
+        after = booking_standing(patient, policies, local(WED, 15))
+    assert after == BookingStanding(is_new=False, limit=2, held=0) and not after.at_limit
+    # The team booking for them: no online limit.
+    assert booking_standing(patient, policies, local(WED, 15), by_patient=False).limit == 0
+
+
+def test_returning_patient_online_limit_of_upcoming_bookings(
+    private: Service, patient: User, policies: Clinic, front_desk: User
+) -> None:
+    """A treated patient booking online holds at most the clinic's online limit of upcoming
+    visits (a hoard would keep others out); the team may book a course beyond it."""
+    policies.online_booking_limit = 2
+    policies.save()
+    private = Service.objects.get(pk=private.pk)
+    book(patient, private, local(WED - timedelta(days=2), 13), now=NOW)  # treated on Monday
+    after = local(WED, 8)
+    thursday, friday = WED + timedelta(days=1), WED + timedelta(days=2)
+    first = book(patient, private, local(thursday, 9), now=after)
+    book(patient, private, local(thursday, 13), now=after)
+    with pytest.raises(NotEligible, match="2 upcoming visits booked") as refused:
+        book(patient, private, local(friday, 9), now=after)
+    assert "My bookings" in refused.value.message and "call the clinic" in refused.value.message
+    # Moving one of them is not a new visit.
+    moved = booking_reschedule(booking=first, starts_at=local(friday, 9), by=patient, now=after)
+    assert moved.status == BookingStatus.CONFIRMED
+    # The desk booking a course for them is not held to the online limit.
+    assert book(patient, private, local(friday, 13), now=after, booked_by=front_desk).pk
+    upcoming = Booking.objects.filter(patient=patient, starts_at__gte=after)
+    assert upcoming.filter(status=BookingStatus.CONFIRMED).count() == 3
+    # 0 means no limit.
+    policies.online_booking_limit = 0
+    policies.save()
+    private = Service.objects.get(pk=private.pk)
+    assert book(patient, private, local(friday, 15), now=after).pk
 
 
 def test_new_patient_limit_applies_to_a_patient_record_without_a_clinic(

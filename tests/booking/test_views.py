@@ -296,6 +296,35 @@ def test_a_new_patient_at_the_limit_is_told_before_choosing_a_time_or_an_amount(
     assert "See my bookings" in page and "you choose below" not in page
 
 
+def test_a_returning_patient_at_the_online_limit_is_told_on_the_week_and_refused(
+    private: Service, patient: User, policies: Clinic
+) -> None:
+    """A treated patient could book every free time for weeks ahead and keep others out; the
+    clinic's online limit is said on the week page, on the confirm page and on Confirm."""
+    policies.online_booking_limit = 2
+    policies.save()
+    last_week = WED - timedelta(days=7)
+    book(patient, private, local(last_week, 9), now=NOW - timedelta(days=8))  # treated
+    book(patient, private, local(WED, 9), now=NOW)
+    client = client_for(patient)
+    week = client.get(f"/book/{private.slug}/times/").content.decode()
+    assert 'data-rule="at-limit"' not in week
+    book(patient, private, local(WED, 11), now=NOW)
+    week = client.get(f"/book/{private.slug}/times/").content.decode()
+    assert 'data-rule="at-limit"' in week
+    assert "You already have 2 upcoming visits booked" in week and "0117 496 0000" in week
+    assert "As a new patient" not in week
+    response = client.get(confirm_url(private, local(WED, 15)))
+    assert "as many as can be held online at once" in messages_of(response)
+    assert "Confirm booking" not in response.content.decode()
+    response = post_confirm(client, private, local(WED, 15))
+    assert "as many as can be held online at once" in messages_of(response)
+    assert Booking.objects.filter(patient=patient).count() == 3
+    dashboard = client.get("/me/", follow=True)
+    assert dashboard.redirect_chain == [], dashboard.redirect_chain
+    assert "as many upcoming visits as can be held online" in dashboard.content.decode()
+
+
 def test_a_second_free_assessment_is_refused_on_the_confirm_page_itself(
     assessment: Service, patient: User
 ) -> None:

@@ -293,6 +293,11 @@ def _clinic_form_data(client: Client, clinic: Any) -> dict[str, Any]:
         ("emergency_numbers", "0800 000 000"),
         ("alert_ack_minutes", "600"),
         ("time_zone", "Pacific/Kiritimati"),
+        ("checkin_after_hours", "96"),
+        ("quiet_hours_start", "23:00"),
+        ("late_cancellation_fee_minor", "5000"),
+        ("default_payment_mode", "online"),
+        ("health_record_retention_years", "1"),
     ],
 )
 def test_the_desk_cannot_change_the_clinics_safety_and_security_settings(
@@ -327,6 +332,54 @@ def test_the_owner_changes_the_teams_idle_minutes(owner: User, clinic: Any) -> N
     assert response.status_code == 302
     clinic.refresh_from_db()
     assert clinic.team_idle_minutes == 15
+
+
+def test_the_desk_sets_the_booking_rules(front_desk: User, clinic: Any) -> None:
+    """Notice, horizon, cutoff and the limits on upcoming visits are everyday operations: the
+    desk (and the owner) change them in the admin, where they were not shown before."""
+    client = client_for(front_desk)
+    data = {
+        **_clinic_form_data(client, clinic),
+        "min_notice_minutes": "60",
+        "booking_horizon_days": "28",
+        "online_booking_limit": "4",
+        "new_patient_booking_limit": "2",
+    }
+    response = client.post(reverse("admin:portal_clinic_change", args=[clinic.pk]), data)
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert (
+        clinic.min_notice_minutes,
+        clinic.booking_horizon_days,
+        clinic.online_booking_limit,
+        clinic.new_patient_booking_limit,
+    ) == (60, 28, 4, 2)
+
+
+@pytest.mark.parametrize(
+    ("field", "posted"),
+    [
+        ("booking_horizon_days", "0"),
+        ("booking_horizon_days", "5000"),
+        ("checkin_after_hours", "1000"),
+        ("checkin_after_hours", "1"),
+        ("online_booking_limit", "-1"),
+        ("payment_hold_minutes", "0"),
+    ],
+)
+def test_the_clinic_settings_refuse_values_that_would_break_the_rules(
+    owner: User, clinic: Any, field: str, posted: str
+) -> None:
+    """A horizon of 0 days would close online booking; a check-in 1,000 hours after a visit
+    would no longer ask about its soreness. The form says so and saves nothing."""
+    before = getattr(clinic, field)
+    client = client_for(owner)
+    data = {**_clinic_form_data(client, clinic), field: posted}
+    response = client.post(reverse("admin:portal_clinic_change", args=[clinic.pk]), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field]
+    clinic.refresh_from_db()
+    assert getattr(clinic, field) == before
 
 
 def test_the_owner_names_the_duty_contact(owner: User, practitioner: User, clinic: Any) -> None:
