@@ -141,8 +141,10 @@ class Clinic(models.Model):
             "Upcoming bookings a new patient (not yet treated) may hold at once; 0 means no limit."
         ),
     )
+    # Twice a week across the default eight-week horizon: a course booked online fits, a hoard
+    # of the community clinic's places does not.
     online_booking_limit = models.PositiveIntegerField(
-        default=12,
+        default=16,
         validators=[MaxValueValidator(100)],
         help_text=(
             "Upcoming bookings a returning patient may hold at once when booking online "

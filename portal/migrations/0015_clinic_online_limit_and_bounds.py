@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
             model_name="clinic",
             name="online_booking_limit",
             field=models.PositiveIntegerField(
-                default=12,
+                default=16,
                 help_text="Upcoming bookings a returning patient may hold at once when booking online themselves (the team can book more for them); 0 means no limit.",
                 validators=[django.core.validators.MaxValueValidator(100)],
             ),
