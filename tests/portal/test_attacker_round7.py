@@ -1,0 +1,113 @@
+"""Round 7 of the attacker tests: trust, least privilege and privacy, through real requests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from booking.models import Booking, Practitioner
+from followup import tasks
+from followup.alerts import urgent_alert_put
+from followup.links import make_token
+from followup.models import CheckInStage, MessageKind, OutboxMessage, OutboxStatus
+from intake.models import Alert, AlertLevel
+from intake.services import alert_raise
+from portal.models import Clinic, Role, User
+from tests.booking.conftest import (  # noqa: F401 (fixtures)
+    NOW,
+    _fast_passwords,
+    eager_celery,
+    frozen,
+    mei,
+    patient,
+    policies,
+    private,
+)
+from tests.conftest import client_for, reauthenticated
+from tests.followup.conftest import CHECKIN_DUE, visit  # noqa: F401 (fixture)
+from tests.portal.test_attacker_round4 import admin_form
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def capture(django_capture_on_commit_callbacks: Callable[..., Any]) -> Callable[[], Any]:
+    """Run on-commit work (a queued task) as the request's commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+# --- Someone moved off the team keeps getting the team's alert emails ------------------------
+
+
+def test_an_account_moved_off_the_team_is_emailed_no_patients_alerts(
+    patient: User,  # noqa: F811
+    mei: Practitioner,  # noqa: F811
+    visit: Booking,  # noqa: F811
+    front_desk: User,
+    owner: User,
+    eager_celery: None,  # noqa: F811
+    capture: Callable[[], Any],
+) -> None:
+    """The alert emails went to the booked practitioner's account and to the clinic's duty
+    contact as long as the account was active, whatever its role now. Moving the duty contact
+    or a practitioner to the patient role (someone who left the team but stays a patient)
+    kept their inbox on every emergency and urgent alert: the patient's name, phone number and
+    level. The team's alert emails now go only to accounts still on the team."""
+    clinic = Clinic.objects.current()
+    clinic.duty_contact = front_desk
+    clinic.save()
+    admin = reauthenticated(owner)
+    for leaving in (front_desk, mei.user):
+        url = reverse("admin:portal_user_change", args=[leaving.pk])
+        form = {k: v for k, v in admin_form(admin, url).items() if k != "groups"}
+        assert admin.post(url, {**form, "role": Role.PATIENT}).status_code == 302
+        assert User.objects.get(pk=leaving.pk).role == Role.PATIENT
+    with time_machine.travel(CHECKIN_DUE, tick=False), capture():
+        token = make_token(booking_id=visit.pk, stage=CheckInStage.CHECKIN)
+        client_for(patient).post(
+            reverse("followup:checkin", args=[token]),
+            {"comparison": "same", "pain_now": "4", "red_flags": ["leg_weakness_worsening"]},
+        )
+    assert Alert.objects.filter(level__in=[AlertLevel.EMERGENCY, AlertLevel.URGENT]).exists()
+    told = {m.to[0] for m in mail.outbox if "alert" in m.subject.lower()}
+    assert front_desk.email not in told, "the former duty contact was emailed the alert"
+    assert mei.user.email not in told, "the former practitioner was emailed the alert"
+    # Someone on the team still is: with no duty contact left, every staff member.
+    assert owner.email in told
+
+
+@pytest.mark.usefixtures("frozen")
+def test_an_alert_email_queued_before_someone_left_the_team_is_not_sent(
+    patient: User,  # noqa: F811
+    mei: Practitioner,  # noqa: F811
+    visit: Booking,  # noqa: F811
+    owner: User,
+    eager_celery: None,  # noqa: F811
+) -> None:
+    """The outbox re-checks a row when it sends it: a team alert put for a practitioner who is
+    then moved off the team goes to nobody (it used to check only that the account was open)."""
+    alert, _ = alert_raise(
+        patient=patient,
+        level=AlertLevel.URGENT,
+        kind="checkin_triage",
+        source_key="checkin:1",
+        summary="Answered a check-in question that needs a call",
+        practitioner=mei,
+        booking=visit,
+    )
+    rows = urgent_alert_put(alert=alert, now=NOW)
+    theirs = next(row for row, _ in rows if row.recipient_id == mei.user_id)
+    admin = reauthenticated(owner)
+    url = reverse("admin:portal_user_change", args=[mei.user_id])
+    form = {k: v for k, v in admin_form(admin, url).items() if k != "groups"}
+    admin.post(url, {**form, "role": Role.PATIENT})
+    tasks.send_outbox_message.delay(theirs.pk)
+    assert mei.user.email not in {m.to[0] for m in mail.outbox}
+    row = OutboxMessage.objects.get(pk=theirs.pk)
+    assert row.kind == MessageKind.ALERT_URGENT
+    assert row.status == OutboxStatus.SKIPPED
