@@ -22,6 +22,7 @@ from intake.services import alert_raise
 from portal.models import Clinic, Role, User
 from tests.booking.conftest import (  # noqa: F401 (fixtures)
     NOW,
+    WED,
     _fast_passwords,
     eager_celery,
     frozen,
@@ -175,3 +176,41 @@ def test_an_alert_email_queued_before_someone_left_the_team_is_not_sent(
     row = OutboxMessage.objects.get(pk=theirs.pk)
     assert row.kind == MessageKind.ALERT_URGENT
     assert row.status == OutboxStatus.SKIPPED
+
+
+# --- A practitioner who left still takes online bookings -------------------------------------
+
+
+@pytest.mark.usefixtures("frozen")
+@pytest.mark.parametrize("how", ["deactivated", "moved to the desk"])
+def test_a_practitioner_who_left_is_offered_for_no_more_bookings(
+    patient: User,  # noqa: F811
+    private: Service,  # noqa: F811
+    mei: Practitioner,  # noqa: F811
+    owner: User,
+    how: str,
+    capture: Callable[[], Any],
+) -> None:
+    """The owner switches off a practitioner who leaves (or moves them to the front desk) but
+    the profile still ticked "bookable": patients went on seeing them on the public pages and
+    booking their times, each visit confirmed by email with a practitioner nobody would meet,
+    its check-ins' routine notes addressed to no one on the team. A profile takes bookings only
+    while its account is an active practitioner's (the open times cached before are forgotten)."""
+    browser = client_for(patient)
+    week = reverse("booking:week", args=[private.slug])
+    assert b"start=" in browser.get(week).content  # Mei's times, now cached
+    admin = reauthenticated(owner)
+    url = reverse("admin:portal_user_change", args=[mei.user_id])
+    form = {k: v for k, v in admin_form(admin, url).items() if k != "groups"}
+    if how == "deactivated":
+        form.pop("is_active")
+    else:
+        form["role"] = Role.STAFF
+    with capture():  # the commit that forgets the cached open times
+        assert admin.post(url, form).status_code == 302
+    left = User.objects.get(pk=mei.user_id)
+    assert not left.is_active or left.role == Role.STAFF
+    assert b"start=" not in browser.get(week).content
+    assert b"Mei Chen" not in browser.get(reverse("booking:services")).content
+    post_confirm(browser, private, local(WED, 9))
+    assert not Booking.objects.filter(patient=patient).exists()
