@@ -52,6 +52,12 @@ OWNER_ONLY_CLINIC_FIELDS = (
     "open_days",
     # The clock those hours, quiet hours and every visit are read on.
     "time_zone",
+    # How patients reach the clinic: the number urgent advice, the safety net and the check-in
+    # tell them to call, the address every email's replies (symptoms, often) and questions about
+    # who read a record go to, and the sender every email, urgent advice too, is delivered as.
+    "phone",
+    "email",
+    "email_from",
 )
 
 

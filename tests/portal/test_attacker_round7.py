@@ -35,6 +35,7 @@ from tests.booking.factories import local, visit_at
 from tests.booking.test_views import post_confirm
 from tests.conftest import client_for, reauthenticated
 from tests.followup.conftest import CHECKIN_DUE, visit  # noqa: F401 (fixture)
+from tests.portal.test_admin_privileges import _clinic_form_data
 from tests.portal.test_attacker_round4 import admin_form
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +215,41 @@ def test_a_practitioner_who_left_is_offered_for_no_more_bookings(
     assert b"Mei Chen" not in browser.get(reverse("booking:services")).content
     post_confirm(browser, private, local(WED, 9))
     assert not Booking.objects.filter(patient=patient).exists()
+
+
+# --- The desk redirects where patients' replies and urgent calls go --------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "posted"),
+    [
+        ("email", "sam.private@example.net"),
+        ("phone", "07700 900999"),
+        ("email_from", "sam.private@example.net"),
+    ],
+)
+def test_the_desk_cannot_move_where_patients_replies_and_urgent_calls_go(
+    front_desk: User, owner: User, field: str, posted: str
+) -> None:
+    """The clinic's email address is the Reply-To of every email the portal sends (urgent
+    advice, check-ins, the treatment-hold notice: patients answer them with their symptoms)
+    and where the privacy notice and the access log send questions about who read a record;
+    its phone number is the one urgent advice, the safety net and the check-in tell a patient to
+    call; ``email_from`` is the sender every email, urgent ones included, is delivered as. The
+    desk, who reads no health data, could point any of them at itself (or nowhere) in the admin
+    while the emergency numbers beside them were already the owner's. They are now too."""
+    clinic = Clinic.objects.current()
+    clinic.email, clinic.phone = "hello@clinic.example", "0117 496 0000"
+    clinic.email_from = "Clinic <hello@clinic.example>"
+    clinic.save()
+    url = reverse("admin:portal_clinic_change", args=[clinic.pk])
+    desk = client_for(front_desk)
+    data = {**_clinic_form_data(desk, clinic), field: posted, "address": "1 High St"}
+    assert desk.post(url, data).status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.address == "1 High St"  # the desk's ordinary details
+    assert getattr(clinic, field) != posted, f"the desk changed the clinic's {field}"
+    owners = client_for(owner)
+    assert owners.post(url, {**_clinic_form_data(owners, clinic), field: posted}).status_code == 302
+    clinic.refresh_from_db()
+    assert getattr(clinic, field).replace(" ", "") == posted.replace(" ", "")
