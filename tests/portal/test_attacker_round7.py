@@ -20,6 +20,7 @@ from followup.models import CheckInStage, MessageKind, OutboxMessage, OutboxStat
 from intake.models import Alert, AlertLevel
 from intake.services import alert_raise
 from portal.models import Clinic, Role, User
+from practice.models import CalendarFeed
 from tests.booking.conftest import (  # noqa: F401 (fixtures)
     NOW,
     WED,
@@ -253,3 +254,29 @@ def test_the_desk_cannot_move_where_patients_replies_and_urgent_calls_go(
     assert owners.post(url, {**_clinic_form_data(owners, clinic), field: posted}).status_code == 302
     clinic.refresh_from_db()
     assert getattr(clinic, field).replace(" ", "") == posted.replace(" ", "")
+
+
+# --- An unlocked workspace hands out the calendar feed's address ------------------------------
+
+
+def test_the_calendar_feed_address_is_shown_only_after_the_password(
+    mei: Practitioner,  # noqa: F811
+) -> None:
+    """The feed's address opens the practitioner's diary (patients' initials, services, times
+    and room, 30 days back and 120 ahead) to whoever holds it, without signing in, until it is
+    renewed; its page showed it, or turned it on, for anyone at an unlocked workspace, who kept
+    a live view of when each patient will be at the clinic after the session ended. The page
+    now asks for the password or a code first, as "download my data" does."""
+    unlocked = client_for(mei.user)
+    for answer in (
+        unlocked.get(reverse("practice:feed")),
+        unlocked.post(reverse("practice:feed"), {"action": "enable"}),
+    ):
+        assert answer.status_code == 302
+        assert answer["Location"].startswith(reverse("account_reauthenticate"))
+    assert not CalendarFeed.objects.exists()
+    CalendarFeed.objects.create(practitioner=mei, made_for=mei.user)
+    token = CalendarFeed.objects.get().token
+    assert token not in unlocked.get(reverse("practice:feed")).content.decode()
+    # Having re-entered the password, the practitioner copies it as before.
+    assert token in reauthenticated(mei.user).get(reverse("practice:feed")).content.decode()
