@@ -17,7 +17,7 @@ from followup import tasks
 from followup.alerts import urgent_alert_put
 from followup.links import make_token
 from followup.models import CheckInStage, MessageKind, OutboxMessage, OutboxStatus
-from intake.models import Alert, AlertLevel
+from intake.models import Alert, AlertLevel, DiaryEntry
 from intake.services import alert_raise
 from portal.models import Clinic, Role, User
 from practice.models import CalendarFeed
@@ -280,3 +280,46 @@ def test_the_calendar_feed_address_is_shown_only_after_the_password(
     assert token not in unlocked.get(reverse("practice:feed")).content.decode()
     # Having re-entered the password, the practitioner copies it as before.
     assert token in reauthenticated(mei.user).get(reverse("practice:feed")).content.decode()
+
+
+# --- A busy diary hides the latest pain scores from the practitioner ------------------------
+
+
+@pytest.mark.usefixtures("frozen")
+def test_the_practitioners_pain_chart_shows_the_latest_scores_of_a_busy_diary(
+    patient: User,  # noqa: F811
+    private: Service,  # noqa: F811
+    mei: Practitioner,  # noqa: F811
+) -> None:
+    """The chart read at most 500 scores of its window, the oldest first: a patient who notes
+    their pain several times a day (six a day is 540 in 90 days) had their latest scores and
+    check-ins cut off, and the practitioner reading it before treating saw the trend of weeks
+    ago as if it were now. Safety, not an attack; found on this round's sweep of many rows.
+    The chart keeps the newest 500."""
+    visit_at(
+        patient=patient,
+        service=private,
+        practitioner=mei,
+        starts_at=NOW - timedelta(days=3),
+        status=BookingStatus.ATTENDED,
+    )
+    DiaryEntry.objects.bulk_create(
+        DiaryEntry(
+            clinic=patient.clinic,
+            patient=patient,
+            recorded_at=NOW - timedelta(days=80) + timedelta(hours=3 * n),
+            pain=2,
+            note="",
+            tags=[],
+        )
+        for n in range(600)
+    )
+    at = (NOW - timedelta(minutes=10)).astimezone(Clinic.objects.current().tz)
+    client_for(patient).post(
+        reverse("intake:diary"),
+        {"pain": "9", "recorded_at": at.strftime("%Y-%m-%dT%H:%M"), "note": "Much worse"},
+    )
+    assert DiaryEntry.objects.filter(patient=patient, pain=9).exists()
+    page = client_for(mei.user).get(reverse("intake:practice_diary", args=[patient.pk]))
+    assert page.status_code == 200
+    assert "to 9 out of 10" in page.content.decode(), "the latest score is not on the chart"
