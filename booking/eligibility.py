@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q
-
 from booking.availability import Policy
 from booking.errors import NotEligible, PatientBusy, SlotUnavailable
 from booking.models import (
@@ -34,7 +32,7 @@ def is_new_patient(patient: User, now: datetime) -> bool:
 @dataclass(frozen=True)
 class NewPatientStanding:
     """Whether the patient is new, the clinic's cap on upcoming visits while they are (0: no
-    cap, or not new) and how many upcoming visits they hold (whether new or not)."""
+    cap, or not new) and how many upcoming visits they hold against it."""
 
     is_new: bool
     limit: int = 0
@@ -48,31 +46,26 @@ class NewPatientStanding:
 def new_patient_standing(
     patient: User, clinic: Clinic, now: datetime, *, ignoring: Booking | None = None
 ) -> NewPatientStanding:
-    """The new-patient rule for ``patient`` at ``clinic`` (``ignoring``: the visit being moved),
-    with the visits they hold from ``now`` on (a place held for payment included); one query."""
-    upcoming = Q(status__in=ACTIVE_STATUSES, starts_at__gte=now)
-    if ignoring is not None:
-        upcoming &= ~Q(pk=ignoring.pk)
-    treated = Q(kind__in=TREATMENT_KINDS, status__in=KEPT_STATUSES, starts_at__lt=now)
-    counts = Booking.objects.filter(patient=patient).aggregate(
-        treated=Count("pk", filter=treated), held=Count("pk", filter=upcoming)
+    """The new-patient rule for ``patient`` at ``clinic`` (``ignoring``: the visit being moved);
+    one query for a returning patient, two for a new one at a clinic with a cap."""
+    if not is_new_patient(patient, now):
+        return NewPatientStanding(is_new=False)
+    limit = clinic.new_patient_booking_limit
+    if not limit:
+        return NewPatientStanding(is_new=True)
+    upcoming = Booking.objects.filter(
+        patient=patient, status__in=ACTIVE_STATUSES, starts_at__gte=now
     )
-    is_new = not counts["treated"]
-    limit = clinic.new_patient_booking_limit if is_new else 0
-    return NewPatientStanding(is_new=is_new, limit=limit, held=counts["held"])
+    if ignoring is not None:
+        upcoming = upcoming.exclude(pk=ignoring.pk)
+    return NewPatientStanding(is_new=True, limit=limit, held=upcoming.count())
 
 
 def check_eligibility(
-    *,
-    patient: User,
-    service: Service,
-    now: datetime,
-    ignoring: Booking | None,
-    by_patient: bool = False,
+    *, patient: User, service: Service, now: datetime, ignoring: Booking | None
 ) -> None:
     """Refuse a closed account, a second free assessment, an assessment for someone already
-    treated, a new patient's visit beyond the clinic's cap, and (``by_patient``: booking for
-    themself, not a move) a visit beyond the cap on any patient's upcoming visits."""
+    treated, and a new patient's visit beyond the clinic's cap."""
     if patient.has_left:
         # Whoever books (the desk, a practitioner): the person left. A visit would start a care
         # relationship (their record opens to its practitioner) that they cannot see, since no
@@ -105,16 +98,6 @@ def check_eligibility(
         raise NotEligible(
             f"As a new patient you can hold {visits} at a time. Once you have been to your "
             "first visit you can book more, or you can move a visit you have."
-        )
-    # Any patient's upcoming visits, when they book for themself: without a cap one account
-    # (treated once) could hold every open time of the booking window from a script, or hold
-    # them unpaid for online payment again and again. The team books a longer course for them;
-    # a move never adds a visit.
-    limit = service.clinic.patient_booking_limit
-    if by_patient and ignoring is None and limit and standing.held >= limit:
-        raise NotEligible(
-            f"You already hold {limit} upcoming visits, the most that can be booked online at "
-            "once. Once one has passed you can book another, or call the clinic and we will help."
         )
 
 

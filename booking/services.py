@@ -186,13 +186,7 @@ def _place(asked: BookingRequest, *, now: datetime, terms: _Terms) -> Booking:
     """Take the place inside the caller's transaction (locks already held for the patient)."""
     patient, service, practitioner = asked.patient, asked.service, asked.practitioner
     check_booking_window(service, asked.starts_at, now)
-    check_eligibility(
-        patient=patient,
-        service=service,
-        now=now,
-        ignoring=terms.replacing,
-        by_patient=asked.by_patient,
-    )
+    check_eligibility(patient=patient, service=service, now=now, ignoring=terms.replacing)
     offering = lock_capacity(service, practitioner)
     if practitioner is not None and not offering:
         raise NotEligible(f"{practitioner} does not offer {service.name} at the moment.")

@@ -219,13 +219,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         # Said before the patient picks an amount or presses Confirm: a new patient at the
         # clinic's cap, or a second free assessment, is refused the same way on POST.
         try:
-            check_eligibility(
-                patient=patient,
-                service=service,
-                now=timezone.now(),
-                ignoring=None,
-                by_patient=patient == request.user,
-            )
+            check_eligibility(patient=patient, service=service, now=timezone.now(), ignoring=None)
         except BookingError as exc:
             refusal = exc
     if request.method == "POST" and moving is None and service.needs_checkout:

@@ -135,13 +135,6 @@ class Clinic(models.Model):
             "Upcoming bookings a new patient (not yet treated) may hold at once; 0 means no limit."
         ),
     )
-    patient_booking_limit = models.PositiveIntegerField(
-        default=10,
-        help_text=(
-            "Upcoming visits any patient may hold at once when booking online themselves (the "
-            "team may book more for them); 0 means no limit."
-        ),
-    )
     # Money.
     default_payment_mode = models.CharField(
         max_length=10,

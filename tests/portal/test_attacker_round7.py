@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, Practitioner, Service
+from booking.models import Booking, Practitioner
 from followup import tasks
 from followup.alerts import urgent_alert_put
 from followup.links import make_token
@@ -32,8 +30,6 @@ from tests.booking.conftest import (  # noqa: F401 (fixtures)
     policies,
     private,
 )
-from tests.booking.factories import local, visit_at
-from tests.booking.test_views import post_confirm
 from tests.conftest import client_for, reauthenticated
 from tests.followup.conftest import CHECKIN_DUE, visit  # noqa: F401 (fixture)
 from tests.portal.test_admin_privileges import _clinic_form_data
@@ -46,66 +42,6 @@ pytestmark = pytest.mark.django_db
 def capture(django_capture_on_commit_callbacks: Callable[..., Any]) -> Callable[[], Any]:
     """Run on-commit work (a queued task) as the request's commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-def weekday_starts(first: date, count: int) -> list[Any]:
-    """``count`` open treatment times with Mei (09:00 and 13:00 on weekdays from ``first``)."""
-    starts: list[Any] = []
-    day = first
-    while len(starts) < count:
-        if day.weekday() < 5:
-            starts += [local(day, 9), local(day, 13)]
-        day += timedelta(days=1)
-    return starts[:count]
-
-
-# --- One patient books every open time in the diary -----------------------------------------
-
-
-@pytest.mark.usefixtures("frozen")
-def test_a_patient_cannot_hold_every_open_time_in_the_diary(
-    patient: User,  # noqa: F811
-    private: Service,  # noqa: F811
-    mei: Practitioner,  # noqa: F811
-    front_desk: User,
-) -> None:
-    """Only a new patient's upcoming visits were capped: anyone treated once could book (or
-    hold unpaid for online payment, again and again) every open time of the next eight weeks
-    from a script, and no other patient could book online. A patient booking for themself now
-    holds at most the clinic's ``patient_booking_limit`` upcoming visits; the team may book more
-    for them, and moving a visit is never refused by it."""
-    visit_at(
-        patient=patient,
-        service=private,
-        practitioner=mei,
-        starts_at=NOW - timedelta(days=7),
-        status=BookingStatus.ATTENDED,
-    )
-    limit = Clinic.objects.current().patient_booking_limit
-    assert 0 < limit < 20
-    starts = weekday_starts(date(2027, 3, 3), limit + 3)
-    browser = client_for(patient)
-    for start in starts[: limit + 2]:
-        post_confirm(browser, private, start)
-    upcoming = Booking.objects.filter(
-        patient=patient, status__in=ACTIVE_STATUSES, starts_at__gte=NOW
-    )
-    assert upcoming.count() == limit
-    refused = post_confirm(browser, private, starts[limit + 2])
-    assert refused.status_code == 200
-    assert b"most that can be booked online" in refused.content
-    # The confirm page says so before the patient presses Confirm.
-    asked = urlencode({"start": starts[-1].isoformat()})
-    page = browser.get(f"{reverse('booking:confirm', args=[private.slug])}?{asked}")
-    assert b"most that can be booked online" in page.content
-    # A visit they hold still moves.
-    first = upcoming.order_by("starts_at").first()
-    assert first is not None
-    post_confirm(browser, private, starts[limit], query={"reschedule": first.pk})
-    assert Booking.objects.get(pk=first.pk).status == BookingStatus.RESCHEDULED
-    # The desk books a course for a caller whatever the count.
-    post_confirm(client_for(front_desk), private, starts[limit + 2], query={"for": patient.pk})
-    assert upcoming.count() == limit + 1
 
 
 # --- Someone moved off the team keeps getting the team's alert emails ------------------------
