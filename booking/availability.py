@@ -162,7 +162,7 @@ def load_diary(
     window_start, window_end = _window(first, last, tz)
 
     if offering is None:
-        offered = service.practitioners.filter(is_bookable=True)
+        offered = service.practitioners.bookable()
         if practitioner is not None:
             offered = offered.filter(pk=practitioner.pk)
         ids = list(offered.order_by("pk").values_list("pk", flat=True))

@@ -111,15 +111,16 @@ class BookableService:
 
 
 def cached_bookable_service(slug: str) -> BookableService:
-    """``get_bookable_service`` (404 for an unknown or inactive one) with its clinic and
-    practitioners, kept as rows under the diary version (their saves bump it, bookings not)."""
+    """``get_bookable_service`` (404 for an unknown or inactive one) with its clinic and the
+    practitioners who take its bookings, kept as rows under the diary version (their saves and
+    their accounts' bump it, bookings not)."""
 
     def load() -> dict[str, Any]:
         service = get_bookable_service(slug)
         return {
             "service": _row(service),
             "clinic": _row(service.clinic),
-            "practitioners": [_row(p) for p in service.practitioners.order_by("pk")],
+            "practitioners": [_row(p) for p in service.practitioners.bookable().order_by("pk")],
         }
 
     rows = cached_under(f"service:{LAYOUT}:{slug}", load, versions=[DIARY_KEY], timeout=TTL_SECONDS)

@@ -25,7 +25,7 @@ from portal.params import parse_id
 
 def chosen_practitioner(service: Service, chosen: str | int | None) -> Practitioner | None:
     """The practitioner picked for this service (None for "whoever is free"), or 404."""
-    practitioner = parse_practitioner(service.practitioners.all(), chosen)
+    practitioner = parse_practitioner(service.practitioners.bookable(), chosen)
     if practitioner is None and (isinstance(chosen, int) or parse_id(chosen) is not None):
         # A practitioner id that does not offer this service (another clinic's, a tampered
         # form): refuse rather than quietly booking whoever is free.

@@ -19,7 +19,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 
 from booking.cache_version import AvailabilityQuerySet, BookingQuerySet
-from portal.models import Clinic
+from portal.models import Clinic, Role
 
 
 class Weekday(models.IntegerChoices):
@@ -30,6 +30,14 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, "Friday"
     SATURDAY = 5, "Saturday"
     SUNDAY = 6, "Sunday"
+
+
+class PractitionerQuerySet(AvailabilityQuerySet["Practitioner"]):
+    def bookable(self) -> PractitionerQuerySet:
+        """Profiles that take bookings: ticked bookable, and the account still an active
+        practitioner's. Someone who leaves is switched off, or moved to another role, often
+        with the profile left ticked; patients went on booking them."""
+        return self.filter(is_bookable=True, user__is_active=True, user__role=Role.PRACTITIONER)
 
 
 class Practitioner(models.Model):
@@ -64,7 +72,7 @@ class Practitioner(models.Model):
     )
     is_bookable = models.BooleanField(default=True)
 
-    objects = AvailabilityQuerySet["Practitioner"].as_manager()
+    objects = PractitionerQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar = ["display_name"]

@@ -119,7 +119,7 @@ def lock_capacity(service: Service, practitioner: Practitioner | None) -> list[i
     """Lock the practitioners (and rooms) whose time this booking could take, in id order,
     one query each; returns the locked practitioners' ids (empty if ``practitioner`` does
     not offer ``service``)."""
-    practitioners = Practitioner.objects.filter(services=service, is_bookable=True)
+    practitioners = Practitioner.objects.bookable().filter(services=service)
     if practitioner is not None:
         practitioners = practitioners.filter(pk=practitioner.pk)
     # ``of``: lock the practitioners, not the service links they were found through.

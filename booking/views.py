@@ -58,7 +58,8 @@ def service_list(request: HttpRequest) -> HttpResponse:
     clinic = Clinic.objects.current()
     services_ = Service.objects.filter(clinic=clinic, is_active=True)
     team = (
-        Practitioner.objects.filter(clinic=clinic, is_bookable=True, services__in=services_)
+        Practitioner.objects.bookable()
+        .filter(clinic=clinic, services__in=services_)
         .distinct()
         .order_by("display_name")
     )
@@ -79,7 +80,7 @@ def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
     """Public: who offers the service, with their profiles."""
     service = get_bookable_service(slug)
     patient = visitor_patient(request)
-    practitioners = list(service.practitioners.filter(is_bookable=True))
+    practitioners = list(service.practitioners.bookable())
     if service.is_multibed or len(practitioners) == 1:
         only = practitioners[0].pk if len(practitioners) == 1 else "any"
         return redirect(

@@ -43,7 +43,7 @@ class WaitlistJoinForm(forms.Form):
 
     def __init__(self, *args: Any, service: Service, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.practitioners = {str(p.pk): p for p in service.practitioners.filter(is_bookable=True)}
+        self.practitioners = {str(p.pk): p for p in service.practitioners.bookable()}
         field = self.fields["practitioner"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [

@@ -20,6 +20,7 @@ from django.utils import timezone
 from followup.models import MessageKind, OutboxMessage
 from followup.outbox import deliver, outbox_put
 from intake.models import PAGING_LEVELS, Alert
+from portal import policy
 from portal.models import Clinic, Role, User
 from portal.opening_hours import acknowledge_by
 
@@ -31,9 +32,9 @@ def clinic_practitioners(clinic_id: int) -> QuerySet[User]:
 
 def duty_contacts(clinic: Clinic) -> list[User]:
     """Who is on duty for alerts that cannot wait: the clinic's chosen contact, or (none set,
-    or no longer active) every active staff member."""
+    or no longer on the team) every active staff member."""
     chosen = clinic.duty_contact
-    if chosen is not None and chosen.is_active:
+    if chosen is not None and policy.is_on_team(chosen):
         return [chosen]
     return list(
         User.objects.filter(clinic_id=clinic.pk, role=Role.STAFF, is_active=True).order_by("pk")
@@ -57,7 +58,11 @@ def alert_recipients(alert: Alert) -> list[User]:
     """Who is told: the alert's practitioner (or, for a patient not booked with anyone yet,
     every practitioner of the clinic), and for an emergency or urgent alert the duty contact."""
     if alert.practitioner_id is not None:
-        people = list(User.objects.filter(practitioner__pk=alert.practitioner_id, is_active=True))
+        people = list(
+            User.objects.filter(
+                practitioner__pk=alert.practitioner_id, is_active=True, role=Role.PRACTITIONER
+            )
+        )
     else:
         people = list(clinic_practitioners(alert.clinic_id).order_by("pk"))
     if alert.level in PAGING_LEVELS:

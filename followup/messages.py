@@ -28,6 +28,7 @@ from followup.visits import is_treatment, treatment_number, went_ahead
 from intake.models import Alert, AlertLevel
 from intake.services import booking_paused
 from intake.triage import INTAKE_RED_FLAG
+from portal import policy
 from portal.export import link_context
 from portal.messaging import TEMPLATES, Attachment, RenderedEmail, render_email
 from portal.models import Clinic
@@ -56,6 +57,10 @@ CHECKIN_STAGE = {
     MessageKind.RECHECK: CheckInStage.RECHECK,
 }
 CANCELLED = (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)
+# The team's emails about patients' alerts: only for someone still on the team when sent.
+TEAM_ALERT_KINDS = frozenset(
+    {MessageKind.ALERT_URGENT, MessageKind.ALERT_CHASE, MessageKind.ALERT_DIGEST}
+)
 # Kinds whose context the app that put them wrote on the row (``OutboxMessage.context``):
 # nothing about them changes before sending, and followup cannot import payments to look.
 STORED_CONTEXT_KINDS = frozenset(
@@ -210,11 +215,14 @@ def prepare(message: OutboxMessage, *, clinic: Clinic, now: datetime) -> Prepare
     if message.recipient.has_left:
         return Skip("The recipient's account is closed.")
     kind = MessageKind(message.kind)
+    if kind in TEAM_ALERT_KINDS and not policy.is_on_team(message.recipient):
+        # Put while they were on the team: a patient's alert is the team's alone.
+        return Skip("The recipient is no longer on the clinic team.")
     context: dict[str, Any] | Skip
     if kind == MessageKind.INTAKE_ADVICE:
         advice = intake_advice_context(message)
         context = advice if advice is not None else Skip("No advice is due for that answer.")
-    elif kind in (MessageKind.ALERT_URGENT, MessageKind.ALERT_CHASE, MessageKind.ALERT_DIGEST):
+    elif kind in TEAM_ALERT_KINDS:
         context = _alert_context(message, clinic, now)
     elif kind == MessageKind.TREATMENT_HOLD:
         context = _hold_context(message)

@@ -144,8 +144,10 @@ def pain_chart(patient: User, *, days: int = 90, now: datetime | None = None) ->
     """The patient's pain over the last ``days`` days, with their visits marked (two queries)."""
     now = now or timezone.now()
     since = now - timedelta(days=days)
+    # The newest 500 (``build_chart`` puts them in order): a busy diary must lose its oldest
+    # scores, never the latest ones a practitioner reads before treating.
     entries = DiaryEntry.objects.filter(patient=patient, recorded_at__gte=since).order_by(
-        "recorded_at"
+        "-recorded_at"
     )[:500]
     readings = [
         Reading(e.recorded_at, e.pain, e.source, tuple(e.tags or ()), e.note) for e in entries

@@ -66,6 +66,12 @@ OWNER_ONLY_CLINIC_FIELDS = (
     "late_cancellation_rule",
     "late_cancellation_fee_minor",
     "health_record_retention_years",
+    # How patients reach the clinic: the number urgent advice, the safety net and the check-in
+    # tell them to call, the address every email's replies (symptoms, often) and questions about
+    # who read a record go to, and the sender every email, urgent advice too, is delivered as.
+    "phone",
+    "email",
+    "email_from",
 )
 
 

@@ -84,6 +84,13 @@ def is_desk(user: Any) -> bool:
     return _active(user) and user.role == Role.STAFF
 
 
+def is_on_team(user: Any) -> bool:
+    """An active practitioner or member of staff (the owner too): who may be told a patient's
+    alerts. Someone who leaves the team may stay on as a patient with the same account, still
+    a practitioner profile's user or the clinic's chosen duty contact."""
+    return is_practitioner(user) or is_desk(user)
+
+
 def is_owner(user: Any) -> bool:
     """The clinic's owner: the superuser of the deployment."""
     return _active(user) and bool(user.is_superuser)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +20,10 @@ from practice.models import CalendarFeed
 
 @practitioner_required
 @never_cache
+# The password (or a code) before the page shows, as for "download my data": its address is a
+# key to the diary (initials, services, times and room, 120 days ahead) that works without
+# signing in and outlives the session, so an unlocked workspace must not hand it over.
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def feed_settings(request: HttpRequest) -> HttpResponse:
     practitioner = practitioner_for_request(request)

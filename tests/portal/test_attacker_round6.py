@@ -167,16 +167,18 @@ def test_a_calendar_feed_stops_when_its_profile_moves_to_another_account(
     visit_at(patient=patient, service=private, practitioner=mei, starts_at=local(WED, 9))
     mei_user = mei.user
     assert (
-        client_for(mei_user).post(reverse("practice:feed"), {"action": "enable"}).status_code == 302
+        reauthenticated(mei_user).post(reverse("practice:feed"), {"action": "enable"}).status_code
+        == 302
     )
     old_token = CalendarFeed.objects.get(practitioner=mei).token
     nina = UserFactory.create(email="nina@example.com", role=Role.PRACTITIONER)
     # The owner moves the profile (the admin's user field, the owner's alone).
     Practitioner.objects.filter(pk=mei.pk).update(user=nina)
     assert Client().get(f"/feeds/{old_token}.ics").status_code == 404
-    page = client_for(nina).get(reverse("practice:feed")).content.decode()
+    nina_browser = reauthenticated(nina)
+    page = nina_browser.get(reverse("practice:feed")).content.decode()
     assert old_token not in page
-    client_for(nina).post(reverse("practice:feed"), {"action": "enable"})
+    nina_browser.post(reverse("practice:feed"), {"action": "enable"})
     new_token = CalendarFeed.objects.get(practitioner=mei).token
     assert new_token != old_token
     assert Client().get(f"/feeds/{new_token}.ics").status_code == 200

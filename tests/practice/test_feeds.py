@@ -14,7 +14,7 @@ from portal.services import user_set_role
 from practice import services
 from practice.feeds import initials
 from practice.models import CalendarFeed
-from tests.conftest import client_for
+from tests.conftest import reauthenticated
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -77,7 +77,7 @@ def test_a_feed_stops_when_its_practitioner_leaves_the_team(
 def test_settings_page_turns_the_feed_on_renews_and_off(
     practitioner: object, mei: Practitioner
 ) -> None:
-    client = client_for(mei.user)
+    client = reauthenticated(mei.user)
     client.post("/practice/feed/", {"action": "enable"})
     first = CalendarFeed.objects.get(practitioner=mei).token
     assert first in client.get("/practice/feed/").content.decode()
