@@ -18,6 +18,7 @@ from django.utils import timezone
 from intake.diary import diary_when_problem
 from intake.models import DIARY_TAGS
 from intake.questionnaire import NONE, Question, Questionnaire, Section
+from portal.forms import FriendlyForm
 from portal.phones import INVALID_PHONE, parse_phone
 
 # A draft keeps at most this much of any one typed answer (a pasted novel is cut here,
@@ -124,7 +125,7 @@ def _field_for(question: Question) -> forms.Field:
     )
 
 
-class SectionForm(forms.Form):
+class SectionForm(FriendlyForm):
     """The questions of one section; ``clean`` applies conditions and cross-checks."""
 
     section: Section
@@ -295,7 +296,7 @@ def display_answer(question: Question | None, value: object) -> str:
     return str(value)
 
 
-class DiaryForm(forms.Form):
+class DiaryForm(FriendlyForm):
     pain = forms.TypedChoiceField(
         label="How bad is your pain?",
         help_text="0 means no pain at all, 10 the worst pain you can imagine.",
@@ -312,7 +313,8 @@ class DiaryForm(forms.Form):
         required=False,
         help_text="Leave as it is for now, or change it to record an earlier moment.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        # The example in the message parses too (a browser without a date picker shows a box).
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
         error_messages={"invalid": "Enter a date and time, for example 21/03/2027 09:30."},
     )
     tags = forms.MultipleChoiceField(
@@ -347,7 +349,7 @@ class DiaryForm(forms.Form):
         return value
 
 
-class FlagClearForm(forms.Form):
+class FlagClearForm(FriendlyForm):
     """The optional note a team member leaves when clearing a flag."""
 
     note = forms.CharField(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from portal.forms import FriendlyForm
 from portal.models import Role, User
 from portal.phones import phone_field
 from practice.models import PrivacyRequestKind, ReceivedVia
@@ -13,7 +14,7 @@ from practice.models import PrivacyRequestKind, ReceivedVia
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class RecordRequestForm(forms.Form):
+class RecordRequestForm(FriendlyForm):
     patient_email = forms.EmailField(
         label="Patient's email address", help_text="The email they sign in with."
     )
@@ -39,7 +40,7 @@ class RecordRequestForm(forms.Form):
         return patient
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(FriendlyForm):
     decision = forms.CharField(
         label="Your decision, as you will explain it to the patient",
         max_length=4000,
@@ -47,7 +48,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class RectifyForm(forms.Form):
+class RectifyForm(FriendlyForm):
     first_name = forms.CharField(label="First name", max_length=80, required=False)
     last_name = forms.CharField(label="Last name", max_length=80, required=False)
     email = forms.EmailField(label="Email address")

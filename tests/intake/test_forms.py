@@ -121,6 +121,17 @@ def test_diary_form_refuses_a_future_time_and_bad_pain() -> None:
     assert DiaryForm({"pain": "0", "tags": ["flare"]}).is_valid()
 
 
+def test_a_diary_time_typed_as_the_message_shows_it_is_read() -> None:
+    # The "invalid" message gives 21/03/2027 09:30 as its example: a browser without a date
+    # picker shows a plain box, and that is what the patient then types.
+    earlier = timezone.localtime() - timedelta(days=1)
+    form = DiaryForm({"pain": "4", "recorded_at": earlier.strftime("%d/%m/%Y %H:%M")})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["recorded_at"].strftime("%d/%m %H:%M") == earlier.strftime(
+        "%d/%m %H:%M"
+    )
+
+
 VALUE = st.one_of(
     st.text(max_size=30),
     st.lists(st.text(max_size=12), max_size=4),
