@@ -91,16 +91,18 @@ def _field_for(question: Question) -> forms.Field:
             **common,
         )
     if question.widget == "number":
+        low, high = question.min_value, question.max_value
+        counted = f"the number of {question.unit} as a whole number" if question.unit else ""
+        in_range = (
+            f"Please enter {counted or 'a whole number'} from {low} to {high}, "
+            f"for example {min(high, low + 11)}."
+        )
         return forms.IntegerField(
             required=required,
             min_value=question.min_value,
             max_value=question.max_value,
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            error_messages={
-                "invalid": "Enter a whole number, for example 12.",
-                "min_value": "Enter a number from %(limit_value)s.",
-                "max_value": "Enter a number up to %(limit_value)s.",
-            },
+            error_messages={"invalid": in_range, "min_value": in_range, "max_value": in_range},
             **common,
         )
     attrs: dict[str, str] = {}

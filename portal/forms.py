@@ -9,6 +9,7 @@ from django.forms.utils import pretty_name
 from django.http import HttpRequest
 from django.utils import timezone
 
+from portal.params import EARLIEST, LATEST
 from portal.phones import phone_field
 
 # Shown for a hidden field the page itself fills in: the person did nothing wrong.
@@ -214,12 +215,38 @@ class AuditFilterForm(FriendlyForm):
         assert isinstance(action, forms.ChoiceField)
         action.choices = [("", "Any action"), *AuditAction.choices]
 
+    def clean_since(self) -> date | None:
+        return _within_calendar(self.cleaned_data.get("since"))
+
+    def clean_until(self) -> date | None:
+        return _within_calendar(self.cleaned_data.get("until"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             raise forms.ValidationError("The 'From' date is after the 'To' date.")
         return data
+
+
+def _within_calendar(day: date | None) -> date | None:
+    # 31/12/9999 is a date, but the day after it (the end of the range) is not.
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise forms.ValidationError(
+            f"Please enter a date between {EARLIEST.year} and {LATEST.year}, for example "
+            f"{timezone.localdate():%d/%m/%Y}."
+        )
+    return day
+
+
+def date_of_birth_problem(born: date) -> str | None:
+    """What is wrong with a date of birth the team typed, if anything."""
+    today = timezone.localdate()
+    if born > today:
+        return "The date of birth cannot be in the future."
+    if born.year < today.year - 120:
+        return "Check the year: that would make them over 120."
+    return None
 
 
 class DeskPatientForm(FriendlyForm):
@@ -258,11 +285,9 @@ class DeskPatientForm(FriendlyForm):
 
     def clean_date_of_birth(self) -> date:
         born: date = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if born > today:
-            raise forms.ValidationError("The date of birth cannot be in the future.")
-        if born.year < today.year - 120:
-            raise forms.ValidationError("Check the year: that would make them over 120.")
+        problem = date_of_birth_problem(born)
+        if problem:
+            raise forms.ValidationError(problem)
         return born
 
 

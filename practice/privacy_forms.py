@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 
-from portal.forms import FriendlyForm
+from portal.forms import FriendlyForm, date_of_birth_problem
 from portal.models import Role, User
 from portal.phones import phone_field
 from practice.models import PrivacyRequestKind, ReceivedVia
@@ -66,6 +67,13 @@ class RectifyForm(FriendlyForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Shown beside the record; the record itself is not changed.",
     )
+
+    def clean_date_of_birth(self) -> date | None:
+        born: date | None = self.cleaned_data.get("date_of_birth")
+        problem = date_of_birth_problem(born) if born else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return born
 
     def __init__(
         self, *args: Any, patient: User, may_change_email: bool = True, **kwargs: Any
