@@ -27,9 +27,8 @@ PRIVATE_SLIDING = dict(
     price_max_minor=5000,
     price_step_minor=500,
     position=5,
-    description="A 45-minute treatment in a private room, for people already coming to us. "
-    "Choose what you pay between £30 and £50: the same treatment whatever you choose, and "
-    "nobody asks why.",
+    description="Treatment in a private room, at a price you choose. The same care whatever "
+    "you pay, and nobody asks why.",
 )
 
 FEE_REQUEST = (
