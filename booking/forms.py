@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 
 from booking.models import Practitioner
+from portal.forms import FriendlyForm
 from portal.params import EARLIEST, LATEST, parse_date, parse_id
 
 
@@ -69,7 +70,7 @@ class _StartField(forms.Field):
         return parse_start(value) if isinstance(value, str) else None
 
 
-class BookingQueryForm(forms.Form):
+class BookingQueryForm(FriendlyForm):
     """The booking pages' query string: for whom (``for``), with whom (``with``, or the
     ``practitioner`` of a chosen time), which ``week``, which ``start``, what is moved
     (``reschedule``). Lenient by design: a malformed value reads as not given, and each page
@@ -95,7 +96,7 @@ class BookingQueryForm(forms.Form):
         return self.cleaned_data.get(name)
 
 
-class ConfirmBookingForm(forms.Form):
+class ConfirmBookingForm(FriendlyForm):
     """The confirm page's POST: the slot chosen, and a key that makes a resubmit harmless."""
 
     start = forms.CharField(widget=forms.HiddenInput)
@@ -109,7 +110,7 @@ class ConfirmBookingForm(forms.Form):
         return start
 
 
-class PatientSearchForm(forms.Form):
+class PatientSearchForm(FriendlyForm):
     """The front desk's caller search (GET): a name, email or phone fragment."""
 
     q = forms.CharField(

@@ -119,6 +119,9 @@ class PriceRule(models.TextChoices):
 # ``LONGEST_BLOCK`` of it (an index range), instead of scanning every visit ever booked.
 MAX_VISIT_MINUTES = 480
 MAX_BUFFER_MINUTES = 120
+# The highest price a service may have, in minor units (£100,000): what setup_clinic and the
+# amount a patient types (``payments.pricing.MAX_MINOR``) accept too.
+MAX_PRICE_MINOR = 10_000_000
 LONGEST_BLOCK = timedelta(minutes=MAX_VISIT_MINUTES + 2 * MAX_BUFFER_MINUTES)
 
 
@@ -145,19 +148,26 @@ class Service(models.Model):
     price_rule = models.CharField(max_length=10, choices=PriceRule.choices, default=PriceRule.FIXED)
     price_minor = models.PositiveIntegerField(
         default=0,
+        validators=[MaxValueValidator(MAX_PRICE_MINOR)],
         help_text=(
             "Fixed price in minor units (pence), or the suggested amount on a sliding scale; "
             "0 means free."
         ),
     )
     price_min_minor = models.PositiveIntegerField(
-        default=0, help_text="Sliding scale: the lowest amount a patient can choose."
+        default=0,
+        validators=[MaxValueValidator(MAX_PRICE_MINOR)],
+        help_text="Sliding scale: the lowest amount a patient can choose.",
     )
     price_max_minor = models.PositiveIntegerField(
-        default=0, help_text="Sliding scale: the highest amount a patient can choose."
+        default=0,
+        validators=[MaxValueValidator(MAX_PRICE_MINOR)],
+        help_text="Sliding scale: the highest amount a patient can choose.",
     )
     price_step_minor = models.PositiveIntegerField(
-        default=0, help_text="Sliding scale: amounts go up in these steps; 0 means any amount."
+        default=0,
+        validators=[MaxValueValidator(MAX_PRICE_MINOR)],
+        help_text="Sliding scale: amounts go up in these steps; 0 means any amount.",
     )
     payment_mode = models.CharField(
         max_length=10,
@@ -222,6 +232,31 @@ class Service(models.Model):
     def clean(self) -> None:
         if self.kind == ServiceKind.ASSESSMENT and self.price_minor:
             raise ValidationError({"price_minor": "The assessment is free: set the price to 0."})
+        if self.price_rule == PriceRule.SLIDING:
+            self._check_sliding_scale()
+
+    def _check_sliding_scale(self) -> None:
+        """The published range reads as patients will see it, as ``setup_clinic`` asks."""
+        low, high = self.price_min_minor, self.price_max_minor
+        if not low < high:
+            raise ValidationError(
+                {"price_max_minor": "The highest amount must be above the lowest amount."}
+            )
+        if not low <= self.price_minor <= high:
+            raise ValidationError(
+                {
+                    "price_minor": "The suggested amount must be within the range (from the lowest "
+                    "to the highest amount)."
+                }
+            )
+        step = self.price_step_minor
+        if step and (high - low) % step:
+            raise ValidationError(
+                {
+                    "price_step_minor": "The range must be a whole number of steps (for example "
+                    "1500 to 3500 in steps of 500), or 0 for any amount."
+                }
+            )
 
 
 class WeeklyHours(models.Model):

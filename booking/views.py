@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from booking import services
+from booking import notices, services
 from booking.availability_cache import cached_bookable_service, cached_runs_between
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
 from booking.eligibility import booking_standing, check_eligibility
@@ -237,6 +237,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             if moving is not None:
                 booking = _move(request, moving, start=start, practitioner=practitioner)
+                notices.moved(request, booking)
             else:
                 booking = services.booking_create(
                     services.BookingRequest(
@@ -248,6 +249,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
                         request_key=str(form.cleaned_data["request_key"]),
                     )
                 )
+                notices.booked(request, booking)
             return redirect("booking:detail", pk=booking.pk)
         except BookingError as exc:
             refusal = exc
@@ -268,11 +270,9 @@ def _move(
     request: HttpRequest, moving: Booking, *, start: datetime, practitioner: Practitioner | None
 ) -> Booking:
     """The confirm page reached from "Move": the same visit at the chosen time."""
-    booking = services.booking_reschedule(
+    return services.booking_reschedule(
         booking=moving, starts_at=start, by=signed_in_user(request), practitioner=practitioner
     )
-    messages.success(request, "Your visit has been moved. We have emailed the new time.")
-    return booking
 
 
 @login_required
@@ -325,8 +325,8 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("payments:cancel", pk=booking.pk)
     if request.method == "POST":
         try:
-            services.booking_cancel(booking=booking, by=signed_in_user(request))
-            messages.success(request, "Your visit is cancelled. We have emailed you to confirm.")
+            booking = services.booking_cancel(booking=booking, by=signed_in_user(request))
+            notices.cancelled(request, booking)
             return redirect("booking:detail", pk=booking.pk)
         except BookingError as exc:
             messages.error(request, exc.message)

@@ -9,9 +9,10 @@ from django import forms
 from booking.models import Practitioner, Service, Weekday
 from booking.waitlist.entries import DEFAULT_WAITING_WEEKS, WAITING_WEEKS
 from booking.waitlist_models import DayPart
+from portal.forms import FriendlyForm
 
 
-class WaitlistJoinForm(forms.Form):
+class WaitlistJoinForm(FriendlyForm):
     weekdays = forms.TypedMultipleChoiceField(
         label="Which days suit you?",
         choices=Weekday.choices,
@@ -61,7 +62,7 @@ class WaitlistJoinForm(forms.Form):
         return self.practitioners.get(self.cleaned_data.get("practitioner") or "")
 
 
-class OfferByHandForm(forms.Form):
+class OfferByHandForm(FriendlyForm):
     start = forms.ChoiceField(
         label="Open time to offer",
         error_messages={

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from booking import notices
 from booking.errors import BookingError
 from booking.lookups import carry_query, get_bookable_service, is_team, patient_for, signed_in_user
 from booking.waitlist.claims import offer_claim
@@ -116,7 +117,7 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             if claimed.booking is not None:
-                messages.success(request, "The place is yours. We have emailed you to confirm.")
+                notices.booked(request, claimed.booking)
                 return redirect("booking:detail", pk=claimed.booking.pk)
             # An amount to choose or a payment to make: the usual confirm page books it.
             messages.success(

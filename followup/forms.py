@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from intake.checkin_triage import CHECKIN_SIGNS, COMPARISONS
+from portal.forms import FriendlyForm
 
 REACTIONS = (
     ("headache", "Headache"),
@@ -21,7 +22,7 @@ PAIN_CHOICES = [(n, str(n)) for n in range(11)]
 NOTE_LIMIT = 10_000
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(FriendlyForm):
     comparison = forms.ChoiceField(
         label="Compared with before your visit, how is your pain?",
         choices=COMPARISONS,

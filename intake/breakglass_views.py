@@ -15,11 +15,12 @@ from intake import breakglass
 from intake.access import no_store
 from portal import policy
 from portal.access import owner_required, practitioner_required, signed_in_user
+from portal.forms import FriendlyForm
 from portal.models import Clinic, Role, User
 from portal.params import safe_next
 
 
-class SeeAnywayForm(forms.Form):
+class SeeAnywayForm(FriendlyForm):
     reason = forms.CharField(
         label="Why do you need to read this record?",
         help_text=(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from intake.diary import diary_when_problem
 from intake.models import DIARY_TAGS
 from intake.questionnaire import NONE, Question, Questionnaire, Section
+from portal.forms import FriendlyForm
 from portal.phones import INVALID_PHONE, parse_phone
 
 # A draft keeps at most this much of any one typed answer (a pasted novel is cut here,
@@ -90,16 +91,18 @@ def _field_for(question: Question) -> forms.Field:
             **common,
         )
     if question.widget == "number":
+        low, high = question.min_value, question.max_value
+        counted = f"the number of {question.unit} as a whole number" if question.unit else ""
+        in_range = (
+            f"Please enter {counted or 'a whole number'} from {low} to {high}, "
+            f"for example {min(high, low + 11)}."
+        )
         return forms.IntegerField(
             required=required,
             min_value=question.min_value,
             max_value=question.max_value,
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            error_messages={
-                "invalid": "Enter a whole number, for example 12.",
-                "min_value": "Enter a number from %(limit_value)s.",
-                "max_value": "Enter a number up to %(limit_value)s.",
-            },
+            error_messages={"invalid": in_range, "min_value": in_range, "max_value": in_range},
             **common,
         )
     attrs: dict[str, str] = {}
@@ -124,7 +127,7 @@ def _field_for(question: Question) -> forms.Field:
     )
 
 
-class SectionForm(forms.Form):
+class SectionForm(FriendlyForm):
     """The questions of one section; ``clean`` applies conditions and cross-checks."""
 
     section: Section
@@ -295,7 +298,7 @@ def display_answer(question: Question | None, value: object) -> str:
     return str(value)
 
 
-class DiaryForm(forms.Form):
+class DiaryForm(FriendlyForm):
     pain = forms.TypedChoiceField(
         label="How bad is your pain?",
         help_text="0 means no pain at all, 10 the worst pain you can imagine.",
@@ -312,7 +315,8 @@ class DiaryForm(forms.Form):
         required=False,
         help_text="Leave as it is for now, or change it to record an earlier moment.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        # The example in the message parses too (a browser without a date picker shows a box).
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
         error_messages={"invalid": "Enter a date and time, for example 21/03/2027 09:30."},
     )
     tags = forms.MultipleChoiceField(
@@ -347,7 +351,7 @@ class DiaryForm(forms.Form):
         return value
 
 
-class FlagClearForm(forms.Form):
+class FlagClearForm(FriendlyForm):
     """The optional note a team member leaves when clearing a flag."""
 
     note = forms.CharField(

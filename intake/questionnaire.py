@@ -50,9 +50,11 @@ class Question:
     max_length: int = 2000
     # Choice values that stand alone ("none of these"), never ticked together with others.
     exclusive: tuple[str, ...] = ()
-    # For "number": the smallest and largest answer accepted.
+    # For "number": the smallest and largest answer accepted, and what is counted ("weeks"),
+    # for the message that asks for a number in that range.
     min_value: int = 0
     max_value: int = 100
+    unit: str = ""
 
     def is_shown(self, answers: Mapping[str, object]) -> bool:
         """Whether this question applies, given the (typed) answers so far."""
@@ -524,8 +526,10 @@ def _v2_sections() -> tuple[Section, ...]:
                         help="Your best guess is fine. Some points are not needled in pregnancy.",
                         required=False,
                         show_if=("safety", "pregnant"),
+                        # A full-term pregnancy is 37-42 weeks; past 42 it is a typing slip.
                         min_value=1,
-                        max_value=45,
+                        max_value=42,
+                        unit="weeks",
                     ),
                     details,
                 ),

@@ -8,9 +8,10 @@ from typing import Any
 from django import forms
 
 from payments.pricing import PriceError, format_money, parse_amount
+from portal.forms import FriendlyForm
 
 
-class FeeReductionRequestForm(forms.Form):
+class FeeReductionRequestForm(FriendlyForm):
     reason = forms.CharField(
         label="Anything you would like us to know",
         required=False,
@@ -20,7 +21,7 @@ class FeeReductionRequestForm(forms.Form):
     )
 
 
-class FeeReductionDecisionForm(forms.Form):
+class FeeReductionDecisionForm(FriendlyForm):
     """Approve with a floor (maybe until a date) or decline; a note to the patient either way."""
 
     decision = forms.ChoiceField(

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from booking import notices
 from booking import services as booking_services
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
 from booking.errors import BookingError
@@ -48,6 +49,7 @@ from payments.webhooks import MalformedEvent, ingest_event
 from portal import policy
 from portal.access import patient_required, team_required
 from portal.headers import allow_features
+from portal.messaging import MessageKind, email_on_its_way
 from portal.models import Clinic
 from portal.team_security import sensitive_team_action
 
@@ -141,6 +143,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         if result.booking.status == BookingStatus.HELD and result.payment is not None:
             return redirect("payments:pay", pk=result.booking.pk)
+        notices.booked(request, result.booking)
         return redirect("booking:detail", pk=result.booking.pk)
     return render_confirm(
         request,
@@ -204,8 +207,35 @@ def pay_status(request: HttpRequest, pk: int) -> HttpResponse:
         else "payments/pay_status.html"
     )
     return render(
-        request, template, {"booking": booking, "payment": payment, "tz": booking.clinic.tz}
+        request,
+        template,
+        {
+            "booking": booking,
+            "payment": payment,
+            "tz": booking.clinic.tz,
+            "emailed": _emailed_once(request, booking),
+        },
     )
+
+
+def _emailed_once(request: HttpRequest, booking: Booking) -> bool:
+    """Whether to say "we have emailed you the details": on the first look at the page once
+    the payment confirmed the place (the poll that sees it, or the page just after), and only
+    when the confirmation is really on its way; this page is still there weeks later."""
+    if booking.status != BookingStatus.CONFIRMED:
+        return False
+    key = f"payments.told_emailed.{booking.pk}"
+    if request.session.get(key):
+        return False
+    request.session[key] = True
+    return email_on_its_way(kind=MessageKind.BOOKING_CONFIRMED, booking=booking)
+
+
+def _told_patient(done: str, reduction: FeeReduction) -> str:
+    """``done``, and that the patient is emailed when they have an address to email."""
+    if reduction.patient.has_email:
+        return f"{done} We have emailed the patient."
+    return f"{done} They have no email address: tell them on the phone."
 
 
 @login_required
@@ -224,11 +254,11 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         except BookingError as exc:
             messages.error(request, exc.message)
         else:
-            text = "The visit is cancelled. We have emailed to confirm."
+            then = ""
             if refund is not None:
                 amount = format_money(refund.amount_minor, payment.currency if payment else "GBP")
-                text += f" {amount} is on its way back to the card it was paid with."
-            messages.success(request, text)
+                then = f"{amount} is on its way back to the card it was paid with."
+            notices.cancelled(request, booking, then=then)
             return redirect("booking:detail", pk=booking.pk)
     return render(
         request,
@@ -365,7 +395,7 @@ def fee_reduction_decide(request: HttpRequest, pk: int) -> HttpResponse:
                     ends_on=data.get("ends_on"),
                     reply=data.get("reply", ""),
                 )
-                messages.success(request, "Decision changed. We have emailed the patient.")
+                messages.success(request, _told_patient("Decision changed.", reduction))
             elif data["decision"] == "approve":
                 fee_reduction_approve(
                     reduction=reduction,
@@ -374,10 +404,10 @@ def fee_reduction_decide(request: HttpRequest, pk: int) -> HttpResponse:
                     ends_on=data.get("ends_on"),
                     reply=data.get("reply", ""),
                 )
-                messages.success(request, "Approved. We have emailed the patient.")
+                messages.success(request, _told_patient("Approved.", reduction))
             else:
                 fee_reduction_decline(reduction=reduction, by=user, reply=data.get("reply", ""))
-                messages.success(request, "Answered. We have emailed the patient.")
+                messages.success(request, _told_patient("Answered.", reduction))
             return redirect("payments:fee_reductions")
         except FeeReductionError as exc:
             messages.error(request, exc.message)

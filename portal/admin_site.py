@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -10,10 +11,12 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import BadRequest
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 
 from portal.admin_input import valid_drill_down, valid_selection
+from portal.forms import FriendlyErrors
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -36,6 +39,25 @@ def refuse_bad_list_input(
     return checked
 
 
+def friendly(form_class: type[Any]) -> type[Any]:
+    """``form_class`` answering bad input in the portal's words (``FriendlyErrors``)."""
+    if issubclass(form_class, FriendlyErrors):
+        return form_class
+    return types.new_class(
+        form_class.__name__,
+        (FriendlyErrors, form_class),
+        exec_body=lambda ns: ns.update(__module__=form_class.__module__),
+    )
+
+
+def _friendly_inline(inline: type[Any]) -> type[Any]:
+    return types.new_class(
+        inline.__name__,
+        (inline,),
+        exec_body=lambda ns: ns.update(__module__=inline.__module__, form=friendly(inline.form)),
+    )
+
+
 class ClinicAdminSite(admin.AdminSite):
     site_header = "Clinic administration"
     site_title = "Clinic admin"
@@ -45,6 +67,30 @@ class ClinicAdminSite(admin.AdminSite):
     @method_decorator(secure_admin_login)
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         return super().login(request, extra_context)
+
+    def register(
+        self,
+        model_or_iterable: type[Model] | Iterable[type[Model]],
+        admin_class: Any = None,
+        **options: Any,
+    ) -> None:
+        """Register as Django does, then give every form of the model admin (its add and change
+        forms, the password form, each inline's) the portal's error messages."""
+        models = (
+            [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)
+        )
+        super().register(models, admin_class, **options)
+        for model in models:
+            model_admin = self._registry.get(model)
+            if model_admin is None:  # a swapped-out model (auth.User) is not registered
+                continue
+            for attr in ("form", "add_form", "change_password_form"):
+                if hasattr(model_admin, attr):
+                    setattr(model_admin, attr, friendly(getattr(model_admin, attr)))
+            # On this model admin only (the stubs call ``inlines`` a class variable): the
+            # inline classes themselves may be shared.
+            inlines = [_friendly_inline(inline) for inline in model_admin.inlines]
+            setattr(model_admin, "inlines", inlines)  # noqa: B010
 
     def admin_view(self, view: View, cacheable: bool = False) -> View:
         # Every model admin's page (its own and third-party apps' alike) reaches here as a

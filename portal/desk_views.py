@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,18 +18,50 @@ from portal.params import has_nul
 from portal.patients import AlreadyRegistered, NewCaller, desk_add_patient
 from portal.phones import parse_phone
 
+# What the caller search accepts as a phone number once spaces and dialling signs are gone.
+_PHONE_SIGNS = re.compile(r"[\s()+\-.]")
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
-def _initial_from_search(request: HttpRequest) -> dict[str, str]:
-    """What the desk already typed into "Book for a patient": a number, or a name."""
-    query = request.GET.get("q", "").strip()[:100]
-    if not query or has_nul(query):
+
+def _as_date(text: str) -> date | None:
+    if not text.isascii():
+        return None
+    if match := _DAY_MONTH_YEAR.fullmatch(text):
+        day, month, year = match.groups()
+    elif match := _ISO_DATE.fullmatch(text):
+        year, month, day = match.groups()
+    else:
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def initial_from_search(query: str) -> dict[str, str]:
+    """What the desk typed into "Book for a caller", in the field it belongs to: an email
+    address, a phone number (or part of one), a date of birth, or a name ("Mair Owen",
+    "Owen, Mair", "Mary Ann Jones": the last word is the last name)."""
+    text = " ".join(query.split())[:100]
+    if not text or has_nul(text):
         return {}
-    if parse_phone(query) is not None:
-        return {"phone": query}
-    if "@" in query:
-        return {"email": query}
-    first, _, last = query.partition(" ")
-    return {"first_name": first, "last_name": last}
+    if "@" in text:
+        return {"email": text.replace(" ", "")}
+    # A date before a number: "1948-02-14" is all digits once its dashes are gone.
+    born = _as_date(text)
+    if born is not None:
+        # ISO, the only value a date input shows, whatever the clinic's date format.
+        return {"date_of_birth": born.isoformat()}
+    if parse_phone(text) is not None or _PHONE_SIGNS.sub("", text).isdigit():
+        return {"phone": text}
+    if "," in text:
+        last, _, first = text.partition(",")
+    else:
+        first, _, last = text.rpartition(" ")
+        if not first:
+            first, last = last, ""
+    return {"first_name": first.strip(), "last_name": last.strip()}
 
 
 @staff_required
@@ -35,7 +70,7 @@ def add_caller(request: HttpRequest) -> HttpResponse:
     """Add a caller as a patient, then go straight on to book for them."""
     form = DeskPatientForm(
         request.POST if request.method == "POST" else None,
-        initial=_initial_from_search(request),
+        initial=initial_from_search(request.GET.get("q", "")),
     )
     existing: AlreadyRegistered | None = None
     if request.method == "POST" and form.is_valid():

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal import export
 from portal.access import patient_required, signed_in_user, staff_required
+from portal.forms import FriendlyForm
 from portal.models import Clinic, ExportChannel, Role, User
 from portal.team_security import sensitive_action
 
@@ -51,7 +52,7 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-class DeskExportForm(forms.Form):
+class DeskExportForm(FriendlyForm):
     email = forms.EmailField(
         label="The patient's email address",
         help_text="As it is on their account. The download link is sent there.",

@@ -1,26 +1,183 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
+from django.forms.utils import pretty_name
 from django.http import HttpRequest
 from django.utils import timezone
 
+from portal.params import EARLIEST, LATEST
 from portal.phones import phone_field
 
+# Shown for a hidden field the page itself fills in: the person did nothing wrong.
+OUT_OF_DATE = "This page was out of date. Please go back and try again."
+# The error keys a person can meet, each filled in below when a field still has Django's text.
+FRIENDLY_KEYS = (
+    "required",
+    "invalid",
+    "invalid_choice",
+    "invalid_list",
+    "max_length",
+    "min_length",
+    "min_value",
+    "max_value",
+    "step_size",
+    "null_characters_not_allowed",
+    "incomplete",
+)
 
-class SignupDetailsForm(forms.Form):
+
+def django_default_messages(field: forms.Field) -> dict[str, str]:
+    """The messages Django gives ``field``'s class when the form sets none."""
+    messages: dict[str, str] = {}
+    for cls in reversed(type(field).__mro__):
+        messages.update(
+            {key: str(text) for key, text in getattr(cls, "default_error_messages", {}).items()}
+        )
+    return messages
+
+
+def _range(low: Any, high: Any) -> str:
+    if low is not None and high is not None:
+        return f"a number from {low} to {high}"
+    return f"{low} or more" if low is not None else f"{high} or less"
+
+
+def _required(field: forms.Field, name: str) -> str:
+    if isinstance(field, forms.BooleanField):
+        return f"Please tick “{name}” to go on."
+    if isinstance(field, forms.MultipleChoiceField):
+        return f"Please tick at least one answer for “{name}”."
+    if isinstance(field, forms.ChoiceField):
+        return f"Please choose an answer for “{name}”."
+    if isinstance(field, forms.DateTimeField):
+        return f"Please enter a date and time for “{name}”."
+    if isinstance(field, forms.DateField):
+        return f"Please enter a date for “{name}”, for example 21/03/2027."
+    if isinstance(field, forms.TimeField):
+        return f"Please enter a time for “{name}”, for example 09:30."
+    if isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField):
+        return f"Please enter a number for “{name}”."
+    if isinstance(field, forms.EmailField):
+        return f"Please enter an email address for “{name}”."
+    return f"Please fill in “{name}”."
+
+
+def _invalid(field: forms.Field, name: str) -> str | None:
+    if isinstance(field, forms.DateTimeField):
+        return f"Please enter a real date and time for “{name}”, for example 21/03/2027 09:30."
+    if isinstance(field, forms.DateField):
+        return f"Please enter a real date for “{name}”, for example 21/03/2027."
+    if isinstance(field, forms.TimeField):
+        return f"Please enter a time for “{name}”, for example 09:30."
+    # Before IntegerField: Django derives both from it.
+    if isinstance(field, forms.DecimalField | forms.FloatField):
+        return f"Please enter a number for “{name}”, for example 12.50."
+    if isinstance(field, forms.IntegerField):
+        low, high = field.min_value, field.max_value
+        if low is None and high is None:
+            return f"Please enter a whole number for “{name}”, for example 12."
+        return f"Please enter a whole number for “{name}”: {_range(low, high)}."
+    if isinstance(field, forms.EmailField):
+        return f"Please enter an email address like name@example.com for “{name}”."
+    if isinstance(field, forms.UUIDField | forms.URLField | forms.SlugField):
+        return f"Please check “{name}”: it could not be read."
+    return None
+
+
+def _friendly(field: forms.Field, name: str, key: str) -> str | None:
+    """The message for ``key`` on ``field`` (labelled ``name``); None when it cannot occur."""
+    if isinstance(field, forms.SplitDateTimeField) and key in ("required", "invalid"):
+        return f"Please enter a date and a time for “{name}”."
+    if key == "incomplete" and isinstance(field, forms.MultiValueField):
+        return f"Please fill in every part of “{name}”."
+    if key == "required":
+        return _required(field, name)
+    if key == "invalid":
+        return _invalid(field, name)
+    if key in ("invalid_choice", "invalid_list") and isinstance(field, forms.ChoiceField):
+        return f"Please choose one of the answers offered for “{name}”."
+    length = getattr(field, "max_length", None)
+    if key == "max_length" and length is not None:
+        return f"Please shorten “{name}” to %(limit_value)d characters (it has %(show_value)d)."
+    if key == "min_length" and getattr(field, "min_length", None) is not None:
+        return f"Please write at least %(limit_value)d characters for “{name}”."
+    if key in ("min_value", "max_value") and isinstance(field, forms.IntegerField):
+        if field.min_value is None and field.max_value is None:
+            return None
+        return f"Please enter {_range(field.min_value, field.max_value)} for “{name}”."
+    if key == "step_size" and getattr(field, "step_size", None) is not None:
+        return f"Please enter a multiple of %(limit_value)s for “{name}”."
+    if key == "null_characters_not_allowed" and isinstance(field, forms.CharField):
+        return f"“{name}” holds a character we cannot save. Please type it again."
+    return None
+
+
+def friendly_messages(fields: Iterable[tuple[str, forms.Field]]) -> None:
+    """Replace Django's stock error messages ("This field is required.") by ones that name the
+    field and say what to do; a message a form already chose is kept."""
+    for field_name, field in fields:
+        _fill(field, str(field.label or pretty_name(field_name)).strip().rstrip(":"))
+
+
+def _fill(field: forms.Field, name: str) -> None:
+    stock = django_default_messages(field)
+    for key in FRIENDLY_KEYS:
+        current = field.error_messages.get(key)
+        if current is not None and str(current) != stock.get(key):
+            continue
+        message = OUT_OF_DATE if field.widget.is_hidden else _friendly(field, name, key)
+        if message is not None:
+            field.error_messages[key] = message
+    if isinstance(field, forms.MultiValueField):
+        # Its parts (a date and a time) answer in the whole field's name.
+        for part in field.fields:
+            _fill(part, name)
+
+
+class FriendlyErrors(forms.BaseForm):
+    """Every form a person submits derives from this (``forms.Form`` under it): bad input is
+    answered with a message naming the field and what to do, never "This field is required."."""
+
+    # "Required" messages for fields the form inherits and cannot declare (allauth's).
+    required_messages: ClassVar[dict[str, str]] = {}
+
+    def full_clean(self) -> None:
+        # Here rather than in __init__: some forms add their fields after it (the
+        # questionnaire's sections, the booking query, allauth's sign-up).
+        for name, message in self.required_messages.items():
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = message
+        friendly_messages(self.fields.items())
+        super().full_clean()
+
+
+class FriendlyForm(FriendlyErrors, forms.Form):
+    """A plain form with the portal's messages (see ``FriendlyErrors``)."""
+
+
+class SignupDetailsForm(FriendlyForm):
     """The fields a clinic needs beyond email and password, added to allauth's sign-up."""
+
+    required_messages: ClassVar[dict[str, str]] = {
+        "email": "Please enter your email address, for example name@example.com.",
+        "password1": "Please choose a password.",
+        "password2": "Please type the password again.",
+    }
 
     first_name = forms.CharField(
         max_length=80,
         label="First name",
+        error_messages={"required": "Please enter your first name."},
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
         max_length=80,
         label="Last name",
+        error_messages={"required": "Please enter your last name."},
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     phone = phone_field(
@@ -37,7 +194,7 @@ class SignupDetailsForm(forms.Form):
         user.save()
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(FriendlyForm):
     """The owner's filters on the audit trail (all optional; read from the query string)."""
 
     action = forms.ChoiceField(required=False, label="Action")
@@ -58,6 +215,12 @@ class AuditFilterForm(forms.Form):
         assert isinstance(action, forms.ChoiceField)
         action.choices = [("", "Any action"), *AuditAction.choices]
 
+    def clean_since(self) -> date | None:
+        return _within_calendar(self.cleaned_data.get("since"))
+
+    def clean_until(self) -> date | None:
+        return _within_calendar(self.cleaned_data.get("until"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
@@ -66,7 +229,27 @@ class AuditFilterForm(forms.Form):
         return data
 
 
-class DeskPatientForm(forms.Form):
+def _within_calendar(day: date | None) -> date | None:
+    # 31/12/9999 is a date, but the day after it (the end of the range) is not.
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise forms.ValidationError(
+            f"Please enter a date between {EARLIEST.year} and {LATEST.year}, for example "
+            f"{timezone.localdate():%d/%m/%Y}."
+        )
+    return day
+
+
+def date_of_birth_problem(born: date) -> str | None:
+    """What is wrong with a date of birth the team typed, if anything."""
+    today = timezone.localdate()
+    if born > today:
+        return "The date of birth cannot be in the future."
+    if born.year < today.year - 120:
+        return "Check the year: that would make them over 120."
+    return None
+
+
+class DeskPatientForm(FriendlyForm):
     """The front desk adds a caller: who they are and how to reach them (email optional)."""
 
     first_name = forms.CharField(
@@ -102,15 +285,13 @@ class DeskPatientForm(forms.Form):
 
     def clean_date_of_birth(self) -> date:
         born: date = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if born > today:
-            raise forms.ValidationError("The date of birth cannot be in the future.")
-        if born.year < today.year - 120:
-            raise forms.ValidationError("Check the year: that would make them over 120.")
+        problem = date_of_birth_problem(born)
+        if problem:
+            raise forms.ValidationError(problem)
         return born
 
 
-class PatientDetailsForm(forms.Form):
+class PatientDetailsForm(FriendlyForm):
     """A patient changes their own name and phone (email and password have allauth's pages)."""
 
     first_name = forms.CharField(

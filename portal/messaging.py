@@ -178,6 +178,22 @@ def outbox_put(
     return row, True
 
 
+# Outbox statuses of a message that was sent or still will be (not skipped, failed or expired).
+GOING_STATUSES = ("pending", "held", "sending", "sent")
+
+
+def email_on_its_way(*, kind: MessageKind | str, booking: models.Model | int) -> bool:
+    """Whether the ``kind`` email about ``booking`` was sent or will be: its outbox row exists,
+    was not skipped or given up, and its recipient has an address. What a page may promise
+    ("We have emailed you") and nothing less."""
+    model: Any = outbox_model()
+    booking_id = booking if isinstance(booking, int) else booking.pk
+    rows = model.objects.filter(
+        kind=kind, booking_id=booking_id, status__in=GOING_STATUSES
+    ).select_related("recipient")
+    return any(row.recipient.has_email for row in rows)
+
+
 def hand_to_worker(message_id: int) -> None:
     """Ask a worker to send row ``message_id`` now; a broker outage only delays it to the
     dispatcher's next sweep, so it is logged here and never turns a done action into an error."""

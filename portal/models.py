@@ -226,9 +226,11 @@ class Clinic(models.Model):
             "practitioner. Leave empty to email every staff member."
         ),
     )
+    # At most a working day: more would leave an unacknowledged emergency unchased for days
+    # (and a typed 9,999,999,999 made the planner's deadline fall before year 1).
     alert_ack_minutes = models.PositiveIntegerField(
         default=30,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(480)],
         help_text=(
             "An emergency or urgent alert nobody has acknowledged after this many minutes of "
             "opening hours is sent again, and the owner is told."

@@ -244,7 +244,19 @@ ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "portal.forms.SignupDetailsForm"
-ACCOUNT_FORMS = {"login": "portal.login_form.LoginForm"}
+# Every allauth form a person fills in, in the portal's wording (portal/login_form.py).
+ACCOUNT_FORMS = {
+    name: f"portal.login_form.{cls}"
+    for name, cls in {
+        "login": "LoginForm",
+        "reset_password": "ResetPasswordForm",
+        "reset_password_from_key": "ResetPasswordKeyForm",
+        "change_password": "ChangePasswordForm",
+        "set_password": "SetPasswordForm",
+        "add_email": "AddEmailForm",
+        "reauthenticate": "ReauthenticateForm",
+    }.items()
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -273,6 +285,16 @@ ACCOUNT_RATE_LIMITS = {
 # --- Second factor and team sessions (portal/team_security.py) -------------
 # TOTP apps with one-time recovery codes; required for the clinic team, optional for patients.
 MFA_ADAPTER = "portal.adapters.MFAAdapter"
+MFA_FORMS = {
+    name: f"portal.login_form.{cls}"
+    for name, cls in {
+        "authenticate": "AuthenticateForm",
+        "reauthenticate": "ReauthenticateCodeForm",
+        "activate_totp": "ActivateTOTPForm",
+        "deactivate_totp": "DeactivateTOTPForm",
+        "generate_recovery_codes": "GenerateRecoveryCodesForm",
+    }.items()
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.string("MFA_TOTP_ISSUER", "Clinic portal")
 MFA_RECOVERY_CODE_COUNT = 10

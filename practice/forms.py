@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from booking.models import ExceptionKind, Weekday
+from portal.forms import FriendlyForm
 from practice.models import Depth, Stimulation
 from practice.patient_search import Query, read_query
 from practice.services import TreatmentDetails
@@ -17,12 +18,13 @@ TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class TreatmentRecordForm(forms.Form):
+class TreatmentRecordForm(FriendlyForm):
     areas_and_points = forms.CharField(
         label="Areas treated and points",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
         help_text="For example: lower back, BL23, BL25, GB30 right.",
+        error_messages={"required": "Please enter the areas you treated and the points used."},
     )
     needle_count = forms.IntegerField(
         label="Number of needles",
@@ -86,15 +88,28 @@ class TreatmentRecordForm(forms.Form):
         )
 
 
-class WeeklyHoursForm(forms.Form):
+class WeeklyHoursForm(FriendlyForm):
     # The availability page shows three forms with same-named fields: keep their ids apart.
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "hours-%s")
         super().__init__(*args, **kwargs)
 
-    weekday = forms.TypedChoiceField(label="Day", choices=Weekday.choices, coerce=int)
-    start_time = forms.TimeField(label="From", widget=TIME_INPUT)
-    end_time = forms.TimeField(label="Until", widget=TIME_INPUT)
+    weekday = forms.TypedChoiceField(
+        label="Day",
+        choices=Weekday.choices,
+        coerce=int,
+        error_messages={"required": "Please choose the day these hours are on."},
+    )
+    start_time = forms.TimeField(
+        label="From",
+        widget=TIME_INPUT,
+        error_messages={"required": "Please enter when these hours start, for example 09:00."},
+    )
+    end_time = forms.TimeField(
+        label="Until",
+        widget=TIME_INPUT,
+        error_messages={"required": "Please enter when these hours end, for example 17:30."},
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -104,10 +119,17 @@ class WeeklyHoursForm(forms.Form):
         return data
 
 
-class ExceptionForm(forms.Form):
-    day = forms.DateField(label="Date", widget=DATE_INPUT)
+class ExceptionForm(FriendlyForm):
+    day = forms.DateField(
+        label="Date",
+        widget=DATE_INPUT,
+        error_messages={"required": "Please enter the date that changes."},
+    )
     kind = forms.ChoiceField(
-        label="What changes", choices=ExceptionKind.choices, widget=forms.RadioSelect
+        label="What changes",
+        choices=ExceptionKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please choose what changes on that date."},
     )
     start_time = forms.TimeField(label="From", required=False, widget=TIME_INPUT)
     end_time = forms.TimeField(label="Until", required=False, widget=TIME_INPUT)
@@ -137,13 +159,35 @@ class ExceptionForm(forms.Form):
         return data
 
 
-class TimeOffForm(forms.Form):
+class TimeOffForm(FriendlyForm):
     """Time off as clinic wall-clock dates and times; ``starts_at``/``ends_at`` once valid."""
 
-    start_date = forms.DateField(label="From (date)", widget=DATE_INPUT)
-    start_time = forms.TimeField(label="From (time)", widget=TIME_INPUT, initial=time(0, 0))
-    end_date = forms.DateField(label="Until (date)", widget=DATE_INPUT)
-    end_time = forms.TimeField(label="Until (time)", widget=TIME_INPUT, initial=time(23, 59))
+    start_date = forms.DateField(
+        label="From (date)",
+        widget=DATE_INPUT,
+        error_messages={"required": "Please enter the date the time off starts."},
+    )
+    start_time = forms.TimeField(
+        label="From (time)",
+        widget=TIME_INPUT,
+        initial=time(0, 0),
+        error_messages={
+            "required": "Please enter the time the time off starts (00:00 for the whole day)."
+        },
+    )
+    end_date = forms.DateField(
+        label="Until (date)",
+        widget=DATE_INPUT,
+        error_messages={"required": "Please enter the date the time off ends."},
+    )
+    end_time = forms.TimeField(
+        label="Until (time)",
+        widget=TIME_INPUT,
+        initial=time(23, 59),
+        error_messages={
+            "required": "Please enter the time the time off ends (23:59 for the whole day)."
+        },
+    )
     reason = forms.CharField(
         label="Reason",
         required=False,
@@ -194,7 +238,7 @@ class TimeOffDecisionForm(TimeOffForm):
             raise forms.ValidationError("The list of visits could not be read.") from None
 
 
-class CancelVisitForm(forms.Form):
+class CancelVisitForm(FriendlyForm):
     how = forms.ChoiceField(
         choices=[
             ("clinic", "The clinic cancels (no charge to the patient)"),
@@ -213,7 +257,7 @@ class CancelVisitForm(forms.Form):
     )
 
 
-class PatientFindForm(forms.Form):
+class PatientFindForm(FriendlyForm):
     """The workspace's patient search (GET): a name, a phone number or a date of birth."""
 
     q = forms.CharField(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 
+from portal.forms import FriendlyForm, date_of_birth_problem
 from portal.models import Role, User
 from portal.phones import phone_field
 from practice.models import PrivacyRequestKind, ReceivedVia
@@ -13,7 +15,7 @@ from practice.models import PrivacyRequestKind, ReceivedVia
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class RecordRequestForm(forms.Form):
+class RecordRequestForm(FriendlyForm):
     patient_email = forms.EmailField(
         label="Patient's email address", help_text="The email they sign in with."
     )
@@ -39,7 +41,7 @@ class RecordRequestForm(forms.Form):
         return patient
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(FriendlyForm):
     decision = forms.CharField(
         label="Your decision, as you will explain it to the patient",
         max_length=4000,
@@ -47,7 +49,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class RectifyForm(forms.Form):
+class RectifyForm(FriendlyForm):
     first_name = forms.CharField(label="First name", max_length=80, required=False)
     last_name = forms.CharField(label="Last name", max_length=80, required=False)
     email = forms.EmailField(label="Email address")
@@ -65,6 +67,13 @@ class RectifyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Shown beside the record; the record itself is not changed.",
     )
+
+    def clean_date_of_birth(self) -> date | None:
+        born: date | None = self.cleaned_data.get("date_of_birth")
+        problem = date_of_birth_problem(born) if born else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return born
 
     def __init__(
         self, *args: Any, patient: User, may_change_email: bool = True, **kwargs: Any

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from booking import attendance
+from booking import attendance, notices
 from booking.errors import BookingError
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, ServiceKind
 from followup.summaries import latest_checkin_note
@@ -303,9 +303,7 @@ def cancel_visit(request: HttpRequest, pk: int) -> HttpResponse:
                     note=form.cleaned_data["note"].strip(),
                     now=now,
                 )
-                messages.success(
-                    request, "The visit is cancelled and the patient has been emailed."
-                )
+                notices.cancelled(request, booking)
             return redirect("practice:booking", pk=pk)
         except BookingError as exc:
             form.add_error(None, exc.message)

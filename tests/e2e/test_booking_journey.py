@@ -140,7 +140,7 @@ def test_new_patient_books_moves_and_cancels(page: Page, live_server, demo_clini
     new_start = pick_slot(page, avoid=multibed.starts_at.isoformat())
     expect(page.locator(".details-list")).to_contain_text(wall(multibed_start, clinic))
     confirm(page, "Move my visit")
-    expect(page.get_by_role("status")).to_contain_text("Your visit has been moved")
+    expect(page.get_by_role("status")).to_contain_text("Your visit has moved")
     expect(page.locator(".badge")).to_have_text("Confirmed")
 
     multibed.refresh_from_db()

@@ -61,12 +61,12 @@ def test_patient_moves_a_visit_and_it_stays_one_visit(
     confirm(page, "Move my visit")
 
     # The new visit's page: moved, and where it came from.
-    expect(page.get_by_role("status")).to_contain_text("Your visit has been moved")
+    expect(page.get_by_role("status")).to_contain_text("Your visit has moved")
     expect(page.locator(".eyebrow")).to_have_text("Moved")
     expect(page.locator(".badge")).to_have_text("Confirmed")
     moved_from = page.locator("[data-moved-from]")
     expect(moved_from).to_contain_text(wall(old.starts_at, clinic).replace(", ", " at "))
-    expect(page.locator(".banner").first).to_contain_text("Your visit has moved")
+    expect(page.get_by_role("status")).to_contain_text("We have emailed you the new time")
     shot_both(page, "move-new-visit")
 
     new = Booking.objects.get(rescheduled_from=old)

@@ -1,6 +1,7 @@
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -119,6 +120,47 @@ def test_diary_form_refuses_a_future_time_and_bad_pain() -> None:
     form = DiaryForm({"pain": "12"})
     assert form.errors["pain"] == ["Choose a number from 0 (no pain) to 10 (the worst)."]
     assert DiaryForm({"pain": "0", "tags": ["flare"]}).is_valid()
+
+
+def test_a_diary_time_typed_as_the_message_shows_it_is_read() -> None:
+    # The "invalid" message gives 21/03/2027 09:30 as its example: a browser without a date
+    # picker shows a plain box, and that is what the patient then types.
+    earlier = timezone.localtime() - timedelta(days=1)
+    form = DiaryForm({"pain": "4", "recorded_at": earlier.strftime("%d/%m/%Y %H:%M")})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["recorded_at"].strftime("%d/%m %H:%M") == earlier.strftime(
+        "%d/%m %H:%M"
+    )
+
+
+V2_SAFETY = FULL_V2.section("safety")
+WEEKS_MESSAGE = "Please enter the number of weeks as a whole number from 1 to 42, for example 12."
+
+
+@pytest.mark.parametrize(
+    "typed", ["500", "43", "0", "-1", "2.5", "12 weeks", "9" * 5000, "1e3", "\u00bd"]
+)
+def test_pregnancy_weeks_outside_1_to_42_are_refused_kindly(typed: str) -> None:
+    assert V2_SAFETY is not None
+    problems = errors(V2_SAFETY, {"safety": ["pregnant"], "pregnancy_weeks": typed})
+    assert problems == {"pregnancy_weeks": [WEEKS_MESSAGE]}
+
+
+@pytest.mark.parametrize(
+    ("typed", "weeks"), [("1", 1), ("42", 42), (" 30 ", 30), ("\u0663\u0660", 30)]
+)
+def test_pregnancy_weeks_from_1_to_42_are_kept(typed: str, weeks: int) -> None:
+    assert V2_SAFETY is not None
+    form = section_form(V2_SAFETY, {"safety": ["pregnant"], "pregnancy_weeks": typed}, bound=True)
+    assert form.is_valid(), form.errors
+    assert form.typed_answers()["pregnancy_weeks"] == weeks
+
+
+def test_pregnancy_weeks_may_be_left_empty() -> None:
+    assert V2_SAFETY is not None
+    form = section_form(V2_SAFETY, {"safety": ["pregnant"], "pregnancy_weeks": ""}, bound=True)
+    assert form.is_valid(), form.errors
+    assert "pregnancy_weeks" not in form.typed_answers()
 
 
 VALUE = st.one_of(

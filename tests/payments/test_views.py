@@ -228,6 +228,36 @@ def test_the_status_page_says_confirming_then_booked(held: Payment, patient: Use
     assert client_for(held.patient).get(url).status_code == 200
 
 
+def test_the_status_page_says_emailed_only_just_after_the_payment(
+    held: Payment, patient: User
+) -> None:
+    """Weeks later the same page still says "You're booked in", but no longer that an email
+    has just gone."""
+    client = client_for(patient)
+    url = f"/bookings/{held.booking_id}/pay/status/"
+    assert "emailed" not in client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    from payments.webhooks import ingest_event
+
+    ingest_event(intent_event("payment_intent.succeeded", held.stripe_payment_intent_id or ""))
+    first = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "We have emailed you the details with a calendar file." in first
+    later = client.get(url).content.decode()
+    assert "booked in" in later and "emailed" not in later
+
+
+@pytest.mark.usefixtures("no_stripe")
+def test_a_sliding_scale_paid_at_the_clinic_says_booked_and_emailed_once(
+    sliding: Service, patient: User
+) -> None:
+    client = client_for(patient)
+    response = checkout(client, sliding, amount="20", currency="GBP")
+    booking = Booking.objects.get()
+    assert response["Location"] == f"/bookings/{booking.pk}/"
+    first = client.get(response["Location"]).content.decode()
+    assert "booked in. We have emailed you the details with a calendar file." in first
+    assert "emailed" not in client.get(response["Location"]).content.decode()
+
+
 def test_the_status_page_is_the_patients_own(held: Payment, other_patient: User) -> None:
     assert (
         client_for(other_patient).get(f"/bookings/{held.booking_id}/pay/status/").status_code == 404

@@ -335,3 +335,20 @@ def test_the_csv_never_hands_a_spreadsheet_a_formula(owner: User) -> None:
     cells = [cell for row in csv.reader(io.StringIO(body)) for cell in row]
     assert "'=1+2@example.com" in cells
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")], cells
+
+
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [("2026-01-01", "9999-12-31"), ("0001-01-01", "2026-01-01"), ("1899-12-31", "9000-01-02")],
+)
+def test_dates_at_the_ends_of_the_calendar_are_refused_kindly(
+    owner: User, since: str, until: str
+) -> None:
+    """31/12/9999 is a date, but the day after it, the end of the range, was a 500."""
+    record_action(actor=owner, action=AuditAction.ROLE_CHANGED, subject=owner, detail={})
+    client = client_for(owner)
+    for url in ("/desk/audit/", "/desk/audit.csv"):
+        response = client.get(url, {"since": since, "until": until})
+        assert response.status_code == 200
+    page = client.get("/desk/audit/", {"since": since, "until": until}).content.decode()
+    assert "Please enter a date between 1900 and 9000" in page

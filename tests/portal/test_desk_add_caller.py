@@ -3,6 +3,8 @@ portal sends nothing to a caller without an email address."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -228,6 +230,55 @@ def test_bad_input_shows_the_error_summary_and_keeps_the_answers(front_desk: Use
 def test_the_search_prefills_the_form(front_desk: User) -> None:
     body = client_for(front_desk).get(URL, {"q": "07700 900555"}).content.decode()
     assert 'value="07700 900555"' in body
+
+
+def _prefilled(body: str) -> dict[str, str]:
+    """The add-caller form's inputs that hold a value, by name."""
+    values = {}
+    for tag in re.findall(r"<input[^>]*>", body):
+        name, value = re.search(r'name="(\w+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and value and name[1] != "csrfmiddlewaretoken":
+            values[name[1]] = html.unescape(value[1])
+    return values
+
+
+@pytest.mark.parametrize(
+    ("searched", "prefilled"),
+    [
+        ("Mair Owen", {"first_name": "Mair", "last_name": "Owen"}),
+        ("Owen, Mair", {"first_name": "Mair", "last_name": "Owen"}),
+        ("Mary Ann  Jones", {"first_name": "Mary Ann", "last_name": "Jones"}),
+        ("Mair", {"first_name": "Mair"}),
+        ("mair.owen@example.com", {"email": "mair.owen@example.com"}),
+        ("07700 900555", {"phone": "07700 900555"}),
+        # A whole number shows as the UK dials it, as on every page.
+        ("+44 7700 900555", {"phone": "07700 900555"}),
+        # Part of a number is still a number: it goes where the desk will finish typing it.
+        ("900555", {"phone": "900555"}),
+        ("(01632) 960-001", {"phone": "01632 960001"}),
+        ("14/02/1948", {"date_of_birth": "1948-02-14"}),
+        ("1948-02-14", {"date_of_birth": "1948-02-14"}),
+        ("31/02/1948", {"first_name": "31/02/1948"}),
+        ("", {}),
+    ],
+)
+def test_what_the_desk_searched_for_lands_in_its_own_field(
+    front_desk: User, searched: str, prefilled: dict[str, str]
+) -> None:
+    body = client_for(front_desk).get(URL, {"q": searched}).content.decode()
+    assert _prefilled(body) == prefilled
+
+
+def test_no_match_offers_to_add_the_caller_with_what_was_searched(front_desk: User) -> None:
+    desk = client_for(front_desk)
+    search = desk.get(reverse("booking:book_for_patient"), {"q": "07700 900556"})
+    body = search.content.decode()
+    assert "No patient matches" in body
+    links = set(re.findall(r'href="(/desk/callers/new/[^"]*)"', body))
+    # Both ways in ("Someone new?" above the results, and the empty state's button) carry it.
+    assert links == {"/desk/callers/new/?q=07700%20900556"}
+    form = desk.get(html.unescape(links.pop())).content.decode()
+    assert _prefilled(form) == {"phone": "07700 900556"}
 
 
 def test_practitioners_and_patients_cannot_add_callers(practitioner: User, patient: User) -> None:

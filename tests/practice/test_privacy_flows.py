@@ -364,3 +364,21 @@ def test_erasing_asks_the_owner_for_their_password_again(owner: User, patient: U
     client.post(url, {"action": "erase"})
     patient.refresh_from_db()
     assert patient.anonymised_at is not None
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("2999-01-01", "The date of birth cannot be in the future."),
+        ("1066-10-14", "Check the year: that would make them over 120."),
+    ],
+)
+def test_a_corrected_date_of_birth_must_be_possible(
+    patient: User, typed: str, message: str
+) -> None:
+    from practice.privacy_forms import RectifyForm
+
+    data = {"email": patient.email, "phone": "", "date_of_birth": typed}
+    form = RectifyForm(data, patient=patient)
+    assert not form.is_valid()
+    assert form.errors["date_of_birth"] == [message]
