@@ -68,14 +68,25 @@ class CheckInResult:
     outcome: Outcome
 
 
-def _history(booking: Booking, now: datetime) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """Earlier 48-hour comparisons (oldest first) and one pain score per earlier day this week."""
-    earlier = CheckIn.objects.filter(
-        patient_id=booking.patient_id,
-        stage=CheckInStage.CHECKIN,
-        booking__starts_at__lt=booking.starts_at,
-    ).order_by("booking__starts_at")
+@dataclass(frozen=True)
+class _History:
+    comparisons: tuple[str, ...]
+    checkin_pain: tuple[int, ...]
+    daily_pain: tuple[int, ...]
+
+
+def _history(booking: Booking, now: datetime) -> _History:
+    """Earlier 48-hour comparisons and scores (oldest first), and one pain score per earlier
+    day this week."""
+    earlier = list(
+        CheckIn.objects.filter(
+            patient_id=booking.patient_id,
+            stage=CheckInStage.CHECKIN,
+            booking__starts_at__lt=booking.starts_at,
+        ).order_by("booking__starts_at")
+    )
     comparisons = tuple(str(c.answers.get("comparison", "")) for c in earlier)
+    checkin_pain = tuple(int(c.answers.get("pain_now", 0)) for c in earlier)
     tz = booking.clinic.tz
     today = now.astimezone(tz).date()
     by_day: dict[Any, int] = {}
@@ -87,7 +98,7 @@ def _history(booking: Booking, now: datetime) -> tuple[tuple[str, ...], tuple[in
         day = entry.recorded_at.astimezone(tz).date()
         if day < today:
             by_day[day] = entry.pain  # the day's latest score wins
-    return comparisons, tuple(by_day[d] for d in sorted(by_day))
+    return _History(comparisons, checkin_pain, tuple(by_day[d] for d in sorted(by_day)))
 
 
 def checkin_submit(
@@ -99,7 +110,7 @@ def checkin_submit(
     if reason:
         raise CheckInError(reason)
     number = treatment_number(booking)
-    comparisons, daily_pain = _history(booking, now)
+    history = _history(booking, now)
     facts = CheckinFacts(
         stage=str(stage),
         comparison=answers["comparison"],
@@ -107,8 +118,9 @@ def checkin_submit(
         treatment_number=number,
         red_flags=tuple(answers.get("red_flags", ())),
         wants_call=bool(answers.get("wants_call")),
-        earlier_comparisons=comparisons,
-        earlier_daily_pain=daily_pain,
+        earlier_comparisons=history.comparisons,
+        earlier_checkin_pain=history.checkin_pain,
+        earlier_daily_pain=history.daily_pain,
         note=str(answers.get("note", "")),
         known_reasons=_known_reasons(booking),
     )

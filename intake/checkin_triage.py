@@ -15,6 +15,7 @@ from intake.triage import (
     Outcome,
     highest,
     ordered_reasons,
+    raised_together,
     rank,
     screen_text,
 )
@@ -91,6 +92,8 @@ class CheckinFacts:
     earlier_comparisons: tuple[str, ...] = ()
     # One pain score per earlier day over the last week (diary, check-ins), oldest first.
     earlier_daily_pain: tuple[int, ...] = ()
+    # The pain score of each earlier 48-hour check-in, oldest first (with earlier_comparisons).
+    earlier_checkin_pain: tuple[int, ...] = ()
     # What the patient wrote in the check-in's note.
     note: str = ""
     # Review-level reasons the team already knows of (from the intake): not raised again.
@@ -107,6 +110,8 @@ def checkin_hazards(facts: CheckinFacts) -> dict[str, Level]:
             found[hazard] = max(found.get(hazard, level), level, key=rank)
     for hazard, level in screen_text(facts.note).found:
         found[hazard] = max(found.get(hazard, level), level, key=rank)
+    # New night pain with a past cancer the intake told us of, or a fall in thin bones.
+    found = raised_together(found, known=facts.known_reasons)
     # A history the team already has (an old cancer) does not raise anything again.
     return {
         h: lv for h, lv in found.items() if not (lv == Level.REVIEW and h in facts.known_reasons)
@@ -186,11 +191,28 @@ def _persistent_pain(facts: CheckinFacts) -> bool:
     )
 
 
+def _high_since_last_checkin(facts: CheckinFacts) -> bool:
+    # Most patients keep no diary: a rise at the last check-in that is no lower at this one
+    # (neither better) is pain at the same pitch for a week. Easing back towards the usual
+    # level (8 then 7 for someone whose pain is always 7) is not.
+    if facts.stage != "checkin" or not facts.earlier_checkin_pain or not facts.earlier_comparisons:
+        return False
+    last = facts.earlier_checkin_pain[-1]
+    return (
+        facts.comparison in NOT_BETTER
+        and facts.earlier_comparisons[-1] in WORSE
+        and last >= HIGH_PAIN
+        and facts.pain_now >= last
+    )
+
+
 def _still_worse_rule(facts: CheckinFacts) -> Outcome:
     if facts.stage == "recheck" and facts.comparison in WORSE:
         summary, kind = "Still worse at the re-check", "recheck_still_worse"
     elif _persistent_pain(facts):
         summary, kind = f"Pain at {facts.pain_now}/10 for several days", "pain_persistent"
+    elif _high_since_last_checkin(facts):
+        summary, kind = f"Pain at {facts.pain_now}/10 since the last check-in", "pain_persistent"
     else:
         return Outcome()
     return Outcome(advise_gp=True, alerts=(("urgent", kind, summary),), notes=("advise_gp",))

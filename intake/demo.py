@@ -237,7 +237,8 @@ LEVEL_PATIENTS: list[tuple[str, str, str, str, dict[str, object]]] = [
         "review",
         {
             "date_of_birth": "1957-02-03",
-            "complaint": "New low back pain for three weeks, worse in bed.",
+            # Not "worse in bed": night pain with a past cancer is urgent (possible spread).
+            "complaint": "New low back pain for three weeks since digging the garden.",
             "duration": "weeks",
             "cancer_history": True,
             "medication": "Breast cancer treated 20 years ago, all clear since. Blood pressure "

@@ -278,6 +278,40 @@ SCREEN_HAZARD: dict[str, str] = {
 RED_FLAG_KEYS = frozenset(SCREEN_HAZARD)
 # Ticked in the needling-safety list, these need a practitioner's review, not just a note.
 SAFETY_REVIEW = {"immune": "immune"}
+# Pairs that mean more together than apart: a doctor the same day (urgent), not only a
+# practitioner's review. A past cancer with night pain or weight loss can be spinal
+# metastases (NICE: assess within 24 hours); an injury in thin bones, or after long-term
+# steroids, can be a fracture. Each alone stays review (an old cancer is not sent to 111).
+TOGETHER_URGENT: tuple[tuple[str, frozenset[str]], ...] = (
+    ("cancer_history", frozenset({"night_pain", "weight_loss"})),
+    ("trauma", frozenset({"osteoporosis", "steroids"})),
+)
+
+
+def raised_together(
+    found: Mapping[str, Level], *, known: Iterable[str] = (), old_injury: bool = False
+) -> dict[str, Level]:
+    """``found`` with each pair of TOGETHER_URGENT raised to urgent.
+
+    ``known`` is what the team already has (the intake, at a check-in): a pair counts with one
+    side known, but not when both are (already acted on, so not raised again). An
+    ``old_injury`` (pain of more than three months at intake) is no new fracture.
+    """
+    known = set(known)
+    present = set(found) | known
+    raised = dict(found)
+    for first, partners in TOGETHER_URGENT:
+        pair = ({first} | partners) & present
+        new = {h for h in pair if h in found and h not in known}
+        if first not in pair or not partners & pair or not new:
+            continue
+        if first == "trauma" and old_injury:
+            continue
+        for hazard in pair & set(found):
+            raised[hazard] = max(raised[hazard], Level.URGENT, key=rank)
+    return raised
+
+
 # Durations that make back pain "new" for the age rule.
 NEW_PAIN = frozenset({"weeks", "months"})
 YOUNG, OLD = 20, 50
@@ -365,7 +399,8 @@ def intake_outcome(answers: Mapping[str, object], *, today: date | None = None) 
     """What a submitted intake leads to.
 
     Its level is the most serious of the ticked screen, the needling-safety list, the age
-    rule (given ``today``) and the free-text screen. Any level pauses treatment booking and
+    rule (given ``today``) and the free-text screen, with the pairs of ``raised_together``
+    made urgent. Any level pauses treatment booking and
     alerts the team (summary names no symptom); emergency and urgent also advise the patient
     to get care now. A bad reaction to acupuncture before asks whoever treats them to go gently.
     """
@@ -376,14 +411,15 @@ def intake_outcome(answers: Mapping[str, object], *, today: date | None = None) 
     for key, hazard in SAFETY_REVIEW.items():
         if key in _ticked(answers, "safety"):
             levels.setdefault(hazard, Level.REVIEW)
+    new_pain = answers.get("duration") in NEW_PAIN or "duration" not in answers
     if today is not None:
         age = age_on(answers.get("date_of_birth"), today)
-        new_pain = answers.get("duration") in NEW_PAIN or "duration" not in answers
         if age is not None and new_pain and (age < YOUNG or age > OLD):
             levels.setdefault("age", Level.REVIEW)
     for reason, found in screen_text(*free_text(answers)).found:
         # Words never lower what was ticked.
         levels[reason] = max(levels.get(reason, found), found, key=rank)
+    levels = raised_together(levels, old_injury=not new_pain)
     level = highest(levels.values())
     flags: list[str] = []
     alerts: list[tuple[str, str, str]] = []

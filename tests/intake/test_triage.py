@@ -68,6 +68,32 @@ def test_a_cancer_treated_twenty_years_ago_is_review_never_emergency() -> None:
     assert outcome.flags == ("review",) and outcome.pause_booking
 
 
+@pytest.mark.parametrize("partner", ["night_pain", "weight_loss"])
+def test_a_past_cancer_with_night_pain_or_weight_loss_is_urgent(partner: str) -> None:
+    # Possible spinal metastases: a doctor within a day, not only a practitioner's review.
+    outcome = intake_outcome(full_answers(cancer_history=True, **{partner: True}))
+    assert outcome.level == Level.URGENT and outcome.urgent_advice and outcome.pause_booking
+    assert outcome.reasons[:2] == ("cancer_history", partner) or set(outcome.reasons[:2]) == {
+        "cancer_history",
+        partner,
+    }
+    assert intake_outcome(full_answers(**{partner: True})).level == Level.REVIEW
+    words = full_answers(cancer_history=True, complaint="New back pain that wakes me every night")
+    assert intake_outcome(words).level == Level.URGENT
+
+
+@pytest.mark.parametrize("partner", ["osteoporosis", "steroids_long"])
+def test_a_new_injury_in_thin_bones_or_after_long_term_steroids_is_urgent(partner: str) -> None:
+    # A possible fracture; an injury whose pain has lasted over three months is not a new one.
+    new = intake_outcome(full_answers(trauma=True, duration="weeks", **{partner: True}))
+    assert new.level == Level.URGENT and new.urgent_advice
+    old = intake_outcome(full_answers(trauma=True, duration="years", **{partner: True}))
+    assert old.level == Level.REVIEW and not old.urgent_advice
+    assert intake_outcome(full_answers(trauma=True, duration="weeks")).level == Level.REVIEW
+    fell = full_answers(osteoporosis=True, duration="weeks", complaint="I fell off a step")
+    assert intake_outcome(fell).level == Level.URGENT
+
+
 def test_cauda_equina_in_everyday_words_is_an_emergency() -> None:
     outcome = intake_outcome(
         full_answers(complaint="Back pain, and since Sunday I can't feel it when I wipe")

@@ -89,6 +89,36 @@ def test_an_old_cancer_already_known_does_not_raise_again() -> None:
     assert alert_kinds(new)["checkin_red_flag"] == "review" and not new.urgent_advice
 
 
+def test_new_night_pain_with_a_past_cancer_known_from_the_intake_is_urgent() -> None:
+    note = "the pain wakes me every night now"
+    outcome = checkin_outcome(facts(note=note, known_reasons=("cancer_history",)))
+    assert outcome.level == Level.URGENT and outcome.urgent_advice and not outcome.reassure
+    assert checkin_outcome(facts(note=note)).level == Level.REVIEW
+    # Both already known from the intake (acted on then): nothing raised again.
+    again = facts(note=note, known_reasons=("cancer_history", "night_pain"))
+    assert checkin_outcome(again).level is None
+
+
+def test_a_fall_since_the_visit_in_thin_bones_known_from_the_intake_is_urgent() -> None:
+    note = "I fell down the stairs yesterday"
+    assert checkin_outcome(facts(note=note, known_reasons=("osteoporosis",))).level == Level.URGENT
+    assert checkin_outcome(facts(note=note)).level == Level.REVIEW
+
+
+def test_pain_as_high_at_the_next_check_in_after_a_rise_advises_gp() -> None:
+    # Most patients keep no diary: check-ins a week apart are the only scores there are.
+    after_rise = {"earlier_comparisons": ("worse",), "earlier_checkin_pain": (7,)}
+    outcome = checkin_outcome(facts(comparison="same", pain_now=7, **after_rise))
+    assert outcome.advise_gp and not outcome.reassure
+    assert alert_kinds(outcome)["pain_persistent"] == "urgent"
+    assert not checkin_outcome(facts(comparison="better", pain_now=7, **after_rise)).advise_gp
+    assert not checkin_outcome(facts(comparison="same", pain_now=5, **after_rise)).advise_gp
+    eased = {"earlier_comparisons": ("worse",), "earlier_checkin_pain": (8,)}
+    assert not checkin_outcome(facts(comparison="same", pain_now=7, **eased)).advise_gp
+    no_rise = {"earlier_comparisons": ("same",), "earlier_checkin_pain": (7,)}
+    assert not checkin_outcome(facts(comparison="same", pain_now=7, **no_rise)).advise_gp
+
+
 def test_still_worse_at_the_recheck_advises_gp_and_alerts() -> None:
     outcome = checkin_outcome(facts(stage="recheck", comparison="worse", treatment_number=1))
     assert outcome.advise_gp and not outcome.reassure and not outcome.recheck
