@@ -521,6 +521,7 @@ class AuditAction(models.TextChoices):
     )
     WAITLIST_REMOVED = "waitlist_removed", "Removed from the waiting list by the clinic"
     WAITLIST_OFFERED_BY_HAND = "waitlist_offered_by_hand", "Waiting-list place offered by hand"
+    TEAM_MEMBER_INVITED = "team_member_invited", "Team member invited by the owner"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
