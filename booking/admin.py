@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 
 from booking.models import (
@@ -121,15 +122,36 @@ class ServiceAdmin(admin.ModelAdmin[Service]):
         return (*self.readonly_fields, "kind")
 
 
-class ShiftInline(admin.TabularInline[MultibedShift, Room]):
+class ShiftInline(admin.StackedInline[MultibedShift, Room]):
     model = MultibedShift
     extra = 0
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A shift's table row was 1,450 px wide at a 1,280 px window: each choice carried edit,
+        # add and view icons, each time "Now" and a clock, with seconds. Stacked, in plain
+        # inputs, it fits; practitioners and services are edited on their own pages.
+        if isinstance(db_field, models.TimeField):
+            kwargs["widget"] = forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+        if isinstance(db_field, models.DateField):
+            kwargs["widget"] = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(field, forms.ModelChoiceField):
+            for option in ("can_add_related", "can_change_related", "can_view_related"):
+                setattr(field.widget, option, False)
+        return field
 
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin[Room]):
-    list_display = ("name", "recliners", "clinic")
+    list_display = ("name", "recliners")
+    # One clinic per installation: a list of one is no choice.
+    exclude = ("clinic",)
     inlines = (ShiftInline,)
+
+    def save_model(self, request: HttpRequest, obj: Room, form: Any, change: bool) -> None:
+        if not change:
+            obj.clinic = Clinic.objects.current()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Booking)

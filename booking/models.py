@@ -378,15 +378,26 @@ class MultibedShift(models.Model):
         related_name="shifts",
         limit_choices_to={"kind": ServiceKind.MULTIBED},
     )
-    weekday = models.IntegerField(choices=Weekday.choices, null=True, blank=True)
-    date = models.DateField(null=True, blank=True)
+    weekday = models.IntegerField(
+        "every week on",
+        choices=Weekday.choices,
+        null=True,
+        blank=True,
+        help_text="A weekly shift; or leave empty and give a date.",
+    )
+    date = models.DateField("or once, on", null=True, blank=True)
     start_time = models.TimeField()
     end_time = models.TimeField(help_text="When the room closes: the last stay ends by then.")
     start_interval_minutes = models.PositiveIntegerField(
-        default=15, validators=[MinValueValidator(5), MaxValueValidator(60)]
+        "minutes between arrivals",
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(60)],
+        help_text="A new patient can start every this many minutes (needling takes a while).",
     )
     max_new_per_start = models.PositiveIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
+        "new patients at each start",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
     )
 
     objects = AvailabilityQuerySet["MultibedShift"].as_manager()
