@@ -23,6 +23,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 
 from portal.access import signed_in_user
 from portal.models import AuditEvent, Clinic, Role, User
@@ -195,7 +197,20 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "role", "password1", "password2"),
+                # The admin's own form makes the owner choose (and pass on) someone's password.
+                "description": format_lazy(
+                    "To add a practitioner or someone for the front desk, invite them from "
+                    '<a href="{}">Your team</a> instead: they are emailed a link to choose '
+                    "their own password, and a practitioner gets a booking profile.",
+                    reverse_lazy("practice:team"),
+                ),
+            },
+        ),
     )
     readonly_fields = ("last_login", "date_joined")
     actions = ("reset_second_factors",)

@@ -114,3 +114,10 @@ def test_the_owners_dashboard_links_the_team_and_keeps_privacy_requests_with_ove
     oversight = page[page.index("data-owner-oversight") :]
     oversight = oversight[: oversight.index("</section>")]
     assert reverse("practice:privacy_requests") in oversight
+
+
+def test_the_admins_add_user_form_points_to_the_invitation(owner: User) -> None:
+    """The owner looking for "add a practitioner" lands on the admin's form, which asks them to
+    choose the person's password: it sends them to Your team instead."""
+    page = client_for(owner).get(reverse("admin:portal_user_add")).content.decode()
+    assert f'<a href="{URL}">Your team</a>' in page
