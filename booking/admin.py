@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 
 from booking.models import (
@@ -10,12 +13,17 @@ from booking.models import (
     DateException,
     MultibedShift,
     Practitioner,
+    PriceRule,
     Room,
     Service,
     TimeOff,
     WeeklyHours,
 )
+from portal.forms import FriendlyErrors
+from portal.models import Clinic
+from portal.money_fields import minor_units_formfield
 from portal.policy import is_owner
+from portal.templatetags.money import money
 
 # Which account signs in as the practitioner, and their clinic: the owner's alone.
 OWNER_ONLY_PRACTITIONER_FIELDS = ("user", "clinic")
@@ -53,12 +61,58 @@ class PractitionerAdmin(admin.ModelAdmin[Practitioner]):
         return (*self.readonly_fields, *OWNER_ONLY_PRACTITIONER_FIELDS)
 
 
+class ServiceAdminForm(FriendlyErrors, forms.ModelForm[Service]):
+    def clean_slug(self) -> str:
+        # The clinic is not on the form, so the model's (clinic, slug) constraint is not
+        # checked for it: a repeated slug would fail at the database instead of here.
+        slug = self.cleaned_data["slug"]
+        taken = Service.objects.filter(clinic=Clinic.objects.current(), slug=slug)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise ValidationError("Another service already uses this in its booking address.")
+        return str(slug)
+
+
+# Stored in pence, typed and shown in pounds (``MinorUnitsField``).
+SERVICE_MONEY_FIELDS = ("price_minor", "price_min_minor", "price_max_minor", "price_step_minor")
+
+
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin[Service]):
-    list_display = ("name", "kind", "duration_minutes", "price_minor", "is_active", "position")
+    form = ServiceAdminForm
+    list_display = ("name", "kind", "duration_minutes", "price", "is_active", "position")
     list_filter = ("kind", "is_active")
+    # One clinic per installation: its services are its own, never chosen from a list of one.
+    exclude = ("clinic",)
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("practitioners",)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Prices were whole pence: an owner typing 65 for a £65 treatment priced it at 65p.
+        if db_field.name in SERVICE_MONEY_FIELDS:
+            return minor_units_formfield(db_field, Clinic.objects.current().currency)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="Price")
+    def price(self, service: Service) -> str:
+        """The price as patients read it: "£65", "Free", or "£15 to £35, suggested £25"."""
+        currency = service.clinic.currency
+        if service.price_rule == PriceRule.SLIDING:
+            low, high = (
+                money(service.price_min_minor, currency),
+                money(service.price_max_minor, currency),
+            )
+            return f"{low} to {high}, suggested {money(service.price_minor, currency)}"
+        if service.price_rule == PriceRule.FREE or not service.price_minor:
+            return "Free"
+        return money(service.price_minor, currency)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("clinic")
+
+    def save_model(self, request: HttpRequest, obj: Service, form: Any, change: bool) -> None:
+        if not change:
+            obj.clinic = Clinic.objects.current()
+        super().save_model(request, obj, form, change)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Service | None = None) -> Any:
         # A service's kind decides the clinical rules its bookings meet (a free assessment is
@@ -69,15 +123,36 @@ class ServiceAdmin(admin.ModelAdmin[Service]):
         return (*self.readonly_fields, "kind")
 
 
-class ShiftInline(admin.TabularInline[MultibedShift, Room]):
+class ShiftInline(admin.StackedInline[MultibedShift, Room]):
     model = MultibedShift
     extra = 0
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A shift's table row was 1,450 px wide at a 1,280 px window: each choice carried edit,
+        # add and view icons, each time "Now" and a clock, with seconds. Stacked, in plain
+        # inputs, it fits; practitioners and services are edited on their own pages.
+        if isinstance(db_field, models.TimeField):
+            kwargs["widget"] = forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+        if isinstance(db_field, models.DateField):
+            kwargs["widget"] = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(field, forms.ModelChoiceField):
+            for option in ("can_add_related", "can_change_related", "can_view_related"):
+                setattr(field.widget, option, False)
+        return field
 
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin[Room]):
-    list_display = ("name", "recliners", "clinic")
+    list_display = ("name", "recliners")
+    # One clinic per installation: a list of one is no choice.
+    exclude = ("clinic",)
     inlines = (ShiftInline,)
+
+    def save_model(self, request: HttpRequest, obj: Room, form: Any, change: bool) -> None:
+        if not change:
+            obj.clinic = Clinic.objects.current()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Booking)

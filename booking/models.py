@@ -128,52 +128,65 @@ LONGEST_BLOCK = timedelta(minutes=MAX_VISIT_MINUTES + 2 * MAX_BUFFER_MINUTES)
 class Service(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(max_length=120)
-    slug = models.SlugField()
+    slug = models.SlugField(
+        "booking address",
+        help_text="Its part of the booking page's address: follow-up in /book/follow-up/.",
+    )
     kind = models.CharField(max_length=20, choices=ServiceKind.choices)
     description = models.TextField(blank=True)
     duration_minutes = models.PositiveIntegerField(
-        validators=[MinValueValidator(5), MaxValueValidator(MAX_VISIT_MINUTES)]
+        "visit length (minutes)",
+        validators=[MinValueValidator(5), MaxValueValidator(MAX_VISIT_MINUTES)],
     )
     buffer_before_minutes = models.PositiveIntegerField(
-        default=0, validators=[MaxValueValidator(MAX_BUFFER_MINUTES)]
+        "free time before (minutes)",
+        default=0,
+        validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
+        help_text="Kept clear before each visit, e.g. to set up the room.",
     )
     buffer_after_minutes = models.PositiveIntegerField(
-        default=0, validators=[MaxValueValidator(MAX_BUFFER_MINUTES)]
+        "free time after (minutes)",
+        default=0,
+        validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
+        help_text="Kept clear after each visit, e.g. for notes and a fresh couch.",
     )
     slot_step_minutes = models.PositiveIntegerField(
+        "visits can start every (minutes)",
         default=15,
         validators=[MinValueValidator(5), MaxValueValidator(120)],
-        help_text="Private and assessment visits can start every this many minutes.",
+        help_text="For private visits and assessments; the community room follows its shifts.",
     )
     price_rule = models.CharField(max_length=10, choices=PriceRule.choices, default=PriceRule.FIXED)
     price_minor = models.PositiveIntegerField(
+        "price",
         default=0,
         validators=[MaxValueValidator(MAX_PRICE_MINOR)],
-        help_text=(
-            "Fixed price in minor units (pence), or the suggested amount on a sliding scale; "
-            "0 means free."
-        ),
+        help_text="The fixed price, or the suggested amount on a sliding scale; 0 means free.",
     )
     price_min_minor = models.PositiveIntegerField(
+        "sliding scale from",
         default=0,
         validators=[MaxValueValidator(MAX_PRICE_MINOR)],
-        help_text="Sliding scale: the lowest amount a patient can choose.",
+        help_text="The lowest amount a patient can choose.",
     )
     price_max_minor = models.PositiveIntegerField(
+        "sliding scale up to",
         default=0,
         validators=[MaxValueValidator(MAX_PRICE_MINOR)],
-        help_text="Sliding scale: the highest amount a patient can choose.",
+        help_text="The highest amount a patient can choose.",
     )
     price_step_minor = models.PositiveIntegerField(
+        "sliding scale in steps of",
         default=0,
         validators=[MaxValueValidator(MAX_PRICE_MINOR)],
-        help_text="Sliding scale: amounts go up in these steps; 0 means any amount.",
+        help_text="0 means any amount in the range.",
     )
     payment_mode = models.CharField(
+        "how patients pay",
         max_length=10,
         choices=PaymentMode.choices,
         blank=True,
-        help_text="How patients pay; blank uses the clinic's default.",
+        help_text="Blank uses the clinic's default.",
     )
     practitioners = models.ManyToManyField(Practitioner, related_name="services", blank=True)
     is_active = models.BooleanField(default=True)
@@ -230,32 +243,33 @@ class Service(models.Model):
         )
 
     def clean(self) -> None:
-        if self.kind == ServiceKind.ASSESSMENT and self.price_minor:
+        if self.kind == ServiceKind.ASSESSMENT and (
+            self.price_minor or self.price_rule == PriceRule.SLIDING
+        ):
             raise ValidationError({"price_minor": "The assessment is free: set the price to 0."})
+        if self.price_rule == PriceRule.FREE and self.price_minor:
+            raise ValidationError(
+                {"price_rule": "A free service has no price: choose Fixed price, or set it to 0."}
+            )
         if self.price_rule == PriceRule.SLIDING:
-            self._check_sliding_scale()
+            self._clean_sliding_scale()
 
-    def _check_sliding_scale(self) -> None:
-        """The published range reads as patients will see it, as ``setup_clinic`` asks."""
+    def _clean_sliding_scale(self) -> None:
+        # The booking pages forgive a muddled scale (they swap the ends, clamp the suggestion,
+        # and a top of 0 reads as free): said here, so the owner sees what patients would.
         low, high = self.price_min_minor, self.price_max_minor
         if not low < high:
             raise ValidationError(
-                {"price_max_minor": "The highest amount must be above the lowest amount."}
+                {"price_max_minor": "The highest amount must be above the lowest."}
             )
         if not low <= self.price_minor <= high:
             raise ValidationError(
-                {
-                    "price_minor": "The suggested amount must be within the range (from the lowest "
-                    "to the highest amount)."
-                }
+                {"price_minor": "The suggested amount must be within the sliding scale."}
             )
         step = self.price_step_minor
         if step and (high - low) % step:
             raise ValidationError(
-                {
-                    "price_step_minor": "The range must be a whole number of steps (for example "
-                    "1500 to 3500 in steps of 500), or 0 for any amount."
-                }
+                {"price_step_minor": "The scale should be a whole number of steps."}
             )
 
 
@@ -385,15 +399,26 @@ class MultibedShift(models.Model):
         related_name="shifts",
         limit_choices_to={"kind": ServiceKind.MULTIBED},
     )
-    weekday = models.IntegerField(choices=Weekday.choices, null=True, blank=True)
-    date = models.DateField(null=True, blank=True)
+    weekday = models.IntegerField(
+        "every week on",
+        choices=Weekday.choices,
+        null=True,
+        blank=True,
+        help_text="A weekly shift; or leave empty and give a date.",
+    )
+    date = models.DateField("or once, on", null=True, blank=True)
     start_time = models.TimeField()
     end_time = models.TimeField(help_text="When the room closes: the last stay ends by then.")
     start_interval_minutes = models.PositiveIntegerField(
-        default=15, validators=[MinValueValidator(5), MaxValueValidator(60)]
+        "minutes between arrivals",
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(60)],
+        help_text="A new patient can start every this many minutes (needling takes a while).",
     )
     max_new_per_start = models.PositiveIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(6)]
+        "new patients at each start",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
     )
 
     objects = AvailabilityQuerySet["MultibedShift"].as_manager()

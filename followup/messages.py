@@ -31,7 +31,7 @@ from intake.triage import INTAKE_RED_FLAG
 from portal import policy
 from portal.export import link_context
 from portal.messaging import TEMPLATES, Attachment, RenderedEmail, render_email
-from portal.models import Clinic
+from portal.models import Clinic, Role
 from portal.opening_hours import callback_day
 from portal.params import parse_id
 
@@ -133,7 +133,7 @@ def _invitation_context(message: OutboxMessage) -> dict[str, Any] | Skip:
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": uid, "key": token})
     return {
         "person": person,
-        "role": person.get_role_display().lower(),
+        "role": "a practitioner" if person.role == Role.PRACTITIONER else "clinic staff",
         "link": settings.SITE_URL + path,
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     }

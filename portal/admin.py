@@ -15,16 +15,20 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.admin import AuthenticatorAdmin as BaseAuthenticatorAdmin
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminTimeWidget
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 
 from portal.access import signed_in_user
 from portal.models import AuditEvent, Clinic, Role, User
+from portal.money_fields import OpenDaysField, minor_units_formfield
 from portal.roles import (
     change_role,
     is_owner,
@@ -79,7 +83,7 @@ OWNER_ONLY_CLINIC_FIELDS = (
 class ClinicAdmin(admin.ModelAdmin[Clinic]):
     list_display = ("name", "phone", "time_zone", "currency")
     fieldsets = (
-        (None, {"fields": ("name", "slug", "address", "phone", "email", "email_from")}),
+        (None, {"fields": ("name", "address", "phone", "email", "email_from")}),
         ("Time and money", {"fields": ("time_zone", "currency")}),
         ("Urgent care wording", {"fields": ("urgent_care_advice", "emergency_numbers")}),
         (
@@ -126,7 +130,27 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
         ("Waiting list", {"fields": ("waitlist_hold_minutes", "waitlist_offers_per_place")}),
         ("Records", {"fields": ("health_record_retention_years",)}),
     )
-    prepopulated_fields = {"slug": ("name",)}
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # In the owner's words: the fee in pounds (it was pence: 10 meant 10p), a box per open
+        # day (it was a string of digits), times without seconds, and no "add a user" beside
+        # the duty contact (people are added on their own page).
+        if db_field.name == "late_cancellation_fee_minor":
+            return minor_units_formfield(db_field, Clinic.objects.current().currency)
+        if db_field.name == "open_days":
+            return OpenDaysField(
+                label="Open days",
+                help_text=db_field.help_text,
+                error_messages={"required": "Tick at least one day the clinic is open."},
+            )
+        if isinstance(db_field, models.TimeField):
+            kwargs["widget"] = AdminTimeWidget(format="%H:%M")
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "duty_contact" and field is not None:
+            for option in ("can_add_related", "can_change_related", "can_delete_related"):
+                setattr(field.widget, option, False)
+            field.widget.can_view_related = False
+        return field
 
     def get_readonly_fields(self, request: HttpRequest, obj: Clinic | None = None) -> Any:
         # The front desk sees these, only the owner changes them (a read-only field is left
@@ -179,7 +203,20 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "role", "password1", "password2"),
+                # The admin's own form makes the owner choose (and pass on) someone's password.
+                "description": format_lazy(
+                    "To add a practitioner or someone for the front desk, invite them from "
+                    '<a href="{}">Your team</a> instead: they are emailed a link to choose '
+                    "their own password, and a practitioner gets a booking profile.",
+                    reverse_lazy("practice:team"),
+                ),
+            },
+        ),
     )
     readonly_fields = ("last_login", "date_joined")
     actions = ("reset_second_factors",)

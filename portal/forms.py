@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, ClassVar
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms.utils import pretty_name
 from django.http import HttpRequest
 from django.utils import timezone
@@ -88,7 +90,26 @@ def _invalid(field: forms.Field, name: str) -> str | None:
     return None
 
 
-def _friendly(field: forms.Field, name: str, key: str) -> str | None:
+def _bounds(field: forms.Field, bounds: Sequence[Any]) -> tuple[Any, Any]:
+    """The lowest and highest values ``field`` takes, its model field's validators included
+    (a ModelForm's field does not carry them, yet their refusals take its messages)."""
+    lows = [v.limit_value for v in bounds if isinstance(v, MinValueValidator)]
+    highs = [v.limit_value for v in bounds if isinstance(v, MaxValueValidator)]
+    low, high = getattr(field, "min_value", None), getattr(field, "max_value", None)
+    lows += [low] if low is not None else []
+    highs += [high] if high is not None else []
+    return (max(lows) if lows else None, min(highs) if highs else None)
+
+
+def _own_words(bounds: Sequence[Any], key: str) -> str | None:
+    """A bound's own refusal ("At most 240 minutes (4 hours): urgent means today."), kept."""
+    for validator in bounds:
+        if validator.code == key and str(validator.message) != str(type(validator).message):
+            return str(validator.message)
+    return None
+
+
+def _friendly(field: forms.Field, name: str, key: str, bounds: Sequence[Any] = ()) -> str | None:
     """The message for ``key`` on ``field`` (labelled ``name``); None when it cannot occur."""
     if isinstance(field, forms.SplitDateTimeField) and key in ("required", "invalid"):
         return f"Please enter a date and a time for “{name}”."
@@ -106,9 +127,10 @@ def _friendly(field: forms.Field, name: str, key: str) -> str | None:
     if key == "min_length" and getattr(field, "min_length", None) is not None:
         return f"Please write at least %(limit_value)d characters for “{name}”."
     if key in ("min_value", "max_value") and isinstance(field, forms.IntegerField):
-        if field.min_value is None and field.max_value is None:
+        low, high = _bounds(field, bounds)
+        if low is None and high is None:
             return None
-        return f"Please enter {_range(field.min_value, field.max_value)} for “{name}”."
+        return f"Please enter {_range(low, high)} for “{name}”."
     if key == "step_size" and getattr(field, "step_size", None) is not None:
         return f"Please enter a multiple of %(limit_value)s for “{name}”."
     if key == "null_characters_not_allowed" and isinstance(field, forms.CharField):
@@ -116,20 +138,41 @@ def _friendly(field: forms.Field, name: str, key: str) -> str | None:
     return None
 
 
-def friendly_messages(fields: Iterable[tuple[str, forms.Field]]) -> None:
+def friendly_messages(fields: Iterable[tuple[str, forms.Field]], *, model: Any = None) -> None:
     """Replace Django's stock error messages ("This field is required.") by ones that name the
-    field and say what to do; a message a form already chose is kept."""
+    field and say what to do; a message a form already chose is kept, and so are the words a
+    ``model``'s bound gives its refusal."""
     for field_name, field in fields:
-        _fill(field, str(field.label or pretty_name(field_name)).strip().rstrip(":"))
+        label = str(field.label or pretty_name(field_name)).strip().rstrip(":")
+        _fill(field, label, _model_bounds(model, field_name))
 
 
-def _fill(field: forms.Field, name: str) -> None:
+def _model_bounds(model: Any, name: str) -> list[Any]:
+    # A ModelForm maps the model's refusals to its field's message for their code.
+    if model is None:
+        return []
+    try:
+        validators = model._meta.get_field(name).validators
+    except FieldDoesNotExist:
+        return []
+    return [v for v in validators if isinstance(v, MinValueValidator | MaxValueValidator)]
+
+
+def _fill(field: forms.Field, name: str, bounds: Sequence[Any] = ()) -> None:
     stock = django_default_messages(field)
+    bounds = [
+        *bounds,
+        *(v for v in field.validators if isinstance(v, MinValueValidator | MaxValueValidator)),
+    ]
     for key in FRIENDLY_KEYS:
         current = field.error_messages.get(key)
         if current is not None and str(current) != stock.get(key):
             continue
-        message = OUT_OF_DATE if field.widget.is_hidden else _friendly(field, name, key)
+        message = (
+            OUT_OF_DATE
+            if field.widget.is_hidden
+            else _own_words(bounds, key) or _friendly(field, name, key, bounds)
+        )
         if message is not None:
             field.error_messages[key] = message
     if isinstance(field, forms.MultiValueField):
@@ -151,7 +194,8 @@ class FriendlyErrors(forms.BaseForm):
         for name, message in self.required_messages.items():
             if name in self.fields:
                 self.fields[name].error_messages["required"] = message
-        friendly_messages(self.fields.items())
+        meta = getattr(self, "_meta", None)
+        friendly_messages(self.fields.items(), model=getattr(meta, "model", None))
         super().full_clean()
 
 

@@ -85,28 +85,35 @@ class Clinic(models.Model):
     """
 
     singleton = models.BooleanField(default=True, editable=False)
-    name = models.CharField(max_length=120)
+    name = models.CharField("clinic name", max_length=120)
     slug = models.SlugField(unique=True)
-    address = models.TextField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True, help_text="Shown at the foot of every page.")
+    phone = models.CharField(
+        max_length=40, blank=True, help_text="Shown to patients on every page and in emails."
+    )
+    email = models.EmailField(
+        blank=True, help_text="Where patients write to; shown on every page and in emails."
+    )
     email_from = models.CharField(
-        "email From",
+        "emails are sent from",
         max_length=200,
         blank=True,
         validators=[validate_from_address],
+        # The admin shows help text as HTML: the brackets are escaped so the example reads whole.
         help_text=(
-            'Who every email comes from, e.g. "Riverside Acupuncture <bookings@example.org>" '
-            "(an address your mail provider may send from). Empty uses DEFAULT_FROM_EMAIL."
+            "The sender patients see, e.g. Riverside Acupuncture &lt;bookings@example.org&gt;: "
+            "an address your email provider lets you send from. Leave empty to use the "
+            "server's default sender."
         ),
     )
     time_zone = models.CharField(
-        max_length=64, default=_default_time_zone, validators=[validate_time_zone]
+        max_length=64,
+        default=_default_time_zone,
+        validators=[validate_time_zone],
+        help_text="Every time patients and the team see is in this zone, e.g. Europe/London.",
     )
     currency = models.CharField(
-        max_length=3,
-        default=_default_currency,
-        help_text="ISO 4217 code, e.g. GBP. Prices are stored in minor units (pence).",
+        max_length=3, default=_default_currency, help_text="A three-letter code, e.g. GBP."
     )
     urgent_care_advice = models.TextField(
         default=(
@@ -116,103 +123,149 @@ class Clinic(models.Model):
         help_text="Shown to a patient whose answers suggest they need urgent medical care.",
     )
     emergency_numbers = models.CharField(
-        max_length=200, default="999 (emergency) · 111 (NHS urgent advice)"
+        max_length=200,
+        default="999 (emergency) · 111 (NHS urgent advice)",
+        help_text="Shown at the foot of every page, for anyone who feels very unwell.",
     )
-    # Booking policies.
+    # Booking policies. Each bound says itself in words: the owner reads the refusal, not the
+    # validator's arithmetic.
     min_notice_minutes = models.PositiveIntegerField(
+        "online booking notice (minutes)",
         default=120,
-        validators=[MaxValueValidator(14 * 24 * 60)],
-        help_text="How soon before a visit it can still be booked online, in minutes.",
+        validators=[MaxValueValidator(14 * 24 * 60, "At most 20,160 minutes (14 days).")],
+        help_text="How soon before a visit it can still be booked online; 0 for up to its start.",
     )
     booking_horizon_days = models.PositiveIntegerField(
+        "patients can book ahead (days)",
         default=56,
-        validators=[MinValueValidator(1), MaxValueValidator(365)],
-        help_text="How far ahead patients can book, in days (56 days = 8 weeks).",
+        validators=[
+            MinValueValidator(1, "At least 1 day: 0 would close online booking."),
+            MaxValueValidator(365, "At most 365 days (a year)."),
+        ],
+        help_text="How far ahead patients can book (56 days = 8 weeks).",
     )
     cancellation_cutoff_hours = models.PositiveIntegerField(
+        "online cancelling and moving ends (hours before)",
         default=24,
-        validators=[MaxValueValidator(14 * 24)],
-        help_text="Patients can cancel or move a visit online until this many hours before.",
+        validators=[MaxValueValidator(14 * 24, "At most 336 hours (14 days).")],
+        help_text=(
+            "Patients can cancel or move a visit online until this many hours before it; "
+            "after that they call the clinic."
+        ),
     )
     new_patient_booking_limit = models.PositiveIntegerField(
+        "upcoming visits a new patient may hold",
         default=1,
-        validators=[MaxValueValidator(20)],
-        help_text=(
-            "Upcoming bookings a new patient (not yet treated) may hold at once; 0 means no limit."
-        ),
+        validators=[MaxValueValidator(20, "At most 20; 0 means no limit.")],
+        help_text="For someone not yet treated, however they book; 0 means no limit.",
     )
     # Twice a week across the default eight-week horizon: a course booked online fits, a hoard
     # of the community clinic's places does not.
     online_booking_limit = models.PositiveIntegerField(
+        "upcoming visits a returning patient may book online",
         default=16,
-        validators=[MaxValueValidator(100)],
-        help_text=(
-            "Upcoming bookings a returning patient may hold at once when booking online "
-            "themselves (the team can book more for them); 0 means no limit."
-        ),
+        validators=[MaxValueValidator(100, "At most 100; 0 means no limit.")],
+        help_text="The team can book more for them; 0 means no limit.",
     )
     # Money.
     default_payment_mode = models.CharField(
+        "how patients pay",
         max_length=10,
         choices=[("online", "Pay online when booking"), ("clinic", "Pay at the clinic")],
         default="clinic",
-        help_text="How patients pay for services that do not say otherwise.",
+        help_text="For services that do not say otherwise.",
     )
     payment_hold_minutes = models.PositiveIntegerField(
+        "hold a place while paying online (minutes)",
         default=15,
-        validators=[MinValueValidator(5), MaxValueValidator(120)],
-        help_text="How long a place is held while the patient pays online, in minutes.",
+        validators=[
+            MinValueValidator(5, "At least 5 minutes, to type in a card."),
+            MaxValueValidator(120, "At most 120 minutes (2 hours)."),
+        ],
+        help_text="Then the place is offered to others again.",
     )
     waitlist_hold_minutes = models.PositiveIntegerField(
+        "hold a freed place for the waiting list (minutes)",
         default=120,
-        validators=[MinValueValidator(15), MaxValueValidator(48 * 60)],
-        help_text="How long a freed place offered to the waiting list is held for them.",
+        validators=[
+            MinValueValidator(15, "At least 15 minutes, to read the email."),
+            MaxValueValidator(48 * 60, "At most 2,880 minutes (2 days)."),
+        ],
+        help_text="How long the people offered a freed place have to confirm it.",
     )
     waitlist_offers_per_place = models.PositiveIntegerField(
+        "people offered each freed place",
         default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(50)],
-        help_text="How many people on the waiting list are offered each freed place at once "
-        "(the first to confirm gets it).",
+        validators=[
+            MinValueValidator(1, "At least 1."),
+            MaxValueValidator(50, "At most 50."),
+        ],
+        help_text="Offered at once; the first to confirm gets it.",
     )
     late_cancellation_rule = models.CharField(
+        "late cancellation of a paid visit",
         max_length=10,
         choices=[("no_refund", "No refund"), ("keep_fee", "Keep a fee, refund the rest")],
         default="keep_fee",
         help_text="What happens to an online payment when a visit is cancelled after the cutoff.",
     )
     late_cancellation_fee_minor = models.PositiveIntegerField(
+        "late cancellation fee",
         default=1000,
-        validators=[MaxValueValidator(100_000)],
-        help_text="The fee kept for a late cancellation, in minor units (pence).",
+        validators=[MaxValueValidator(100_000, "At most 1,000.00.")],
+        help_text="Kept from an online payment cancelled after the cutoff.",
     )
     # Messages around a visit.
     quiet_hours_start = models.TimeField(
-        default=time(21, 0), help_text="Non-urgent messages wait from this time..."
+        "quiet hours from",
+        default=time(21, 0),
+        help_text="Non-urgent messages wait from this time...",
     )
-    quiet_hours_end = models.TimeField(default=time(8, 0), help_text="...until this time.")
+    quiet_hours_end = models.TimeField(
+        "quiet hours until",
+        default=time(8, 0),
+        help_text="...until this time. The same time in both: no quiet hours.",
+    )
     pre_visit_guidance_hours = models.PositiveIntegerField(
+        "send pre-visit guidance (hours before)",
         default=36,
-        validators=[MinValueValidator(1), MaxValueValidator(7 * 24)],
-        help_text="Send pre-visit guidance this many hours before a visit.",
+        validators=[
+            MinValueValidator(1, "At least 1 hour."),
+            MaxValueValidator(7 * 24, "At most 168 hours (7 days)."),
+        ],
+        help_text="What to expect, what to wear, to eat lightly.",
     )
     # Bounded so the check-in still asks about this treatment's soreness, in time to act on it.
     checkin_after_hours = models.PositiveIntegerField(
+        "send the check-in (hours after)",
         default=48,
-        validators=[MinValueValidator(12), MaxValueValidator(96)],
-        help_text="Ask how the patient is this many hours after a visit.",
+        validators=[
+            MinValueValidator(12, "At least 12 hours: soreness shows over the first day or two."),
+            MaxValueValidator(96, "At most 96 hours (4 days), while it is about this visit."),
+        ],
+        help_text="Asks how the patient is compared with before the visit.",
     )
     checkin_chaser_hours = models.PositiveIntegerField(
+        "remind about an unanswered check-in (hours)",
         default=24,
-        validators=[MinValueValidator(1), MaxValueValidator(72)],
-        help_text="Remind once if the check-in is unanswered after this many hours.",
+        validators=[
+            MinValueValidator(1, "At least 1 hour."),
+            MaxValueValidator(72, "At most 72 hours (3 days)."),
+        ],
+        help_text="One reminder, this many hours after the check-in.",
     )
     recheck_after_days = models.PositiveIntegerField(
+        "check again after a visit that left them worse (days)",
         default=5,
-        validators=[MinValueValidator(1), MaxValueValidator(28)],
-        help_text="Check again this many days after a visit that left them worse.",
+        validators=[
+            MinValueValidator(1, "At least 1 day."),
+            MaxValueValidator(28, "At most 28 days."),
+        ],
     )
     alert_digest_time = models.TimeField(
-        default=time(8, 0), help_text="When practitioners get the daily digest of routine alerts."
+        "daily digest at",
+        default=time(8, 0),
+        help_text="When practitioners get the day's routine alerts in one email.",
     )
     # Alerts that cannot wait.
     duty_contact = models.ForeignKey(
@@ -226,40 +279,57 @@ class Clinic(models.Model):
             "practitioner. Leave empty to email every staff member."
         ),
     )
-    # At most a working day: more would leave an unacknowledged emergency unchased for days
+    # Bounded above: a chase set hours away would leave an urgent alert unanswered all day
     # (and a typed 9,999,999,999 made the planner's deadline fall before year 1).
     alert_ack_minutes = models.PositiveIntegerField(
+        "chase an unacknowledged alert after (minutes)",
         default=30,
-        validators=[MinValueValidator(1), MaxValueValidator(480)],
+        validators=[
+            MinValueValidator(1, "At least 1 minute."),
+            MaxValueValidator(240, "At most 240 minutes (4 hours): urgent means today."),
+        ],
         help_text=(
             "An emergency or urgent alert nobody has acknowledged after this many minutes of "
             "opening hours is sent again, and the owner is told."
         ),
     )
     team_idle_minutes = models.PositiveIntegerField(
+        "sign the team out after (minutes idle)",
         default=30,
-        validators=[MinValueValidator(5), MaxValueValidator(480)],
-        help_text=(
-            "Practitioners and front desk are signed out after this many minutes without "
-            "activity (patients are not)."
-        ),
+        validators=[
+            MinValueValidator(5, "At least 5 minutes."),
+            MaxValueValidator(480, "At most 480 minutes (8 hours)."),
+        ],
+        help_text="Practitioners and front desk, never patients.",
     )
+    # Not below 8: a lower figure would let records be anonymised before UK guidance allows.
     health_record_retention_years = models.PositiveSmallIntegerField(
+        "keep health records for (years)",
         default=8,
-        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        validators=[
+            MinValueValidator(
+                8,
+                "At least 8 years: UK guidance for adult health records (the British "
+                "Acupuncture Council, the NHS records code) keeps them 8 years after the last "
+                "treatment.",
+            ),
+            MaxValueValidator(100, "At most 100 years."),
+        ],
         help_text=(
-            "Adult health records are kept this many years after the last treatment, then the "
-            "patient is anonymised once the owner approves (8 years: professional guidance for "
-            "adult records, see the README)."
+            "After the last treatment; then the patient is anonymised once the owner approves "
+            "(8 years: UK guidance for adult records, see the README)."
         ),
     )
     opens_at = models.TimeField(default=time(8, 0), help_text="When the clinic opens.")
-    closes_at = models.TimeField(default=time(18, 0), help_text="When the clinic closes.")
+    closes_at = models.TimeField(
+        default=time(18, 0),
+        help_text="Alerts are chased, and call-backs promised, within opening hours.",
+    )
     open_days = models.CharField(
         max_length=7,
         default="012345",
         validators=[validate_open_days],
-        help_text="Days the clinic is open: 0 = Monday ... 6 = Sunday (e.g. 012345).",
+        help_text="The days the clinic answers the phone.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -452,6 +522,7 @@ class AuditAction(models.TextChoices):
     )
     WAITLIST_REMOVED = "waitlist_removed", "Removed from the waiting list by the clinic"
     WAITLIST_OFFERED_BY_HAND = "waitlist_offered_by_hand", "Waiting-list place offered by hand"
+    TEAM_MEMBER_INVITED = "team_member_invited", "Team member invited by the owner"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

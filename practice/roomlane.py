@@ -75,6 +75,8 @@ class RoomLane:
     next_arrival: Stay | None = None
     # On a day the room does not run: the day of its next session (a link, not a dead end).
     next_session: date | None = None
+    # On such a day: when it does run, in words ("Tuesdays 17:30-20:30 with David Rhys").
+    pattern: list[str] = field(default_factory=list)
     recliners: int = 0  # rows drawn: the room's recliners (more only if it was overbooked)
 
     @property
@@ -103,6 +105,28 @@ def next_session_day(
     return min((d for s in shifts for d in shift_days(s, first, last)), default=None)
 
 
+def shift_pattern(shifts: list[MultibedShift], day: date) -> list[str]:
+    """The room's weekly shifts, then its dated ones from ``day`` on, as a person says them.
+
+    The page printed each shift's name ("Community room Tuesday 17:30-20:30"), the room's
+    name again each time, and dated shifts long past.
+    """
+    weekly = sorted((s for s in shifts if s.weekday is not None), key=lambda s: s.weekday or 0)
+    dated = sorted((s for s in shifts if s.date is not None and s.date >= day), key=_shift_date)
+    words = [f"{s.get_weekday_display()}s {_hours(s)}" for s in weekly]
+    words += [f"{s.date:%A} {s.date.day} {s.date:%B} {_hours(s)}" for s in dated if s.date]
+    return words
+
+
+def _shift_date(shift: MultibedShift) -> date:
+    return shift.date or date.min
+
+
+def _hours(shift: MultibedShift) -> str:
+    times = f"{shift.start_time:%H:%M}\u2013{shift.end_time:%H:%M}"
+    return f"{times} with {shift.practitioner.display_name}"
+
+
 def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) -> RoomLane:
     """The room on ``day``: recliner per stay, occupancy per quarter hour, the next arrival
     (flags only on patients ``viewer`` may read, when given)."""
@@ -124,6 +148,7 @@ def load_room_lane(room: Room, day: date, *, now: datetime, viewer: Any = None) 
     )
     if not lane.shifts and not bookings:
         lane.next_session = next_session_day(shifts, day)
+        lane.pattern = shift_pattern(shifts, day)
         return lane
     start, end = _span(lane.shifts, bookings, day, tz)
     lane.starts_at, lane.ends_at, lane.minutes = start, end, _mins(end, start)

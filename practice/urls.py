@@ -9,6 +9,7 @@ from practice.views import (
     patients,
     privacy,
     records,
+    team,
     visits,
     waitlist,
 )
@@ -61,6 +62,7 @@ urlpatterns = [
     path("practice/waiting-list/<int:pk>/offer/", waitlist.offer_place, name="waitlist_offer"),
     path("me/privacy/close/", privacy.close_account, name="close_account"),
     path("desk/retention/", privacy.retention_review, name="retention"),
+    path("desk/team/", team.team, name="team"),
     path("desk/privacy-requests/", privacy.request_list, name="privacy_requests"),
     path("desk/privacy-requests/new/", privacy.request_new, name="privacy_request_new"),
     path("desk/privacy-requests/<int:pk>/", privacy.request_detail, name="privacy_request"),

@@ -165,6 +165,8 @@ EXPECTED: dict[str, Expect] = {
     # privacy: closing one's own account; the owner's retention approvals; the desk's requests
     "practice:close_account": PATIENTS,
     "practice:retention": rule("login", 403, 403, 403, 403, 403, "ok"),
+    # the owner's team page: who is on the team, inviting someone
+    "practice:team": rule("login", 403, 403, 403, 403, 403, "ok"),
     "practice:privacy_requests": DESK,
     "practice:privacy_request_new": DESK,
     "practice:privacy_request": DESK,

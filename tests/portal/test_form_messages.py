@@ -21,6 +21,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sessions.backends.cache import SessionStore
+from django.forms import modelform_factory
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -92,8 +93,13 @@ def _factories(user: User, clinic: Clinic, service: Service) -> dict[str, Callab
         "ExceptionForm": lambda data: [("", lambda c: c(data, today=date(2027, 3, 1)))],
         "RectifyForm": lambda data: [("", lambda c: c(data, patient=user))],
         "DeskExportForm": lambda data: [("", lambda c: c(data, clinic=clinic))],
+        "InviteForm": lambda data: [("", lambda c: c(data, clinic=clinic))],
         "DiaryForm": lambda data: [("", lambda c: c(data, patient=user))],
         "BookingQueryForm": lambda data: [("", lambda c: c(data))],
+        # The admin supplies its model (``ModelAdmin.get_form``).
+        "ServiceAdminForm": lambda data: [
+            ("", lambda c: modelform_factory(Service, form=c, exclude=("clinic",))(data))
+        ],
         "SectionForm": lambda data: [
             (f"{q.kind} v{q.version} {s.slug}", lambda c, s=s: c(data, section=s))
             for q in QUESTIONNAIRES.values()

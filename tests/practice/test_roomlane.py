@@ -73,3 +73,33 @@ def test_a_day_without_a_shift_offers_the_next_session(
         page = client_for(practitioner).get(f"/practice/room/?date={MON}").content.decode()
     assert "not running on Monday" in page
     assert f'href="?date={TUE.isoformat()}&amp;room={room.pk}" data-next-session' in page
+
+
+def test_a_day_without_a_shift_says_when_the_room_runs_in_words(
+    room: Room, shift: MultibedShift, practitioner: User
+) -> None:
+    """It printed each shift's name, the room's again each time ("It runs Community room
+    Tuesday 17:30-20:30"), and dated shifts long past."""
+    from tests.booking.factories import ShiftFactory
+
+    ShiftFactory.create(
+        room=room,
+        practitioner=shift.practitioner,
+        service=shift.service,
+        weekday=None,
+        date=MON - timedelta(days=7),
+    )
+    ShiftFactory.create(
+        room=room,
+        practitioner=shift.practitioner,
+        service=shift.service,
+        weekday=None,
+        date=MON + timedelta(days=10),
+    )
+    with time_machine.travel(NOW, tick=False):
+        page = client_for(practitioner).get(f"/practice/room/?date={MON}").content.decode()
+    assert (
+        "It runs on Tuesdays 17:30\u201320:30 with Mei Chen and Thursday 11 March "
+        "17:30\u201320:30 with Mei Chen." in page
+    )
+    assert room.name + " Tuesday" not in page

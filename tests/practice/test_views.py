@@ -182,6 +182,19 @@ def test_staff_filter_the_week_and_see_everyone_side_by_side_on_a_day(
     assert f'data-booking="{visit.pk}"' in day
 
 
+def test_the_desks_calendar_link_opens_everyones_day(
+    front_desk: User, practitioner: User, mei: Practitioner, david: Practitioner
+) -> None:
+    """It opened one practitioner's week, the first in name order: an owner with David's
+    empty week in front of them read the clinic as empty."""
+    desk_page = client_for(front_desk).get("/desk/").content.decode()
+    assert '<a href="/practice/calendar/day/"' in desk_page
+    day = client_for(front_desk).get("/practice/calendar/day/").content.decode()
+    assert "Mei Chen" in day and "David Rhys" in day
+    own = client_for(practitioner).get("/practice/").content.decode()
+    assert '<a href="/practice/calendar/"' in own
+
+
 @pytest.mark.parametrize("value", ["garbage", "1 OR 1", "999999", "0" * 40, "all"])
 def test_staff_naming_nobody_of_their_clinic_see_the_first_practitioner(
     front_desk: User, visit: Booking, mei: Practitioner, david: Practitioner, value: str
