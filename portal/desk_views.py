@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -14,29 +13,12 @@ from django.views.decorators.http import require_http_methods
 from portal.access import staff_required
 from portal.forms import DeskPatientForm
 from portal.models import User
-from portal.params import has_nul
+from portal.params import has_nul, typed_date
 from portal.patients import AlreadyRegistered, NewCaller, desk_add_patient
 from portal.phones import parse_phone
 
 # What the caller search accepts as a phone number once spaces and dialling signs are gone.
 _PHONE_SIGNS = re.compile(r"[\s()+\-.]")
-_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-
-
-def _as_date(text: str) -> date | None:
-    if not text.isascii():
-        return None
-    if match := _DAY_MONTH_YEAR.fullmatch(text):
-        day, month, year = match.groups()
-    elif match := _ISO_DATE.fullmatch(text):
-        year, month, day = match.groups()
-    else:
-        return None
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        return None
 
 
 def initial_from_search(query: str) -> dict[str, str]:
@@ -49,7 +31,7 @@ def initial_from_search(query: str) -> dict[str, str]:
     if "@" in text:
         return {"email": text.replace(" ", "")}
     # A date before a number: "1948-02-14" is all digits once its dashes are gone.
-    born = _as_date(text)
+    born = typed_date(text)
     if born is not None:
         # ISO, the only value a date input shows, whatever the clinic's date format.
         return {"date_of_birth": born.isoformat()}

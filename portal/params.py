@@ -9,7 +9,7 @@ Forms (Django's fields) cover the rest.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from django.http import HttpRequest, QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -94,3 +94,32 @@ def safe_next(request: HttpRequest, value: str | None) -> str | None:
     ):
         return None
     return value
+
+
+# The date formats a person types: 14/07/1986, 14-7-1986, 14.07.1986, 1986-07-14, 14 July 1986.
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_WORDS_FORMATS = ("%d %B %Y", "%d %b %Y")
+
+
+def typed_date(text: str) -> date | None:
+    """A date as a person types it in a search box (day first, ISO, or "14 July 1986"); None
+    for anything else, or a day that does not exist."""
+    if not text.isascii():
+        return None
+    parts: tuple[str, str, str] | None = None
+    if match := _DAY_MONTH_YEAR.fullmatch(text):
+        parts = (match[3], match[2], match[1])
+    elif match := _ISO_DATE.fullmatch(text):
+        parts = (match[1], match[2], match[3])
+    if parts is not None:
+        try:
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            return None
+    for fmt in _WORDS_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None

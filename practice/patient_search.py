@@ -23,12 +23,9 @@ from booking.models import Booking, BookingStatus
 from intake.services import ContactFacts, contact_facts
 from portal import policy
 from portal.models import User
+from portal.params import typed_date
 
 LIMIT = 25
-# The date formats a person types: 14/07/1986, 14-7-1986, 14.07.1986, 1986-07-14, 14 July 1986.
-_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_WORDS_FORMATS = ("%d %B %Y", "%d %b %Y")
 _PHONE_PUNCTUATION = re.compile(r"[\s()+\-.]")
 
 
@@ -53,32 +50,13 @@ class Found:
 def read_query(text: str) -> Query:
     """A date of birth, a phone number (6+ digits once spaces and signs are gone) or a name."""
     text = " ".join(text.split())
-    born = _as_date(text)
+    born = typed_date(text)
     if born is not None:
         return Query("born", text=text, born_on=born)
     bare = _PHONE_PUNCTUATION.sub("", text)
     if bare.isascii() and bare.isdigit() and len(bare) >= 6:
         return Query("phone", text=text, digits=phone_digits(text))
     return Query("name", text=text)
-
-
-def _as_date(text: str) -> date | None:
-    parts: tuple[str, str, str] | None = None
-    if match := _DAY_MONTH_YEAR.fullmatch(text):
-        parts = (match[3], match[2], match[1])
-    elif match := _ISO.fullmatch(text):
-        parts = (match[1], match[2], match[3])
-    if parts is not None:
-        try:
-            return date(int(parts[0]), int(parts[1]), int(parts[2]))
-        except ValueError:
-            return None
-    for fmt in _WORDS_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def phone_digits(phone: str) -> str:
