@@ -7,12 +7,13 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.utils import timezone
 
 # Playwright's sync API runs an event loop in the test thread; Django would then refuse the
 # ORM calls that tests and factories make in that same thread. The live server runs its own
@@ -317,16 +318,20 @@ def wait_for_mail(count: int, timeout: float = 5.0) -> None:
 def pick_slot(page: Page, *, not_before: datetime | None = None, avoid: str = "") -> datetime:
     """Click the first open time (``a.slot``) on the week page, moving on week by week.
 
-    ``not_before`` skips times too soon to be moved or cancelled online (the first open time
-    can be less than the clinic's cutoff away, depending on when the tests run); ``avoid``
-    is a ``data-start`` value to pass over (the time a visit being moved already has).
+    Times before ``not_before`` are passed over; by default that is the clinic's cutoff (and
+    half an hour) from now, so what a journey books it can also move or cancel online whatever
+    the hour the tests run. ``avoid`` is a ``data-start`` value to pass over (the time a visit
+    being moved already has).
     """
+    if not_before is None:
+        cutoff = Clinic.objects.get().cancellation_cutoff_hours
+        not_before = timezone.now() + timedelta(hours=cutoff, minutes=30)
     for _week in range(9):
         expect(page.get_by_role("heading", level=1)).to_contain_text("Pick a")
         for link in page.locator("a.slot").all():
             value = link.get_attribute("data-start") or ""
             start = datetime.fromisoformat(value)
-            if value == avoid or (not_before is not None and start < not_before):
+            if value == avoid or start < not_before:
                 continue
             link.click()
             expect(page.get_by_role("heading", level=1)).to_have_text("Check your booking")
