@@ -18,9 +18,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from followup.models import MessageKind, OutboxMessage
-from followup.outbox import deliver, outbox_put
+from followup.outbox import deliver
 from intake.models import PAGING_LEVELS, Alert
 from portal import policy
+from portal.messaging import outbox_put
 from portal.models import Clinic, Role, User
 from portal.opening_hours import acknowledge_by
 
@@ -73,7 +74,13 @@ def alert_recipients(alert: Alert) -> list[User]:
 def urgent_alert_put(*, alert: Alert, now: datetime) -> list[tuple[OutboxMessage, bool]]:
     """One row per person concerned, due now; the unique key makes a second call add none."""
     return [
-        outbox_put(kind=MessageKind.ALERT_URGENT, recipient=person, extra=str(alert.pk), due_at=now)
+        outbox_put(
+            kind=MessageKind.ALERT_URGENT,
+            to_user=person,
+            dedupe_key=str(alert.pk),
+            due_at=now,
+            send_now=False,
+        )
         for person in alert_recipients(alert)
     ]
 
@@ -120,7 +127,11 @@ def alert_chase(*, alert: Alert, clinic: Clinic, now: datetime) -> int:
             return 0
         return sum(
             outbox_put(
-                kind=MessageKind.ALERT_CHASE, recipient=person, extra=str(alert.pk), due_at=now
+                kind=MessageKind.ALERT_CHASE,
+                to_user=person,
+                dedupe_key=str(alert.pk),
+                due_at=now,
+                send_now=False,
             )[1]
             for person in chase_recipients(alert, clinic)
         )

@@ -29,14 +29,12 @@ from django.db import connection as db_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
-from booking.models import Booking
 from followup import backlog
 from followup.messages import Skip, prepare
-from followup.models import WAITING_STATUSES, MessageKind, OutboxMessage, OutboxStatus
+from followup.models import WAITING_STATUSES, OutboxMessage, OutboxStatus
 from followup.schedule import quiet_until, retry_delay
-from portal import messaging
 from portal.messaging import send_email
-from portal.models import Clinic, User
+from portal.models import Clinic
 
 log = logging.getLogger(__name__)
 
@@ -52,27 +50,6 @@ def lease() -> timedelta:
 def requeue_after() -> timedelta:
     """How long a row put on the broker may wait for a worker before it is put on again."""
     return timedelta(seconds=settings.FOLLOWUP_REQUEUE_SECONDS)
-
-
-def outbox_put(
-    *,
-    kind: MessageKind,
-    recipient: User,
-    due_at: datetime,
-    booking: Booking | None = None,
-    extra: str = "",
-) -> tuple[OutboxMessage, bool]:
-    """The planner's spelling of ``portal.messaging.outbox_put``: add a message unless one with
-    the same key exists (no hand-off to a worker: the dispatcher queues planned rows)."""
-    row, created = messaging.outbox_put(
-        kind=kind,
-        to_user=recipient,
-        dedupe_key=extra,
-        booking=booking,
-        due_at=due_at,
-        send_now=False,
-    )
-    return row, created
 
 
 def _is_permanent(exc: Exception) -> bool:

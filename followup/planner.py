@@ -20,11 +20,11 @@ from followup.advice import INTAKE_SOURCE
 from followup.alerts import ack_deadline, alert_chase, clinic_practitioners, urgent_alert_put
 from followup.messages import ON_HOLD, digest_alerts
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
-from followup.outbox import outbox_put
 from followup.visits import TREATMENT_KINDS, earlier_treatments
 from intake.models import PAGING_LEVELS, Alert, PatientFlag
 from intake.services import HANDED_OFF
 from intake.triage import INTAKE_RED_FLAG
+from portal.messaging import outbox_put
 from portal.models import Clinic
 
 # Visits further back than this get no check-in (e.g. when the feature is first switched on).
@@ -187,7 +187,11 @@ def plan_intake_advice(clinic: Clinic, now: datetime) -> int:
     )
     return sum(
         outbox_put(
-            kind=MessageKind.INTAKE_ADVICE, recipient=a.patient, extra=str(a.pk), due_at=now
+            kind=MessageKind.INTAKE_ADVICE,
+            to_user=a.patient,
+            dedupe_key=str(a.pk),
+            due_at=now,
+            send_now=False,
         )[1]
         for a in alerts
     )
@@ -248,9 +252,10 @@ def plan_holds(clinic: Clinic, now: datetime) -> int:
             told_now.add(flag.patient_id)
             made += outbox_put(
                 kind=MessageKind.TREATMENT_HOLD,
-                recipient=flag.patient,
-                extra=str(flag.pk),
+                to_user=flag.patient,
+                dedupe_key=str(flag.pk),
                 due_at=now,
+                send_now=False,
             )[1]
     return made
 
@@ -276,9 +281,10 @@ def plan_digests(clinic: Clinic, now: datetime) -> int:
         if digest_alerts(clinic=clinic, recipient_id=person.pk, day=day):
             made += outbox_put(
                 kind=MessageKind.ALERT_DIGEST,
-                recipient=person,
-                extra=day.isoformat(),
+                to_user=person,
+                dedupe_key=day.isoformat(),
                 due_at=due_at,
+                send_now=False,
             )[1]
     return made
 

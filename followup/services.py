@@ -17,12 +17,13 @@ from django.utils import timezone
 from booking.models import Booking
 from followup.advice import INTAKE_SOURCE
 from followup.models import CheckIn, CheckInStage, MessageKind
-from followup.outbox import deliver, outbox_put
+from followup.outbox import deliver
 from followup.visits import treatment_number, why_not_checked_in
 from intake.checkin_triage import CheckinFacts, checkin_outcome
 from intake.models import Alert, AlertLevel, DiaryEntry, DiarySource, FlagKind
 from intake.services import alert_raise, diary_add, flag_raise, latest_submitted, response_outcome
 from intake.triage import INTAKE_RED_FLAG, Level, Outcome
+from portal.messaging import outbox_put
 
 # Alerts raised from a check-in have source keys "checkin:<id>".
 CHECKIN_SOURCE = "checkin:"
@@ -43,9 +44,10 @@ def intake_advice_requested(alert_id: int) -> None:
         return
     row, _ = outbox_put(
         kind=MessageKind.INTAKE_ADVICE,
-        recipient=alert.patient,
-        extra=str(alert.pk),
+        to_user=alert.patient,
+        dedupe_key=str(alert.pk),
         due_at=timezone.now(),
+        send_now=False,
     )
     deliver(row.pk)
 
@@ -217,15 +219,17 @@ def _carry_out(checkin: CheckIn, booking: Booking, outcome: Outcome, now: dateti
         due = booking.ends_at + timedelta(days=booking.clinic.recheck_after_days)
         outbox_put(
             kind=MessageKind.RECHECK,
-            recipient=booking.patient,
+            to_user=booking.patient,
             booking=booking,
             due_at=max(due, now),
+            send_now=False,
         )
     if outcome.urgent_advice:
         outbox_put(
             kind=MessageKind.URGENT_ADVICE,
-            recipient=booking.patient,
+            to_user=booking.patient,
             booking=booking,
-            extra=checkin.stage,
+            dedupe_key=checkin.stage,
             due_at=now,
+            send_now=False,
         )

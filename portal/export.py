@@ -28,6 +28,7 @@ from django.utils import timezone
 from portal.audit import AuditAction, record_action
 from portal.crypto import fernet
 from portal.export_data import archive_bytes, collect
+from portal.messaging import MessageKind, outbox_put
 from portal.models import Clinic, DataExport, ExportChannel, ExportStatus, User
 
 EXPORT_DAYS = 7
@@ -149,19 +150,14 @@ def build(export_id: int, *, now: datetime | None = None) -> str:
 
 def send_link(export_id: int) -> None:
     """Email the patient their download link through the outbox, once per export."""
-    from followup.models import MessageKind
-    from followup.outbox import deliver, outbox_put
-
     export = DataExport.objects.select_related("patient").filter(pk=export_id).first()
     if export is None or export.status != ExportStatus.READY:
         return
-    row, _ = outbox_put(
+    outbox_put(
         kind=MessageKind.DATA_EXPORT,
-        recipient=export.patient,
-        extra=f"export:{export.pk}",
-        due_at=timezone.now(),
+        to_user=export.patient,
+        dedupe_key=f"export:{export.pk}",
     )
-    deliver(row.pk)
 
 
 def link_context(export_id: int) -> dict[str, Any] | None:

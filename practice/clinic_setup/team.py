@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from booking.models import Practitioner as PractitionerProfile
 from booking.models import WeeklyHours
 from followup.models import MessageKind
-from followup.outbox import outbox_put
 from portal.audit import record_action
+from portal.messaging import outbox_put
 from portal.models import AuditAction, Clinic, Role, User
 from portal.services import user_set_role
 from practice.clinic_setup.spec import PersonSpec, PractitionerSpec, SetupError, SetupReport
@@ -100,6 +100,8 @@ def invite(users: list[User], report: SetupReport, now: datetime) -> None:
     """Queue an invitation to choose a password for each of ``users`` without one (once)."""
     for user in users:
         if not user.has_usable_password():
-            _, new = outbox_put(kind=MessageKind.TEAM_INVITATION, recipient=user, due_at=now)
+            _, new = outbox_put(
+                kind=MessageKind.TEAM_INVITATION, to_user=user, due_at=now, send_now=False
+            )
             if new:
                 report.invited.append(user.email)

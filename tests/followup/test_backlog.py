@@ -22,11 +22,12 @@ from booking.models import Booking, BookingStatus, Practitioner, Service
 from followup import outbox, tasks
 from followup.backlog import ROUTINE_KINDS, USEFUL_LIFE
 from followup.models import MessageKind, OutboxMessage, OutboxStatus
-from followup.outbox import deliver, outbox_put
+from followup.outbox import deliver
 from followup.planner import plan
 from intake.models import Alert, AlertLevel, FlagKind
 from intake.services import alert_raise, flag_raise
 from intake.triage import CALL_REQUESTED
+from portal.messaging import outbox_put
 from portal.models import Clinic, User
 from tests.booking.factories import visit_at
 from tests.conftest import client_for
@@ -133,7 +134,11 @@ def test_a_confirmation_after_the_visit_expires(
 ) -> None:
     booking = visit_at(patient=patient, service=private, practitioner=mei, starts_at=at(3, 9))
     message, _ = outbox_put(
-        kind=MessageKind.BOOKING_CONFIRMED, recipient=patient, booking=booking, due_at=at(1, 8)
+        kind=MessageKind.BOOKING_CONFIRMED,
+        to_user=patient,
+        booking=booking,
+        due_at=at(1, 8),
+        send_now=False,
     )
     beat(at(3, 10, 1))
     message.refresh_from_db()
@@ -210,10 +215,11 @@ def test_nothing_routine_while_an_alert_is_open_but_safety_messages_go(
     )
     outbox_put(
         kind=MessageKind.URGENT_ADVICE,
-        recipient=patient,
+        to_user=patient,
         booking=visit,
-        extra="checkin",
+        dedupe_key="checkin",
         due_at=CHECKIN_DUE,
+        send_now=False,
     )
     beat(CHECKIN_DUE)
     beat(CHECKIN_DUE + timedelta(minutes=31))

@@ -16,8 +16,8 @@ from django.test import override_settings
 from booking.models import Booking, Service
 from followup import outbox
 from followup.models import MessageKind, OutboxMessage, OutboxStatus
-from followup.outbox import deliver, outbox_put
-from portal.messaging import RenderedEmail
+from followup.outbox import deliver
+from portal.messaging import RenderedEmail, outbox_put
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, WED
 from tests.booking.factories import local
@@ -40,7 +40,11 @@ def confirmation(private: Service, patient: User) -> OutboxMessage:
     clinic.save()
     booking: Booking = book(patient, private, local(WED, 9), now=NOW)
     row, _ = outbox_put(
-        kind=MessageKind.BOOKING_CONFIRMED, recipient=patient, booking=booking, due_at=NOW
+        kind=MessageKind.BOOKING_CONFIRMED,
+        to_user=patient,
+        booking=booking,
+        due_at=NOW,
+        send_now=False,
     )
     return row
 

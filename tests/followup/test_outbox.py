@@ -20,9 +20,9 @@ from followup.outbox import (
     deliver,
     deliver_batch,
     dispatch_due,
-    outbox_put,
     recover_stale_claims,
 )
+from portal.messaging import outbox_put
 from portal.models import User
 from tests.booking.conftest import NOW, WED
 from tests.booking.factories import local
@@ -40,7 +40,11 @@ def upcoming(private: Service, patient: User) -> Booking:
 
 def guidance(booking: Booking, due_at: datetime = DAYTIME) -> OutboxMessage:
     row, created = outbox_put(
-        kind=MessageKind.PRE_VISIT, recipient=booking.patient, booking=booking, due_at=due_at
+        kind=MessageKind.PRE_VISIT,
+        to_user=booking.patient,
+        booking=booking,
+        due_at=due_at,
+        send_now=False,
     )
     assert created
     return row
@@ -54,23 +58,33 @@ def refreshed(row: OutboxMessage) -> OutboxMessage:
 def test_a_message_is_put_once_per_key(upcoming: Booking) -> None:
     first = guidance(upcoming)
     again, created = outbox_put(
-        kind=MessageKind.PRE_VISIT, recipient=upcoming.patient, booking=upcoming, due_at=NOW
+        kind=MessageKind.PRE_VISIT,
+        to_user=upcoming.patient,
+        booking=upcoming,
+        due_at=NOW,
+        send_now=False,
     )
     assert not created and again.pk == first.pk
     # Guidance is once per visit whatever its kind or extra (outbox_one_guidance_per_visit).
     for kind, extra in ((MessageKind.FIRST_VISIT, ""), (MessageKind.PRE_VISIT, "second")):
         same, created = outbox_put(
-            kind=kind, recipient=upcoming.patient, booking=upcoming, due_at=NOW, extra=extra
+            kind=kind,
+            to_user=upcoming.patient,
+            booking=upcoming,
+            due_at=NOW,
+            dedupe_key=extra,
+            send_now=False,
         )
         assert not created and same.pk == first.pk
     # Other kinds are told apart by ``extra`` (e.g. the urgent advice after each check-in stage).
     advice = [
         outbox_put(
             kind=MessageKind.URGENT_ADVICE,
-            recipient=upcoming.patient,
+            to_user=upcoming.patient,
             booking=upcoming,
             due_at=NOW,
-            extra=stage,
+            dedupe_key=stage,
+            send_now=False,
         )
         for stage in ("checkin", "recheck")
     ]
@@ -79,10 +93,18 @@ def test_a_message_is_put_once_per_key(upcoming: Booking) -> None:
 
 def test_patient_level_messages_are_unique_per_recipient(patient: User) -> None:
     row, created = outbox_put(
-        kind=MessageKind.ALERT_DIGEST, recipient=patient, due_at=NOW, extra="2027-03-01"
+        kind=MessageKind.ALERT_DIGEST,
+        to_user=patient,
+        due_at=NOW,
+        dedupe_key="2027-03-01",
+        send_now=False,
     )
     again, created_again = outbox_put(
-        kind=MessageKind.ALERT_DIGEST, recipient=patient, due_at=NOW, extra="2027-03-01"
+        kind=MessageKind.ALERT_DIGEST,
+        to_user=patient,
+        due_at=NOW,
+        dedupe_key="2027-03-01",
+        send_now=False,
     )
     assert created and not created_again and again.pk == row.pk
 
@@ -193,9 +215,10 @@ def test_urgent_messages_ignore_quiet_hours(upcoming: Booking) -> None:
     night = datetime(2027, 3, 1, 23, 0, tzinfo=UTC)
     row, _ = outbox_put(
         kind=MessageKind.BOOKING_CONFIRMED,
-        recipient=upcoming.patient,
+        to_user=upcoming.patient,
         booking=upcoming,
         due_at=night,
+        send_now=False,
     )
     mail.outbox.clear()
     assert deliver(row.pk, now=night) == "sent"
@@ -285,10 +308,11 @@ def test_dispatch_batches_large_backlogs(upcoming: Booking) -> None:
     rows = [
         outbox_put(
             kind=MessageKind.URGENT_ADVICE,
-            recipient=upcoming.patient,
+            to_user=upcoming.patient,
             booking=upcoming,
             due_at=DAYTIME,
-            extra=str(i),
+            dedupe_key=str(i),
+            send_now=False,
         )[0]
         for i in range(7)
     ]

@@ -13,9 +13,9 @@ from django.urls import reverse
 from booking.models import Booking, BookingStatus, Practitioner
 from followup.links import make_token
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxStatus
-from followup.outbox import outbox_put
 from intake.models import Alert, AlertLevel, FlagKind, PatientFlag
 from intake.services import alert_raise, flag_raise
+from portal.messaging import outbox_put
 from portal.models import User
 from tests.conftest import client_for
 from tests.followup.conftest import CHECKIN_DUE, set_status
@@ -179,7 +179,7 @@ def test_checkin_rejects_other_methods(client: Client, visit: Booking) -> None:
 @pytest.mark.usefixtures("at_checkin_time")
 def test_patients_see_open_and_answered_checkins(visit: Booking, patient: User) -> None:
     row, _ = outbox_put(
-        kind=MessageKind.CHECKIN, recipient=patient, booking=visit, due_at=CHECKIN_DUE
+        kind=MessageKind.CHECKIN, to_user=patient, booking=visit, due_at=CHECKIN_DUE, send_now=False
     )
     row.status, row.sent_at = OutboxStatus.SENT, CHECKIN_DUE
     row.save()

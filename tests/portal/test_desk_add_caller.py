@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from followup import outbox
 from followup.models import MessageKind, OutboxMessage, OutboxStatus
+from portal import messaging
 from portal.audit import AuditAction
 from portal.forms import DeskPatientForm
 from portal.models import NO_EMAIL_DOMAIN, AuditEvent, Clinic, Role, User
@@ -159,8 +160,12 @@ def test_same_name_but_another_birthday_is_another_person(front_desk: User) -> N
 
 def test_the_outbox_skips_a_patient_without_email_and_says_why(front_desk: User) -> None:
     patient = desk_add_patient(by=front_desk, caller=_caller())
-    row, _ = outbox.outbox_put(
-        kind=MessageKind.DATA_EXPORT, recipient=patient, due_at=timezone.now(), extra="x"
+    row, _ = messaging.outbox_put(
+        kind=MessageKind.DATA_EXPORT,
+        to_user=patient,
+        due_at=timezone.now(),
+        dedupe_key="x",
+        send_now=False,
     )
 
     assert outbox.deliver(row.pk) == "skipped"
