@@ -177,3 +177,10 @@ def practitioner_followup(user: User) -> dict[str, object]:
         .order_by("patient__first_name", "patient__last_name", "kind")[:50]
     )
     return {"followup_alerts": alerts, "followup_flags": flags}
+
+
+def followup_patients(followup: dict[str, Any]) -> set[int]:
+    """The patients ``practitioner_followup`` shows a check-in note or a flag for."""
+    return {a.patient_id for a in followup["followup_alerts"]} | {
+        f.patient_id for f in followup["followup_flags"]
+    }

@@ -100,3 +100,10 @@ def team_attention(user: User, *, now: datetime | None = None) -> dict[str, Any]
         "on_hold": [FlagRow(f, f.patient_id in readable) for f in on_hold],
         "may_see_anyway": policy.is_practitioner(user),
     }
+
+
+def attention_patients(attention: dict[str, Any]) -> set[int]:
+    """The patients ``team_attention`` names with an alert or a hold: each sighting is a read
+    for their access log."""
+    rows = attention["paging_alerts"] + attention["today_tasks"] + attention["done_today"]
+    return {r.alert.patient_id for r in rows} | {r.flag.patient_id for r in attention["on_hold"]}

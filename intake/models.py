@@ -35,10 +35,20 @@ class HealthAccess(models.Model):
     what = models.CharField(max_length=120)
     path = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set for what a page shows again on every refresh (a dashboard's alerts, the calendar's
+    # flags): the first sight each clinic day is the one recorded (``log_health_glance``).
+    day = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-at"]
         indexes: ClassVar = [models.Index(fields=["patient", "-at"], name="healthaccess_patient")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["viewer", "patient", "what", "day"],
+                condition=models.Q(day__isnull=False),
+                name="healthaccess_glance_once_a_day",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.viewer} read {self.what} of {self.patient} at {self.at:%Y-%m-%d %H:%M}"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -56,6 +57,33 @@ def log_health_access(
         patient=patient,
         what=what,
         path=redact(request.get_full_path())[:300] if request is not None else "",
+    )
+
+
+def log_health_glance(
+    *,
+    viewer: User,
+    patient_ids: Iterable[int],
+    what: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """Record that ``viewer`` saw ``what`` about each of ``patient_ids`` on a page shown again on
+    every refresh (a dashboard, the calendar): one row per patient and clinic day, one statement."""
+    ids = sorted({pk for pk in patient_ids if pk != viewer.pk})
+    if not ids:
+        return
+    clinic = viewer.clinic or Clinic.objects.current()
+    day = timezone.now().astimezone(clinic.tz).date()
+    path = redact(request.get_full_path())[:300] if request is not None else ""
+    # A row already there for today (healthaccess_glance_once_a_day) is left as it is.
+    HealthAccess.objects.bulk_create(
+        [
+            HealthAccess(
+                clinic_id=clinic.pk, viewer=viewer, patient_id=pk, what=what, path=path, day=day
+            )
+            for pk in ids
+        ],
+        ignore_conflicts=True,
     )
 
 

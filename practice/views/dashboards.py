@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from booking.summaries import day_list, patient_journey, upcoming_for_patient
-from followup.summaries import open_checkins, practitioner_followup
-from intake.dashboard import team_attention
-from intake.services import has_complete_intake
+from followup.summaries import followup_patients, open_checkins, practitioner_followup
+from intake.dashboard import attention_patients, team_attention
+from intake.services import has_complete_intake, log_health_glance
 from portal.access import patient_required, practitioner_required, signed_in_user, staff_required
 from portal.models import Clinic
 from practice.glance import glance_for
@@ -40,22 +40,33 @@ def patient_dashboard(request: HttpRequest) -> HttpResponse:
 def practitioner_dashboard(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     today = list(day_list(Clinic.objects.current(), practitioner_user=user))
+    attention = team_attention(user)
+    followup = practitioner_followup(user)
+    log_health_glance(
+        viewer=user,
+        patient_ids=attention_patients(attention) | followup_patients(followup),
+        what="alerts and flags on the team's dashboard",
+        request=request,
+    )
     return render(
         request,
         "portal/dashboard_practitioner.html",
-        {
-            "today": today,
-            "glance": glance_for(today, viewer=user),
-            **team_attention(user),
-            **practitioner_followup(user),
-        },
+        {"today": today, "glance": glance_for(today, viewer=user), **attention, **followup},
     )
 
 
 @staff_required
 def staff_dashboard(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    attention = team_attention(user)
+    log_health_glance(
+        viewer=user,
+        patient_ids=attention_patients(attention),
+        what="alerts and flags on the team's dashboard",
+        request=request,
+    )
     return render(
         request,
         "portal/dashboard_staff.html",
-        {"today": day_list(Clinic.objects.current()), **team_attention(signed_in_user(request))},
+        {"today": day_list(Clinic.objects.current()), **attention},
     )
