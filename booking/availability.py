@@ -22,6 +22,7 @@ from booking.models import (
     ACTIVE_STATUSES,
     LONGEST_BLOCK,
     Booking,
+    ClinicClosure,
     DateException,
     ExceptionKind,
     MultibedShift,
@@ -70,6 +71,8 @@ class Schedule:
     hours: dict[tuple[int, int], list[tuple[time, time]]] = field(default_factory=dict)
     extra: dict[tuple[int, date], list[tuple[time, time]]] = field(default_factory=dict)
     closed: set[tuple[int, date]] = field(default_factory=set)
+    # The days the whole clinic is closed, with the reason patients are shown ("" for none).
+    closures: dict[date, str] = field(default_factory=dict)
     shifts: list[MultibedShift] = field(default_factory=list)
     # Per practitioner: merged, sorted intervals when they cannot see a private patient.
     busy: dict[int, list[Interval]] = field(default_factory=dict)
@@ -140,7 +143,7 @@ def load_schedule(
     offering: Sequence[int] | None = None,
     exclude_booking_id: int | None = None,
 ) -> Schedule:
-    """Read what ``open_slots`` needs for ``service`` between two clinic dates, in 6 queries
+    """Read what ``open_slots`` needs for ``service`` between two clinic dates, in 7 queries
     (one fewer given ``offering``, one fewer for a multibed service)."""
     diary = load_diary(service, first, last, practitioner=practitioner, offering=offering)
     return with_bookings(diary, first, last, exclude_booking_id=exclude_booking_id)
@@ -154,10 +157,10 @@ def load_diary(
     practitioner: Practitioner | None = None,
     offering: Sequence[int] | None = None,
 ) -> Schedule:
-    """Everything but the bookings, in 5 queries: who offers ``service`` (unless the caller
+    """Everything but the bookings, in 6 queries: who offers ``service`` (unless the caller
     has just read them: ``offering``, bookable practitioner ids), their weekly hours (not for a
-    multibed service), dated exceptions, time off and multibed shifts. It changes far less
-    often than bookings do."""
+    multibed service), dated exceptions, the clinic's closures, time off and multibed shifts.
+    It changes far less often than bookings do."""
     tz = service.clinic.tz
     window_start, window_end = _window(first, last, tz)
 
@@ -174,6 +177,9 @@ def load_diary(
     if not service.is_multibed:
         schedule.hours = weekly_hours(ids)
     schedule.extra, schedule.closed = date_exceptions(ids, first - timedelta(days=1), last)
+    # A clinic closure closes the day for everyone: private hours, extra hours and shifts.
+    schedule.closures = clinic_closed_days(service.clinic_id, first - timedelta(days=1), last)
+    schedule.closed |= {(pid, day) for day in schedule.closures for pid in ids}
 
     busy: dict[int, list[Interval]] = defaultdict(list)
     for practitioner_id, starts_at, ends_at in (
@@ -251,6 +257,20 @@ def date_exceptions(
         elif start and end:
             extra.setdefault((practitioner_id, day), []).append((start, end))
     return extra, closed
+
+
+def clinic_closed_days(clinic_id: int, first: date, last: date) -> dict[date, str]:
+    """The dates between two clinic dates on which the clinic is closed, each with the reason
+    patients are shown, in one query."""
+    closed: dict[date, str] = {}
+    for first_day, last_day, reason in (
+        ClinicClosure.objects.filter(clinic_id=clinic_id, first_day__lte=last, last_day__gte=first)
+        .order_by()
+        .values_list("first_day", "last_day", "reason")
+    ):
+        for day in days_between(max(first_day, first), min(last_day, last)):
+            closed[day] = reason
+    return closed
 
 
 def with_bookings(
@@ -487,6 +507,7 @@ __all__ = [
     "Policy",
     "Schedule",
     "Slot",
+    "clinic_closed_days",
     "day_slots",
     "find_open_slots",
     "load_diary",

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
-from booking.availability import shift_days, wall_to_utc, working_hours
+from booking.availability import clinic_closed_days, shift_days, wall_to_utc, working_hours
 from booking.models import (
     ACTIVE_STATUSES,
     LONGEST_BLOCK,
@@ -99,6 +99,7 @@ class CalendarData:
     hours: dict[tuple[int, int], list[tuple[time, time]]]  # by practitioner and weekday
     extra: dict[Cell, list[tuple[time, time]]]
     closed: set[Cell]
+    clinic_closed: dict[date, str]  # the days the whole clinic is closed, with the reason
     time_off: dict[int, list[TimeOff]]
     shift_blocks: dict[Cell, list[ShiftBlock]]
 
@@ -125,6 +126,9 @@ def load_calendar(
         ends_at__gt=start,
     )
     hours, extra, closed = working_hours(ids, first, last)
+    # A clinic closure closes the day for everyone; the visits booked on it are still drawn.
+    clinic_closed = clinic_closed_days(clinic.pk, first, last)
+    closed |= {(pid, day) for day in clinic_closed for pid in ids}
     blocks = _shift_blocks(ids, first, last, tz, closed)
     # Stays are counted into their shift; one outside every shift (the shift was changed
     # since) is drawn as a visit.
@@ -156,6 +160,7 @@ def load_calendar(
         hours=hours,
         extra=extra,
         closed=closed,
+        clinic_closed=clinic_closed,
         time_off=dict(time_off),
         shift_blocks=blocks,
     )
