@@ -78,8 +78,10 @@ def check_closure(clinic: Clinic, asked: ClosureRequest, *, today: date) -> None
 def _lock_the_clinic_diary(clinic: Clinic) -> None:
     # The booking service's locks (``booking.services.lock_capacity``), for every practitioner
     # and room of the clinic, in the same order (practitioners, then rooms, by id). The clinic's
-    # row first serialises two closures of a clinic with nobody on its team yet.
-    Clinic.objects.select_for_update().filter(pk=clinic.pk).exists()
+    # row first serialises two closures of a clinic with nobody on its team yet; "no key", as
+    # every booking's and message's foreign key takes a key-share lock on that row at commit
+    # (a plain FOR UPDATE deadlocked against a booking committing meanwhile).
+    Clinic.objects.select_for_update(no_key=True).filter(pk=clinic.pk).exists()
     list(
         Practitioner.objects.filter(clinic=clinic)
         .select_for_update()
