@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -40,7 +42,7 @@ def _close_tuesday(clinic: Clinic, by: User) -> ClinicClosure:
 def test_a_booking_asked_while_a_closure_is_being_added_waits_and_is_refused(
     private: Service, policies: Clinic, patient: User, front_desk: User
 ) -> None:
-    added, outcome = threading.Event(), {}
+    added, outcome = threading.Event(), dict[str, Any]()
 
     def closer() -> None:
         try:
@@ -72,7 +74,7 @@ def test_a_booking_asked_while_a_closure_is_being_added_waits_and_is_refused(
 def test_a_closure_asked_while_a_booking_is_being_made_waits_and_lists_it(
     private: Service, policies: Clinic, patient: User, front_desk: User
 ) -> None:
-    locked, outcome = threading.Event(), {}
+    locked, outcome = threading.Event(), dict[str, Any]()
 
     def booker() -> None:
         try:
@@ -112,14 +114,16 @@ def test_many_bookings_racing_a_closure_are_each_refused_or_listed(
     times = [local(TUE, 9) + timedelta(minutes=75 * i) for i in range(2)] + [
         local(TUE, 13) + timedelta(minutes=75 * i) for i in range(3)
     ]
-    attempts = [
+    attempts: list[Callable[[], Any]] = []
+    attempts += [
         partial(
             booking_create,
             BookingRequest(patient=p, service=private, starts_at=times[i % len(times)]),
             now=NOW,
         )
         for i, p in enumerate(patients[:6])
-    ] + [
+    ]
+    attempts += [
         partial(
             booking_create,
             BookingRequest(
