@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
-from booking.availability import clinic_closed_days, shift_days, wall_to_utc, working_hours
+from booking.availability import shift_days, wall_to_utc, working_hours
 from booking.models import (
     ACTIVE_STATUSES,
     LONGEST_BLOCK,
@@ -125,10 +125,8 @@ def load_calendar(
         starts_at__lt=end,
         ends_at__gt=start,
     )
-    hours, extra, closed = working_hours(ids, first, last)
     # A clinic closure closes the day for everyone; the visits booked on it are still drawn.
-    clinic_closed = clinic_closed_days(clinic.pk, first, last)
-    closed |= {(pid, day) for day in clinic_closed for pid in ids}
+    hours, extra, closed, clinic_closed = working_hours(ids, first, last, clinic_id=clinic.pk)
     blocks = _shift_blocks(ids, first, last, tz, closed)
     # Stays are counted into their shift; one outside every shift (the shift was changed
     # since) is drawn as a visit.
