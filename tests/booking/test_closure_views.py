@@ -134,3 +134,16 @@ def test_reopening_removes_the_closure_once(policies: Clinic, front_desk: User) 
     again = client.post(f"/desk/closures/{closure.pk}/reopen/", follow=True)
     assert "already removed" in again.content.decode()
     assert client.get(f"/desk/closures/{closure.pk}/").status_code == 404
+
+
+def test_the_room_lane_says_the_clinic_is_closed_that_day(
+    multibed: Service, shift: MultibedShift, policies: Clinic, front_desk: User, practitioner: User
+) -> None:
+    ClinicClosure.objects.create(clinic=policies, first_day=TUE, last_day=TUE, reason="Flood")
+    desk_page = client_for(front_desk).get("/practice/room/?date=2027-03-02").content.decode()
+    assert "data-clinic-closed" in desk_page and "Flood" in desk_page
+    assert "/desk/closures/" in desk_page
+    mei_page = client_for(practitioner).get("/practice/room/?date=2027-03-02").content.decode()
+    assert "data-clinic-closed" in mei_page and "/desk/closures/" not in mei_page
+    open_day = client_for(front_desk).get("/practice/room/?date=2027-03-09").content.decode()
+    assert "data-clinic-closed" not in open_day
