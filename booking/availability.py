@@ -16,12 +16,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, F, IntegerField, Q, TimeField, Value
 
 from booking.models import (
     ACTIVE_STATUSES,
     LONGEST_BLOCK,
     Booking,
+    ClinicClosure,
     DateException,
     ExceptionKind,
     MultibedShift,
@@ -70,6 +71,8 @@ class Schedule:
     hours: dict[tuple[int, int], list[tuple[time, time]]] = field(default_factory=dict)
     extra: dict[tuple[int, date], list[tuple[time, time]]] = field(default_factory=dict)
     closed: set[tuple[int, date]] = field(default_factory=set)
+    # The days the whole clinic is closed, with the reason patients are shown ("" for none).
+    closures: dict[date, str] = field(default_factory=dict)
     shifts: list[MultibedShift] = field(default_factory=list)
     # Per practitioner: merged, sorted intervals when they cannot see a private patient.
     busy: dict[int, list[Interval]] = field(default_factory=dict)
@@ -156,8 +159,8 @@ def load_diary(
 ) -> Schedule:
     """Everything but the bookings, in 5 queries: who offers ``service`` (unless the caller
     has just read them: ``offering``, bookable practitioner ids), their weekly hours (not for a
-    multibed service), dated exceptions, time off and multibed shifts. It changes far less
-    often than bookings do."""
+    multibed service), dated exceptions with the clinic's closures, time off and multibed shifts.
+    It changes far less often than bookings do."""
     tz = service.clinic.tz
     window_start, window_end = _window(first, last, tz)
 
@@ -173,7 +176,10 @@ def load_diary(
     # Multibed sessions run by the room's shifts: the weekly hours are the private diary's.
     if not service.is_multibed:
         schedule.hours = weekly_hours(ids)
-    schedule.extra, schedule.closed = date_exceptions(ids, first - timedelta(days=1), last)
+    # A clinic closure closes the day for everyone: private hours, extra hours and shifts.
+    schedule.extra, schedule.closed, schedule.closures = date_exceptions(
+        ids, first - timedelta(days=1), last, clinic_id=service.clinic_id
+    )
 
     busy: dict[int, list[Interval]] = defaultdict(list)
     for practitioner_id, starts_at, ends_at in (
@@ -212,12 +218,18 @@ Hours = list[tuple[time, time]]  # wall-clock (start, end) pairs
 
 
 def working_hours(
-    ids: list[int], first: date, last: date
-) -> tuple[dict[tuple[int, int], Hours], dict[tuple[int, date], Hours], set[tuple[int, date]]]:
+    ids: list[int], first: date, last: date, *, clinic_id: int
+) -> tuple[
+    dict[tuple[int, int], Hours],
+    dict[tuple[int, date], Hours],
+    set[tuple[int, date]],
+    dict[date, str],
+]:
     """These practitioners' weekly hours by (practitioner, weekday), their extra hours by
-    (practitioner, date) and their closed days between two dates, in two queries."""
-    extra, closed = date_exceptions(ids, first, last)
-    return weekly_hours(ids), extra, closed
+    (practitioner, date), their closed days and the clinic's closed days (with the reason
+    patients are shown) between two dates, in two queries."""
+    extra, closed, closures = date_exceptions(ids, first, last, clinic_id=clinic_id)
+    return weekly_hours(ids), extra, closed, closures
 
 
 def weekly_hours(ids: list[int]) -> dict[tuple[int, int], Hours]:
@@ -234,23 +246,61 @@ def weekly_hours(ids: list[int]) -> dict[tuple[int, int], Hours]:
     return hours
 
 
+# The columns both halves of ``date_exceptions``'s query give, in this order: annotations only,
+# added in the same order on both sides, so the UNION lines them up on every database.
+_DATED = ("d_practitioner", "d_first", "d_last", "d_kind", "d_start", "d_end", "d_words")
+_CLINIC_CLOSED = "clinic"
+
+
 def date_exceptions(
-    ids: list[int], first: date, last: date
-) -> tuple[dict[tuple[int, date], Hours], set[tuple[int, date]]]:
-    """These practitioners' extra hours by (practitioner, date) and their closed days between
-    two dates, in one query."""
-    extra: dict[tuple[int, date], Hours] = {}
-    closed: set[tuple[int, date]] = set()
-    for practitioner_id, day, kind, start, end in (
+    ids: list[int], first: date, last: date, *, clinic_id: int
+) -> tuple[dict[tuple[int, date], Hours], set[tuple[int, date]], dict[date, str]]:
+    """These practitioners' extra hours by (practitioner, date) and closed days, and the days
+    the whole clinic is closed (``ClinicClosure``, with the reason patients are shown), between
+    two dates, in one query; a clinic closure closes the day for each of ``ids`` too."""
+    exceptions = (
         DateException.objects.filter(practitioner_id__in=ids, date__gte=first, date__lte=last)
         .order_by()
-        .values_list("practitioner_id", "date", "kind", "start_time", "end_time")
+        .annotate(
+            d_practitioner=F("practitioner_id"),
+            d_first=F("date"),
+            d_last=F("date"),
+            d_kind=F("kind"),
+            d_start=F("start_time"),
+            d_end=F("end_time"),
+            d_words=Value("", output_field=CharField()),
+        )
+        .values_list(*_DATED)
+    )
+    clinic_closed = (
+        ClinicClosure.objects.filter(clinic_id=clinic_id, first_day__lte=last, last_day__gte=first)
+        .order_by()
+        .annotate(
+            d_practitioner=Value(None, output_field=IntegerField()),
+            d_first=F("first_day"),
+            d_last=F("last_day"),
+            d_kind=Value(_CLINIC_CLOSED, output_field=CharField()),
+            d_start=Value(None, output_field=TimeField()),
+            d_end=Value(None, output_field=TimeField()),
+            d_words=F("reason"),
+        )
+        .values_list(*_DATED)
+    )
+    extra: dict[tuple[int, date], Hours] = {}
+    closed: set[tuple[int, date]] = set()
+    closures: dict[date, str] = {}
+    for practitioner_id, day, until, kind, start, end, words in exceptions.union(
+        clinic_closed, all=True
     ):
-        if kind == ExceptionKind.CLOSED:
+        if kind == _CLINIC_CLOSED:
+            for closed_day in days_between(max(day, first), min(until, last)):
+                closures[closed_day] = words
+        elif kind == ExceptionKind.CLOSED:
             closed.add((practitioner_id, day))
         elif start and end:
             extra.setdefault((practitioner_id, day), []).append((start, end))
-    return extra, closed
+    closed |= {(pid, day) for day in closures for pid in ids}
+    return extra, closed, closures
 
 
 def with_bookings(

@@ -76,7 +76,7 @@ def _unpack(packed: Packed) -> Slot:
 # In the keys of the entries below: change it when what they store changes shape (a key added
 # to ``_diary_rows``, say), so a deploy never reads the old shape. Model columns need no such
 # care: rows check their own.
-LAYOUT = 1
+LAYOUT = 2
 
 # A model row as plain values: its column names (attnames) and their values. Entries hold rows,
 # never pickled model instances, and a row whose columns are not the model's current ones (a
@@ -148,6 +148,7 @@ def _diary_rows(diary: Schedule) -> dict[str, Any]:
         "hours": diary.hours,
         "extra": diary.extra,
         "closed": diary.closed,
+        "closures": diary.closures,
         "shifts": [_row(shift) for shift in diary.shifts],
         "busy": diary.busy,
         "off": diary.off,
@@ -181,6 +182,7 @@ def _cached_diary(
         hours=rows["hours"],
         extra=rows["extra"],
         closed=rows["closed"],
+        closures=rows["closures"],
         shifts=[shift for shift in shifts if shift is not None],
         busy=rows["busy"],
         off=rows["off"],
@@ -242,3 +244,17 @@ def cached_runs_between(
     who = practitioner.pk if practitioner is not None else "any"
     diary = _cached_diary(service, first, last, who=who, practitioner=practitioner)
     return has_sessions(diary, first, last, now=now)
+
+
+def cached_closures(
+    service: Service,
+    first: date,
+    last: date,
+    *,
+    practitioner: Practitioner | None = None,
+) -> dict[date, str]:
+    """The days between two clinic dates the clinic is closed, with the reason patients are
+    shown: read from the diary the week page has just read (cached), so it costs no query."""
+    who = practitioner.pk if practitioner is not None else "any"
+    diary = _cached_diary(service, first, last, who=who, practitioner=practitioner)
+    return {day: reason for day, reason in diary.closures.items() if first <= day <= last}

@@ -373,6 +373,47 @@ class TimeOff(models.Model):
             )
 
 
+class ClinicClosure(models.Model):
+    """Whole days the clinic is closed (bank holidays, a flood, a training day): from
+    ``first_day`` to ``last_day``, both included, on the clinic's calendar. Nobody can book a
+    visit starting on them; visits booked before stay booked until the desk moves or cancels
+    them (``booking.closures``)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="closures")
+    first_day = models.DateField("closed from")
+    last_day = models.DateField("closed until (included)")
+    reason = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Patients see this on the booking pages, e.g. Closed for the holidays.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AvailabilityQuerySet["ClinicClosure"].as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["first_day"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=models.F("first_day")),
+                name="closure_last_day_not_before_first",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["clinic", "last_day"], name="closure_clinic_last_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Closed {self.first_day} to {self.last_day}"
+
+
 class Room(models.Model):
     """The multibed room: N recliners shared by patients with staggered starts."""
 

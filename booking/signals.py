@@ -9,6 +9,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from booking.cache_version import invalidate
 from booking.models import (
     Booking,
+    ClinicClosure,
     DateException,
     MultibedShift,
     Practitioner,
@@ -22,6 +23,7 @@ from portal.models import Clinic, Role, User
 SOURCES = (
     Booking,
     Clinic,
+    ClinicClosure,
     DateException,
     MultibedShift,
     Practitioner,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import views, waitlist_views
+from booking import closure_views, views, waitlist_views
 
 app_name = "booking"
 
@@ -15,5 +15,8 @@ urlpatterns = [
     path("bookings/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("book/<slug:slug>/waiting-list/", waitlist_views.join, name="waitlist_join"),
     path("waiting-list/<int:pk>/leave/", waitlist_views.leave, name="waitlist_leave"),
+    path("desk/closures/", closure_views.closures, name="closures"),
+    path("desk/closures/<int:pk>/", closure_views.closure, name="closure"),
+    path("desk/closures/<int:pk>/reopen/", closure_views.closure_reopen, name="closure_reopen"),
     path("waiting-list/offer/<str:token>/", waitlist_views.offer, name="waitlist_offer"),
 ]

@@ -15,7 +15,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import notices, services
-from booking.availability_cache import cached_bookable_service, cached_runs_between
+from booking.availability_cache import (
+    cached_bookable_service,
+    cached_closures,
+    cached_runs_between,
+)
 from booking.confirm_page import chosen_practitioner, render_confirm, week_url
 from booking.eligibility import booking_standing, check_eligibility
 from booking.errors import BookingError
@@ -131,9 +135,11 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     )
     # Each time's link names its practitioner, so "any practitioner" books who it says.
     link = f"{reverse('booking:confirm', args=[slug])}?{'&'.join(filter(None, (carry, 'start=')))}"
+    sunday = monday + timedelta(days=6)
     shown = build_week(
         slots,
         link=link,
+        closures=cached_closures(service, monday, sunday, practitioner=practitioner),
         monday=monday,
         today=now.astimezone(tz).date(),
         horizon_end=(now + timedelta(days=service.clinic.booking_horizon_days))
@@ -143,7 +149,7 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     )
     # No open time: fully booked, or no session at all (closed days, nobody working)?
     no_sessions = not slots and not cached_runs_between(
-        service, monday, monday + timedelta(days=6), now=now, practitioner=practitioner
+        service, monday, sunday, now=now, practitioner=practitioner
     )
     return render(
         request,

@@ -51,6 +51,8 @@ class WeekDay:
     is_today: bool
     parts: list[DayPart]  # only the parts with times
     count: int
+    closed: bool = False  # the whole clinic is closed (``booking.closures``)
+    closed_reason: str = ""  # what patients are told, "" for none
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Week:
     prev_monday: date | None  # None: this week is the first that can be booked
     next_monday: date | None  # None: the next week is past the booking horizon
     count: int  # open times in the whole week; 0 is "fully booked"
+    closed_days: int = 0  # days of the week the clinic is closed
 
 
 def monday_of(day: date) -> date:
@@ -170,9 +173,12 @@ def build_week(
     horizon_end: date,
     tz: ZoneInfo,
     link: str = "",
+    closures: dict[date, str] | None = None,
 ) -> Week:
     """The week starting ``monday``: each day's open times, one per start, by part of day;
-    ``link`` is the confirm page's address up to the start time's value."""
+    ``link`` is the confirm page's address up to the start time's value; ``closures`` the
+    days the clinic is closed, with the reason patients are told."""
+    closures = closures or {}
     by_day = slots_by_day(slots, tz)
     days = []
     total = 0
@@ -188,6 +194,8 @@ def build_week(
                 is_today=day == today,
                 parts=_parts(choices),
                 count=len(choices),
+                closed=day in closures,
+                closed_reason=closures.get(day, ""),
             )
         )
     next_monday = monday + timedelta(days=7)
@@ -198,4 +206,5 @@ def build_week(
         prev_monday=monday - timedelta(days=7) if monday > today else None,
         next_monday=next_monday if next_monday <= horizon_end else None,
         count=total,
+        closed_days=sum(1 for day in days if day.closed),
     )

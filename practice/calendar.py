@@ -81,6 +81,7 @@ class Column:
     # Working hours as (row, span) bands, drawn behind the entries.
     open_bands: list[tuple[int, int]] = field(default_factory=list)
     closed_all_day: bool = False
+    clinic_closed: str | None = None  # the clinic is closed: the reason ("" for none)
     # Rows this day's clock never shows (the hour the clocks skip, or another day's repeated
     # hour in a week view), as (row, span) bands drawn hatched.
     gap_bands: list[tuple[int, int]] = field(default_factory=list)
@@ -236,6 +237,7 @@ def build_grid(data: CalendarData, *, by: str = "day") -> Grid:
             practitioner=practitioner,
             is_today=day == today,
             closed_all_day=(practitioner.pk, day) in data.closed,
+            clinic_closed=data.clinic_closed.get(day),
             entries=_column_entries(data, practitioner, day),
             hours=_open_ranges(data, practitioner.pk, day),
         )

@@ -99,6 +99,7 @@ class CalendarData:
     hours: dict[tuple[int, int], list[tuple[time, time]]]  # by practitioner and weekday
     extra: dict[Cell, list[tuple[time, time]]]
     closed: set[Cell]
+    clinic_closed: dict[date, str]  # the days the whole clinic is closed, with the reason
     time_off: dict[int, list[TimeOff]]
     shift_blocks: dict[Cell, list[ShiftBlock]]
 
@@ -124,7 +125,8 @@ def load_calendar(
         starts_at__lt=end,
         ends_at__gt=start,
     )
-    hours, extra, closed = working_hours(ids, first, last)
+    # A clinic closure closes the day for everyone; the visits booked on it are still drawn.
+    hours, extra, closed, clinic_closed = working_hours(ids, first, last, clinic_id=clinic.pk)
     blocks = _shift_blocks(ids, first, last, tz, closed)
     # Stays are counted into their shift; one outside every shift (the shift was changed
     # since) is drawn as a visit.
@@ -156,6 +158,7 @@ def load_calendar(
         hours=hours,
         extra=extra,
         closed=closed,
+        clinic_closed=clinic_closed,
         time_off=dict(time_off),
         shift_blocks=blocks,
     )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from booking.models import (
     Booking,
     BookingStatus,
+    ClinicClosure,
     DateException,
     ExceptionKind,
     PaymentMode,
@@ -238,6 +239,15 @@ def _handover_export_id(w: World) -> int:
     return export.pk
 
 
+def _closure(w: World) -> ClinicClosure:
+    """A day the clinic is closed, three weeks on (made on first use)."""
+    day = (timezone.now() + timedelta(days=21)).date()
+    closure, _ = ClinicClosure.objects.get_or_create(
+        clinic=w.clinic, first_day=day, last_day=day, defaults={"reason": "Training day"}
+    )
+    return closure
+
+
 def _alex_waiting(w: World) -> WaitlistEntry:
     """Alex on the waiting list for the treatment (made on first use)."""
     entry, _ = WaitlistEntry.objects.get_or_create(
@@ -288,6 +298,8 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("booking:detail", "pk"): lambda w: w.booking.pk,
     ("booking:cancel", "pk"): lambda w: w.booking.pk,
     ("booking:waitlist_join", "slug"): lambda w: w.service.slug,
+    ("booking:closure", "pk"): lambda w: _closure(w).pk,
+    ("booking:closure_reopen", "pk"): lambda w: _closure(w).pk,
     ("booking:waitlist_leave", "pk"): lambda w: _alex_waiting(w).pk,
     ("booking:waitlist_offer", "token"): _alex_offer_token,
     ("practice:waitlist_remove", "pk"): lambda w: _alex_waiting(w).pk,

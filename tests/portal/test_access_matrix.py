@@ -95,6 +95,10 @@ EXPECTED: dict[str, Expect] = {
     "booking:waitlist_join": BOOKING_FLOW,
     "booking:waitlist_leave": OWN_PATIENT_OBJECT,
     "booking:waitlist_offer": rule("login", "ok", 403, 403, 403, 403, 403),
+    # Closing the whole clinic for some days: a booking rule, the desk's and the owner's.
+    "booking:closures": DESK,
+    "booking:closure": DESK,
+    "booking:closure_reopen": DESK,
     "practice:waitlist": TEAM,
     "practice:waitlist_remove": TEAM,
     "practice:waitlist_offer": TEAM,

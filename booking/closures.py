@@ -1,0 +1,150 @@
+"""Whole-clinic closures: days nobody can book (bank holidays, a flood, a training day).
+
+A closure closes its days in availability (``booking.availability.load_diary``), so no
+private, assessment or multibed time opens on them, online or at the desk, and waiting-list
+offers (which follow availability) skip them. Visits booked before the closure are never
+cancelled by it: the closure's page lists them for the desk to move or cancel, each patient
+told by the usual emails.
+
+Concurrency: adding a closure takes the row locks a booking takes (every practitioner of the
+clinic, then the rooms, in id order, after the clinic's row), so a booking racing it either
+commits first and is listed with the closure, or waits and then finds the day closed when it
+re-computes availability under its locks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from booking.availability import wall_to_utc
+from booking.errors import BookingError
+from booking.models import CHANGEABLE_STATUSES, Booking, ClinicClosure, Practitioner, Room
+from portal.models import Clinic, User
+
+# A typo (2072 for 2027) must not close the clinic for decades; a long refit can be two.
+MAX_CLOSURE_DAYS = 366
+
+
+class ClosureError(BookingError):
+    """A closure that cannot be added, with a message fit to show next to the form."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ClosureRequest:
+    first_day: date
+    last_day: date
+    reason: str = ""
+
+
+def check_closure(clinic: Clinic, asked: ClosureRequest, *, today: date) -> None:
+    """Refuse a closure that ends before it starts, starts in the past, is longer than
+    ``MAX_CLOSURE_DAYS`` or overlaps another of the clinic's closures."""
+    if asked.last_day < asked.first_day:
+        raise ClosureError(
+            "The last closed day must be on or after the first closed day.", field="last_day"
+        )
+    if asked.first_day < today:
+        raise ClosureError(
+            "The first closed day has passed. Choose today or a later date.", field="first_day"
+        )
+    if (asked.last_day - asked.first_day).days + 1 > MAX_CLOSURE_DAYS:
+        raise ClosureError(
+            f"A closure can last at most {MAX_CLOSURE_DAYS} days. Check the year of the last day.",
+            field="last_day",
+        )
+    clash = (
+        ClinicClosure.objects.filter(
+            clinic=clinic, first_day__lte=asked.last_day, last_day__gte=asked.first_day
+        )
+        .order_by("first_day")
+        .first()
+    )
+    if clash is not None:
+        raise ClosureError(
+            f"The clinic is already closed from {clash.first_day:%-d %B %Y} to "
+            f"{clash.last_day:%-d %B %Y}. Reopen those days first, or choose days around them.",
+            field="first_day",
+        )
+
+
+def _lock_the_clinic_diary(clinic: Clinic) -> None:
+    # The booking service's locks (``booking.services.lock_capacity``), for every practitioner
+    # and room of the clinic, in the same order (practitioners, then rooms, by id). The clinic's
+    # row first serialises two closures of a clinic with nobody on its team yet; "no key", as
+    # every booking's and message's foreign key takes a key-share lock on that row at commit
+    # (a plain FOR UPDATE deadlocked against a booking committing meanwhile).
+    Clinic.objects.select_for_update(no_key=True).filter(pk=clinic.pk).exists()
+    list(
+        Practitioner.objects.filter(clinic=clinic)
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    list(Room.objects.filter(clinic=clinic).select_for_update().order_by("pk").values_list("pk"))
+
+
+def closure_add(*, clinic: Clinic, asked: ClosureRequest, by: User, today: date) -> ClinicClosure:
+    """Close the clinic on the days asked (see the module for the locks); the visits already
+    booked on them stay booked (``visits_in_closure``)."""
+    with transaction.atomic():
+        _lock_the_clinic_diary(clinic)
+        check_closure(clinic, asked, today=today)
+        # Saved through the model: its post_save signal forgets the cached open times (and
+        # diaries) once this commits.
+        return ClinicClosure.objects.create(
+            clinic=clinic,
+            first_day=asked.first_day,
+            last_day=asked.last_day,
+            reason=asked.reason.strip(),
+            created_by=by,
+        )
+
+
+def closure_remove(*, clinic: Clinic, closure_id: int) -> bool:
+    """Reopen a closure's days; False when it was already removed."""
+    deleted, _ = ClinicClosure.objects.filter(pk=closure_id, clinic=clinic).delete()
+    return bool(deleted)
+
+
+def closure_bounds(closure: ClinicClosure) -> tuple[datetime, datetime]:
+    """The closure as instants: from the first day's midnight to the midnight after the last
+    day, on the clinic's clock."""
+    tz = closure.clinic.tz
+    return wall_to_utc(closure.first_day, time.min, tz), wall_to_utc(
+        closure.last_day + timedelta(days=1), time.min, tz
+    )
+
+
+def visits_in_closure(closure: ClinicClosure) -> QuerySet[Booking]:
+    """The visits still to move or cancel: booked (or held for payment) and starting on one of
+    the closed days, in time order."""
+    start, end = closure_bounds(closure)
+    return (
+        Booking.objects.filter(
+            clinic_id=closure.clinic_id,
+            status__in=CHANGEABLE_STATUSES,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("patient", "service", "practitioner", "room")
+        .order_by("starts_at", "pk")
+    )
+
+
+def upcoming_closures(clinic: Clinic, *, today: date) -> list[tuple[ClinicClosure, int]]:
+    """The closures not yet over, soonest first, each with how many visits are still booked
+    in it."""
+    closures = list(
+        ClinicClosure.objects.filter(clinic=clinic, last_day__gte=today)
+        .select_related("clinic", "created_by")
+        .order_by("first_day")
+    )
+    return [(closure, visits_in_closure(closure).count()) for closure in closures]
