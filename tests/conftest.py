@@ -1,14 +1,67 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from portal.models import Clinic, Role, User
 from tests.factories import UserFactory
 from tests.redis_dbs import worker_environments
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        metavar="INSTANT",
+        default=None,
+        help=(
+            "Run the whole session as if the wall clock read INSTANT (ISO 8601 with its offset, "
+            "e.g. 2026-12-07T17:48:00+00:00), ticking on from there: time-machine travels "
+            "before the test databases and live servers start, in every xdist worker."
+        ),
+    )
+
+
+def clock_instant(value: str) -> datetime:
+    """The ``--clock`` value as an aware datetime; a usage error if it is not one."""
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"--clock: {value!r} is not an ISO 8601 instant") from None
+    if instant.tzinfo is None:
+        # A naive instant would be read in the machine's zone: say which one is meant.
+        raise pytest.UsageError(f"--clock: {value!r} needs its UTC offset (e.g. +00:00)")
+    return instant
+
+
+_session_clock: list[time_machine.travel] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest_configure runs in the controller and in each xdist worker before any session
+    # fixture (test databases, live_server, localstripe), so all of them see the travelled
+    # clock; tests that travel themselves nest inside it. Subprocesses (Chromium, Celery
+    # workers, localstripe) and PostgreSQL's now() keep the real clock.
+    value = config.getoption("--clock", default=None)
+    if value:
+        travel = time_machine.travel(clock_instant(value), tick=True)
+        travel.start()
+        _session_clock.append(travel)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _session_clock:
+        _session_clock.pop().stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    value = config.getoption("--clock", default=None)
+    return f"clock: travelled to {value} (time-machine, ticking)" if value else None
 
 
 @pytest.hookimpl(optionalhook=True)
