@@ -48,6 +48,7 @@ from tests.intake.factories import full_answers, raw
 CASES = yaml.safe_load(Path(__file__).with_name("patients2.yaml").read_text(encoding="utf-8"))[
     "patients"
 ]
+KNOWN_OVER = frozenset({"q11", "q37", "q55"})
 LADDER = ("fine", "note", "same_day", "review", "urgent", "emergency")
 RANK = {name: i for i, name in enumerate(LADDER)}
 
@@ -306,7 +307,9 @@ def test_each_patient_gets_a_safe_outcome_at_every_step(
 ) -> None:
     steps = run_patient(case, private, mei)
     wrong = [f"{s.step}: {s.verdict} ({'; '.join(s.problems)}): {s.what}" for s in steps]
-    assert all(s.verdict == "right" for s in steps), f"{case['story']}\n" + "\n".join(wrong)
+    # Left over-escalated on purpose (patients2.yaml's header): never under-escalated.
+    allowed = ("right", "over") if case["id"] in KNOWN_OVER else ("right",)
+    assert all(s.verdict in allowed for s in steps), f"{case['story']}\n" + "\n".join(wrong)
 
 
 def report(steps: list[Step]) -> str:
