@@ -7,6 +7,7 @@ sign at check-in means the same level and plain-words reason as at intake.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from intake.triage import (
     CALL_REQUESTED,
@@ -35,6 +36,9 @@ HIGH_PAIN = 7
 EARLY_TREATMENTS = 2
 # "No improvement across three or more treatments" asks for a review of the course.
 REVIEW_AFTER = 3
+# Pain scores rising at this many check-ins in a row, never reported better, ask for gentler
+# treatment even when each week is "about the same".
+RISING_CHECKINS = 3
 
 
 # Acupuncture's own adverse events and the back-pain red flags, asked at every check-in
@@ -206,9 +210,23 @@ def _high_since_last_checkin(facts: CheckinFacts) -> bool:
     )
 
 
+def _much_worse_later(facts: CheckinFacts) -> bool:
+    # Whole patients round 2: much worse and severe after a later treatment is no longer the
+    # expected early reaction; a GP finds out what is happening (the needles or not).
+    return (
+        facts.stage == "checkin"
+        and facts.comparison == "much_worse"
+        and facts.treatment_number > EARLY_TREATMENTS
+        and facts.pain_now >= SEVERE_PAIN
+    )
+
+
 def _still_worse_rule(facts: CheckinFacts) -> Outcome:
     if facts.stage == "recheck" and facts.comparison in WORSE:
         summary, kind = "Still worse at the re-check", "recheck_still_worse"
+    elif _much_worse_later(facts):
+        summary = f"Much worse, {facts.pain_now}/10, after treatment {facts.treatment_number}"
+        kind = "much_worse_later"
     elif _persistent_pain(facts):
         summary, kind = f"Pain at {facts.pain_now}/10 for several days", "pain_persistent"
     elif _high_since_last_checkin(facts):
@@ -229,6 +247,30 @@ def _gentler_rule(facts: CheckinFacts) -> Outcome:
     return Outcome(
         flags=("treat_gently",),
         alerts=(("routine", "checkin_worse", f"Worse after {why}: treat more gently"),),
+        notes=("treat_gently",),
+    )
+
+
+def _rising_rule(facts: CheckinFacts) -> Outcome:
+    # Whole patients round 2: "about the same" each week (against the morning of the visit)
+    # while the score creeps up at every check-in (4, 5, 6) is a worsening course.
+    scores = (*facts.earlier_checkin_pain[-(RISING_CHECKINS - 1) :], facts.pain_now)
+    if (
+        facts.stage != "checkin"
+        or facts.comparison not in NOT_BETTER
+        or len(scores) < RISING_CHECKINS
+        or not all(a < b for a, b in pairwise(scores))
+    ):
+        return Outcome()
+    return Outcome(
+        flags=("treat_gently",),
+        alerts=(
+            (
+                "routine",
+                "checkin_rising",
+                f"Pain higher at {RISING_CHECKINS} check-ins in a row: treat more gently",
+            ),
+        ),
         notes=("treat_gently",),
     )
 
@@ -266,6 +308,7 @@ CHECKIN_RULES = (
     _early_worse_rule,
     _still_worse_rule,
     _gentler_rule,
+    _rising_rule,
     _review_rule,
     _call_rule,
 )

@@ -32,6 +32,14 @@ RETRACT_REACH = 8
 CONDITIONALS = frozenset({"if", "whether"})
 # Round 19: "if I ever get numbness down below" is as hypothetical as "if I had any".
 HYPOTHETICAL = frozenset({"any", "ever"})
+# Whole patients round 2: "no numbness, tingling or weakness", "denies fever, weight loss or
+# night pain": commas are not kept, so a middle item of a negated list is read as negated when
+# an "or" closes the list just after it and a negator opens it this many words before.
+LIST_REACH = 4
+# Words that start a new clause rather than continue a list ("no fever but numb down below").
+CLAUSE_BREAKS = frozenset(
+    {"but", "and", "now", "just", "only", "still", "though", "although", "however", "except"}
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class Negation:
         start: int,
         negated_ends: set[int],
         claimed: frozenset[int] | set[int] = frozenset(),
+        head_end: int | None = None,
     ) -> str:
         """ "negated", "uncertain" or "" for a match starting at ``start``.
 
@@ -93,8 +102,34 @@ class Negation:
                     return "uncertain"
                 hedged = True
             elif token not in self.fillers:
+                if head_end is not None and not own_negator:
+                    return self._listed(words, i, head_end, claimed)
                 return ""
             seen += 1
+            i -= 1
+        return ""
+
+    def _listed(
+        self, words: Sequence[str], i: int, head_end: int, claimed: frozenset[int] | set[int]
+    ) -> str:
+        """ "negated" when the words up to ``i`` are earlier items of a list a negator opens and
+        an "or" closes just after the phrase's first words ("no numbness, TINGLING or ...")."""
+        closing = words[head_end : head_end + CHAIN_SKIP + 1]
+        if SENTENCE_END in closing:
+            closing = closing[: closing.index(SENTENCE_END)]
+        if not self.chain & set(closing):
+            return ""
+        items = 0
+        while i >= 0 and items <= LIST_REACH:
+            token = words[i]
+            if token == SENTENCE_END or token in CLAUSE_BREAKS or token in self.chain:
+                return ""
+            if token in self.negators:
+                return "" if i in claimed else "negated"
+            if token in self.hedges:
+                return ""
+            if token not in self.fillers:
+                items += 1
             i -= 1
         return ""
 
@@ -271,7 +306,8 @@ def _scan_words(
             for n in negated
         ):
             continue
-        state = table.negation.state(words, match.start, negated_ends, claimed)
+        head_end = max(_leading_run(match.at)) + 1
+        state = table.negation.state(words, match.start, negated_ends, claimed, head_end)
         inside = match.between(words)
         negated_from = match.start
         if not state and any(w in table.negation.negators for w in inside):

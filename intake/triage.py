@@ -71,6 +71,13 @@ REASON_TEXT: dict[str, str] = {
     "night_pain": "pain at night, or pain that nothing eases",
     "osteoporosis": "osteoporosis (thin or brittle bones)",
     "age": "new back pain under the age of 20 or over 50",
+    "self_harm": "thoughts of harming yourself or ending your life",
+    # Worded for whoever may read the patient's messages at home: names nothing.
+    "safeguarding": "something you wrote that a practitioner needs to read",
+    "pregnancy": "bleeding, fewer baby movements or your waters breaking in pregnancy: "
+    "call your maternity unit now",
+    "bleeding": "bleeding or bruising you cannot explain, or coughing up blood",
+    "aortic": "a sudden tearing pain going through to your stomach or chest",
     "unclear": "something you wrote that a practitioner needs to read",
 }
 
@@ -81,12 +88,16 @@ HAZARD_LEVEL: dict[str, Level] = {
     "breathless_chest": Level.EMERGENCY,
     "stroke_signs": Level.EMERGENCY,
     "collapse": Level.EMERGENCY,
+    "aortic": Level.EMERGENCY,
     "fainted": Level.URGENT,
     "head_injury": Level.URGENT,
     "fever": Level.URGENT,
     "needle_site_infection": Level.URGENT,
     "new_numbness": Level.URGENT,
     "cord_signs": Level.URGENT,
+    "self_harm": Level.URGENT,
+    "pregnancy": Level.URGENT,
+    "bleeding": Level.URGENT,
     "cancer_history": Level.REVIEW,
     "steroids": Level.REVIEW,
     "immune": Level.REVIEW,
@@ -96,6 +107,7 @@ HAZARD_LEVEL: dict[str, Level] = {
     "night_pain": Level.REVIEW,
     "osteoporosis": Level.REVIEW,
     "age": Level.REVIEW,
+    "safeguarding": Level.REVIEW,
     "unclear": Level.REVIEW,
 }
 
@@ -281,11 +293,14 @@ SAFETY_REVIEW = {"immune": "immune"}
 # Pairs that mean more together than apart: a doctor the same day (urgent), not only a
 # practitioner's review. A past cancer with night pain or weight loss can be spinal
 # metastases (NICE: assess within 24 hours); an injury in thin bones, or after long-term
-# steroids, can be a fracture. Each alone stays review (an old cancer is not sent to 111).
+# steroids, can be a fracture, and on blood thinners a bleed (whole patients round 2: a fall
+# at 91 on warfarin). Each alone stays review (an old cancer is not sent to 111).
 TOGETHER_URGENT: tuple[tuple[str, frozenset[str]], ...] = (
     ("cancer_history", frozenset({"night_pain", "weight_loss"})),
-    ("trauma", frozenset({"osteoporosis", "steroids"})),
+    ("trauma", frozenset({"osteoporosis", "steroids", "anticoagulants"})),
 )
+# Cautions (ticked medicines, not hazards) that complete a pair above at intake.
+TOGETHER_CAUTIONS = frozenset({"anticoagulants"})
 
 
 def raised_together(
@@ -419,7 +434,8 @@ def intake_outcome(answers: Mapping[str, object], *, today: date | None = None) 
     for reason, found in screen_text(*free_text(answers)).found:
         # Words never lower what was ticked.
         levels[reason] = max(levels.get(reason, found), found, key=rank)
-    levels = raised_together(levels, old_injury=not new_pain)
+    on_record = TOGETHER_CAUTIONS.intersection(cautions(answers))
+    levels = raised_together(levels, known=on_record, old_injury=not new_pain)
     level = highest(levels.values())
     flags: list[str] = []
     alerts: list[tuple[str, str, str]] = []

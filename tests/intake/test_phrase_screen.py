@@ -382,3 +382,14 @@ def test_a_condition_on_ever_having_a_symptom_is_unsure_not_a_hit() -> None:
     assert screen_text("I can't feel my bum, if that ever happens again I'll ring").level == (
         Level.EMERGENCY
     )
+
+
+def test_the_middle_items_of_a_negated_list_are_negated_but_not_a_list_of_symptoms() -> None:
+    # Whole patients round 2: commas are not kept, so an "or" must close the list.
+    for negated in (
+        "No numbness, tingling or weakness in my legs.",
+        "Denies fever, weight loss or night pain.",
+    ):
+        assert screen_text(negated).found == (), negated
+    assert screen_text("No fever, numb groin, can't pee.").level == Level.EMERGENCY
+    assert screen_text("No fever but tingling or numbness in my groin.").level == Level.EMERGENCY

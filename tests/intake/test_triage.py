@@ -94,6 +94,16 @@ def test_a_new_injury_in_thin_bones_or_after_long_term_steroids_is_urgent(partne
     assert intake_outcome(fell).level == Level.URGENT
 
 
+def test_an_injury_on_blood_thinners_is_urgent() -> None:
+    # Whole patients round 2 (q50): a fall on warfarin can bleed as well as break.
+    thinned = {"medication_flags": ["anticoagulants"], "duration": "weeks"}
+    fell = intake_outcome(full_answers(trauma=True, **thinned))
+    assert fell.level == Level.URGENT and fell.urgent_advice
+    assert intake_outcome(full_answers(**thinned)).level is None
+    old = {"medication_flags": ["anticoagulants"], "duration": "years"}
+    assert intake_outcome(full_answers(trauma=True, **old)).level == Level.REVIEW
+
+
 def test_cauda_equina_in_everyday_words_is_an_emergency() -> None:
     outcome = intake_outcome(
         full_answers(complaint="Back pain, and since Sunday I can't feel it when I wipe")

@@ -223,3 +223,32 @@ def test_better_without_flags_calls_or_lasting_pain_raises_nothing(f: CheckinFac
         assert outcome.flags == ()
         allowed = {"pain_persistent", "checkin_severe_pain"}
         assert all(kind in allowed for _, kind, _ in outcome.alerts)
+
+
+def test_much_worse_and_severe_after_a_later_treatment_advises_gp() -> None:
+    # Whole patients round 2 (q15): past the expected early reaction, a GP finds out why.
+    later = checkin_outcome(facts(comparison="much_worse", pain_now=9, treatment_number=3))
+    assert later.advise_gp and not later.reassure
+    assert alert_kinds(later)["much_worse_later"] == "urgent"
+    early = checkin_outcome(facts(comparison="much_worse", pain_now=9, treatment_number=2))
+    assert not early.advise_gp
+    assert not checkin_outcome(facts(comparison="worse", pain_now=9, treatment_number=3)).advise_gp
+    assert not checkin_outcome(
+        facts(comparison="much_worse", pain_now=7, treatment_number=3)
+    ).advise_gp
+
+
+def test_pain_rising_at_three_check_ins_asks_for_gentler_treatment() -> None:
+    # Whole patients round 2 (q43): "about the same" each week while the score creeps up.
+    rising = checkin_outcome(facts(comparison="same", pain_now=6, earlier_checkin_pain=(4, 5)))
+    assert "treat_gently" in rising.flags
+    assert alert_kinds(rising)["checkin_rising"] == "routine"
+    for flat in ((4, 6), (5, 5), (6,)):
+        assert (
+            "treat_gently"
+            not in checkin_outcome(
+                facts(comparison="same", pain_now=6, earlier_checkin_pain=flat)
+            ).flags
+        )
+    better = checkin_outcome(facts(comparison="better", pain_now=6, earlier_checkin_pain=(4, 5)))
+    assert "treat_gently" not in better.flags
