@@ -60,11 +60,13 @@ class Negation:
         negated_ends: set[int],
         claimed: frozenset[int] | set[int] = frozenset(),
         head_end: int | None = None,
+        listed: frozenset[int] | set[int] = frozenset(),
     ) -> str:
         """ "negated", "uncertain" or "" for a match starting at ``start``.
 
         A negator that is itself a word of a hit (``claimed``: the "not" of "can't feel my
-        foot") is a symptom, not a negation of what follows ("... and it slaps").
+        foot") is a symptom, not a negation of what follows ("... and it slaps"). ``listed``:
+        the words of phrases already read as negated, the only words a negated list may hold.
         """
         # A phrase that starts with its own negator ("can't pee", "no feeling down below") is
         # a symptom; an answer's "no" before it ("no, I haven't been able to pee") or a
@@ -103,17 +105,26 @@ class Negation:
                 hedged = True
             elif token not in self.fillers:
                 if head_end is not None and not own_negator:
-                    return self._listed(words, i, head_end, claimed)
+                    return self._listed(words, i, head_end, claimed, listed)
                 return ""
             seen += 1
             i -= 1
         return ""
 
     def _listed(
-        self, words: Sequence[str], i: int, head_end: int, claimed: frozenset[int] | set[int]
+        self,
+        words: Sequence[str],
+        i: int,
+        head_end: int,
+        claimed: frozenset[int] | set[int],
+        listed: frozenset[int] | set[int],
     ) -> str:
         """ "negated" when the words up to ``i`` are earlier items of a list a negator opens and
-        an "or" closes just after the phrase's first words ("no numbness, TINGLING or ...")."""
+        an "or" closes just after the phrase's first words ("no numbness, TINGLING or ...").
+
+        Each earlier item must be a phrase already read as negated (``listed``): in "no pain
+        relief helps, numbness in my groin or ..." or "no better, saddle numbness or ..." the
+        words after the negator are no symptom, so the list is not a list of denials."""
         closing = words[head_end : head_end + CHAIN_SKIP + 1]
         if SENTENCE_END in closing:
             closing = closing[: closing.index(SENTENCE_END)]
@@ -129,6 +140,8 @@ class Negation:
             if token in self.hedges:
                 return ""
             if token not in self.fillers:
+                if i not in listed:
+                    return ""
                 items += 1
             i -= 1
         return ""
@@ -307,7 +320,8 @@ def _scan_words(
         ):
             continue
         head_end = max(_leading_run(match.at)) + 1
-        state = table.negation.state(words, match.start, negated_ends, claimed, head_end)
+        listed = {i for n in negated for i in range(n.start, n.end)}
+        state = table.negation.state(words, match.start, negated_ends, claimed, head_end, listed)
         inside = match.between(words)
         negated_from = match.start
         if not state and any(w in table.negation.negators for w in inside):
