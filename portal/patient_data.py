@@ -162,6 +162,7 @@ OTHER_LINKS = frozenset(
         "booking.WaitlistEntry.added_by",
         "booking.WaitlistEntry.ended_by",
         "booking.WaitlistPlace.offered_by",
+        "booking.ClinicClosure.created_by",
         "intake.HealthAccess.viewer",
         "intake.RecordAccessGrant.viewer",
         "intake.Alert.acknowledged_by",

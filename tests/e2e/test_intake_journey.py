@@ -193,6 +193,8 @@ def test_patient_fills_in_part_leaves_resumes_and_sends(page: Page, live_server)
     shot_both(page, "intake-practice-diary")
     log_out(page)
     assert set(HealthAccess.objects.values_list("what", flat=True)) == {
+        # The practitioner's dashboard named Alex (what the questionnaire raised) on signing in.
+        "alerts and flags on the team's dashboard",
         "intake questionnaire",
         "pain diary",
     }
@@ -201,8 +203,9 @@ def test_patient_fills_in_part_leaves_resumes_and_sends(page: Page, live_server)
     log_in(page, base, patient.email)
     page.goto(f"{base}/me/privacy/")
     rows = page.locator("tbody tr")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)
     expect(rows.first).to_contain_text("Mei")
+    expect(page.locator("tbody")).to_contain_text("Alerts and flags on the team's dashboard")
     shot_both(page, "intake-privacy")
 
 
