@@ -1,5 +1,6 @@
 """Run attempts at the same moment, each on its own thread and database connection, as two
-browser tabs or two workers would: what each returned or raised."""
+browser tabs or two workers would: what each returned or raised. ``while_held`` runs one
+attempt while another's transaction holds its locks, for the "waits, then sees it" races."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 @dataclass
@@ -39,6 +40,51 @@ def at_once(attempts: Sequence[Callable[[], Any]], *, timeout: float = 60) -> li
         t.join(timeout=timeout)
     assert not any(t.is_alive() for t in threads), "a racer is stuck (deadlock?)"
     return outcomes
+
+
+def _attempt(attempt: Callable[[], Any]) -> Outcome:
+    try:
+        return Outcome(value=attempt())
+    except Exception as exc:  # reported by the caller's assertions
+        return Outcome(error=exc)
+
+
+def while_held(
+    first: Callable[[], Any],
+    second: Callable[[], Any],
+    *,
+    hold: float = 1.5,
+    timeout: float = 30,
+) -> tuple[Outcome, Outcome]:
+    """Run ``first`` in a transaction kept open ``hold`` seconds after it returns (its row locks
+    held), and ``second`` once ``first`` has returned: the second must wait for the commit."""
+    done = threading.Event()
+    outcomes = [Outcome(error=RuntimeError("not run")), Outcome(error=RuntimeError("not run"))]
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                outcomes[0] = _attempt(first)
+                done.set()
+                threading.Event().wait(hold)  # the second arrives meanwhile
+        finally:
+            done.set()
+            connection.close()
+
+    def follower() -> None:
+        done.wait(timeout)
+        try:
+            outcomes[1] = _attempt(second)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=follower)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), "a racer is stuck (deadlock?)"
+    return outcomes[0], outcomes[1]
 
 
 def labelled(

@@ -3,7 +3,6 @@ it committed first and is listed with the closure; never booked inside it unseen
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,7 +10,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from booking.closures import ClosureRequest, closure_add, visits_in_closure
 from booking.errors import SlotUnavailable
@@ -20,7 +19,7 @@ from booking.services import BookingRequest, booking_create
 from portal.models import Clinic, User
 from tests.booking.conftest import NOW, TUE
 from tests.booking.factories import book, local
-from tests.concurrency import at_once, labelled
+from tests.concurrency import at_once, labelled, while_held
 from tests.factories import PatientFactory
 
 pytestmark = [
@@ -28,9 +27,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="real row locks need PostgreSQL"),
     pytest.mark.usefixtures("eager_celery"),
 ]
-
-# How long the first writer keeps its transaction open once it has its locks.
-HOLD_SECONDS = 1.5
 
 
 def _close_tuesday(clinic: Clinic, by: User) -> ClinicClosure:
@@ -42,63 +38,28 @@ def _close_tuesday(clinic: Clinic, by: User) -> ClinicClosure:
 def test_a_booking_asked_while_a_closure_is_being_added_waits_and_is_refused(
     private: Service, policies: Clinic, patient: User, front_desk: User
 ) -> None:
-    added, outcome = threading.Event(), dict[str, Any]()
+    closing, booking = while_held(
+        partial(_close_tuesday, policies, front_desk),
+        partial(book, patient, private, local(TUE, 9), now=NOW),
+    )
 
-    def closer() -> None:
-        try:
-            with transaction.atomic():
-                _close_tuesday(policies, front_desk)
-                added.set()
-                threading.Event().wait(HOLD_SECONDS)  # the booking arrives meanwhile
-        finally:
-            connection.close()
-
-    def booker() -> None:
-        added.wait(10)
-        try:
-            outcome["booking"] = book(patient, private, local(TUE, 9), now=NOW)
-        except SlotUnavailable as exc:
-            outcome["refused"] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=closer), threading.Thread(target=booker)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert "refused" in outcome, outcome
+    assert closing.error is None, closing.error
+    assert isinstance(booking.error, SlotUnavailable), booking
     assert not Booking.objects.exists()
 
 
 def test_a_closure_asked_while_a_booking_is_being_made_waits_and_lists_it(
     private: Service, policies: Clinic, patient: User, front_desk: User
 ) -> None:
-    locked, outcome = threading.Event(), dict[str, Any]()
+    def close_and_list() -> list[Booking]:
+        return list(visits_in_closure(_close_tuesday(policies, front_desk)))
 
-    def booker() -> None:
-        try:
-            with transaction.atomic():
-                book(patient, private, local(TUE, 9), now=NOW)
-                locked.set()
-                threading.Event().wait(HOLD_SECONDS)
-        finally:
-            connection.close()
+    booking, closing = while_held(
+        partial(book, patient, private, local(TUE, 9), now=NOW), close_and_list
+    )
 
-    def closer() -> None:
-        locked.wait(10)
-        try:
-            closure = _close_tuesday(policies, front_desk)
-            outcome["listed"] = list(visits_in_closure(closure))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=booker), threading.Thread(target=closer)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert [b.starts_at for b in outcome["listed"]] == [local(TUE, 9)]
+    assert booking.error is None, booking.error
+    assert [b.starts_at for b in closing.value] == [local(TUE, 9)]
 
 
 def test_many_bookings_racing_a_closure_are_each_refused_or_listed(
