@@ -19,7 +19,7 @@ from booking.models import (
     TimeOff,
     WeeklyHours,
 )
-from portal.forms import FriendlyErrors
+from portal.forms import DATE_INPUT, TIME_INPUT, FriendlyErrors
 from portal.models import Clinic
 from portal.money_fields import minor_units_formfield
 from portal.policy import is_owner
@@ -132,9 +132,9 @@ class ShiftInline(admin.StackedInline[MultibedShift, Room]):
         # add and view icons, each time "Now" and a clock, with seconds. Stacked, in plain
         # inputs, it fits; practitioners and services are edited on their own pages.
         if isinstance(db_field, models.TimeField):
-            kwargs["widget"] = forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+            kwargs["widget"] = TIME_INPUT
         if isinstance(db_field, models.DateField):
-            kwargs["widget"] = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+            kwargs["widget"] = DATE_INPUT
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if isinstance(field, forms.ModelChoiceField):
             for option in ("can_add_related", "can_change_related", "can_view_related"):

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from portal.forms import FriendlyForm
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from portal.forms import DATE_INPUT, FriendlyForm
 
 
 class ClosureForm(FriendlyForm):

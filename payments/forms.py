@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from payments.pricing import PriceError, format_money, parse_amount
-from portal.forms import FriendlyForm
+from portal.forms import DATE_INPUT, FriendlyForm
 
 
 class FeeReductionRequestForm(FriendlyForm):
@@ -41,7 +41,7 @@ class FeeReductionDecisionForm(FriendlyForm):
         label="Until",
         required=False,
         help_text="Leave blank to keep the reduced fee until someone on the team changes it.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE_INPUT,
     )
     reply = forms.CharField(
         label="A note to the patient",

@@ -18,6 +18,10 @@ from portal.phones import phone_field
 # Shown for a hidden field the page itself fills in: the person did nothing wrong.
 OUT_OF_DATE = "This page was out of date. Please go back and try again."
 # The error keys a person can meet, each filled in below when a field still has Django's text.
+# The browser's own date and time pickers; they read and send ISO values whatever the locale.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
 FRIENDLY_KEYS = (
     "required",
     "invalid",
@@ -337,7 +341,7 @@ class DeskPatientForm(FriendlyForm):
     )
     date_of_birth = forms.DateField(
         label="Date of birth",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE_INPUT,
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"],
         error_messages={
             "required": "Enter the caller's date of birth.",

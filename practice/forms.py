@@ -9,13 +9,10 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from booking.models import ExceptionKind, Weekday
-from portal.forms import FriendlyForm
+from portal.forms import DATE_INPUT, TIME_INPUT, FriendlyForm
 from practice.models import Depth, Stimulation
 from practice.patient_search import Query, read_query
 from practice.services import TreatmentDetails
-
-TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class TreatmentRecordForm(FriendlyForm):

@@ -7,12 +7,10 @@ from typing import Any
 
 from django import forms
 
-from portal.forms import FriendlyForm, date_of_birth_problem
+from portal.forms import DATE_INPUT, FriendlyForm, date_of_birth_problem
 from portal.models import Role, User
 from portal.phones import phone_field
 from practice.models import PrivacyRequestKind, ReceivedVia
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RecordRequestForm(FriendlyForm):
