@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from booking.availability import wall_to_utc
 from booking.errors import BookingError
@@ -139,12 +141,29 @@ def visits_in_closure(closure: ClinicClosure) -> QuerySet[Booking]:
     )
 
 
+def closure_on(clinic: Clinic, day: date) -> ClinicClosure | None:
+    """The closure that closes the clinic on ``day``, if any (closures never overlap)."""
+    return ClinicClosure.objects.filter(
+        clinic=clinic, first_day__lte=day, last_day__gte=day
+    ).first()
+
+
 def upcoming_closures(clinic: Clinic, *, today: date) -> list[tuple[ClinicClosure, int]]:
     """The closures not yet over, soonest first, each with how many visits are still booked
-    in it."""
+    in it (one count per closure, in one query)."""
     closures = list(
         ClinicClosure.objects.filter(clinic=clinic, last_day__gte=today)
         .select_related("clinic", "created_by")
         .order_by("first_day")
     )
-    return [(closure, visits_in_closure(closure).count()) for closure in closures]
+    if not closures:
+        return []
+    spans = [
+        Q(starts_at__gte=start, starts_at__lt=end) for start, end in map(closure_bounds, closures)
+    ]
+    counts = Booking.objects.filter(
+        reduce(or_, spans), clinic=clinic, status__in=CHANGEABLE_STATUSES
+    ).aggregate(
+        **{f"in_{c.pk}": Count("pk", filter=span) for c, span in zip(closures, spans, strict=True)}
+    )
+    return [(closure, counts[f"in_{closure.pk}"]) for closure in closures]

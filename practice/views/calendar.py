@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from booking.models import ClinicClosure, Practitioner, Room
+from booking.closures import closure_on
+from booking.models import Practitioner, Room
 from portal.access import signed_in_user, team_required
 from portal.models import Clinic, Role, User
 from portal.params import int_param, parse_date, parse_id
@@ -144,9 +145,7 @@ def room_lane(request: HttpRequest) -> HttpResponse:
     lane = load_room_lane(room, shown_day, now=now, viewer=user) if room is not None else None
     mine = own_practitioner(user)
     # The shifts still draw on a closed day (its stays were booked before): say it is closed.
-    closure = ClinicClosure.objects.filter(
-        clinic=clinic, first_day__lte=shown_day, last_day__gte=shown_day
-    ).first()
+    closure = closure_on(clinic, shown_day)
     return render(
         request,
         "practice/room.html",

@@ -121,6 +121,27 @@ def test_visits_booked_before_stay_booked_and_are_listed_to_move(
     assert on_wednesday not in visits_in_closure(closure)
 
 
+def test_the_closures_list_counts_each_closures_visits_in_one_query(
+    private: Service,
+    policies: Clinic,
+    patient: User,
+    other_patient: User,
+    django_assert_num_queries,
+) -> None:
+    book(patient, private, local(TUE, 9), now=NOW)
+    book(other_patient, private, local(TUE, 10, 15), now=NOW)
+    book(patient, private, local(WED, 16), now=NOW)
+    book(other_patient, private, local(MON + timedelta(days=8), 9), now=NOW)  # left open
+    tuesday = close(policies, TUE)
+    wednesday = close(policies, WED)
+    empty = close(policies, WED + timedelta(days=7))
+
+    with django_assert_num_queries(2):  # the closures, then every count
+        listed = upcoming_closures(policies, today=TODAY)
+
+    assert listed == [(tuesday, 2), (wednesday, 1), (empty, 0)]
+
+
 def test_a_freed_place_on_a_closed_day_is_offered_to_nobody(
     private: Service,
     mei: Practitioner,
