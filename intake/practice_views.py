@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from intake import services
 from intake.access import no_store, offers_see_anyway, patient_for_viewer
+from intake.access_log import log_health_access
 from intake.charts import pain_chart
 from intake.forms import FlagClearForm
 from intake.models import SAME_DAY_LEVELS, IntakeResponse, ResponseStatus
@@ -55,7 +56,7 @@ def patient_intake(request: HttpRequest, patient_id: int) -> HttpResponse:
     # The page shows the open flags' reasons too: a read even without a questionnaire.
     if chosen is not None or flags:
         what = "intake questionnaire" if chosen is not None else "flags on their record"
-        services.log_health_access(viewer=viewer, patient=patient, what=what, request=request)
+        log_health_access(viewer=viewer, patient=patient, what=what, request=request)
     return render(
         request,
         "intake/practice_intake.html",
@@ -80,7 +81,7 @@ def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A patient's pain over time with their visits marked."""
     viewer = signed_in_user(request)
     patient = patient_for_viewer(viewer, patient_id)
-    services.log_health_access(viewer=viewer, patient=patient, what="pain diary", request=request)
+    log_health_access(viewer=viewer, patient=patient, what="pain diary", request=request)
     return render(
         request,
         "intake/practice_diary.html",

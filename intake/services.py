@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -11,7 +10,6 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery
-from django.http import HttpRequest
 from django.utils import timezone
 
 from booking.models import Booking, Practitioner
@@ -27,7 +25,6 @@ from intake.models import (
     DiaryEntry,
     DiarySource,
     FlagKind,
-    HealthAccess,
     IntakeResponse,
     PatientFlag,
     ResponseStatus,
@@ -38,53 +35,10 @@ from intake.triage import Level, Outcome, intake_outcome
 from portal.audit import AuditAction, record_action
 from portal.models import Clinic, User
 from portal.phones import as_typed
-from portal.redaction import redact
 
 
 def _clinic_id(person: User) -> int:
     return person.clinic_id or Clinic.objects.current().pk
-
-
-def log_health_access(
-    *, viewer: User, patient: User, what: str, request: HttpRequest | None = None
-) -> None:
-    """Record that someone other than the patient read their health data."""
-    if viewer.pk == patient.pk:
-        return
-    HealthAccess.objects.create(
-        clinic_id=_clinic_id(patient),
-        viewer=viewer,
-        patient=patient,
-        what=what,
-        path=redact(request.get_full_path())[:300] if request is not None else "",
-    )
-
-
-def log_health_glance(
-    *,
-    viewer: User,
-    patient_ids: Iterable[int],
-    what: str,
-    request: HttpRequest | None = None,
-) -> None:
-    """Record that ``viewer`` saw ``what`` about each of ``patient_ids`` on a page shown again on
-    every refresh (a dashboard, the calendar): one row per patient and clinic day, one statement."""
-    ids = sorted({pk for pk in patient_ids if pk != viewer.pk})
-    if not ids:
-        return
-    clinic = viewer.clinic or Clinic.objects.current()
-    day = timezone.now().astimezone(clinic.tz).date()
-    path = redact(request.get_full_path())[:300] if request is not None else ""
-    # A row already there for today (healthaccess_glance_once_a_day) is left as it is.
-    HealthAccess.objects.bulk_create(
-        [
-            HealthAccess(
-                clinic_id=clinic.pk, viewer=viewer, patient_id=pk, what=what, path=path, day=day
-            )
-            for pk in ids
-        ],
-        ignore_conflicts=True,
-    )
 
 
 # Levels handed off at once: the team is told (emergency, urgent) and the patient gets their

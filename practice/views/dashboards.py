@@ -12,8 +12,9 @@ from django.shortcuts import render
 
 from booking.summaries import day_list, patient_journey, upcoming_for_patient
 from followup.summaries import followup_patients, open_checkins, practitioner_followup
+from intake.access_log import log_health_glance
 from intake.dashboard import attention_patients, team_attention
-from intake.services import has_complete_intake, log_health_glance
+from intake.services import has_complete_intake
 from portal.access import patient_required, practitioner_required, signed_in_user, staff_required
 from portal.models import Clinic
 from practice.glance import glance_for

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from intake.access import OutsideCare, offers_see_anyway
-from intake.services import log_health_access
+from intake.access_log import log_health_access
 from portal import policy
 from portal.access import signed_in_user, team_required
 from practice.access import get_booking_for_team

@@ -20,9 +20,10 @@ from booking.errors import BookingError
 from booking.models import ACTIVE_STATUSES, Booking, BookingStatus, ServiceKind
 from followup.summaries import latest_checkin_note
 from intake.access import OutsideCare, offers_see_anyway
+from intake.access_log import log_health_access
 from intake.charts import pain_chart
 from intake.models import Alert, FlagKind, PatientFlag
-from intake.services import contact_phone, latest_submitted, log_health_access
+from intake.services import contact_phone, latest_submitted
 from intake.summary import intake_summary
 from payments.models import FeeReduction, Payment
 from payments.services import cancel_with_refund, payment_for_booking

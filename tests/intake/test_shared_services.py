@@ -1,5 +1,6 @@
 import pytest
 
+from intake.access_log import log_health_access
 from intake.models import Alert, AlertLevel, FlagKind, HealthAccess
 from intake.services import (
     alert_acknowledge,
@@ -7,7 +8,6 @@ from intake.services import (
     booking_paused,
     flag_clear,
     flag_raise,
-    log_health_access,
 )
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 """Health facts a dashboard shows on every refresh (alerts, holds, check-in notes and flags)
 are reads too: each patient's access log says who saw them, once a clinic day rather than
-once a refresh (``intake.services.log_health_glance``)."""
+once a refresh (``intake.access_log.log_health_glance``)."""
 
 from __future__ import annotations
 

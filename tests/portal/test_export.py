@@ -29,9 +29,10 @@ from django.utils import timezone
 
 from booking.models import BookingStatus, WaitlistEntry
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
+from intake.access_log import log_health_access
 from intake.breakglass import grant_see_anyway
 from intake.models import AlertLevel, FlagKind
-from intake.services import alert_raise, diary_add, flag_raise, log_health_access
+from intake.services import alert_raise, diary_add, flag_raise
 from payments.fee_reductions import fee_reduction_request
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 from portal import export, patient_data

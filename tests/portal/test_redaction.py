@@ -16,8 +16,8 @@ from gunicorn.config import Config
 
 from followup.links import make_token
 from followup.models import CheckInStage
+from intake.access_log import log_health_access
 from intake.models import HealthAccess
-from intake.services import log_health_access
 from portal.gunicorn_logging import RedactingLogger
 from portal.models import User
 from portal.redaction import REDACTED, RedactSecrets, redact

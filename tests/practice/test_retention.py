@@ -16,6 +16,7 @@ from django.urls import reverse
 from booking.models import Booking, BookingStatus, Service, WaitlistEntry
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
 from intake import services as intake_services
+from intake.access_log import log_health_access
 from intake.models import (
     Alert,
     AlertLevel,
@@ -100,7 +101,7 @@ def treated_at(patient: User, private: Service, practitioner: User, when: dateti
         reason=MARKER,
         expires_at=when + timedelta(hours=8),
     )
-    intake_services.log_health_access(viewer=practitioner, patient=patient, what="questionnaire")
+    log_health_access(viewer=practitioner, patient=patient, what="questionnaire")
     OutboxMessage.objects.create(
         kind=MessageKind.BOOKING_CONFIRMED,
         recipient=patient,
@@ -242,7 +243,7 @@ def test_never_booked_inactive_account_deleted_after_two_years_not_before(
     IntakeResponseFactory.create(patient=gone)
     with time_machine.travel(NOW, tick=False):
         intake_services.diary_add(patient=gone, pain=3, note=MARKER, recorded_at=joined)
-    intake_services.log_health_access(viewer=practitioner, patient=gone, what="questionnaire")
+    log_health_access(viewer=practitioner, patient=gone, what="questionnaire")
     with time_machine.travel(NOW, tick=False):
         result = retention.run()
         assert result.deleted == 1
