@@ -50,7 +50,7 @@ def closures(request: HttpRequest) -> HttpResponse:
                     request,
                     f"The clinic is closed on those days: nobody can book them now. "
                     f"{count} visit{'s are' if count != 1 else ' is'} still booked on them: "
-                    "move or cancel each below.",
+                    "move or cancel them below.",
                 )
             else:
                 messages.success(
@@ -74,10 +74,18 @@ def closure(request: HttpRequest, pk: int) -> HttpResponse:
     """One closure and the visits still booked on its days, each to move or cancel."""
     clinic = Clinic.objects.current()
     found = get_object_or_404(ClinicClosure.objects.select_related("clinic"), pk=pk, clinic=clinic)
+    visits = list(visits_in_closure(found))
+    note = found.reason or "The clinic is closed that day."
     return render(
         request,
         "booking/closure.html",
-        {"closure": found, "visits": list(visits_in_closure(found)), "tz": clinic.tz},
+        {
+            "closure": found,
+            "visits": visits,
+            "tz": clinic.tz,
+            # Cancelling them all is the practice app's (it refunds through payments).
+            "cancel_all": {"visits": ",".join(str(b.pk) for b in visits), "note": note},
+        },
     )
 
 
@@ -86,7 +94,7 @@ def closure(request: HttpRequest, pk: int) -> HttpResponse:
 def closure_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a closure: its days can be booked again."""
     clinic = Clinic.objects.current()
-    if closure_remove(clinic=clinic, closure_id=pk):
+    if closure_remove(clinic=clinic, closure_id=pk, by=signed_in_user(request)):
         messages.success(request, "Those days are open again: patients can book them.")
     else:
         messages.info(request, "That closure was already removed.")

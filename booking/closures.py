@@ -25,7 +25,8 @@ from django.db.models import Count, Q, QuerySet
 from booking.availability import wall_to_utc
 from booking.errors import BookingError
 from booking.models import CHANGEABLE_STATUSES, Booking, ClinicClosure, Practitioner, Room
-from portal.models import Clinic, User
+from portal.audit import record_action
+from portal.models import AuditAction, Clinic, User
 
 # A typo (2072 for 2027) must not close the clinic for decades; a long refit can be two.
 MAX_CLOSURE_DAYS = 366
@@ -101,19 +102,37 @@ def closure_add(*, clinic: Clinic, asked: ClosureRequest, by: User, today: date)
         check_closure(clinic, asked, today=today)
         # Saved through the model: its post_save signal forgets the cached open times (and
         # diaries) once this commits.
-        return ClinicClosure.objects.create(
+        closure = ClinicClosure.objects.create(
             clinic=clinic,
             first_day=asked.first_day,
             last_day=asked.last_day,
             reason=asked.reason.strip(),
             created_by=by,
         )
+        record_action(
+            action=AuditAction.CLINIC_CLOSED, actor=by, clinic=clinic, detail=_days(closure)
+        )
+    return closure
 
 
-def closure_remove(*, clinic: Clinic, closure_id: int) -> bool:
+def closure_remove(*, clinic: Clinic, closure_id: int, by: User) -> bool:
     """Reopen a closure's days; False when it was already removed."""
-    deleted, _ = ClinicClosure.objects.filter(pk=closure_id, clinic=clinic).delete()
-    return bool(deleted)
+    with transaction.atomic():
+        closure = (
+            ClinicClosure.objects.select_for_update().filter(pk=closure_id, clinic=clinic).first()
+        )
+        if closure is None:
+            return False
+        record_action(
+            action=AuditAction.CLINIC_REOPENED, actor=by, clinic=clinic, detail=_days(closure)
+        )
+        closure.delete()  # through the model: its signal forgets the cached diaries
+    return True
+
+
+def _days(closure: ClinicClosure) -> dict[str, str]:
+    """A closure's days as the audit trail keeps them."""
+    return {"first_day": closure.first_day.isoformat(), "last_day": closure.last_day.isoformat()}
 
 
 def closure_bounds(closure: ClinicClosure) -> tuple[datetime, datetime]:

@@ -360,27 +360,37 @@ def is_late(booking: Booking, now: datetime) -> bool:
     return booking.starts_at - now < timedelta(hours=booking.clinic.cancellation_cutoff_hours)
 
 
-def refund_on_cancel(*, booking: Booking, payment: Payment | None, now: datetime) -> int:
-    """What cancelling ``booking`` now would give back, by the clinic's policy."""
+def refund_on_cancel(
+    *, booking: Booking, payment: Payment | None, now: datetime, clinics_reason: bool = False
+) -> int:
+    """What cancelling ``booking`` now would give back, by the clinic's policy; everything
+    left when the clinic cancels for a reason of its own (``clinics_reason``)."""
     if payment is None or not payment.is_paid:
         return 0
     clinic = booking.clinic
     return refund_due(
         paid_minor=payment.amount_minor,
         refunded_minor=payment.refunded_minor,
-        late=is_late(booking, now),
+        late=is_late(booking, now) and not clinics_reason,
         rule=clinic.late_cancellation_rule,
         fee_minor=clinic.late_cancellation_fee_minor,
     )
 
 
 def cancel_with_refund(
-    *, booking: Booking, by: User, note: str = "", now: datetime | None = None
+    *,
+    booking: Booking,
+    by: User,
+    note: str = "",
+    now: datetime | None = None,
+    clinics_reason: bool = False,
 ) -> tuple[Booking, Refund | None]:
     """Cancel a visit (``booking_cancel``'s rules, its ``note`` in the email) and refund by policy.
 
     Both happen in one transaction, so a cancelled paid visit always has its refund written;
-    an unpaid intent of a held place is cancelled at Stripe by a task afterwards.
+    an unpaid intent of a held place is cancelled at Stripe by a task afterwards. With
+    ``clinics_reason`` (the clinic is closed, the practitioner is away or unwell) the late
+    rule never applies: the patient gets back everything they paid, whatever the hour.
     """
     now = now or timezone.now()
     payment = payment_for_booking(booking)
@@ -389,16 +399,17 @@ def cancel_with_refund(
         booking = booking_cancel(booking=booking, by=by, note=note, now=now)
         if payment is not None and payment.status == PaymentStatus.PENDING:
             _queue_after_commit(CANCEL_PAYMENT_TASK, payment.pk)
-        due = refund_on_cancel(booking=booking, payment=payment, now=now)
+        due = refund_on_cancel(
+            booking=booking, payment=payment, now=now, clinics_reason=clinics_reason
+        )
         if payment is not None and due:
             # A staff refund may have gone out (or be on its way) since the payment was read:
             # give back by policy, never more than is left. Every refund writer takes the
             # patient's lock first, and booking_cancel holds it, so what is left cannot move.
             due = min(due, left_to_refund(payment))
         if payment is not None and due > 0:
-            reason = (
-                RefundReason.LATE_CANCELLED if is_late(booking, now) else RefundReason.CANCELLED
-            )
+            late = is_late(booking, now) and not clinics_reason
+            reason = RefundReason.LATE_CANCELLED if late else RefundReason.CANCELLED
             refund = refund_create(payment=payment, amount_minor=due, reason=reason, by=by)
     return booking, refund
 

@@ -523,6 +523,9 @@ class AuditAction(models.TextChoices):
     WAITLIST_REMOVED = "waitlist_removed", "Removed from the waiting list by the clinic"
     WAITLIST_OFFERED_BY_HAND = "waitlist_offered_by_hand", "Waiting-list place offered by hand"
     TEAM_MEMBER_INVITED = "team_member_invited", "Team member invited by the owner"
+    CLINIC_CLOSED = "clinic_closed", "Clinic closed on some days"
+    CLINIC_REOPENED = "clinic_reopened", "Clinic closure removed"
+    CLOSURE_VISITS_CANCELLED = "closure_visits_cancelled", "Visits on closed days cancelled"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

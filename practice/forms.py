@@ -212,13 +212,33 @@ class TimeOffForm(FriendlyForm):
         return data
 
 
+class BookingIdsField(forms.CharField):
+    """The visits a confirmation page showed, carried in a hidden field as "12,15,31"."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
+        raw = super().to_python(value) or ""
+        parts = [part.strip() for part in raw.split(",") if part.strip()]
+        # ASCII digits only: int() would also take "١٢" or "+1", which no page ever wrote.
+        readable = len(parts) <= 1000 and all(
+            part.isascii() and part.isdigit() and len(part) <= 18 for part in parts
+        )
+        if not readable:
+            raise forms.ValidationError("The list of visits could not be read.")
+        return [int(part) for part in parts]
+
+
 class TimeOffDecisionForm(TimeOffForm):
     """The confirmation step: the same time off plus what to do with the visits in it."""
 
     decision = forms.ChoiceField(
         choices=[("cancel", "Cancel them"), ("keep", "Keep them")], widget=forms.HiddenInput
     )
-    expected = forms.CharField(required=False, widget=forms.HiddenInput)
+    expected = BookingIdsField()
     note = forms.CharField(
         label="Message to each patient",
         required=False,
@@ -227,12 +247,18 @@ class TimeOffDecisionForm(TimeOffForm):
         help_text="Printed in the cancellation email, under the visit's details.",
     )
 
-    def clean_expected(self) -> list[int]:
-        raw = self.cleaned_data.get("expected") or ""
-        try:
-            return [int(part) for part in raw.split(",") if part]
-        except ValueError:
-            raise forms.ValidationError("The list of visits could not be read.") from None
+
+class ClosureCancelForm(FriendlyForm):
+    """Cancel every visit a closure's page showed, with one message to the patients."""
+
+    visits = BookingIdsField()
+    note = forms.CharField(
+        label="Message to each patient",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Printed in the cancellation email, under the visit's details.",
+    )
 
 
 class CancelVisitForm(FriendlyForm):

@@ -15,11 +15,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from booking.attendance import booking_mark_attendance, may_keep_record
-from booking.errors import BookingError
+from booking.closures import visits_in_closure
+from booking.errors import BookingError, ChangeNotAllowed
 from booking.models import (
     ACTIVE_STATUSES,
     Booking,
     BookingStatus,
+    ClinicClosure,
     DateException,
     ExceptionKind,
     Practitioner,
@@ -344,7 +346,8 @@ def time_off_add(
     note: str = "",
     now: datetime | None = None,
 ) -> tuple[TimeOff, list[Booking]]:
-    """Add time off; cancel the visits in it (each patient emailed ``note``) or keep them.
+    """Add time off; cancel the visits in it (each patient emailed ``note``, anything paid
+    refunded in full: the clinic's reason) or keep them.
 
     ``expected_booking_ids`` are the visits the practitioner was shown. The practitioner's
     row lock (the one ``booking_create`` takes) stops a patient booking into the time off
@@ -368,9 +371,46 @@ def time_off_add(
             for booking in affected:
                 if booking.is_changeable and booking.starts_at >= now:
                     # Through payments, so a visit paid online is refunded by the policy.
-                    done, _ = cancel_with_refund(booking=booking, by=by, note=note, now=now)
+                    done, _ = cancel_with_refund(
+                        booking=booking, by=by, note=note, now=now, clinics_reason=True
+                    )
                     cancelled.append(done)
     return off, cancelled
+
+
+def closure_cancel_visits(
+    *,
+    closure: ClinicClosure,
+    booking_ids: Sequence[int],
+    by: User,
+    note: str = "",
+    now: datetime | None = None,
+) -> list[Booking]:
+    """Cancel the visits a closure's page showed that are still booked on its days and still
+    to come, each patient emailed ``note`` and a visit paid online refunded in full.
+
+    One visit per transaction (``cancel_with_refund``): a failure part way leaves each visit
+    either cancelled with its refund and email, or untouched. A visit moved or cancelled since
+    the page was drawn is left as it is, and one the page did not show is never touched.
+    """
+    now = now or timezone.now()
+    cancelled = []
+    for booking in visits_in_closure(closure).filter(pk__in=booking_ids, starts_at__gte=now):
+        try:
+            done, _ = cancel_with_refund(
+                booking=booking, by=by, note=note, now=now, clinics_reason=True
+            )
+        except ChangeNotAllowed:
+            continue  # moved or cancelled since it was read
+        cancelled.append(done)
+    if cancelled:
+        record_action(
+            action=AuditAction.CLOSURE_VISITS_CANCELLED,
+            actor=by,
+            clinic=closure.clinic,
+            detail={"closure": closure.pk, "visits": len(cancelled)},
+        )
+    return cancelled
 
 
 def time_off_remove(*, practitioner: Practitioner, time_off_id: int) -> bool:

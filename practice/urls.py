@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from practice.views import (
     availability,
     calendar,
+    closures,
     feeds,
     patients,
     privacy,
@@ -63,6 +64,11 @@ urlpatterns = [
     path("me/privacy/close/", privacy.close_account, name="close_account"),
     path("desk/retention/", privacy.retention_review, name="retention"),
     path("desk/team/", team.team, name="team"),
+    path(
+        "desk/closures/<int:pk>/cancel-visits/",
+        closures.cancel_closure_visits,
+        name="closure_cancel",
+    ),
     path("desk/privacy-requests/", privacy.request_list, name="privacy_requests"),
     path("desk/privacy-requests/new/", privacy.request_new, name="privacy_request_new"),
     path("desk/privacy-requests/<int:pk>/", privacy.request_detail, name="privacy_request"),

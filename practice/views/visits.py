@@ -298,11 +298,13 @@ def cancel_visit(request: HttpRequest, pk: int) -> HttpResponse:
             if late and form.cleaned_data["how"] == "late":
                 _record_late_cancellation(request, booking, now=now)
             else:
+                # "The clinic cancels (no charge to the patient)": never the late rule.
                 cancel_with_refund(
                     booking=booking,
                     by=signed_in_user(request),
                     note=form.cleaned_data["note"].strip(),
                     now=now,
+                    clinics_reason=True,
                 )
                 notices.cancelled(request, booking)
             return redirect("practice:booking", pk=pk)

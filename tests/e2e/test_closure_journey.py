@@ -1,5 +1,6 @@
 """The owner closes the clinic for a day in a browser, sees the visit booked on it to move or
-cancel, and a patient sees "Closed" with the reason on the week page."""
+cancel, a patient sees "Closed" with the reason on the week page, and the owner then cancels
+every visit on the day at once."""
 
 from __future__ import annotations
 
@@ -93,3 +94,18 @@ def test_the_owner_closes_a_day_and_a_patient_sees_it_closed(
     expect(closed).to_contain_text("Closed for the holidays")
     expect(closed.locator("a.slot")).to_have_count(0)
     shot_both(page, "closure-week-page")
+
+    # Back as the owner: cancel every visit on the closed day at once, with one message.
+    log_out(page)
+    log_in(page, live_server.url, owner.email)
+    page.goto(f"{live_server.url}/desk/closures/{ClinicClosure.objects.get().pk}/")
+    expect(page.get_by_label("Message to each patient")).to_have_value("Closed for the holidays")
+    page.get_by_role("button", name="Cancel 1 visit").click()
+    expect(page.locator(".messages")).to_contain_text("1 visit cancelled")
+    expect(page.get_by_role("heading", name="No visits to move")).to_be_visible()
+    shot_both(page, "closure-all-cancelled")
+    cancelled = Booking.objects.get(pk=visit.pk)
+    assert (cancelled.status, cancelled.cancellation_note) == (
+        "cancelled",
+        "Closed for the holidays",
+    )
