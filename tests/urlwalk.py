@@ -300,6 +300,7 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("booking:waitlist_join", "slug"): lambda w: w.service.slug,
     ("booking:closure", "pk"): lambda w: _closure(w).pk,
     ("booking:closure_reopen", "pk"): lambda w: _closure(w).pk,
+    ("practice:closure_cancel", "pk"): lambda w: _closure(w).pk,
     ("booking:waitlist_leave", "pk"): lambda w: _alex_waiting(w).pk,
     ("booking:waitlist_offer", "token"): _alex_offer_token,
     ("practice:waitlist_remove", "pk"): lambda w: _alex_waiting(w).pk,

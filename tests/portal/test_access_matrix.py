@@ -99,6 +99,7 @@ EXPECTED: dict[str, Expect] = {
     "booking:closures": DESK,
     "booking:closure": DESK,
     "booking:closure_reopen": DESK,
+    "practice:closure_cancel": DESK,
     "practice:waitlist": TEAM,
     "practice:waitlist_remove": TEAM,
     "practice:waitlist_offer": TEAM,
