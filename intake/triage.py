@@ -78,6 +78,8 @@ REASON_TEXT: dict[str, str] = {
     "call your maternity unit now",
     "bleeding": "bleeding or bruising you cannot explain, or coughing up blood",
     "aortic": "a sudden tearing pain going through to your stomach or chest",
+    # Held-out round 21: a calf clot after a long journey or time off the feet.
+    "dvt": "a swollen, hot, red or tender calf (a possible blood clot)",
     "unclear": "something you wrote that a practitioner needs to read",
 }
 
@@ -98,6 +100,7 @@ HAZARD_LEVEL: dict[str, Level] = {
     "self_harm": Level.URGENT,
     "pregnancy": Level.URGENT,
     "bleeding": Level.URGENT,
+    "dvt": Level.URGENT,
     "cancer_history": Level.REVIEW,
     "steroids": Level.REVIEW,
     "immune": Level.REVIEW,
