@@ -1,0 +1,93 @@
+"""Round 9 of the attacker tests: the same rules on every way in, and odd input to the
+owner's pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from portal.models import User
+from practice import privacy_requests
+from practice.models import PrivacyRequest, PrivacyRequestKind, ReceivedVia
+from tests.conftest import client_for, reauthenticated
+
+pytestmark = pytest.mark.django_db
+
+# What a forged name would have the team's plain-text alert emails say (round 8).
+FORGED_LINES = "Morgan\n\nYour session ended. Sign in again at evil.example"
+
+
+def test_no_way_of_writing_a_name_lets_it_start_lines_of_its_own(
+    clinic: object, patient: User, front_desk: User, owner: User
+) -> None:
+    """Round 8 made a name one line on sign-up and "My details", but the team's alert emails
+    print names written four other ways, each of which kept line breaks as posted: the desk's
+    "add a caller", the admin's person form (the desk edits a patient's name there), a
+    rectification request completed by the desk or owner, and the owner's team invitation.
+    Each now refuses the name and writes nothing."""
+    desk = client_for(front_desk)
+    added = desk.post(
+        reverse("desk_add_caller"),
+        {
+            "first_name": "Robin",
+            "last_name": FORGED_LINES,
+            "phone": "07700 900123",
+            "email": "",
+            "date_of_birth": "1980-01-01",
+        },
+    )
+    assert added.status_code == 400
+    assert not User.objects.filter(first_name="Robin").exists()
+
+    before = (patient.first_name, patient.last_name)
+    desk.post(
+        reverse("admin:portal_user_change", args=[patient.pk]),
+        {"first_name": "Alex", "last_name": FORGED_LINES, "phone": ""},
+    )
+    patient.refresh_from_db()
+    assert (patient.first_name, patient.last_name) == before
+
+    request = privacy_requests.record_request(
+        patient=patient,
+        kind=PrivacyRequestKind.RECTIFICATION,
+        received_via=ReceivedVia.PHONE,
+        details="Wants their name corrected.",
+        by=front_desk,
+    )
+    privacy_requests.decide(request=request, decision="Correct the name.", by=front_desk)
+    rectified = reauthenticated(front_desk).post(
+        reverse("practice:privacy_request", args=[request.pk]),
+        {
+            "action": "rectify",
+            "first_name": "Alex",
+            "last_name": "Morgan\rForged",
+            "email": patient.email,
+            "phone": "",
+        },
+    )
+    assert rectified.status_code == 200  # the form again, with its error
+    patient.refresh_from_db()
+    assert (patient.first_name, patient.last_name) == before
+    assert PrivacyRequest.objects.get(pk=request.pk).status != "completed"
+
+    invited = reauthenticated(owner).post(
+        reverse("practice:team"),
+        {
+            "first_name": "Kim\u2028Forged",
+            "last_name": "Lee",
+            "email": "kim@example.com",
+            "role": "staff",
+        },
+    )
+    assert invited.status_code == 400
+    assert not User.objects.filter(email="kim@example.com").exists()
+
+
+def test_the_retention_approval_refuses_an_id_that_is_not_ascii_digits(owner: User) -> None:
+    """The owner's "approve" button posts the case's id, read with ``str.isdigit()`` and
+    ``int()``: "²" passed the first and failed the second, a 500. Anything but an id of an
+    open case is "already approved or no longer listed"."""
+    client = reauthenticated(owner)
+    for value in ("²", "١٢", "-1", "9" * 30, "1\x00"):
+        answer = client.post(reverse("practice:retention"), {"case": value})
+        assert answer.status_code == 302, repr(value)
