@@ -91,3 +91,56 @@ def test_the_retention_approval_refuses_an_id_that_is_not_ascii_digits(owner: Us
     for value in ("²", "١٢", "-1", "9" * 30, "1\x00"):
         answer = client.post(reverse("practice:retention"), {"case": value})
         assert answer.status_code == 302, repr(value)
+
+
+def test_a_stored_stripe_event_keeps_no_client_secret(
+    owner: User, patient: User, clinic: object
+) -> None:
+    """Round 5 hid a payment's Stripe client secret from the payments admin (it completes or
+    reads the payment from a browser, and is for the paying patient's page alone). But every
+    handled webhook event is stored with its body, and a PaymentIntent in an event carries
+    that same secret: the Stripe events admin showed it read-only to the owner, and the
+    database kept a copy. The stored body leaves it out."""
+    from payments.models import StripeEvent
+    from payments.webhooks import ingest_event
+
+    intent = {
+        "id": "pi_round9",
+        "object": "payment_intent",
+        "client_secret": "pi_round9_secret_MARKERSECRET",
+        "last_payment_error": {"message": "Your card was declined."},
+    }
+    evt = {
+        "id": "evt_round9",
+        "object": "event",
+        "type": "payment_intent.payment_failed",
+        "data": {"object": intent},
+    }
+    assert ingest_event(evt) == "handled"
+    stored = StripeEvent.objects.get(event_id=evt["id"])
+    assert "MARKERSECRET" not in str(stored.payload)
+    assert stored.payload["data"]["object"]["id"] == "pi_round9"
+
+    page = client_for(owner).get(reverse("admin:payments_stripeevent_change", args=[stored.pk]))
+    assert page.status_code == 200 and b"pi_round9" in page.content
+    assert b"MARKERSECRET" not in page.content
+
+
+def test_the_migration_takes_the_secret_out_of_events_already_stored(clinic: object) -> None:
+    """payments 0004 rewrites the events stored before, keeping the rest of each body."""
+    import importlib
+
+    from django.apps import apps
+
+    from payments.models import StripeEvent
+
+    migration = importlib.import_module(
+        "payments.migrations.0004_stored_events_without_client_secret"
+    )
+    body = {"id": "evt_old", "data": {"object": {"id": "pi_old", "client_secret": "pi_old_s"}}}
+    StripeEvent.objects.create(event_id="evt_old", type="payment_intent.succeeded", payload=body)
+    migration.forwards(apps, None)
+    assert StripeEvent.objects.get(event_id="evt_old").payload == {
+        "id": "evt_old",
+        "data": {"object": {"id": "pi_old"}},
+    }
