@@ -144,3 +144,23 @@ def test_the_migration_takes_the_secret_out_of_events_already_stored(clinic: obj
         "id": "evt_old",
         "data": {"object": {"id": "pi_old"}},
     }
+
+
+def test_a_closure_cannot_end_on_the_last_day_of_the_calendar(front_desk: User) -> None:
+    """31/12/9999 is a date the form took, and nothing else bounded a closure's days but its
+    length: the closure was saved, then its page and the closures list computed the midnight
+    after its last day, which does not exist. Adding it answered 500 with the row already
+    written, and the desk's closures page failed for everyone from then on (the only place
+    to reopen it). A last day after ``portal.params.LATEST`` is refused with the field named,
+    and nothing is written."""
+    from booking.models import ClinicClosure
+
+    desk = client_for(front_desk)
+    answer = desk.post(
+        reverse("booking:closures"),
+        {"first_day": "9999-12-31", "last_day": "9999-12-31", "reason": "Closed"},
+    )
+    assert answer.status_code == 400
+    assert "Check the year" in answer.content.decode()
+    assert not ClinicClosure.objects.exists()
+    assert desk.get(reverse("booking:closures")).status_code == 200
