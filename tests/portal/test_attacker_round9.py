@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from booking.models import Practitioner, Service
 from portal.models import User
 from practice import privacy_requests
 from practice.models import PrivacyRequest, PrivacyRequestKind, ReceivedVia
+from tests.booking.conftest import mei, policies, private  # noqa: F401 - fixtures
 from tests.conftest import client_for, reauthenticated
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +166,48 @@ def test_a_closure_cannot_end_on_the_last_day_of_the_calendar(front_desk: User) 
     assert "Check the year" in answer.content.decode()
     assert not ClinicClosure.objects.exists()
     assert desk.get(reverse("booking:closures")).status_code == 200
+
+
+def test_the_daily_digest_names_only_patients_whose_record_its_reader_may_read(
+    private: Service,  # noqa: F811
+    patient: User,
+    practitioner: User,
+    mei: Practitioner,  # noqa: F811
+) -> None:
+    """The practitioner's dashboard lists routine check-in notes only for patients whose
+    record they may read (``policy.alerts_for``), but the daily digest email listed every
+    routine alert naming them, so a note ("worse after the treatment") on a patient outside
+    their care reached them by email with the patient's name. A visit the practitioner booked
+    themself is no evidence of care (``policy.care_visits``), yet its 48-hour check-in goes
+    out: its note is in no one's digest for them, as it is on no dashboard of theirs."""
+    from datetime import UTC, datetime
+
+    from booking.models import Booking
+    from followup.models import MessageKind, OutboxMessage
+    from followup.planner import plan
+    from intake.models import Alert, AlertLevel
+    from intake.services import alert_raise
+    from portal import policy
+    from tests.booking.conftest import NOW, WED
+    from tests.booking.factories import local
+    from tests.followup.conftest import book
+
+    visit = book(patient, private, local(WED, 9), now=NOW, booked_by=practitioner)
+    assert Booking.objects.get(pk=visit.pk).made_by == practitioner
+    alert, _ = alert_raise(
+        patient=patient,
+        level=AlertLevel.ROUTINE,
+        kind="checkin_worse_early",
+        source_key="checkin:round9",
+        summary="Worse after treatment 1",
+        practitioner=mei,
+        booking=visit,
+    )
+    Alert.objects.filter(pk=alert.pk).update(created_at=datetime(2027, 3, 1, 12, tzinfo=UTC))
+    digest_time = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
+    assert not policy.alerts_for(practitioner, now=digest_time).filter(pk=alert.pk).exists()
+
+    plan(digest_time)
+    assert not OutboxMessage.objects.filter(
+        kind=MessageKind.ALERT_DIGEST, recipient=practitioner
+    ).exists()
