@@ -211,3 +211,59 @@ def test_the_daily_digest_names_only_patients_whose_record_its_reader_may_read(
     assert not OutboxMessage.objects.filter(
         kind=MessageKind.ALERT_DIGEST, recipient=practitioner
     ).exists()
+
+
+def test_the_admin_lists_are_filtered_only_by_what_they_offer(
+    front_desk: User,
+    patient: User,
+    other_patient: User,
+    mei: Practitioner,  # noqa: F811
+    private: Service,  # noqa: F811
+) -> None:
+    """Django's admin lets anyone who may see a list filter it by any of the model's own
+    fields, and by whether (or which) related rows exist, reverse relations included, by
+    typing the lookup into the address. Through it the desk read what round 5 hid and what it
+    may not read: a payment's Stripe client secret, one character at a time, and which
+    patients have a flag, an alert, a check-in or a treatment record. A list now takes only
+    the lookups its own filters and date drill-down make; anything else is the 400 page."""
+    from django.utils import timezone
+
+    from intake.models import FlagKind
+    from intake.services import flag_raise
+    from payments.models import Payment
+    from tests.portal.test_attacker_round5 import visit_at
+
+    visit = visit_at(patient=patient, service=private, practitioner=mei, starts_at=timezone.now())
+    Payment.objects.create(
+        booking=visit,
+        clinic=visit.clinic,
+        patient=patient,
+        amount_minor=5000,
+        currency="GBP",
+        stripe_payment_intent_id="pi_123",
+        client_secret="pi_123_secret_MARKERSECRET",
+    )
+    flag_raise(patient=patient, kind=FlagKind.TREAT_GENTLY, reason="Bruised easily last time")
+    desk = client_for(front_desk)
+    payments = reverse("admin:payments_payment_changelist")
+    people = reverse("admin:portal_user_changelist")
+
+    for url, query in (
+        (payments, {"client_secret__startswith": "pi_123_secret_M"}),
+        (payments, {"client_secret__regex": "^pi_123_secret_MARK"}),
+        (people, {"flags__isnull": "False"}),
+        (people, {"alerts_about__isnull": "False"}),
+        (people, {"treatment_records__isnull": "False"}),
+        (people, {"date_of_birth__year": "1980"}),
+    ):
+        answer = desk.get(url, query)
+        assert answer.status_code == 400, query
+        assert patient.email not in answer.content.decode()
+
+    # What the lists offer still works: their filters, search and date drill-down.
+    assert desk.get(payments, {"status__exact": "pending"}).status_code == 200
+    assert desk.get(payments, {"created_at__year": "2026"}).status_code == 200
+    listed = desk.get(people, {"role__exact": "patient", "q": "other.patient"})
+    assert listed.status_code == 200 and other_patient.email in listed.content.decode()
+    bookings = reverse("admin:booking_booking_changelist")
+    assert desk.get(bookings, {"practitioner__id__exact": str(mei.pk)}).status_code == 200
