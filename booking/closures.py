@@ -27,6 +27,7 @@ from booking.errors import BookingError
 from booking.models import CHANGEABLE_STATUSES, Booking, ClinicClosure, Practitioner, Room
 from portal.audit import record_action
 from portal.models import AuditAction, Clinic, User
+from portal.params import LATEST
 
 # A typo (2072 for 2027) must not close the clinic for decades; a long refit can be two.
 MAX_CLOSURE_DAYS = 366
@@ -48,8 +49,8 @@ class ClosureRequest:
 
 
 def check_closure(clinic: Clinic, asked: ClosureRequest, *, today: date) -> None:
-    """Refuse a closure that ends before it starts, starts in the past, is longer than
-    ``MAX_CLOSURE_DAYS`` or overlaps another of the clinic's closures."""
+    """Refuse a closure that ends before it starts, starts in the past, ends after ``LATEST``,
+    is longer than ``MAX_CLOSURE_DAYS`` or overlaps another of the clinic's closures."""
     if asked.last_day < asked.first_day:
         raise ClosureError(
             "The last closed day must be on or after the first closed day.", field="last_day"
@@ -57,6 +58,13 @@ def check_closure(clinic: Clinic, asked: ClosureRequest, *, today: date) -> None
     if asked.first_day < today:
         raise ClosureError(
             "The first closed day has passed. Choose today or a later date.", field="first_day"
+        )
+    if asked.last_day > LATEST:
+        # 31/12/9999 is a date, but the midnight after it, where the closure ends
+        # (``closure_bounds``), is not: the row was saved, and the closures page then failed
+        # for everyone until it was gone (tests/portal/test_attacker_round9.py).
+        raise ClosureError(
+            f"Please enter a last day before {LATEST.year}. Check the year.", field="last_day"
         )
     if (asked.last_day - asked.first_day).days + 1 > MAX_CLOSURE_DAYS:
         raise ClosureError(

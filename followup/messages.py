@@ -31,7 +31,7 @@ from intake.triage import INTAKE_RED_FLAG
 from portal import policy
 from portal.export import link_context
 from portal.messaging import TEMPLATES, Attachment, RenderedEmail, render_email
-from portal.models import Clinic, Role
+from portal.models import Clinic, Role, User
 from portal.opening_hours import callback_day
 from portal.params import parse_id
 
@@ -185,26 +185,33 @@ def _alert_context(message: OutboxMessage, clinic: Clinic, now: datetime) -> dic
             "waited_minutes": clinic.alert_ack_minutes,
         }
     alerts = digest_alerts(
-        clinic=clinic, recipient_id=message.recipient_id, day=date.fromisoformat(message.extra)
+        clinic=clinic,
+        recipient=message.recipient,
+        day=date.fromisoformat(message.extra),
+        now=now,
     )
     if not alerts:
         return Skip("Every routine alert was acknowledged before the digest.")
     return {"alerts": alerts, "practitioner": message.recipient, "link": _dashboard_url()}
 
 
-def digest_alerts(*, clinic: Clinic, recipient_id: int, day: date) -> list[Alert]:
+def digest_alerts(*, clinic: Clinic, recipient: User, day: date, now: datetime) -> list[Alert]:
     """Unacknowledged routine alerts for one practitioner raised in the 24 hours before the
-    digest time on ``day`` (each alert goes in one digest)."""
+    digest time on ``day`` (each alert goes in one digest), on patients whose record they may
+    read now (``policy.alerts_for``, as their dashboard lists them): the digest named every
+    patient with a note for them, a visit they booked themself included
+    (tests/portal/test_attacker_round9.py)."""
     ends = datetime.combine(day, clinic.alert_digest_time, tzinfo=clinic.tz)
     return list(
-        Alert.objects.filter(
+        policy.alerts_for(recipient, now=now)
+        .filter(
             clinic=clinic,
             level=AlertLevel.ROUTINE,
             acknowledged_at__isnull=True,
             created_at__gte=ends - timedelta(days=1),
             created_at__lt=ends,
         )
-        .filter(Q(practitioner__isnull=True) | Q(practitioner__user_id=recipient_id))
+        .filter(Q(practitioner__isnull=True) | Q(practitioner__user_id=recipient.pk))
         .select_related("patient")
         .order_by("created_at")
     )

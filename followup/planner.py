@@ -278,7 +278,7 @@ def plan_digests(clinic: Clinic, now: datetime) -> int:
         )
     )
     for person in people:
-        if digest_alerts(clinic=clinic, recipient_id=person.pk, day=day):
+        if digest_alerts(clinic=clinic, recipient=person, day=day, now=now):
             made += outbox_put(
                 kind=MessageKind.ALERT_DIGEST,
                 to_user=person,

@@ -67,6 +67,18 @@ def _storable(value: object, depth: int = 0) -> bool:
     return True
 
 
+def _without_secrets(value: Any) -> Any:
+    """``value`` with every ``client_secret`` left out, at any depth. A PaymentIntent in an
+    event carries its client secret, which completes or reads the payment from a browser and
+    is for the paying patient's page alone (the payments admin hides it); the stored event is
+    shown in the admin, so it keeps everything but that."""
+    if isinstance(value, dict):
+        return {k: _without_secrets(v) for k, v in value.items() if k != "client_secret"}
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    return value
+
+
 def _intent_id(obj: dict[str, Any]) -> str:
     intent_id = _text(obj.get("id"), MAX_ID)
     if intent_id is None:
@@ -133,7 +145,7 @@ def ingest_event(event: dict[str, Any], *, now: datetime | None = None) -> str:
                     event_id=event_id,
                     type=event_type,
                     # Unknown types keep only their id: nothing will read their body.
-                    payload=event if handler else {},
+                    payload=_without_secrets(event) if handler else {},
                     handled=handler is not None,
                 )
         except IntegrityError:

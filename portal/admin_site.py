@@ -15,7 +15,7 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 
-from portal.admin_input import valid_drill_down, valid_selection
+from portal.admin_input import offered_lookup, valid_drill_down, valid_selection
 from portal.forms import FriendlyErrors
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -58,6 +58,18 @@ def _friendly_inline(inline: type[Any]) -> type[Any]:
     )
 
 
+def _offered_only(model_admin: admin.ModelAdmin[Any]) -> Callable[..., bool]:
+    """``model_admin.lookup_allowed``, narrowed to the lookups its list offers."""
+    django_rule = model_admin.lookup_allowed
+
+    def lookup_allowed(lookup: str, value: Any, request: HttpRequest) -> bool:
+        return offered_lookup(model_admin, lookup, value, request) and django_rule(
+            lookup, value, request
+        )
+
+    return lookup_allowed
+
+
 class ClinicAdminSite(admin.AdminSite):
     site_header = "Clinic administration"
     site_title = "Clinic admin"
@@ -91,6 +103,8 @@ class ClinicAdminSite(admin.AdminSite):
             # inline classes themselves may be shared.
             inlines = [_friendly_inline(inline) for inline in model_admin.inlines]
             setattr(model_admin, "inlines", inlines)  # noqa: B010
+            # Its list is filtered only by what its own filters offer (portal.admin_input).
+            setattr(model_admin, "lookup_allowed", _offered_only(model_admin))  # noqa: B010
 
     def admin_view(self, view: View, cacheable: bool = False) -> View:
         # Every model admin's page (its own and third-party apps' alike) reaches here as a

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, ClassVar
@@ -12,6 +11,7 @@ from django.forms.utils import pretty_name
 from django.http import HttpRequest
 from django.utils import timezone
 
+from portal.names import one_line_name as one_line_name  # the forms' validator, re-exported
 from portal.params import EARLIEST, LATEST
 from portal.phones import phone_field
 
@@ -35,21 +35,6 @@ FRIENDLY_KEYS = (
     "null_characters_not_allowed",
     "incomplete",
 )
-
-
-# Characters that change how text is laid out rather than spell anything: line and paragraph
-# breaks, other control characters, and the bidirectional overrides that show text reversed.
-_LAYOUT_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def one_line_name(value: str) -> None:
-    """Refuse a name that is not one line of letters as typed: a patient's name is printed in
-    the team's plain-text alert emails, where line breaks wrote paragraphs of its own."""
-    if any(unicodedata.category(ch) in _LAYOUT_CATEGORIES or ch in _BIDI_CONTROLS for ch in value):
-        raise forms.ValidationError(
-            "Please type the name on one line, with letters, spaces, hyphens or apostrophes."
-        )
 
 
 def django_default_messages(field: forms.Field) -> dict[str, str]:
@@ -322,11 +307,13 @@ class DeskPatientForm(FriendlyForm):
         max_length=80,
         label="First name",
         error_messages={"required": "Enter the caller's first name."},
+        validators=[one_line_name],
     )
     last_name = forms.CharField(
         max_length=80,
         label="Last name",
         error_messages={"required": "Enter the caller's last name."},
+        validators=[one_line_name],
     )
     phone = phone_field(required=True, label="Phone")
     email = forms.EmailField(

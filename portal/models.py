@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from portal.names import one_line_name
 from portal.phones import PhoneNumberModelField
 
 
@@ -413,8 +414,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     """Anyone who signs in. Email is the login; the role decides the dashboard."""
 
     email = models.EmailField("email address", unique=True)
-    first_name = models.CharField(max_length=80, blank=True)
-    last_name = models.CharField(max_length=80, blank=True)
+    # One line each (``portal.names``): every model form, the admin's included, refuses more.
+    first_name = models.CharField(max_length=80, blank=True, validators=[one_line_name])
+    last_name = models.CharField(max_length=80, blank=True, validators=[one_line_name])
     # E.164 when it parses (UK numbers by default); an older value that never parsed is kept
     # as it was typed (migration 0012), so the desk can still read it and put it right.
     # Typed loosely: the library ships no types; reads give a PhoneNumber (or "" when empty).

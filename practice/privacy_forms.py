@@ -9,6 +9,7 @@ from django import forms
 
 from portal.forms import DATE_INPUT, FriendlyForm, date_of_birth_problem
 from portal.models import Role, User
+from portal.names import one_line_name
 from portal.phones import phone_field
 from practice.models import PrivacyRequestKind, ReceivedVia
 
@@ -48,8 +49,12 @@ class DecisionForm(FriendlyForm):
 
 
 class RectifyForm(FriendlyForm):
-    first_name = forms.CharField(label="First name", max_length=80, required=False)
-    last_name = forms.CharField(label="Last name", max_length=80, required=False)
+    first_name = forms.CharField(
+        label="First name", max_length=80, required=False, validators=[one_line_name]
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=80, required=False, validators=[one_line_name]
+    )
     email = forms.EmailField(label="Email address")
     phone = phone_field(label="Phone")
     date_of_birth = forms.DateField(

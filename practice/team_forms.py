@@ -9,14 +9,21 @@ from django import forms
 from booking.models import Service
 from portal.forms import FriendlyForm
 from portal.models import Clinic, Role
+from portal.names import one_line_name
 
 
 class InviteForm(FriendlyForm):
     first_name = forms.CharField(
-        max_length=80, label="First name", error_messages={"required": "Enter their first name."}
+        max_length=80,
+        label="First name",
+        error_messages={"required": "Enter their first name."},
+        validators=[one_line_name],
     )
     last_name = forms.CharField(
-        max_length=80, label="Last name", error_messages={"required": "Enter their last name."}
+        max_length=80,
+        label="Last name",
+        error_messages={"required": "Enter their last name."},
+        validators=[one_line_name],
     )
     email = forms.EmailField(
         label="Email",

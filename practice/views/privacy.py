@@ -16,6 +16,7 @@ from intake.access import no_store
 from portal import policy
 from portal.access import owner_required, patient_required, signed_in_user, staff_required
 from portal.models import Clinic
+from portal.params import parse_id
 from portal.team_security import sensitive_action
 from practice import privacy_requests, retention
 from practice.models import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus
@@ -60,13 +61,12 @@ def close_account(request: HttpRequest) -> HttpResponse:
 def retention_review(request: HttpRequest) -> HttpResponse:
     """The owner's list of people past retention, with a dry run, and the approve button."""
     if request.method == "POST":
-        case_id = request.POST.get("case", "")
-        if case_id.isdigit() and retention.approve(
-            case_id=int(case_id), by=signed_in_user(request)
-        ):
+        # ASCII digits only: str.isdigit() also passes "²", which int() refuses (a 500).
+        case_id = parse_id(request.POST.get("case"))
+        if case_id is not None and retention.approve(case_id=case_id, by=signed_in_user(request)):
             from practice.tasks import anonymise_case
 
-            transaction.on_commit(lambda: anonymise_case.delay(int(case_id)))
+            transaction.on_commit(lambda: anonymise_case.delay(case_id))
             messages.success(request, "Approved. The person is anonymised in a moment.")
         else:
             messages.info(request, "That case was already approved or is no longer listed.")

@@ -216,8 +216,10 @@ def test_routine_alerts_go_in_one_daily_digest(
 
 
 def test_a_digest_whose_alerts_were_all_acknowledged_is_skipped(
-    mei: Practitioner, patient: User, practitioner: User
+    visit: Booking, mei: Practitioner, patient: User, practitioner: User
 ) -> None:
+    # ``visit``: the patient is in Mei's care, so the note is hers to read (the digest lists
+    # no one else's: tests/portal/test_attacker_round9.py).
     alert = routine(patient, "checkin_worse", "Worse after treatment 3", key="checkin:9")
     plan(datetime(2027, 3, 2, 8, 0, tzinfo=UTC))
     (digest,) = rows(MessageKind.ALERT_DIGEST)
