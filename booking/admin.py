@@ -29,19 +29,37 @@ from portal.templatetags.money import money
 OWNER_ONLY_PRACTITIONER_FIELDS = ("user", "clinic")
 
 
-class WeeklyHoursInline(admin.TabularInline[WeeklyHours, Practitioner]):
+class ScheduleInline(admin.TabularInline[Any, Practitioner]):
+    """A practitioner's hours, dated changes and time off, shown but not changed here: the
+    workspace's "Hours & time off" page changes them, which takes the booking locks and shows
+    the visits already booked in time being closed (to cancel or keep); the admin did
+    neither."""
+
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class WeeklyHoursInline(ScheduleInline):
     model = WeeklyHours
-    extra = 0
+    verbose_name_plural = "Weekly hours (changed on the workspace's Hours & time off page)"
 
 
-class DateExceptionInline(admin.TabularInline[DateException, Practitioner]):
+class DateExceptionInline(ScheduleInline):
     model = DateException
-    extra = 0
+    verbose_name_plural = "Dated changes (changed on the workspace's Hours & time off page)"
 
 
-class TimeOffInline(admin.TabularInline[TimeOff, Practitioner]):
+class TimeOffInline(ScheduleInline):
     model = TimeOff
-    extra = 0
+    verbose_name_plural = "Time off (changed on the workspace's Hours & time off page)"
 
 
 @admin.register(Practitioner)
