@@ -212,6 +212,19 @@ class TimeOffForm(FriendlyForm):
         return data
 
 
+def cancellation_note(
+    label: str, *, help_text: str = "Printed in the cancellation email, under the visit's details."
+) -> forms.CharField:
+    """The optional message a cancellation email prints (kept on the booking, 1000 characters)."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=help_text,
+    )
+
+
 class BookingIdsField(forms.CharField):
     """The visits a confirmation page showed, carried in a hidden field as "12,15,31"."""
 
@@ -239,26 +252,14 @@ class TimeOffDecisionForm(TimeOffForm):
         choices=[("cancel", "Cancel them"), ("keep", "Keep them")], widget=forms.HiddenInput
     )
     expected = BookingIdsField()
-    note = forms.CharField(
-        label="Message to each patient",
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Printed in the cancellation email, under the visit's details.",
-    )
+    note = cancellation_note("Message to each patient")
 
 
 class ClosureCancelForm(FriendlyForm):
     """Cancel every visit a closure's page showed, with one message to the patients."""
 
     visits = BookingIdsField()
-    note = forms.CharField(
-        label="Message to each patient",
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Printed in the cancellation email, under the visit's details.",
-    )
+    note = cancellation_note("Message to each patient")
 
 
 class CancelVisitForm(FriendlyForm):
@@ -271,11 +272,8 @@ class CancelVisitForm(FriendlyForm):
         initial="clinic",
         label="Who is cancelling?",
     )
-    note = forms.CharField(
-        label="Message to the patient",
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    note = cancellation_note(
+        "Message to the patient",
         help_text="Printed in the cancellation email (not sent for a late cancellation).",
     )
 

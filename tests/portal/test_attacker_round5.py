@@ -326,6 +326,24 @@ def test_moving_someones_sign_in_email_asks_to_re_authenticate_and_is_recorded(
 # --- A card payment's client secret on the desk's admin page --------------------------------
 
 
+def paid_with_a_secret(who: User, service: Service, practitioner: Practitioner) -> Any:
+    """A visit today paid online, its payment carrying a client secret marked MARKERSECRET."""
+    from payments.models import Payment
+
+    visit = visit_at(
+        patient=who, service=service, practitioner=practitioner, starts_at=timezone.now()
+    )
+    return Payment.objects.create(
+        booking=visit,
+        clinic=visit.clinic,
+        patient=who,
+        amount_minor=5000,
+        currency="GBP",
+        stripe_payment_intent_id="pi_123",
+        client_secret="pi_123_secret_MARKERSECRET",
+    )
+
+
 def test_the_admin_does_not_show_a_payments_client_secret(
     front_desk: User,
     patient: User,  # noqa: F811
@@ -336,18 +354,7 @@ def test_the_admin_does_not_show_a_payments_client_secret(
     payment from a browser, and is for the paying patient's page only (Stripe: never logged
     or shown to anyone else). The payments admin listed every field read-only, the secret
     included, to the desk."""
-    from payments.models import Payment
-
-    visit = visit_at(patient=patient, service=private, practitioner=mei, starts_at=timezone.now())
-    payment = Payment.objects.create(
-        booking=visit,
-        clinic=visit.clinic,
-        patient=patient,
-        amount_minor=5000,
-        currency="GBP",
-        stripe_payment_intent_id="pi_123",
-        client_secret="pi_123_secret_MARKERSECRET",
-    )
+    payment = paid_with_a_secret(patient, private, mei)
     page = client_for(front_desk).get(reverse("admin:payments_payment_change", args=[payment.pk]))
     assert page.status_code == 200 and b"pi_123" in page.content
     assert b"MARKERSECRET" not in page.content

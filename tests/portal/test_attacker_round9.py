@@ -226,23 +226,12 @@ def test_the_admin_lists_are_filtered_only_by_what_they_offer(
     may not read: a payment's Stripe client secret, one character at a time, and which
     patients have a flag, an alert, a check-in or a treatment record. A list now takes only
     the lookups its own filters and date drill-down make; anything else is the 400 page."""
-    from django.utils import timezone
 
     from intake.models import FlagKind
     from intake.services import flag_raise
-    from payments.models import Payment
-    from tests.portal.test_attacker_round5 import visit_at
+    from tests.portal.test_attacker_round5 import paid_with_a_secret
 
-    visit = visit_at(patient=patient, service=private, practitioner=mei, starts_at=timezone.now())
-    Payment.objects.create(
-        booking=visit,
-        clinic=visit.clinic,
-        patient=patient,
-        amount_minor=5000,
-        currency="GBP",
-        stripe_payment_intent_id="pi_123",
-        client_secret="pi_123_secret_MARKERSECRET",
-    )
+    paid_with_a_secret(patient, private, mei)
     flag_raise(patient=patient, kind=FlagKind.TREAT_GENTLY, reason="Bruised easily last time")
     desk = client_for(front_desk)
     payments = reverse("admin:payments_payment_changelist")
