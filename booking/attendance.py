@@ -34,7 +34,9 @@ def _same_clinic_day(booking: Booking, now: datetime) -> bool:
     return booking.starts_at.astimezone(tz).date() == now.astimezone(tz).date()
 
 
-def _inside_cutoff(booking: Booking, now: datetime) -> bool:
+def inside_cutoff(booking: Booking, now: datetime) -> bool:
+    """Whether ``now`` is inside the clinic's cancellation window before the visit (a patient's
+    cancellation would be late: the late-cancellation rule applies)."""
     return booking.starts_at - now < timedelta(hours=booking.clinic.cancellation_cutoff_hours)
 
 
@@ -60,7 +62,7 @@ def attendance_choices(booking: Booking, *, now: datetime | None = None) -> Atte
         arrive=confirmed and booking.arrived_at is None and _same_clinic_day(booking, now),
         attend=started and status in (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW),
         no_show=started and status in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED),
-        late_cancel=confirmed and not started and _inside_cutoff(booking, now),
+        late_cancel=confirmed and not started and inside_cutoff(booking, now),
         record=may_keep_record(booking, now=now),
     )
 
@@ -118,7 +120,7 @@ def booking_mark_attendance(
         if outcome == BookingStatus.ATTENDED:
             changes["arrived_at"] = Coalesce(F("arrived_at"), Value(now))
     else:
-        if not _inside_cutoff(booking, now):
+        if not inside_cutoff(booking, now):
             raise ChangeNotAllowed(
                 f"This visit is more than {booking.clinic.cancellation_cutoff_hours} hours away: "
                 "cancel it normally instead, with no late-cancellation charge."

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from booking.attendance import inside_cutoff
 from booking.holds import (
     booking_confirm_held,
     booking_expire_hold,
@@ -355,11 +356,6 @@ def refund_email_put(refund: Refund, payment: Payment) -> None:
     )
 
 
-def is_late(booking: Booking, now: datetime) -> bool:
-    """Cancelled inside the clinic's cutoff (the late-cancellation rule applies)."""
-    return booking.starts_at - now < timedelta(hours=booking.clinic.cancellation_cutoff_hours)
-
-
 def refund_on_cancel(
     *, booking: Booking, payment: Payment | None, now: datetime, clinics_reason: bool = False
 ) -> int:
@@ -371,7 +367,7 @@ def refund_on_cancel(
     return refund_due(
         paid_minor=payment.amount_minor,
         refunded_minor=payment.refunded_minor,
-        late=is_late(booking, now) and not clinics_reason,
+        late=inside_cutoff(booking, now) and not clinics_reason,
         rule=clinic.late_cancellation_rule,
         fee_minor=clinic.late_cancellation_fee_minor,
     )
@@ -408,7 +404,7 @@ def cancel_with_refund(
             # patient's lock first, and booking_cancel holds it, so what is left cannot move.
             due = min(due, left_to_refund(payment))
         if payment is not None and due > 0:
-            late = is_late(booking, now) and not clinics_reason
+            late = inside_cutoff(booking, now) and not clinics_reason
             reason = RefundReason.LATE_CANCELLED if late else RefundReason.CANCELLED
             refund = refund_create(payment=payment, amount_minor=due, reason=reason, by=by)
     return booking, refund

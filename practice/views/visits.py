@@ -289,7 +289,7 @@ def cancel_visit(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel from the clinic's side, with the policy applied inside the cutoff."""
     booking = get_booking_for_team(request, pk)
     now = timezone.now()
-    late = booking.starts_at - now < timedelta(hours=booking.clinic.cancellation_cutoff_hours)
+    late = attendance.inside_cutoff(booking, now)
     form = CancelVisitForm(request.POST or None)
     if request.method == "POST":
         ask_password_before_refund(request, [booking])
