@@ -4,7 +4,7 @@ A closure closes its days in availability (``booking.availability.load_diary``),
 private, assessment or multibed time opens on them, online or at the desk, and waiting-list
 offers (which follow availability) skip them. Visits booked before the closure are never
 cancelled by it: the closure's page lists them for the desk to move or cancel, one by one or
-all at once (``practice.services.closure_cancel_visits``: refunds go through ``payments``),
+all at once (``practice.schedule.closure_cancel_visits``: refunds go through ``payments``),
 each patient told by the usual emails.
 
 Concurrency: adding a closure takes the row locks a booking takes (every practitioner of the

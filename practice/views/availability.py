@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 from booking.models import Booking, DateException, ExceptionKind, Practitioner, TimeOff
 from portal.access import signed_in_user, team_required
 from portal.models import Role
-from practice import services
+from practice import schedule, services
 from practice.access import ask_password_before_refund, practitioner_to_manage
 from practice.forms import ExceptionForm, TimeOffDecisionForm, TimeOffForm, WeeklyHoursForm
 
@@ -115,7 +115,7 @@ def hours_add(request: HttpRequest) -> HttpResponse:
     form = WeeklyHoursForm(request.POST)
     if form.is_valid():
         try:
-            services.weekly_hours_add(practitioner=practitioner, **form.cleaned_data)
+            schedule.weekly_hours_add(practitioner=practitioner, **form.cleaned_data)
         except services.PracticeError as exc:
             form.add_error(None, exc.message)
         else:
@@ -133,7 +133,7 @@ def hours_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return _removed(
         request,
         practitioner,
-        services.weekly_hours_remove(practitioner=practitioner, hours_id=pk),
+        schedule.weekly_hours_remove(practitioner=practitioner, hours_id=pk),
         done="Hours removed. Visits already booked in them stay booked.",
         already="Those hours were already removed.",
     )
@@ -147,7 +147,7 @@ def exception_add(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.exception_add(
+            schedule.exception_add(
                 practitioner=practitioner,
                 day=data["day"],
                 kind=ExceptionKind(data["kind"]),
@@ -171,7 +171,7 @@ def exception_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return _removed(
         request,
         practitioner,
-        services.exception_remove(practitioner=practitioner, exception_id=pk),
+        schedule.exception_remove(practitioner=practitioner, exception_id=pk),
         done="Removed.",
         already="That was already removed.",
     )
@@ -217,7 +217,7 @@ def time_off_add(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         now = timezone.now()
         try:
-            affected = services.time_off_affected(
+            affected = schedule.time_off_affected(
                 practitioner=practitioner,
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
@@ -225,7 +225,7 @@ def time_off_add(request: HttpRequest) -> HttpResponse:
             )
             if affected:
                 return _confirm_page(request, practitioner, form, affected)
-            services.time_off_add(
+            schedule.time_off_add(
                 practitioner=practitioner,
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
@@ -236,7 +236,7 @@ def time_off_add(request: HttpRequest) -> HttpResponse:
                 now=now,
             )
         except services.AffectedBookingsChanged:
-            affected = services.time_off_affected(
+            affected = schedule.time_off_affected(
                 practitioner=practitioner,
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
@@ -266,7 +266,7 @@ def time_off_confirm(request: HttpRequest) -> HttpResponse:
             request, Booking.objects.filter(pk__in=data["expected"], practitioner=practitioner)
         )
     try:
-        _, cancelled = services.time_off_add(
+        _, cancelled = schedule.time_off_add(
             practitioner=practitioner,
             starts_at=data["starts_at"],
             ends_at=data["ends_at"],
@@ -278,7 +278,7 @@ def time_off_confirm(request: HttpRequest) -> HttpResponse:
         )
     except services.AffectedBookingsChanged as exc:
         messages.error(request, exc.message)
-        affected = services.time_off_affected(
+        affected = schedule.time_off_affected(
             practitioner=practitioner,
             starts_at=data["starts_at"],
             ends_at=data["ends_at"],
@@ -309,7 +309,7 @@ def time_off_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return _removed(
         request,
         practitioner,
-        services.time_off_remove(practitioner=practitioner, time_off_id=pk),
+        schedule.time_off_remove(practitioner=practitioner, time_off_id=pk),
         done="Time off removed. Those times can be booked again.",
         already="That time off was already removed.",
     )

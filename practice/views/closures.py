@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from booking.models import Booking, ClinicClosure
 from portal.access import signed_in_user, staff_required
 from portal.models import Clinic
-from practice import services
+from practice import schedule
 from practice.access import ask_password_before_refund
 from practice.forms import ClosureCancelForm
 
@@ -35,7 +35,7 @@ def cancel_closure_visits(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("booking:closure", pk=closure.pk)
     shown = form.cleaned_data["visits"]
     ask_password_before_refund(request, Booking.objects.filter(pk__in=shown, clinic=clinic))
-    cancelled = services.closure_cancel_visits(
+    cancelled = schedule.closure_cancel_visits(
         closure=closure,
         booking_ids=shown,
         by=signed_in_user(request),

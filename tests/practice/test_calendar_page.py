@@ -25,7 +25,8 @@ from intake.models import FlagKind
 from intake.services import flag_raise
 from payments.models import Payment, PaymentStatus
 from portal.models import User
-from practice.services import TreatmentDetails, treatment_record_save, weekly_hours_add
+from practice.schedule import weekly_hours_add
+from practice.services import TreatmentDetails, treatment_record_save
 from tests.booking.conftest import MON, NOW, WED
 from tests.booking.factories import book, local
 from tests.conftest import client_for

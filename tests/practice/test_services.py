@@ -19,7 +19,7 @@ from booking.models import (
     TimeOff,
 )
 from portal.models import User
-from practice import services
+from practice import schedule, services
 from practice.models import CalendarFeed, TreatmentRecord
 from practice.services import TreatmentDetails
 from tests.booking.conftest import MON, NOW, TUE, WED
@@ -100,26 +100,26 @@ def test_last_treatment_before_a_visit(
 def test_hours_overlapping_or_backwards_are_refused(mei: Practitioner) -> None:
     before = mei.hours.count()
     with pytest.raises(services.PracticeError, match="overlap your 09:00 to 12:00"):
-        services.weekly_hours_add(
+        schedule.weekly_hours_add(
             practitioner=mei, weekday=0, start_time=time(11), end_time=time(13)
         )
     with pytest.raises(services.PracticeError, match="end after they start"):
-        services.weekly_hours_add(
+        schedule.weekly_hours_add(
             practitioner=mei, weekday=5, start_time=time(13), end_time=time(9)
         )
     assert mei.hours.count() == before
-    added = services.weekly_hours_add(
+    added = schedule.weekly_hours_add(
         practitioner=mei, weekday=5, start_time=time(9), end_time=time(12)
     )
     assert added.weekday == 5 and mei.hours.count() == before + 1
     # Touching ranges are fine: 12:00-13:00 fills Monday's lunch gap exactly.
-    services.weekly_hours_add(practitioner=mei, weekday=0, start_time=time(12), end_time=time(13))
+    schedule.weekly_hours_add(practitioner=mei, weekday=0, start_time=time(12), end_time=time(13))
 
 
 def test_hours_removal_is_limited_to_your_own(mei: Practitioner, david: Practitioner) -> None:
     his = david.hours.first()
     assert his is not None
-    assert not services.weekly_hours_remove(practitioner=mei, hours_id=his.pk)
+    assert not schedule.weekly_hours_remove(practitioner=mei, hours_id=his.pk)
     assert david.hours.filter(pk=his.pk).exists()
 
 
@@ -128,7 +128,7 @@ def add_date(
 ) -> DateException:
     """Extra hours or a closed day for Mei, added on Monday of the test week."""
     start, end = (time(hours[0]), time(hours[1])) if hours else (None, None)
-    return services.exception_add(
+    return schedule.exception_add(
         practitioner=mei, day=day, kind=kind, start_time=start, end_time=end, today=MON
     )
 
@@ -152,17 +152,17 @@ def test_extra_hours_and_closed_days(mei: Practitioner, visit: Booking) -> None:
 
 def test_time_off_in_the_past_or_backwards_is_refused(mei: Practitioner) -> None:
     with pytest.raises(services.PracticeError, match="cannot start in the past"):
-        services.time_off_affected(
+        schedule.time_off_affected(
             practitioner=mei, starts_at=NOW - timedelta(hours=1), ends_at=NOW, now=NOW
         )
     with pytest.raises(services.PracticeError, match="must end after it starts"):
-        services.time_off_affected(
+        schedule.time_off_affected(
             practitioner=mei, starts_at=local(WED, 12), ends_at=local(WED, 9), now=NOW
         )
 
 
 def test_time_off_lists_the_visits_it_falls_on(mei: Practitioner, visit: Booking) -> None:
-    affected = services.time_off_affected(
+    affected = schedule.time_off_affected(
         practitioner=mei, starts_at=local(WED, 0), ends_at=local(WED, 23), now=NOW
     )
     assert [b.pk for b in affected] == [visit.pk]
@@ -177,7 +177,7 @@ def test_time_off_cancels_the_visits_and_emails_each_patient_the_note(
     django_capture_on_commit_callbacks: object,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
-        off, cancelled = services.time_off_add(
+        off, cancelled = schedule.time_off_add(
             practitioner=mei,
             starts_at=local(WED, 0),
             ends_at=local(WED, 23),
@@ -201,7 +201,7 @@ def test_time_off_cancels_the_visits_and_emails_each_patient_the_note(
 def test_time_off_can_keep_the_visits(
     mei: Practitioner, visit: Booking, practitioner: User
 ) -> None:
-    services.time_off_add(
+    schedule.time_off_add(
         practitioner=mei,
         starts_at=local(WED, 0),
         ends_at=local(WED, 23),
@@ -221,7 +221,7 @@ def test_a_visit_booked_since_the_preview_stops_the_time_off(
 ) -> None:
     newcomer = book(other_patient, private, local(WED, 13), now=NOW)
     with pytest.raises(services.AffectedBookingsChanged):
-        services.time_off_add(
+        schedule.time_off_add(
             practitioner=mei,
             starts_at=local(WED, 0),
             ends_at=local(WED, 23),
@@ -244,11 +244,11 @@ def test_overlapping_time_off_is_refused(mei: Practitioner, practitioner: User) 
     kwargs: dict[str, Any] = dict(
         practitioner=mei, reason="", by=practitioner, expected_booking_ids=[]
     )
-    services.time_off_add(
+    schedule.time_off_add(
         starts_at=local(TUE, 9), ends_at=local(TUE, 12), cancel_affected=False, now=NOW, **kwargs
     )
     with pytest.raises(services.PracticeError, match="overlaps time off"):
-        services.time_off_add(
+        schedule.time_off_add(
             starts_at=local(TUE, 11),
             ends_at=local(TUE, 15),
             cancel_affected=False,
