@@ -98,7 +98,9 @@ def patient(clinic: Clinic) -> User:
 
 @pytest.fixture
 def other_patient(clinic: Clinic) -> User:
-    return UserFactory.create(email="other.patient@example.com")
+    # A fixed name: tests assert the patient's name ("Alex") is absent from pages this user
+    # sees, and a random one ("Alexandria") could contain it.
+    return UserFactory.create(email="other.patient@example.com", first_name="Quinn")
 
 
 @pytest.fixture
