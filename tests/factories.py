@@ -13,6 +13,36 @@ from portal.services import user_set_role
 TEST_PASSWORD = "correct-horse-battery-staple"
 
 
+FIRST_NAMES = [
+    "Ottoline",
+    "Peregrine",
+    "Wilhelmina",
+    "Thaddeus",
+    "Ignatius",
+    "Clementine",
+    "Lysander",
+    "Perpetua",
+    "Evander",
+    "Zenobia",
+    "Cosimo",
+    "Ptolemy",
+    "Berenice",
+]
+LAST_NAMES = [
+    "Fairweather",
+    "Thistlewood",
+    "Blackthorne",
+    "Pennyfeather",
+    "Ashdown",
+    "Merriweather",
+    "Underhill",
+    "Foxwell",
+    "Hartigan",
+    "Winterbourne",
+    "Oakenshaw",
+]
+
+
 class UserFactory(factory.django.DjangoModelFactory[User]):
     """A verified user of the portal's own clinic; pass ``role`` for team members."""
 
@@ -21,8 +51,12 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
+    # Names from short lists, not Faker: tests assert one person's name is absent from a page
+    # another sees, and a random name ("Alexandria", "Cheney") could contain a fixed one.
+    # None of these contains, or is contained in, a name or month the tests use; the lists'
+    # prime lengths keep full names distinct for the first 143 users.
+    first_name = factory.Iterator(FIRST_NAMES)
+    last_name = factory.Iterator(LAST_NAMES)
     role = Role.PATIENT
     clinic = factory.LazyFunction(Clinic.objects.current)
 
