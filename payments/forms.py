@@ -1,4 +1,5 @@
-"""Forms for fee reductions (the checkout amount is read by ``payments.pricing``)."""
+"""Forms for fee reductions and payments taken at the clinic (the checkout amount is read by
+``payments.pricing``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from typing import Any
 
 from django import forms
 
+from booking.models import Booking
+from payments.at_clinic import check_amount
+from payments.models import TakenBy
 from payments.pricing import PriceError, format_money, parse_amount
 from portal.forms import DATE_INPUT, FriendlyForm
 
@@ -90,3 +94,41 @@ class FeeReductionDecisionForm(FriendlyForm):
         if ends_on and self.today and ends_on < self.today:
             self.add_error("ends_on", "That date has passed. Please choose a later date.")
         return data
+
+
+class ClinicPaymentForm(FriendlyForm):
+    """What was taken at the clinic for one visit: the amount (the visit's fee to start with)
+    and how it was paid."""
+
+    amount = forms.CharField(
+        label="Amount taken (£)",
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"required": "Enter the amount taken, for example 45."},
+    )
+    method = forms.ChoiceField(
+        choices=TakenBy.choices,
+        initial=TakenBy.CARD,
+        widget=forms.RadioSelect,
+        label="Paid by",
+        error_messages={
+            "required": "Choose how it was paid.",
+            "invalid_choice": "Choose how it was paid.",
+        },
+    )
+
+    def __init__(self, *args: Any, booking: Booking, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"amount": f"{booking.price_minor / 100:g}"})
+        super().__init__(*args, **kwargs)
+        self.booking = booking
+
+    def clean_amount(self) -> int:
+        raw = self.cleaned_data.get("amount", "")
+        try:
+            if raw.strip().startswith("-"):
+                raise PriceError("Enter the amount taken, for example 45.")
+            amount = parse_amount(raw, currency=self.booking.currency)
+            check_amount(self.booking, amount)
+        except PriceError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return amount

@@ -1,4 +1,5 @@
-"""Money records: online payments and their refunds, Stripe events seen, private fee reductions."""
+"""Money records: online payments and their refunds, Stripe events seen, private fee reductions,
+and payments taken at the clinic."""
 
 from __future__ import annotations
 
@@ -194,3 +195,35 @@ class FeeReduction(models.Model):
         return self.status == FeeReductionStatus.APPROVED and (
             self.ends_on is None or self.ends_on >= today
         )
+
+
+class TakenBy(models.TextChoices):
+    CARD = "card", "Card machine"
+    CASH = "cash", "Cash"
+    OTHER = "other", "Other (bank transfer, voucher)"
+
+
+class ClinicPayment(models.Model):
+    """Money taken at the clinic for one visit booked to pay there, as the team recorded it."""
+
+    # One per visit, by constraint: a second tab or a double click finds the first.
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="clinic_payment")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="clinic_payments")
+    amount_minor = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    method = models.CharField(max_length=10, choices=TakenBy.choices)
+    taken_at = models.DateTimeField()
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-taken_at"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(amount_minor__gt=0), name="clinic_payment_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Taken at the clinic for booking {self.booking_id}"

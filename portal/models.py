@@ -528,6 +528,8 @@ class AuditAction(models.TextChoices):
     CLINIC_CLOSED = "clinic_closed", "Clinic closed on some days"
     CLINIC_REOPENED = "clinic_reopened", "Clinic closure removed"
     CLOSURE_VISITS_CANCELLED = "closure_visits_cancelled", "Visits on closed days cancelled"
+    CLINIC_PAYMENT_RECORDED = "clinic_payment_recorded", "Payment taken at the clinic recorded"
+    CLINIC_PAYMENT_UNDONE = "clinic_payment_undone", "Payment taken at the clinic undone"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

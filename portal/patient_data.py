@@ -170,6 +170,7 @@ OTHER_LINKS = frozenset(
         "intake.PatientFlag.cleared_by",
         "payments.Refund.created_by",
         "payments.FeeReduction.decided_by",
+        "payments.ClinicPayment.taken_by",
         "intake.HistoricalDiaryEntry.history_user",
         "practice.HistoricalTreatmentRecord.written_by",
         "practice.HistoricalTreatmentRecord.history_user",

@@ -99,12 +99,17 @@ FLAG_BADGES = {
 }
 
 
-def money_badge(booking: Booking, payment_status: str | None = None) -> Badge:
-    """Paid, to pay, free or the sliding amount chosen, from the booking and its payment."""
+def money_badge(
+    booking: Booking, payment_status: str | None = None, taken_here: int | None = None
+) -> Badge:
+    """Paid, to pay, free or the sliding amount chosen, from the booking, its online payment
+    and ``taken_here``, the amount recorded as taken at the clinic."""
     amount = money(booking.price_minor, booking.currency)
     if booking.price_minor == 0 or booking.payment_mode == PaymentMode.FREE:
         return Badge("Free", "", "free")
     sliding = " (sliding)" if booking.service.price_rule == PriceRule.SLIDING else ""
+    if taken_here is not None:
+        return Badge(f"Paid {money(taken_here, booking.currency)} at clinic", "success", "paid")
     if payment_status in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTLY_REFUNDED):
         return Badge(f"Paid {amount}{sliding}", "success", "paid")
     if payment_status == PaymentStatus.REFUNDED:
@@ -113,7 +118,7 @@ def money_badge(booking: Booking, payment_status: str | None = None) -> Badge:
         return Badge("Awaiting payment", "warning", "to_pay")
     if booking.payment_mode == PaymentMode.ONLINE:
         return Badge(f"To pay {amount}{sliding}", "warning", "to_pay")
-    # Paid at the clinic: until a payment is recorded the calendar only knows the amount due.
+    # Paid at the clinic, and nothing recorded yet: the amount due.
     return Badge(f"{amount} at clinic{sliding}", "", "at_clinic")
 
 
@@ -140,7 +145,14 @@ def _live_facts(ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
         Booking.objects.filter(pk__in=ids)
         .order_by()
         .annotate(open_flag=open_flags_join("patient"), **facts)
-        .values("pk", "open_flag__kind", "payment__status", "treatment_record__id", *facts)
+        .values(
+            "pk",
+            "open_flag__kind",
+            "payment__status",
+            "clinic_payment__amount_minor",
+            "treatment_record__id",
+            *facts,
+        )
     )
     out: dict[int, dict[str, Any]] = {}
     for row in rows:  # one row per open flag of the patient (or one with none)
@@ -189,7 +201,7 @@ def _glance(visit: Booking, facts: dict[str, Any], flags: list[str], readable: b
     kinds = flags if readable else []
     return Glance(
         is_new=not facts["returning"],
-        money=money_badge(visit, facts["payment__status"]),
+        money=money_badge(visit, facts["payment__status"], facts["clinic_payment__amount_minor"]),
         flags=[badge for kind, badge in FLAG_BADGES.items() if kind in kinds],
         intake_missing=not facts["intake_sent"],
         checkin_unanswered=facts["checkin_open"],

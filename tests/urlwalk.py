@@ -332,6 +332,8 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("practice:record", "pk"): lambda w: w.past_visit.pk,
     ("practice:record_versions", "pk"): lambda w: w.past_visit.pk,
     ("practice:cancel", "pk"): lambda w: w.booking.pk,
+    ("practice:take_payment", "pk"): lambda w: w.booking.pk,
+    ("practice:undo_payment", "pk"): lambda w: w.booking.pk,
     ("practice:patient", "pk"): lambda w: w.alex.pk,
     ("practice:hours_remove", "pk"): lambda w: w.hours.pk,
     ("practice:exception_remove", "pk"): lambda w: w.exception.pk,

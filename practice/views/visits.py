@@ -25,7 +25,9 @@ from intake.charts import pain_chart
 from intake.models import Alert, FlagKind, PatientFlag
 from intake.services import contact_phone, latest_submitted
 from intake.summary import intake_summary
-from payments.models import FeeReduction, Payment
+from payments.at_clinic import takes_payment_here
+from payments.forms import ClinicPaymentForm
+from payments.models import ClinicPayment, FeeReduction, Payment
 from payments.services import cancel_with_refund, payment_for_booking
 from portal import policy
 from portal.access import practitioner_required, signed_in_user, team_required
@@ -106,6 +108,9 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         record, last, flags, alerts, intake, checkin_note = None, None, [], [], None, None
     choices = attendance.attendance_choices(booking, now=now)
+    clinic_payment = (
+        ClinicPayment.objects.filter(booking=booking).select_related("taken_by").first()
+    )
     return render(
         request,
         "practice/booking_detail.html",
@@ -136,6 +141,10 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_ask": policy.may_ask_to_see_anyway(user, booking.patient),
             "book_next_url": _book_next_url(booking),
             "reschedule_url": _reschedule_url(booking),
+            "clinic_payment": clinic_payment,
+            "payment_form": ClinicPaymentForm(booking=booking)
+            if clinic_payment is None and takes_payment_here(booking)
+            else None,
         },
     )
 

@@ -131,7 +131,7 @@ def test_the_room_lane_and_day_on_the_night_the_clocks_go_back(
     clocks = page.locator(".lane__clock")
     expect(clocks.filter(has_text="01:00 BST")).to_have_count(1)
     expect(clocks.filter(has_text="01:00 GMT")).to_have_count(1)
-    expect(page.locator(".room-stat__n").nth(1)).to_have_text("5/5")
+    expect(page.locator(".stat__n").nth(1)).to_have_text("5/5")
     expect(page.locator(".lane__stay").first).to_contain_text("01:30 BST\N{EN DASH}01:20 GMT")
     shot_both(page, "clock-change-room-lane")
     page.goto(f"{live_server.url}/practice/calendar/day/?date={autumn.isoformat()}&p={david.pk}")

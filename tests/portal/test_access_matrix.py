@@ -150,6 +150,11 @@ EXPECTED: dict[str, Expect] = {
     "practice:arrived": PRACTICE_BOOKING,
     "practice:attendance": PRACTICE_BOOKING,
     "practice:cancel": PRACTICE_BOOKING,
+    # Money taken at the clinic: recorded by the team who may open the visit; the day's
+    # takings are the desk's and the owner's.
+    "practice:take_payment": PRACTICE_BOOKING,
+    "practice:undo_payment": PRACTICE_BOOKING,
+    "practice:takings": DESK,
     "practice:record": RECORD_WRITE,
     "practice:record_versions": rule("login", 403, 403, "ok", 404, 403, 403),
     # Finding a patient: the team (each finds whom the policy lets them, no health data).

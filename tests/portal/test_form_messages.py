@@ -25,7 +25,7 @@ from django.forms import modelform_factory
 from django.test import RequestFactory
 from django.utils import timezone
 
-from booking.models import Service
+from booking.models import Booking, Service
 from intake.questionnaire import QUESTIONNAIRES
 from portal.forms import FriendlyErrors
 from portal.models import Clinic, User
@@ -96,6 +96,9 @@ def _factories(user: User, clinic: Clinic, service: Service) -> dict[str, Callab
         "InviteForm": lambda data: [("", lambda c: c(data, clinic=clinic))],
         "DiaryForm": lambda data: [("", lambda c: c(data, patient=user))],
         "BookingQueryForm": lambda data: [("", lambda c: c(data))],
+        "ClinicPaymentForm": lambda data: [
+            ("", lambda c: c(data, booking=Booking(service=service, price_minor=5000)))
+        ],
         # The admin supplies its model (``ModelAdmin.get_form``).
         "ServiceAdminForm": lambda data: [
             ("", lambda c: modelform_factory(Service, form=c, exclude=("clinic",))(data))
