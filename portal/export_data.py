@@ -20,11 +20,24 @@ from django.utils import timezone
 
 from portal.models import Clinic, User
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _paid_at_clinic(booking: Any) -> dict[str, Any] | None:
+    """What was recorded as taken at the clinic for the visit, if anything."""
+    taken = getattr(booking, "clinic_payment", None)  # none recorded: the reverse one-to-one raises
+    if taken is None:
+        return None
+    return {
+        "amount_minor": taken.amount_minor,
+        "currency": taken.currency,
+        "method": taken.method,
+        "taken_at": _iso(taken.taken_at),
+    }
 
 
 def _person(user: Any) -> str | None:
@@ -52,7 +65,7 @@ def collect(patient: User, *, now: datetime | None = None) -> dict[str, Any]:
     clinic = patient.clinic or Clinic.objects.current()
     bookings = (
         Booking.objects.filter(patient=patient)
-        .select_related("service", "practitioner__user", "room", "booked_by")
+        .select_related("service", "practitioner__user", "room", "booked_by", "clinic_payment")
         .order_by("starts_at", "pk")
     )
     payments = (
@@ -106,6 +119,7 @@ def collect(patient: User, *, now: datetime | None = None) -> dict[str, Any]:
                 "cancelled_at": _iso(b.cancelled_at),
                 "cancellation_note": b.cancellation_note,
                 "rescheduled_from": b.rescheduled_from_id,
+                "paid_at_clinic": _paid_at_clinic(b),
             }
             for b in bookings
         ],

@@ -27,12 +27,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import BookingStatus, WaitlistEntry
+from booking.models import Booking, BookingStatus, PaymentMode, WaitlistEntry
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from intake.access_log import log_health_access
 from intake.breakglass import grant_see_anyway
 from intake.models import AlertLevel, FlagKind
 from intake.services import alert_raise, diary_add, flag_raise
+from payments.at_clinic import record_clinic_payment
 from payments.fee_reductions import fee_reduction_request
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 from portal import export, patient_data
@@ -91,6 +92,18 @@ def seed_everything(patient: User, practitioner: User, desk: User) -> None:
             areas_and_points="LI4, ST36", needle_count=8, depth="standard", stimulation="gentle"
         ),
     )
+    earlier = visit_at(
+        patient=patient,
+        service=service,
+        practitioner=mei,
+        starts_at=timezone.now() - timedelta(days=10),
+        status=BookingStatus.ATTENDED,
+        booked_by=patient,
+    )
+    Booking.objects.filter(pk=earlier.pk).update(
+        price_minor=4000, payment_mode=PaymentMode.AT_CLINIC
+    )
+    record_clinic_payment(booking_id=earlier.pk, amount_minor=4000, method="cash", by=desk)
     payment = Payment.objects.create(
         booking=visit,
         clinic=clinic,
@@ -196,6 +209,9 @@ def test_a_full_export_validates_against_the_published_schema_and_has_every_kind
     assert [kind for kind in KINDS if not data[kind]] == []
     assert data["account"]["email"] == patient.email
     assert data["payments"][0]["refunds"][0]["amount_minor"] == 1000
+    taken_here = [b["paid_at_clinic"] for b in data["bookings"] if b["paid_at_clinic"]]
+    assert [(t["amount_minor"], t["method"]) for t in taken_here] == [(4000, "cash")]
+    assert "paid at the clinic £40" in summary
     # Intake answers carry the question as the patient saw it in that version.
     answers = {a["key"]: a for s in data["intake_responses"][0]["sections"] for a in s["answers"]}
     assert answers["complaint"]["question"] and answers["complaint"]["question"] != "complaint"
