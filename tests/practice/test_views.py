@@ -361,6 +361,16 @@ def test_mark_arrived_ignores_an_outside_next_url(front_desk: User, visit: Booki
     assert visit.arrived_at is not None
 
 
+def test_a_message_naming_the_patient_stays_on_the_server(front_desk: User, visit: Booking) -> None:
+    desk = client_for(front_desk)
+    with time_machine.travel(visit.starts_at - timedelta(minutes=5), tick=False):
+        response = desk.post(f"/practice/bookings/{visit.pk}/arrived/")
+        # Django's default keeps one-off messages in a signed, readable cookie.
+        assert "messages" not in response.cookies
+        page = desk.get(response["Location"]).content.decode()
+    assert f"{visit.patient.get_short_name()} is marked as arrived." in page
+
+
 def test_patient_page_lists_records_and_acknowledges_alerts(
     practitioner: User, visit: Booking
 ) -> None:
