@@ -1,7 +1,7 @@
 """Whether a due message is still worth sending, so a backlog (a worker or beat down for a
 weekend, a night of quiet hours) never turns into a burst of stale, duplicate or tone-deaf email.
 
-Four rules, checked by ``outbox.deliver`` on the claimed row just before it is sent:
+Five rules, checked by ``outbox.deliver`` on the claimed row just before it is sent:
 
 - every kind has a useful life (``USEFUL_LIFE``); past it the row is "expired", never sent late;
 - a check-in, reminder or re-check about an older visit loses to one about a newer visit;
@@ -10,6 +10,8 @@ Four rules, checked by ``outbox.deliver`` on the claimed row just before it is s
   still open when its useful life ends;
 - at most one routine message per patient per clinic day: a second one waits for the next
   morning (and expires there if it is too late by then).
+- guidance for a visit on a day the clinic has since closed (``booking.closures``) is held
+  until the desk moves or cancels the visit, or the day reopens, and expires with the visit.
 
 Safety messages (the patient's own advice, team alerts, a hold notice, booking confirmations
 and cancellations) are never held by the routine rules.
@@ -24,8 +26,9 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.db.models import F
 
+from booking.closures import closure_on
 from booking.models import Booking
-from followup.models import MessageKind, OutboxMessage, OutboxStatus
+from followup.models import GUIDANCE_KINDS, MessageKind, OutboxMessage, OutboxStatus
 from intake.models import PAGING_LEVELS, Alert, AlertLevel, PatientFlag
 from portal.models import Clinic
 from portal.services import lock_patient
@@ -164,6 +167,15 @@ def blocking_reason(patient_id: int, kind: MessageKind) -> str | None:
     return None
 
 
+def _closed_that_day(booking: Booking, clinic: Clinic) -> str | None:
+    """Why guidance for ``booking`` must wait: the clinic closed its day after it was booked
+    (the visits stay booked until the desk moves or cancels them), which would send the
+    patient to a locked door."""
+    if closure_on(clinic, booking.starts_at.astimezone(clinic.tz).date()) is None:
+        return None
+    return "the clinic is closed on the day of the visit; move or cancel the visit."
+
+
 def _superseded(message: OutboxMessage, booking: Booking) -> bool:
     """Whether a check-in-like row about a later visit of the same patient went or will go."""
     return (
@@ -190,6 +202,8 @@ def before_sending(
     if message.kind in CHECKIN_KINDS and booking is not None and _superseded(message, booking):
         return Expire("Expired: a message about a later visit replaces it.")
     reason = blocking_reason(message.recipient_id, MessageKind(message.kind))
+    if reason is None and message.kind in GUIDANCE_KINDS and booking is not None:
+        reason = _closed_that_day(booking, clinic)
     if reason is not None:
         until = now + BLOCKED_RECHECK
         if deadline is not None and until > deadline:

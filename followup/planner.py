@@ -19,7 +19,14 @@ from booking.models import Booking, BookingStatus
 from followup.advice import INTAKE_SOURCE
 from followup.alerts import ack_deadline, alert_chase, clinic_practitioners, urgent_alert_put
 from followup.messages import ON_HOLD, digest_alerts
-from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
+from followup.models import (
+    GUIDANCE_KINDS,
+    CheckIn,
+    CheckInStage,
+    MessageKind,
+    OutboxMessage,
+    OutboxStatus,
+)
 from followup.visits import TREATMENT_KINDS, earlier_treatments
 from intake.models import PAGING_LEVELS, Alert, PatientFlag
 from intake.services import HANDED_OFF
@@ -33,7 +40,6 @@ LOOKBACK = timedelta(days=7)
 FIRST_VISIT_GUIDANCE_UP_TO = 2
 
 
-GUIDANCE_KINDS = (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT)
 # Rows written per INSERT when a rule plans many at once (a morning after a backlog).
 PUT_BATCH = 1000
 

@@ -14,13 +14,19 @@ from django.utils import timezone
 from booking.models import Booking
 from followup.forms import REACTIONS
 from followup.links import make_token, max_age
-from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
+from followup.models import (
+    GUIDANCE_KINDS,
+    CheckIn,
+    CheckInStage,
+    MessageKind,
+    OutboxMessage,
+    OutboxStatus,
+)
 from intake.checkin_triage import CHECKIN_SIGNS, COMPARISONS, LEGACY_SIGNS
 from intake.models import PAUSING_FLAGS, AlertLevel
 from portal import policy
 from portal.models import User
 
-GUIDANCE_KINDS = (MessageKind.PRE_VISIT, MessageKind.FIRST_VISIT)
 ASKING_KINDS = {
     MessageKind.CHECKIN: CheckInStage.CHECKIN,
     MessageKind.CHECKIN_CHASER: CheckInStage.CHECKIN,

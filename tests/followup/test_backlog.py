@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -18,6 +18,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from booking.closures import ClosureRequest, closure_add, closure_remove
 from booking.models import Booking, BookingStatus, Practitioner, Service
 from followup import outbox, tasks
 from followup.backlog import ROUTINE_KINDS, USEFUL_LIFE
@@ -143,6 +144,50 @@ def test_a_confirmation_after_the_visit_expires(
     beat(at(3, 10, 1))
     message.refresh_from_db()
     assert message.status == OutboxStatus.EXPIRED and not sent
+
+
+# --- A visit on a day the clinic has since closed ---------------------------------------------
+
+
+def close_thursday(by: User) -> int:
+    with time_machine.travel(at(2, 8), tick=False):
+        closure = closure_add(
+            clinic=Clinic.objects.current(),
+            asked=ClosureRequest(first_day=date(2027, 3, 4), last_day=date(2027, 3, 4)),
+            by=by,
+            today=date(2027, 3, 2),
+        )
+    return closure.pk
+
+
+def test_guidance_for_a_visit_on_a_day_since_closed_waits_until_the_day_reopens(
+    private: Service, mei: Practitioner, patient: User, front_desk: User, sent: list[Sent]
+) -> None:
+    thursday = visit_at(patient=patient, service=private, practitioner=mei, starts_at=at(4, 14))
+    closure_id = close_thursday(front_desk)
+    with time_machine.travel(at(2, 9), tick=False):
+        plan(at(2, 9))
+    for hour in range(9, 20):
+        beat(at(3, hour))
+    guidance = row(thursday, MessageKind.FIRST_VISIT)
+    assert guidance.status == OutboxStatus.HELD and not sent
+    assert "the clinic is closed on the day of the visit" in guidance.last_error
+    closure_remove(clinic=Clinic.objects.current(), closure_id=closure_id, by=front_desk)
+    beat(at(3, 19, 45))
+    assert [s.kind for s in sent] == [MessageKind.FIRST_VISIT]
+
+
+def test_guidance_for_a_visit_on_a_closed_day_expires_with_the_visit(
+    private: Service, mei: Practitioner, patient: User, front_desk: User, sent: list[Sent]
+) -> None:
+    thursday = visit_at(patient=patient, service=private, practitioner=mei, starts_at=at(4, 9))
+    close_thursday(front_desk)
+    with time_machine.travel(at(2, 9), tick=False):
+        plan(at(2, 9))
+    for moment in (at(3, 9), at(3, 15), at(4, 8), at(4, 8, 45), at(4, 9, 30)):
+        beat(moment)
+    guidance = row(thursday, MessageKind.FIRST_VISIT)
+    assert guidance.status == OutboxStatus.EXPIRED and not sent
 
 
 # --- One routine message per patient per morning -------------------------------------------
