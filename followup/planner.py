@@ -9,6 +9,7 @@ followup -> intake -> booking -> portal).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -56,7 +57,7 @@ def put_many(rows: list[OutboxMessage]) -> int:
     return len(rows)
 
 
-def _has_row(kinds: tuple[MessageKind, ...]) -> Exists:
+def _has_row(kinds: Collection[MessageKind]) -> Exists:
     return Exists(OutboxMessage.objects.filter(booking=OuterRef("pk"), kind__in=kinds))
 
 
