@@ -403,6 +403,10 @@ STORAGES = {
 # --- Security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# Flash messages live in the server-side session, not Django's default cookie: they name
+# patients with their alert levels and flags ("Emergency alert about ... acknowledged"), and a
+# cookie is signed, not encrypted, and sits in the browser's profile until the next page.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
