@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 import pytest
+import time_machine
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from intake.models import AlertLevel
 from intake.services import alert_raise
 from portal.models import User
+from portal.roles import reset_second_factor
+from portal.team_security import TOUCH_EVERY_SECONDS
 from tests.conftest import client_for
+from tests.second_factor import give_authenticator
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +62,35 @@ def test_a_flash_message_about_a_patients_health_stays_off_the_browsers_cookies(
     # The message itself still reaches the page that follows.
     page = desk.get(response["Location"], follow=True).content.decode()
     assert "Emergency alert about Quentin Marlowe acknowledged" in page
+
+
+def test_resetting_a_second_factor_ends_the_sessions_that_passed_it(
+    owner: User, practitioner: User, front_desk: User
+) -> None:
+    """The owner resets a practitioner's authenticator because the phone was lost or stolen:
+    a session that had passed its code (on that phone, say) went on reading records for as
+    long as someone kept it busy, and setting up a new app on a new phone did not stop it
+    either. Within a minute of the reset such a session is signed out; one whose second
+    factor still stands is not."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        stolen = client_for(practitioner)
+        colleague = client_for(front_desk)
+        assert stolen.get("/practice/").status_code == 200
+        assert colleague.get("/desk/").status_code == 200
+        traveller.shift(timedelta(seconds=TOUCH_EVERY_SECONDS + 1))
+        assert stolen.get("/practice/").status_code == 200  # asked again, still standing
+
+        traveller.shift(timedelta(minutes=5))
+        assert reset_second_factor(actor=owner, user=practitioner) == 2
+        # The practitioner sets up an app on their new phone before the thief's next click.
+        give_authenticator(practitioner)
+        assert Authenticator.objects.filter(user=practitioner).exists()
+        traveller.shift(timedelta(seconds=TOUCH_EVERY_SECONDS + 1))
+
+        response = stolen.get("/practice/")
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+        assert stolen.session.get(SESSION_KEY) is None
+        assert colleague.get("/desk/").status_code == 200
+        # The practitioner's own new sign-in, through the new app, works.
+        assert client_for(practitioner).get("/practice/").status_code == 200
