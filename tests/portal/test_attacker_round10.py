@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
@@ -15,10 +16,10 @@ from django.utils import timezone
 
 from intake.models import AlertLevel
 from intake.services import alert_raise
-from portal.models import User
+from portal.models import AuditEvent, Role, User
 from portal.roles import reset_second_factor
 from portal.team_security import TOUCH_EVERY_SECONDS
-from tests.conftest import client_for
+from tests.conftest import client_for, reauthenticated
 from tests.second_factor import give_authenticator
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,28 @@ def test_resetting_a_second_factor_ends_the_sessions_that_passed_it(
         assert colleague.get("/desk/").status_code == 200
         # The practitioner's own new sign-in, through the new app, works.
         assert client_for(practitioner).get("/practice/").status_code == 200
+
+
+def test_inviting_an_address_another_account_has_proved_changes_nothing(
+    owner: User, patient: User
+) -> None:
+    """The invitation looked for the address only among sign-in emails: one a patient had
+    added and confirmed on their email page broke the database's one-verified-owner rule
+    half-way through and the owner got a server error. It is now "already has an account",
+    naming that account, and nothing is written."""
+    EmailAddress.objects.create(
+        user=patient, email="second.home@example.com", verified=True, primary=False
+    )
+    answer = reauthenticated(owner).post(
+        reverse("practice:team"),
+        {
+            "first_name": "Nina",
+            "last_name": "Hughes",
+            "email": "Second.Home@example.com",
+            "role": Role.PRACTITIONER.value,
+        },
+    )
+    assert answer.status_code == 400
+    assert f'data-already-registered="{patient.pk}"'.encode() in answer.content
+    assert not User.objects.filter(email__iexact="second.home@example.com").exists()
+    assert not AuditEvent.objects.exists()
