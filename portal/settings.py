@@ -249,6 +249,7 @@ ACCOUNT_FORMS = {
     name: f"portal.login_form.{cls}"
     for name, cls in {
         "login": "LoginForm",
+        "signup": "SignupForm",
         "reset_password": "ResetPasswordForm",
         "reset_password_from_key": "ResetPasswordKeyForm",
         "change_password": "ChangePasswordForm",
