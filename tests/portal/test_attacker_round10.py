@@ -16,11 +16,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from intake.models import AlertLevel
+from intake.models import Alert, AlertLevel
 from intake.services import alert_raise
 from portal.models import AuditEvent, Role, User
 from portal.roles import reset_second_factor
 from portal.team_security import TOUCH_EVERY_SECONDS
+from practice import privacy_requests
+from practice.models import PrivacyRequestKind, ReceivedVia
 from tests.conftest import client_for, reauthenticated
 from tests.second_factor import give_authenticator
 
@@ -160,3 +162,49 @@ def test_signing_up_with_a_registered_address_takes_the_same_work(
     assert work[1] == work[0]
     assert User.objects.filter(email__iexact=patient.email).count() == 1
     assert len(mail.outbox) == 2  # a confirmation, and "you already have an account"
+
+
+def _rectify(patient: User, by: User, note: str) -> str:
+    request = privacy_requests.record_request(
+        patient=patient,
+        kind=PrivacyRequestKind.RECTIFICATION,
+        received_via=ReceivedVia.PHONE,
+        details="Wants something in their record put right.",
+        by=by,
+    )
+    privacy_requests.decide(request=request, decision="Add their correction.", by=by)
+    return privacy_requests.complete_rectification(
+        request=request,
+        by=by,
+        first_name=patient.first_name,
+        last_name=patient.last_name,
+        email=patient.email,
+        phone=str(patient.phone or ""),
+        date_of_birth=None,
+        note=note,
+    )
+
+
+def test_a_correction_note_with_a_warning_sign_alerts_the_team(
+    patient: User, front_desk: User
+) -> None:
+    """A patient phoning the desk to put their record right may say what they left out of the
+    questionnaire. The desk writes it as a correction note beside the clinical record, where
+    only the next person to open the patient's overview would read it: no red-flag screen,
+    no alert, unlike every other way the patient's own words reach the record. The note now
+    goes through the same screen, and a warning sign in it raises a team alert at its level
+    (emergency and urgent ones page the team) with a summary that names no symptom."""
+    _rectify(patient, front_desk, "Surname is spelt Smyth, not Smith.")
+    assert not Alert.objects.filter(patient=patient).exists()
+
+    done = _rectify(
+        patient,
+        front_desk,
+        "Forgot to say: since Tuesday I can't feel my bum on the toilet seat and can't pee.",
+    )
+    alert = Alert.objects.get(patient=patient)
+    assert alert.level == AlertLevel.EMERGENCY
+    assert alert.kind == "record_correction"
+    assert "pee" not in alert.summary and "toilet" not in alert.summary
+    # The step and the audit row (the owner's, who reads no health data) say no more.
+    assert done == "Completed: correction note added"
