@@ -1,7 +1,7 @@
 """allauth's forms in the portal's wording (their own module: allauth's forms import
 ``portal.forms`` for sign-up, so that module cannot import them back). Each is named in
 ``ACCOUNT_FORMS`` or ``MFA_FORMS``; sign-up gets the same messages through
-``SignupDetailsForm``, its base."""
+``SignupDetailsForm``, its base (``SignupForm`` here only evens out its timing)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from allauth.mfa.base import forms as mfa
 from allauth.mfa.recovery_codes.forms import GenerateRecoveryCodesForm as AllauthRecoveryForm
 from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from allauth.mfa.totp.forms import DeactivateTOTPForm as AllauthDeactivateTOTPForm
+from django.contrib.auth.hashers import make_password
+from django.http import HttpRequest
 
 from portal.forms import FriendlyErrors
 
@@ -33,6 +35,18 @@ class LoginForm(FriendlyErrors, account.LoginForm):
         super().__init__(*args, **kwargs)
         if "remember" in self.fields:
             self.fields["remember"].label = "Remember me on this device"
+
+
+class SignupForm(account.SignupForm):
+    """allauth's sign-up (its fields and messages from ``SignupDetailsForm``, its base)."""
+
+    def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
+        if self.account_already_exists:
+            # allauth answers an address that already has an account with the same page and
+            # an email instead, but without hashing the password: a tenth of the time, which
+            # told anyone whether that person is a patient here. The same work, thrown away.
+            make_password(self.cleaned_data.get("password1") or None)
+        return super().try_save(request)
 
 
 class ResetPasswordForm(FriendlyErrors, account.ResetPasswordForm):

@@ -249,6 +249,7 @@ ACCOUNT_FORMS = {
     name: f"portal.login_form.{cls}"
     for name, cls in {
         "login": "LoginForm",
+        "signup": "SignupForm",
         "reset_password": "ResetPasswordForm",
         "reset_password_from_key": "ResetPasswordKeyForm",
         "change_password": "ChangePasswordForm",
@@ -403,8 +404,9 @@ STORAGES = {
 # --- Security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-# One-off messages ("Alex is marked as arrived") name patients: kept in the server-side
-# session, not in a cookie, where Django's default stores them signed but readable.
+# One-off messages name patients with their alert levels and flags ("Emergency alert about
+# ... acknowledged"): kept in the server-side session, not Django's default cookie, which is
+# signed, not encrypted, and sits in the browser's profile until the next page.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from allauth.account.authentication import get_authentication_records
@@ -30,6 +31,8 @@ TEAM_ROLES = frozenset({Role.PRACTITIONER, Role.STAFF})
 # Set when a team member enrols an authenticator in this session: typing a valid code from the
 # new app is the second factor for the rest of the session.
 ENROLLED_SESSION_KEY = "portal.mfa_enrolled_user"
+# When (epoch seconds) that enrolment happened: the app it set up must still be there.
+ENROLLED_AT_SESSION_KEY = "portal.mfa_enrolled_at"
 LAST_SEEN_SESSION_KEY = "portal.team_last_seen"
 TOUCH_EVERY_SECONDS = 60
 SECOND_FACTOR_TYPES = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
@@ -62,6 +65,31 @@ def mark_enrolled(request: HttpRequest, user: Any) -> None:
     """Record that ``user`` proved a code from their new authenticator in this session."""
     if getattr(request, "user", None) is not None and request.user.pk == user.pk:
         request.session[ENROLLED_SESSION_KEY] = str(user.pk)
+        request.session[ENROLLED_AT_SESSION_KEY] = time.time()
+
+
+def second_factor_still_stands(request: HttpRequest) -> bool:
+    """Whether the authenticator app this session proved (at its code step or enrolment) is
+    still set up: one made before that proof. The owner's reset removes it (a lost or stolen
+    phone), and an app set up afterwards on a new phone is newer than the proof."""
+    user = request.user
+    proofs = [
+        record["at"]
+        for record in get_authentication_records(request, user)
+        if record.get("method") == "mfa" and isinstance(record.get("at"), int | float)
+    ]
+    enrolled_at = request.session.get(ENROLLED_AT_SESSION_KEY)
+    if request.session.get(ENROLLED_SESSION_KEY) == str(user.pk) and isinstance(
+        enrolled_at, int | float
+    ):
+        proofs.append(enrolled_at)
+    if not proofs:
+        # Enrolled before the time was kept: at least an app must still be set up.
+        return has_second_factor(user)
+    proved_at = datetime.fromtimestamp(max(proofs), tz=UTC)
+    return Authenticator.objects.filter(
+        user_id=user.pk, type__in=SECOND_FACTOR_TYPES, created_at__lte=proved_at
+    ).exists()
 
 
 def idle_minutes(user: Any) -> int:
@@ -148,6 +176,12 @@ class TeamSecurityMiddleware:
             )
             return _login_redirect(request)
         if session_passed_second_factor(request):
+            # Asked once a minute, with the last-seen write below: a session kept busy after
+            # the owner reset its app (a stolen phone) ends within the minute.
+            if _due_for_touch(last_seen) and not second_factor_still_stands(request):
+                logout(request)
+                messages.info(request, "Your authenticator app was reset. Please sign in again.")
+                return _login_redirect(request)
             return None
         if has_second_factor(request.user):
             # A session that never passed the code (older than the rule, or made some other
@@ -165,15 +199,20 @@ class TeamSecurityMiddleware:
         return HttpResponseRedirect(reverse("mfa_activate_totp"))
 
     def _touch(self, request: HttpRequest, limit: int) -> None:
-        now = time.time()
-        last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
         # Written at most once a minute, so a busy page does not save the session on every
         # request; the stored session outlives the idle limit by that minute, and the check
         # above signs the person out on time.
-        if isinstance(last_seen, int | float) and 0 <= now - last_seen < TOUCH_EVERY_SECONDS:
+        if not _due_for_touch(request.session.get(LAST_SEEN_SESSION_KEY)):
             return
-        request.session[LAST_SEEN_SESSION_KEY] = now
+        request.session[LAST_SEEN_SESSION_KEY] = time.time()
         request.session.set_expiry(limit * 60 + TOUCH_EVERY_SECONDS)
+
+
+def _due_for_touch(last_seen: object) -> bool:
+    """Whether a minute (or more) has passed since the session was last marked as seen."""
+    if not isinstance(last_seen, int | float):
+        return True
+    return not 0 <= time.time() - last_seen < TOUCH_EVERY_SECONDS
 
 
 def _on_authenticator_added(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:

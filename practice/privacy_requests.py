@@ -10,6 +10,9 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
+from intake.models import AlertLevel
+from intake.services import alert_raise
+from intake.triage import highest, screen_text
 from payments.models import FeeReduction
 from portal import policy
 from portal.audit import AuditAction
@@ -227,6 +230,27 @@ def complete_erasure(*, request: PrivacyRequest, by: User) -> str:
     return what
 
 
+# The alert a correction note raises when the patient's words in it carry a warning sign.
+CORRECTION_ALERT_KIND = "record_correction"
+
+
+def _alert_on_warning_signs(correction: RecordCorrection, note: str) -> None:
+    """Screen the patient's words in a correction note as the questionnaire's and the
+    check-in's are: what they left out, told to the desk on the phone, must not wait for the
+    next person to open their overview. A hit raises a team alert at its level (emergency and
+    urgent ones page the team); the summary names no symptom."""
+    level = highest(level for _hazard, level in screen_text(note).found)
+    if level is None:
+        return
+    alert_raise(
+        patient=correction.patient,
+        level=AlertLevel(level.value),
+        kind=CORRECTION_ALERT_KIND,
+        source_key=f"correction:{correction.pk}",
+        summary="A correction added to the record mentions a warning sign: read it today.",
+    )
+
+
 EMAIL_OWNER_ONLY = (
     "Only the clinic owner can change the email address a patient signs in with: a password "
     "reset goes to it, so it opens their account and their health record."
@@ -286,7 +310,7 @@ def complete_rectification(
     if note.strip():
         notes.append(note.strip())
     if notes:
-        RecordCorrection.objects.create(
+        correction = RecordCorrection.objects.create(
             clinic=Clinic.objects.current(),
             patient=patient,
             request=locked,
@@ -295,6 +319,9 @@ def complete_rectification(
             written_at=now,
         )
         changed.append("correction note added")
+        # Not named in the step or the audit row: the owner reads those and no health data;
+        # an emergency or urgent alert is on every team dashboard, the desk's included.
+        _alert_on_warning_signs(correction, note)
     what = "Completed: " + (", ".join(changed) if changed else "nothing needed changing")
     _complete(locked, by, what, now)
     retention._audit(
