@@ -15,6 +15,7 @@ urlpatterns = [
     path("me/diary/", views.diary, name="diary"),
     path("me/diary/<int:pk>/edit/", views.diary_edit, name="diary_edit"),
     path("me/diary/<int:pk>/delete/", views.diary_delete, name="diary_delete"),
+    path("me/diary/<int:pk>/advice/", views.diary_advice, name="diary_advice"),
     path("me/privacy/", views.privacy, name="privacy"),
     path(
         "practice/patients/<int:patient_id>/intake/",

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from intake import breakglass, services
 from intake.access import no_store
 from intake.charts import pain_chart
+from intake.diary_triage import diary_add_read, diary_edit_read, diary_note_outcome
 from intake.forms import DiaryForm, raw_from_post, section_form, validate_all
 from intake.models import DiaryEntry, DiarySource, HealthAccess, IntakeResponse, ResponseStatus
 from intake.questionnaire import CURRENT, FULL, KINDS, SHORT, Questionnaire, current
 from intake.summary import answers_by_section
-from intake.triage import Level
+from intake.triage import Level, Outcome
 from portal.access import patient_required, signed_in_user
 from portal.models import Clinic, DataExport
 from portal.opening_hours import callback_day
@@ -292,7 +293,7 @@ def diary(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.diary_add(
+            entry, outcome = diary_add_read(
                 patient=patient,
                 pain=form.cleaned_data["pain"],
                 note=form.cleaned_data["note"],
@@ -302,8 +303,7 @@ def diary(request: HttpRequest) -> HttpResponse:
         except services.IntakeError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Added to your pain diary.")
-            return redirect("intake:diary")
+            return _after_diary_note(request, entry, outcome, "Added to your pain diary.")
     return render(
         request,
         "intake/diary.html",
@@ -314,6 +314,37 @@ def diary(request: HttpRequest) -> HttpResponse:
             "entries": DiaryEntry.objects.filter(
                 patient=patient, source=DiarySource.DIARY
             ).order_by("-recorded_at")[:20],
+        },
+    )
+
+
+def _after_diary_note(
+    request: HttpRequest, entry: DiaryEntry, outcome: Outcome, done: str
+) -> HttpResponse:
+    """Back to the diary, or, when the note carries a warning sign, to what to do now."""
+    if outcome.level is not None:
+        return redirect("intake:diary_advice", pk=entry.pk)
+    messages.success(request, done)
+    return redirect("intake:diary")
+
+
+@no_store
+@patient_required
+@require_safe
+def diary_advice(request: HttpRequest, pk: int) -> HttpResponse:
+    """What to do now about a warning sign in one of the patient's own diary notes."""
+    entry = _own_entry(request, pk)
+    outcome = diary_note_outcome(entry.note)
+    if outcome.level is None:
+        return redirect("intake:diary")
+    return render(
+        request,
+        "intake/diary_advice.html",
+        {
+            "entry": entry,
+            "outcome": outcome,
+            "level": outcome.level.value,
+            "callback_day": callback_day(Clinic.objects.current(), timezone.now()),
         },
     )
 
@@ -344,7 +375,7 @@ def diary_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.diary_edit(
+            entry, outcome = diary_edit_read(
                 patient=patient,
                 entry_id=entry.pk,
                 pain=form.cleaned_data["pain"],
@@ -355,8 +386,7 @@ def diary_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.IntakeError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Your diary entry is updated.")
-            return redirect("intake:diary")
+            return _after_diary_note(request, entry, outcome, "Your diary entry is updated.")
     return render(
         request,
         "intake/diary_edit.html",

@@ -322,6 +322,7 @@ FILLERS: dict[tuple[str, str], Filler] = {
     ("intake:practice_diary", "patient_id"): lambda w: w.alex.pk,
     ("intake:diary_edit", "pk"): _diary_entry,
     ("intake:diary_delete", "pk"): _diary_entry,
+    ("intake:diary_advice", "pk"): _diary_entry,
     ("intake:see_anyway", "patient_id"): lambda w: w.alex.pk,
     ("intake:acknowledge_alert", "pk"): lambda w: w.alert_id,
     ("intake:claim_alert", "pk"): lambda w: w.alert_id,

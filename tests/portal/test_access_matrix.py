@@ -116,6 +116,7 @@ EXPECTED: dict[str, Expect] = {
     # A diary score: its patient alone (the walk's is Alex's); anyone else 404 or 403.
     "intake:diary_edit": OWN_PATIENT_OBJECT,
     "intake:diary_delete": OWN_PATIENT_OBJECT,
+    "intake:diary_advice": OWN_PATIENT_OBJECT,
     "intake:privacy": PATIENTS,
     # intake: the team's side of the record
     "intake:practice_intake": RECORD,
