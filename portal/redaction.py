@@ -1,6 +1,6 @@
 """Secrets that travel in URLs kept out of logs: check-in links, calendar feed addresses,
 "download my data" links, waiting-list offers, and allauth's email confirmation and password
-reset keys.
+reset keys; and the names, dates of birth and numbers the team searches people by.
 
 Whoever reads a log (a host's operator, a log service) must not be able to answer a
 patient's check-in or follow a practitioner's calendar. Used by the logging filter below
@@ -43,11 +43,17 @@ _SECRETS = [
 ]
 
 
+# What the team typed to find a person (a name, a date of birth, a phone number: the patient
+# search's and the desk's ``q``, the audit trail's ``person``): personal data, not a log's.
+_SEARCHES = re.compile(r"([?&](?:q|person)=)[^&#\s\"']*")
+
+
 def redact(text: str) -> str:
-    """``text`` (a path, a request line, a log message) with every URL secret replaced."""
+    """``text`` (a path, a request line, a log message) with every URL secret and search
+    term replaced."""
     for pattern in _SECRETS:
         text = pattern.sub(lambda m: m.group(1) + REDACTED + "".join(m.groups()[1:]), text)
-    return text
+    return _SEARCHES.sub(lambda m: m.group(1) + REDACTED, text)
 
 
 class RedactSecrets(logging.Filter):

@@ -67,8 +67,23 @@ def test_every_project_url_with_a_token_is_redacted() -> None:
 
 
 def test_other_paths_are_left_alone() -> None:
-    line = "GET /practice/patients/12/intake/?q=smith HTTP/1.1"
+    line = "GET /practice/calendar/?week=2027-03-01&p=3 HTTP/1.1"
     assert redact(line) == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /practice/patients/?q=Alex+Barnes HTTP/1.1",
+        "GET /book/for/?service=treatment&q=14%2F07%2F1986 HTTP/1.1",
+        "GET /desk/audit/?action=&person=07700%20900123&since= HTTP/1.1",
+        'GET /desk/callers/new/?q=barnes" 200 "https://portal.example/practice/patients/?q=barnes"',
+    ],
+)
+def test_what_the_team_searched_people_by_is_redacted(line: str) -> None:
+    cleaned = redact(line)
+    assert not any(term in cleaned for term in ("Alex", "1986", "900123", "barnes"))
+    assert REDACTED in cleaned and cleaned.startswith("GET /")
 
 
 @pytest.fixture
