@@ -27,6 +27,7 @@ from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 
 from portal.access import signed_in_user
+from portal.audit import AuditAction, record_action
 from portal.models import AuditEvent, Clinic, Role, User
 from portal.money_fields import OpenDaysField, minor_units_formfield
 from portal.roles import (
@@ -180,6 +181,16 @@ class ClinicAdmin(admin.ModelAdmin[Clinic]):
 DESK_EDITABLE_USER_FIELDS = ("first_name", "last_name", "phone")
 
 
+def _audit_deleted(request: HttpRequest, account_id: int) -> None:
+    # Like practice.retention.delete_account's row: the account's number, never its name or
+    # email (the trail outlives the person).
+    record_action(
+        action=AuditAction.ACCOUNT_DELETED,
+        actor=signed_in_user(request),
+        detail={"account": str(account_id), "why": "deleted in the admin"},
+    )
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
@@ -261,6 +272,19 @@ class UserAdmin(BaseUserAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        with transaction.atomic():
+            pk = obj.pk
+            super().delete_model(request, obj)
+            _audit_deleted(request, pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        with transaction.atomic():
+            ids = list(queryset.values_list("pk", flat=True))
+            super().delete_queryset(request, queryset)
+            for pk in ids:
+                _audit_deleted(request, pk)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if not super().has_change_permission(request, obj):

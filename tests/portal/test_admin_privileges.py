@@ -389,3 +389,22 @@ def test_the_owner_names_the_duty_contact(owner: User, practitioner: User, clini
     assert response.status_code == 302
     clinic.refresh_from_db()
     assert clinic.duty_contact_id == practitioner.pk
+
+
+def test_the_owner_deleting_an_account_in_the_admin_is_recorded(owner: User) -> None:
+    never_booked = User.objects.create_user(email="typo@example.com", password=TEST_PASSWORD)
+    other = User.objects.create_user(email="typo2@example.com", password=TEST_PASSWORD)
+    admin = client_for(owner)
+    one = admin.post(reverse("admin:portal_user_delete", args=[never_booked.pk]), {"post": "yes"})
+    bulk = admin.post(
+        reverse("admin:portal_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
+    )
+    assert one.status_code == bulk.status_code == 302
+    assert not User.objects.filter(pk__in=[never_booked.pk, other.pk]).exists()
+    rows = AuditEvent.objects.filter(action="account_deleted").order_by("pk")
+    assert [(e.actor, e.detail["account"]) for e in rows] == [
+        (owner, str(never_booked.pk)),
+        (owner, str(other.pk)),
+    ]
+    assert all("typo" not in str(e.detail) for e in rows)
