@@ -24,7 +24,8 @@ from portal.models import Clinic, User
 # yet), and the ones whose fee may be taken: a late cancellation or a missed visit can be
 # charged under the clinic's policy.
 OWING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.ATTENDED)
-TAKEABLE_STATUSES = (*OWING_STATUSES, BookingStatus.NO_SHOW, BookingStatus.LATE_CANCELLED)
+MISSED_STATUSES = (BookingStatus.NO_SHOW, BookingStatus.LATE_CANCELLED)
+TAKEABLE_STATUSES = (*OWING_STATUSES, *MISSED_STATUSES)
 PAID_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
@@ -152,13 +153,15 @@ def undo_clinic_payment(*, booking_id: int, by: User) -> ClinicPayment:
 
 @dataclass
 class Takings:
-    """One clinic day's money: taken here (by method), paid online, and visits still owing."""
+    """One clinic day's money: taken here (by method), paid online, visits still owing, and
+    the missed or late-cancelled ones the clinic's policy may charge."""
 
     day: date
     currency: str
     taken: list[ClinicPayment]
     online: list[Payment]
     owing: list[Booking]
+    missed: list[Booking] = field(default_factory=list)
     by_method: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -179,17 +182,19 @@ def _day_bounds(clinic: Clinic, day: date) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), datetime.min.time(), clinic.tz)
 
 
-def owing_visits(clinic: Clinic, *, start: datetime, end: datetime, now: datetime) -> QuerySet:
-    """Visits paid at the clinic that started in [start, end) and before ``now``, attended or
-    not yet marked, with nothing recorded."""
+def unpaid_visits(
+    clinic: Clinic, *, start: datetime, end: datetime, statuses: tuple[str, ...]
+) -> QuerySet[Booking]:
+    """Visits paid at the clinic starting in [start, end), in ``statuses``, with nothing
+    recorded."""
     return (
         Booking.objects.filter(
             clinic=clinic,
             payment_mode=PaymentMode.AT_CLINIC,
             price_minor__gt=0,
-            status__in=OWING_STATUSES,
+            status__in=statuses,
             starts_at__gte=start,
-            starts_at__lt=min(end, now),
+            starts_at__lt=end,
             clinic_payment__isnull=True,
         )
         .select_related("patient", "practitioner", "service")
@@ -223,6 +228,8 @@ def takings_for_day(clinic: Clinic, day: date, *, now: datetime | None = None) -
         currency=clinic.currency,
         taken=taken,
         online=online,
-        owing=list(owing_visits(clinic, start=start, end=end, now=now)),
+        # Owing once started (attended, or not marked yet); visits still to come owe nothing.
+        owing=list(unpaid_visits(clinic, start=start, end=min(end, now), statuses=OWING_STATUSES)),
+        missed=list(unpaid_visits(clinic, start=start, end=end, statuses=MISSED_STATUSES)),
         by_method=by_method,
     )

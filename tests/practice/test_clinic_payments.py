@@ -183,6 +183,8 @@ def test_the_days_takings_list_money_taken_paid_online_and_owing(
     owing = book(PatientFactory.create(), seen.service, local(WED, 11), now=NOW)
     Booking.objects.filter(pk=owing.pk).update(status=BookingStatus.ATTENDED)
     later = book(PatientFactory.create(), seen.service, local(WED, 16), now=NOW)
+    missed = book(PatientFactory.create(), seen.service, local(WED, 14, 30), now=NOW)
+    Booking.objects.filter(pk=missed.pk).update(status=BookingStatus.NO_SHOW)
     online = book(PatientFactory.create(), seen.service, local(WED, 13), now=NOW)
     Booking.objects.filter(pk=online.pk).update(payment_mode=PaymentMode.ONLINE)
     Payment.objects.create(
@@ -205,6 +207,8 @@ def test_the_days_takings_list_money_taken_paid_online_and_owing(
     assert 'data-total="owing">£50<' in text
     assert f"/practice/bookings/{owing.pk}/payment/" in text
     assert f"/practice/bookings/{later.pk}/payment/" not in text
+    # A missed visit owes nothing by default; a fee may be recorded for it.
+    assert "data-missed" in text and f"/practice/bookings/{missed.pk}/payment/" in text
 
 
 def test_takings_is_the_desks_and_reads_only_sane_days(
