@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -50,7 +49,7 @@ from booking.models import (
 )
 from booking.week_page import build_week, open_week
 from portal import policy
-from portal.access import team_required
+from portal.access import login_required, team_required
 from portal.models import Clinic, User
 from portal.phones import e164
 

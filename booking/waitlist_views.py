@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,7 @@ from booking.waitlist.errors import PlaceGone, WaitlistError
 from booking.waitlist.links import offer_from_token
 from booking.waitlist_forms import WaitlistJoinForm
 from booking.waitlist_models import EntryStatus, OfferStatus, PlaceStatus, WaitlistPlace
-from portal.access import patient_required
+from portal.access import login_required, patient_required
 from portal.policy import waitlist_entries_for
 
 
