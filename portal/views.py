@@ -52,6 +52,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_safe
+@login_required
+def still_here(request: HttpRequest) -> HttpResponse:
+    """Nothing, for "Stay signed in" on the team's idle warning: a request is activity, which
+    ``TeamSecurityMiddleware`` counts; a session already ended is sent to sign in instead."""
+    return HttpResponse(status=204)
+
+
+@never_cache
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Database and broker reachability and beat's heartbeat: 200 "ok" when all is well, 503
     "unavailable" when the database or broker is down, 503 "degraded" when beat has not run for

@@ -79,3 +79,34 @@ def test_a_team_member_signed_out_when_idle_returns_to_the_form(practitioner: Us
         )
     assert response["Location"] == f"{LOGIN}?next=%2Fpractice%2Favailability%2F"
     assert SIGNED_OUT_FORM_LOST in _messages(client)
+
+
+# --- "Stay signed in" on the team's idle warning ---------------------------------------------
+
+
+def test_staying_signed_in_is_activity(practitioner: User) -> None:
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client = client_for(practitioner)
+        page = client.get("/practice/")
+        assert 'id="idle-warning"' in page.content.decode()
+        assert 'data-idle-minutes="30"' in page.content.decode()
+        traveller.shift(timedelta(minutes=28))
+        assert client.get("/session/still-here/").status_code == 204
+        traveller.shift(timedelta(minutes=28))  # 56 minutes in, 28 since "stay"
+        assert client.get("/practice/").status_code == 200
+
+
+def test_staying_after_the_limit_is_too_late(practitioner: User) -> None:
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client = client_for(practitioner)
+        assert client.get("/practice/").status_code == 200
+        traveller.shift(timedelta(minutes=30, seconds=30))
+        response = client.get("/session/still-here/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
+
+
+def test_patients_have_no_idle_warning(patient: User) -> None:
+    page = client_for(patient).get("/me/")
+    assert page.status_code == 200
+    assert "idle-warning" not in page.content.decode()
