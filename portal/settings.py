@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "portal.headers.PermissionsPolicyMiddleware",
     # Pages drawn for someone signed in are never kept in a browser's or proxy's cache.
     "portal.headers.SignedInNoStoreMiddleware",
+    # Inside the headers and CSP middleware, so its page carries them and the page's nonce.
+    "portal.errors.FriendlyMethodNotAllowedMiddleware",
     # Before anything reads the query string (allauth's ?next, the admin's filters); after
     # the headers, so the "bad request" page carries them too.
     "portal.nul_bytes.RefuseNulBytesMiddleware",

@@ -110,3 +110,15 @@ def test_patients_have_no_idle_warning(patient: User) -> None:
     page = client_for(patient).get("/me/")
     assert page.status_code == 200
     assert "idle-warning" not in page.content.decode()
+
+
+# --- an address that only takes a form, opened as a page ------------------------------------
+
+
+def test_a_form_address_opened_as_a_page_explains_itself(practitioner: User) -> None:
+    response = client_for(practitioner).get("/practice/availability/time-off/")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    page = response.content.decode()
+    assert "This address only saves a form" in page
+    assert 'href="/dashboard/"' in page
