@@ -19,6 +19,7 @@ from booking.waitlist.claims import offer_claim
 from booking.waitlist.entries import waitlist_join, waitlist_leave
 from booking.waitlist.errors import PlaceGone, WaitlistError
 from booking.waitlist.links import offer_from_token
+from booking.waitlist.wishes import never_offered
 from booking.waitlist_forms import WaitlistJoinForm
 from booking.waitlist_models import EntryStatus, OfferStatus, PlaceStatus, WaitlistPlace
 from portal.access import login_required, patient_required
@@ -46,7 +47,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     form = WaitlistJoinForm(request.POST or None, service=service, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            waitlist_join(
+            joined = waitlist_join(
                 patient=patient,
                 service=service,
                 weekdays=form.cleaned_data["weekdays"],
@@ -58,11 +59,22 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         except WaitlistError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(
-                request,
-                "You are on the waiting list. We will email you as soon as a place frees "
-                "on the days you chose, until the date you chose.",
-            )
+            runs = never_offered(joined, now=timezone.now())
+            if runs:
+                # Monday mornings for a clinic that runs on Tuesday evenings: joined, but told.
+                messages.warning(
+                    request,
+                    f"{'They are' if is_team(request.user) else 'You are'} on the waiting "
+                    f"list, but {service.name} runs on {runs} at the moment: none of the days "
+                    "and times chosen, so no place can be offered unless that changes. Change "
+                    "the days to one of those to be offered a place.",
+                )
+            else:
+                messages.success(
+                    request,
+                    "You are on the waiting list. We will email you as soon as a place frees "
+                    "on the days you chose, until the date you chose.",
+                )
             if is_team(request.user):
                 return redirect("practice:waitlist")
             return redirect(reverse("booking:mine") + "#waiting-list")
