@@ -93,6 +93,7 @@ def test_joining_for_days_the_service_never_runs_says_so(
     "We will email you as soon as a place frees": an offer that could never come."""
     client = client_for(patient)
     url = f"/book/{multibed.slug}/waiting-list/"
+    assert "Community clinic runs on Tuesday, evenings." in client.get(url).content.decode()
     never = client.post(url, {"weekdays": ["0"], "day_parts": ["morning"]}, follow=True)
     said = " ".join(str(m) for m in never.context["messages"])
     assert "Community clinic runs on Tuesday, evenings at the moment" in said
