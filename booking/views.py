@@ -101,6 +101,15 @@ def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _already_changed(request: HttpRequest, moving: Booking) -> HttpResponse:
+    """A move started from a visit since moved or cancelled (another tab, the back button):
+    its page, which links to where it went, instead of times to move it that end in a refusal."""
+    messages.info(
+        request, "That visit has already been moved or cancelled. Here is what happened to it."
+    )
+    return redirect("booking:detail", moving.pk)
+
+
 @require_safe
 def week(request: HttpRequest, slug: str) -> HttpResponse:
     """Public: a week of open start times, Monday to Sunday, in the clinic's time zone, one
@@ -109,6 +118,8 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     service = bookable.service
     patient = visitor_patient(request)
     moving = moving_booking(request) if patient is not None else None
+    if moving is not None and not moving.is_changeable:
+        return _already_changed(request, moving)
     gates = _gates(request, patient, service, moving) if patient is not None else []
     if gates and not is_team(request.user):
         return _gate_page(request, service, gates)
@@ -205,6 +216,8 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_bookable_service(slug)
     patient = patient_for(request)
     moving = moving_booking(request)
+    if request.method == "GET" and moving is not None and not moving.is_changeable:
+        return _already_changed(request, moving)
     gates = _gates(request, patient, service, moving)
     if gates and not is_team(request.user):
         return _gate_page(request, service, gates)

@@ -564,6 +564,22 @@ def test_moving_speaks_to_whoever_moves_it(
     assert "Move your visit" in mine and "Move my visit" in mine
 
 
+def test_a_stale_move_leads_to_where_the_visit_went(
+    private: Service, booking: Booking, patient: User
+) -> None:
+    """Moved in another tab (or the back button after moving): the old move's week and confirm
+    pages offered times to move it that then ended in "already cancelled or moved"."""
+    client = client_for(patient)
+    post_confirm(client, private, local(WED, 13), query={"reschedule": booking.pk})
+    new = Booking.objects.get(status="confirmed")
+    week = client.get(f"/book/{private.slug}/times/?reschedule={booking.pk}", follow=True)
+    assert week.redirect_chain == [(f"/bookings/{booking.pk}/", 302)]
+    assert "already been moved or cancelled" in messages_of(week)
+    assert f'href="/bookings/{new.pk}/"' in week.content.decode()
+    stale = confirm_url(private, local(WED, 14), reschedule=booking.pk)
+    assert client.get(stale)["Location"] == f"/bookings/{booking.pk}/"
+
+
 def test_moving_offers_other_times_but_not_the_visits_own(
     private: Service, booking: Booking, patient: User
 ) -> None:
