@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -50,7 +49,7 @@ from booking.models import (
 )
 from booking.week_page import build_week, open_week
 from portal import policy
-from portal.access import team_required
+from portal.access import login_required, team_required
 from portal.models import Clinic, User
 from portal.phones import e164
 
@@ -102,6 +101,15 @@ def choose_practitioner(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _already_changed(request: HttpRequest, moving: Booking) -> HttpResponse:
+    """A move started from a visit since moved or cancelled (another tab, the back button):
+    its page, which links to where it went, instead of times to move it that end in a refusal."""
+    messages.info(
+        request, "That visit has already been moved or cancelled. Here is what happened to it."
+    )
+    return redirect("booking:detail", moving.pk)
+
+
 @require_safe
 def week(request: HttpRequest, slug: str) -> HttpResponse:
     """Public: a week of open start times, Monday to Sunday, in the clinic's time zone, one
@@ -110,6 +118,8 @@ def week(request: HttpRequest, slug: str) -> HttpResponse:
     service = bookable.service
     patient = visitor_patient(request)
     moving = moving_booking(request) if patient is not None else None
+    if moving is not None and not moving.is_changeable:
+        return _already_changed(request, moving)
     gates = _gates(request, patient, service, moving) if patient is not None else []
     if gates and not is_team(request.user):
         return _gate_page(request, service, gates)
@@ -206,6 +216,8 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_bookable_service(slug)
     patient = patient_for(request)
     moving = moving_booking(request)
+    if request.method == "GET" and moving is not None and not moving.is_changeable:
+        return _already_changed(request, moving)
     gates = _gates(request, patient, service, moving)
     if gates and not is_team(request.user):
         return _gate_page(request, service, gates)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,13 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from booking import notices
 from booking.errors import BookingError
 from booking.lookups import carry_query, get_bookable_service, is_team, patient_for, signed_in_user
+from booking.models import Service
 from booking.waitlist.claims import offer_claim
-from booking.waitlist.entries import waitlist_join, waitlist_leave
+from booking.waitlist.entries import DEFAULT_WAITING_WEEKS, waitlist_join, waitlist_leave
 from booking.waitlist.errors import PlaceGone, WaitlistError
 from booking.waitlist.links import offer_from_token
+from booking.waitlist.wishes import never_offered, session_times, session_times_text
 from booking.waitlist_forms import WaitlistJoinForm
 from booking.waitlist_models import EntryStatus, OfferStatus, PlaceStatus, WaitlistPlace
-from portal.access import patient_required
+from portal.access import login_required, patient_required
 from portal.policy import waitlist_entries_for
 
 
@@ -47,7 +50,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     form = WaitlistJoinForm(request.POST or None, service=service, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            waitlist_join(
+            joined = waitlist_join(
                 patient=patient,
                 service=service,
                 weekdays=form.cleaned_data["weekdays"],
@@ -59,11 +62,22 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         except WaitlistError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(
-                request,
-                "You are on the waiting list. We will email you as soon as a place frees "
-                "on the days you chose, until the date you chose.",
-            )
+            runs = never_offered(joined, now=timezone.now())
+            if runs:
+                # Monday mornings for a clinic that runs on Tuesday evenings: joined, but told.
+                messages.warning(
+                    request,
+                    f"{'They are' if is_team(request.user) else 'You are'} on the waiting "
+                    f"list, but {service.name} runs on {runs} at the moment: none of the days "
+                    "and times chosen, so no place can be offered unless that changes. Change "
+                    "the days to one of those to be offered a place.",
+                )
+            else:
+                messages.success(
+                    request,
+                    "You are on the waiting list. We will email you as soon as a place frees "
+                    "on the days you chose, until the date you chose.",
+                )
             if is_team(request.user):
                 return redirect("practice:waitlist")
             return redirect(reverse("booking:mine") + "#waiting-list")
@@ -76,9 +90,19 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "entry": entry,
             "carry": carry_query(request),
+            "runs": _runs(service),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _runs(service: Service) -> str:
+    """When the service has sessions over the usual waiting time, in words, so the days
+    chosen can be ones it runs on ("" when none are set yet)."""
+    now = timezone.now()
+    today = now.astimezone(service.clinic.tz).date()
+    last = today + timedelta(weeks=DEFAULT_WAITING_WEEKS)
+    return session_times_text(session_times(service, today, last, now=now))
 
 
 @patient_required

@@ -7,13 +7,14 @@ responses and the pain diary (whose answers and notes are encrypted at rest).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.dateparse import parse_date
 from simple_history.models import HistoricalRecords
 
 from intake.triage import CALL_REQUESTED
@@ -295,6 +296,12 @@ class IntakeResponse(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == ResponseStatus.DRAFT
+
+    @property
+    def consent_wording_date(self) -> date | None:
+        """The date the consent wording agreed to was published (its version is that date
+        written "2026-12-05"), for pages to show as a date a patient reads."""
+        return parse_date(self.consent_version) if self.consent_version else None
 
 
 class DiarySource(models.TextChoices):

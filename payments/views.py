@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -47,7 +46,7 @@ from payments.models import FeeReduction, FeeReductionStatus, Payment, PaymentSt
 from payments.pricing import PriceError, format_money
 from payments.webhooks import MalformedEvent, ingest_event
 from portal import policy
-from portal.access import patient_required, team_required
+from portal.access import login_required, patient_required, team_required
 from portal.headers import allow_features
 from portal.messaging import MessageKind, email_on_its_way
 from portal.models import Clinic

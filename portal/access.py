@@ -6,14 +6,46 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from portal.models import Role, User
+from portal.params import page_sent_from
 from portal.policy import is_owner
 
 View = Callable[..., HttpResponse]
+
+SIGNED_OUT_FORM_LOST = (
+    "You were signed out before that was sent, so it was not saved. Please sign in, then "
+    "send it again."
+)
+
+
+def after_sign_in(request: HttpRequest) -> str:
+    """Where signing in brings someone back to: this page, or for a form sent while signed
+    out the page it was sent from (its own address may take POST only), else the dashboard."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    return page_sent_from(request) or reverse("dashboard")
+
+
+def login_required(view: View) -> View:
+    """Django's ``login_required``, and a form sent after the session ended says it was not
+    saved and comes back to the page it was sent from (Django's sent the browser to the form's
+    POST-only address after sign-in: an empty 405 page, and what was typed silently gone)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if request.method not in ("GET", "HEAD"):
+            messages.warning(request, SIGNED_OUT_FORM_LOST)
+        return redirect_to_login(after_sign_in(request))
+
+    return wrapped
 
 
 def signed_in_user(request: HttpRequest) -> User:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template import loader
 
 
@@ -35,3 +37,25 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _render(request, "errors/500.html", 500)
+
+
+class FriendlyMethodNotAllowedMiddleware:
+    """An address that only takes a form, opened as a page (typed, reloaded after a tab was
+    discarded, a stale link), says so with a way out instead of the browser's bare 405."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or request.method != "GET"
+            or not isinstance(response, HttpResponse)
+            or response.content
+        ):
+            return response
+        friendly = _render(request, "errors/405.html", 405)
+        if response.has_header("Allow"):
+            friendly["Allow"] = response["Allow"]
+        return friendly

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest, QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -94,6 +95,18 @@ def safe_next(request: HttpRequest, value: str | None) -> str | None:
     ):
         return None
     return value
+
+
+def page_sent_from(request: HttpRequest) -> str | None:
+    """The local path of the page a form was sent from (its Referer), if it was this site's.
+
+    Where to bring someone back after a sign-in that a form's POST ran into: the form's own
+    address often takes POST only, and opening it after signing in ended on a bare 405."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.get_host() or not referer.path.startswith("/"):
+        return None
+    path = referer.path + (f"?{referer.query}" if referer.query else "")
+    return safe_next(request, path)
 
 
 # The date formats a person types: 14/07/1986, 14-7-1986, 14.07.1986, 1986-07-14, 14 July 1986.

@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "portal.headers.PermissionsPolicyMiddleware",
     # Pages drawn for someone signed in are never kept in a browser's or proxy's cache.
     "portal.headers.SignedInNoStoreMiddleware",
+    # Inside the headers and CSP middleware, so its page carries them and the page's nonce.
+    "portal.errors.FriendlyMethodNotAllowedMiddleware",
     # Before anything reads the query string (allauth's ?next, the admin's filters); after
     # the headers, so the "bad request" page carries them too.
     "portal.nul_bytes.RefuseNulBytesMiddleware",
@@ -145,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.clinic",
+                "portal.context_processors.team_session",
                 "csp.context_processors.nonce",
             ],
         },

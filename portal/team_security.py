@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from portal.access import SIGNED_OUT_FORM_LOST, after_sign_in
 from portal.models import Clinic, Role
 
 TEAM_ROLES = frozenset({Role.PRACTITIONER, Role.STAFF})
@@ -128,8 +129,9 @@ def _nothing(request: HttpRequest) -> None:
 
 
 def _login_redirect(request: HttpRequest) -> HttpResponseRedirect:
-    next_url = request.get_full_path() if request.method == "GET" else "/dashboard/"
-    query = urlencode({REDIRECT_FIELD_NAME: next_url})
+    if request.method not in ("GET", "HEAD"):
+        messages.warning(request, SIGNED_OUT_FORM_LOST)
+    query = urlencode({REDIRECT_FIELD_NAME: after_sign_in(request)})
     return HttpResponseRedirect(f"{reverse('account_login')}?{query}")
 
 

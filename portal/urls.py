@@ -6,6 +6,7 @@ from portal import audit_views, desk_views, export_views, profile_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("session/still-here/", views.still_here, name="still_here"),
     path("privacy/", views.privacy_notice, name="privacy_notice"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("", include("practice.dashboard_urls")),

@@ -5,7 +5,6 @@ The dashboards themselves are ``practice.views.dashboards``: they gather every a
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from portal import health
 from portal import privacy_notice as notice
+from portal.access import login_required
 from portal.models import Role
 
 # URL names, not views: the dashboards are practice's (``practice/dashboard_urls.py``).
@@ -48,6 +48,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Send each person to their own dashboard after signing in."""
     role = getattr(request.user, "role", Role.PATIENT)
     return redirect(DASHBOARD_FOR_ROLE.get(role, "patient_dashboard"))
+
+
+@never_cache
+@require_safe
+@login_required
+def still_here(request: HttpRequest) -> HttpResponse:
+    """Nothing, for "Stay signed in" on the team's idle warning: a request is activity, which
+    ``TeamSecurityMiddleware`` counts; a session already ended is sent to sign in instead."""
+    return HttpResponse(status=204)
 
 
 @never_cache

@@ -162,6 +162,7 @@ class TimeOffForm(FriendlyForm):
     start_date = forms.DateField(
         label="From (date)",
         widget=DATE_INPUT,
+        help_text="Off from today? Choose today's date and it starts now.",
         error_messages={"required": "Please enter the date the time off starts."},
     )
     start_time = forms.TimeField(
@@ -204,10 +205,17 @@ class TimeOffForm(FriendlyForm):
             return data
         start = datetime.combine(data["start_date"], data["start_time"], tzinfo=self.tz)
         end = datetime.combine(data["end_date"], data["end_time"], tzinfo=self.tz)
+        # Today from a time already gone (the form's 00:00, or the morning a practitioner
+        # went home ill) means from now: refusing it sent someone off sick hunting for the time.
+        data["starts_now"] = (
+            start < self.now and data["start_date"] == self.now.astimezone(self.tz).date()
+        )
+        if data["starts_now"]:
+            start = self.now
         if end <= start:
             self.add_error("end_date", "The time off must end after it starts.")
         elif start < self.now - timedelta(minutes=1):
-            self.add_error("start_date", "Time off cannot start in the past.")
+            self.add_error("start_date", "Time off cannot start on a day that has passed.")
         data["starts_at"], data["ends_at"] = start, end
         return data
 

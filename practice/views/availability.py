@@ -215,7 +215,8 @@ def time_off_add(request: HttpRequest) -> HttpResponse:
     form = _time_off_form(practitioner, request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        now = timezone.now()
+        # The form's clock: time off that starts now starts at exactly this moment.
+        now = form.now
         try:
             affected = schedule.time_off_affected(
                 practitioner=practitioner,
@@ -246,7 +247,7 @@ def time_off_add(request: HttpRequest) -> HttpResponse:
         except services.PracticeError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Time off added. No visits were booked in it.")
+            messages.success(request, _time_off_added(form, "No visits were booked in it."))
             return redirect(_home(request, practitioner))
     return _page(request, practitioner, time_off_form=form)
 
@@ -275,6 +276,7 @@ def time_off_confirm(request: HttpRequest) -> HttpResponse:
             expected_booking_ids=data["expected"],
             cancel_affected=cancel,
             note=data["note"].strip(),
+            now=form.now,
         )
     except services.AffectedBookingsChanged as exc:
         messages.error(request, exc.message)
@@ -292,14 +294,24 @@ def time_off_confirm(request: HttpRequest) -> HttpResponse:
         n = len(cancelled)
         messages.success(
             request,
-            f"Time off added. {n} visit{'s' if n != 1 else ''} cancelled; each patient has been "
-            "emailed.",
+            _time_off_added(
+                form,
+                f"{n} visit{'s' if n != 1 else ''} cancelled; each patient has been emailed.",
+            ),
         )
     else:
-        messages.success(request, "Time off added. The visits in it are kept.")
+        messages.success(request, _time_off_added(form, "The visits in it are kept."))
     week = data["starts_at"].date().isoformat()
     whose = f"&p={practitioner.pk}" if signed_in_user(request).role == Role.STAFF else ""
     return redirect(f"{reverse('practice:week')}?week={week}{whose}")
+
+
+def _time_off_added(form: TimeOffForm, outcome: str) -> str:
+    """The success message, saying when time off asked for from a time already gone starts."""
+    if form.cleaned_data.get("starts_now"):
+        start = form.cleaned_data["starts_at"].astimezone(form.tz)
+        return f"Time off added from now ({start:%H:%M}). {outcome}"
+    return f"Time off added. {outcome}"
 
 
 @team_required

@@ -546,6 +546,40 @@ def test_patient_moves_a_visit(private: Service, booking: Booking, patient: User
     assert (new.starts_at, new.rescheduled_from) == (local(WED, 13), booking)
 
 
+def test_moving_speaks_to_whoever_moves_it(
+    private: Service, booking: Booking, patient: User, front_desk: User
+) -> None:
+    """The desk moving a caller's visit read "Move your visit" and pressed "Move my visit"."""
+    name = patient.get_full_name()
+    week = f"/book/{private.slug}/times/?reschedule={booking.pk}&for={patient.pk}"
+    confirm = confirm_url(private, local(WED, 13), reschedule=booking.pk, **{"for": patient.pk})
+    desk = client_for(front_desk)
+    assert f"You are moving {name}\u2019s visit on" in desk.get(week).content.decode()
+    page = desk.get(confirm).content.decode()
+    assert f"Move {name}\u2019s visit" in page and "Move their visit" in page
+    assert "Move my visit" not in page and "when you booked" not in page
+    own = client_for(patient)
+    assert "You are moving your visit on" in own.get(week).content.decode()
+    mine = own.get(confirm_url(private, local(WED, 13), reschedule=booking.pk)).content.decode()
+    assert "Move your visit" in mine and "Move my visit" in mine
+
+
+def test_a_stale_move_leads_to_where_the_visit_went(
+    private: Service, booking: Booking, patient: User
+) -> None:
+    """Moved in another tab (or the back button after moving): the old move's week and confirm
+    pages offered times to move it that then ended in "already cancelled or moved"."""
+    client = client_for(patient)
+    post_confirm(client, private, local(WED, 13), query={"reschedule": booking.pk})
+    new = Booking.objects.get(status="confirmed")
+    week = client.get(f"/book/{private.slug}/times/?reschedule={booking.pk}", follow=True)
+    assert week.redirect_chain == [(f"/bookings/{booking.pk}/", 302)]
+    assert "already been moved or cancelled" in messages_of(week)
+    assert f'href="/bookings/{new.pk}/"' in week.content.decode()
+    stale = confirm_url(private, local(WED, 14), reschedule=booking.pk)
+    assert client.get(stale)["Location"] == f"/bookings/{booking.pk}/"
+
+
 def test_moving_offers_other_times_but_not_the_visits_own(
     private: Service, booking: Booking, patient: User
 ) -> None:

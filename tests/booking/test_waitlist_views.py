@@ -86,6 +86,24 @@ def test_the_patient_chooses_how_long_to_wait_and_sees_until_when(
     assert "until 29 March 2027" in client.get("/bookings/").content.decode()
 
 
+def test_joining_for_days_the_service_never_runs_says_so(
+    multibed: Service, shift: Any, patient: User
+) -> None:
+    """Monday mornings for a community clinic that runs on Tuesday evenings was accepted with
+    "We will email you as soon as a place frees": an offer that could never come."""
+    client = client_for(patient)
+    url = f"/book/{multibed.slug}/waiting-list/"
+    assert "Community clinic runs on Tuesday, evenings." in client.get(url).content.decode()
+    never = client.post(url, {"weekdays": ["0"], "day_parts": ["morning"]}, follow=True)
+    said = " ".join(str(m) for m in never.context["messages"])
+    assert "Community clinic runs on Tuesday, evenings at the moment" in said
+    assert "no place can be offered" in said and "as soon as a place frees" not in said
+    assert WaitlistEntry.objects.get(patient=patient).weekdays == [0]  # joined all the same
+    fits = client.post(url, {"weekdays": ["0", "1"], "day_parts": ["evening"]}, follow=True)
+    said = " ".join(str(m) for m in fits.context["messages"])
+    assert "as soon as a place frees" in said and "runs on" not in said
+
+
 def test_a_patient_joins_sees_and_leaves_the_list(multibed: Service, patient: User) -> None:
     client = client_for(patient)
     response = join(patient, multibed)

@@ -53,6 +53,15 @@ def test_a_submitted_response_records_the_consent_version(patient: User) -> None
     assert FULL_V2.sections[-1].slug == consent_section().slug
 
 
+def test_the_patient_reads_the_consent_version_as_a_date(patient: User) -> None:
+    draft = fill(intake_start(patient=patient, kind=FULL), full_answers())
+    intake_submit(response=draft)
+    IntakeResponse.objects.filter(pk=draft.pk).update(consent_version="2026-12-05")
+    page = client_for(patient).get(f"/me/intake/{draft.pk}/").content.decode()
+    assert "under the wording of 5 December 2026" in page
+    assert "2026-12-05" not in page
+
+
 def test_the_notice_is_public_and_says_who_what_how_long_and_where_to_complain(
     clinic: Clinic,
 ) -> None:

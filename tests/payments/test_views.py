@@ -56,6 +56,21 @@ def test_the_confirm_page_offers_the_sliding_scale_kindly(sliding: Service, pati
 
 
 @pytest.mark.usefixtures("no_stripe")
+def test_the_desk_booking_for_a_caller_reads_about_them_not_itself(
+    sliding: Service, patient: User, front_desk: User
+) -> None:
+    """The desk read "Choose what fits your budget today" and "You pay at the clinic"."""
+    approved_floor(patient, 1000)
+    page = client_for(front_desk).get(f"{confirm_url(sliding)}&for={patient.pk}")
+    text = page.content.decode()
+    assert "Ask what fits their budget today. They don't need to explain" in text
+    assert "Their agreed fee starts at £10" in text
+    assert "your budget" not in text and "Your agreed fee" not in text
+    own = client_for(patient).get(confirm_url(sliding)).content.decode()
+    assert "Choose what fits your budget today" in own and "Your agreed fee starts at £10" in own
+
+
+@pytest.mark.usefixtures("no_stripe")
 def test_without_keys_the_confirm_page_says_online_payment_is_not_set_up(
     online: Service, patient: User
 ) -> None:

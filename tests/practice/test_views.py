@@ -14,8 +14,8 @@ from intake.models import AlertLevel, FlagKind, HealthAccess
 from intake.services import alert_raise, flag_raise
 from portal.models import User
 from practice.models import TreatmentRecord
-from tests.booking.conftest import NOW, TUE, WED
-from tests.booking.factories import local
+from tests.booking.conftest import MON, NOW, TUE, WED
+from tests.booking.factories import book, local
 from tests.conftest import client_for, reauthenticated
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -426,8 +426,40 @@ def test_time_off_in_the_past_is_refused(practitioner: User, mei: Any) -> None:
         },
     )
     assert response.status_code == 400
-    assert "cannot start in the past" in response.content.decode()
+    assert "cannot start on a day that has passed" in response.content.decode()
     assert not TimeOff.objects.exists()
+
+
+def test_time_off_today_from_a_time_gone_starts_now(practitioner: User, mei: Any) -> None:
+    """Off sick today: the form's 00:00 start is already past, and means from now."""
+    response = client_for(practitioner).post(
+        "/practice/availability/time-off/",
+        time_off("2027-03-01", "00:00", "2027-03-01", "23:59", reason="Unwell"),
+        follow=True,
+    )
+    assert response.status_code == 200
+    off = TimeOff.objects.get()
+    assert off.starts_at == NOW
+    assert off.ends_at == local(MON, 23, 59)
+    assert "Time off added from now (08:00)" in messages_of(response)
+
+
+def test_time_off_today_over_a_later_visit_confirms_from_now(
+    practitioner: User, private: Any, patient: User
+) -> None:
+    visit = book(patient, private, local(MON, 14), now=NOW)
+    fields = time_off("2027-03-01", "00:00", "2027-03-01", "23:59")
+    client = client_for(practitioner)
+    preview = client.post("/practice/availability/time-off/", fields)
+    assert preview.status_code == 200
+    assert f'data-affected="{visit.pk}"' in preview.content.decode()
+    done = client.post(
+        "/practice/availability/time-off/confirm/",
+        {**fields, "decision": "keep", "expected": str(visit.pk)},
+        follow=True,
+    )
+    assert "Time off added from now (08:00). The visits in it are kept." in messages_of(done)
+    assert TimeOff.objects.get().starts_at == NOW
 
 
 def test_time_off_over_a_visit_shows_it_then_cancels(practitioner: User, visit: Booking) -> None:
