@@ -65,6 +65,8 @@ EXPECTED: dict[str, Expect] = {
     "healthz": PUBLIC,
     "privacy_notice": PUBLIC,
     "dashboard": SIGNED_IN,
+    # "Stay signed in" on the team's idle warning: nothing but activity, for anyone signed in.
+    "still_here": SIGNED_IN,
     "patient_dashboard": PATIENTS,
     "my_details": PATIENTS,
     "practitioner_dashboard": PRACTITIONERS,
