@@ -20,8 +20,8 @@ from followup.models import CheckIn, CheckInStage, MessageKind
 from followup.outbox import deliver
 from followup.visits import treatment_number, why_not_checked_in
 from intake.checkin_triage import CheckinFacts, checkin_outcome
-from intake.models import Alert, AlertLevel, DiaryEntry, DiarySource, FlagKind
-from intake.services import alert_raise, diary_add, flag_raise, latest_submitted, response_outcome
+from intake.models import Alert, AlertLevel, DiaryEntry, DiarySource, FlagKind, PatientFlag
+from intake.services import alert_raise, diary_add, flag_raise, known_history
 from intake.triage import INTAKE_RED_FLAG, Level, Outcome
 from portal.messaging import outbox_put
 
@@ -125,6 +125,11 @@ def checkin_submit(
         earlier_daily_pain=history.daily_pain,
         note=str(answers.get("note", "")),
         known_reasons=_known_reasons(booking),
+        open_red_flag=PatientFlag.objects.filter(
+            patient_id=booking.patient_id,
+            kind__in=(FlagKind.EMERGENCY, FlagKind.URGENT),
+            cleared_at__isnull=True,
+        ).exists(),
     )
     outcome = checkin_outcome(facts)
     try:
@@ -159,12 +164,10 @@ def checkin_submit(
 
 
 def _known_reasons(booking: Booking) -> tuple[str, ...]:
-    """Review-level history the team already has from the intake (an old cancer), so a check-in
-    that mentions it again does not raise it again."""
-    response = latest_submitted(booking.patient)
-    if response is None:
-        return ()
-    return response_outcome(response).reasons
+    """What the team already has from the intake (an old cancer, a blood thinner), so a
+    check-in that mentions it again does not raise it again, and a fall on a blood thinner
+    counts as one."""
+    return known_history(booking.patient)
 
 
 def _advice(outcome: Outcome) -> list[str]:

@@ -102,6 +102,9 @@ class CheckinFacts:
     note: str = ""
     # Review-level reasons the team already knows of (from the intake): not raised again.
     known_reasons: tuple[str, ...] = ()
+    # An urgent or emergency flag is still open (a diary note, an earlier answer): the patient
+    # was told to get care, so a sore needle spot is not called "common, usually settles".
+    open_red_flag: bool = False
 
 
 def checkin_hazards(facts: CheckinFacts) -> dict[str, Level]:
@@ -316,11 +319,13 @@ CHECKIN_RULES = (
 
 def checkin_outcome(facts: CheckinFacts) -> Outcome:
     """Combine every check-in rule: flags and alerts add up; urgent care overrides reassurance,
-    and so does anything that puts up the safety net (a level, severe pain, an unread note)."""
+    and so does anything that puts up the safety net (a level, severe pain, an unread note) or
+    an urgent or emergency flag still open."""
     parts = [rule(facts) for rule in CHECKIN_RULES]
     urgent = any(p.urgent_advice for p in parts)
     advise_gp = any(p.advise_gp for p in parts)
     safety_net = any(p.safety_net for p in parts)
+    no_reassurance = urgent or advise_gp or safety_net or facts.open_red_flag
     flags: list[str] = []
     for p in parts:
         flags += [f for f in p.flags if f not in flags]
@@ -329,9 +334,9 @@ def checkin_outcome(facts: CheckinFacts) -> Outcome:
         alerts=tuple(a for p in parts for a in p.alerts),
         flags=tuple(flags),
         pause_booking=any(p.pause_booking for p in parts),
-        # Never reassure someone told to seek urgent care, to see their GP, or whose words
-        # (or pain) nobody has looked at yet.
-        reassure=any(p.reassure for p in parts) and not (urgent or advise_gp or safety_net),
+        # Never reassure someone told to seek urgent care (now or still open), to see their GP,
+        # or whose words (or pain) nobody has looked at yet.
+        reassure=any(p.reassure for p in parts) and not no_reassurance,
         advise_gp=advise_gp and not urgent,
         recheck=any(p.recheck for p in parts) and not urgent,
         notes=tuple(n for p in parts for n in p.notes),

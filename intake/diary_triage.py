@@ -15,8 +15,15 @@ from typing import Any
 from django.db import transaction
 
 from intake.models import AlertLevel, DiaryEntry, FlagKind
-from intake.services import alert_raise, diary_add, diary_edit, flag_raise
-from intake.triage import Level, Outcome, highest, ordered_reasons, screen_text
+from intake.services import alert_raise, diary_add, diary_edit, flag_raise, known_history
+from intake.triage import (
+    Level,
+    Outcome,
+    highest,
+    ordered_reasons,
+    raised_together,
+    screen_text,
+)
 
 DIARY_ALERT_KIND = "diary_red_flag"
 # Stored in plain text, like every alert summary and flag reason: they never name a symptom.
@@ -33,10 +40,12 @@ DIARY_FLAG_REASON = {
 }
 
 
-def diary_note_outcome(note: str) -> Outcome:
+def diary_note_outcome(note: str, *, known: tuple[str, ...] = ()) -> Outcome:
     """What a diary note leads to: nothing, or its highest red flag's level, reasons and
-    actions (text the screen cannot read is review, never fine)."""
+    actions (text the screen cannot read is review, never fine). ``known`` is the intake on
+    record (``known_history``): a fall in thin bones or on a blood thinner counts as one."""
     found = dict(screen_text(note).found) if note.strip() else {}
+    found = raised_together(found, known=known)
     level = highest(found.values())
     if level is None:
         return Outcome()
@@ -51,10 +60,15 @@ def diary_note_outcome(note: str) -> Outcome:
     )
 
 
+def diary_entry_outcome(entry: DiaryEntry) -> Outcome:
+    """A diary entry's note read against the patient's intake on record."""
+    return diary_note_outcome(entry.note, known=known_history(entry.patient))
+
+
 def act_on_diary_note(entry: DiaryEntry) -> Outcome:
     """Raise the flag and alert a diary entry's note calls for, once per entry and level (an
     edit that makes it more serious raises again); returns the outcome for the page."""
-    outcome = diary_note_outcome(entry.note)
+    outcome = diary_entry_outcome(entry)
     if outcome.level is None:
         return outcome
     flag_raise(

@@ -31,7 +31,7 @@ from intake.models import (
 )
 from intake.questionnaire import CONSENT_VERSION, FULL, SHORT, Questionnaire, Section, current
 from intake.tasks import hand_off_alert
-from intake.triage import Level, Outcome, intake_outcome
+from intake.triage import TOGETHER_CAUTIONS, Level, Outcome, cautions, intake_outcome
 from portal.audit import AuditAction, record_action
 from portal.models import Clinic, User
 from portal.phones import as_typed
@@ -398,6 +398,16 @@ def response_outcome(response: IntakeResponse) -> Outcome:
     """What a submitted response led to, as on the day it was sent (the age rule needs it)."""
     sent = response.submitted_at or timezone.now()
     return intake_outcome(response.answers or {}, today=timezone.localdate(sent))
+
+
+def known_history(patient: User) -> tuple[str, ...]:
+    """What the latest intake told the team, against which later notes are read: its reasons
+    (an old cancer, thin bones) and the cautions that complete a pair (a blood thinner)."""
+    response = latest_submitted(patient)
+    if response is None:
+        return ()
+    on_record = TOGETHER_CAUTIONS.intersection(cautions(response.answers or {}))
+    return response_outcome(response).reasons + tuple(sorted(on_record))
 
 
 # Why a flag is open, in words for the team (never the symptom: flags are stored in plain text).

@@ -302,14 +302,22 @@ TOGETHER_URGENT: tuple[tuple[str, frozenset[str]], ...] = (
     ("cancer_history", frozenset({"night_pain", "weight_loss"})),
     ("trauma", frozenset({"osteoporosis", "steroids", "anticoagulants"})),
 )
-# Cautions (ticked medicines, not hazards) that complete a pair above at intake.
+# Cautions (ticked medicines, not hazards) that complete a pair above, at intake and, from
+# the intake on record, in later check-in and diary notes.
 TOGETHER_CAUTIONS = frozenset({"anticoagulants"})
+# A knock to the head on a blood thinner: a bleed in the head may show hours later, so NICE
+# (CG176) asks for a scan within 8 hours: A&E, even when the note does not name the medicine
+# (whole patients round 3: "banged my head on the cupboard" in the diary, warfarin at intake).
+TOGETHER_EMERGENCY: tuple[tuple[str, frozenset[str]], ...] = (
+    ("head_injury", frozenset({"anticoagulants"})),
+)
 
 
 def raised_together(
     found: Mapping[str, Level], *, known: Iterable[str] = (), old_injury: bool = False
 ) -> dict[str, Level]:
-    """``found`` with each pair of TOGETHER_URGENT raised to urgent.
+    """``found`` with each pair of TOGETHER_URGENT raised to urgent (TOGETHER_EMERGENCY's to
+    emergency).
 
     ``known`` is what the team already has (the intake, at a check-in): a pair counts with one
     side known, but not when both are (already acted on, so not raised again). An
@@ -327,6 +335,9 @@ def raised_together(
             continue
         for hazard in pair & set(found):
             raised[hazard] = max(raised[hazard], Level.URGENT, key=rank)
+    for first, partners in TOGETHER_EMERGENCY:
+        if first in found and first not in known and partners & present and not old_injury:
+            raised[first] = Level.EMERGENCY
     return raised
 
 

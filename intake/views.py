@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from intake import breakglass, services
 from intake.access import no_store
 from intake.charts import pain_chart
-from intake.diary_triage import diary_add_read, diary_edit_read, diary_note_outcome
+from intake.diary_triage import diary_add_read, diary_edit_read, diary_entry_outcome
 from intake.forms import DiaryForm, raw_from_post, section_form, validate_all
 from intake.models import DiaryEntry, DiarySource, HealthAccess, IntakeResponse, ResponseStatus
 from intake.questionnaire import CURRENT, FULL, KINDS, SHORT, Questionnaire, current
@@ -334,7 +334,7 @@ def _after_diary_note(
 def diary_advice(request: HttpRequest, pk: int) -> HttpResponse:
     """What to do now about a warning sign in one of the patient's own diary notes."""
     entry = _own_entry(request, pk)
-    outcome = diary_note_outcome(entry.note)
+    outcome = diary_entry_outcome(entry)
     if outcome.level is None:
         return redirect("intake:diary")
     return render(

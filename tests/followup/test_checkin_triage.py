@@ -17,7 +17,7 @@ from followup.links import make_token
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
 from followup.outbox import deliver
 from intake.models import Alert, FlagKind, IntakeResponse, PatientFlag
-from intake.services import booking_paused
+from intake.services import booking_paused, flag_raise
 from tests.followup.conftest import CHECKIN_DUE
 from tests.intake.factories import full_answers
 
@@ -105,6 +105,17 @@ def test_pain_9_much_worse_is_never_common_and_gets_a_same_day_call(visit: Booki
 def test_worse_after_a_first_treatment_with_no_note_is_still_reassured(visit: Booking) -> None:
     page = answer(visit, comparison="worse", pain_now="5")
     assert COMMON in page.content.decode()
+
+
+def test_a_sore_needle_spot_is_not_called_common_while_an_urgent_flag_is_open(
+    visit: Booking,
+) -> None:
+    # Two days ago a diary note (a hot, spreading needle spot and fever) told them to get care
+    # today; the check-in must not now say soreness "usually settles".
+    flag_raise(patient=visit.patient, kind=FlagKind.URGENT, reason="A diary note")
+    page = answer(visit, comparison="worse", pain_now="5", needle_site_soreness="on")
+    assert COMMON not in page.content.decode()
+    assert "reassure" not in CheckIn.objects.get().outcome["advice"]
 
 
 def test_no_numbness_is_not_a_red_flag_but_is_still_read_today(visit: Booking) -> None:

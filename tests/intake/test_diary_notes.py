@@ -15,7 +15,7 @@ from intake.services import booking_paused
 from portal.models import User
 from tests.booking.conftest import NOW, eager_celery  # noqa: F401 - a fixture
 from tests.conftest import client_for
-from tests.intake.factories import IntakeResponseFactory
+from tests.intake.factories import IntakeResponseFactory, full_answers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
@@ -113,3 +113,37 @@ def test_the_advice_page_of_an_ordinary_note_goes_back_to_the_diary(writer: User
     entry = DiaryEntry.objects.get(patient=writer)
     response = client_for(writer).get(reverse("intake:diary_advice", args=[entry.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("intake:diary")
+
+
+@pytest.mark.parametrize(
+    ("on_record", "note", "level"),
+    [
+        # Warfarin at intake, a knock to the head in the diary that does not name it: A&E
+        # for a scan (NICE CG176), as when the note names the medicine.
+        (
+            {"medication_flags": ["anticoagulants"], "medication": "warfarin"},
+            "Fell in the kitchen and banged my head on the cupboard, bit of a headache",
+            AlertLevel.EMERGENCY,
+        ),
+        # Thin bones at intake, a fall in the diary: a fracture until X-rayed (GP today).
+        (
+            {"osteoporosis": True},
+            "Fell down the last few stairs, back much worse, can hardly stand up straight",
+            AlertLevel.URGENT,
+        ),
+        # A blood thinner at intake, a fall with the head spared: still a fall on a blood
+        # thinner (GP today), not a head injury.
+        (
+            {"medication_flags": ["anticoagulants"], "medication": "apixaban"},
+            "Tripped on the garden step, landed on my hip, did not hit my head",
+            AlertLevel.URGENT,
+        ),
+    ],
+)
+def test_a_diary_note_is_read_against_the_intake_on_record(
+    patient: User, on_record: dict[str, object], note: str, level: AlertLevel
+) -> None:
+    IntakeResponseFactory.create(patient=patient, answers=full_answers(**on_record))
+    shown = write(patient, note)
+    assert f'data-level="{level.value}"' in shown
+    assert Alert.objects.get(patient=patient, kind="diary_red_flag").level == level

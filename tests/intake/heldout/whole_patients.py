@@ -1,5 +1,6 @@
 """Held-out whole patients: each patient's questionnaire goes through the services the form
-uses, then each check-in through the check-in form and service, with their diary between; the
+uses, then each check-in through the check-in form and service, with their diary between (a
+diary entry with a note is read as saved, ``diary_add_read``, and judged as a step); the
 outcome at every step is compared with what a careful clinician expected (written before the
 rules were read). Each round (``patientsN.yaml``) has its ``test_patientsN.py``.
 
@@ -23,6 +24,7 @@ from booking.models import Practitioner, Service
 from followup.forms import CheckInForm
 from followup.models import CheckInStage
 from followup.services import checkin_submit
+from intake.diary_triage import diary_add_read
 from intake.models import Alert, PatientFlag
 from intake.questionnaire import FULL, FULL_V2
 from intake.services import (
@@ -209,6 +211,11 @@ def _checkin_rank(outcome: Outcome) -> int:
     return RANK["fine"]
 
 
+def _diary_rank(outcome: Outcome) -> int:
+    """A diary note's level is its rung; a note with none changes nothing (fine)."""
+    return RANK[outcome.level.value] if outcome.level is not None else RANK["fine"]
+
+
 def _describe(outcome: Outcome, paused: bool) -> str:
     parts = [outcome.level.value if outcome.level else "no level"]
     parts += [f"{level}:{kind}" for level, kind, _ in outcome.alerts]
@@ -260,10 +267,27 @@ def run_patient(case: dict[str, Any], service: Service, practitioner: Practition
         )
         answered = starts + timedelta(days=2, hours=1)
         diary = given.get("diary", ())
-        for days_before, pain in zip(range(len(diary), 0, -1), diary, strict=True):
+        for days_before, item in zip(range(len(diary), 0, -1), diary, strict=True):
             when = answered.replace(hour=18) - timedelta(days=days_before)
+            if not isinstance(item, dict):
+                with time_machine.travel(when, tick=False):
+                    diary_add(patient=patient, pain=item, recorded_at=when)
+                continue
+            # A diary entry with a note is read as the patient saves it: a step of its own.
             with time_machine.travel(when, tick=False):
-                diary_add(patient=patient, pain=pain, recorded_at=when)
+                _, noted = diary_add_read(
+                    patient=patient, pain=item["pain"], note=item["note"], recorded_at=when
+                )
+                paused = booking_paused(patient)
+            if noted.level is not None:
+                assert paused
+                assert Alert.objects.filter(patient=patient, kind="diary_red_flag").exists()
+            label = f"diary before check-in {number} (day -{days_before})"
+            step = Step(case["id"], label, item["expect"], rank=_diary_rank(noted))
+            step.level = noted.level.value if noted.level else ""
+            step.reasons = noted.reasons
+            step.what = _describe(noted, paused)
+            steps.append(_judge(step, noted, _gentle_open(patient)))
         data = {
             "comparison": given["compared"],
             "pain_now": str(given["pain"]),
