@@ -84,7 +84,7 @@ def invite_team_member(
         raise RoleChangeRefused()
     clinic = owner.clinic or Clinic.objects.current()
     address = email.strip().lower()
-    existing = _account_with(address)
+    existing = account_with(address)
     if existing is not None:
         raise AlreadyHasAccount(existing)
     try:
@@ -116,14 +116,14 @@ def invite_team_member(
             outbox_put(kind=MessageKind.TEAM_INVITATION, to_user=person)
     except IntegrityError:
         # Someone else made an account with that address, or confirmed it, in the same moment.
-        found = _account_with(address)
+        found = account_with(address)
         if found is None:
             raise
         raise AlreadyHasAccount(found) from None
     return person
 
 
-def _account_with(address: str) -> User | None:
+def account_with(address: str) -> User | None:
     """The account that signs in with ``address``, or has confirmed it as another of its
     addresses (allauth allows one confirmed owner per address)."""
     found = User.objects.filter(email__iexact=address).first()

@@ -17,13 +17,16 @@ from portal.messaging import outbox_put
 from portal.models import AuditAction, Clinic, Role, User
 from portal.services import user_set_role
 from practice.clinic_setup.spec import PersonSpec, PractitionerSpec, SetupError, SetupReport
+from practice.team import account_with
 
 
 def apply_person(
     person: PersonSpec, role: Role, clinic: Clinic, report: SetupReport, *, superuser: bool = False
 ) -> User:
     """Create or update a team member's account with ``role``; never a patient's account."""
-    user = User.objects.filter(email__iexact=person.email).first()
+    # By sign-in or confirmed address: allauth lets one account own a confirmed address, so a
+    # second account made with a patient's confirmed address broke half-way.
+    user = account_with(person.email)
     if user is not None and user.role == Role.PATIENT:
         # A patient's account never gains the team's access by a file: the owner changes a
         # role in the admin, where it is checked and recorded (portal.roles.change_role).

@@ -286,6 +286,21 @@ def test_a_patients_account_is_not_turned_into_the_team(tmp_path: Path, clinic: 
     assert User.objects.get(email=email).role == Role.PATIENT
 
 
+def test_an_address_a_patient_has_confirmed_is_not_given_to_the_team(
+    tmp_path: Path, clinic: Clinic
+) -> None:
+    # Mei's address is a patient's second, confirmed address (allauth lets one account own a
+    # confirmed address): the file must not make a second account with it half-way.
+    patient = UserFactory.create(role=Role.PATIENT)
+    EmailAddress.objects.create(user=patient, email=MEI, verified=True, primary=False)
+    path = tmp_path / "clinic.toml"
+    path.write_text(EXAMPLE.read_text())
+    before = counts()
+    with pytest.raises(CommandError, match="this is a patient's account"):
+        setup("--file", str(path), "--no-input")
+    assert counts() == before
+
+
 def test_seed_demo_refuses_the_production_profile() -> None:
     with override_settings(PRODUCTION=True), pytest.raises(CommandError) as raised:
         call_command("seed_demo", stdout=StringIO())
