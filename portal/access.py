@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from portal.models import Role, User
@@ -24,26 +24,25 @@ SIGNED_OUT_FORM_LOST = (
 )
 
 
-def after_sign_in(request: HttpRequest) -> str:
-    """Where signing in brings someone back to: this page, or for a form sent while signed
-    out the page it was sent from (its own address may take POST only), else the dashboard."""
+def sign_in_again(request: HttpRequest) -> HttpResponseRedirect:
+    """To the sign-in page, coming back to this page after it, or, for a form sent while signed
+    out, to the page it was sent from (its own address may take POST only: an empty 405 page
+    after signing in), saying what was sent is not saved."""
     if request.method in ("GET", "HEAD"):
-        return request.get_full_path()
-    return page_sent_from(request) or reverse("dashboard")
+        return redirect_to_login(request.get_full_path())
+    messages.warning(request, SIGNED_OUT_FORM_LOST)
+    return redirect_to_login(page_sent_from(request) or reverse("dashboard"))
 
 
 def login_required(view: View) -> View:
-    """Django's ``login_required``, and a form sent after the session ended says it was not
-    saved and comes back to the page it was sent from (Django's sent the browser to the form's
-    POST-only address after sign-in: an empty 405 page, and what was typed silently gone)."""
+    """Django's ``login_required``, but a form sent after the session ended says it was not
+    saved and comes back to the page it was sent from (``sign_in_again``)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        if request.method not in ("GET", "HEAD"):
-            messages.warning(request, SIGNED_OUT_FORM_LOST)
-        return redirect_to_login(after_sign_in(request))
+        return sign_in_again(request)
 
     return wrapped
 

@@ -20,12 +20,11 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.http import urlencode
 
-from portal.access import SIGNED_OUT_FORM_LOST, after_sign_in
+from portal.access import sign_in_again
 from portal.models import Clinic, Role
 
 TEAM_ROLES = frozenset({Role.PRACTITIONER, Role.STAFF})
@@ -128,13 +127,6 @@ def _nothing(request: HttpRequest) -> None:
     return None
 
 
-def _login_redirect(request: HttpRequest) -> HttpResponseRedirect:
-    if request.method not in ("GET", "HEAD"):
-        messages.warning(request, SIGNED_OUT_FORM_LOST)
-    query = urlencode({REDIRECT_FIELD_NAME: after_sign_in(request)})
-    return HttpResponseRedirect(f"{reverse('account_login')}?{query}")
-
-
 def _free_paths() -> tuple[str, ...]:
     # Pages a team member may open before enrolling: allauth's second-factor pages, signing out
     # and re-entering the password (allauth asks for it before adding an authenticator).
@@ -176,21 +168,21 @@ class TeamSecurityMiddleware:
                 f"You were signed out after {limit} minutes without activity. Please sign in "
                 "again.",
             )
-            return _login_redirect(request)
+            return sign_in_again(request)
         if session_passed_second_factor(request):
             # Asked once a minute, with the last-seen write below: a session kept busy after
             # the owner reset its app (a stolen phone) ends within the minute.
             if _due_for_touch(last_seen) and not second_factor_still_stands(request):
                 logout(request)
                 messages.info(request, "Your authenticator app was reset. Please sign in again.")
-                return _login_redirect(request)
+                return sign_in_again(request)
             return None
         if has_second_factor(request.user):
             # A session that never passed the code (older than the rule, or made some other
             # way): sign out and sign in again through the code step.
             logout(request)
             messages.info(request, "Please sign in again with your authenticator code.")
-            return _login_redirect(request)
+            return sign_in_again(request)
         if request.path.startswith(_free_paths()):
             return None
         messages.info(

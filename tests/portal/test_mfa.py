@@ -199,7 +199,7 @@ def test_a_session_that_skipped_the_code_is_signed_out(practitioner: User) -> No
     client = Client()
     client.force_login(practitioner)
     response = client.get("/practice/")
-    assert response["Location"] == f"{LOGIN}?next=%2Fpractice%2F"
+    assert response["Location"] == f"{LOGIN}?next=/practice/"
     assert _signed_in_as(client) is None
 
 

@@ -77,7 +77,7 @@ def test_a_team_member_signed_out_when_idle_returns_to_the_form(practitioner: Us
             "/practice/availability/time-off/",
             HTTP_REFERER="http://testserver/practice/availability/",
         )
-    assert response["Location"] == f"{LOGIN}?next=%2Fpractice%2Favailability%2F"
+    assert response["Location"] == f"{LOGIN}?next=/practice/availability/"
     assert SIGNED_OUT_FORM_LOST in _messages(client)
 
 
