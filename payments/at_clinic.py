@@ -8,14 +8,15 @@ list what was taken, what was paid online and which visits still owe.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from booking.availability import wall_to_utc
 from booking.models import Booking, BookingStatus, PaymentMode
-from payments.models import ClinicPayment, Payment, PaymentStatus, TakenBy
+from payments.models import PAID_STATUSES, ClinicPayment, Payment, TakenBy
 from payments.pricing import PriceError, format_money, service_price_range
 from portal.audit import AuditAction, record_action
 from portal.models import Clinic, User
@@ -26,7 +27,6 @@ from portal.models import Clinic, User
 OWING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.ATTENDED)
 MISSED_STATUSES = (BookingStatus.NO_SHOW, BookingStatus.LATE_CANCELLED)
 TAKEABLE_STATUSES = (*OWING_STATUSES, *MISSED_STATUSES)
-PAID_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
 class ClinicPaymentError(Exception):
@@ -162,7 +162,15 @@ class Takings:
     online: list[Payment]
     owing: list[Booking]
     missed: list[Booking] = field(default_factory=list)
-    by_method: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def by_method(self) -> dict[str, int]:
+        """Taken at the clinic, per way of paying ("Cash": 4500), in the order first taken."""
+        totals: dict[str, int] = {}
+        for payment in self.taken:
+            label = payment.get_method_display()
+            totals[label] = totals.get(label, 0) + payment.amount_minor
+        return totals
 
     @property
     def taken_total(self) -> int:
@@ -178,8 +186,11 @@ class Takings:
 
 
 def _day_bounds(clinic: Clinic, day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, datetime.min.time(), clinic.tz)
-    return start, datetime.combine(day + timedelta(days=1), datetime.min.time(), clinic.tz)
+    """The clinic day as instants, midnight to midnight on the clinic's clock."""
+    midnight = time.min
+    return wall_to_utc(day, midnight, clinic.tz), wall_to_utc(
+        day + timedelta(days=1), midnight, clinic.tz
+    )
 
 
 def unpaid_visits(
@@ -219,10 +230,6 @@ def takings_for_day(clinic: Clinic, day: date, *, now: datetime | None = None) -
         .select_related("booking__patient", "booking__practitioner", "booking__service")
         .order_by("paid_at", "pk")
     )
-    by_method: dict[str, int] = {}
-    for payment in taken:
-        label = payment.get_method_display()
-        by_method[label] = by_method.get(label, 0) + payment.amount_minor
     return Takings(
         day=day,
         currency=clinic.currency,
@@ -231,5 +238,4 @@ def takings_for_day(clinic: Clinic, day: date, *, now: datetime | None = None) -
         # Owing once started (attended, or not marked yet); visits still to come owe nothing.
         owing=list(unpaid_visits(clinic, start=start, end=min(end, now), statuses=OWING_STATUSES)),
         missed=list(unpaid_visits(clinic, start=start, end=end, statuses=MISSED_STATUSES)),
-        by_method=by_method,
     )

@@ -24,6 +24,10 @@ class PaymentStatus(models.TextChoices):
     PARTLY_REFUNDED = "partly_refunded", "Partly refunded"
 
 
+# The money came in (whatever has been refunded since).
+PAID_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTLY_REFUNDED, PaymentStatus.REFUNDED)
+
+
 class Payment(models.Model):
     """One online payment (a Stripe PaymentIntent) for one held booking."""
 
@@ -63,11 +67,7 @@ class Payment(models.Model):
 
     @property
     def is_paid(self) -> bool:
-        return self.status in (
-            PaymentStatus.SUCCEEDED,
-            PaymentStatus.PARTLY_REFUNDED,
-            PaymentStatus.REFUNDED,
-        )
+        return self.status in PAID_STATUSES
 
     @property
     def refundable_minor(self) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -94,8 +94,8 @@ def takings(request: HttpRequest) -> HttpResponse:
         {
             "report": report,
             "today": today,
-            "previous_day": date.fromordinal(day.toordinal() - 1),
-            "next_day": date.fromordinal(day.toordinal() + 1) if day < today else None,
+            "previous_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1) if day < today else None,
             "tz": clinic.tz,
         },
     )
