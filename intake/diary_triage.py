@@ -14,8 +14,8 @@ from typing import Any
 
 from django.db import transaction
 
-from intake.models import AlertLevel, DiaryEntry, FlagKind
-from intake.services import alert_raise, diary_add, diary_edit, flag_raise, known_history
+from intake.models import DiaryEntry
+from intake.services import apply_outcome, diary_add, diary_edit, known_history
 from intake.triage import (
     Level,
     Outcome,
@@ -69,20 +69,13 @@ def act_on_diary_note(entry: DiaryEntry) -> Outcome:
     """Raise the flag and alert a diary entry's note calls for, once per entry and level (an
     edit that makes it more serious raises again); returns the outcome for the page."""
     outcome = diary_entry_outcome(entry)
-    if outcome.level is None:
-        return outcome
-    flag_raise(
-        patient=entry.patient,
-        kind=FlagKind(outcome.level.value),
-        reason=DIARY_FLAG_REASON[outcome.level],
-    )
-    alert_raise(
-        patient=entry.patient,
-        level=AlertLevel(outcome.level.value),
-        kind=DIARY_ALERT_KIND,
-        source_key=f"diary:{entry.pk}:{outcome.level.value}",
-        summary=DIARY_SUMMARY[outcome.level],
-    )
+    if outcome.level is not None:
+        apply_outcome(
+            patient=entry.patient,
+            outcome=outcome,
+            source_key=f"diary:{entry.pk}:{outcome.level.value}",
+            flag_reasons=DIARY_FLAG_REASON,
+        )
     return outcome
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -420,15 +421,21 @@ INTAKE_FLAG_REASON = {
 }
 
 
-def apply_outcome(*, patient: User, outcome: Outcome, source_key: str) -> None:
-    """Raise the outcome's flags and alerts (each once per source); urgent ones reach the team
-    at once (see ``alert_raise``)."""
+def apply_outcome(
+    *,
+    patient: User,
+    outcome: Outcome,
+    source_key: str,
+    flag_reasons: Mapping[Level, str] = INTAKE_FLAG_REASON,
+) -> None:
+    """Raise the outcome's flags (each level's with its reason from ``flag_reasons``) and
+    alerts (each once per source); urgent ones reach the team at once (see ``alert_raise``)."""
     levels = {lv.value: lv for lv in Level}
     for flag in outcome.flags:
         flag_raise(
             patient=patient,
             kind=FlagKind(flag),
-            reason=INTAKE_FLAG_REASON[levels[flag]]
+            reason=flag_reasons[levels[flag]]
             if flag in levels
             else "From the intake questionnaire",
         )

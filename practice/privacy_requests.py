@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from intake.models import AlertLevel
 from intake.services import alert_raise
-from intake.triage import highest, screen_text
+from intake.triage import screen_text
 from payments.models import FeeReduction
 from portal import policy
 from portal.audit import AuditAction
@@ -239,7 +239,7 @@ def _alert_on_warning_signs(correction: RecordCorrection, note: str) -> None:
     check-in's are: what they left out, told to the desk on the phone, must not wait for the
     next person to open their overview. A hit raises a team alert at its level (emergency and
     urgent ones page the team); the summary names no symptom."""
-    level = highest(level for _hazard, level in screen_text(note).found)
+    level = screen_text(note).level
     if level is None:
         return
     alert_raise(
