@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,12 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from booking import notices
 from booking.errors import BookingError
 from booking.lookups import carry_query, get_bookable_service, is_team, patient_for, signed_in_user
-from booking.models import Service
 from booking.waitlist.claims import offer_claim
 from booking.waitlist.entries import DEFAULT_WAITING_WEEKS, waitlist_join, waitlist_leave
 from booking.waitlist.errors import PlaceGone, WaitlistError
 from booking.waitlist.links import offer_from_token
-from booking.waitlist.wishes import never_offered, session_times, session_times_text
+from booking.waitlist.wishes import never_offered, runs_text
 from booking.waitlist_forms import WaitlistJoinForm
 from booking.waitlist_models import EntryStatus, OfferStatus, PlaceStatus, WaitlistPlace
 from portal.access import login_required, patient_required
@@ -90,19 +87,10 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "entry": entry,
             "carry": carry_query(request),
-            "runs": _runs(service),
+            "runs": runs_text(service, weeks=DEFAULT_WAITING_WEEKS, now=timezone.now()),
         },
         status=400 if request.method == "POST" else 200,
     )
-
-
-def _runs(service: Service) -> str:
-    """When the service has sessions over the usual waiting time, in words, so the days
-    chosen can be ones it runs on ("" when none are set yet)."""
-    now = timezone.now()
-    today = now.astimezone(service.clinic.tz).date()
-    last = today + timedelta(weeks=DEFAULT_WAITING_WEEKS)
-    return session_times_text(session_times(service, today, last, now=now))
 
 
 @patient_required

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from booking.availability import Policy, Slot, day_slots, load_diary, within_policy
@@ -90,6 +90,14 @@ def _or(words: Sequence[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def runs_text(service: Service, *, weeks: int, now: datetime) -> str:
+    """When ``service`` has sessions over the next ``weeks``, in words, so a patient joining
+    picks days it runs on ("" when no hours are set yet)."""
+    today = now.astimezone(service.clinic.tz).date()
+    last = today + timedelta(weeks=weeks)
+    return session_times_text(session_times(service, today, last, now=now))
 
 
 def never_offered(entry: WaitlistEntry, *, now: datetime) -> str | None:
