@@ -356,6 +356,12 @@ def refund_email_put(refund: Refund, payment: Payment) -> None:
     )
 
 
+def _counts_as_late(booking: Booking, now: datetime, clinics_reason: bool) -> bool:
+    """Cancelled inside the clinic's window by the patient: the late rule applies (never when
+    the clinic cancels for a reason of its own)."""
+    return inside_cutoff(booking, now) and not clinics_reason
+
+
 def refund_on_cancel(
     *, booking: Booking, payment: Payment | None, now: datetime, clinics_reason: bool = False
 ) -> int:
@@ -367,7 +373,7 @@ def refund_on_cancel(
     return refund_due(
         paid_minor=payment.amount_minor,
         refunded_minor=payment.refunded_minor,
-        late=inside_cutoff(booking, now) and not clinics_reason,
+        late=_counts_as_late(booking, now, clinics_reason),
         rule=clinic.late_cancellation_rule,
         fee_minor=clinic.late_cancellation_fee_minor,
     )
@@ -404,7 +410,7 @@ def cancel_with_refund(
             # patient's lock first, and booking_cancel holds it, so what is left cannot move.
             due = min(due, left_to_refund(payment))
         if payment is not None and due > 0:
-            late = inside_cutoff(booking, now) and not clinics_reason
+            late = _counts_as_late(booking, now, clinics_reason)
             reason = RefundReason.LATE_CANCELLED if late else RefundReason.CANCELLED
             refund = refund_create(payment=payment, amount_minor=due, reason=reason, by=by)
     return booking, refund
