@@ -20,8 +20,9 @@ from followup.models import CheckIn, CheckInStage, MessageKind
 from followup.outbox import deliver
 from followup.visits import treatment_number, why_not_checked_in
 from intake.checkin_triage import CheckinFacts, checkin_outcome
+from intake.diary_entries import diary_add
 from intake.models import Alert, AlertLevel, DiaryEntry, DiarySource, FlagKind, PatientFlag
-from intake.services import alert_raise, diary_add, flag_raise, known_history
+from intake.services import alert_raise, flag_raise, known_history
 from intake.triage import INTAKE_RED_FLAG, Level, Outcome
 from portal.messaging import outbox_put
 

@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from booking.demo import history_key, seed_history
 from booking.models import Booking
+from intake.diary_entries import diary_add
 from intake.forms import raw_from_typed
 from intake.models import DiaryEntry, IntakeResponse, ResponseStatus
 from intake.questionnaire import FULL, current
-from intake.services import apply_outcome, diary_add, intake_save_draft, intake_start, intake_submit
+from intake.services import apply_outcome, intake_save_draft, intake_start, intake_submit
 from intake.triage import SCREEN_QUESTIONS, intake_outcome
 from portal.models import Clinic, Role, User
 from portal.services import user_set_role

@@ -14,8 +14,9 @@ from typing import Any
 
 from django.db import transaction
 
+from intake.diary_entries import diary_add, diary_edit
 from intake.models import DiaryEntry
-from intake.services import apply_outcome, diary_add, diary_edit, known_history
+from intake.services import apply_outcome, known_history
 from intake.triage import (
     Level,
     Outcome,
@@ -80,7 +81,7 @@ def act_on_diary_note(entry: DiaryEntry) -> Outcome:
 
 
 def diary_add_read(**fields: Any) -> tuple[DiaryEntry, Outcome]:
-    """``intake.services.diary_add`` (the patient's own score and note), with its note acted
+    """``intake.diary_entries.diary_add`` (the patient's own score and note), with its note acted
     on in the same transaction."""
     with transaction.atomic():
         entry = diary_add(**fields)
@@ -88,7 +89,8 @@ def diary_add_read(**fields: Any) -> tuple[DiaryEntry, Outcome]:
 
 
 def diary_edit_read(*, now: datetime | None = None, **fields: Any) -> tuple[DiaryEntry, Outcome]:
-    """``intake.services.diary_edit``, with the corrected note acted on in the same transaction."""
+    """``intake.diary_entries.diary_edit``, with the corrected note acted on in the same
+    transaction."""
     with transaction.atomic():
         entry = diary_edit(now=now, **fields)
         return entry, act_on_diary_note(entry)

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from intake import services
+from intake import diary_entries, services
 from intake.access import no_store, offers_see_anyway, patient_for_viewer
 from intake.access_log import log_health_access
 from intake.charts import pain_chart
@@ -88,7 +88,7 @@ def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
         {
             "patient": patient,
             "chart": pain_chart(patient),
-            "diary_changes": services.diary_changes(patient),
+            "diary_changes": diary_entries.diary_changes(patient),
         },
     )
 

@@ -1,5 +1,5 @@
-"""Writes about a patient's health: access logging, alerts and flags, the questionnaire
-(start, save a draft, submit) and the pain diary."""
+"""Writes about a patient's health: access logging, alerts and flags, and the questionnaire
+(start, save a draft, submit); the pain diary's are ``intake.diary_entries``."""
 
 from __future__ import annotations
 
@@ -14,17 +14,13 @@ from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet, Su
 from django.utils import timezone
 
 from booking.models import Booking, Practitioner
-from intake.diary import diary_when_problem
 from intake.forms import SectionForm, raw_from_typed, validate_all
 from intake.models import (
-    DIARY_TAGS,
     PAGING_LEVELS,
     PAUSING_FLAGS,
     SAME_DAY_LEVELS,
     Alert,
     AlertLevel,
-    DiaryEntry,
-    DiarySource,
     FlagKind,
     IntakeResponse,
     PatientFlag,
@@ -38,7 +34,8 @@ from portal.models import Clinic, User
 from portal.phones import as_typed
 
 
-def _clinic_id(person: User) -> int:
+def clinic_id_of(person: User) -> int:
+    """The clinic a patient's health records are kept under (the one clinic when unset)."""
     return person.clinic_id or Clinic.objects.current().pk
 
 
@@ -67,7 +64,7 @@ def alert_raise(
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
-                clinic_id=_clinic_id(patient),
+                clinic_id=clinic_id_of(patient),
                 patient=patient,
                 practitioner=practitioner,
                 booking=booking,
@@ -120,7 +117,7 @@ def flag_raise(*, patient: User, kind: FlagKind, reason: str) -> tuple[PatientFl
     try:
         with transaction.atomic():
             flag = PatientFlag.objects.create(
-                clinic_id=_clinic_id(patient), patient=patient, kind=kind, reason=reason[:300]
+                clinic_id=clinic_id_of(patient), patient=patient, kind=kind, reason=reason[:300]
             )
     except IntegrityError:
         return PatientFlag.objects.get(patient=patient, kind=kind, cleared_at__isnull=True), False
@@ -326,7 +323,7 @@ def intake_start(*, patient: User, kind: str) -> IntakeResponse:
     try:
         with transaction.atomic():
             return IntakeResponse.objects.create(
-                clinic_id=_clinic_id(patient),
+                clinic_id=clinic_id_of(patient),
                 patient=patient,
                 kind=kind,
                 version=questionnaire.version,
@@ -447,136 +444,3 @@ def apply_outcome(
             source_key=source_key,
             summary=summary,
         )
-
-
-# --- The pain diary ----------------------------------------------------------------------
-
-
-def diary_add(
-    *,
-    patient: User,
-    pain: int,
-    note: str = "",
-    tags: list[str] | tuple[str, ...] = (),
-    recorded_at: datetime | None = None,
-    source: DiarySource = DiarySource.DIARY,
-    booking: Booking | None = None,
-) -> DiaryEntry:
-    """Record a pain score; a check-in for a visit is recorded once (a retry returns it)."""
-    if not 0 <= pain <= 10:
-        raise IntakeError("Pain is scored from 0 (none) to 10 (the worst).")
-    if source == DiarySource.DIARY and recorded_at is not None:
-        problem = diary_when_problem(patient, recorded_at, now=timezone.now())
-        if problem:
-            raise IntakeError(problem)
-    known = {value for value, _ in DIARY_TAGS}
-    entry = DiaryEntry(
-        clinic_id=_clinic_id(patient),
-        patient=patient,
-        pain=pain,
-        note=note.strip(),
-        tags=[t for t in dict.fromkeys(tags) if t in known or source != DiarySource.DIARY],
-        recorded_at=recorded_at or timezone.now(),
-        source=source,
-        booking=booking,
-    )
-    try:
-        with transaction.atomic():
-            entry.save()
-    except IntegrityError:
-        if source == DiarySource.CHECKIN and booking is not None:
-            return DiaryEntry.objects.get(booking=booking, source=DiarySource.CHECKIN)
-        raise
-    return entry
-
-
-def _own_diary_entry(patient: User, entry_id: int) -> DiaryEntry:
-    """The patient's own diary entry, locked; check-in answers are changed only by the
-    check-in, never from the diary."""
-    entry = (
-        DiaryEntry.objects.select_for_update()
-        .filter(pk=entry_id, patient=patient, source=DiarySource.DIARY)
-        .first()
-    )
-    if entry is None:
-        raise IntakeError("That diary entry is not there any more.")
-    return entry
-
-
-def diary_edit(
-    *,
-    patient: User,
-    entry_id: int,
-    pain: int,
-    note: str = "",
-    tags: list[str] | tuple[str, ...] = (),
-    recorded_at: datetime,
-    now: datetime | None = None,
-) -> DiaryEntry:
-    """Correct one of the patient's own diary scores; the version before is kept in the
-    entry's history for the team. Saving it unchanged keeps no new version."""
-    now = now or timezone.now()
-    if not 0 <= pain <= 10:
-        raise IntakeError("Pain is scored from 0 (none) to 10 (the worst).")
-    problem = diary_when_problem(patient, recorded_at, now=now)
-    if problem:
-        raise IntakeError(problem)
-    known = {value for value, _ in DIARY_TAGS}
-    changes = {
-        "pain": pain,
-        "note": note.strip(),
-        "tags": [t for t in dict.fromkeys(tags) if t in known],
-        "recorded_at": recorded_at,
-    }
-    with transaction.atomic():
-        entry = _own_diary_entry(patient, entry_id)
-        if all(getattr(entry, name) == value for name, value in changes.items()):
-            return entry
-        for name, value in changes.items():
-            setattr(entry, name, value)
-        # simple-history's documented way to name who made this version.
-        entry._history_user = patient  # type: ignore[attr-defined]
-        entry.save()
-    return entry
-
-
-def diary_delete(*, patient: User, entry_id: int) -> bool:
-    """Delete one of the patient's own diary scores; its last version stays in the history
-    for the team. Deleting twice changes nothing (False)."""
-    with transaction.atomic():
-        try:
-            entry = _own_diary_entry(patient, entry_id)
-        except IntakeError:
-            return False
-        entry._history_user = patient  # type: ignore[attr-defined]
-        entry.delete()
-    return True
-
-
-@dataclass(frozen=True)
-class DiaryChange:
-    """A diary entry the patient changed or deleted, with every version kept (oldest first)."""
-
-    entry_id: int
-    versions: list[Any]
-    deleted: bool
-
-
-def diary_changes(patient: User) -> list[DiaryChange]:
-    """The patient's corrected or deleted diary entries with their kept versions, newest
-    change first (for the team's diary page; one query)."""
-    rows = list(
-        DiaryEntry.history.filter(patient_id=patient.pk, source=DiarySource.DIARY).order_by(
-            "id", "history_date", "history_id"
-        )
-    )
-    by_entry: dict[int, list[Any]] = {}
-    for row in rows:
-        by_entry.setdefault(row.id, []).append(row)
-    changes = [
-        DiaryChange(entry_id, versions, deleted=versions[-1].history_type == "-")
-        for entry_id, versions in by_entry.items()
-        if len(versions) > 1 or versions[-1].history_type == "-"
-    ]
-    changes.sort(key=lambda c: c.versions[-1].history_date, reverse=True)
-    return changes

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from intake import breakglass_views, practice_views, views
+from intake import breakglass_views, diary_views, practice_views, views
 
 app_name = "intake"
 
@@ -12,10 +12,10 @@ urlpatterns = [
     path("me/intake/<int:pk>/sent/", views.intake_sent, name="sent"),
     path("me/intake/<int:pk>/<slug:slug>/", views.intake_step, name="step"),
     path("me/intake/<int:pk>/<slug:slug>/autosave/", views.intake_autosave, name="autosave"),
-    path("me/diary/", views.diary, name="diary"),
-    path("me/diary/<int:pk>/edit/", views.diary_edit, name="diary_edit"),
-    path("me/diary/<int:pk>/delete/", views.diary_delete, name="diary_delete"),
-    path("me/diary/<int:pk>/advice/", views.diary_advice, name="diary_advice"),
+    path("me/diary/", diary_views.diary, name="diary"),
+    path("me/diary/<int:pk>/edit/", diary_views.diary_edit, name="diary_edit"),
+    path("me/diary/<int:pk>/delete/", diary_views.diary_delete, name="diary_delete"),
+    path("me/diary/<int:pk>/advice/", diary_views.diary_advice, name="diary_advice"),
     path("me/privacy/", views.privacy, name="privacy"),
     path(
         "practice/patients/<int:patient_id>/intake/",

@@ -11,8 +11,9 @@ import pytest
 from django.db import connection
 
 from intake.breakglass import grant_see_anyway
+from intake.diary_entries import diary_add
 from intake.models import AlertLevel, FlagKind
-from intake.services import alert_raise, diary_add, flag_clear, flag_raise
+from intake.services import alert_raise, flag_clear, flag_raise
 from payments.fee_reductions import fee_reduction_decline, fee_reduction_request
 from portal.models import Clinic, User
 

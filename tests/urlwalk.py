@@ -285,7 +285,7 @@ def _alex_offer_token(w: World) -> str:
 
 def _diary_entry(w: World) -> int:
     """A pain diary score of Alex's."""
-    from intake.services import diary_add
+    from intake.diary_entries import diary_add
 
     return diary_add(patient=w.alex, pain=4, note="Stiff this morning").pk
 

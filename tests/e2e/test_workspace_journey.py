@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from booking.models import Booking, BookingStatus, Practitioner, Service
 from followup.models import CheckInStage
 from followup.services import checkin_submit
+from intake.diary_entries import diary_add
 from intake.models import DiaryEntry, IntakeResponse
-from intake.services import diary_add
 from portal.demo import DEMO_PASSWORD
 from portal.models import Clinic, User
 from tests.booking.factories import visit_at

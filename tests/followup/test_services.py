@@ -158,7 +158,7 @@ def test_answers_go_into_the_pain_diary_once(visit: Booking) -> None:
 def test_diary_pain_counts_towards_pain_for_days(visit: Booking, patient: User) -> None:
     import time_machine
 
-    from intake.services import diary_add
+    from intake.diary_entries import diary_add
 
     # The diary refuses times in the future: write the scores on the check-in's day.
     with time_machine.travel(CHECKIN_DUE, tick=False):

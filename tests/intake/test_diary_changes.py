@@ -12,7 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from booking.models import Booking, Service
-from intake import services
+from intake import diary_entries, services
 from intake.models import DiaryEntry, DiarySource, HealthAccess
 from portal.models import User
 from tests.booking.conftest import (  # noqa: F401 - fixtures shared with the booking tests
@@ -68,11 +68,11 @@ def test_the_future_and_over_a_year_before_the_first_visit_are_refused_kindly(
 
 def test_the_service_refuses_a_bad_date_whatever_the_caller(patient: User) -> None:
     with pytest.raises(services.IntakeError, match="in the future"):
-        services.diary_add(
+        diary_entries.diary_add(
             patient=patient, pain=3, recorded_at=datetime.now().astimezone() + timedelta(days=1)
         )
     with pytest.raises(services.IntakeError, match="a year before your first visit"):
-        services.diary_add(
+        diary_entries.diary_add(
             patient=patient, pain=3, recorded_at=datetime.now().astimezone() - timedelta(days=800)
         )
 
@@ -82,7 +82,7 @@ def test_a_patient_changes_and_deletes_their_own_scores_and_the_team_keeps_each_
 ) -> None:
     with time_machine.travel(first_visit.starts_at + timedelta(days=1), tick=False):
         client = client_for(patient)
-        entry = services.diary_add(patient=patient, pain=8, note="Typed the wrong number")
+        entry = diary_entries.diary_add(patient=patient, pain=8, note="Typed the wrong number")
         page = client.get(reverse("intake:diary")).content.decode()
         assert reverse("intake:diary_edit", args=[entry.pk]) in page
         changed = client.post(
@@ -96,7 +96,7 @@ def test_a_patient_changes_and_deletes_their_own_scores_and_the_team_keeps_each_
         assert changed.status_code == 302
         entry.refresh_from_db()
         assert (entry.pain, entry.note) == (3, "Much easier today")
-        other = services.diary_add(patient=patient, pain=6, note="Wrong day entirely")
+        other = diary_entries.diary_add(patient=patient, pain=6, note="Wrong day entirely")
         assert (
             b"Delete this score?"
             in client.get(reverse("intake:diary_delete", args=[other.pk])).content
@@ -125,8 +125,8 @@ def test_a_patient_changes_and_deletes_their_own_scores_and_the_team_keeps_each_
 def test_nobody_else_changes_a_score_and_check_in_answers_stay_as_answered(
     patient: User, other_patient: User, first_visit: Booking
 ) -> None:
-    mine = services.diary_add(patient=patient, pain=4, note="Mine")
-    from_checkin = services.diary_add(
+    mine = diary_entries.diary_add(patient=patient, pain=4, note="Mine")
+    from_checkin = diary_entries.diary_add(
         patient=patient, pain=7, source=DiarySource.CHECKIN, booking=first_visit
     )
     someone_else = client_for(other_patient)
@@ -134,5 +134,5 @@ def test_nobody_else_changes_a_score_and_check_in_answers_stay_as_answered(
     assert someone_else.post(reverse("intake:diary_delete", args=[mine.pk])).status_code == 404
     own = client_for(patient)
     assert own.get(reverse("intake:diary_edit", args=[from_checkin.pk])).status_code == 404
-    assert not services.diary_delete(patient=patient, entry_id=from_checkin.pk)
+    assert not diary_entries.diary_delete(patient=patient, entry_id=from_checkin.pk)
     assert DiaryEntry.objects.count() == 2

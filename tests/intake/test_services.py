@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from intake import services
+from intake.diary_entries import diary_add
 from intake.models import (
     Alert,
     AlertLevel,
@@ -19,7 +20,6 @@ from intake.services import (
     IntakeError,
     IntakeIncomplete,
     booking_paused,
-    diary_add,
     intake_save_draft,
     intake_start,
     intake_submit,

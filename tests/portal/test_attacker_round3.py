@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from intake.services import diary_add
+from intake.diary_entries import diary_add
 from portal import export
 from portal.models import DataExport, User
 from tests.booking.conftest import eager_celery  # noqa: F401 (a fixture)

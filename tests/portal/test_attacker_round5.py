@@ -411,7 +411,7 @@ def test_the_desk_cannot_take_the_record_of_a_caller_it_added_with_an_email(
 
     from django.core import mail
 
-    from intake.services import diary_add
+    from intake.diary_entries import diary_add
     from portal import export
     from portal.models import DataExport
     from portal.patients import NewCaller, desk_add_patient

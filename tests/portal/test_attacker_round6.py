@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus, Practitioner, Service
+from intake.diary_entries import diary_add
 from intake.models import FlagKind
-from intake.services import diary_add
 from payments.models import Payment, PaymentStatus
 from portal.models import DataExport, Role, User
 from practice.models import CalendarFeed, PrivacyRequest

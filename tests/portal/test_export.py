@@ -31,8 +31,9 @@ from booking.models import Booking, BookingStatus, PaymentMode, WaitlistEntry
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage, OutboxStatus
 from intake.access_log import log_health_access
 from intake.breakglass import grant_see_anyway
+from intake.diary_entries import diary_add
 from intake.models import AlertLevel, FlagKind
-from intake.services import alert_raise, diary_add, flag_raise
+from intake.services import alert_raise, flag_raise
 from payments.at_clinic import record_clinic_payment
 from payments.fee_reductions import fee_reduction_request
 from payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus

@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
+from intake.diary_entries import diary_add
 from intake.models import DiaryEntry, FlagKind, IntakeResponse, PatientFlag
-from intake.services import diary_add, flag_raise
+from intake.services import flag_raise
 from payments.fee_reductions import fee_reduction_request
 from payments.models import FeeReduction
 from portal import key_rotation

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from booking.models import Booking, BookingStatus, Service, WaitlistEntry
 from followup.models import CheckIn, CheckInStage, MessageKind, OutboxMessage
+from intake import diary_entries
 from intake import services as intake_services
 from intake.access_log import log_health_access
 from intake.models import (
@@ -77,7 +78,7 @@ def treated_at(patient: User, private: Service, practitioner: User, when: dateti
         client_secret="pi_secret_x",
     )
     IntakeResponseFactory.create(patient=patient)
-    intake_services.diary_add(patient=patient, pain=6, note=MARKER, recorded_at=when)
+    diary_entries.diary_add(patient=patient, pain=6, note=MARKER, recorded_at=when)
     CheckIn.objects.create(
         booking=visit,
         patient=patient,
@@ -242,7 +243,7 @@ def test_never_booked_inactive_account_deleted_after_two_years_not_before(
     )
     IntakeResponseFactory.create(patient=gone)
     with time_machine.travel(NOW, tick=False):
-        intake_services.diary_add(patient=gone, pain=3, note=MARKER, recorded_at=joined)
+        diary_entries.diary_add(patient=gone, pain=3, note=MARKER, recorded_at=joined)
     log_health_access(viewer=practitioner, patient=gone, what="questionnaire")
     with time_machine.travel(NOW, tick=False):
         result = retention.run()

@@ -24,12 +24,12 @@ from booking.models import Practitioner, Service
 from followup.forms import CheckInForm
 from followup.models import CheckInStage
 from followup.services import checkin_submit
+from intake.diary_entries import diary_add
 from intake.diary_triage import diary_add_read
 from intake.models import Alert, PatientFlag
 from intake.questionnaire import FULL, FULL_V2
 from intake.services import (
     booking_paused,
-    diary_add,
     intake_save_draft,
     intake_start,
     intake_submit,
