@@ -29,6 +29,13 @@ MISSED_STATUSES = (BookingStatus.NO_SHOW, BookingStatus.LATE_CANCELLED)
 TAKEABLE_STATUSES = (*OWING_STATUSES, *MISSED_STATUSES)
 
 
+# Said by the record's refusal and by its page when the visit is not (or no longer) one.
+NOT_TAKEN_HERE = (
+    "This visit is not one paid at the clinic now (it is free, paid online, cancelled or "
+    "moved), so there is nothing to record."
+)
+
+
 class ClinicPaymentError(Exception):
     """A payment that cannot be recorded or undone, with a message fit for the team."""
 
@@ -83,10 +90,7 @@ def record_clinic_payment(
             .get(pk=booking_id)
         )
         if not takes_payment_here(booking):
-            raise ClinicPaymentError(
-                "This visit is not one paid at the clinic now (it is free, paid online, "
-                "cancelled or moved), so there is nothing to record."
-            )
+            raise ClinicPaymentError(NOT_TAKEN_HERE)
         try:
             check_amount(booking, amount_minor)
         except PriceError as exc:

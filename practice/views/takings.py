@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from payments.at_clinic import (
+    NOT_TAKEN_HERE,
     ClinicPaymentError,
     already_recorded,
     record_clinic_payment,
@@ -59,6 +60,7 @@ def take_payment(request: HttpRequest, pk: int) -> HttpResponse:
             "recorded": recorded,
             "recorded_note": already_recorded(recorded) if recorded else "",
             "takes_payment": takes_payment_here(booking),
+            "not_taken_here": NOT_TAKEN_HERE,
             "tz": booking.clinic.tz,
         },
     )
