@@ -80,6 +80,8 @@ REASON_TEXT: dict[str, str] = {
     "aortic": "a sudden tearing pain going through to your stomach or chest",
     # Held-out round 21: a calf clot after a long journey or time off the feet.
     "dvt": "a swollen, hot, red or tender calf (a possible blood clot)",
+    # Drowsy, confused or sick after a fall, whatever was said of the head (NICE CG176: A&E).
+    "drowsy_after_fall": "drowsiness, confusion or being sick after a fall or a knock",
     "unclear": "something you wrote that a practitioner needs to read",
 }
 
@@ -101,6 +103,7 @@ HAZARD_LEVEL: dict[str, Level] = {
     "pregnancy": Level.URGENT,
     "bleeding": Level.URGENT,
     "dvt": Level.URGENT,
+    "drowsy_after_fall": Level.EMERGENCY,
     "cancer_history": Level.REVIEW,
     "steroids": Level.REVIEW,
     "immune": Level.REVIEW,
