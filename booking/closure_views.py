@@ -23,6 +23,7 @@ from booking.closures import (
 )
 from booking.models import ClinicClosure
 from portal.access import signed_in_user, staff_required
+from portal.forms import id_list
 from portal.models import Clinic
 
 
@@ -84,7 +85,7 @@ def closure(request: HttpRequest, pk: int) -> HttpResponse:
             "visits": visits,
             "tz": clinic.tz,
             # Cancelling them all is the practice app's (it refunds through payments).
-            "cancel_all": {"visits": ",".join(str(b.pk) for b in visits), "note": note},
+            "cancel_all": {"visits": id_list(visits), "note": note},
         },
     )
 

@@ -365,3 +365,29 @@ class PatientDetailsForm(FriendlyForm):
         label="Phone",
         help_text="So the clinic can reach you if a visit has to move.",
     )
+
+
+def id_list(rows: Iterable[Any]) -> str:
+    """The hidden field's value for ``rows`` ("12,15,31"), as ``IdListField`` reads it."""
+    return ",".join(str(row.pk) for row in rows)
+
+
+class IdListField(forms.CharField):
+    """The rows a confirmation page showed (the visits it would cancel), carried in a hidden
+    field as "12,15,31" (``id_list``); read back as a list of ids."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
+        raw = super().to_python(value) or ""
+        parts = [part.strip() for part in raw.split(",") if part.strip()]
+        # ASCII digits only: int() would also take "١٢" or "+1", which no page ever wrote.
+        readable = len(parts) <= 1000 and all(
+            part.isascii() and part.isdigit() and len(part) <= 18 for part in parts
+        )
+        if not readable:
+            raise forms.ValidationError("The list of visits could not be read.")
+        return [int(part) for part in parts]

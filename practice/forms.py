@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from booking.models import ExceptionKind, Weekday
-from portal.forms import DATE_INPUT, TIME_INPUT, FriendlyForm
+from portal.forms import DATE_INPUT, TIME_INPUT, FriendlyForm, IdListField
 from practice.models import Depth, Stimulation
 from practice.patient_search import Query, read_query
 from practice.services import TreatmentDetails
@@ -233,40 +233,20 @@ def cancellation_note(
     )
 
 
-class BookingIdsField(forms.CharField):
-    """The visits a confirmation page showed, carried in a hidden field as "12,15,31"."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(required=False, **kwargs)
-
-    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
-        raw = super().to_python(value) or ""
-        parts = [part.strip() for part in raw.split(",") if part.strip()]
-        # ASCII digits only: int() would also take "١٢" or "+1", which no page ever wrote.
-        readable = len(parts) <= 1000 and all(
-            part.isascii() and part.isdigit() and len(part) <= 18 for part in parts
-        )
-        if not readable:
-            raise forms.ValidationError("The list of visits could not be read.")
-        return [int(part) for part in parts]
-
-
 class TimeOffDecisionForm(TimeOffForm):
     """The confirmation step: the same time off plus what to do with the visits in it."""
 
     decision = forms.ChoiceField(
         choices=[("cancel", "Cancel them"), ("keep", "Keep them")], widget=forms.HiddenInput
     )
-    expected = BookingIdsField()
+    expected = IdListField()
     note = cancellation_note("Message to each patient")
 
 
 class ClosureCancelForm(FriendlyForm):
     """Cancel every visit a closure's page showed, with one message to the patients."""
 
-    visits = BookingIdsField()
+    visits = IdListField()
     note = cancellation_note("Message to each patient")
 
 

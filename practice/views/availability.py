@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from booking.models import Booking, DateException, ExceptionKind, Practitioner, TimeOff
 from portal.access import signed_in_user, team_required
+from portal.forms import id_list
 from portal.models import Role
 from practice import schedule, services
 from practice.access import ask_password_before_refund, practitioner_to_manage
@@ -188,7 +189,7 @@ def _confirm_page(
     data = form.cleaned_data
     hidden = {k: form.data.get(k, "") for k in ("start_date", "start_time", "end_date", "end_time")}
     hidden["reason"] = data.get("reason", "")
-    hidden["expected"] = ",".join(str(b.pk) for b in affected)
+    hidden["expected"] = id_list(affected)
     return render(
         request,
         "practice/time_off_confirm.html",
